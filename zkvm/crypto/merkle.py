@@ -1,0 +1,69 @@
+"""Merkle trees over the rows of a field-element matrix (prover side, Numba hashing).
+
+Leaf digests and each level of parents are computed by whole-level Numba kernels
+(:mod:`zkvm.crypto.blake3_kernels`), never one package call per node (measured 35x slower).
+Memory: the leaf digests are not kept (they are recomputed from the leaf rows for the few
+siblings an opening needs), so a tree costs about 32 bytes per leaf beyond its matrix.
+Hashing conventions and the batch-opening order are those of
+:mod:`zkvm.crypto.merkle_verify`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from zkvm.crypto import blake3_kernels as bk
+from zkvm.crypto.merkle_verify import LEAF_KEY, NODE_KEY, leaf_digest
+from zkvm.errors import ParameterError
+
+_LEAF_WORDS = bk.key_words(LEAF_KEY)
+_NODE_WORDS = bk.key_words(NODE_KEY)
+
+
+class MerkleTree:
+    """A commitment to the rows of ``leaves`` ((n, k) uint64, n a power of two)."""
+
+    def __init__(self, leaves: np.ndarray) -> None:
+        if not isinstance(leaves, np.ndarray) or leaves.dtype != np.uint64 or leaves.ndim != 2 or leaves.shape[1] < 1:
+            raise ParameterError("leaves", "expected a (n, k) uint64 matrix with k >= 1")
+        n = leaves.shape[0]
+        if n < 1 or n & (n - 1):
+            raise ParameterError("leaves", f"the number of leaves must be a power of two, got {n}")
+        self.leaves = np.ascontiguousarray(leaves)
+        self.num_leaves = n
+        self.depth = n.bit_length() - 1
+        digests = bk.hash_rows(self.leaves, _LEAF_WORDS)
+        # levels[i] holds the digests of level i + 1 (level 0, the leaves, is not kept)
+        self._levels: list[np.ndarray] = []
+        level = digests
+        while level.shape[0] > 1:
+            level = bk.hash_pairs(level, _NODE_WORDS)
+            self._levels.append(level)
+        self.root: bytes = (level if self.depth else digests)[0].tobytes()
+
+    def _digest(self, level: int, pos: int) -> bytes:
+        if level == 0:
+            return leaf_digest(self.leaves[pos].tobytes())
+        return self._levels[level - 1][pos].tobytes()
+
+    def open(self, indices: Iterable[int]) -> list[bytes]:
+        """Batch opening of a set of leaf indices (duplicates ignored), canonical order."""
+        known = sorted(set(int(i) for i in indices))
+        if not known:
+            raise ParameterError("indices", "nothing to open")
+        if known[0] < 0 or known[-1] >= self.num_leaves:
+            raise ParameterError("indices", f"leaf indices must be in [0, {self.num_leaves})")
+        nodes: list[bytes] = []
+        for level in range(self.depth):
+            present = set(known)
+            for pos in known:
+                if pos ^ 1 not in present and (pos & 1 == 0 or pos - 1 not in present):
+                    nodes.append(self._digest(level, pos ^ 1))
+            known = sorted({p >> 1 for p in known})
+        return nodes
+
+
+def commit(leaves: np.ndarray) -> MerkleTree:
+    return MerkleTree(leaves)

@@ -1,0 +1,117 @@
+"""Merkle batch-opening verification (verifier-safe: the ``blake3`` package and stdlib only).
+
+Tree shape: leaves are rows of field elements, hashed as their little-endian bytes with BLAKE3
+keyed by ``LEAF_KEY``; a parent is BLAKE3 keyed by ``NODE_KEY`` of its two children's 32-byte
+digests. The two keys separate leaves from inner nodes, so no leaf can pass for a node.
+
+A batch opening for a set of leaf indices is the list of sibling digests the verifier cannot
+compute itself, in canonical order: level by level from the leaves up, and within a level in
+ascending position, the sibling (pos ^ 1) of every known position whose sibling is unknown.
+Each needed node is sent exactly once.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Sequence
+
+import blake3
+
+from zkvm.errors import MerkleError
+
+LEAF_KEY = blake3.blake3(b"zkvm merkle leaf v1").digest()
+NODE_KEY = blake3.blake3(b"zkvm merkle node v1").digest()
+MAX_DEPTH = 40
+_P = 0xFFFF_FFFF_0000_0001
+
+
+def leaf_digest(row: Sequence[int] | bytes) -> bytes:
+    """Digest of one leaf: a row of canonical field elements (or its serialized bytes)."""
+    if isinstance(row, (bytes, bytearray)):
+        data = bytes(row)
+    else:
+        try:
+            data = struct.pack(f"<{len(row)}Q", *row)
+        except (struct.error, TypeError) as e:
+            raise MerkleError(f"leaf values must be 64-bit field elements ({e})") from None
+    return blake3.blake3(data, key=LEAF_KEY).digest()
+
+
+def node_digest(left: bytes, right: bytes) -> bytes:
+    return blake3.blake3(left + right, key=NODE_KEY).digest()
+
+
+def verify_batch(
+    root: bytes,
+    depth: int,
+    indices: Sequence[int],
+    leaf_digests: Sequence[bytes],
+    nodes: Sequence[bytes],
+) -> None:
+    """Check that the leaves with these digests sit at these indices under ``root``.
+
+    Raises:
+        MerkleError: naming what is wrong (index range, duplicates, counts, node size, root).
+    """
+    if not isinstance(depth, int) or not 0 <= depth <= MAX_DEPTH:
+        raise MerkleError(f"tree depth {depth!r} out of range")
+    if len(indices) != len(leaf_digests):
+        raise MerkleError(f"{len(indices)} indices but {len(leaf_digests)} leaves")
+    if not indices:
+        raise MerkleError("no leaf to open")
+    if not isinstance(root, (bytes, bytearray)) or len(root) != 32:
+        raise MerkleError("the root must be a 32-byte digest")
+    size = 1 << depth
+    level: dict[int, bytes] = {}
+    for i, d in zip(indices, leaf_digests):
+        if not isinstance(i, int) or not 0 <= i < size:
+            raise MerkleError(f"leaf index {i!r} outside a tree of {size} leaves")
+        if i in level:
+            raise MerkleError(f"leaf index {i} opened twice")
+        if not isinstance(d, (bytes, bytearray)) or len(d) != 32:
+            raise MerkleError("leaf digests are 32 bytes")
+        level[i] = bytes(d)
+    it = iter(nodes)
+    used = 0
+    for _ in range(depth):
+        parents: dict[int, bytes] = {}
+        for pos in sorted(level):
+            parent = pos >> 1
+            if parent in parents:
+                continue
+            sib = pos ^ 1
+            if sib in level:
+                sib_digest = level[sib]
+            else:
+                sib_digest = next(it, None)
+                if sib_digest is None:
+                    raise MerkleError("the opening has too few nodes")
+                if not isinstance(sib_digest, (bytes, bytearray)) or len(sib_digest) != 32:
+                    raise MerkleError("opening nodes are 32-byte digests")
+                used += 1
+            left, right = (level[pos], sib_digest) if pos & 1 == 0 else (sib_digest, level[pos])
+            parents[parent] = blake3.blake3(left + right, key=NODE_KEY).digest()
+        level = parents
+    if next(it, None) is not None:
+        raise MerkleError("the opening has unused extra nodes")
+    if level.get(0) != bytes(root):
+        raise MerkleError("the opened leaves do not hash to the committed root")
+
+
+def verify_rows(
+    root: bytes,
+    depth: int,
+    indices: Sequence[int],
+    rows: Sequence[Sequence[int]],
+    nodes: Sequence[bytes],
+) -> None:
+    """Hash the rows (canonical field elements) and check them with :func:`verify_batch`."""
+    if len(indices) != len(rows):
+        raise MerkleError(f"{len(indices)} indices but {len(rows)} rows")
+    digests = []
+    for row in rows:
+        for v in row:
+            if not isinstance(v, int) or not 0 <= v < _P:
+                raise MerkleError("leaf values must be canonical field elements")
+        digests.append(leaf_digest(row))
+    verify_batch(root, depth, indices, digests, nodes)

@@ -1,0 +1,88 @@
+"""The one exception tree of zkvm.
+
+Every error the package raises on purpose derives from :class:`ZkvmError`, so a caller can
+catch everything zkvm-specific with one clause and the CLI can map classes to exit codes.
+Verification failures carry a ``check`` attribute naming the protocol check that failed,
+which is what a user needs to know ("merkle opening of FRI layer 3" rather than "invalid").
+"""
+
+from __future__ import annotations
+
+
+class ZkvmError(Exception):
+    """Base class of every error zkvm raises deliberately."""
+
+
+class ParameterError(ZkvmError, ValueError):
+    """Options or arguments that are out of range (names the offending parameter)."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(f"{parameter}: {message}")
+        self.parameter = parameter
+
+
+class FieldError(ZkvmError, ValueError):
+    """An arithmetic request with no answer in the field (inverse of zero, bad element)."""
+
+
+class InsufficientMemory(ZkvmError, MemoryError):
+    """The prover's estimated peak memory exceeds the caller's budget."""
+
+
+class VerificationError(ZkvmError):
+    """A proof was rejected. ``check`` names the failed protocol check."""
+
+    check = "verification"
+
+    def __init__(self, message: str, check: str | None = None) -> None:
+        if check is not None:
+            self.check = check
+        super().__init__(f"{self.check}: {message}")
+
+
+class ProofFormatError(VerificationError):
+    """Proof bytes or objects of the wrong shape: bad magic, version, lengths, trailing data."""
+
+    check = "proof format"
+
+
+class MerkleError(VerificationError):
+    """A Merkle opening does not match the committed root."""
+
+    check = "merkle opening"
+
+
+class FriError(VerificationError):
+    """The FRI low-degree test rejected the committed codeword."""
+
+    check = "fri"
+
+
+class PowError(VerificationError):
+    """The proof-of-work nonce does not meet the grinding target."""
+
+    check = "proof of work"
+
+
+class InsufficientSecurity(VerificationError):
+    """The proof's conjectured security is below what the verifier requires."""
+
+    check = "security level"
+
+
+class StatementMismatch(VerificationError):
+    """The proof is about another statement (AIR, public inputs, program or output)."""
+
+    check = "statement"
+
+
+class OodMismatch(VerificationError):
+    """The out-of-domain values do not satisfy the constraints (the composition check)."""
+
+    check = "out-of-domain consistency"
+
+
+class DeepMismatch(VerificationError):
+    """The opened trace rows do not match the DEEP composition that FRI tested."""
+
+    check = "deep composition"

@@ -1,0 +1,182 @@
+"""FRI verifier: replays the prover's transcript and checks every query through every layer.
+
+Verifier-safe (no Numba): Python ints, the ``blake3`` package for Merkle paths. The steps match
+the numbered steps of :mod:`zkvm.fri.prover`. Every rejection raises
+:class:`~zkvm.errors.FriError` (or a more specific :class:`~zkvm.errors.MerkleError` /
+:class:`~zkvm.errors.PowError`) whose message names the layer and the failed check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zkvm.codec import check_fields
+from zkvm.crypto.merkle_verify import verify_rows
+from zkvm.crypto.pow import check_pow
+from zkvm.crypto.transcript import Transcript
+from zkvm.errors import FriError, MerkleError, PowError, ProofFormatError
+from zkvm.field import goldilocks as gl
+from zkvm.field.ext2 import Ext2
+from zkvm.fri.options import FriOptions
+from zkvm.fri.proof import FriProof
+
+P = gl.P
+INV2 = (P + 1) // 2
+
+
+@dataclass
+class FriQueries:
+    """What the caller needs to tie layer 0 to its own data: the queried positions (in the
+    order drawn) and the layer-0 value at each of them."""
+
+    positions: list[int]
+    values: list[tuple[int, int]]
+
+
+def _bitrev(x: int, bits: int) -> int:
+    return int(format(x, f"0{bits}b")[::-1], 2) if bits else 0
+
+
+def _check_shapes(proof: FriProof, options: FriOptions, num_layers: int, final_count: int) -> None:
+    if len(proof.layer_roots) != num_layers or len(proof.layers) != num_layers:
+        raise FriError(f"expected {num_layers} committed layers, got {len(proof.layer_roots)} roots and {len(proof.layers)} openings")
+    if len(proof.final_coeffs) != final_count:
+        raise FriError(f"expected {final_count} final coefficients, got {len(proof.final_coeffs)}")
+    for c in proof.final_coeffs:
+        if len(c) != 2:
+            raise FriError("final coefficients must be extension elements")
+        check_fields(c, "fri final coefficients")
+    if not 0 <= proof.pow_nonce < 1 << 64:
+        raise FriError("proof-of-work nonce out of range")
+    for i, layer in enumerate(proof.layers):
+        for leaf in layer.leaves:
+            if len(leaf) != 2 * options.folding_factor:
+                raise FriError(f"layer {i}: a leaf holds {len(leaf)} values, expected {2 * options.folding_factor}")
+            check_fields(leaf, f"fri layer {i} values")
+
+
+def _fold_leaf(values: tuple[int, ...], t: int, k: int, size: int, shift: int, beta: Ext2) -> tuple[int, int]:
+    """Fold the k values of leaf t of a layer over shift*<w_size> into one value."""
+    vals = [(values[2 * i], values[2 * i + 1]) for i in range(k)]
+    b0, b1 = beta.c0, beta.c1
+    m_size = size
+    s = shift
+    group = k
+    while group > 1:
+        half_size = m_size // 2
+        log_half = half_size.bit_length() - 1
+        w_inv = gl.inv(gl.root_of_unity(m_size.bit_length() - 1))
+        s_inv = gl.inv(s)
+        first_pair = (group // 2) * t
+        out = []
+        for u in range(group // 2):
+            m = first_pair + u
+            inv_x = s_inv * pow(w_inv, _bitrev(m, log_half), P) % P
+            a0, a1 = vals[2 * u]
+            c0, c1 = vals[2 * u + 1]
+            d0 = (a0 - c0) * inv_x % P
+            d1 = (a1 - c1) * inv_x % P
+            e0 = (b0 * d0 + 7 * b1 * d1) % P
+            e1 = (b0 * d1 + b1 * d0) % P
+            out.append(((a0 + c0 + e0) * INV2 % P, (a1 + c1 + e1) * INV2 % P))
+        vals = out
+        group //= 2
+        m_size //= 2
+        s = s * s % P
+        b0, b1 = (b0 * b0 + 7 * b1 * b1) % P, (2 * b0 * b1) % P
+    return vals[0]
+
+
+def verify(
+    proof: FriProof,
+    options: FriOptions,
+    transcript: Transcript,
+    domain_size: int,
+    degree_bound: int,
+    shift: int = gl.GENERATOR,
+) -> FriQueries:
+    """Check a FRI proof that a committed codeword on shift*<w_domain_size> has at most
+    ``degree_bound`` coefficients. Returns the queried positions and layer-0 values so the
+    caller can check them against its own data (the DEEP composition, in a STARK).
+
+    Raises:
+        FriError, MerkleError, PowError: naming the failed check.
+    """
+    if domain_size < 2 or domain_size & (domain_size - 1) or degree_bound * options.blowup != domain_size:
+        raise FriError(f"domain size {domain_size} does not match degree bound {degree_bound} at blowup {options.blowup}")
+    bounds = options.degree_bounds(degree_bound)
+    num_layers = len(bounds) - 1
+    k = options.folding_factor
+    log_k = options.log_folding
+    _check_shapes(proof, options, num_layers, bounds[-1])
+
+    # 1. layer commitments and folding challenges
+    betas = []
+    for root in proof.layer_roots:
+        transcript.absorb_digest(b"fri layer root", root)
+        betas.append(transcript.challenge_ext(b"fri beta"))
+    # 2. final polynomial
+    final = [Ext2(c0, c1) for c0, c1 in proof.final_coeffs]
+    transcript.absorb_ext(b"fri final", final)
+    # 3. proof of work
+    seed = transcript.pow_seed()
+    if not check_pow(seed, options.grinding_bits, proof.pow_nonce):
+        raise PowError(f"nonce does not meet the {options.grinding_bits}-bit grinding target")
+    transcript.absorb_int(b"pow nonce", proof.pow_nonce)
+    # 4. queries
+    positions = transcript.challenge_indices(b"fri queries", options.num_queries, domain_size)
+
+    size = domain_size
+    s = shift % P
+    pos = list(positions)
+    layer0_values: list[tuple[int, int]] = []
+    expected: dict[int, tuple[int, int]] | None = None  # folded values from the previous layer
+    for i, layer in enumerate(proof.layers):
+        leaf_ids = sorted({p >> log_k for p in pos})
+        if len(layer.leaves) != len(leaf_ids):
+            raise FriError(f"layer {i}: {len(layer.leaves)} leaves opened, {len(leaf_ids)} expected")
+        depth = (size // k).bit_length() - 1
+        try:
+            verify_rows(proof.layer_roots[i], depth, leaf_ids, layer.leaves, layer.nodes)
+        except MerkleError as e:
+            raise MerkleError(f"fri layer {i}: {e}") from None
+        leaf_of = dict(zip(leaf_ids, layer.leaves))
+        for p in pos:
+            leaf = leaf_of[p >> log_k]
+            slot = p & (k - 1)
+            value = (leaf[2 * slot], leaf[2 * slot + 1])
+            if i == 0:
+                layer0_values.append(value)
+            elif expected is not None and expected[p] != value:
+                raise FriError(f"layer {i}: value at position {p} does not match the folding of layer {i - 1}")
+        expected = {t: _fold_leaf(leaf_of[t], t, k, size, s, betas[i]) for t in leaf_ids}
+        pos = [p >> log_k for p in pos]
+        size //= k
+        s = pow(s, k, P)
+
+    # final polynomial against the last folded values (or against layer 0 when nothing folded)
+    log_size = size.bit_length() - 1
+    w = gl.root_of_unity(log_size)
+    for p in pos:
+        x = s * pow(w, _bitrev(p, log_size), P) % P
+        c0 = c1 = 0
+        for e in reversed(final):
+            c0 = (c0 * x + e.c0) % P
+            c1 = (c1 * x + e.c1) % P
+        if expected is None:
+            # nothing was folded: layer 0 is the final polynomial itself
+            layer0_values.append((c0, c1))
+        elif expected[p] != (c0, c1):
+            raise FriError(f"final polynomial does not match the last folded layer at position {p}")
+    return FriQueries(list(positions), layer0_values)
+
+
+def verify_bytes(
+    data: bytes, options: FriOptions, transcript: Transcript, domain_size: int, degree_bound: int, shift: int = gl.GENERATOR
+) -> FriQueries:
+    """Decode (bounded) and verify; malformed bytes raise ProofFormatError."""
+    try:
+        proof = FriProof.from_bytes(data, options, domain_size, degree_bound)
+    except ProofFormatError:
+        raise
+    return verify(proof, options, transcript, domain_size, degree_bound, shift)

@@ -1,0 +1,224 @@
+"""The STARK proof object and its canonical, versioned binary encoding.
+
+Layout (all integers little-endian; field elements 8 bytes, canonical):
+
+====================  ==========================================================
+magic                 8 bytes ``ZKVMSTRK``
+format version        u16
+parameters            log2 blowup, queries, grinding bits, folding factor (u8 each),
+                      final degree (u16), log2 trace length, security bits (u8 each)
+AIR digest            32 bytes
+public inputs         count (u32) + values
+trace commitments     main root; aux flag (u8) + aux root
+composition           root
+out-of-domain values  widths W, A, D (u32) then main(z), main(zg), aux(z), aux(zg),
+                      composition(z) as extension elements
+FRI                   see :class:`zkvm.fri.proof.FriProof`
+query openings        for main, aux, composition: row count, rows, node count, nodes
+====================  ==========================================================
+
+Every count is bounded before anything is allocated; trailing bytes are rejected. Decoding
+needs no AIR (so ``zkvm inspect`` can show any proof); the verifier then checks every width
+against the AIR it expects. Verifier-safe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zkvm.codec import Reader, Writer
+from zkvm.errors import ProofFormatError
+from zkvm.fri.options import FriOptions
+from zkvm.fri.proof import FriProof
+from zkvm.errors import ParameterError
+
+MAGIC = b"ZKVMSTRK"
+FORMAT_VERSION = 1
+MAX_COLUMNS = 4096
+MAX_PUBLIC_INPUTS = 1 << 22
+MAX_LOG_TRACE = 28
+
+Ext = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Opening:
+    """Rows of one committed matrix at the distinct queried positions (ascending) and the
+    batch Merkle opening proving them."""
+
+    rows: tuple[tuple[int, ...], ...]
+    nodes: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
+class StarkProof:
+    options: FriOptions
+    trace_length: int
+    security_bits: int
+    air_digest: bytes
+    public_inputs: tuple[int, ...]
+    main_root: bytes
+    aux_root: bytes | None
+    composition_root: bytes
+    ood_main: tuple[Ext, ...]
+    ood_main_next: tuple[Ext, ...]
+    ood_aux: tuple[Ext, ...]
+    ood_aux_next: tuple[Ext, ...]
+    ood_composition: tuple[Ext, ...]
+    fri: FriProof
+    main_opening: Opening
+    aux_opening: Opening | None
+    composition_opening: Opening
+
+    @property
+    def lde_size(self) -> int:
+        return self.trace_length * self.options.blowup
+
+    # --- encoding ----------------------------------------------------------------------------
+    def to_bytes(self) -> bytes:
+        return b"".join(part for _, part in self.sections())
+
+    def sections(self) -> list[tuple[str, bytes]]:
+        """The encoding split into named sections (for ``zkvm inspect`` and tamper tests)."""
+        out: list[tuple[str, bytes]] = []
+
+        def section(name: str, fill) -> None:
+            w = Writer()
+            fill(w)
+            out.append((name, w.getvalue()))
+
+        o = self.options
+
+        def header(w: Writer) -> None:
+            w.raw(MAGIC)
+            w.raw(FORMAT_VERSION.to_bytes(2, "little"))
+            for v in (o.log_blowup, o.num_queries, o.grinding_bits, o.folding_factor):
+                w.u8(v)
+            w.raw(o.final_degree.to_bytes(2, "little"))
+            w.u8(self.trace_length.bit_length() - 1)
+            w.u8(self.security_bits)
+            w.digest(self.air_digest)
+
+        def publics(w: Writer) -> None:
+            w.count(len(self.public_inputs))
+            w.fields(self.public_inputs)
+
+        def commitments(w: Writer) -> None:
+            w.digest(self.main_root)
+            w.u8(0 if self.aux_root is None else 1)
+            if self.aux_root is not None:
+                w.digest(self.aux_root)
+            w.digest(self.composition_root)
+
+        def ood(w: Writer) -> None:
+            w.count(len(self.ood_main))
+            w.count(len(self.ood_aux))
+            w.count(len(self.ood_composition))
+            for group in (self.ood_main, self.ood_main_next, self.ood_aux, self.ood_aux_next, self.ood_composition):
+                for c0, c1 in group:
+                    w.fields((c0, c1))
+
+        def queries(w: Writer) -> None:
+            for op in (self.main_opening, self.aux_opening, self.composition_opening):
+                if op is None:
+                    continue
+                w.count(len(op.rows))
+                for row in op.rows:
+                    w.fields(row)
+                w.count(len(op.nodes))
+                for node in op.nodes:
+                    w.digest(node)
+
+        section("header", header)
+        section("public inputs", publics)
+        section("commitments", commitments)
+        section("out-of-domain values", ood)
+        section("fri", self.fri.encode)
+        section("query openings", queries)
+        return out
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "StarkProof":
+        """Decode with every length bounded; raises ProofFormatError on anything malformed."""
+        r = Reader(data)
+        if r.raw(len(MAGIC), "magic") != MAGIC:
+            raise ProofFormatError("not a zkvm STARK proof (bad magic bytes)")
+        version = int.from_bytes(r.raw(2, "format version"), "little")
+        if version != FORMAT_VERSION:
+            raise ProofFormatError(f"unsupported proof format version {version} (this zkvm reads {FORMAT_VERSION})")
+        log_blowup = r.u8("log blowup")
+        num_queries = r.u8("num queries")
+        grinding = r.u8("grinding bits")
+        folding = r.u8("folding factor")
+        final_degree = int.from_bytes(r.raw(2, "final degree"), "little")
+        log_n = r.u8("log trace length")
+        security = r.u8("security bits")
+        if log_blowup > 8 or log_n > MAX_LOG_TRACE or log_n + log_blowup > 32:
+            raise ProofFormatError("trace length or blowup out of range")
+        try:
+            options = FriOptions(
+                blowup=1 << log_blowup,
+                num_queries=num_queries,
+                grinding_bits=grinding,
+                folding_factor=folding,
+                final_degree=final_degree,
+                min_security_bits=0,
+            )
+        except ParameterError as e:
+            raise ProofFormatError(f"invalid parameters: {e}") from None
+        air_digest = r.digest("AIR digest")
+        n_pub = r.count("public input count", MAX_PUBLIC_INPUTS)
+        publics = r.fields(n_pub, "public inputs")
+        main_root = r.digest("main trace root")
+        has_aux = r.u8("aux flag")
+        if has_aux not in (0, 1):
+            raise ProofFormatError("aux flag must be 0 or 1")
+        aux_root = r.digest("aux trace root") if has_aux else None
+        comp_root = r.digest("composition root")
+        w = r.count("main width", MAX_COLUMNS, 1)
+        a = r.count("aux width", MAX_COLUMNS if has_aux else 0, 1 if has_aux else 0)
+        d = r.count("composition width", MAX_COLUMNS, 1)
+
+        def exts(count: int, what: str) -> tuple[Ext, ...]:
+            flat = r.fields(2 * count, what)
+            return tuple((flat[2 * i], flat[2 * i + 1]) for i in range(count))
+
+        ood_main = exts(w, "main values at z")
+        ood_main_next = exts(w, "main values at z*g")
+        ood_aux = exts(a, "aux values at z")
+        ood_aux_next = exts(a, "aux values at z*g")
+        ood_comp = exts(d, "composition values at z")
+        n = 1 << log_n
+        lde = n << log_blowup
+        fri = FriProof.decode(r, options, lde, n)
+        depth = lde.bit_length() - 1
+
+        def opening(width: int, what: str) -> Opening:
+            count = r.count(f"{what} opened rows", min(num_queries, lde), 1)
+            rows = tuple(r.fields(width, f"{what} rows") for _ in range(count))
+            n_nodes = r.count(f"{what} merkle nodes", count * depth)
+            return Opening(rows, r.digests(n_nodes, f"{what} merkle nodes"))
+
+        main_open = opening(w, "main")
+        aux_open = opening(2 * a, "aux") if has_aux else None
+        comp_open = opening(2 * d, "composition")
+        r.finish()
+        return cls(
+            options=options,
+            trace_length=n,
+            security_bits=security,
+            air_digest=air_digest,
+            public_inputs=tuple(publics),
+            main_root=main_root,
+            aux_root=aux_root,
+            composition_root=comp_root,
+            ood_main=ood_main,
+            ood_main_next=ood_main_next,
+            ood_aux=ood_aux,
+            ood_aux_next=ood_aux_next,
+            ood_composition=ood_comp,
+            fri=fri,
+            main_opening=main_open,
+            aux_opening=aux_open,
+            composition_opening=comp_open,
+        )

@@ -1,0 +1,355 @@
+"""The STARK prover for any :class:`~zkvm.stark.air.Air`.
+
+Protocol (the verifier, :mod:`zkvm.stark.verifier`, replays the same transcript):
+
+1. Bind the statement: protocol version, options, trace length, security level, AIR digest,
+   public inputs.
+2. Interpolate the main trace, extend it to the LDE domain (blowup x, bit-reversed coset) and
+   commit to its rows.
+3. Draw the auxiliary challenges; build, extend and commit the auxiliary trace (LogUp and
+   permutation columns, in the extension field).
+4. Draw alpha; evaluate every constraint over the first ``nextpow2(D) * n`` LDE rows with the
+   AIR's generated kernel, divide each group by its vanishing polynomial and combine with
+   powers of alpha; interpolate, split into D pieces of degree < n, extend and commit.
+5. Draw the out-of-domain point z; send every column's value at z and z*g and each
+   composition piece's value at z.
+6. Draw gamma; build the DEEP composition codeword and prove it has degree < n with FRI
+   (which also grinds and draws the query positions).
+7. Open the main, aux and composition rows at the query positions.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from zkvm.crypto.merkle import MerkleTree
+from zkvm.crypto.transcript import Transcript
+from zkvm.errors import InsufficientMemory, ParameterError, ZkvmError
+from zkvm.field import goldilocks as gl
+from zkvm.field import ntt
+from zkvm.field.ext2 import Ext2
+from zkvm.field.poly_kernels import evaluate_columns, ext_powers
+from zkvm.fri import prover as fri_prover
+from zkvm.fri.options import FriOptions
+from zkvm.stark import codegen, debug
+from zkvm.stark import kernels as sk
+from zkvm.stark.air import Air, resolve_row
+from zkvm.stark.proof import Opening, StarkProof
+from zkvm.stark.transcript_setup import bind_statement, draw_ood_point
+
+SHIFT = gl.GENERATOR
+
+
+class ProverError(ZkvmError):
+    """The prover could not produce a proof (invalid trace, bad shapes)."""
+
+
+@dataclass
+class ProverReport:
+    """What a proof cost: seconds per stage, sizes and the memory estimate."""
+
+    stages: dict[str, float] = field(default_factory=dict)
+    estimated_peak_bytes: int = 0
+    trace_length: int = 0
+    lde_size: int = 0
+
+    def add(self, stage: str, seconds: float) -> None:
+        self.stages[stage] = self.stages.get(stage, 0.0) + seconds
+
+
+def estimate_peak_bytes(air: Air, n: int, options: FriOptions) -> int:
+    """Upper estimate of the prover's largest simultaneous allocations for a trace of n rows."""
+    big = n * options.blowup
+    d = air.composition_columns
+    d_eval = 1 << (d - 1).bit_length()
+    cols = air.width + 2 * air.aux_width + 2 * d
+    lde = big * cols * 8
+    trees = 3 * big * 32 * 2  # each tree keeps about 2 digests per leaf
+    coeffs = n * cols * 8 * 2
+    groups = (1 + len(air.boundary_rows(n))) * d_eval * n * 16
+    fri = big * 16 * 2 + (big // options.folding_factor) * 64
+    return lde + trees + coeffs + groups + fri
+
+
+def default_memory_budget() -> int:
+    env = os.environ.get("ZKVM_MEMORY_BUDGET")
+    if env:
+        return int(float(env))
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024 * 9 // 10
+    except OSError:
+        pass
+    return 8 << 30
+
+
+def _ext_from_base_pair(p0: tuple[int, int], p1: tuple[int, int]) -> Ext2:
+    """Value of an extension-valued polynomial stored as two base columns (c0 + phi*c1),
+    each evaluated at an extension point: P0(z) + phi * P1(z)."""
+    return Ext2(*p0) + Ext2(0, 1) * Ext2(*p1)
+
+
+def _ood_values(coeffs: np.ndarray, zpow: np.ndarray, ext_columns: bool) -> list[Ext2]:
+    if coeffs.shape[1] == 0:
+        return []
+    vals = evaluate_columns(coeffs, (0, 0), zpow=zpow)
+    pairs = [(int(a), int(b)) for a, b in vals]
+    if not ext_columns:
+        return [Ext2(*p) for p in pairs]
+    return [_ext_from_base_pair(pairs[2 * i], pairs[2 * i + 1]) for i in range(len(pairs) // 2)]
+
+
+def _open(tree: MerkleTree, matrix: np.ndarray, positions: list[int]) -> Opening:
+    rows = tuple(tuple(int(v) for v in matrix[p]) for p in positions)
+    return Opening(rows, tuple(tree.open(positions)))
+
+
+def prove(
+    air: Air,
+    trace: np.ndarray,
+    public_inputs: Sequence[int],
+    options: FriOptions | None = None,
+    *,
+    debug_check: bool | None = None,
+    check: bool = True,
+    memory_budget: int | None = None,
+    report: ProverReport | None = None,
+    progress: Callable[[str], None] | None = None,
+    describe_row: Callable[[int], str] | None = None,
+) -> StarkProof:
+    """Prove that ``trace`` satisfies ``air`` with these public inputs.
+
+    ``debug_check`` (default: the ZKVM_DEBUG environment variable) runs the constraint
+    debugger first and raises :class:`~zkvm.stark.debug.ConstraintViolation` naming the
+    failing constraints. ``check=False`` switches off every sanity check, so tests can play a
+    lying prover whose proof the verifier must reject.
+
+    Raises:
+        ParameterError: bad shapes or options. InsufficientMemory: the estimated peak exceeds
+        ``memory_budget`` (default: 90% of available memory, or ZKVM_MEMORY_BUDGET).
+        ConstraintViolation / ProverError: the trace does not satisfy the AIR.
+    """
+    options = options or FriOptions()
+    report = report if report is not None else ProverReport()
+    say = progress or (lambda _msg: None)
+    trace = np.ascontiguousarray(trace, dtype=np.uint64)
+    if trace.ndim != 2 or trace.shape[1] != air.width:
+        raise ParameterError("trace", f"expected shape (n, {air.width}), got {trace.shape}")
+    n = trace.shape[0]
+    if n < 2 or n & (n - 1):
+        raise ParameterError("trace", f"the trace length must be a power of two >= 2, got {n}")
+    if len(public_inputs) != len(air.public_inputs):
+        raise ParameterError("public_inputs", f"expected {len(air.public_inputs)} values, got {len(public_inputs)}")
+    publics = [int(v) % gl.P for v in public_inputs]
+    if check and trace.size and int(trace.max()) >= gl.P:
+        raise ParameterError("trace", "trace values must be canonical field elements")
+    big = n * options.blowup
+    security = options.check_security(big) if check else options.security_bits(big)
+    estimate = estimate_peak_bytes(air, n, options)
+    report.estimated_peak_bytes = estimate
+    report.trace_length, report.lde_size = n, big
+    budget = memory_budget if memory_budget is not None else default_memory_budget()
+    if estimate > budget:
+        raise InsufficientMemory(
+            f"proving {n} rows x {air.width} columns at blowup {options.blowup} needs about "
+            f"{estimate / 2**30:.2f} GiB, above the budget of {budget / 2**30:.2f} GiB "
+            "(raise it with memory_budget= or ZKVM_MEMORY_BUDGET, or use a smaller blowup)"
+        )
+    if debug_check is None:
+        debug_check = os.environ.get("ZKVM_DEBUG", "") not in ("", "0")
+
+    clock = time.perf_counter
+    program = codegen.compile_air(air)
+
+    # 1. statement
+    transcript = Transcript(b"zkvm stark")
+    bind_statement(transcript, air, options, n, security, publics)
+
+    # 2. main trace
+    say("interpolating and extending the main trace")
+    t = clock()
+    main_coeffs = ntt.interpolate_columns(trace)
+    main_lde = ntt.lde_from_coefficients(main_coeffs, options.blowup, SHIFT)
+    report.add("lde", clock() - t)
+    say("committing to the main trace")
+    t = clock()
+    main_tree = MerkleTree(main_lde)
+    report.add("commit", clock() - t)
+    transcript.absorb_digest(b"main root", main_tree.root)
+
+    # 3. auxiliary trace
+    challenges = [c.to_pair() for c in transcript.challenge_exts(b"aux challenges", air.num_challenges)]
+    aux_tree = None
+    if air.aux_width:
+        t = clock()
+        aux = np.ascontiguousarray(air.build_aux(trace, challenges, publics), dtype=np.uint64)
+        if aux.shape != (n, 2 * air.aux_width):
+            raise ProverError(f"aux builder returned shape {aux.shape}, expected {(n, 2 * air.aux_width)}")
+        report.add("aux trace", clock() - t)
+        if debug_check:
+            debug.assert_satisfied(air, trace, aux, challenges, publics, describe_row=describe_row)
+        t = clock()
+        aux_coeffs = ntt.interpolate_columns(aux)
+        aux_lde = ntt.lde_from_coefficients(aux_coeffs, options.blowup, SHIFT)
+        report.add("lde", clock() - t)
+        del aux
+        t = clock()
+        aux_tree = MerkleTree(aux_lde)
+        report.add("commit", clock() - t)
+        transcript.absorb_digest(b"aux root", aux_tree.root)
+    else:
+        if debug_check:
+            debug.assert_satisfied(air, trace, None, challenges, publics, describe_row=describe_row)
+        aux_coeffs = np.zeros((n, 0), dtype=np.uint64)
+        aux_lde = np.zeros((big, 0), dtype=np.uint64)
+    del trace
+
+    # 4. composition polynomial
+    say("evaluating constraints")
+    alpha = transcript.challenge_ext(b"composition alpha")
+    num_c = len(air.constraints)
+    alphas = np.array([a.to_pair() for a in _powers(alpha, num_c)], dtype=np.uint64).reshape(num_c, 2)
+    d = air.composition_columns
+    d_eval = 1 << (d - 1).bit_length()
+    m = n * d_eval
+    t = clock()
+    groups = codegen.evaluate_groups(program, main_lde, aux_lde, n, d_eval, challenges, publics, alphas)
+    offsets = ntt.coset_offsets(n, options.blowup, SHIFT)
+    wbr = sk.bitrev_powers(n)
+    g = gl.root_of_unity(n.bit_length() - 1)
+    kinds, points = _group_divisors(program.groups, n, g)
+    inv_zn = np.array([gl.inv(pow(int(o), n, gl.P) - 1) for o in offsets[:d_eval]], dtype=np.uint64)
+    comp_values = np.empty((m, 2), dtype=np.uint64)
+    sk.combine_groups(groups, kinds, points, np.uint64(pow(g, n - 1, gl.P)), inv_zn, offsets, wbr, n, comp_values)
+    del groups
+    report.add("constraint evaluation", clock() - t)
+
+    say("building the composition polynomial")
+    t = clock()
+    comp_all = ntt.inverse_from_bitrev(comp_values)  # coefficients of C(shift * y)
+    ntt._scale_rows_parallel(comp_all, np.uint64(gl.inv(SHIFT)), np.uint64(1))  # -> C(y)
+    if check and comp_all[d * n :].any():
+        raise ProverError(
+            "the trace does not satisfy the AIR's constraints (the composition polynomial is not of "
+            "the expected degree); run with debug_check=True (or ZKVM_DEBUG=1) to see which constraint fails"
+        )
+    comp_coeffs = np.ascontiguousarray(comp_all[: d * n].reshape(d, n, 2).transpose(1, 0, 2).reshape(n, 2 * d))
+    del comp_all, comp_values
+    comp_lde = ntt.lde_from_coefficients(comp_coeffs, options.blowup, SHIFT)
+    report.add("composition", clock() - t)
+    t = clock()
+    comp_tree = MerkleTree(comp_lde)
+    report.add("commit", clock() - t)
+    transcript.absorb_digest(b"composition root", comp_tree.root)
+
+    # 5. out-of-domain point
+    t = clock()
+    z = draw_ood_point(transcript)
+    zg = z * g
+    zpow = ext_powers(z.to_pair(), n)
+    zgpow = ext_powers(zg.to_pair(), n)
+    ood_main = _ood_values(main_coeffs, zpow, False)
+    ood_main_next = _ood_values(main_coeffs, zgpow, False)
+    ood_aux = _ood_values(aux_coeffs, zpow, True)
+    ood_aux_next = _ood_values(aux_coeffs, zgpow, True)
+    ood_comp = _ood_values(comp_coeffs, zpow, True)
+    del zpow, zgpow, main_coeffs, aux_coeffs, comp_coeffs
+    for label, vals in (
+        (b"ood main", ood_main),
+        (b"ood main next", ood_main_next),
+        (b"ood aux", ood_aux),
+        (b"ood aux next", ood_aux_next),
+        (b"ood composition", ood_comp),
+    ):
+        transcript.absorb_ext(label, vals)
+    report.add("out-of-domain", clock() - t)
+
+    # 6. DEEP composition and FRI
+    say("DEEP composition and FRI")
+    t = clock()
+    gammas = _powers(transcript.challenge_ext(b"deep gamma"), air.width + air.aux_width + d)
+    gm = np.array([x.to_pair() for x in gammas[: air.width]], dtype=np.uint64).reshape(-1, 2)
+    ga = np.array([x.to_pair() for x in gammas[air.width : air.width + air.aux_width]], dtype=np.uint64).reshape(-1, 2)
+    gc = np.array([x.to_pair() for x in gammas[air.width + air.aux_width :]], dtype=np.uint64).reshape(-1, 2)
+    l_trace_z = _dot(gammas[: air.width], ood_main) + _dot(gammas[air.width : air.width + air.aux_width], ood_aux)
+    l_trace_zg = _dot(gammas[: air.width], ood_main_next) + _dot(gammas[air.width : air.width + air.aux_width], ood_aux_next)
+    l_z = l_trace_z + _dot(gammas[air.width + air.aux_width :], ood_comp)
+    codeword = np.empty((big, 2), dtype=np.uint64)
+    sk.deep_codeword(
+        main_lde, aux_lde if air.aux_width else np.zeros((big, 0), dtype=np.uint64), comp_lde, gm, ga, gc,
+        np.array(l_z.to_pair(), dtype=np.uint64), np.array(l_trace_zg.to_pair(), dtype=np.uint64),
+        np.array(z.to_pair(), dtype=np.uint64), np.array(zg.to_pair(), dtype=np.uint64),
+        offsets, wbr, n, codeword,
+    )
+    report.add("deep", clock() - t)
+    t = clock()
+    fri_result = fri_prover.prove(codeword, n, options, transcript, SHIFT, check_degree=check)
+    del codeword
+    report.add("fri", clock() - t)
+
+    # 7. query openings
+    t = clock()
+    positions = sorted(set(fri_result.positions))
+    main_open = _open(main_tree, main_lde, positions)
+    aux_open = _open(aux_tree, aux_lde, positions) if aux_tree is not None else None
+    comp_open = _open(comp_tree, comp_lde, positions)
+    report.add("queries", clock() - t)
+
+    return StarkProof(
+        options=options,
+        trace_length=n,
+        security_bits=security,
+        air_digest=air.digest(),
+        public_inputs=tuple(publics),
+        main_root=main_tree.root,
+        aux_root=aux_tree.root if aux_tree is not None else None,
+        composition_root=comp_tree.root,
+        ood_main=tuple(v.to_pair() for v in ood_main),
+        ood_main_next=tuple(v.to_pair() for v in ood_main_next),
+        ood_aux=tuple(v.to_pair() for v in ood_aux),
+        ood_aux_next=tuple(v.to_pair() for v in ood_aux_next),
+        ood_composition=tuple(v.to_pair() for v in ood_comp),
+        fri=fri_result.proof,
+        main_opening=main_open,
+        aux_opening=aux_open,
+        composition_opening=comp_open,
+    )
+
+
+def _powers(x: Ext2, count: int) -> list[Ext2]:
+    out = []
+    acc = Ext2(1)
+    for _ in range(count):
+        out.append(acc)
+        acc = acc * x
+    return out
+
+
+def _dot(coeffs: list[Ext2], values: list[Ext2]) -> Ext2:
+    acc = Ext2(0)
+    for c, v in zip(coeffs, values):
+        acc = acc + c * v
+    return acc
+
+
+def _group_divisors(groups: list[str], n: int, g: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per group: its divisor kind (see :mod:`zkvm.stark.kernels`) and, for boundary groups,
+    the point g^row where it vanishes."""
+    kinds, points = [], []
+    for spec in groups:
+        if spec in ("transition", "cyclic"):
+            kinds.append(sk.TRANSITION if spec == "transition" else sk.CYCLIC)
+            points.append(0)
+        else:
+            raw = spec.split(":", 1)[1]
+            row: str | int = raw if raw in ("first", "last") else int(raw)
+            kinds.append(sk.BOUNDARY)
+            points.append(pow(g, resolve_row(row, n), gl.P))
+    return np.array(kinds, dtype=np.int64), np.array(points, dtype=np.uint64)
