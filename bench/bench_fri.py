@@ -43,7 +43,7 @@ def bench_fri(rows: list, log_d: int, folding: int) -> None:
         holder["r"] = prover.prove(codeword, d, options, Transcript(b"bench"))
 
     def hash_codeword():
-        blake3.blake3(codeword.data).digest()
+        blake3.blake3(codeword.view(np.uint8)).digest()
 
     for threads in (1, 2):
         harness.set_threads(threads)

@@ -37,6 +37,7 @@ class VerificationError(ZkvmError):
     def __init__(self, message: str, check: str | None = None) -> None:
         if check is not None:
             self.check = check
+        self.detail = message
         super().__init__(f"{self.check}: {message}")
 
 

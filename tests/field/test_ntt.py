@@ -120,3 +120,30 @@ def test_shapes_are_validated():
         ntt.low_degree_extend(np.zeros((8, 2), dtype=np.uint64), 3)
     with pytest.raises(ParameterError):
         ntt.forward_bitrev(np.zeros(8, dtype=np.int64))
+
+
+@given(st.integers(0, 12), st.integers(1, P - 1), st.integers(1, P - 1))
+def test_bitrev_powers_kernel(log_n, base, start):
+    out = ntt.bitrev_powers_kernel(np.uint64(base), log_n, np.uint64(start))
+    perm = ntt.bitrev_permutation(log_n)
+    for t in {0, 1, (1 << log_n) - 1, (1 << log_n) // 3} & set(range(1 << log_n)):
+        assert int(out[t]) == start * pow(base, int(perm[t]), P) % P
+
+
+@pytest.mark.parametrize("cols", [1, 2, 3, 7, 8, 9])
+def test_narrow_and_wide_lde_paths_agree_with_reference(cols):
+    """Fewer than 8 columns take the per-column path; both must equal direct evaluation."""
+    trace = _random_matrix(cols, 256, cols)
+    lde = ntt.low_degree_extend(trace, 4)
+    buf = np.empty_like(lde)
+    assert np.array_equal(ntt.low_degree_extend(trace, 4, out=buf), lde)
+    perm = ntt.bitrev_permutation(10)
+    w = gl.root_of_unity(10)
+    coeffs = ntt.interpolate_columns(trace)
+    for s in [0, 5, 1023]:
+        x = gl.GENERATOR * pow(w, int(perm[s]), P) % P
+        for c in range(cols):
+            v = 0
+            for cf in reversed(coeffs[:, c].tolist()):
+                v = (v * x + cf) % P
+            assert int(lde[s, c]) == v

@@ -240,10 +240,8 @@ def _load_block(rows32, r0, count, first_word, end_word, msgs):
         for l in range(count):
             row = rows32[r0 + l]
             o = 16 * l
-            for w in range(avail):
-                msgs[o + w] = row[first_word + w]
-            for w in range(avail, 16):
-                msgs[o + w] = U32_ZERO
+            for w in range(16):  # fixed trip count: unrolled, no per-word loop overhead
+                msgs[o + w] = row[first_word + w] if w < avail else U32_ZERO
     for l in range(count, LANES):
         for w in range(16):
             msgs[16 * l + w] = U32_ZERO

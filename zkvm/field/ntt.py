@@ -380,6 +380,66 @@ def _scale_rows_parallel(a, base, start):
         _scale_rows_by_powers(a[lo:hi], a[lo:hi], base, first)
 
 
+@njit(cache=True)
+def bitrev_powers_kernel(base, log_n, start):
+    """out[t] = start * base^bitrev(t) over log_n bits, for t < 2^log_n.
+
+    Built level by level: the entries with highest set bit h are the entries below 2^h times
+    base^(2^(log_n - 1 - h)), so each level is one vector loop (no per-entry bit reversal).
+    """
+    n = 1 << log_n
+    out = np.empty(n, dtype=np.uint64)
+    out[0] = start
+    c = base
+    factors = np.empty(max(log_n, 1), dtype=np.uint64)
+    for k in range(log_n):  # factors[k] = base^(2^k)
+        factors[k] = c
+        c = mul(c, c)
+    for h in range(log_n):
+        f = factors[log_n - 1 - h]
+        lo = 1 << h
+        for t in range(lo):
+            out[lo + t] = mul(out[t], f)
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Narrow matrices: one 1-D transform per column (row-major butterflies cannot vectorize
+# over two or three columns)
+# --------------------------------------------------------------------------------------
+NARROW_COLUMNS = 8
+
+
+@njit(cache=True)
+def dif_1d_serial(a, tw, block_log):
+    n = a.shape[0]
+    block = min(n, 1 << block_log)
+    m = n >> 1
+    while m >= block:
+        _dif_big_stage_1d(a, tw, m, 0, m)
+        m >>= 1
+    for b in range(n // block):
+        _dif_block_1d(a[b * block : (b + 1) * block], tw, block)
+
+
+@njit(cache=True, parallel=True)
+def _lde_blocks_narrow(coeffs_t, out, offsets, tw, block_log, inv_n):
+    """Per (block, column): scale the column's coefficients, transform, store strided."""
+    cols, n = coeffs_t.shape
+    blocks = offsets.shape[0]
+    for task in prange(blocks * cols):
+        r = task // cols
+        c = task % cols
+        tmp = np.empty(n, dtype=np.uint64)
+        powers_into(offsets[r], inv_n, tmp)
+        src = coeffs_t[c]
+        for i in range(n):
+            tmp[i] = mul(tmp[i], src[i])
+        dif_1d_serial(tmp, tw, block_log)
+        for i in range(n):
+            out[r * n + i, c] = tmp[i]
+
+
 # --------------------------------------------------------------------------------------
 # Python API
 # --------------------------------------------------------------------------------------
@@ -404,6 +464,11 @@ def forward_bitrev(a: np.ndarray) -> np.ndarray:
     tw = TWIDDLES.get(log_n, inverse=False)
     if a.ndim == 1:
         dif_1d(a, tw, BLOCK_LOG_1D)
+    elif a.shape[1] < NARROW_COLUMNS:
+        for c in range(a.shape[1]):
+            col = np.ascontiguousarray(a[:, c])
+            dif_1d(col, tw, BLOCK_LOG_1D)
+            a[:, c] = col
     else:
         dif_rows(a, tw, BLOCK_LOG_ROWS)
     return a
@@ -417,6 +482,11 @@ def inverse_from_bitrev(a: np.ndarray) -> np.ndarray:
     tw = TWIDDLES.get(log_n, inverse=True)
     if a.ndim == 1:
         dit_1d(a, tw, BLOCK_LOG_1D)
+    elif a.shape[1] < NARROW_COLUMNS:
+        for c in range(a.shape[1]):
+            col = np.ascontiguousarray(a[:, c])
+            dit_1d(col, tw, BLOCK_LOG_1D)
+            a[:, c] = col
     else:
         dit_rows(a, tw, BLOCK_LOG_ROWS)
     n_inv = np.uint64(gl.inv(n))
@@ -463,7 +533,11 @@ def coset_offsets(n: int, blowup: int, shift: int = gl.GENERATOR) -> np.ndarray:
 
 
 def lde_from_coefficients(
-    coeffs: np.ndarray, blowup: int, shift: int = gl.GENERATOR, already_scaled: bool = True
+    coeffs: np.ndarray,
+    blowup: int,
+    shift: int = gl.GENERATOR,
+    already_scaled: bool = True,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Evaluate the columns' polynomials on the coset ``shift * <w_{n*blowup}>``.
 
@@ -478,28 +552,35 @@ def lde_from_coefficients(
     log_n = _log2_exact(n, "rows")
     log_b = _log2_exact(blowup, "blowup")
     tw = TWIDDLES.get(max(log_n, 1), inverse=False)
-    out = np.empty((n * blowup, cols), dtype=np.uint64)
+    if out is None:
+        out = np.empty((n * blowup, cols), dtype=np.uint64)
+    elif out.shape != (n * blowup, cols) or out.dtype != np.uint64 or not out.flags.c_contiguous:
+        raise ParameterError("out", f"expected a C-contiguous uint64 buffer of shape {(n * blowup, cols)}")
     scale = np.uint64(1 if already_scaled else gl.inv(n))
-    _lde_blocks(coeffs, out, coset_offsets(n, 1 << log_b, shift), tw, BLOCK_LOG_ROWS, scale)
+    offsets = coset_offsets(n, 1 << log_b, shift)
+    if cols < NARROW_COLUMNS:
+        _lde_blocks_narrow(np.ascontiguousarray(coeffs.T), out, offsets, tw, BLOCK_LOG_1D, scale)
+    else:
+        _lde_blocks(coeffs, out, offsets, tw, BLOCK_LOG_ROWS, scale)
     return out
 
 
-def low_degree_extend(trace: np.ndarray, blowup: int, shift: int = gl.GENERATOR) -> np.ndarray:
+def low_degree_extend(
+    trace: np.ndarray, blowup: int, shift: int = gl.GENERATOR, out: np.ndarray | None = None
+) -> np.ndarray:
     """Coset LDE of many columns at once.
 
     ``trace`` is (n, cols): column values at w_n^i in natural row order. Returns
     (n*blowup, cols): the interpolating polynomials evaluated on ``shift * <w_{n*blowup}>`` in
-    bit-reversed order.
+    bit-reversed order. ``out`` may supply a reused buffer (fresh memory costs page faults).
     """
     trace = np.ascontiguousarray(trace, dtype=np.uint64)
     if trace.ndim == 1:
         trace = trace.reshape(-1, 1)
     n = trace.shape[0]
     log_n = _log2_exact(n, "rows")
-    coeffs = trace.copy()
-    bit_reverse_rows(coeffs, log_n)
-    dit_rows(coeffs, TWIDDLES.get(max(log_n, 1), inverse=True), BLOCK_LOG_ROWS)
-    return lde_from_coefficients(coeffs, blowup, shift, already_scaled=False)
+    coeffs = interpolate_columns(trace)
+    return lde_from_coefficients(coeffs, blowup, shift, out=out)
 
 
 def _bitrev_py(i: int, bits: int) -> int:

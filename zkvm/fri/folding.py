@@ -17,13 +17,13 @@ from numba import njit, prange
 
 from zkvm.field import goldilocks as gl
 from zkvm.field.kernels import add, ext_mul, mul, sub
-from zkvm.field.ntt import TWIDDLES, bit_reverse_index
+from zkvm.field.ntt import bitrev_powers_kernel
 
 
 @njit(cache=True)
-def _fold2_range(values, out, beta0, beta1, tw_inv, half, log_half, s_inv, inv2, lo, hi):
+def _fold2_range(values, out, beta0, beta1, inv_points, inv2, lo, hi):
     for t in range(lo, hi):
-        inv_x = mul(s_inv, tw_inv[half + bit_reverse_index(t, log_half)])
+        inv_x = inv_points[t]
         a0 = values[2 * t, 0]
         a1 = values[2 * t, 1]
         b0 = values[2 * t + 1, 0]
@@ -38,13 +38,13 @@ def _fold2_range(values, out, beta0, beta1, tw_inv, half, log_half, s_inv, inv2,
 
 
 @njit(cache=True, parallel=True)
-def _fold2(values, out, beta0, beta1, tw_inv, log_half, s_inv, inv2):
+def _fold2(values, out, beta0, beta1, inv_points, inv2):
     half = out.shape[0]
     chunk = 1 << 14
     for c in prange((half + chunk - 1) // chunk):
         lo = c * chunk
         hi = min(half, lo + chunk)
-        _fold2_range(values, out, beta0, beta1, tw_inv, half, log_half, s_inv, inv2, lo, hi)
+        _fold2_range(values, out, beta0, beta1, inv_points, inv2, lo, hi)
 
 
 INV2 = (gl.P + 1) // 2
@@ -60,9 +60,11 @@ def fold(codeword: np.ndarray, beta: tuple[int, int], shift: int, factor: int) -
         m = current.shape[0]
         half = m // 2
         log_half = half.bit_length() - 1
-        tw_inv = TWIDDLES.get(max(log_half + 1, 1), inverse=True)
+        # 1/x for the pair (2t, 2t+1): x = s * w_m^bitrev(t), bit-reversal over log2(m/2) bits
+        w_inv = gl.inv(gl.root_of_unity(log_half + 1))
+        inv_points = bitrev_powers_kernel(np.uint64(w_inv), log_half, np.uint64(gl.inv(s)))
         out = np.empty((half, 2), dtype=np.uint64)
-        _fold2(current, out, np.uint64(b0), np.uint64(b1), tw_inv, log_half, np.uint64(gl.inv(s)), np.uint64(INV2))
+        _fold2(current, out, np.uint64(b0), np.uint64(b1), inv_points, np.uint64(INV2))
         current = out
         # next binary fold uses beta^2 and the squared domain
         b0, b1 = (b0 * b0 + 7 * b1 * b1) % gl.P, (2 * b0 * b1) % gl.P

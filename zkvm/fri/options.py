@@ -57,8 +57,8 @@ class FriOptions:
     blowup: int = 8
     num_queries: int = 27
     grinding_bits: int = 20
-    folding_factor: int = 4
-    final_degree: int = 7
+    folding_factor: int = 8
+    final_degree: int = 31
     min_security_bits: int = field(default=DEFAULT_MIN_SECURITY_BITS, compare=False)
 
     def __post_init__(self) -> None:

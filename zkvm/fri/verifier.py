@@ -55,36 +55,47 @@ def _check_shapes(proof: FriProof, options: FriOptions, num_layers: int, final_c
             check_fields(leaf, f"fri layer {i} values")
 
 
-def _fold_leaf(values: tuple[int, ...], t: int, k: int, size: int, shift: int, beta: Ext2) -> tuple[int, int]:
-    """Fold the k values of leaf t of a layer over shift*<w_size> into one value."""
-    vals = [(values[2 * i], values[2 * i + 1]) for i in range(k)]
-    b0, b1 = beta.c0, beta.c1
-    m_size = size
-    s = shift
-    group = k
-    while group > 1:
-        half_size = m_size // 2
-        log_half = half_size.bit_length() - 1
-        w_inv = gl.inv(gl.root_of_unity(m_size.bit_length() - 1))
-        s_inv = gl.inv(s)
-        first_pair = (group // 2) * t
-        out = []
-        for u in range(group // 2):
-            m = first_pair + u
-            inv_x = s_inv * pow(w_inv, _bitrev(m, log_half), P) % P
-            a0, a1 = vals[2 * u]
-            c0, c1 = vals[2 * u + 1]
-            d0 = (a0 - c0) * inv_x % P
-            d1 = (a1 - c1) * inv_x % P
-            e0 = (b0 * d0 + 7 * b1 * d1) % P
-            e1 = (b0 * d1 + b1 * d0) % P
-            out.append(((a0 + c0 + e0) * INV2 % P, (a1 + c1 + e1) * INV2 % P))
-        vals = out
-        group //= 2
-        m_size //= 2
-        s = s * s % P
-        b0, b1 = (b0 * b0 + 7 * b1 * b1) % P, (2 * b0 * b1) % P
-    return vals[0]
+class _LayerFolder:
+    """Folds the leaves of one layer. Everything that does not depend on the leaf (inverse
+    roots, the inverse shift, the small roots of unity of a leaf's coset) is computed once
+    per layer, so a leaf costs one exponentiation; later binary steps inside the leaf reuse
+    squares of the previous step's inverse points."""
+
+    def __init__(self, k: int, size: int, shift: int, beta: Ext2) -> None:
+        self.k = k
+        self.log_k = k.bit_length() - 1
+        self.beta = (beta.c0, beta.c1)
+        self.outer_bits = (size // k).bit_length() - 1
+        self.w_inv = gl.inv(gl.root_of_unity(size.bit_length() - 1))
+        self.s_inv = gl.inv(shift)
+        # inverse of w_k^bitrev(u) for the k/2 pairs of the first binary step
+        wk_inv = gl.inv(gl.root_of_unity(self.log_k))
+        r = self.log_k - 1
+        self.pair_roots = [pow(wk_inv, _bitrev(u, r), P) for u in range(k // 2)]
+
+    def fold(self, values: tuple[int, ...], t: int) -> tuple[int, int]:
+        """Fold the k values of leaf t (positions k*t .. k*t + k - 1) into one value."""
+        k = self.k
+        vals = [(values[2 * i], values[2 * i + 1]) for i in range(k)]
+        base_inv = self.s_inv * pow(self.w_inv, _bitrev(t, self.outer_bits), P) % P
+        inv_x = [base_inv * r % P for r in self.pair_roots]
+        b0, b1 = self.beta
+        while len(vals) > 1:
+            out = []
+            for u in range(len(vals) // 2):
+                a0, a1 = vals[2 * u]
+                c0, c1 = vals[2 * u + 1]
+                ix = inv_x[u]
+                d0 = (a0 - c0) * ix % P
+                d1 = (a1 - c1) * ix % P
+                e0 = (b0 * d0 + 7 * b1 * d1) % P
+                e1 = (b0 * d1 + b1 * d0) % P
+                out.append(((a0 + c0 + e0) * INV2 % P, (a1 + c1 + e1) * INV2 % P))
+            vals = out
+            # the next step's pair u sits at the square of this step's point 2u
+            inv_x = [inv_x[2 * u] * inv_x[2 * u] % P for u in range(len(vals) // 2)]
+            b0, b1 = (b0 * b0 + 7 * b1 * b1) % P, (2 * b0 * b1) % P
+        return vals[0]
 
 
 def verify(
@@ -139,7 +150,7 @@ def verify(
         try:
             verify_rows(proof.layer_roots[i], depth, leaf_ids, layer.leaves, layer.nodes)
         except MerkleError as e:
-            raise MerkleError(f"fri layer {i}: {e}") from None
+            raise MerkleError(f"fri layer {i}: {e.detail}") from None
         leaf_of = dict(zip(leaf_ids, layer.leaves))
         for p in pos:
             leaf = leaf_of[p >> log_k]
@@ -149,7 +160,8 @@ def verify(
                 layer0_values.append(value)
             elif expected is not None and expected[p] != value:
                 raise FriError(f"layer {i}: value at position {p} does not match the folding of layer {i - 1}")
-        expected = {t: _fold_leaf(leaf_of[t], t, k, size, s, betas[i]) for t in leaf_ids}
+        folder = _LayerFolder(k, size, s, betas[i])
+        expected = {t: folder.fold(leaf_of[t], t) for t in leaf_ids}
         pos = [p >> log_k for p in pos]
         size //= k
         s = pow(s, k, P)

@@ -43,6 +43,7 @@ class Air:
     constraints: tuple[Constraint, ...]
     build_aux: AuxBuilder | None = None
     _digest: bytes | None = field(default=None, repr=False)
+    _topo: list | None = field(default=None, repr=False)
 
     @property
     def width(self) -> int:
@@ -82,6 +83,14 @@ class Air:
                 if r not in rows:
                     rows.append(r)
         return rows
+
+    def topological_nodes(self) -> list:
+        """Every distinct node of the constraint DAG, children first (computed once)."""
+        if self._topo is None:
+            from zkvm.stark.expr import topological
+
+            self._topo = topological([c.expr for c in self.constraints])
+        return self._topo
 
     def names(self) -> dict[tuple[str, int], str]:
         out: dict[tuple[str, int], str] = {(MAIN, i): n for i, n in enumerate(self.main_columns)}

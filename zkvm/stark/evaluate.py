@@ -24,10 +24,12 @@ def evaluate_all(
     aux_next: Sequence[Value],
     challenges: Sequence[Ext2],
     publics: Sequence[int],
+    order: Sequence[Expr] | None = None,
 ) -> list[Value]:
-    """Values of ``roots`` given the values of every leaf kind (ints or Ext2)."""
+    """Values of ``roots`` given the values of every leaf kind (ints or Ext2). ``order`` may
+    pass the DAG's topological order when the caller has it cached."""
     values: dict[tuple, Value] = {}
-    for node in topological(roots):
+    for node in order if order is not None else topological(roots):
         k = node.kind
         if k == CONST:
             v: Value = node.value

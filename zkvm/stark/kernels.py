@@ -20,8 +20,7 @@ CHUNK = 1024
 def bitrev_powers(n: int) -> np.ndarray:
     """wbr[u] = w_n^bitrev(u): the trace-domain points in bit-reversed order."""
     log_n = n.bit_length() - 1
-    natural = powers_parallel(np.uint64(gl.root_of_unity(log_n)), ONE, n)
-    return natural[ntt.bitrev_permutation(log_n)]
+    return ntt.bitrev_powers_kernel(np.uint64(gl.root_of_unity(log_n)), log_n, ONE)
 
 
 def next_row_permutation(n: int) -> np.ndarray:
@@ -82,20 +81,12 @@ def combine_groups(groups, kinds, points, g_last, inv_zn, offsets, wbr, n, out):
 
 
 @njit(cache=True)
-def _deep_chunk(main, aux, comp, gm, ga, gc, lz0, lz1, lzg0, lzg1, z0, z1, zg0, zg1, offsets, wbr, n, s0, s1, out):
-    C = s1 - s0
-    num1 = np.empty((C, 2), dtype=np.uint64)
-    num2 = np.empty((C, 2), dtype=np.uint64)
-    den1 = np.empty((C, 2), dtype=np.uint64)
-    den2 = np.empty((C, 2), dtype=np.uint64)
-    wm = main.shape[1]
-    wa = aux.shape[1] // 2
-    wc = comp.shape[1] // 2
-    for i in range(C):
-        s = s0 + i
-        r = s // n
-        x = mul(offsets[r], wbr[s - r * n])
-        row = main[s]
+def _combine_rows(main_c, aux_c, comp_c, gm, ga, gc, lo, hi, out_trace, out_all):
+    wm = main_c.shape[1]
+    wa = aux_c.shape[1] // 2
+    wc = comp_c.shape[1] // 2
+    for i in range(lo, hi):
+        row = main_c[i]
         t0 = ZERO
         t1 = ZERO
         for c in range(wm):
@@ -103,60 +94,47 @@ def _deep_chunk(main, aux, comp, gm, ga, gc, lz0, lz1, lzg0, lzg1, z0, z1, zg0, 
             t0 = add(t0, mul(gm[c, 0], v))
             t1 = add(t1, mul(gm[c, 1], v))
         if wa > 0:
-            arow = aux[s]
+            arow = aux_c[i]
             for c in range(wa):
                 e0, e1 = ext_mul(ga[c, 0], ga[c, 1], arow[2 * c], arow[2 * c + 1])
                 t0 = add(t0, e0)
                 t1 = add(t1, e1)
-        crow = comp[s]
-        c0 = ZERO
-        c1 = ZERO
+        out_trace[i, 0] = t0
+        out_trace[i, 1] = t1
+        crow = comp_c[i]
         for c in range(wc):
             e0, e1 = ext_mul(gc[c, 0], gc[c, 1], crow[2 * c], crow[2 * c + 1])
-            c0 = add(c0, e0)
-            c1 = add(c1, e1)
-        num1[i, 0] = sub(add(t0, c0), lz0)
-        num1[i, 1] = sub(add(t1, c1), lz1)
-        num2[i, 0] = sub(t0, lzg0)
-        num2[i, 1] = sub(t1, lzg1)
-        den1[i, 0] = sub(x, z0)
-        den1[i, 1] = sub(ZERO, z1)
-        den2[i, 0] = sub(x, zg0)
-        den2[i, 1] = sub(ZERO, zg1)
-    # Montgomery batch inversion of both denominators at once
-    acc0, acc1 = ONE, ZERO
-    pre = np.empty((2 * C, 2), dtype=np.uint64)
-    for i in range(2 * C):
-        d = den1[i] if i < C else den2[i - C]
-        pre[i, 0] = acc0
-        pre[i, 1] = acc1
-        acc0, acc1 = ext_mul(acc0, acc1, d[0], d[1])
-    inv0, inv1 = ext_inverse(acc0, acc1)
-    for i in range(2 * C - 1, -1, -1):
-        d = den1[i] if i < C else den2[i - C]
-        q0, q1 = ext_mul(pre[i, 0], pre[i, 1], inv0, inv1)
-        inv0, inv1 = ext_mul(inv0, inv1, d[0], d[1])
-        if i < C:
-            den1[i, 0] = q0
-            den1[i, 1] = q1
-        else:
-            den2[i - C, 0] = q0
-            den2[i - C, 1] = q1
-    for i in range(C):
-        a0, a1 = ext_mul(num1[i, 0], num1[i, 1], den1[i, 0], den1[i, 1])
-        b0, b1 = ext_mul(num2[i, 0], num2[i, 1], den2[i, 0], den2[i, 1])
-        out[s0 + i, 0] = add(a0, b0)
-        out[s0 + i, 1] = add(a1, b1)
+            t0 = add(t0, e0)
+            t1 = add(t1, e1)
+        out_all[i, 0] = t0
+        out_all[i, 1] = t1
 
 
 @njit(cache=True, parallel=True)
-def deep_codeword(main, aux, comp, gm, ga, gc, lz, lzg, z, zg, offsets, wbr, n, out):
-    """DEEP composition over the whole LDE:
-    (L(x) - L(z)) / (x - z) + (L_T(x) - L_T(zg)) / (x - zg), where L is the gamma-weighted sum
-    of all committed columns and L_T its trace-only part."""
-    m = out.shape[0]
-    tasks = (m + CHUNK - 1) // CHUNK
+def combine_coefficients(main_c, aux_c, comp_c, gm, ga, gc, out_trace, out_all):
+    """Coefficients of L_T = sum gamma_i T_i (trace columns) and L = L_T + sum gamma_k C_k
+    (composition pieces), from the columns' coefficient matrices."""
+    n = main_c.shape[0]
+    tasks = (n + CHUNK - 1) // CHUNK
     for t in prange(tasks):
-        s0 = t * CHUNK
-        s1 = min(m, s0 + CHUNK)
-        _deep_chunk(main, aux, comp, gm, ga, gc, lz[0], lz[1], lzg[0], lzg[1], z[0], z[1], zg[0], zg[1], offsets, wbr, n, s0, s1, out)
+        lo = t * CHUNK
+        _combine_rows(main_c, aux_c, comp_c, gm, ga, gc, lo, min(n, lo + CHUNK), out_trace, out_all)
+
+
+@njit(cache=True)
+def divide_by_linear(p, z0, z1, out):
+    """Coefficients of (P(X) - P(z)) / (X - z) accumulated into out (both (n, 2) extension).
+
+    Synthetic division: the quotient does not depend on the constant term, so subtracting the
+    claimed value P(z) only changes the remainder, which is zero when the claim is true (an
+    untrue claim shows up as a mismatch in the verifier's pointwise DEEP check)."""
+    n = p.shape[0]
+    q0 = ZERO
+    q1 = ZERO
+    for i in range(n - 1, 0, -1):
+        # q_{i-1} = p_i + z * q_i
+        m0, m1 = ext_mul(z0, z1, q0, q1)
+        q0 = add(p[i, 0], m0)
+        q1 = add(p[i, 1], m1)
+        out[i - 1, 0] = add(out[i - 1, 0], q0)
+        out[i - 1, 1] = add(out[i - 1, 1], q1)

@@ -29,7 +29,7 @@ import numpy as np
 
 from zkvm.crypto.merkle import MerkleTree
 from zkvm.crypto.transcript import Transcript
-from zkvm.errors import InsufficientMemory, ParameterError, ZkvmError
+from zkvm.errors import InsufficientMemory, OodMismatch, ParameterError, ZkvmError
 from zkvm.field import goldilocks as gl
 from zkvm.field import ntt
 from zkvm.field.ext2 import Ext2
@@ -41,8 +41,13 @@ from zkvm.stark import kernels as sk
 from zkvm.stark.air import Air, resolve_row
 from zkvm.stark.proof import Opening, StarkProof
 from zkvm.stark.transcript_setup import bind_statement, draw_ood_point
+from zkvm.stark.verifier import check_ood
 
 SHIFT = gl.GENERATOR
+_INVALID_TRACE = (
+    "the trace does not satisfy the AIR's constraints; run with debug_check=True "
+    "(or ZKVM_DEBUG=1) to see which constraint fails and where"
+)
 
 
 class ProverError(ZkvmError):
@@ -236,10 +241,7 @@ def prove(
     comp_all = ntt.inverse_from_bitrev(comp_values)  # coefficients of C(shift * y)
     ntt._scale_rows_parallel(comp_all, np.uint64(gl.inv(SHIFT)), np.uint64(1))  # -> C(y)
     if check and comp_all[d * n :].any():
-        raise ProverError(
-            "the trace does not satisfy the AIR's constraints (the composition polynomial is not of "
-            "the expected degree); run with debug_check=True (or ZKVM_DEBUG=1) to see which constraint fails"
-        )
+        raise ProverError(_INVALID_TRACE)
     comp_coeffs = np.ascontiguousarray(comp_all[: d * n].reshape(d, n, 2).transpose(1, 0, 2).reshape(n, 2 * d))
     del comp_all, comp_values
     comp_lde = ntt.lde_from_coefficients(comp_coeffs, options.blowup, SHIFT)
@@ -260,7 +262,15 @@ def prove(
     ood_aux = _ood_values(aux_coeffs, zpow, True)
     ood_aux_next = _ood_values(aux_coeffs, zgpow, True)
     ood_comp = _ood_values(comp_coeffs, zpow, True)
-    del zpow, zgpow, main_coeffs, aux_coeffs, comp_coeffs
+    del zpow, zgpow
+    if check:
+        # the verifier's own out-of-domain check, run here: an invalid trace is reported now
+        # instead of producing a proof that cannot verify
+        try:
+            check_ood(air, n, g, z, alpha, ood_main, ood_main_next, ood_aux, ood_aux_next, ood_comp,
+                      [Ext2(*c) for c in challenges], publics)
+        except OodMismatch:
+            raise ProverError(_INVALID_TRACE) from None
     for label, vals in (
         (b"ood main", ood_main),
         (b"ood main next", ood_main_next),
@@ -281,13 +291,17 @@ def prove(
     l_trace_z = _dot(gammas[: air.width], ood_main) + _dot(gammas[air.width : air.width + air.aux_width], ood_aux)
     l_trace_zg = _dot(gammas[: air.width], ood_main_next) + _dot(gammas[air.width : air.width + air.aux_width], ood_aux_next)
     l_z = l_trace_z + _dot(gammas[air.width + air.aux_width :], ood_comp)
-    codeword = np.empty((big, 2), dtype=np.uint64)
-    sk.deep_codeword(
-        main_lde, aux_lde if air.aux_width else np.zeros((big, 0), dtype=np.uint64), comp_lde, gm, ga, gc,
-        np.array(l_z.to_pair(), dtype=np.uint64), np.array(l_trace_zg.to_pair(), dtype=np.uint64),
-        np.array(z.to_pair(), dtype=np.uint64), np.array(zg.to_pair(), dtype=np.uint64),
-        offsets, wbr, n, codeword,
-    )
+    # in coefficient form: DEEP = (L - L(z)) / (X - z) + (L_T - L_T(zg)) / (X - zg), by synthetic
+    # division (exact for an honest prover), then one LDE of a single extension column
+    l_trace = np.empty((n, 2), dtype=np.uint64)
+    l_all = np.empty((n, 2), dtype=np.uint64)
+    sk.combine_coefficients(main_coeffs, aux_coeffs, comp_coeffs, gm, ga, gc, l_trace, l_all)
+    del main_coeffs, aux_coeffs, comp_coeffs
+    deep = np.zeros((n, 2), dtype=np.uint64)
+    sk.divide_by_linear(l_all, np.uint64(z.c0), np.uint64(z.c1), deep)
+    sk.divide_by_linear(l_trace, np.uint64(zg.c0), np.uint64(zg.c1), deep)
+    del l_trace, l_all
+    codeword = ntt.lde_from_coefficients(deep, options.blowup, SHIFT)
     report.add("deep", clock() - t)
     t = clock()
     fri_result = fri_prover.prove(codeword, n, options, transcript, SHIFT, check_degree=check)

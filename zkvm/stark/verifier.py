@@ -20,7 +20,7 @@ from zkvm.errors import (
     VerificationError,
 )
 from zkvm.field import goldilocks as gl
-from zkvm.field.ext2 import Ext2
+from zkvm.field.ext2 import Ext2, ext_batch_inverse
 from zkvm.fri import verifier as fri_verifier
 from zkvm.fri.options import DEFAULT_MIN_SECURITY_BITS
 from zkvm.stark.air import Air, resolve_row
@@ -115,7 +115,7 @@ def verify(
     ):
         t.absorb_ext(label, vals)
     g = gl.root_of_unity(n.bit_length() - 1)
-    _check_ood(air, n, g, z, alpha, ood_main, ood_main_next, ood_aux, ood_aux_next, ood_comp, challenges, publics)
+    check_ood(air, n, g, z, alpha, ood_main, ood_main_next, ood_aux, ood_aux_next, ood_comp, challenges, publics)
 
     # 6. DEEP and FRI
     num_gammas = air.width + air.aux_width + air.composition_columns
@@ -147,14 +147,17 @@ def verify(
         try:
             verify_rows(root, log_big, positions, opening.rows, opening.nodes)
         except MerkleError as e:
-            raise MerkleError(f"{name} trace: {e}") from None
+            raise MerkleError(f"{name} trace: {e.detail}") from None
     main_rows = dict(zip(positions, proof.main_opening.rows))
     aux_rows = dict(zip(positions, proof.aux_opening.rows)) if proof.aux_opening else {}
     comp_rows = dict(zip(positions, proof.composition_opening.rows))
     w_big = gl.root_of_unity(log_big)
     gm_flat = [(c.c0, c.c1) for c in gm]
-    for p, fri_value in zip(queries.positions, queries.values):
-        x = SHIFT * pow(w_big, _bitrev(p, log_big), P) % P
+    zg = z * g
+    xs = [SHIFT * pow(w_big, _bitrev(p, log_big), P) % P for p in queries.positions]
+    inverses = ext_batch_inverse([x - z for x in xs] + [x - zg for x in xs])
+    count = len(xs)
+    for qi, (p, fri_value) in enumerate(zip(queries.positions, queries.values)):
         row = main_rows[p]
         t0 = sum(c0 * v for (c0, _), v in zip(gm_flat, row)) % P
         t1 = sum(c1 * v for (_, c1), v in zip(gm_flat, row)) % P
@@ -167,7 +170,7 @@ def verify(
         l_comp = Ext2(0)
         for j, c in enumerate(gc):
             l_comp = l_comp + c * Ext2(crow[2 * j], crow[2 * j + 1])
-        value = (l_trace + l_comp - l_z) / (x - z) + (l_trace - l_trace_zg) / (x - z * g)
+        value = (l_trace + l_comp - l_z) * inverses[qi] + (l_trace - l_trace_zg) * inverses[count + qi]
         if value.to_pair() != fri_value:
             raise DeepMismatch(f"the committed rows at position {p} do not match the FRI codeword")
 
@@ -179,8 +182,10 @@ def _dot(coeffs: list[Ext2], values: list[Ext2]) -> Ext2:
     return acc
 
 
-def _check_ood(air, n, g, z, alpha, main, main_next, aux, aux_next, comp, challenges, publics) -> None:
-    values = evaluate_all([c.expr for c in air.constraints], main, main_next, aux, aux_next, challenges, publics)
+def check_ood(air, n, g, z, alpha, main, main_next, aux, aux_next, comp, challenges, publics) -> None:
+    values = evaluate_all(
+        [c.expr for c in air.constraints], main, main_next, aux, aux_next, challenges, publics, air.topological_nodes()
+    )
     group_sums: dict[str, Ext2] = {}
     group_point: dict[str, int | None] = {}
     a = Ext2(1)

@@ -1,0 +1,221 @@
+"""End-to-end STARK tests on the example AIRs: honest proofs verify; mutated traces, wrong
+public inputs, tampered proof sections and malformed bytes are rejected."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from zkvm.errors import InsufficientMemory, InsufficientSecurity, ParameterError, StatementMismatch, VerificationError
+from zkvm.field import goldilocks as gl
+from zkvm.fri.options import FriOptions
+from zkvm.stark import debug, prover, verifier
+from zkvm.stark.examples import (
+    fibonacci_air,
+    fibonacci_trace,
+    permutation_air,
+    permutation_trace,
+    range_check_air,
+    range_check_trace,
+    wide_air,
+    wide_trace,
+)
+from zkvm.stark.proof import StarkProof
+
+P = gl.P
+OPTIONS = FriOptions()  # the default: 100 conjectured bits
+
+
+def _example(name: str, log_n: int):
+    n = 1 << log_n
+    if name == "fibonacci":
+        trace, pub = fibonacci_trace(n, 1, 2)
+        return fibonacci_air(), trace, pub
+    if name == "range":
+        bits = min(16, log_n)
+        values = np.random.default_rng(log_n).integers(0, 1 << bits, n)
+        return range_check_air(bits), range_check_trace(values, bits), []
+    if name == "permutation":
+        return permutation_air(), permutation_trace(n, log_n), []
+    if name == "wide":
+        trace, pub = wide_trace(n, 12)
+        return wide_air(12), trace, pub
+    raise KeyError(name)
+
+
+EXAMPLES = ["fibonacci", "range", "permutation", "wide"]
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+@pytest.mark.parametrize("log_n", [3, 6, 10])
+def test_honest_proofs_verify(name, log_n):
+    air, trace, pub = _example(name, log_n)
+    proof = prover.prove(air, trace, pub, OPTIONS, debug_check=True)
+    assert proof.security_bits >= 100
+    data = proof.to_bytes()
+    decoded = StarkProof.from_bytes(data)
+    assert decoded == proof
+    verifier.verify(decoded, air, pub)
+
+
+@pytest.mark.parametrize("name", ["fibonacci", "range", "permutation"])
+def test_honest_proofs_verify_at_2_16(name):
+    """2^16 rows; for the range check this is the full 16-bit table."""
+    air, trace, pub = _example(name, 16)
+    proof = prover.prove(air, trace, pub, OPTIONS)
+    verifier.verify_bytes(proof.to_bytes(), air, pub)
+
+
+def _mutate(trace: np.ndarray, row: int, col: int) -> np.ndarray:
+    bad = trace.copy()
+    bad[row, col] = (int(bad[row, col]) + 1) % P
+    return bad
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_mutated_cell_is_caught_by_debugger_and_verifier(name, seed):
+    air, trace, pub = _example(name, 6)
+    rng = np.random.default_rng(seed)
+    row, col = int(rng.integers(0, trace.shape[0])), int(rng.integers(0, trace.shape[1]))
+    if name == "range":
+        # the table and multiplicity columns only matter on rows whose values they describe
+        row, col = int(rng.integers(0, 64)), int(rng.integers(0, 3))
+    bad = _mutate(trace, row, col)
+    challenges = [(3, 5)] if air.num_challenges else []
+    aux = air.build_aux(bad, challenges, pub) if air.aux_width else None
+    failures = debug.check_constraints(air, bad, aux, challenges, pub)
+    assert failures, f"mutation at row {row} col {col} not caught by the debugger"
+    with pytest.raises((debug.ConstraintViolation, prover.ProverError)):
+        prover.prove(air, bad, pub, OPTIONS, debug_check=True)
+    with pytest.raises(prover.ProverError):
+        prover.prove(air, bad, pub, OPTIONS)
+    lying = prover.prove(air, bad, pub, OPTIONS, check=False)
+    with pytest.raises(VerificationError):
+        verifier.verify(lying, air, pub)
+
+
+def test_debugger_names_constraint_and_row():
+    air, trace, pub = _example("fibonacci", 5)
+    bad = _mutate(trace, 7, 1)
+    with pytest.raises(debug.ConstraintViolation) as info:
+        prover.prove(air, bad, pub, OPTIONS, debug_check=True)
+    msg = str(info.value)
+    assert "b' = a' + b" in msg and "row 6" in msg
+
+
+@pytest.mark.parametrize("name", ["fibonacci", "wide"])
+def test_wrong_public_inputs_are_rejected(name):
+    air, trace, pub = _example(name, 5)
+    proof = prover.prove(air, trace, pub, OPTIONS)
+    wrong = list(pub)
+    wrong[-1] = (wrong[-1] + 1) % P
+    with pytest.raises(StatementMismatch):
+        verifier.verify(proof, air, wrong)
+    # a lying prover claiming the wrong output for the honest trace
+    lying = prover.prove(air, trace, wrong, OPTIONS, check=False)
+    with pytest.raises(VerificationError):
+        verifier.verify(lying, air, wrong)
+
+
+def test_proof_for_another_air_is_rejected():
+    air, trace, pub = _example("fibonacci", 5)
+    proof = prover.prove(air, trace, pub, OPTIONS)
+    other, _, _ = _example("wide", 5)
+    with pytest.raises(StatementMismatch):
+        verifier.verify(proof, other, pub)
+
+
+@pytest.fixture(scope="module")
+def proofs():
+    out = {}
+    for name in ["fibonacci", "range"]:
+        air, trace, pub = _example(name, 7)
+        out[name] = (air, pub, prover.prove(air, trace, pub, OPTIONS))
+    return out
+
+
+@pytest.mark.parametrize("name", ["fibonacci", "range"])
+def test_every_section_tampered_is_rejected(proofs, name):
+    air, pub, proof = proofs[name]
+    sections = proof.sections()
+    offset = 0
+    for section_name, blob in sections:
+        positions = sorted({0, len(blob) // 3, len(blob) // 2, len(blob) - 1})
+        for pos in positions:
+            data = bytearray(proof.to_bytes())
+            data[offset + pos] ^= 0x01
+            with pytest.raises(VerificationError):
+                verifier.verify_bytes(bytes(data), air, pub)
+        offset += len(blob)
+
+
+@settings(max_examples=30)
+@given(st.data())
+def test_random_byte_flips_are_rejected(proofs, data):
+    air, pub, proof = proofs["fibonacci"]
+    blob = bytearray(proof.to_bytes())
+    pos = data.draw(st.integers(0, len(blob) - 1))
+    bit = data.draw(st.integers(0, 7))
+    blob[pos] ^= 1 << bit
+    with pytest.raises(VerificationError):
+        verifier.verify_bytes(bytes(blob), air, pub)
+
+
+@given(st.binary(max_size=4000))
+def test_random_bytes_raise_our_error(data):
+    air = fibonacci_air()
+    with pytest.raises(VerificationError):
+        verifier.verify_bytes(data, air, [1, 2, 3])
+
+
+def test_truncated_and_extended_proofs(proofs):
+    air, pub, proof = proofs["fibonacci"]
+    data = proof.to_bytes()
+    for cut in [0, 8, 10, 50, len(data) // 2, len(data) - 1]:
+        with pytest.raises(VerificationError):
+            verifier.verify_bytes(data[:cut], air, pub)
+    with pytest.raises(VerificationError):
+        verifier.verify_bytes(data + b"\x00", air, pub)
+
+
+def test_security_policy(proofs):
+    air, pub, proof = proofs["fibonacci"]
+    assert proof.security_bits == OPTIONS.security_bits(proof.lde_size) >= 100
+    with pytest.raises(InsufficientSecurity):
+        verifier.verify(proof, air, pub, min_security_bits=110)
+    weak = FriOptions(num_queries=10, grinding_bits=0, min_security_bits=0)
+    air2, trace, pub2 = _example("fibonacci", 5)
+    weak_proof = prover.prove(air2, trace, pub2, weak)
+    verifier.verify(weak_proof, air2, pub2, min_security_bits=20)
+    with pytest.raises(InsufficientSecurity):
+        verifier.verify(weak_proof, air2, pub2)  # default minimum is 100 bits
+
+
+def test_security_bits_are_bound(proofs):
+    """Editing the claimed security in the header is caught (it is bound in the transcript and
+    recomputed from the parameters)."""
+    air, pub, proof = proofs["fibonacci"]
+    data = bytearray(proof.to_bytes())
+    data[8 + 2 + 6 + 1] = 120  # the security byte of the header
+    with pytest.raises(VerificationError):
+        verifier.verify_bytes(bytes(data), air, pub)
+
+
+def test_memory_budget_is_enforced():
+    air, trace, pub = _example("fibonacci", 10)
+    with pytest.raises(InsufficientMemory) as info:
+        prover.prove(air, trace, pub, OPTIONS, memory_budget=100_000)
+    assert "GiB" in str(info.value)
+
+
+def test_bad_shapes_are_parameter_errors():
+    air, trace, pub = _example("fibonacci", 4)
+    with pytest.raises(ParameterError):
+        prover.prove(air, trace[:, :1], pub, OPTIONS)
+    with pytest.raises(ParameterError):
+        prover.prove(air, trace[:12], pub, OPTIONS)
+    with pytest.raises(ParameterError):
+        prover.prove(air, trace, pub[:2], OPTIONS)
