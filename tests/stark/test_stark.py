@@ -219,3 +219,87 @@ def test_bad_shapes_are_parameter_errors():
         prover.prove(air, trace[:12], pub, OPTIONS)
     with pytest.raises(ParameterError):
         prover.prove(air, trace, pub[:2], OPTIONS)
+
+
+# --- public columns ---------------------------------------------------------------------------
+def _pubcol_air():
+    from zkvm.stark.air import AirBuilder
+
+    b = AirBuilder("pubcol-demo", main=["x", "acc"], public_columns=["w", "sel"])
+    x, acc = b.main("x"), b.main("acc")
+    w, sel = b.pubcol("w"), b.pubcol("sel")
+    # acc' = acc + w * x (a dot product with public weights), x pinned where sel = 1
+    b.transition("weighted sum", b.next("acc") - acc - w * x)
+    b.transition("pinned inputs", sel * (x - 7))
+    b.boundary("acc starts at 0", acc, "first")
+    return b.build()
+
+
+def _pubcol_case(n: int = 64, seed: int = 0):
+    from zkvm.stark.public_columns import PublicColumns
+
+    rng = np.random.default_rng(seed)
+    w = rng.integers(0, 1000, n).astype(np.uint64)
+    w[n // 2 :] = 0  # sparse: only the first half of the rows carry weights
+    sel = np.zeros(n, dtype=np.uint64)
+    sel[3] = sel[9] = 1
+    x = rng.integers(0, 1000, n).astype(np.uint64)
+    x[3] = x[9] = 7
+    acc = np.zeros(n, dtype=np.uint64)
+    for i in range(n - 1):
+        acc[i + 1] = (int(acc[i]) + int(w[i]) * int(x[i])) % P
+    return np.stack([x, acc], axis=1), PublicColumns.from_dense([w, sel])
+
+
+def test_public_columns_prove_and_verify():
+    air = _pubcol_air()
+    trace, cols = _pubcol_case()
+    proof = prover.prove(air, trace, [], OPTIONS, public_columns=cols, statement=b"demo", debug_check=True)
+    verifier.verify_bytes(proof.to_bytes(), air, [], public_columns=cols, statement=b"demo")
+
+
+def test_public_columns_are_bound():
+    from zkvm.stark.public_columns import PublicColumns
+
+    air = _pubcol_air()
+    trace, cols = _pubcol_case()
+    proof = prover.prove(air, trace, [], OPTIONS, public_columns=cols, statement=b"demo")
+    w = cols.dense(64)[:, 0].copy()
+    w[5] += 1
+    other = PublicColumns.from_dense([w, cols.dense(64)[:, 1]])
+    with pytest.raises(VerificationError):
+        verifier.verify(proof, air, [], public_columns=other, statement=b"demo")
+    with pytest.raises(VerificationError):
+        verifier.verify(proof, air, [], public_columns=cols, statement=b"another statement")
+
+
+def test_public_column_evaluation_matches_interpolation():
+    """The verifier's barycentric evaluation equals the interpolating polynomial (galois)."""
+    import galois
+
+    from tests.oracles import from_gf2, galois_intt, to_gf2
+    from zkvm.field.ext2 import Ext2
+    from zkvm.stark.public_columns import PublicColumns
+
+    rng = np.random.default_rng(5)
+    n = 32
+    col = rng.integers(0, P, n, dtype=np.uint64)
+    col[rng.integers(0, n, 10)] = 0
+    cols = PublicColumns.from_dense([col])
+    z = Ext2(123456789, 987654321)
+    coeffs = galois_intt(col.tolist())
+    F2 = type(to_gf2(0, 0))
+    poly = galois.Poly([to_gf2(c, 0) for c in reversed(coeffs)], field=F2)
+    assert cols.evaluate(n, z)[0].to_pair() == from_gf2(poly(to_gf2(z.c0, z.c1)))
+
+
+def test_pubcol_trace_violation_detected():
+    air = _pubcol_air()
+    trace, cols = _pubcol_case()
+    bad = trace.copy()
+    bad[9, 0] = 8  # breaks the pinned input (and the weighted sum)
+    failures = debug.check_constraints(air, bad, pubcols=cols.dense(64))
+    assert any(f.constraint == "pinned inputs" and f.row == 9 for f in failures)
+    lying = prover.prove(air, bad, [], OPTIONS, public_columns=cols, check=False)
+    with pytest.raises(VerificationError):
+        verifier.verify(lying, air, [], public_columns=cols)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import blake3
 
 from zkvm.errors import ParameterError
-from zkvm.stark.expr import AUX, CHALLENGE, MAIN, PUBLIC, Constraint, Expr, render
+from zkvm.stark.expr import AUX, CHALLENGE, MAIN, PUBCOL, PUBLIC, Constraint, Expr, render
 
 AuxBuilder = Callable[..., object]
 """(main_trace (n, W) uint64, challenges list[(c0, c1)], public_inputs list[int]) -> (n, 2A) uint64"""
@@ -42,6 +42,7 @@ class Air:
     public_inputs: tuple[str, ...]
     constraints: tuple[Constraint, ...]
     build_aux: AuxBuilder | None = None
+    public_columns: tuple[str, ...] = ()
     _digest: bytes | None = field(default=None, repr=False)
     _topo: list | None = field(default=None, repr=False)
 
@@ -96,6 +97,7 @@ class Air:
         out: dict[tuple[str, int], str] = {(MAIN, i): n for i, n in enumerate(self.main_columns)}
         out.update({(AUX, i): n for i, n in enumerate(self.aux_columns)})
         out.update({(PUBLIC, i): n for i, n in enumerate(self.public_inputs)})
+        out.update({(PUBCOL, i): n for i, n in enumerate(self.public_columns)})
         return out
 
     def describe(self) -> str:
@@ -107,6 +109,7 @@ class Air:
             "aux " + ",".join(self.aux_columns),
             f"challenges {self.num_challenges}",
             "public " + ",".join(self.public_inputs),
+            "public columns " + ",".join(self.public_columns),
         ]
         for c in self.constraints:
             lines.append(f"{c.kind} {c.row} {c.name}: {render(c.expr, names)}")
@@ -142,8 +145,9 @@ class AirBuilder:
         aux: Sequence[str] = (),
         num_challenges: int = 0,
         public: Sequence[str] = (),
+        public_columns: Sequence[str] = (),
     ) -> None:
-        for group, names in (("main", main), ("aux", aux), ("public", public)):
+        for group, names in (("main", main), ("aux", aux), ("public", public), ("public_columns", public_columns)):
             if len(set(names)) != len(names):
                 raise ParameterError(group, "column and input names must be distinct")
         if aux and num_challenges < 1:
@@ -152,6 +156,7 @@ class AirBuilder:
         self._main = {n: i for i, n in enumerate(main)}
         self._aux = {n: i for i, n in enumerate(aux)}
         self._public = {n: i for i, n in enumerate(public)}
+        self._pubcols = {n: i for i, n in enumerate(public_columns)}
         self.num_challenges = num_challenges
         self._constraints: list[Constraint] = []
 
@@ -175,6 +180,10 @@ class AirBuilder:
 
     def public(self, name: str) -> Expr:
         return Expr(PUBLIC, value=self._index(self._public, name, "public input"))
+
+    def pubcol(self, name: str) -> Expr:
+        """A public column (current row): known to the verifier, never committed."""
+        return Expr(PUBCOL, value=self._index(self._pubcols, name, "public column"))
 
     @staticmethod
     def _index(table: dict[str, int], name: str, what: str) -> int:
@@ -216,6 +225,7 @@ class AirBuilder:
             public_inputs=tuple(self._public),
             constraints=tuple(self._constraints),
             build_aux=build_aux,
+            public_columns=tuple(self._pubcols),
         )
 
 

@@ -30,7 +30,7 @@ from zkvm.field.ext2 import Ext2
 from zkvm.field.goldilocks import P
 from zkvm.stark import eval_kernels as ek
 from zkvm.stark.air import Air
-from zkvm.stark.expr import ADD, AUX, CHALLENGE, CONST, MAIN, MUL, NEG, POW, PUBLIC, SUB, Expr, topological
+from zkvm.stark.expr import ADD, AUX, CHALLENGE, CONST, MAIN, MUL, NEG, POW, PUBCOL, PUBLIC, SUB, Expr, topological
 
 
 def group_of(c) -> str:
@@ -130,7 +130,7 @@ class _Compiler:
         order = topological(roots)
         vector = {}
         for node in order:
-            vector[node.key()] = node.kind in (MAIN, AUX) or any(vector[a.key()] for a in node.args)
+            vector[node.key()] = node.kind in (MAIN, AUX, PUBCOL) or any(vector[a.key()] for a in node.args)
         last_use: dict[tuple, int] = {}
         for idx, node in enumerate(order):
             for a in node.args:
@@ -154,9 +154,13 @@ class _Compiler:
                 d = self.alloc(True)
                 self.emit(ek.LOAD_AUX, d, node.value, node.offset)
                 self.loc[node.key()] = ("reg", d, True)
+            elif node.kind == PUBCOL:
+                d = self.alloc(False)
+                self.emit(ek.LOAD_PUB, d, node.value, 0)
+                self.loc[node.key()] = ("reg", d, False)
         for idx, node in enumerate(order):
             key = node.key()
-            if not vector[key] or node.kind in (MAIN, AUX):
+            if not vector[key] or node.kind in (MAIN, AUX, PUBCOL):
                 continue
             self.node(node)
             for ak in {a.key() for a in node.args}:
@@ -304,11 +308,15 @@ def evaluate_groups(
     challenges: Sequence[tuple[int, int]],
     publics: Sequence[int],
     alphas: np.ndarray,
+    pub: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Group sums over LDE rows [0, blocks * n): an (groups, blocks * n, 2) array."""
+    """Group sums over LDE rows [0, blocks * n): an (groups, blocks * n, 2) array. ``pub``
+    holds the public columns' extension on those rows."""
     from zkvm.stark.kernels import next_row_permutation
 
     out = np.empty((len(program.groups), blocks * n, 2), dtype=np.uint64)
     table = program.scalars(challenges, publics, alphas)
-    ek.run_program(program.code, table, main, aux, next_row_permutation(n), n, blocks, program.num_registers, out)
+    if pub is None:
+        pub = np.zeros((blocks * n, 0), dtype=np.uint64)
+    ek.run_program(program.code, table, main, aux, pub, next_row_permutation(n), n, blocks, program.num_registers, out)
     return out

@@ -17,7 +17,7 @@ import numpy as np
 from zkvm.errors import ZkvmError
 from zkvm.field import kernels as k
 from zkvm.stark.air import Air, resolve_row
-from zkvm.stark.expr import ADD, AUX, CHALLENGE, CONST, MAIN, MUL, NEG, POW, PUBLIC, SUB, topological
+from zkvm.stark.expr import ADD, AUX, CHALLENGE, CONST, MAIN, MUL, NEG, POW, PUBCOL, PUBLIC, SUB, topological
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,7 @@ def evaluate_on_trace(
     aux: np.ndarray | None,
     challenges: Sequence[tuple[int, int]],
     publics: Sequence[int],
+    pubcols: np.ndarray | None = None,
 ) -> list[np.ndarray]:
     """Each constraint's value on every row, as an (n, 2) array (row i uses rows i and i+1,
     wrapping at the end; the wrap row is ignored for transitions)."""
@@ -107,6 +108,9 @@ def evaluate_on_trace(
             v = ("e", pair)
         elif kind == PUBLIC:
             v = ("b", _full(n, int(publics[node.value])))
+        elif kind == PUBCOL:
+            assert pubcols is not None
+            v = ("b", np.ascontiguousarray(pubcols[:, node.value]))
         elif kind == NEG:
             a = vals[node.args[0].key()]
             zero = ("b", _full(n, 0))
@@ -131,16 +135,17 @@ def check_constraints(
     publics: Sequence[int] = (),
     max_failures: int = 10,
     describe_row: Callable[[int], str] | None = None,
+    pubcols: np.ndarray | None = None,
 ) -> list[ConstraintFailure]:
     """All (constraint, row) pairs where the trace breaks the AIR, first rows first (up to
     ``max_failures`` are described; the rest are only counted by :func:`assert_satisfied`)."""
-    failures, _ = _collect(air, main, aux, challenges, publics, max_failures, describe_row)
+    failures, _ = _collect(air, main, aux, challenges, publics, max_failures, describe_row, pubcols)
     return failures
 
 
-def _collect(air, main, aux, challenges, publics, max_failures, describe_row):
+def _collect(air, main, aux, challenges, publics, max_failures, describe_row, pubcols=None):
     n = main.shape[0]
-    values = evaluate_on_trace(air, main, aux, challenges, publics)
+    values = evaluate_on_trace(air, main, aux, challenges, publics, pubcols)
     found: list[tuple[int, int, str, tuple[int, int]]] = []
     total = 0
     for ci, (c, v) in enumerate(zip(air.constraints, values)):
@@ -163,8 +168,8 @@ def _collect(air, main, aux, challenges, publics, max_failures, describe_row):
     return failures, total
 
 
-def assert_satisfied(air, main, aux=None, challenges=(), publics=(), max_failures=10, describe_row=None) -> None:
+def assert_satisfied(air, main, aux=None, challenges=(), publics=(), max_failures=10, describe_row=None, pubcols=None) -> None:
     """Raise :class:`ConstraintViolation` naming the first failures, if any."""
-    failures, total = _collect(air, main, aux, challenges, publics, max_failures, describe_row)
+    failures, total = _collect(air, main, aux, challenges, publics, max_failures, describe_row, pubcols)
     if total:
         raise ConstraintViolation(failures, total)

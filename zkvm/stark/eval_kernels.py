@@ -46,10 +46,11 @@ MUL_ES = 23
 ADD_BS_E = 24  # base a + ext scalar
 RSUB_BS_E = 25  # ext scalar - base a
 MUL_BS_E = 26  # base a * ext scalar
+LOAD_PUB = 27  # d, public column
 
 
 @njit(cache=True, nogil=True)
-def run_chunk(code, table, main, aux, nxt, block_base, u0, u1, r, out):
+def run_chunk(code, table, main, aux, pub, nxt, block_base, u0, u1, r, out):
     """Run the program on LDE rows block_base + u0 .. block_base + u1 - 1."""
     C = u1 - u0
     for pc in range(code.shape[0]):
@@ -75,6 +76,9 @@ def run_chunk(code, table, main, aux, nxt, block_base, u0, u1, r, out):
                     row = block_base + u0 + i
                     r[d, i] = aux[row, 2 * a]
                     r[d + 1, i] = aux[row, 2 * a + 1]
+        elif op == LOAD_PUB:
+            for i in range(C):
+                r[d, i] = pub[block_base + u0 + i, a]
         elif op == MUL_BB:
             for i in range(C):
                 r[d, i] = mul(r[a, i], r[b, i])
@@ -197,7 +201,7 @@ def run_chunk(code, table, main, aux, nxt, block_base, u0, u1, r, out):
 
 
 @njit(cache=True, parallel=True)
-def run_program(code, table, main, aux, nxt, n, blocks, num_registers, out):
+def run_program(code, table, main, aux, pub, nxt, n, blocks, num_registers, out):
     """Evaluate every group sum on LDE rows [0, blocks * n), both cores, coarse tasks."""
     per_block = (n + CHUNK - 1) // CHUNK
     tasks = blocks * per_block
@@ -208,4 +212,4 @@ def run_program(code, table, main, aux, nxt, n, blocks, num_registers, out):
             blk = t // per_block
             u0 = (t % per_block) * CHUNK
             u1 = min(n, u0 + CHUNK)
-            run_chunk(code, table, main, aux, nxt, blk * n, u0, u1, regs, out)
+            run_chunk(code, table, main, aux, pub, nxt, blk * n, u0, u1, regs, out)

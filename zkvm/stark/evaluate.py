@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from zkvm.field.ext2 import Ext2
 from zkvm.field.goldilocks import P
-from zkvm.stark.expr import ADD, AUX, CHALLENGE, CONST, MAIN, MUL, NEG, POW, PUBLIC, SUB, Expr, topological
+from zkvm.stark.expr import ADD, AUX, CHALLENGE, CONST, MAIN, MUL, NEG, POW, PUBCOL, PUBLIC, SUB, Expr, topological
 
 Value = int | Ext2
 
@@ -25,6 +25,7 @@ def evaluate_all(
     challenges: Sequence[Ext2],
     publics: Sequence[int],
     order: Sequence[Expr] | None = None,
+    pubcols: Sequence[Value] = (),
 ) -> list[Value]:
     """Values of ``roots`` given the values of every leaf kind (ints or Ext2). ``order`` may
     pass the DAG's topological order when the caller has it cached."""
@@ -41,6 +42,8 @@ def evaluate_all(
             v = challenges[node.value]
         elif k == PUBLIC:
             v = publics[node.value] % P
+        elif k == PUBCOL:
+            v = pubcols[node.value]
         else:
             a = values[node.args[0].key()]
             if k == NEG:

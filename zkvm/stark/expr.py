@@ -8,6 +8,10 @@ public inputs and integer constants. The same expression DAG is then:
 * evaluated at one out-of-domain extension-field point (verifier, :mod:`zkvm.stark.evaluate`),
 * evaluated on the raw trace to name failing constraints and rows (:mod:`zkvm.stark.debug`).
 
+Leaves: trace columns (main, base field; aux, extension), challenges, public inputs (scalars),
+public columns (columns the verifier knows, e.g. a program's code: not committed, evaluated by
+the verifier itself), and constants.
+
 Degrees are computed, never declared: a column reference has degree 1, constants, challenges
 and public inputs degree 0, a product the sum of its factors' degrees. A node is *extension*
 valued when it involves an auxiliary column or a challenge; everything else stays in the base
@@ -30,13 +34,14 @@ MAIN = "main"
 AUX = "aux"
 CHALLENGE = "challenge"
 PUBLIC = "public"
+PUBCOL = "pubcol"
 ADD = "add"
 SUB = "sub"
 MUL = "mul"
 NEG = "neg"
 POW = "pow"
 
-LEAVES = (CONST, MAIN, AUX, CHALLENGE, PUBLIC)
+LEAVES = (CONST, MAIN, AUX, CHALLENGE, PUBLIC, PUBCOL)
 
 
 class Expr:
@@ -60,6 +65,8 @@ class Expr:
             self.degree, self.is_ext = 0, True
         elif kind == PUBLIC:
             self.degree, self.is_ext = 0, False
+        elif kind == PUBCOL:
+            self.degree, self.is_ext = 1, False
         elif kind in (ADD, SUB):
             self.degree = max(a.degree for a in args)
             self.is_ext = any(a.is_ext for a in args)
@@ -140,6 +147,8 @@ def render(e: Expr, names: dict[tuple[str, int], str] | None = None) -> str:
         return f"challenge[{e.value}]"
     if e.kind == PUBLIC:
         return (names or {}).get((PUBLIC, e.value), f"public[{e.value}]")
+    if e.kind == PUBCOL:
+        return (names or {}).get((PUBCOL, e.value), f"pubcol[{e.value}]")
     if e.kind == NEG:
         return f"-({render(e.args[0], names)})"
     if e.kind == POW:

@@ -40,6 +40,8 @@ from zkvm.stark import codegen, debug
 from zkvm.stark import kernels as sk
 from zkvm.stark.air import Air, resolve_row
 from zkvm.stark.proof import Opening, StarkProof
+from zkvm.stark.public_columns import EMPTY as EMPTY_COLUMNS
+from zkvm.stark.public_columns import PublicColumns
 from zkvm.stark.transcript_setup import bind_statement, draw_ood_point
 from zkvm.stark.verifier import check_ood
 
@@ -128,8 +130,13 @@ def prove(
     report: ProverReport | None = None,
     progress: Callable[[str], None] | None = None,
     describe_row: Callable[[int], str] | None = None,
+    public_columns: PublicColumns | None = None,
+    statement: bytes = b"",
 ) -> StarkProof:
-    """Prove that ``trace`` satisfies ``air`` with these public inputs.
+    """Prove that ``trace`` satisfies ``air`` with these public inputs (and public columns).
+
+    ``statement`` is bound into the transcript as is (the caller's description of what is
+    proven, e.g. a program hash and its output); the verifier must pass the same bytes.
 
     ``debug_check`` (default: the ZKVM_DEBUG environment variable) runs the constraint
     debugger first and raises :class:`~zkvm.stark.debug.ConstraintViolation` naming the
@@ -153,6 +160,10 @@ def prove(
     if len(public_inputs) != len(air.public_inputs):
         raise ParameterError("public_inputs", f"expected {len(air.public_inputs)} values, got {len(public_inputs)}")
     publics = [int(v) % gl.P for v in public_inputs]
+    public_columns = public_columns if public_columns is not None else EMPTY_COLUMNS
+    if public_columns.count != len(air.public_columns):
+        raise ParameterError("public_columns", f"expected {len(air.public_columns)} public columns, got {public_columns.count}")
+    public_columns.check_fits(n)
     if check and trace.size and int(trace.max()) >= gl.P:
         raise ParameterError("trace", "trace values must be canonical field elements")
     big = n * options.blowup
@@ -175,7 +186,8 @@ def prove(
 
     # 1. statement
     transcript = Transcript(b"zkvm stark")
-    bind_statement(transcript, air, options, n, security, publics)
+    bind_statement(transcript, air, options, n, security, publics, public_columns.digest(), statement)
+    pub_dense = public_columns.dense(n)
 
     # 2. main trace
     say("interpolating and extending the main trace")
@@ -199,7 +211,7 @@ def prove(
             raise ProverError(f"aux builder returned shape {aux.shape}, expected {(n, 2 * air.aux_width)}")
         report.add("aux trace", clock() - t)
         if debug_check:
-            debug.assert_satisfied(air, trace, aux, challenges, publics, describe_row=describe_row)
+            debug.assert_satisfied(air, trace, aux, challenges, publics, describe_row=describe_row, pubcols=pub_dense)
         t = clock()
         aux_coeffs = ntt.interpolate_columns(aux)
         aux_lde = ntt.lde_from_coefficients(aux_coeffs, options.blowup, SHIFT)
@@ -211,7 +223,7 @@ def prove(
         transcript.absorb_digest(b"aux root", aux_tree.root)
     else:
         if debug_check:
-            debug.assert_satisfied(air, trace, None, challenges, publics, describe_row=describe_row)
+            debug.assert_satisfied(air, trace, None, challenges, publics, describe_row=describe_row, pubcols=pub_dense)
         aux_coeffs = np.zeros((n, 0), dtype=np.uint64)
         aux_lde = np.zeros((big, 0), dtype=np.uint64)
     del trace
@@ -225,7 +237,14 @@ def prove(
     d_eval = 1 << (d - 1).bit_length()
     m = n * d_eval
     t = clock()
-    groups = codegen.evaluate_groups(program, main_lde, aux_lde, n, d_eval, challenges, publics, alphas)
+    if pub_dense.shape[1]:
+        pub_coeffs = ntt.interpolate_columns(pub_dense)
+        pub_lde = ntt.lde_from_coefficients(pub_coeffs, d_eval, SHIFT)  # exactly the first m LDE rows
+    else:
+        pub_coeffs = pub_lde = None
+    del pub_dense
+    groups = codegen.evaluate_groups(program, main_lde, aux_lde, n, d_eval, challenges, publics, alphas, pub_lde)
+    del pub_lde
     offsets = ntt.coset_offsets(n, options.blowup, SHIFT)
     wbr = sk.bitrev_powers(n)
     g = gl.root_of_unity(n.bit_length() - 1)
@@ -262,13 +281,14 @@ def prove(
     ood_aux = _ood_values(aux_coeffs, zpow, True)
     ood_aux_next = _ood_values(aux_coeffs, zgpow, True)
     ood_comp = _ood_values(comp_coeffs, zpow, True)
+    ood_pub = _ood_values(pub_coeffs, zpow, False) if pub_coeffs is not None else []
     del zpow, zgpow
     if check:
         # the verifier's own out-of-domain check, run here: an invalid trace is reported now
         # instead of producing a proof that cannot verify
         try:
             check_ood(air, n, g, z, alpha, ood_main, ood_main_next, ood_aux, ood_aux_next, ood_comp,
-                      [Ext2(*c) for c in challenges], publics)
+                      [Ext2(*c) for c in challenges], publics, ood_pub)
         except OodMismatch:
             raise ProverError(_INVALID_TRACE) from None
     for label, vals in (

@@ -11,9 +11,19 @@ from zkvm.stark.air import Air
 from zkvm.stark.proof import FORMAT_VERSION
 
 
-def bind_statement(t: Transcript, air: Air, options: FriOptions, n: int, security: int, publics: Sequence[int]) -> None:
+def bind_statement(
+    t: Transcript,
+    air: Air,
+    options: FriOptions,
+    n: int,
+    security: int,
+    publics: Sequence[int],
+    public_columns_digest: bytes = b"",
+    statement: bytes = b"",
+) -> None:
     """Absorb everything the proof is about before any commitment: protocol version,
-    parameters, trace length, claimed security, the AIR's digest and the public inputs."""
+    parameters, trace length, claimed security, the AIR's digest, the public inputs, the
+    public columns' digest and any caller statement (e.g. a program hash and its outputs)."""
     t.absorb_int(b"format version", FORMAT_VERSION)
     t.absorb_bytes(
         b"parameters",
@@ -24,6 +34,8 @@ def bind_statement(t: Transcript, air: Air, options: FriOptions, n: int, securit
     t.absorb_digest(b"air digest", air.digest())
     t.absorb_int(b"public input count", len(publics))
     t.absorb_fields(b"public inputs", publics)
+    t.absorb_bytes(b"public columns", public_columns_digest)
+    t.absorb_bytes(b"statement", statement)
 
 
 def draw_ood_point(t: Transcript) -> Ext2:

@@ -12,6 +12,7 @@ from zkvm.crypto.merkle_verify import verify_rows
 from zkvm.crypto.transcript import Transcript
 from zkvm.errors import (
     DeepMismatch,
+    ParameterError,
     InsufficientSecurity,
     MerkleError,
     OodMismatch,
@@ -26,6 +27,8 @@ from zkvm.fri.options import DEFAULT_MIN_SECURITY_BITS
 from zkvm.stark.air import Air, resolve_row
 from zkvm.stark.evaluate import evaluate_all
 from zkvm.stark.proof import StarkProof
+from zkvm.stark.public_columns import EMPTY as EMPTY_COLUMNS
+from zkvm.stark.public_columns import PublicColumns
 from zkvm.stark.transcript_setup import bind_statement, draw_ood_point
 
 P = gl.P
@@ -67,8 +70,14 @@ def verify(
     air: Air,
     public_inputs: Sequence[int],
     min_security_bits: int = DEFAULT_MIN_SECURITY_BITS,
+    *,
+    public_columns: PublicColumns | None = None,
+    statement: bytes = b"",
 ) -> None:
-    """Accept the proof (return None) or raise a VerificationError naming the failed check."""
+    """Accept the proof (return None) or raise a VerificationError naming the failed check.
+
+    ``public_columns`` and ``statement`` must be exactly those the prover used; they are bound
+    into the transcript."""
     options = proof.options
     n = proof.trace_length
     big = proof.lde_size
@@ -89,7 +98,14 @@ def verify(
 
     # 1. statement, 2-3. trace commitments and aux challenges
     t = Transcript(b"zkvm stark")
-    bind_statement(t, air, options, n, proof.security_bits, publics)
+    public_columns = public_columns if public_columns is not None else EMPTY_COLUMNS
+    if public_columns.count != len(air.public_columns):
+        raise StatementMismatch(f"the AIR has {len(air.public_columns)} public columns, {public_columns.count} were given")
+    try:
+        public_columns.check_fits(n)
+    except ParameterError as e:
+        raise StatementMismatch(str(e)) from None
+    bind_statement(t, air, options, n, proof.security_bits, publics, public_columns.digest(), statement)
     t.absorb_digest(b"main root", proof.main_root)
     challenges = t.challenge_exts(b"aux challenges", air.num_challenges)
     if proof.aux_root is not None:
@@ -115,7 +131,8 @@ def verify(
     ):
         t.absorb_ext(label, vals)
     g = gl.root_of_unity(n.bit_length() - 1)
-    check_ood(air, n, g, z, alpha, ood_main, ood_main_next, ood_aux, ood_aux_next, ood_comp, challenges, publics)
+    pub_at_z = public_columns.evaluate(n, z) if public_columns.count else []
+    check_ood(air, n, g, z, alpha, ood_main, ood_main_next, ood_aux, ood_aux_next, ood_comp, challenges, publics, pub_at_z)
 
     # 6. DEEP and FRI
     num_gammas = air.width + air.aux_width + air.composition_columns
@@ -182,9 +199,9 @@ def _dot(coeffs: list[Ext2], values: list[Ext2]) -> Ext2:
     return acc
 
 
-def check_ood(air, n, g, z, alpha, main, main_next, aux, aux_next, comp, challenges, publics) -> None:
+def check_ood(air, n, g, z, alpha, main, main_next, aux, aux_next, comp, challenges, publics, pubcols=()) -> None:
     values = evaluate_all(
-        [c.expr for c in air.constraints], main, main_next, aux, aux_next, challenges, publics, air.topological_nodes()
+        [c.expr for c in air.constraints], main, main_next, aux, aux_next, challenges, publics, air.topological_nodes(), pubcols
     )
     group_sums: dict[str, Ext2] = {}
     group_point: dict[str, int | None] = {}
@@ -213,9 +230,17 @@ def check_ood(air, n, g, z, alpha, main, main_next, aux, aux_next, comp, challen
         raise OodMismatch("the constraints evaluated at the out-of-domain point do not match the composition polynomial")
 
 
-def verify_bytes(data: bytes, air: Air, public_inputs: Sequence[int], min_security_bits: int = DEFAULT_MIN_SECURITY_BITS) -> None:
+def verify_bytes(
+    data: bytes,
+    air: Air,
+    public_inputs: Sequence[int],
+    min_security_bits: int = DEFAULT_MIN_SECURITY_BITS,
+    *,
+    public_columns: PublicColumns | None = None,
+    statement: bytes = b"",
+) -> None:
     """Decode (bounded) and verify. Malformed bytes raise ProofFormatError."""
-    verify(StarkProof.from_bytes(data), air, public_inputs, min_security_bits)
+    verify(StarkProof.from_bytes(data), air, public_inputs, min_security_bits, public_columns=public_columns, statement=statement)
 
 
 __all__ = ["verify", "verify_bytes", "VerificationError"]
