@@ -87,3 +87,27 @@ class DeepMismatch(VerificationError):
     """The opened trace rows do not match the DEEP composition that FRI tested."""
 
     check = "deep composition"
+
+
+class ExecutionError(ZkvmError):
+    """The program stopped with an error (a value out of a checked range, an invalid memory
+    access, the cycle limit...). Names the pc, the cycle and, when known, the source line."""
+
+    def __init__(self, message: str, pc: int | None = None, cycle: int | None = None, location: str | None = None) -> None:
+        self.pc, self.cycle, self.location, self.reason = pc, cycle, location, message
+        where = []
+        if location:
+            where.append(location)
+        if pc is not None:
+            where.append(f"pc {pc}")
+        if cycle is not None:
+            where.append(f"cycle {cycle}")
+        super().__init__(f"{message} ({', '.join(where)})" if where else message)
+
+
+class InputError(ZkvmError, ValueError):
+    """Inputs that do not match the program's signature; names the parameter."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(f"input {parameter!r}: {message}")
+        self.parameter = parameter

@@ -28,7 +28,8 @@ from zkvm.errors import ParameterError
 from zkvm.stark.expr import AUX, CHALLENGE, MAIN, PUBCOL, PUBLIC, Constraint, Expr, render
 
 AuxBuilder = Callable[..., object]
-"""(main_trace (n, W) uint64, challenges list[(c0, c1)], public_inputs list[int]) -> (n, 2A) uint64"""
+"""(main_trace (n, W) uint64, challenges list[(c0, c1)], public_inputs list[int],
+public_columns (n, P) uint64) -> (n, 2A) uint64"""
 
 
 @dataclass
@@ -184,6 +185,17 @@ class AirBuilder:
     def pubcol(self, name: str) -> Expr:
         """A public column (current row): known to the verifier, never committed."""
         return Expr(PUBCOL, value=self._index(self._pubcols, name, "public column"))
+
+    def add_aux(self, name: str) -> None:
+        """Declare one more auxiliary (extension-field) column."""
+        if name in self._aux:
+            raise ParameterError("aux", f"duplicate aux column {name!r}")
+        self._aux[name] = len(self._aux)
+
+    def add_challenge(self) -> Expr:
+        """Declare one more random challenge and return a reference to it."""
+        self.num_challenges += 1
+        return Expr(CHALLENGE, value=self.num_challenges - 1)
 
     @staticmethod
     def _index(table: dict[str, int], name: str, what: str) -> int:

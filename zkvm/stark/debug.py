@@ -77,20 +77,20 @@ def _binary(op: str, a, b, n: int):
     return ("e", out)
 
 
-def evaluate_on_trace(
-    air: Air,
+def evaluate_expressions(
+    exprs: Sequence,
     main: np.ndarray,
     aux: np.ndarray | None,
     challenges: Sequence[tuple[int, int]],
     publics: Sequence[int],
     pubcols: np.ndarray | None = None,
 ) -> list[np.ndarray]:
-    """Each constraint's value on every row, as an (n, 2) array (row i uses rows i and i+1,
-    wrapping at the end; the wrap row is ignored for transitions)."""
+    """Each expression's value on every row, as an (n, 2) array (row i uses rows i and i + 1,
+    wrapping at the end)."""
     n = main.shape[0]
     vals: dict[tuple, tuple[str, np.ndarray]] = {}
     nxt = np.roll(np.arange(n), -1)
-    for node in topological([c.expr for c in air.constraints]):
+    for node in topological(exprs):
         kind = node.kind
         if kind == CONST:
             v = ("b", _full(n, node.value))
@@ -124,7 +124,20 @@ def evaluate_on_trace(
         else:
             v = _binary(kind, vals[node.args[0].key()], vals[node.args[1].key()], n)
         vals[node.key()] = v
-    return [_ext(vals[c.expr.key()], n) for c in air.constraints]
+    return [_ext(vals[e.key()], n) for e in exprs]
+
+
+def evaluate_on_trace(
+    air: Air,
+    main: np.ndarray,
+    aux: np.ndarray | None,
+    challenges: Sequence[tuple[int, int]],
+    publics: Sequence[int],
+    pubcols: np.ndarray | None = None,
+) -> list[np.ndarray]:
+    """Each constraint's value on every row, as an (n, 2) array (the wrap row is ignored for
+    transitions)."""
+    return evaluate_expressions([c.expr for c in air.constraints], main, aux, challenges, publics, pubcols)
 
 
 def check_constraints(

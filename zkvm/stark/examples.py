@@ -105,7 +105,7 @@ def _logup_terms(t, v, m, a0, a1):
     return out
 
 
-def _range_check_aux(main: np.ndarray, challenges, publics) -> np.ndarray:
+def _range_check_aux(main: np.ndarray, challenges, publics, pubcols=None) -> np.ndarray:
     a0, a1 = challenges[0]
     return _logup_terms(
         np.ascontiguousarray(main[:, 1]), np.ascontiguousarray(main[:, 0]), np.ascontiguousarray(main[:, 2]),
@@ -163,7 +163,7 @@ def _grand_product(a, bcol, a0, a1):
     return out
 
 
-def _permutation_aux(main: np.ndarray, challenges, publics) -> np.ndarray:
+def _permutation_aux(main: np.ndarray, challenges, publics, pubcols=None) -> np.ndarray:
     a0, a1 = challenges[0]
     return _grand_product(np.ascontiguousarray(main[:, 0]), np.ascontiguousarray(main[:, 1]), np.uint64(a0), np.uint64(a1))
 

@@ -206,7 +206,7 @@ def prove(
     aux_tree = None
     if air.aux_width:
         t = clock()
-        aux = np.ascontiguousarray(air.build_aux(trace, challenges, publics), dtype=np.uint64)
+        aux = np.ascontiguousarray(air.build_aux(trace, challenges, publics, pub_dense), dtype=np.uint64)
         if aux.shape != (n, 2 * air.aux_width):
             raise ProverError(f"aux builder returned shape {aux.shape}, expected {(n, 2 * air.aux_width)}")
         report.add("aux trace", clock() - t)

@@ -1,0 +1,61 @@
+"""The VM trace layout: the only place a column number is written.
+
+One row per cycle. Every column's index follows from its position in ``MAIN_COLUMNS``::
+
+    | clk pc fp | 21 opcode flags | a b c imm | slot A: addr val tprev |
+    | slot B: addr old val tprev | slot C: addr old val tprev | 6 time-difference limbs |
+    | 8 operation limbs | cnt inv isz cont | memory table: init_priv fin_v fin_t |
+    | range table: rc m_rc | program multiplicity: m_prog |
+
+Rows double as tables: row j is also the memory table's entry for address j (its private
+initial value, final value and final access time), the range table's entry for the value
+min(j, 2^16 - 1), and the program table's entry for pc j (with public code columns).
+"""
+
+from __future__ import annotations
+
+FLAGS = (
+    "f_halt", "f_add", "f_sub", "f_mul", "f_addi", "f_muli", "f_movi", "f_eq", "f_lt", "f_div",
+    "f_mod", "f_jmp", "f_bz", "f_call", "f_ret", "f_ld", "f_st", "f_lda", "f_sta", "f_macs", "f_mac",
+)
+
+MEM_LIMBS = ("m_a_lo", "m_a_hi", "m_b_lo", "m_b_hi", "m_c_lo", "m_c_hi")
+OP_LIMBS = tuple(f"l{i}" for i in range(8))
+
+MAIN_COLUMNS = (
+    ("clk", "pc", "fp")
+    + FLAGS
+    + ("a", "b", "c", "imm")
+    + ("a_addr", "a_val", "a_tp")
+    + ("b_addr", "b_old", "b_val", "b_tp")
+    + ("c_addr", "c_old", "c_val", "c_tp")
+    + MEM_LIMBS
+    + OP_LIMBS
+    + ("cnt", "inv", "isz", "cont")
+    + ("init_priv", "fin_v", "fin_t")
+    + ("rc", "m_rc", "m_prog")
+)
+
+PUBLIC_COLUMNS = ("code_op", "code_a", "code_b", "code_c", "code_imm", "init_pub", "priv_sel", "out_sel", "out_val")
+
+COL = {name: i for i, name in enumerate(MAIN_COLUMNS)}
+WIDTH = len(MAIN_COLUMNS)
+PUB = {name: i for i, name in enumerate(PUBLIC_COLUMNS)}
+
+RANGE_BITS = 16
+RANGE_SIZE = 1 << RANGE_BITS
+MIN_TRACE_LOG = RANGE_BITS  # the range table needs 2^16 rows
+
+# the flag set for each opcode: mac rows are the setup row (f_macs) then the steps (f_mac)
+from zkvm.isa import opcodes as _op  # noqa: E402
+
+FLAG_OF_OPCODE = {
+    _op.HALT: "f_halt", _op.ADD: "f_add", _op.SUB: "f_sub", _op.MUL: "f_mul", _op.ADDI: "f_addi",
+    _op.MULI: "f_muli", _op.MOVI: "f_movi", _op.EQ: "f_eq", _op.LT: "f_lt", _op.DIV: "f_div",
+    _op.MOD: "f_mod", _op.JMP: "f_jmp", _op.BZ: "f_bz", _op.CALL: "f_call", _op.RET: "f_ret",
+    _op.LD: "f_ld", _op.ST: "f_st", _op.LDA: "f_lda", _op.STA: "f_sta", _op.MAC: "f_macs",
+}
+OPCODE_OF_FLAG = {flag: code for code, flag in FLAG_OF_OPCODE.items()}
+OPCODE_OF_FLAG["f_mac"] = _op.MAC
+
+assert WIDTH <= 64, WIDTH

@@ -1,0 +1,221 @@
+"""The VM's AIR: every constraint that ties a trace to the instruction set's semantics.
+
+Groups (docs/air.md explains each):
+
+1. decoding: one boolean flag per row selects the instruction; the opcode is their weighted
+   sum, and the row's (pc, opcode, a, b, c, imm) must be an instruction of the program
+   (a LogUp lookup into the public code columns);
+2. control flow: pc and fp transitions per instruction, the multi-row mac, halting;
+3. values: the result of each instruction, with the 16-bit limbs that range-check the operands
+   of lt, div and mod;
+4. memory: every row reads slot A, reads slot B (call writes it) and writes slot C; each
+   access consumes the address's previous (value, time) and emits the new one, times strictly
+   increase (range-checked differences), and the memory table adds the initial image and
+   removes the final one (offline memory checking, multiset equality by LogUp);
+5. tables: the 16-bit range table, the program multiplicities, inputs and outputs.
+
+The constraint system is generic: programs and their I/O enter only through public columns
+(code, constant data, the private-input region, the outputs) and the public input fp0.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from zkvm.air import layout as L
+from zkvm.isa.program import Program
+from zkvm.stark.air import Air, AirBuilder
+from zkvm.stark.logup import LogUpSum, stack_aux
+from zkvm.stark.public_columns import PublicColumns
+
+TWO16 = 1 << 16
+TWO31 = 1 << 31
+
+
+@lru_cache(maxsize=1)
+def vm_air() -> Air:
+    """The (program-independent) AIR of the VM."""
+    b = AirBuilder("zkvm-vm-v1", main=L.MAIN_COLUMNS, public=["fp0"], public_columns=L.PUBLIC_COLUMNS)
+    m, nx, pub = b.main, b.next, b.pubcol
+    f = {name: m(name) for name in L.FLAGS}
+    clk, pc, fp = m("clk"), m("pc"), m("fp")
+    a, bb, c, imm = m("a"), m("b"), m("c"), m("imm")
+    A, Bo, B, Co, Cv = m("a_val"), m("b_old"), m("b_val"), m("c_old"), m("c_val")
+    a_addr, b_addr, c_addr = m("a_addr"), m("b_addr"), m("c_addr")
+    inv, isz, cnt, cont = m("inv"), m("isz"), m("cnt"), m("cont")
+    lim = [m(f"l{i}") for i in range(8)]
+
+    def total(names):
+        out = 0
+        for name in names:
+            out = out + f[name]
+        return out
+
+    # 1. decoding -----------------------------------------------------------------------
+    for name in L.FLAGS:
+        b.transition(f"{name} is boolean", f[name] * (f[name] - 1), cyclic=True)
+    b.transition("exactly one instruction flag", total(L.FLAGS) - 1, cyclic=True)
+    opcode = 0
+    for name in L.FLAGS:
+        opcode = opcode + L.OPCODE_OF_FLAG[name] * f[name]
+
+    # 2. control flow ----------------------------------------------------------------------
+    seq = total(["f_add", "f_sub", "f_mul", "f_addi", "f_muli", "f_movi", "f_eq", "f_lt", "f_div",
+                 "f_mod", "f_ld", "f_st", "f_lda", "f_sta"])
+    fm = f["f_macs"] + f["f_mac"]
+    b.boundary("clk starts at 0", clk, "first")
+    b.transition("clk increments", nx("clk") - clk - 1)
+    b.boundary("pc starts at 0", pc, "first")
+    b.boundary("fp starts at the stack base", fp - b.public("fp0"), "first")
+    b.boundary("no mac step on the first row", f["f_mac"], "first")
+    b.boundary("the machine has halted", f["f_halt"] - 1, "last")
+    b.transition("sequential pc", seq * (nx("pc") - pc - 1))
+    b.transition("jmp target", f["f_jmp"] * (nx("pc") - imm))
+    b.transition("bz target", f["f_bz"] * (nx("pc") - pc - 1 - isz * (imm - pc - 1)))
+    b.transition("call target", f["f_call"] * (nx("pc") - imm))
+    b.transition("ret target", f["f_ret"] * (nx("pc") - A))
+    b.transition("halt keeps pc", f["f_halt"] * (nx("pc") - pc))
+    b.transition("halt is final", f["f_halt"] * (nx("f_halt") - 1))
+    b.transition("fp unchanged", (1 - f["f_call"] - f["f_ret"]) * (nx("fp") - fp))
+    b.transition("call frame", f["f_call"] * (nx("fp") - fp - bb - 1))
+    b.transition("ret frame", f["f_ret"] * (nx("fp") - B))
+    # mac: a setup row, then cnt steps; cont = "the next row continues this mac"
+    b.transition("mac length", f["f_macs"] * (cnt - imm), cyclic=True)
+    b.transition("mac counter zero test", fm * (cnt * inv + isz - 1), cyclic=True)
+    b.transition("mac counter zero flag", fm * cnt * isz, cyclic=True)
+    b.transition("mac continuation flag", cont - fm * (1 - isz), cyclic=True)
+    b.transition("mac steps follow", nx("f_mac") - cont)
+    b.transition("mac counter decrements", cont * (nx("cnt") - cnt + 1))
+    b.transition("mac keeps pc", cont * (nx("pc") - pc))
+    b.transition("mac exits", fm * isz * (nx("pc") - pc - 1))
+    b.transition("mac first a pointer", f["f_macs"] * cont * (nx("a_addr") - A))
+    b.transition("mac first b pointer", f["f_macs"] * cont * (nx("b_addr") - B))
+    b.transition("mac next a pointer", f["f_mac"] * cont * (nx("a_addr") - a_addr - 1))
+    b.transition("mac next b pointer", f["f_mac"] * cont * (nx("b_addr") - b_addr - 1))
+
+    # 3. values ------------------------------------------------------------------------------
+    every = dict(cyclic=True)
+    b.transition("add", f["f_add"] * (Cv - A - B), **every)
+    b.transition("sub", f["f_sub"] * (Cv - A + B), **every)
+    b.transition("mul", f["f_mul"] * (Cv - A * B), **every)
+    b.transition("addi", f["f_addi"] * (Cv - A - imm), **every)
+    b.transition("muli", f["f_muli"] * (Cv - A * imm), **every)
+    b.transition("movi", f["f_movi"] * (Cv - imm), **every)
+    b.transition("eq inverse", f["f_eq"] * ((A - B) * inv + Cv - 1), **every)
+    b.transition("eq zero", f["f_eq"] * (A - B) * Cv, **every)
+    b.transition("lt a in range", f["f_lt"] * (A + TWO31 - lim[0] - TWO16 * lim[1]), **every)
+    b.transition("lt b in range", f["f_lt"] * (B + TWO31 - lim[2] - TWO16 * lim[3]), **every)
+    b.transition("lt result boolean", f["f_lt"] * Cv * (Cv - 1), **every)
+    b.transition("lt order", f["f_lt"] * (Cv * (B - A - 1) + (1 - Cv) * (A - B) - lim[4] - TWO16 * lim[5]), **every)
+    fdm = f["f_div"] + f["f_mod"]
+    q = lim[0] + TWO16 * lim[1] - TWO31
+    r = lim[2] + TWO16 * lim[3]
+    b.transition("division identity", fdm * (A - q * B - r), **every)
+    b.transition("remainder below divisor", fdm * (B - r - 1 - lim[4] - TWO16 * lim[5]), **every)
+    b.transition("divisor positive", fdm * (B - 1 - lim[6] - TWO16 * lim[7]), **every)
+    b.transition("div result", f["f_div"] * (Cv - q), **every)
+    b.transition("mod result", f["f_mod"] * (Cv - r), **every)
+    b.transition("bz zero test", f["f_bz"] * (A * inv + isz - 1), **every)
+    b.transition("bz zero flag", f["f_bz"] * A * isz, **every)
+    b.transition("ld address", f["f_ld"] * (b_addr - A - imm), **every)
+    b.transition("ld value", f["f_ld"] * (Cv - B), **every)
+    b.transition("st address", f["f_st"] * (c_addr - A - imm), **every)
+    b.transition("st value", f["f_st"] * (Cv - B), **every)
+    b.transition("lda address", f["f_lda"] * (b_addr - imm), **every)
+    b.transition("lda value", f["f_lda"] * (Cv - B), **every)
+    b.transition("sta address", f["f_sta"] * (c_addr - imm), **every)
+    b.transition("sta value", f["f_sta"] * (Cv - A), **every)
+    b.transition("call return address", f["f_call"] * (B - pc - 1), **every)
+    b.transition("call saved fp", f["f_call"] * (Cv - fp), **every)
+    b.transition("mac step", f["f_mac"] * (Cv - Co - A * B), **every)
+    b.transition("no result", total(["f_halt", "f_jmp", "f_bz", "f_ret", "f_macs"]) * (Cv - Co), **every)
+    b.transition("b is read", (1 - f["f_call"]) * (B - Bo), **every)
+    b.transition("a address", (1 - f["f_mac"]) * (a_addr - fp - a), **every)
+    b.transition("b address", (1 - f["f_mac"] - f["f_ld"] - f["f_lda"]) * (b_addr - fp - bb), **every)
+    b.transition("c address", (1 - f["f_st"] - f["f_sta"]) * (c_addr - fp - c), **every)
+
+    # 4. memory: access times strictly increase (range-checked differences)
+    t = 3 * clk
+    for slot, k in (("a", 1), ("b", 2), ("c", 3)):
+        b.transition(
+            f"{slot} access time",
+            t + k - m(f"{slot}_tp") - 1 - m(f"m_{slot}_lo") - TWO16 * m(f"m_{slot}_hi"),
+            **every,
+        )
+    b.transition("private init only in the input region", m("init_priv") * (1 - pub("priv_sel")), **every)
+    b.transition("outputs", pub("out_sel") * (m("fin_v") - pub("out_val")), **every)
+
+    # 5. range table
+    rc = m("rc")
+    b.boundary("range table starts at 0", rc, "first")
+    b.transition("range table steps", (nx("rc") - rc) * (nx("rc") - rc - 1))
+    b.boundary("range table ends at 2^16 - 1", rc - (TWO16 - 1), "last")
+
+    # LogUp: memory multiset, range lookups, instruction fetch
+    alpha_mem = b.add_challenge()
+    alpha_rc = b.add_challenge()
+    alpha_prog = b.add_challenge()
+    beta = b.add_challenge()
+
+    def mem_tuple(addr, val, time):
+        return alpha_mem - (addr + beta * val + beta * beta * time)
+
+    def code_tuple(p, o, x, y, z, i):
+        return alpha_prog - (p + beta * o + (beta**2) * x + (beta**3) * y + (beta**4) * z + (beta**5) * i)
+
+    bus = LogUpSum(b, "bus")
+    bus.add(-1, mem_tuple(a_addr, A, m("a_tp")))
+    bus.add(1, mem_tuple(a_addr, A, t + 1))
+    bus.add(-1, mem_tuple(b_addr, Bo, m("b_tp")))
+    bus.add(1, mem_tuple(b_addr, B, t + 2))
+    bus.add(-1, mem_tuple(c_addr, Co, m("c_tp")))
+    bus.add(1, mem_tuple(c_addr, Cv, t + 3))
+    bus.add(1, mem_tuple(clk, pub("init_pub") + m("init_priv"), 0))
+    bus.add(-1, mem_tuple(clk, m("fin_v"), m("fin_t")))
+    for name in L.MEM_LIMBS + L.OP_LIMBS:
+        bus.add(-1, alpha_rc - m(name))
+    bus.add(m("m_rc"), alpha_rc - rc)
+    bus.add(-1, code_tuple(pc, opcode, a, bb, c, imm))
+    bus.add(m("m_prog"), code_tuple(clk, pub("code_op"), pub("code_a"), pub("code_b"), pub("code_c"), pub("code_imm")))
+    bus.finish()
+
+    def build_aux(main, challenges, publics, pubcols=None):
+        return stack_aux(bus.build_columns(main, challenges, publics, pubcols))
+
+    return b.build(build_aux=build_aux)
+
+
+def public_columns(program: Program, public_inputs, outputs, n: int) -> PublicColumns:
+    """The program's code and data, the input/output regions and the claimed outputs, as the
+    sparse public columns of the VM AIR for a trace of n rows."""
+    lay = program.layout
+    code = [ins.encode() for ins in program.code]
+    rows = list(range(len(code)))
+    entries = [(rows, [w[k] for w in code]) for k in range(5)]
+    init_rows = list(range(lay.data_base, lay.data_base + lay.data_size)) + list(range(lay.pubin_base, lay.pubin_base + lay.pubin_size))
+    init_vals = list(program.data) + list(public_inputs)
+    entries.append((init_rows, init_vals))
+    entries.append((list(range(lay.in_base, lay.in_base + lay.in_size)), [1] * lay.in_size))
+    out_rows = list(range(lay.out_base, lay.out_base + lay.out_size))
+    entries.append((out_rows, [1] * lay.out_size))
+    entries.append((out_rows, list(outputs)))
+    cols = PublicColumns.from_entries(entries)
+    cols.check_fits(n)
+    return cols
+
+
+def statement_bytes(program_hash: bytes, public_inputs, outputs) -> bytes:
+    """What a VM proof is about, bound into the transcript: the program hash, the public
+    inputs and the output (the public columns bind the code and data themselves)."""
+    from zkvm.field.goldilocks import P
+
+    parts = [b"zkvm vm statement v1", program_hash]
+    for group in (public_inputs, outputs):
+        parts.append(len(group).to_bytes(8, "little"))
+        parts.extend((int(v) % P).to_bytes(8, "little") for v in group)
+    return b"".join(parts)
+
+
+__all__ = ["vm_air", "public_columns", "statement_bytes", "np"]

@@ -1,0 +1,136 @@
+"""Programs: code, constant data, memory layout and I/O signature; canonical bytes and hash.
+
+Memory is an array of field elements addressed from 0. The layout reserves, in order:
+
+======================  ===================================================================
+address 0               unused (a null pointer reads 0)
+data                    the program's constants (weights and tables), public
+public inputs           values the verifier knows, read with ``lda``
+private inputs          ``main``'s parameters, known only to the prover, read with ``lda``
+outputs                 written with ``sta``; their final values are the public output
+stack                   call frames (``fp`` starts at ``stack_base``)
+heap                    lists, from ``heap_base`` upward
+======================  ===================================================================
+
+The program hash is blake3 of the canonical encoding (everything above except debug
+information), so a proof bound to the hash is bound to the code, the constants and the shapes
+of the inputs and outputs.
+
+Verifier-safe: no Numba.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import blake3
+
+from zkvm.errors import ParameterError
+from zkvm.field.goldilocks import P
+from zkvm.isa.instruction import Instruction
+
+MAGIC = b"ZKVMPROG"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Layout:
+    data_base: int
+    data_size: int
+    pubin_base: int
+    pubin_size: int
+    in_base: int
+    in_size: int
+    out_base: int
+    out_size: int
+    stack_base: int
+    heap_base: int
+
+    @classmethod
+    def build(cls, data_size: int, pubin_size: int, in_size: int, out_size: int, stack_size: int) -> "Layout":
+        """Consecutive regions after the reserved address 0."""
+        for name, v in (("data", data_size), ("public inputs", pubin_size), ("inputs", in_size), ("outputs", out_size), ("stack", stack_size)):
+            if v < 0:
+                raise ParameterError(name, "region sizes must be non-negative")
+        data_base = 1
+        pubin_base = data_base + data_size
+        in_base = pubin_base + pubin_size
+        out_base = in_base + in_size
+        stack_base = out_base + out_size
+        heap_base = stack_base + stack_size
+        return cls(data_base, data_size, pubin_base, pubin_size, in_base, in_size, out_base, out_size, stack_base, heap_base)
+
+    def fields(self) -> tuple[int, ...]:
+        return (
+            self.data_base, self.data_size, self.pubin_base, self.pubin_size, self.in_base,
+            self.in_size, self.out_base, self.out_size, self.stack_base, self.heap_base,
+        )
+
+
+@dataclass(frozen=True)
+class Program:
+    """An executable program.
+
+    ``signature`` describes the I/O for people and tools (parameter names and shapes, output
+    shape); it is part of the hash. ``debug`` maps pc to a source location and is not.
+    """
+
+    code: tuple[Instruction, ...]
+    data: tuple[int, ...]
+    layout: Layout
+    signature: dict[str, Any] = field(default_factory=dict)
+    debug: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.code:
+            raise ParameterError("code", "a program needs at least one instruction")
+        if len(self.data) != self.layout.data_size:
+            raise ParameterError("data", f"{len(self.data)} constants for a data region of {self.layout.data_size}")
+
+    def canonical_bytes(self) -> bytes:
+        parts = [MAGIC, FORMAT_VERSION.to_bytes(2, "little")]
+        for v in self.layout.fields():
+            parts.append(int(v).to_bytes(8, "little"))
+        parts.append(len(self.code).to_bytes(8, "little"))
+        for ins in self.code:
+            for w in ins.encode():
+                parts.append(w.to_bytes(8, "little"))
+        parts.append(len(self.data).to_bytes(8, "little"))
+        parts.append(b"".join((int(v) % P).to_bytes(8, "little") for v in self.data))
+        sig = json.dumps(self.signature, sort_keys=True, separators=(",", ":")).encode()
+        parts.append(len(sig).to_bytes(8, "little"))
+        parts.append(sig)
+        return b"".join(parts)
+
+    def hash(self) -> bytes:
+        """The program hash proofs bind: blake3 of :meth:`canonical_bytes`."""
+        return blake3.blake3(self.canonical_bytes()).digest()
+
+    def hex_hash(self) -> str:
+        return self.hash().hex()
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-friendly form (for `zkvm compile --out` and the light verifier)."""
+        return {
+            "format": "zkvm-program",
+            "version": FORMAT_VERSION,
+            "layout": list(self.layout.fields()),
+            "code": [list((ins.op, ins.a, ins.b, ins.c, ins.imm)) for ins in self.code],
+            "data": [int(v) for v in self.data],
+            "signature": self.signature,
+            "debug": list(self.debug),
+        }
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> "Program":
+        try:
+            if obj.get("format") != "zkvm-program" or obj.get("version") != FORMAT_VERSION:
+                raise ParameterError("program", "not a zkvm program file of a supported version")
+            layout = Layout(*[int(v) for v in obj["layout"]])
+            code = tuple(Instruction(*[int(x) for x in ins]) for ins in obj["code"])
+            data = tuple(int(v) for v in obj["data"])
+            return cls(code, data, layout, dict(obj.get("signature", {})), tuple(obj.get("debug", ())))
+        except (KeyError, TypeError, ValueError) as e:
+            raise ParameterError("program", f"malformed program file: {e}") from None

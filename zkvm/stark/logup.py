@@ -1,0 +1,139 @@
+"""LogUp sums: declare fractions, get the auxiliary columns, constraints and their builder.
+
+A LogUp argument proves that a sum of fractions n_k(row) / d_k(row) over all rows and all
+fractions is zero (lookups: table multiplicity / (alpha - table value) minus
+1 / (alpha - looked-up value); multiset equality: emitted minus consumed tuples).
+
+Fractions are paired into helper columns h = n1/d1 + n2/d2, each checked on every row by the
+degree-3 constraint h*d1*d2 = n1*d2 + n2*d1; one running sum s, checked cyclically, adds the
+helpers (and one last unpaired fraction) row by row, so that going once around the trace the
+increments sum to zero: that is the whole identity, with no boundary value to check.
+
+Denominators must contain a random challenge drawn after the main trace is committed; a zero
+denominator (probability about rows/|F|) makes the prover fail rather than cheat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numba import njit, prange
+
+from zkvm.errors import ZkvmError
+from zkvm.field.kernels import ZERO, add, ext_batch_inverse_into, ext_mul, sub
+from zkvm.stark.air import AirBuilder
+from zkvm.stark.expr import Expr
+
+
+@dataclass
+class LogUpSum:
+    """Collects fractions, then :meth:`finish` adds the columns and constraints."""
+
+    builder: AirBuilder
+    name: str
+    fractions: list[tuple[Expr, Expr]] = field(default_factory=list)
+    helper_names: list[str] = field(default_factory=list)
+    sum_name: str = ""
+
+    def add(self, numerator: Expr | int, denominator: Expr) -> None:
+        self.fractions.append((Expr.lift(numerator), denominator))
+
+    def finish(self) -> None:
+        b = self.builder
+        pairs = [self.fractions[i : i + 2] for i in range(0, len(self.fractions) - 1, 2)]
+        last = self.fractions[-1] if len(self.fractions) % 2 else None
+        total: Expr | int = 0
+        for k, ((n1, d1), (n2, d2)) in enumerate(pairs):
+            h_name = f"{self.name}_h{k}"
+            b.add_aux(h_name)
+            self.helper_names.append(h_name)
+            h = b.aux(h_name)
+            b.transition(f"{self.name} helper {k}", h * d1 * d2 - n1 * d2 - n2 * d1, cyclic=True)
+            total = total + h
+        self.sum_name = f"{self.name}_sum"
+        b.add_aux(self.sum_name)
+        s, s_next = b.aux(self.sum_name), b.aux_next(self.sum_name)
+        step = s_next - s - total
+        if last is not None:
+            n_last, d_last = last
+            b.transition(f"{self.name} running sum", step * d_last - n_last, cyclic=True)
+        else:
+            b.transition(f"{self.name} running sum", step, cyclic=True)
+
+    def build_columns(self, main, challenges, publics, pubcols) -> list[np.ndarray]:
+        """The helper columns and the running sum, as (n, 2) extension arrays (prover)."""
+        from zkvm.stark.debug import evaluate_expressions
+
+        exprs = [e for frac in self.fractions for e in frac]
+        values = evaluate_expressions(exprs, main, None, challenges, publics, pubcols)
+        nums = values[0::2]
+        dens = np.stack(values[1::2])  # (k, n, 2)
+        inv = np.empty_like(dens)
+        if _batch_invert(dens, inv) >= 0:
+            raise ZkvmError(f"{self.name}: a LogUp denominator vanished (probability ~ rows/|F|); prove again")
+        terms = [_ext_mul(nums[i], inv[i]) for i in range(len(nums))]
+        cols = []
+        for k in range(len(self.fractions) // 2):
+            cols.append(_ext_add(terms[2 * k], terms[2 * k + 1]))
+        increment = np.zeros_like(nums[0])
+        for t in terms:
+            increment = _ext_add(increment, t)
+        cols.append(_prefix_sum(increment))
+        return cols
+
+
+def _ext_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    from zkvm.field.kernels import ext_mul_into
+
+    out = np.empty_like(a)
+    ext_mul_into(a, b, out)
+    return out
+
+
+def _ext_add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    from zkvm.field.kernels import add_into
+
+    out = np.empty_like(a)
+    add_into(a.reshape(-1), b.reshape(-1), out.reshape(-1))
+    return out
+
+
+@njit(cache=True, parallel=True)
+def _batch_invert(dens, out):
+    """Invert every (k, n, 2) element in independent chunks (both cores); returns the index
+    of a zero element or -1."""
+    k, n, _ = dens.shape
+    chunk = 1 << 12
+    per = (n + chunk - 1) // chunk
+    bad = np.full(k * per, -1, dtype=np.int64)
+    for t in prange(k * per):
+        i = t // per
+        lo = (t % per) * chunk
+        hi = min(n, lo + chunk)
+        bad[t] = ext_batch_inverse_into(dens[i, lo:hi], out[i, lo:hi])
+    for t in range(k * per):
+        if bad[t] >= 0:
+            return t
+    return -1
+
+
+@njit(cache=True)
+def _prefix_sum(inc):
+    """s_0 = 0, s_{i+1} = s_i + inc_i."""
+    n = inc.shape[0]
+    out = np.empty_like(inc)
+    s0 = ZERO
+    s1 = ZERO
+    for i in range(n):
+        out[i, 0] = s0
+        out[i, 1] = s1
+        s0 = add(s0, inc[i, 0])
+        s1 = add(s1, inc[i, 1])
+    return out
+
+
+def stack_aux(columns: Sequence[np.ndarray]) -> np.ndarray:
+    """(n, 2) extension columns side by side as the (n, 2A) aux matrix the prover expects."""
+    return np.ascontiguousarray(np.concatenate(columns, axis=1))

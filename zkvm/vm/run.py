@@ -1,0 +1,126 @@
+"""Run a program: validate inputs, execute with the Numba VM, size and build the trace.
+
+Faults become :class:`~zkvm.errors.ExecutionError` naming the instruction, the pc, the cycle
+and (for compiled programs) the source line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from zkvm.air import layout as L
+from zkvm.errors import ExecutionError, InputError
+from zkvm.field.goldilocks import HALF_P, P
+from zkvm.isa.program import Program
+from zkvm.vm import kernels as vk
+
+DEFAULT_MEMORY = 1 << 22
+DEFAULT_MAX_CYCLES = 1 << 26
+
+
+@dataclass
+class Execution:
+    """The result of a run: outputs (signed ints), cycle count and, if recorded, the trace."""
+
+    program: Program
+    outputs: list[int]
+    cycles: int
+    memory_used: int  # highest address touched + 1
+    trace: np.ndarray | None = None  # (n, WIDTH) uint64
+    public_inputs: tuple[int, ...] = ()
+    inputs: tuple[int, ...] = ()
+
+    @property
+    def trace_length(self) -> int:
+        return 0 if self.trace is None else self.trace.shape[0]
+
+
+def _code_matrix(program: Program) -> np.ndarray:
+    return np.array([ins.encode() for ins in program.code], dtype=np.uint64).reshape(-1, 5)
+
+
+def _field_values(values: Sequence[int], what: str) -> np.ndarray:
+    out = []
+    for i, v in enumerate(values):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise InputError(what, f"element {i} is {type(v).__name__}, expected an integer")
+        v = int(v)
+        if not -HALF_P <= v <= HALF_P:
+            raise InputError(what, f"element {i} = {v} is outside the field's signed range")
+        out.append(v % P)
+    return np.array(out, dtype=np.uint64)
+
+
+def _initial_memory(program: Program, inputs: np.ndarray, public_inputs: np.ndarray, size: int) -> np.ndarray:
+    lay = program.layout
+    if lay.heap_base > size:
+        raise ExecutionError(f"the program's memory layout needs {lay.heap_base} words, more than the {size} available")
+    mem = np.zeros(size, dtype=np.uint64)
+    if program.data:
+        mem[lay.data_base : lay.data_base + lay.data_size] = np.array([v % P for v in program.data], dtype=np.uint64)
+    mem[lay.pubin_base : lay.pubin_base + lay.pubin_size] = public_inputs
+    mem[lay.in_base : lay.in_base + lay.in_size] = inputs
+    return mem
+
+
+_MESSAGES = {
+    vk.BAD_ADDRESS: "invalid memory access (address outside [0, memory size))",
+    vk.BAD_PC: "the program counter left the program",
+    vk.CYCLE_LIMIT: "cycle limit reached",
+    vk.LT_RANGE: "lt operands {0}, {1} outside the comparison range [-2^31, 2^31)",
+    vk.DIV_RANGE: "division operands {0}, {1} outside the supported range (dividend in [-2^31, 2^31), divisor in [1, 2^31))",
+    vk.MAC_LENGTH: "mac length outside [0, 2^20]",
+}
+
+
+def run(
+    program: Program,
+    inputs: Sequence[int] = (),
+    public_inputs: Sequence[int] = (),
+    *,
+    record: bool = True,
+    memory_size: int = DEFAULT_MEMORY,
+    max_cycles: int = DEFAULT_MAX_CYCLES,
+    min_log_rows: int = L.MIN_TRACE_LOG,
+) -> Execution:
+    """Execute ``program`` on flat input lists; with ``record`` also build the trace."""
+    lay = program.layout
+    if len(inputs) != lay.in_size:
+        raise InputError("inputs", f"the program takes {lay.in_size} input values, got {len(inputs)}")
+    if len(public_inputs) != lay.pubin_size:
+        raise InputError("public inputs", f"the program takes {lay.pubin_size} public input values, got {len(public_inputs)}")
+    ins_arr = _field_values(inputs, "inputs")
+    pub_arr = _field_values(public_inputs, "public inputs")
+    code = _code_matrix(program)
+    err = np.zeros(2, dtype=np.int64)
+    mem = _initial_memory(program, ins_arr, pub_arr, memory_size)
+    dummy = np.zeros((1, L.WIDTH), dtype=np.uint64)
+    last_t = np.zeros(1, dtype=np.int64)
+    status, pc, cycle, fp, max_addr = vk.execute(code, mem, memory_size, lay.stack_base, max_cycles, False, dummy, last_t, err)
+    if status != vk.OK:
+        msg = _MESSAGES.get(status, f"execution failed ({status})").format(int(err[0]), int(err[1]))
+        loc = program.debug[pc] if 0 <= pc < len(program.debug) else None
+        name = program.code[pc].name if 0 <= pc < len(program.code) else "?"
+        raise ExecutionError(f"{msg} in {name}", int(pc), int(cycle), loc or None)
+    used = max(int(max_addr) + 1, lay.heap_base)
+    outputs = [int(v) - P if int(v) > HALF_P else int(v) for v in mem[lay.out_base : lay.out_base + lay.out_size]]
+    result = Execution(program, outputs, int(cycle), used, None, tuple(int(v) for v in public_inputs), tuple(int(v) for v in inputs))
+    if not record:
+        return result
+    rows = max(int(cycle), used, len(program.code), 1 << min_log_rows)
+    n = 1 << (rows - 1).bit_length()
+    trace = np.zeros((n, L.WIDTH), dtype=np.uint64)
+    mem = _initial_memory(program, ins_arr, pub_arr, memory_size)
+    last_t = np.zeros(memory_size, dtype=np.int64)
+    status, pc, cycle, fp, _ = vk.execute(code, mem, memory_size, lay.stack_base, max_cycles, True, trace, last_t, err)
+    assert status == vk.OK
+    halt = program.code[pc].encode()
+    vk.pad_and_tables(
+        trace, int(cycle), n, mem, last_t, memory_size, np.uint64(pc), np.uint64(fp),
+        np.array(halt[1:], dtype=np.uint64), lay.in_base, ins_arr, len(program.code),
+    )
+    result.trace = trace
+    return result
