@@ -18,3 +18,24 @@ from zkvm.errors import (  # noqa: F401  (re-exported)
     VerificationError,
     ZkvmError,
 )
+
+
+def __getattr__(name: str):
+    """Lazy public API: heavy layers load only when first used."""
+    if name == "prove":
+        from zkvm.prove import prove
+
+        return prove
+    if name == "verify":
+        from zkvm.verify import verify
+
+        return verify
+    if name == "run":
+        from zkvm.vm.run import run
+
+        return run
+    if name == "assemble":
+        from zkvm.isa.asm import assemble
+
+        return assemble
+    raise AttributeError(f"module 'zkvm' has no attribute {name!r}")

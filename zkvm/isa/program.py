@@ -134,3 +134,63 @@ class Program:
             return cls(code, data, layout, dict(obj.get("signature", {})), tuple(obj.get("debug", ())))
         except (KeyError, TypeError, ValueError) as e:
             raise ParameterError("program", f"malformed program file: {e}") from None
+
+
+def program_from_canonical_bytes(data: bytes, max_words: int = 1 << 26) -> Program:
+    """Decode :meth:`Program.canonical_bytes` with every length bounded (raises ParameterError)."""
+    pos = 0
+
+    def take(k: int) -> bytes:
+        nonlocal pos
+        if k < 0 or pos + k > len(data):
+            raise ParameterError("program", "truncated program encoding")
+        out = data[pos : pos + k]
+        pos += k
+        return out
+
+    def u64() -> int:
+        return int.from_bytes(take(8), "little")
+
+    if take(len(MAGIC)) != MAGIC:
+        raise ParameterError("program", "not a zkvm program encoding")
+    if int.from_bytes(take(2), "little") != FORMAT_VERSION:
+        raise ParameterError("program", "unsupported program format version")
+    fields = [u64() for _ in range(10)]
+    layout = Layout(*fields)
+    n_code = u64()
+    if n_code > max_words or n_code * 40 > len(data):
+        raise ParameterError("program", "code length out of range")
+    code = []
+    for _ in range(n_code):
+        words = tuple(u64() for _ in range(5))
+        if any(w >= P for w in words):
+            raise ParameterError("program", "non-canonical instruction word")
+        code.append(Instruction.decode(words))
+    n_data = u64()
+    if n_data > max_words or n_data * 8 > len(data):
+        raise ParameterError("program", "data length out of range")
+    raw = take(8 * n_data)
+    values = [int.from_bytes(raw[8 * i : 8 * i + 8], "little") for i in range(n_data)]
+    if any(v >= P for v in values):
+        raise ParameterError("program", "non-canonical data word")
+    data_signed = tuple(v - P if v > P // 2 else v for v in values)
+    n_sig = u64()
+    if n_sig > len(data):
+        raise ParameterError("program", "signature length out of range")
+    try:
+        signature = json.loads(take(n_sig).decode())
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ParameterError("program", "malformed signature") from None
+    if pos != len(data):
+        raise ParameterError("program", "trailing bytes after the program")
+    return Program(tuple(code), data_signed, layout, signature if isinstance(signature, dict) else {})
+
+
+def unflatten(values: list[int], shape: list[int] | tuple[int, ...]) -> Any:
+    """Values in row-major order as nested lists of the given shape ([] means a scalar)."""
+    if not shape:
+        return values[0] if values else None
+    if len(shape) == 1:
+        return list(values)
+    step = len(values) // shape[0] if shape[0] else 0
+    return [unflatten(values[i * step : (i + 1) * step], shape[1:]) for i in range(shape[0])]

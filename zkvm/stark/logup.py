@@ -11,6 +11,8 @@ increments sum to zero: that is the whole identity, with no boundary value to ch
 
 Denominators must contain a random challenge drawn after the main trace is committed; a zero
 denominator (probability about rows/|F|) makes the prover fail rather than cheat.
+
+Verifier-safe: the column builder imports its Numba kernels only when the prover calls it.
 """
 
 from __future__ import annotations
@@ -19,10 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from numba import njit, prange
 
 from zkvm.errors import ZkvmError
-from zkvm.field.kernels import ZERO, add, ext_batch_inverse_into, ext_mul, sub
 from zkvm.stark.air import AirBuilder
 from zkvm.stark.expr import Expr
 
@@ -65,6 +65,7 @@ class LogUpSum:
     def build_columns(self, main, challenges, publics, pubcols) -> list[np.ndarray]:
         """The helper columns and the running sum, as (n, 2) extension arrays (prover)."""
         from zkvm.stark.debug import evaluate_expressions
+        from zkvm.stark.logup_kernels import _batch_invert, _ext_add, _ext_mul, _prefix_sum
 
         exprs = [e for frac in self.fractions for e in frac]
         values = evaluate_expressions(exprs, main, None, challenges, publics, pubcols)
@@ -82,56 +83,6 @@ class LogUpSum:
             increment = _ext_add(increment, t)
         cols.append(_prefix_sum(increment))
         return cols
-
-
-def _ext_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    from zkvm.field.kernels import ext_mul_into
-
-    out = np.empty_like(a)
-    ext_mul_into(a, b, out)
-    return out
-
-
-def _ext_add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    from zkvm.field.kernels import add_into
-
-    out = np.empty_like(a)
-    add_into(a.reshape(-1), b.reshape(-1), out.reshape(-1))
-    return out
-
-
-@njit(cache=True, parallel=True)
-def _batch_invert(dens, out):
-    """Invert every (k, n, 2) element in independent chunks (both cores); returns the index
-    of a zero element or -1."""
-    k, n, _ = dens.shape
-    chunk = 1 << 12
-    per = (n + chunk - 1) // chunk
-    bad = np.full(k * per, -1, dtype=np.int64)
-    for t in prange(k * per):
-        i = t // per
-        lo = (t % per) * chunk
-        hi = min(n, lo + chunk)
-        bad[t] = ext_batch_inverse_into(dens[i, lo:hi], out[i, lo:hi])
-    for t in range(k * per):
-        if bad[t] >= 0:
-            return t
-    return -1
-
-
-@njit(cache=True)
-def _prefix_sum(inc):
-    """s_0 = 0, s_{i+1} = s_i + inc_i."""
-    n = inc.shape[0]
-    out = np.empty_like(inc)
-    s0 = ZERO
-    s1 = ZERO
-    for i in range(n):
-        out[i, 0] = s0
-        out[i, 1] = s1
-        s0 = add(s0, inc[i, 0])
-        s1 = add(s1, inc[i, 1])
-    return out
 
 
 def stack_aux(columns: Sequence[np.ndarray]) -> np.ndarray:

@@ -1,0 +1,86 @@
+"""The proof file: a STARK proof plus the statement it proves (verifier-safe).
+
+Layout: magic ``ZKVMPRF1``, format version (u16), the program hash (32 bytes), flags (u8; bit
+0: the program is embedded), public inputs and outputs (each a u32 count and field elements),
+the embedded program's canonical bytes if any (u64 length), then the STARK proof (u64 length;
+see :mod:`zkvm.stark.proof`). Every length is bounded before use; trailing bytes are refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zkvm.codec import Reader, Writer
+from zkvm.errors import ParameterError, ProofFormatError
+from zkvm.field.goldilocks import P
+from zkvm.isa.program import Program, program_from_canonical_bytes
+from zkvm.stark.proof import StarkProof
+
+MAGIC = b"ZKVMPRF1"
+VERSION = 1
+MAX_IO = 1 << 22
+MAX_EMBEDDED = 1 << 28
+MAX_STARK = 1 << 28
+
+
+def _signed(v: int) -> int:
+    return v - P if v > P // 2 else v
+
+
+@dataclass(frozen=True)
+class ProofFile:
+    program_hash: bytes
+    public_inputs: tuple[int, ...]  # signed
+    outputs: tuple[int, ...]  # signed
+    stark: StarkProof
+    program: Program | None = None  # embedded, optional
+
+    def to_bytes(self) -> bytes:
+        w = Writer()
+        w.raw(MAGIC)
+        w.raw(VERSION.to_bytes(2, "little"))
+        w.digest(self.program_hash)
+        w.u8(1 if self.program is not None else 0)
+        for group in (self.public_inputs, self.outputs):
+            w.count(len(group))
+            w.fields(v % P for v in group)
+        if self.program is not None:
+            blob = self.program.canonical_bytes()
+            w.u64(len(blob))
+            w.raw(blob)
+        stark = self.stark.to_bytes()
+        w.u64(len(stark))
+        w.raw(stark)
+        return w.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "ProofFile":
+        r = Reader(data)
+        if r.raw(len(MAGIC), "magic") != MAGIC:
+            raise ProofFormatError("not a zkvm proof file (bad magic bytes)")
+        version = int.from_bytes(r.raw(2, "version"), "little")
+        if version != VERSION:
+            raise ProofFormatError(f"unsupported proof file version {version}")
+        program_hash = r.digest("program hash")
+        flags = r.u8("flags")
+        if flags not in (0, 1):
+            raise ProofFormatError("unknown proof file flags")
+        groups = []
+        for what in ("public inputs", "outputs"):
+            count = r.count(f"{what} count", MAX_IO)
+            groups.append(tuple(_signed(v) for v in r.fields(count, what)))
+        program = None
+        if flags & 1:
+            size = r.u64("embedded program length")
+            if size > MAX_EMBEDDED:
+                raise ProofFormatError("embedded program too large")
+            try:
+                program = program_from_canonical_bytes(r.raw(size, "embedded program"))
+            except ParameterError as e:
+                raise ProofFormatError(f"embedded program: {e}") from None
+        size = r.u64("stark proof length")
+        if size > MAX_STARK:
+            raise ProofFormatError("stark proof too large")
+        stark = StarkProof.from_bytes(r.raw(size, "stark proof"))
+        r.finish()
+        return cls(program_hash, groups[0], groups[1], stark, program)

@@ -1,0 +1,90 @@
+"""The prover's front door: program + inputs -> run -> trace -> STARK -> proof file.
+
+The one module that sees every layer: the VM runs the program, the VM AIR's public columns
+describe the program and its I/O, the STARK prover proves the trace, and the result is wrapped
+with its statement in a :class:`~zkvm.proof_file.ProofFile`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from zkvm.fri.options import FriOptions
+from zkvm.isa.program import Program
+from zkvm.proof_file import ProofFile
+
+
+@dataclass
+class ProveResult:
+    proof: bytes
+    outputs: list[int]
+    cycles: int
+    trace_length: int
+    security_bits: int
+    seconds: float  # run + prove
+    stages: dict[str, float]
+
+
+def prove(
+    program: Program,
+    inputs: Sequence[int] = (),
+    public_inputs: Sequence[int] = (),
+    options: FriOptions | None = None,
+    *,
+    embed_program: bool = False,
+    progress: Callable[[str], None] | None = None,
+    debug_check: bool | None = None,
+    memory_budget: int | None = None,
+) -> ProveResult:
+    """Run ``program`` on the flat private ``inputs`` (and public inputs) and prove it.
+
+    Raises ExecutionError if the program fails, InputError for bad inputs, and the STARK
+    prover's errors (InsufficientMemory, ...).
+    """
+    from zkvm.air.vm_air import public_columns, statement_bytes, vm_air
+    from zkvm.stark import prover as stark_prover
+    from zkvm.vm.run import run
+
+    t0 = time.perf_counter()
+    say = progress or (lambda _m: None)
+    say("running the program")
+    execution = run(program, inputs, public_inputs)
+    t_run = time.perf_counter() - t0
+    n = execution.trace_length
+    cols = public_columns(program, execution.public_inputs, execution.outputs, n)
+    stmt = statement_bytes(program.hash(), execution.public_inputs, execution.outputs)
+    report = stark_prover.ProverReport()
+    report.add("run", t_run)
+
+    def describe(row: int) -> str:
+        pc = int(execution.trace[row, 1]) if execution.trace is not None else -1
+        loc = program.debug[pc] if 0 <= pc < len(program.debug) else ""
+        name = program.code[pc].name if 0 <= pc < len(program.code) else "?"
+        return f"pc {pc} {name}" + (f" at {loc}" if loc else "")
+
+    stark = stark_prover.prove(
+        vm_air(),
+        execution.trace,
+        [program.layout.stack_base],
+        options or FriOptions(),
+        public_columns=cols,
+        statement=stmt,
+        report=report,
+        progress=say,
+        debug_check=debug_check,
+        memory_budget=memory_budget,
+        describe_row=describe,
+    )
+    pf = ProofFile(program.hash(), execution.public_inputs, tuple(execution.outputs), stark, program if embed_program else None)
+    data = pf.to_bytes()
+    return ProveResult(
+        proof=data,
+        outputs=list(execution.outputs),
+        cycles=execution.cycles,
+        trace_length=n,
+        security_bits=stark.security_bits,
+        seconds=time.perf_counter() - t0,
+        stages=dict(report.stages),
+    )

@@ -1,0 +1,114 @@
+"""The embeddable verifier: proof bytes + program in, the verified output out.
+
+Imports neither Numba nor Lark nor the compiler, so a service can check proofs with a light
+process::
+
+    from zkvm.verify import verify
+    claim = verify(proof_bytes, program)          # a Program, e.g. Program.from_json(...)
+    print(claim.output)
+
+or, for proofs that embed their program, ``verify(proof_bytes, program_hash_hex)``. Every
+failure raises :class:`~zkvm.errors.VerificationError` (a subclass names the failed check).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from zkvm.errors import ProofFormatError, StatementMismatch, VerificationError
+from zkvm.fri.options import DEFAULT_MIN_SECURITY_BITS
+from zkvm.isa.program import Program, unflatten
+from zkvm.proof_file import ProofFile
+
+__all__ = ["verify", "VerifiedClaim", "VerificationError"]
+
+
+@dataclass(frozen=True)
+class VerifiedClaim:
+    """What a valid proof establishes: this program, on some private input (and these public
+    inputs), produced this output."""
+
+    program_hash: str
+    public_inputs: tuple[int, ...]
+    output: Any  # shaped like the program's declared output
+    output_values: tuple[int, ...]
+    security_bits: int
+    trace_length: int
+
+
+def _resolve_program(pf: ProofFile, program: Program | str | bytes | None) -> Program:
+    if isinstance(program, Program):
+        if program.hash() != pf.program_hash:
+            raise StatementMismatch(
+                f"the proof is for program {pf.program_hash.hex()[:16]}..., not {program.hex_hash()[:16]}..."
+            )
+        return program
+    if program is None:
+        if pf.program is None:
+            raise StatementMismatch("the proof does not embed its program: pass the program to verify against")
+        expected = pf.program_hash
+    else:
+        expected = bytes.fromhex(program) if isinstance(program, str) else bytes(program)
+        if expected != pf.program_hash:
+            raise StatementMismatch(f"the proof is for program {pf.program_hash.hex()[:16]}..., not {expected.hex()[:16]}...")
+        if pf.program is None:
+            raise StatementMismatch("the proof does not embed its program: pass the compiled program, not only its hash")
+    if pf.program.hash() != expected:
+        raise StatementMismatch("the embedded program does not match the program hash")
+    return pf.program
+
+
+def verify(
+    proof: bytes | ProofFile,
+    program: Program | str | bytes | None = None,
+    public_inputs: Sequence[int] | None = None,
+    output: Sequence[int] | None = None,
+    min_security_bits: int = DEFAULT_MIN_SECURITY_BITS,
+) -> VerifiedClaim:
+    """Verify a zkvm proof and return the claim it proves.
+
+    Args:
+        proof: the proof file's bytes (or a decoded :class:`ProofFile`).
+        program: the compiled program (safest), or its hash (hex or bytes) when the proof
+            embeds the program, or None to accept the embedded program (then check the
+            returned ``program_hash`` yourself).
+        public_inputs: if given, must equal the proof's public inputs.
+        output: if given (flat values), must equal the proven output.
+        min_security_bits: refuse proofs whose conjectured security is lower.
+
+    Raises:
+        VerificationError: the proof is malformed (ProofFormatError), about another
+        statement (StatementMismatch), or fails a check (the subclass names it).
+    """
+    from zkvm.air.vm_air import public_columns, statement_bytes, vm_air
+    from zkvm.stark import verifier as stark_verifier
+
+    pf = proof if isinstance(proof, ProofFile) else ProofFile.from_bytes(proof)
+    prog = _resolve_program(pf, program)
+    lay = prog.layout
+    if len(pf.public_inputs) != lay.pubin_size or len(pf.outputs) != lay.out_size:
+        raise ProofFormatError("the proof's input/output counts do not match the program")
+    if public_inputs is not None and tuple(int(v) for v in public_inputs) != pf.public_inputs:
+        raise StatementMismatch("the proof was made for other public inputs")
+    if output is not None and tuple(int(v) for v in output) != pf.outputs:
+        raise StatementMismatch("the proof attests another output")
+    n = pf.stark.trace_length
+    try:
+        cols = public_columns(prog, pf.public_inputs, pf.outputs, n)
+    except Exception as e:  # program regions past the trace: not a valid proof for it
+        raise ProofFormatError(f"the proof's trace cannot hold this program: {e}") from None
+    stmt = statement_bytes(pf.program_hash, pf.public_inputs, pf.outputs)
+    stark_verifier.verify(
+        pf.stark, vm_air(), [lay.stack_base], min_security_bits, public_columns=cols, statement=stmt
+    )
+    shape = prog.signature.get("output", {}).get("shape", [len(pf.outputs)] if len(pf.outputs) != 1 else [])
+    return VerifiedClaim(
+        program_hash=pf.program_hash.hex(),
+        public_inputs=pf.public_inputs,
+        output=unflatten(list(pf.outputs), shape),
+        output_values=pf.outputs,
+        security_bits=pf.stark.security_bits,
+        trace_length=n,
+    )
