@@ -23,11 +23,11 @@ from zkvm.errors import (  # noqa: F401  (re-exported)
 def __getattr__(name: str):
     """Lazy public API: heavy layers load only when first used."""
     if name == "prove":
-        from zkvm.prove import prove
+        from zkvm.prover import prove
 
         return prove
     if name == "verify":
-        from zkvm.verify import verify
+        from zkvm.verifier import verify
 
         return verify
     if name == "run":

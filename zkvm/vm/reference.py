@@ -34,7 +34,7 @@ def _signed(x: int) -> int:
 
 def run_reference(
     program: Program,
-    inputs: Sequence[int],
+    inputs: Sequence[int] = (),
     public_inputs: Sequence[int] = (),
     memory_size: int = DEFAULT_MEMORY,
     max_cycles: int = DEFAULT_MAX_CYCLES,

@@ -32,6 +32,7 @@ class Execution:
     trace: np.ndarray | None = None  # (n, WIDTH) uint64
     public_inputs: tuple[int, ...] = ()
     inputs: tuple[int, ...] = ()
+    memory: np.ndarray | None = None  # final memory (canonical field elements)
 
     @property
     def trace_length(self) -> int:
@@ -107,7 +108,7 @@ def run(
         raise ExecutionError(f"{msg} in {name}", int(pc), int(cycle), loc or None)
     used = max(int(max_addr) + 1, lay.heap_base)
     outputs = [int(v) - P if int(v) > HALF_P else int(v) for v in mem[lay.out_base : lay.out_base + lay.out_size]]
-    result = Execution(program, outputs, int(cycle), used, None, tuple(int(v) for v in public_inputs), tuple(int(v) for v in inputs))
+    result = Execution(program, outputs, int(cycle), used, None, tuple(int(v) for v in public_inputs), tuple(int(v) for v in inputs), mem)
     if not record:
         return result
     rows = max(int(cycle), used, len(program.code), 1 << min_log_rows)

@@ -3,7 +3,7 @@
 Imports neither Numba nor Lark nor the compiler, so a service can check proofs with a light
 process::
 
-    from zkvm.verify import verify
+    from zkvm.verifier import verify
     claim = verify(proof_bytes, program)          # a Program, e.g. Program.from_json(...)
     print(claim.output)
 
