@@ -31,11 +31,34 @@ class MerkleTree:
         n = leaves.shape[0]
         if n < 1 or n & (n - 1):
             raise ParameterError("leaves", f"the number of leaves must be a power of two, got {n}")
-        self.leaves = np.ascontiguousarray(leaves)
+        self.leaves: np.ndarray | None = np.ascontiguousarray(leaves)
+        self._leaf_digests: np.ndarray | None = None
+        self._build(bk.hash_rows(self.leaves, _LEAF_WORDS))
+
+    @classmethod
+    def from_leaf_digests(cls, digests: np.ndarray) -> "MerkleTree":
+        """A tree over leaves hashed elsewhere (e.g. block by block while streaming an LDE
+        that is never held whole): keeps the leaf digests, since the rows are gone."""
+        n = digests.shape[0]
+        if digests.dtype != np.uint32 or digests.ndim != 2 or digests.shape[1] != 8 or n < 1 or n & (n - 1):
+            raise ParameterError("digests", "expected a (n, 8) uint32 array, n a power of two")
+        tree = cls.__new__(cls)
+        tree.leaves = None
+        tree._leaf_digests = digests
+        tree._build(digests)
+        return tree
+
+    @staticmethod
+    def hash_leaves(rows: np.ndarray) -> np.ndarray:
+        """Leaf digests of rows (uint32 (n, 8)), for :meth:`from_leaf_digests`."""
+        return bk.hash_rows(np.ascontiguousarray(rows), _LEAF_WORDS)
+
+    def _build(self, digests: np.ndarray) -> None:
+        n = digests.shape[0]
         self.num_leaves = n
         self.depth = n.bit_length() - 1
-        digests = bk.hash_rows(self.leaves, _LEAF_WORDS)
-        # levels[i] holds the digests of level i + 1 (level 0, the leaves, is not kept)
+        # levels[i] holds the digests of level i + 1 (leaf digests are kept only when the rows
+        # are not: otherwise a needed one is recomputed from its row)
         self._levels: list[np.ndarray] = []
         level = digests
         while level.shape[0] > 1:
@@ -45,6 +68,9 @@ class MerkleTree:
 
     def _digest(self, level: int, pos: int) -> bytes:
         if level == 0:
+            if self._leaf_digests is not None:
+                return self._leaf_digests[pos].tobytes()
+            assert self.leaves is not None
             return leaf_digest(self.leaves[pos].tobytes())
         return self._levels[level - 1][pos].tobytes()
 

@@ -515,10 +515,13 @@ def interpolate_columns(values: np.ndarray) -> np.ndarray:
 
     Returns a new (n, cols) array; the 1/n factor is applied.
     """
-    coeffs = np.ascontiguousarray(values, dtype=np.uint64).copy()
+    coeffs = np.array(values, dtype=np.uint64, order="C", copy=True)
     if coeffs.ndim == 1:
         coeffs = coeffs.reshape(-1, 1)
-    return intt(coeffs) if coeffs.shape[1] else coeffs
+    if coeffs.shape[1]:
+        bit_reverse_rows(coeffs, _log2_exact(coeffs.shape[0], "rows"))
+        inverse_from_bitrev(coeffs)
+    return coeffs
 
 
 def coset_offsets(n: int, blowup: int, shift: int = gl.GENERATOR) -> np.ndarray:
@@ -563,6 +566,41 @@ def lde_from_coefficients(
     else:
         _lde_blocks(coeffs, out, offsets, tw, BLOCK_LOG_ROWS, scale)
     return out
+
+
+@njit(cache=True)
+def _scale_rows_into(src, dst, base, start):
+    _scale_rows_by_powers(src, dst, base, start)
+
+
+def lde_block(coeffs: np.ndarray, block: int, blowup: int, out: np.ndarray, shift: int = gl.GENERATOR) -> np.ndarray:
+    """One block of :func:`lde_from_coefficients`: rows ``block*n .. block*n + n - 1`` of the
+    LDE, computed alone into ``out`` ((n, cols), reused between blocks), using both cores."""
+    n, cols = coeffs.shape
+    log_n = _log2_exact(n, "rows")
+    offset = int(coset_offsets(n, blowup, shift)[block])
+    tw = TWIDDLES.get(max(log_n, 1), inverse=False)
+    if cols < NARROW_COLUMNS:
+        for c in range(cols):
+            col = np.empty(n, dtype=np.uint64)
+            _scale_rows_into(np.ascontiguousarray(coeffs[:, c]).reshape(n, 1), col.reshape(n, 1), np.uint64(offset), ONE)
+            dif_1d(col, tw, BLOCK_LOG_1D)
+            out[:, c] = col
+    else:
+        _scale_rows_parallel_into(coeffs, out, np.uint64(offset), ONE)
+        dif_rows(out, tw, BLOCK_LOG_ROWS)
+    return out
+
+
+@njit(cache=True, parallel=True)
+def _scale_rows_parallel_into(src, dst, base, start):
+    n = src.shape[0]
+    chunk = 1 << 12
+    for c in prange((n + chunk - 1) // chunk):
+        lo = c * chunk
+        hi = min(n, lo + chunk)
+        first = mul(start, power(base, np.uint64(lo)))
+        _scale_rows_by_powers(src[lo:hi], dst[lo:hi], base, first)
 
 
 def low_degree_extend(

@@ -94,7 +94,7 @@ def _fold(node: Expr, values: dict[tuple, Ext2], chs: list[Ext2], publics: Seque
 
 
 class _Compiler:
-    def __init__(self, air: Air) -> None:
+    def __init__(self, air: Air | None) -> None:
         self.air = air
         self.code: list[tuple[int, int, int, int]] = []
         self.free: list[int] = []
@@ -124,9 +124,34 @@ class _Compiler:
         self.code.append((op, d, a, b))
 
     def compile(self) -> ConstraintProgram:
+        """Constraints -> per-group sums of alpha_k * constraint_k."""
         air = self.air
+        assert air is not None
         constraints = list(air.constraints)
-        roots = [c.expr for c in constraints]
+        self.body([c.expr for c in constraints])
+        return self.finish_groups(air, constraints)
+
+    def compile_values(self, exprs: list[Expr]) -> ConstraintProgram:
+        """Expressions -> each value stored as an extension element (out[k, row])."""
+        self.body(exprs)
+        for k, e in enumerate(exprs):
+            kind, idx, ext = self.loc[e.key()]
+            if kind == "scalar":
+                self.emit(ek.STORE_S, k, 0, idx)
+            else:
+                self.emit(ek.STORE_E if ext else ek.STORE_B, k, idx)
+        return ConstraintProgram(
+            code=np.array(self.code, dtype=np.int64).reshape(-1, 4),
+            num_registers=max(1, self.num_regs),
+            groups=[f"value {k}" for k in range(len(exprs))],
+            scalar_nodes=self.scalar_nodes,
+            scalar_index=self.scalar_index,
+            num_constraints=0,
+            alpha_base=2 * len(self.scalar_nodes),
+        )
+
+    def body(self, roots: list[Expr]) -> None:
+        """Loads and node evaluations for the DAG under ``roots`` (roots stay live)."""
         order = topological(roots)
         vector = {}
         for node in order:
@@ -167,7 +192,8 @@ class _Compiler:
                 if last_use.get(ak) == idx and ak not in root_keys and self.loc[ak][0] == "reg":
                     self.release(ak)
 
-        # accumulate per group, then store
+    def finish_groups(self, air: Air, constraints: list) -> ConstraintProgram:
+        """Accumulate alpha_k * constraint_k per group, then store the group sums."""
         groups = group_specs(air)
         acc_regs = []
         for g, spec in enumerate(groups):
@@ -297,6 +323,36 @@ def compile_air(air: Air) -> ConstraintProgram:
     if key not in _cache:
         _cache[key] = _Compiler(air).compile()
     return _cache[key]
+
+
+_value_cache: dict[tuple, ConstraintProgram] = {}
+
+
+def evaluate_values(
+    exprs: list[Expr],
+    main: np.ndarray,
+    challenges: Sequence[tuple[int, int]],
+    publics: Sequence[int],
+    pub: np.ndarray | None = None,
+    aux: np.ndarray | None = None,
+) -> np.ndarray:
+    """Each expression's value on every row of a trace (natural order; the next row of the
+    last row is the first): a (len(exprs), n, 2) extension array. Fast path of the prover's
+    auxiliary-trace builders."""
+    key = tuple(e.key() for e in exprs)
+    program = _value_cache.get(key)
+    if program is None:
+        program = _value_cache[key] = _Compiler(None).compile_values(list(exprs))
+    n = main.shape[0]
+    out = np.empty((len(exprs), n, 2), dtype=np.uint64)
+    table = program.scalars(challenges, publics, np.zeros((0, 2), dtype=np.uint64))
+    nxt = np.roll(np.arange(n, dtype=np.int64), -1)
+    if pub is None:
+        pub = np.zeros((n, 0), dtype=np.uint64)
+    if aux is None:
+        aux = np.zeros((n, 0), dtype=np.uint64)
+    ek.run_program(program.code, table, main, aux, pub, nxt, n, 1, program.num_registers, out)
+    return out
 
 
 def evaluate_groups(

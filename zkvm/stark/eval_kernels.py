@@ -47,6 +47,9 @@ ADD_BS_E = 24  # base a + ext scalar
 RSUB_BS_E = 25  # ext scalar - base a
 MUL_BS_E = 26  # base a * ext scalar
 LOAD_PUB = 27  # d, public column
+STORE_B = 28  # out[d] = base register a (as an extension value)
+STORE_E = 29  # out[d] = extension register pair a
+STORE_S = 30  # out[d] = extension scalar from the table (slot b)
 
 
 @njit(cache=True, nogil=True)
@@ -126,6 +129,23 @@ def run_chunk(code, table, main, aux, pub, nxt, block_base, u0, u1, r, out):
             for i in range(C):
                 out[d, base + i, 0] = r[a, i]
                 out[d, base + i, 1] = r[a + 1, i]
+        elif op == STORE_B:
+            base = block_base + u0
+            for i in range(C):
+                out[d, base + i, 0] = r[a, i]
+                out[d, base + i, 1] = ZERO
+        elif op == STORE_E:
+            base = block_base + u0
+            for i in range(C):
+                out[d, base + i, 0] = r[a, i]
+                out[d, base + i, 1] = r[a + 1, i]
+        elif op == STORE_S:
+            base = block_base + u0
+            s0 = table[b]
+            s1 = table[b + 1]
+            for i in range(C):
+                out[d, base + i, 0] = s0
+                out[d, base + i, 1] = s1
         elif op == ADD_EE:
             for i in range(C):
                 r[d, i] = add(r[a, i], r[b, i])

@@ -12,7 +12,7 @@ from numba import njit, prange
 
 from zkvm.field import goldilocks as gl
 from zkvm.field import ntt
-from zkvm.field.kernels import ONE, ZERO, add, batch_inverse_into, ext_mul, ext_inverse, mul, powers_parallel, sub
+from zkvm.field.kernels import ONE, ZERO, add, batch_inverse_into, ext_inverse, ext_mul, mul, power, powers_parallel, sub
 
 CHUNK = 1024
 
@@ -138,3 +138,44 @@ def divide_by_linear(p, z0, z1, out):
         q1 = add(p[i, 1], m1)
         out[i - 1, 0] = add(out[i - 1, 0], q0)
         out[i - 1, 1] = add(out[i - 1, 1], q1)
+
+
+@njit(cache=True)
+def _partial_rows(coeffs, points, lo, hi, acc):
+    """acc[q, c] += sum_{i in [lo, hi)} coeffs[i, c] * points[q]^i."""
+    q = points.shape[0]
+    cols = coeffs.shape[1]
+    pw = np.empty(q, dtype=np.uint64)
+    for j in range(q):
+        pw[j] = power(points[j], np.uint64(lo))
+    for i in range(lo, hi):
+        row = coeffs[i]
+        for j in range(q):
+            p = pw[j]
+            a = acc[j]
+            for c in range(cols):
+                a[c] = add(a[c], mul(row[c], p))
+            pw[j] = mul(p, points[j])
+
+
+@njit(cache=True, parallel=True)
+def evaluate_rows(coeffs, points):
+    """Every column's polynomial (coefficients, natural order) at a few base-field points:
+    (points, columns). Rows are split between the threads; each coefficient row is read once
+    for all points."""
+    n, cols = coeffs.shape
+    q = points.shape[0]
+    parts = 8
+    step = (n + parts - 1) // parts
+    partial = np.zeros((parts, q, cols), dtype=np.uint64)
+    for t in prange(parts):
+        lo = t * step
+        hi = min(n, lo + step)
+        if lo < hi:
+            _partial_rows(coeffs, points, lo, hi, partial[t])
+    out = np.zeros((q, cols), dtype=np.uint64)
+    for t in range(parts):
+        for j in range(q):
+            for c in range(cols):
+                out[j, c] = add(out[j, c], partial[t, j, c])
+    return out

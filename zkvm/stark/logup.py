@@ -64,25 +64,16 @@ class LogUpSum:
 
     def build_columns(self, main, challenges, publics, pubcols) -> list[np.ndarray]:
         """The helper columns and the running sum, as (n, 2) extension arrays (prover)."""
-        from zkvm.stark.debug import evaluate_expressions
-        from zkvm.stark.logup_kernels import _batch_invert, _ext_add, _ext_mul, _prefix_sum
+        from zkvm.stark.codegen import evaluate_values
+        from zkvm.stark.logup_kernels import helper_columns
 
-        exprs = [e for frac in self.fractions for e in frac]
-        values = evaluate_expressions(exprs, main, None, challenges, publics, pubcols)
-        nums = values[0::2]
-        dens = np.stack(values[1::2])  # (k, n, 2)
-        inv = np.empty_like(dens)
-        if _batch_invert(dens, inv) >= 0:
+        k = len(self.fractions)
+        nums = evaluate_values([num for num, _ in self.fractions], main, challenges, publics, pubcols)
+        dens = evaluate_values([den for _, den in self.fractions], main, challenges, publics, pubcols)
+        cols = np.empty((k // 2 + 1, main.shape[0], 2), dtype=np.uint64)
+        if helper_columns(nums, dens, cols) >= 0:
             raise ZkvmError(f"{self.name}: a LogUp denominator vanished (probability ~ rows/|F|); prove again")
-        terms = [_ext_mul(nums[i], inv[i]) for i in range(len(nums))]
-        cols = []
-        for k in range(len(self.fractions) // 2):
-            cols.append(_ext_add(terms[2 * k], terms[2 * k + 1]))
-        increment = np.zeros_like(nums[0])
-        for t in terms:
-            increment = _ext_add(increment, t)
-        cols.append(_prefix_sum(increment))
-        return cols
+        return [cols[i] for i in range(cols.shape[0])]
 
 
 def stack_aux(columns: Sequence[np.ndarray]) -> np.ndarray:

@@ -54,3 +54,66 @@ def _prefix_sum(inc):
     return out
 
 
+
+
+@njit(cache=True)
+def _helper_rows(nums, dens, cols, lo, hi, inv_scratch):
+    k = nums.shape[0]
+    pairs = k // 2
+    for f in range(k):
+        ext_batch_inverse_into(dens[f, lo:hi], inv_scratch[f, : hi - lo])
+    for i in range(lo, hi):
+        j = i - lo
+        t0 = ZERO
+        t1 = ZERO
+        for p in range(pairs):
+            a0, a1 = _mul(nums[2 * p, i, 0], nums[2 * p, i, 1], inv_scratch[2 * p, j, 0], inv_scratch[2 * p, j, 1])
+            b0, b1 = _mul(nums[2 * p + 1, i, 0], nums[2 * p + 1, i, 1], inv_scratch[2 * p + 1, j, 0], inv_scratch[2 * p + 1, j, 1])
+            h0 = add(a0, b0)
+            h1 = add(a1, b1)
+            cols[p, i, 0] = h0
+            cols[p, i, 1] = h1
+            t0 = add(t0, h0)
+            t1 = add(t1, h1)
+        if k % 2:
+            c0, c1 = _mul(nums[k - 1, i, 0], nums[k - 1, i, 1], inv_scratch[k - 1, j, 0], inv_scratch[k - 1, j, 1])
+            t0 = add(t0, c0)
+            t1 = add(t1, c1)
+        # the running-sum increments, summed up afterwards
+        cols[pairs, i, 0] = t0
+        cols[pairs, i, 1] = t1
+
+
+from zkvm.field.kernels import ext_mul as _mul  # noqa: E402
+
+
+@njit(cache=True, parallel=True)
+def _helpers_parallel(nums, dens, cols, bad):
+    k, n, _ = nums.shape
+    chunk = 1 << 12
+    tasks = (n + chunk - 1) // chunk
+    for t in prange(tasks):
+        lo = t * chunk
+        hi = min(n, lo + chunk)
+        scratch = np.empty((k, hi - lo, 2), dtype=np.uint64)
+        # a zero denominator leaves a zero in its slot; check before inverting
+        for f in range(k):
+            for i in range(lo, hi):
+                if dens[f, i, 0] == ZERO and dens[f, i, 1] == ZERO:
+                    bad[t] = i
+        if bad[t] < 0:
+            _helper_rows(nums, dens, cols, lo, hi, scratch)
+
+
+def helper_columns(nums, dens, cols):
+    """cols[p] = n_{2p}/d_{2p} + n_{2p+1}/d_{2p+1} for each pair, and cols[last] the running
+    sum of all fractions (s_0 = 0). Returns a row with a zero denominator, or -1."""
+    n = nums.shape[1]
+    tasks = (n + (1 << 12) - 1) >> 12
+    bad = np.full(tasks, -1, dtype=np.int64)
+    _helpers_parallel(nums, dens, cols, bad)
+    hit = bad[bad >= 0]
+    if hit.size:
+        return int(hit[0])
+    cols[-1] = _prefix_sum(np.ascontiguousarray(cols[-1]))
+    return -1

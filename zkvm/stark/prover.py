@@ -74,13 +74,16 @@ def estimate_peak_bytes(air: Air, n: int, options: FriOptions) -> int:
     big = n * options.blowup
     d = air.composition_columns
     d_eval = 1 << (d - 1).bit_length()
+    m = n * d_eval
     cols = air.width + 2 * air.aux_width + 2 * d
-    lde = big * cols * 8
-    trees = 3 * big * 32 * 2  # each tree keeps about 2 digests per leaf
-    coeffs = n * cols * 8 * 2
-    groups = (1 + len(air.boundary_rows(n))) * d_eval * n * 16
+    trace = n * (air.width + 2 * air.aux_width + len(air.public_columns)) * 8
+    kept = m * (air.width + 2 * air.aux_width + len(air.public_columns)) * 8  # first LDE blocks
+    block = n * cols * 8  # the streaming buffer
+    trees = 3 * big * 32 * 2  # leaf digests plus parents
+    coeffs = n * cols * 8
+    groups = (2 + len(air.boundary_rows(n))) * m * 16
     fri = big * 16 * 2 + (big // options.folding_factor) * 64
-    return lde + trees + coeffs + groups + fri
+    return trace + kept + block + trees + coeffs + groups + fri
 
 
 def default_memory_budget() -> int:
@@ -113,9 +116,34 @@ def _ood_values(coeffs: np.ndarray, zpow: np.ndarray, ext_columns: bool) -> list
     return [_ext_from_base_pair(pairs[2 * i], pairs[2 * i + 1]) for i in range(len(pairs) // 2)]
 
 
-def _open(tree: MerkleTree, matrix: np.ndarray, positions: list[int]) -> Opening:
-    rows = tuple(tuple(int(v) for v in matrix[p]) for p in positions)
+def _open(tree: MerkleTree, coeffs: np.ndarray, points: np.ndarray, positions: list[int]) -> Opening:
+    """The committed rows at the query positions, recomputed from the coefficients (the LDE
+    itself was never kept whole), with their batch Merkle opening."""
+    values = sk.evaluate_rows(np.ascontiguousarray(coeffs), points)
+    rows = tuple(tuple(int(v) for v in values[i]) for i in range(len(positions)))
     return Opening(rows, tuple(tree.open(positions)))
+
+
+def _commit_streaming(coeffs: np.ndarray, blowup: int, keep_blocks: int, report: ProverReport) -> tuple[MerkleTree, np.ndarray]:
+    """Commit to the LDE of ``coeffs`` one coset block at a time (rows ``r*n .. r*n + n - 1``
+    of the bit-reversed LDE), hashing each block's rows and dropping the block, except the first
+    ``keep_blocks`` (returned): the whole LDE (the largest array of a proof) never exists."""
+    n, cols = coeffs.shape
+    digests = np.empty((n * blowup, 8), dtype=np.uint32)
+    kept = np.empty((keep_blocks * n, cols), dtype=np.uint64)
+    buf = np.empty((n, cols), dtype=np.uint64) if keep_blocks < blowup else None
+    for r in range(blowup):
+        target = kept[r * n : (r + 1) * n] if r < keep_blocks else buf
+        t = time.perf_counter()
+        ntt.lde_block(coeffs, r, blowup, target, SHIFT)
+        t2 = time.perf_counter()
+        digests[r * n : (r + 1) * n] = MerkleTree.hash_leaves(target)
+        report.add("lde", t2 - t)
+        report.add("commit", time.perf_counter() - t2)
+    t = time.perf_counter()
+    tree = MerkleTree.from_leaf_digests(digests)
+    report.add("commit", time.perf_counter() - t)
+    return tree, kept
 
 
 def prove(
@@ -189,16 +217,17 @@ def prove(
     bind_statement(transcript, air, options, n, security, publics, public_columns.digest(), statement)
     pub_dense = public_columns.dense(n)
 
-    # 2. main trace
-    say("interpolating and extending the main trace")
+    d = air.composition_columns
+    d_eval = 1 << (d - 1).bit_length()
+    m = n * d_eval
+
+    # 2. main trace: the LDE is streamed block by block into the Merkle tree; only the first
+    # d_eval blocks (the constraint-evaluation domain) are kept
+    say("extending and committing to the main trace")
     t = clock()
     main_coeffs = ntt.interpolate_columns(trace)
-    main_lde = ntt.lde_from_coefficients(main_coeffs, options.blowup, SHIFT)
     report.add("lde", clock() - t)
-    say("committing to the main trace")
-    t = clock()
-    main_tree = MerkleTree(main_lde)
-    report.add("commit", clock() - t)
+    main_tree, main_lde = _commit_streaming(main_coeffs, options.blowup, d_eval, report)
     transcript.absorb_digest(b"main root", main_tree.root)
 
     # 3. auxiliary trace
@@ -214,18 +243,15 @@ def prove(
             debug.assert_satisfied(air, trace, aux, challenges, publics, describe_row=describe_row, pubcols=pub_dense)
         t = clock()
         aux_coeffs = ntt.interpolate_columns(aux)
-        aux_lde = ntt.lde_from_coefficients(aux_coeffs, options.blowup, SHIFT)
         report.add("lde", clock() - t)
         del aux
-        t = clock()
-        aux_tree = MerkleTree(aux_lde)
-        report.add("commit", clock() - t)
+        aux_tree, aux_lde = _commit_streaming(aux_coeffs, options.blowup, d_eval, report)
         transcript.absorb_digest(b"aux root", aux_tree.root)
     else:
         if debug_check:
             debug.assert_satisfied(air, trace, None, challenges, publics, describe_row=describe_row, pubcols=pub_dense)
         aux_coeffs = np.zeros((n, 0), dtype=np.uint64)
-        aux_lde = np.zeros((big, 0), dtype=np.uint64)
+        aux_lde = np.zeros((m, 0), dtype=np.uint64)
     del trace
 
     # 4. composition polynomial
@@ -233,9 +259,6 @@ def prove(
     alpha = transcript.challenge_ext(b"composition alpha")
     num_c = len(air.constraints)
     alphas = np.array([a.to_pair() for a in _powers(alpha, num_c)], dtype=np.uint64).reshape(num_c, 2)
-    d = air.composition_columns
-    d_eval = 1 << (d - 1).bit_length()
-    m = n * d_eval
     t = clock()
     if pub_dense.shape[1]:
         pub_coeffs = ntt.interpolate_columns(pub_dense)
@@ -263,11 +286,8 @@ def prove(
         raise ProverError(_INVALID_TRACE)
     comp_coeffs = np.ascontiguousarray(comp_all[: d * n].reshape(d, n, 2).transpose(1, 0, 2).reshape(n, 2 * d))
     del comp_all, comp_values
-    comp_lde = ntt.lde_from_coefficients(comp_coeffs, options.blowup, SHIFT)
     report.add("composition", clock() - t)
-    t = clock()
-    comp_tree = MerkleTree(comp_lde)
-    report.add("commit", clock() - t)
+    comp_tree, _ = _commit_streaming(comp_coeffs, options.blowup, 0, report)
     transcript.absorb_digest(b"composition root", comp_tree.root)
 
     # 5. out-of-domain point
@@ -316,7 +336,6 @@ def prove(
     l_trace = np.empty((n, 2), dtype=np.uint64)
     l_all = np.empty((n, 2), dtype=np.uint64)
     sk.combine_coefficients(main_coeffs, aux_coeffs, comp_coeffs, gm, ga, gc, l_trace, l_all)
-    del main_coeffs, aux_coeffs, comp_coeffs
     deep = np.zeros((n, 2), dtype=np.uint64)
     sk.divide_by_linear(l_all, np.uint64(z.c0), np.uint64(z.c1), deep)
     sk.divide_by_linear(l_trace, np.uint64(zg.c0), np.uint64(zg.c1), deep)
@@ -331,9 +350,10 @@ def prove(
     # 7. query openings
     t = clock()
     positions = sorted(set(fri_result.positions))
-    main_open = _open(main_tree, main_lde, positions)
-    aux_open = _open(aux_tree, aux_lde, positions) if aux_tree is not None else None
-    comp_open = _open(comp_tree, comp_lde, positions)
+    points = np.array([int(offsets[p // n]) * int(wbr[p % n]) % gl.P for p in positions], dtype=np.uint64)
+    main_open = _open(main_tree, main_coeffs, points, positions)
+    aux_open = _open(aux_tree, aux_coeffs, points, positions) if aux_tree is not None else None
+    comp_open = _open(comp_tree, comp_coeffs, points, positions)
     report.add("queries", clock() - t)
 
     return StarkProof(
