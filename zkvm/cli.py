@@ -1,27 +1,236 @@
 """The ``zkvm`` command line.
 
-Exit codes: 0 success, 1 a proof was rejected or execution failed, 2 usage errors and bad
-input. User errors are printed as one clear message, never as a traceback.
+    zkvm run PROGRAM.py --input INPUT.json [--prove] [--proof OUT] [--json]
+    zkvm verify PROOF --program PROGRAM.py [--json]
+    zkvm compile PROGRAM.py [--input INPUT.json] [--asm] [--out PROGRAM.json]
+    zkvm inspect PROOF [--json]
+    zkvm check PROGRAM.py --input INPUT.json
+    zkvm demo
+
+Exit codes: 0 success, 1 a proof was rejected or execution failed, 2 usage errors, compile
+errors and bad input files. User errors are printed as one clear message, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
+from pathlib import Path
+from typing import Any
 
-from zkvm.errors import ParameterError, VerificationError, ZkvmError
+from zkvm.errors import ExecutionError, InputError, ParameterError, VerificationError, ZkvmError
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
 EXIT_USAGE = 2
 
 
-def _progress(quiet: bool, message: str) -> None:
-    if not quiet:
-        print(message, file=sys.stderr, flush=True)
+class Progress:
+    """Stage lines on stderr; on a terminal, one line redrawn with a bar once a proof takes
+    more than a second. ``--quiet`` silences it."""
+
+    STAGES = 9
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.start = time.perf_counter()
+        self.count = 0
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, message: str) -> None:
+        if self.quiet:
+            return
+        self.count += 1
+        elapsed = time.perf_counter() - self.start
+        if self.tty and elapsed > 1.0:
+            done = min(self.count, self.STAGES)
+            bar = "#" * (2 * done) + "." * (2 * (self.STAGES - done))
+            print(f"\r  [{bar}] {elapsed:5.1f}s {message:<48}", end="", file=sys.stderr, flush=True)
+        else:
+            print(f"  {elapsed:5.1f}s {message}", file=sys.stderr, flush=True)
+
+    def done(self) -> None:
+        if not self.quiet and self.tty and time.perf_counter() - self.start > 1.0:
+            print(file=sys.stderr, flush=True)
 
 
+def _emit(args: argparse.Namespace, obj: dict[str, Any], text: str) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(obj))
+    else:
+        print(text)
+
+
+def _fmt_output(value: Any) -> str:
+    return json.dumps(value)
+
+
+# --- run ---------------------------------------------------------------------------------------
+def cmd_run(args: argparse.Namespace) -> int:
+    from zkvm import programs
+    from zkvm.fri.options import FriOptions
+    from zkvm.isa.program import unflatten
+
+    input_obj = programs.read_json(args.input) if args.input else ({} if not programs.is_assembly(args.program) else [])
+    loaded = programs.load(args.program, input_obj)
+    program = loaded.program
+    shape = program.signature.get("output", {}).get("shape", [program.layout.out_size] if program.layout.out_size != 1 else [])
+    if not args.prove:
+        from zkvm.vm.run import run
+
+        t = time.perf_counter()
+        ex = run(program, loaded.inputs, loaded.public_inputs, record=False)
+        secs = time.perf_counter() - t
+        output = unflatten(ex.outputs, shape)
+        _emit(args, {"output": output, "cycles": ex.cycles, "run_seconds": round(secs, 4)},
+              f"{_fmt_output(output)}\n{ex.cycles} cycles, {secs:.3f} s (no proof; add --prove)")
+        return EXIT_OK
+    from zkvm.prover import prove
+
+    options = FriOptions(blowup=args.blowup, num_queries=args.queries, grinding_bits=args.grinding)
+    progress = Progress(args.quiet or args.json)
+    result = prove(program, loaded.inputs, loaded.public_inputs, options, progress=progress, embed_program=args.embed_program)
+    progress.done()
+    out_path = Path(args.proof) if args.proof else Path(args.program).with_suffix(".proof")
+    try:
+        out_path.write_bytes(result.proof)
+    except OSError as e:
+        raise InputError("--proof", f"cannot write {out_path}: {e.strerror}") from None
+    output = unflatten(result.outputs, shape)
+    obj = {
+        "output": output,
+        "cycles": result.cycles,
+        "trace_rows": result.trace_length,
+        "proof": str(out_path),
+        "proof_bytes": len(result.proof),
+        "prove_seconds": round(result.seconds, 3),
+        "security_bits": result.security_bits,
+        "program_hash": program.hex_hash(),
+    }
+    _emit(args, obj, f"{_fmt_output(output)}\n{result.cycles} cycles, proved in {result.seconds:.2f} s, "
+          f"proof {len(result.proof) / 1024:.1f} KiB -> {out_path}, {result.security_bits} bits conjectured security")
+    return EXIT_OK
+
+
+# --- verify ------------------------------------------------------------------------------------
+def cmd_verify(args: argparse.Namespace) -> int:
+    from zkvm import programs
+    from zkvm.proof_file import ProofFile
+    from zkvm.verifier import verify
+
+    data = _read_proof(args.proof)
+    t = time.perf_counter()
+    try:
+        pf = ProofFile.from_bytes(data)
+        loaded = programs.load(args.program, None, signature=pf.signature)
+        claim = verify(pf, loaded.program, min_security_bits=args.min_security)
+    except VerificationError as e:
+        if args.json:
+            print(json.dumps({"valid": False, "check": e.check, "error": str(e)}))
+        else:
+            print(f"REJECTED ({e.check}): {e.detail}", file=sys.stderr)
+        return EXIT_REJECTED
+    secs = time.perf_counter() - t
+    obj = {
+        "valid": True,
+        "output": claim.output,
+        "program_hash": claim.program_hash,
+        "public_inputs": list(claim.public_inputs),
+        "security_bits": claim.security_bits,
+        "verify_seconds": round(secs, 4),
+    }
+    _emit(args, obj, f"valid: program {claim.program_hash[:16]}... produced {_fmt_output(claim.output)} "
+          f"({claim.security_bits} bits conjectured security, verified in {secs * 1e3:.0f} ms)")
+    return EXIT_OK
+
+
+def _read_proof(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError("proof", f"{path} does not exist") from None
+    except OSError as e:
+        raise InputError("proof", f"cannot read {path}: {e.strerror}") from None
+
+
+# --- inspect -----------------------------------------------------------------------------------
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from zkvm.proof_file import ProofFile
+
+    data = _read_proof(args.proof)
+    try:
+        pf = ProofFile.from_bytes(data)
+    except VerificationError as e:
+        print(f"not a valid proof file: {e.detail}", file=sys.stderr)
+        return EXIT_REJECTED
+    st = pf.stark
+    o = st.options
+    sections = {name: len(blob) for name, blob in st.sections()}
+    obj = {
+        "program_hash": pf.program_hash.hex(),
+        "public_inputs": list(pf.public_inputs),
+        "output": list(pf.outputs),
+        "signature": pf.signature,
+        "embedded_program": pf.program is not None,
+        "trace_rows": st.trace_length,
+        "parameters": {
+            "blowup": o.blowup, "queries": o.num_queries, "grinding_bits": o.grinding_bits,
+            "fri_folding": o.folding_factor, "fri_final_degree": o.final_degree,
+        },
+        "security_bits": st.security_bits,
+        "zero_knowledge": False,
+        "proof_bytes": len(data),
+        "stark_sections": sections,
+    }
+    if args.json:
+        print(json.dumps(obj))
+        return EXIT_OK
+    print(f"program hash     {obj['program_hash']}")
+    print(f"public inputs    {obj['public_inputs']}")
+    print(f"output           {obj['output']}")
+    print(f"trace rows       {st.trace_length} (2^{st.trace_length.bit_length() - 1})")
+    print(f"parameters       blowup {o.blowup}, {o.num_queries} queries, {o.grinding_bits} grinding bits, "
+          f"FRI folding {o.folding_factor}, final degree {o.final_degree}")
+    print(f"security         {st.security_bits} bits (conjectured)")
+    print("zero-knowledge   no (this version does not hide the private input)")
+    print(f"size             {len(data)} bytes")
+    for name, size in sections.items():
+        print(f"  {name:<22} {size:>8} bytes")
+    return EXIT_OK
+
+
+# --- compile / check -----------------------------------------------------------------------------
+def cmd_compile(args: argparse.Namespace) -> int:
+    from zkvm import programs
+    from zkvm.isa.asm import disassemble
+
+    input_obj = programs.read_json(args.input) if args.input else None
+    loaded = programs.load(args.program, input_obj)
+    p = loaded.program
+    if args.out:
+        Path(args.out).write_text(json.dumps(p.to_json()))
+    if args.asm:
+        print(disassemble(p), end="")
+    else:
+        print(f"program {p.hex_hash()}")
+        print(f"{len(p.code)} instructions, {len(p.data)} constant words, "
+              f"{p.layout.in_size} input words, {p.layout.out_size} output words")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from zkvm import programs
+
+    loaded = programs.load(args.program, programs.read_json(args.input))
+    params = loaded.program.signature.get("params", [])
+    desc = ", ".join(f"{p['name']}: {p.get('type', 'int')} {p.get('shape', [])}" for p in params) or "no parameters"
+    print(f"{args.input} matches main({desc}): {len(loaded.inputs)} input values")
+    return EXIT_OK
+
+
+# --- demo ----------------------------------------------------------------------------------------
 def cmd_demo(args: argparse.Namespace) -> int:
     """Prove and verify that a random codeword is low-degree with FRI (the foundations demo)."""
     import numpy as np
@@ -40,12 +249,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     degree = 1 << log_d
     size = degree * options.blowup
     security = options.check_security(size)
-    _progress(args.quiet, f"zkvm demo: FRI on a random polynomial of degree < 2^{log_d}, blowup {options.blowup}")
+    progress = Progress(args.quiet)
+    progress(f"FRI on a random polynomial of degree < 2^{log_d}, blowup {options.blowup}")
     rng = np.random.default_rng()
     coeffs = np.zeros((size, 2), dtype=np.uint64)
     coeffs[:degree] = rng.integers(0, gl.P, (degree, 2), dtype=np.uint64)
     t0 = time.perf_counter()
-    _progress(args.quiet, "  compiling kernels (first run only) and evaluating the codeword ...")
     codeword = ntt.lde_from_coefficients(coeffs, 1)
     t1 = time.perf_counter()
     result = prover.prove(codeword, degree, options, Transcript(b"zkvm demo"))
@@ -55,25 +264,64 @@ def cmd_demo(args: argparse.Namespace) -> int:
     proof = FriProof.from_bytes(data, options, size, degree)
     verifier.verify(proof, options, Transcript(b"zkvm demo"), size, degree)
     t4 = time.perf_counter()
-    print(
-        f"FRI proof verified: degree < 2^{log_d}, domain 2^{size.bit_length() - 1}, "
-        f"{options.num_queries} queries, {options.grinding_bits} grinding bits, "
-        f"{security} bits conjectured security"
-    )
-    print(
-        f"codeword {t1 - t0:.2f} s, prove {t2 - t1:.2f} s, verify {(t4 - t3) * 1e3:.1f} ms, "
-        f"proof {len(data) / 1024:.1f} KiB"
-    )
+    progress.done()
+    print(f"FRI proof verified: degree < 2^{log_d}, domain 2^{size.bit_length() - 1}, {options.num_queries} queries, "
+          f"{options.grinding_bits} grinding bits, {security} bits conjectured security")
+    print(f"codeword {t1 - t0:.2f} s, prove {t2 - t1:.2f} s, verify {(t4 - t3) * 1e3:.1f} ms, proof {len(data) / 1024:.1f} KiB")
     return EXIT_OK
 
 
+# --- parser --------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="zkvm", description="Prove the execution of ML inference written in Python.")
+    parser = argparse.ArgumentParser(
+        prog="zkvm",
+        description="Prove the execution of ML inference written in plain Python; verify proofs.",
+        epilog="Exit codes: 0 ok, 1 proof rejected or execution failed, 2 usage, compile or input errors.",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run a program on an input file, optionally proving it",
+                         description="Run PROGRAM (a DSL .py file or an assembly .s file) on INPUT.json; with --prove also write a proof.")
+    run.add_argument("program", help="the program (.py DSL or .s assembly)")
+    run.add_argument("--input", "-i", help="JSON file mapping main's parameters to values")
+    run.add_argument("--prove", action="store_true", help="prove the execution and write the proof")
+    run.add_argument("--proof", help="where to write the proof (default: PROGRAM.proof)")
+    run.add_argument("--json", action="store_true", help="print one JSON object")
+    run.add_argument("--quiet", "-q", action="store_true", help="no progress output")
+    run.add_argument("--embed-program", action="store_true", help="embed the program in the proof (verifiable from its hash alone)")
+    run.add_argument("--blowup", type=int, default=8, help="LDE blowup (default 8)")
+    run.add_argument("--queries", type=int, default=27, help="FRI queries (default 27)")
+    run.add_argument("--grinding", type=int, default=20, help="proof-of-work bits (default 20)")
+    run.set_defaults(func=cmd_run)
+
+    ver = sub.add_parser("verify", help="verify a proof against a program", description="Verify PROOF for PROGRAM and print the attested output.")
+    ver.add_argument("proof", help="the proof file")
+    ver.add_argument("--program", "-p", required=True, help="the program the proof must be about (.py or .s)")
+    ver.add_argument("--json", action="store_true", help="print one JSON object")
+    ver.add_argument("--min-security", type=int, default=100, help="refuse proofs below this many bits (default 100)")
+    ver.set_defaults(func=cmd_verify)
+
+    comp = sub.add_parser("compile", help="compile a program and print a summary or its assembly")
+    comp.add_argument("program")
+    comp.add_argument("--input", "-i", help="an input file fixing the shapes of list parameters")
+    comp.add_argument("--asm", action="store_true", help="print the assembly, with source lines as comments")
+    comp.add_argument("--out", help="write the compiled program as JSON (for the light verifier)")
+    comp.set_defaults(func=cmd_compile)
+
+    ins = sub.add_parser("inspect", help="show a proof's statement, parameters and sizes")
+    ins.add_argument("proof")
+    ins.add_argument("--json", action="store_true")
+    ins.set_defaults(func=cmd_inspect)
+
+    chk = sub.add_parser("check", help="check an input file against main's signature")
+    chk.add_argument("program")
+    chk.add_argument("--input", "-i", required=True)
+    chk.set_defaults(func=cmd_check)
+
     demo = sub.add_parser("demo", help="prove and verify a FRI low-degree test (foundations demo)")
     demo.add_argument("--log-degree", type=int, default=16, help="log2 of the degree bound (default 16)")
     demo.add_argument("--blowup", type=int, default=8, help="LDE blowup factor (default 8)")
-    demo.add_argument("--folding", type=int, default=4, help="FRI folding factor: 2, 4, 8 or 16 (default 4)")
+    demo.add_argument("--folding", type=int, default=8, help="FRI folding factor: 2, 4, 8 or 16 (default 8)")
     demo.add_argument("--quiet", action="store_true", help="no progress output on stderr")
     demo.set_defaults(func=cmd_demo)
     return parser
@@ -83,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as e:  # argparse already printed the usage message
+    except SystemExit as e:  # argparse printed the usage message
         return EXIT_USAGE if e.code else EXIT_OK
     if not getattr(args, "func", None):
         parser.print_help()
@@ -91,14 +339,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except VerificationError as e:
-        print(f"rejected: {e}", file=sys.stderr)
+        print(f"rejected ({e.check}): {e.detail}", file=sys.stderr)
         return EXIT_REJECTED
-    except ParameterError as e:
+    except ExecutionError as e:
+        print(f"execution failed: {e}", file=sys.stderr)
+        return EXIT_REJECTED
+    except (InputError, ParameterError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
     except ZkvmError as e:
+        kind = type(e).__name__
+        code = EXIT_USAGE if kind in ("CompileError", "AssemblyError") else EXIT_REJECTED
         print(f"error: {e}", file=sys.stderr)
-        return EXIT_REJECTED
+        return code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

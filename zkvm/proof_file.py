@@ -2,12 +2,15 @@
 
 Layout: magic ``ZKVMPRF1``, format version (u16), the program hash (32 bytes), flags (u8; bit
 0: the program is embedded), public inputs and outputs (each a u32 count and field elements),
-the embedded program's canonical bytes if any (u64 length), then the STARK proof (u64 length;
-see :mod:`zkvm.stark.proof`). Every length is bounded before use; trailing bytes are refused.
+the program's signature (u32 length + JSON: parameter names and shapes, so a verifier can
+recompile the source for exactly these shapes; the hash covers it), the embedded program's
+canonical bytes if any (u64 length), then the STARK proof (u64 length; see
+:mod:`zkvm.stark.proof`). Every length is bounded before use; trailing bytes are refused.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from zkvm.codec import Reader, Writer
@@ -21,6 +24,7 @@ VERSION = 1
 MAX_IO = 1 << 22
 MAX_EMBEDDED = 1 << 28
 MAX_STARK = 1 << 28
+MAX_SIGNATURE = 1 << 20
 
 
 def _signed(v: int) -> int:
@@ -34,6 +38,7 @@ class ProofFile:
     outputs: tuple[int, ...]  # signed
     stark: StarkProof
     program: Program | None = None  # embedded, optional
+    signature: dict | None = None  # the program's I/O signature (names and shapes)
 
     def to_bytes(self) -> bytes:
         w = Writer()
@@ -44,6 +49,9 @@ class ProofFile:
         for group in (self.public_inputs, self.outputs):
             w.count(len(group))
             w.fields(v % P for v in group)
+        sig = json.dumps(self.signature or {}, sort_keys=True, separators=(",", ":")).encode()
+        w.count(len(sig))
+        w.raw(sig)
         if self.program is not None:
             blob = self.program.canonical_bytes()
             w.u64(len(blob))
@@ -69,6 +77,13 @@ class ProofFile:
         for what in ("public inputs", "outputs"):
             count = r.count(f"{what} count", MAX_IO)
             groups.append(tuple(_signed(v) for v in r.fields(count, what)))
+        sig_len = r.count("signature length", MAX_SIGNATURE)
+        try:
+            signature = json.loads(r.raw(sig_len, "signature").decode())
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise ProofFormatError("malformed signature") from None
+        if not isinstance(signature, dict):
+            raise ProofFormatError("the signature must be a JSON object")
         program = None
         if flags & 1:
             size = r.u64("embedded program length")
@@ -83,4 +98,4 @@ class ProofFile:
             raise ProofFormatError("stark proof too large")
         stark = StarkProof.from_bytes(r.raw(size, "stark proof"))
         r.finish()
-        return cls(program_hash, groups[0], groups[1], stark, program)
+        return cls(program_hash, groups[0], groups[1], stark, program, signature)

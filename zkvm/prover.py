@@ -77,7 +77,10 @@ def prove(
         memory_budget=memory_budget,
         describe_row=describe,
     )
-    pf = ProofFile(program.hash(), execution.public_inputs, tuple(execution.outputs), stark, program if embed_program else None)
+    pf = ProofFile(
+        program.hash(), execution.public_inputs, tuple(execution.outputs), stark,
+        program if embed_program else None, dict(program.signature),
+    )
     data = pf.to_bytes()
     return ProveResult(
         proof=data,

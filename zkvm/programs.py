@@ -1,0 +1,103 @@
+"""Loading programs and input files for the command line and the Python API.
+
+A program is a DSL file (``.py``, compiled for the shapes of its inputs) or an assembly file
+(``.s``/``.asm``). Input files are JSON: for a DSL program an object mapping ``main``'s
+parameter names to ints or nested lists of ints; for an assembly program an object with
+``"inputs"`` (and optionally ``"public_inputs"``) lists, or a bare list. Every problem raises
+:class:`~zkvm.errors.InputError` naming the parameter or the file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from zkvm.errors import InputError, ParameterError
+from zkvm.isa.program import Program
+
+ASSEMBLY_SUFFIXES = (".s", ".asm")
+
+
+@dataclass
+class LoadedProgram:
+    program: Program
+    inputs: list[int]
+    public_inputs: list[int]
+
+
+def read_json(path: str | Path, what: str = "input file") -> Any:
+    p = Path(path)
+    try:
+        text = p.read_text()
+    except FileNotFoundError:
+        raise InputError(what, f"{p} does not exist") from None
+    except OSError as e:
+        raise InputError(what, f"cannot read {p}: {e.strerror}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InputError(what, f"{p} is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
+
+
+def is_assembly(path: str | Path) -> bool:
+    return Path(path).suffix.lower() in ASSEMBLY_SUFFIXES
+
+
+def load_assembly(path: str | Path) -> Program:
+    from zkvm.isa.asm import assemble
+
+    p = Path(path)
+    try:
+        text = p.read_text()
+    except OSError as e:
+        raise InputError("program", f"cannot read {p}: {e.strerror}") from None
+    return assemble(text, signature={"source": p.name})
+
+
+def _flat_ints(values: Any, what: str) -> list[int]:
+    if not isinstance(values, list):
+        raise InputError(what, f"expected a list of integers, got {type(values).__name__}")
+    out = []
+    for i, v in enumerate(values):
+        if isinstance(v, bool) or not isinstance(v, int):
+            kind = "a float (use scaled integers)" if isinstance(v, float) else type(v).__name__
+            raise InputError(what, f"element {i} is {kind}, expected an integer")
+        out.append(v)
+    return out
+
+
+def assembly_inputs(obj: Any) -> tuple[list[int], list[int]]:
+    if isinstance(obj, list):
+        return _flat_ints(obj, "inputs"), []
+    if not isinstance(obj, dict):
+        raise InputError("input file", "expected a JSON object with \"inputs\" (or a list)")
+    unknown = set(obj) - {"inputs", "public_inputs"}
+    if unknown:
+        raise InputError(sorted(unknown)[0], "unknown key (assembly programs take \"inputs\" and \"public_inputs\")")
+    return _flat_ints(obj.get("inputs", []), "inputs"), _flat_ints(obj.get("public_inputs", []), "public_inputs")
+
+
+def load(program_path: str | Path, input_obj: Any | None = None, signature: dict | None = None) -> LoadedProgram:
+    """Compile or assemble a program for an input object (shapes come from the inputs, or from
+    a proof's ``signature`` when verifying)."""
+    path = Path(program_path)
+    if not path.exists():
+        raise InputError("program", f"{path} does not exist")
+    if is_assembly(path):
+        program = load_assembly(path)
+        inputs, public = assembly_inputs(input_obj) if input_obj is not None else ([], [])
+        return LoadedProgram(program, inputs, public)
+    try:
+        from zkvm import compiler
+    except ImportError as e:  # pragma: no cover - the compiler ships with the package
+        raise ParameterError("program", f"the DSL compiler is not available ({e})") from None
+    if input_obj is not None:
+        program = compiler.compile_file(path, input_shapes=compiler.input_shapes_of_file(path, input_obj))
+        return LoadedProgram(program, compiler.flatten_inputs(program, input_obj), [])
+    shapes = None
+    if signature:
+        shapes = {p["name"]: p.get("shape", []) for p in signature.get("params", [])}
+    program = compiler.compile_file(path, input_shapes=shapes)
+    return LoadedProgram(program, [], [])
