@@ -111,3 +111,35 @@ class InputError(ZkvmError, ValueError):
     def __init__(self, parameter: str, message: str) -> None:
         super().__init__(f"input {parameter!r}: {message}")
         self.parameter = parameter
+
+
+class CompileError(ZkvmError):
+    """A DSL program the compiler refuses. Holds every diagnostic found, each starting with
+    ``file:line:col:``, naming the construct and saying what to write instead."""
+
+    def __init__(self, diagnostics: list["Diagnostic"], rendered: list[str] | None = None) -> None:
+        self.diagnostics = sorted(diagnostics, key=lambda d: (d.span.line, d.span.col))
+        self.rendered = rendered or [d.message_line() for d in self.diagnostics]
+        super().__init__("\n".join(self.rendered))
+
+    @property
+    def first(self) -> "Diagnostic":
+        return self.diagnostics[0]
+
+
+class Diagnostic:
+    """One compile problem: where, what, and what to do instead."""
+
+    def __init__(self, span, message: str, help: str = "") -> None:
+        self.span = span
+        self.message = message
+        self.help = help
+
+    def message_line(self) -> str:
+        text = f"{self.span}: {self.message}"
+        if self.help:
+            text += f"; {self.help}"
+        return text
+
+    def __repr__(self) -> str:
+        return f"Diagnostic({self.message_line()!r})"

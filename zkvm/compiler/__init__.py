@@ -1,1 +1,164 @@
+"""The DSL compiler: restricted Python -> zkvm program.
 
+Pipeline (each stage its own module): ``parser`` (Lark grammar, Python indentation) ->
+``transform`` (syntax tree) -> ``check`` (the subset's rules, names, call graph) ->
+``constants`` (module-level constants, loaded weights) -> ``codegen`` (per-function
+specializations, mac fusion, lists) -> ``link`` (entry stub, layout, addresses).
+
+    from zkvm.compiler import compile_file
+    program = compile_file("model.py", input_shapes={"x": [64]})
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from zkvm.errors import CompileError, Diagnostic, InputError
+from zkvm.isa.program import Program
+from zkvm.source import SourceFile
+
+__all__ = ["compile_source", "compile_file", "input_shapes_of", "flatten_inputs", "main_parameters"]
+
+
+def _front(text: str, path: str):
+    from zkvm.compiler.check import check
+    from zkvm.compiler.parser import parse
+
+    module = parse(text, path)
+    checked, diags = check(module, path)
+    if diags:
+        raise _rendered(CompileError(diags), text, path)
+    return checked
+
+
+def _rendered(err: CompileError, text: str, path: str) -> CompileError:
+    """Attach source lines and carets to each diagnostic's text."""
+    src = SourceFile(path, text)
+    rendered = []
+    for d in err.diagnostics:
+        msg = d.message + (f"; {d.help}" if d.help else "")
+        rendered.append(src.render(d.span, msg))
+    return CompileError(err.diagnostics, rendered)
+
+
+def main_parameters(text: str, path: str = "<string>") -> list[tuple[str, str | None]]:
+    """main's parameter names and annotation kinds ("int", "list[int]", ... or None)."""
+    from zkvm.compiler.types import from_annotation
+
+    checked = _front(text, path)
+    main = checked.functions["main"]
+    out = []
+    for p in main.params:
+        t = from_annotation(p.annotation) if p.annotation is not None else None
+        out.append((p.name, t.describe() if t is not None else None))
+    return out
+
+
+def compile_source(text: str, path: str = "<string>", input_shapes: dict[str, list[int]] | None = None) -> Program:
+    """Compile DSL source. ``input_shapes`` fixes the length of main's list parameters (from an
+    input file). Raises CompileError (every diagnostic, file:line:col) or InputError."""
+    from zkvm.compiler.codegen import CodegenError
+    from zkvm.compiler.link import ProgramCompiler
+
+    checked = _front(text, path)
+    try:
+        return ProgramCompiler(checked, path, input_shapes).build()
+    except CodegenError as e:
+        raise _rendered(CompileError([e.diag]), text, path) from None
+    except CompileError as e:
+        raise _rendered(e, text, path) from None
+
+
+def compile_file(path: str | Path, input_shapes: dict[str, list[int]] | None = None) -> Program:
+    p = Path(path)
+    try:
+        text = p.read_text()
+    except OSError as e:
+        raise InputError("program", f"cannot read {p}: {e.strerror}") from None
+    return compile_source(text, str(p), input_shapes)
+
+
+def _shape_of(name: str, value: Any) -> list[int]:
+    def bad(what: str) -> InputError:
+        return InputError(name, what)
+
+    if isinstance(value, bool):
+        raise bad("expected an int or a list of ints, got a boolean")
+    if isinstance(value, int):
+        return []
+    if isinstance(value, float):
+        raise bad("got a float: use scaled integers (for example multiply by 1000 and round)")
+    if not isinstance(value, list):
+        raise bad(f"expected an int or a list of ints, got {type(value).__name__}")
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        return [len(value)]
+    if all(isinstance(v, list) for v in value):
+        lens = {len(v) for v in value}
+        if len(lens) > 1:
+            raise bad("rows of different lengths: list[list[int]] inputs must be rectangular")
+        for r, row in enumerate(value):
+            for c, v in enumerate(row):
+                if isinstance(v, bool) or not isinstance(v, int):
+                    kind = "a float (use scaled integers)" if isinstance(v, float) else type(v).__name__
+                    raise bad(f"element [{r}][{c}] is {kind}, expected an int")
+        return [len(value), lens.pop() if value else 0]
+    for i, v in enumerate(value):
+        if isinstance(v, float):
+            raise bad(f"element [{i}] is a float: use scaled integers")
+        if isinstance(v, list):
+            raise bad("mixes ints and lists")
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise bad(f"element [{i}] is {type(v).__name__}, expected an int")
+    raise bad("unsupported value")
+
+
+def input_shapes_of(params: list[tuple[str, str | None]], inputs: Any) -> dict[str, list[int]]:
+    """Shapes of the values of an input object, checked against main's parameters."""
+    if not isinstance(inputs, dict):
+        raise InputError("input file", "expected a JSON object mapping main's parameter names to values")
+    names = [n for n, _ in params]
+    for key in inputs:
+        if key not in names:
+            raise InputError(key, f"main has no parameter {key!r} (it takes: {', '.join(names) or 'nothing'})")
+    shapes = {}
+    for name, kind in params:
+        if name not in inputs:
+            raise InputError(name, "missing from the input file")
+        shape = _shape_of(name, inputs[name])
+        if kind == "int" and shape:
+            raise InputError(name, f"expected an int, got a list of shape {shape}")
+        if kind == "list[int]" and len(shape) != 1:
+            raise InputError(name, f"expected a list of ints, got {'an int' if not shape else f'a list of shape {shape}'}")
+        if kind == "list[list[int]]" and len(shape) != 2:
+            raise InputError(name, f"expected a list of lists of ints, got {'an int' if not shape else f'shape {shape}'}")
+        shapes[name] = shape
+    return shapes
+
+
+def input_shapes_of_file(path: str | Path, inputs: Any) -> dict[str, list[int]]:
+    p = Path(path)
+    try:
+        text = p.read_text()
+    except OSError as e:
+        raise InputError("program", f"cannot read {p}: {e.strerror}") from None
+    return input_shapes_of(main_parameters(text, str(p)), inputs)
+
+
+def flatten_inputs(program: Program, inputs: dict[str, Any]) -> list[int]:
+    """The input values in the order of the program's input region."""
+    out: list[int] = []
+    for p in program.signature.get("params", []):
+        value = inputs[p["name"]]
+        if isinstance(value, int):
+            out.append(value)
+        elif value and isinstance(value[0], list):
+            for row in value:
+                out.extend(row)
+        else:
+            out.extend(value)
+    return out
+
+
+def _unused() -> Diagnostic:  # keep the import used for type checkers
+    raise NotImplementedError

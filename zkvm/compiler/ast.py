@@ -1,0 +1,220 @@
+"""The typed syntax tree of the DSL: frozen dataclasses, each with its source span.
+
+Only constructs of the subset have a node; anything else becomes :class:`Unsupported`,
+carrying the construct's name and what to write instead, so the checker reports every
+problem of a file at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from zkvm.source import Span
+
+
+@dataclass(frozen=True)
+class Node:
+    span: Span
+
+
+# --- expressions -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Expr(Node):
+    pass
+
+
+@dataclass(frozen=True)
+class IntLit(Expr):
+    value: int
+
+
+@dataclass(frozen=True)
+class BoolLit(Expr):
+    value: bool
+
+
+@dataclass(frozen=True)
+class NoneLit(Expr):
+    pass
+
+
+@dataclass(frozen=True)
+class Name(Expr):
+    id: str
+
+
+@dataclass(frozen=True)
+class BinOp(Expr):
+    op: str  # + - * // % **
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True)
+class UnaryOp(Expr):
+    op: str  # - + not
+    operand: Expr
+
+
+@dataclass(frozen=True)
+class BoolOp(Expr):
+    op: str  # and, or
+    values: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Compare(Expr):
+    left: Expr
+    ops: tuple[str, ...]  # < <= > >= == !=
+    comparators: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class IfExp(Expr):
+    test: Expr
+    body: Expr
+    orelse: Expr
+
+
+@dataclass(frozen=True)
+class Call(Expr):
+    func: str  # a function name, or "append" for xs.append(...)
+    args: tuple[Expr, ...]
+    receiver: Expr | None = None  # the list of a method call
+
+
+@dataclass(frozen=True)
+class Subscript(Expr):
+    value: Expr
+    index: Expr
+
+
+@dataclass(frozen=True)
+class ListLit(Expr):
+    elts: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class ListComp(Expr):
+    elt: Expr
+    target: str
+    target_span: Span
+    iter: Expr
+    cond: Expr | None
+
+
+@dataclass(frozen=True)
+class Unsupported(Expr):
+    construct: str
+    help: str
+    text: str = ""  # the value of a string literal (load() takes file and array names)
+
+
+# --- statements --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Stmt(Node):
+    pass
+
+
+@dataclass(frozen=True)
+class Assign(Stmt):
+    targets: tuple[Expr, ...]  # Name or Subscript
+    value: Expr
+
+
+@dataclass(frozen=True)
+class AugAssign(Stmt):
+    target: Expr
+    op: str
+    value: Expr
+
+
+@dataclass(frozen=True)
+class AnnAssign(Stmt):
+    target: Expr
+    annotation: Expr
+    value: Expr | None
+
+
+@dataclass(frozen=True)
+class ExprStmt(Stmt):
+    value: Expr
+
+
+@dataclass(frozen=True)
+class Return(Stmt):
+    value: Expr | None
+
+
+@dataclass(frozen=True)
+class If(Stmt):
+    test: Expr
+    body: tuple[Stmt, ...]
+    orelse: tuple[Stmt, ...]
+
+
+@dataclass(frozen=True)
+class While(Stmt):
+    test: Expr
+    body: tuple[Stmt, ...]
+
+
+@dataclass(frozen=True)
+class For(Stmt):
+    target: str
+    target_span: Span
+    iter: Expr
+    body: tuple[Stmt, ...]
+
+
+@dataclass(frozen=True)
+class Break(Stmt):
+    pass
+
+
+@dataclass(frozen=True)
+class Continue(Stmt):
+    pass
+
+
+@dataclass(frozen=True)
+class Pass(Stmt):
+    pass
+
+
+@dataclass(frozen=True)
+class Assert(Stmt):
+    test: Expr
+    msg: Expr | None
+
+
+@dataclass(frozen=True)
+class UnsupportedStmt(Stmt):
+    construct: str
+    help: str
+
+
+# --- module ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Param(Node):
+    name: str
+    annotation: Expr | None
+
+
+@dataclass(frozen=True)
+class FunctionDef(Stmt):
+    name: str
+    params: tuple[Param, ...]
+    returns: Expr | None
+    body: tuple[Stmt, ...]
+
+
+@dataclass(frozen=True)
+class ImportFrom(Stmt):
+    module: str
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Module(Node):
+    body: tuple[Stmt, ...] = field(default_factory=tuple)

@@ -1,0 +1,1472 @@
+"""Code generation: the checked syntax tree -> instructions of the zkvm ISA.
+
+Frames: a function's parameters are frame slots 0..k-1, then its locals and temporaries. A
+call writes the arguments past the caller's frame and uses the convention of docs/isa.md
+(return value at the callee's fp - 3). Frame sizes are known only once a function is compiled,
+so offsets past the frame end are placeholders resolved afterwards.
+
+Functions are compiled once per combination of argument list lengths known at compile time
+(they are specialized, like templates): lengths then flow from main's inputs and the
+constants into helper functions, which is what lets a dot product written as a loop become one
+``mac`` instruction.
+
+Lists are heap objects (docs/dsl.md): a header ``[length, capacity, pointer]`` and an element
+buffer; ``append`` doubles the buffer when full, so aliasing survives growth. Indexing is
+bounds-checked; a failed check, a failed assert or a failed output-length check jumps to a
+trap (an instruction that cannot execute), whose debug entry carries the source line and the
+reason, so the VM's error names them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from zkvm.compiler import ast as A
+from zkvm.compiler.constants import HEADER
+from zkvm.compiler.types import INT, LIST1, LIST2, NONE, VType, from_annotation, unify
+from zkvm.errors import Diagnostic
+from zkvm.isa import opcodes as op
+from zkvm.source import Span
+
+TRAP_SEPARATOR = "|"
+
+
+class CodegenError(Exception):
+    def __init__(self, span: Span, message: str, help: str = "") -> None:
+        super().__init__(message)
+        self.diag = Diagnostic(span, message, help)
+
+
+# --- operands that are resolved after compilation ---------------------------------------------
+@dataclass(frozen=True)
+class FrameEnd:
+    """An offset relative to the end of the current function's frame."""
+
+    k: int
+
+
+@dataclass(frozen=True)
+class Abs:
+    """An absolute address or value fixed by the final layout ("out", "hp", ...)."""
+
+    what: str
+    k: int = 0
+
+
+class Label:
+    def __init__(self, name: str = "") -> None:
+        self.name = name
+        self.pos: int | None = None
+
+
+@dataclass
+class FuncRef:
+    key: str
+
+
+@dataclass
+class Ins:
+    op: int
+    a: object = 0
+    b: object = 0
+    c: object = 0
+    imm: object = 0
+    loc: str = ""
+
+
+@dataclass
+class Var:
+    slot: int
+    type: VType
+
+
+@dataclass
+class Compiled:
+    key: str
+    code: list[Ins]
+    frame_size: int
+    returns: VType
+    callees: set[str] = field(default_factory=set)
+
+
+@dataclass
+class LoopCtx:
+    brk: Label
+    cont: Label
+
+
+class FunctionCompiler:
+    """Compiles one specialization of one function."""
+
+    def __init__(self, program: "ProgramCompiler", fn: A.FunctionDef, key: str, param_types: list[VType]) -> None:
+        self.prog = program
+        self.fn = fn
+        self.key = key
+        self.code: list[Ins] = []
+        self.vars: dict[str, Var] = {}
+        self.next_slot = 0
+        self.high = 0
+        self.free: list[int] = []
+        self.loops: list[LoopCtx] = []
+        self.returns: VType | None = from_annotation(fn.returns) if fn.returns is not None else None
+        self.declared_return = self.returns
+        self.return_seen: VType | None = None
+        self.callees: set[str] = set()
+        self.traps: list[tuple[Label, str]] = []
+        self.loc = ""
+        for p, t in zip(fn.params, param_types):
+            self.vars[p.name] = Var(self.alloc_var(), t)
+        self.param_names = [p.name for p in fn.params]
+        self.lengths = LengthAnalysis(self, param_types).run()
+
+    # --- slots ---------------------------------------------------------------------------
+    def alloc_var(self) -> int:
+        s = self.next_slot
+        self.next_slot += 1
+        self.high = max(self.high, self.next_slot)
+        return s
+
+    def temp(self) -> int:
+        if self.free:
+            return self.free.pop()
+        return self.alloc_var()
+
+    def release(self, *slots: int) -> None:
+        for s in slots:
+            if s is not None and s >= 0 and not self.is_var_slot(s) and s not in self.free:
+                self.free.append(s)
+
+    def is_var_slot(self, s: int) -> bool:
+        return any(v.slot == s for v in self.vars.values())
+
+    # --- emission ---------------------------------------------------------------------------
+    def emit(self, opcode: int, a=0, b=0, c=0, imm=0) -> Ins:
+        ins = Ins(opcode, a, b, c, imm, self.loc)
+        self.code.append(ins)
+        return ins
+
+    def label(self, lab: Label) -> None:
+        lab.pos = len(self.code)
+
+    def at(self, node: A.Node) -> None:
+        self.loc = f"{node.span.file}:{node.span.line}"
+
+    def trap(self, node: A.Node, reason: str) -> Label:
+        """A label whose code stops the machine with an error naming this line."""
+        lab = Label("trap")
+        self.traps.append((lab, f"{node.span.file}:{node.span.line}{TRAP_SEPARATOR}{reason}"))
+        return lab
+
+    # --- function body -------------------------------------------------------------------
+    def compile(self) -> Compiled:
+        self.at(self.fn)
+        for s in self.fn.body:
+            self.stmt(s)
+        # falling off the end returns None (0); the inferred type carries lengths
+        self.returns = self.return_seen or self.declared_return or NONE
+        self.emit_return_default()
+        self.emit_traps()
+        return Compiled(self.key, self.code, self.high, self.returns, self.callees)
+
+    def emit_traps(self) -> None:
+        """Each trap: an instruction that cannot execute (a division by zero), whose debug
+        entry names the source line and the reason."""
+        for lab, reason in self.traps:
+            self.label(lab)
+            t = self.temp()
+            self.code.append(Ins(op.MOVI, 0, 0, t, 0, reason))
+            self.code.append(Ins(op.DIV, t, t, t, 0, reason))
+        self.traps = []
+
+    def emit_return_default(self) -> None:
+        self.emit(op.MOVI, c=-3, imm=0)
+        self.emit(op.RET, a=-1, b=-2)
+
+    # --- statements -----------------------------------------------------------------------
+    def stmt(self, s: A.Stmt) -> None:
+        self.at(s)
+        if isinstance(s, A.Assign):
+            if len(s.targets) == 1 and isinstance(s.targets[0], A.Name):
+                self.assign_name(s.targets[0], s.value)
+                return
+            value = self.expr(s.value)
+            vt = self.type_of(s.value)
+            for t in s.targets:
+                self.store_target(t, value, vt)
+            self.release(value)
+        elif isinstance(s, A.AnnAssign):
+            if s.value is None:
+                return
+            if isinstance(s.target, A.Name):
+                self.assign_name(s.target, s.value)
+            else:
+                v = self.expr(s.value)
+                self.store_target(s.target, v, self.type_of(s.value))
+                self.release(v)
+        elif isinstance(s, A.AugAssign):
+            self.aug_assign(s)
+        elif isinstance(s, A.ExprStmt):
+            r = self.expr(s.value, discard=True)
+            self.release(r)
+        elif isinstance(s, A.Return):
+            self.ret(s)
+        elif isinstance(s, A.If):
+            self.if_stmt(s)
+        elif isinstance(s, A.While):
+            self.while_stmt(s)
+        elif isinstance(s, A.For):
+            self.for_stmt(s)
+        elif isinstance(s, A.Break):
+            self.emit(op.JMP, imm=self.loops[-1].brk)
+        elif isinstance(s, A.Continue):
+            self.emit(op.JMP, imm=self.loops[-1].cont)
+        elif isinstance(s, A.Assert):
+            c = self.expr(s.test)
+            self.emit(op.BZ, a=c, imm=self.trap(s, "assertion failed" + (f": {s.msg.text}" if isinstance(s.msg, A.Unsupported) and s.msg.text else "")))
+            self.release(c)
+        elif isinstance(s, A.Pass):
+            pass
+        else:  # pragma: no cover - the checker rejects the rest
+            raise CodegenError(s.span, f"unsupported statement {type(s).__name__}")
+
+    def var_for(self, name: A.Name, vt: VType) -> Var:
+        v = self.vars.get(name.id)
+        declared = self.lengths.types.get(name.id)
+        if v is None:
+            t = declared or vt
+            v = self.vars[name.id] = Var(self.alloc_var(), t)
+            return v
+        if v.type.kind != vt.kind and not (vt.kind == "none"):
+            if {v.type.kind, vt.kind} <= {"int"}:
+                return v
+            raise CodegenError(name.span, f"{name.id!r} holds a {v.type.describe()} and cannot be assigned a {vt.describe()}",
+                               "use a different variable for values of another type")
+        return v
+
+    def assign_name(self, target: A.Name, value: A.Expr) -> None:
+        vt = self.type_of(value)
+        if target.id in self.prog.constants and target.id not in self.vars and target.id not in self.lengths.types:
+            pass  # a local shadowing a constant: Python makes it local to the function
+        v = self.var_for(target, vt)
+        self.expr(value, dest=v.slot)
+
+    def store_target(self, t: A.Expr, value: int, vt: VType) -> None:
+        if isinstance(t, A.Name):
+            v = self.var_for(t, vt)
+            self.copy(v.slot, value)
+        elif isinstance(t, A.Subscript):
+            lst = self.expr(t.value)
+            idx = self.expr(t.index)
+            addr = self.element_address(lst, idx, t)
+            self.emit(op.ST, a=addr, b=value, imm=0)
+            self.release(lst, idx, addr)
+        else:
+            raise CodegenError(t.span, "unsupported assignment target")
+
+    def aug_assign(self, s: A.AugAssign) -> None:
+        binop = A.BinOp(s.span, s.op, s.target if not isinstance(s.target, A.Subscript) else s.target, s.value)
+        if isinstance(s.target, A.Name):
+            if s.target.id not in self.vars:
+                raise CodegenError(s.target.span, f"{s.target.id!r} is used before it is assigned")
+            tt = self.vars[s.target.id].type
+            if tt.is_list:
+                if s.op != "+":
+                    raise CodegenError(s.span, f"unsupported: {s.op}= on a list", "use += to extend a list, or a loop")
+                self.extend_in_place(s.target, s.value)
+                return
+            self.expr(binop, dest=self.vars[s.target.id].slot)
+        elif isinstance(s.target, A.Subscript):
+            lst = self.expr(s.target.value)
+            idx = self.expr(s.target.index)
+            addr = self.element_address(lst, idx, s.target)
+            cur = self.temp()
+            self.emit(op.LD, c=cur, a=addr, imm=0)
+            rhs = self.expr(s.value)
+            self.arith(s.op, cur, rhs, cur, s)
+            self.emit(op.ST, a=addr, b=cur, imm=0)
+            self.release(lst, idx, addr, cur, rhs)
+        else:
+            raise CodegenError(s.target.span, "unsupported augmented assignment target")
+
+    def ret(self, s: A.Return) -> None:
+        if s.value is None:
+            self.emit(op.MOVI, c=-3, imm=0)
+            vt = NONE
+        else:
+            vt = self.type_of(s.value)
+            if vt.is_list and vt.length is None and isinstance(s.value, A.Name):
+                vt = CountedAppends(self, s.value.id, s).length_type(vt) or vt
+            self.expr(s.value, dest=-3)
+        merged = unify(self.return_seen, vt) if self.return_seen is not None else vt
+        if merged is None:
+            raise CodegenError(s.span, f"{self.fn.name}() returns values of different types", "return one type from every return statement")
+        self.return_seen = merged
+        self.emit(op.RET, a=-1, b=-2)
+
+    def if_stmt(self, s: A.If) -> None:
+        else_l, end_l = Label("else"), Label("endif")
+        self.branch_false(s.test, else_l)
+        for x in s.body:
+            self.stmt(x)
+        if s.orelse:
+            self.emit(op.JMP, imm=end_l)
+        self.label(else_l)
+        for x in s.orelse:
+            self.stmt(x)
+        self.label(end_l)
+
+    def while_stmt(self, s: A.While) -> None:
+        top, end = Label("while"), Label("endwhile")
+        self.label(top)
+        self.at(s)
+        self.branch_false(s.test, end)
+        self.loops.append(LoopCtx(end, top))
+        for x in s.body:
+            self.stmt(x)
+        self.loops.pop()
+        self.at(s)
+        self.emit(op.JMP, imm=top)
+        self.label(end)
+
+    def for_stmt(self, s: A.For) -> None:
+        if self.try_mac_loop(s):
+            return
+        if isinstance(s.iter, A.Call) and s.iter.func == "range" and s.iter.receiver is None:
+            self.for_range(s.target, s.target_span, s.iter, lambda: [self.stmt(x) for x in s.body], s)
+        else:
+            self.for_list(s.target, s.target_span, s.iter, lambda: [self.stmt(x) for x in s.body], s)
+
+    def loop_var(self, name: str, span: Span, vt: VType) -> Var:
+        v = self.vars.get(name)
+        if v is None:
+            v = self.vars[name] = Var(self.alloc_var(), self.lengths.types.get(name) or vt)
+        elif v.type.kind != vt.kind:
+            raise CodegenError(span, f"{name!r} holds a {v.type.describe()}; the loop gives it a {vt.describe()}")
+        return v
+
+    def for_range(self, target: str, tspan: Span, call: A.Call, body, node) -> None:
+        args = [self.expr(a) for a in call.args]
+        if len(args) == 1:
+            start, stop, step = None, args[0], None
+        elif len(args) == 2:
+            start, stop, step = args[0], args[1], None
+        else:
+            start, stop, step = args
+        const_step = self.const_value(call.args[2]) if len(call.args) == 3 else 1
+        if const_step == 0:
+            raise CodegenError(call.span, "range() step must not be zero")
+        # range arguments are evaluated once, like Python's
+        i = self.temp()
+        lim = self.temp()
+        stp = self.temp() if step is not None else None
+        self.copy(lim, stop)
+        if step is not None:
+            self.copy(stp, step)
+            if const_step is None:  # a runtime step of 0 is an error in Python too
+                zero = self.temp()
+                self.emit(op.BZ, a=stp, imm=self.trap(call, "range() step must not be zero"))
+                self.release(zero)
+        if start is None:
+            self.emit(op.MOVI, c=i, imm=0)
+        else:
+            self.copy(i, start)
+        self.release(*args)
+        var = self.loop_var(target, tspan, INT)
+        top, cont, end = Label("for"), Label("next"), Label("endfor")
+        self.label(top)
+        cond = self.temp()
+        if const_step is not None and const_step > 0 or step is None:
+            self.emit(op.LT, c=cond, a=i, b=lim)
+        elif const_step is not None and const_step < 0:
+            self.emit(op.LT, c=cond, a=lim, b=i)
+        else:  # runtime step: (step > 0 and i < lim) or (step < 0 and lim < i)
+            z = self.temp()
+            pos = self.temp()
+            self.emit(op.MOVI, c=z, imm=0)
+            self.emit(op.LT, c=pos, a=z, b=stp)
+            a1 = self.temp()
+            a2 = self.temp()
+            self.emit(op.LT, c=a1, a=i, b=lim)
+            self.emit(op.LT, c=a2, a=lim, b=i)
+            # cond = pos ? a1 : a2  = a2 + pos * (a1 - a2)
+            self.emit(op.SUB, c=a1, a=a1, b=a2)
+            self.emit(op.MUL, c=a1, a=a1, b=pos)
+            self.emit(op.ADD, c=cond, a=a1, b=a2)
+            self.release(z, pos, a1, a2)
+        self.emit(op.BZ, a=cond, imm=end)
+        self.release(cond)
+        self.copy(var.slot, i)
+        self.loops.append(LoopCtx(end, cont))
+        body()
+        self.loops.pop()
+        self.at(node)
+        self.label(cont)
+        if step is None:
+            self.emit(op.ADDI, c=i, a=i, imm=1)
+        else:
+            self.emit(op.ADD, c=i, a=i, b=stp)
+        self.emit(op.JMP, imm=top)
+        self.label(end)
+        self.release(i, lim, stp)
+
+    def for_list(self, target: str, tspan: Span, iterable: A.Expr, body, node) -> None:
+        lt = self.type_of(iterable)
+        if not lt.is_list:
+            raise CodegenError(iterable.span, f"cannot iterate over a {lt.describe()}", "loop over range(...) or a list")
+        lst = self.temp()
+        self.expr(iterable, dest=lst)
+        i = self.temp()
+        self.emit(op.MOVI, c=i, imm=0)
+        var = self.loop_var(target, tspan, lt.element())
+        top, cont, end = Label("for"), Label("next"), Label("endfor")
+        self.label(top)
+        n = self.temp()
+        cond = self.temp()
+        self.emit(op.LD, c=n, a=lst, imm=0)  # re-read: the body may append
+        self.emit(op.LT, c=cond, a=i, b=n)
+        self.emit(op.BZ, a=cond, imm=end)
+        ptr = self.temp()
+        self.emit(op.LD, c=ptr, a=lst, imm=2)
+        self.emit(op.ADD, c=ptr, a=ptr, b=i)
+        self.emit(op.LD, c=var.slot, a=ptr, imm=0)
+        self.release(n, cond, ptr)
+        self.loops.append(LoopCtx(end, cont))
+        body()
+        self.loops.pop()
+        self.at(node)
+        self.label(cont)
+        self.emit(op.ADDI, c=i, a=i, imm=1)
+        self.emit(op.JMP, imm=top)
+        self.label(end)
+        self.release(lst, i)
+
+    # --- mac fusion -----------------------------------------------------------------------
+    def mac_operands(self, e: A.Expr, index: str) -> tuple[A.Expr, A.Expr] | None:
+        """e == A[i] * B[i] with A, B not depending on i: (A, B)."""
+        if not (isinstance(e, A.BinOp) and e.op == "*"):
+            return None
+        left, right = e.left, e.right
+        if not (isinstance(left, A.Subscript) and isinstance(right, A.Subscript)):
+            return None
+        if not (_is_name(left.index, index) and _is_name(right.index, index)):
+            return None
+        if _mentions(left.value, index) or _mentions(right.value, index):
+            return None
+        return left.value, right.value
+
+    def try_mac_loop(self, s: A.For) -> bool:
+        """for i in range(N): acc += A[i] * B[i]   ->   one mac instruction."""
+        if len(s.body) != 1 or not (isinstance(s.iter, A.Call) and s.iter.func == "range" and s.iter.receiver is None):
+            return False
+        n = self.static_range_length(s.iter)
+        if n is None:
+            return False
+        body = s.body[0]
+        acc, value = None, None
+        if isinstance(body, A.AugAssign) and body.op == "+" and isinstance(body.target, A.Name):
+            acc, value = body.target, body.value
+        elif isinstance(body, A.Assign) and len(body.targets) == 1 and isinstance(body.targets[0], A.Name):
+            t = body.targets[0]
+            if isinstance(body.value, A.BinOp) and body.value.op == "+" and _is_name(body.value.left, t.id):
+                acc, value = t, body.value.right
+        if acc is None or acc.id == s.target or acc.id not in self.vars or self.vars[acc.id].type != INT:
+            return False
+        ops = self.mac_operands(value, s.target)
+        if ops is None or _mentions(ops[0], acc.id) or _mentions(ops[1], acc.id):
+            return False
+        self.at(s)
+        self.emit_mac(self.vars[acc.id].slot, ops[0], ops[1], n, s)
+        if n > 0:
+            var = self.loop_var(s.target, s.target_span, INT)
+            self.emit(op.MOVI, c=var.slot, imm=n - 1)  # Python leaves the last index bound
+        return True
+
+    def static_range_length(self, call: A.Call) -> int | None:
+        vals = [self.const_value(a) for a in call.args]
+        if any(v is None for v in vals):
+            return None
+        return len(range(*vals))
+
+    def emit_mac(self, acc_slot: int, a: A.Expr, b: A.Expr, n: int, node: A.Node) -> None:
+        la, lb = self.expr(a), self.expr(b)
+        for lst, e in ((la, a), (lb, b)):
+            known = self.type_of(e).length
+            if known is None or known < n:
+                # Python would raise IndexError inside the loop: check once up front
+                ln = self.temp()
+                ok = self.temp()
+                self.emit(op.LD, c=ln, a=lst, imm=0)
+                self.emit(op.MOVI, c=ok, imm=n - 1)
+                self.emit(op.LT, c=ok, a=ok, b=ln)
+                self.emit(op.BZ, a=ok, imm=self.trap(node, "list index out of range"))
+                self.release(ln, ok)
+        pa, pb = self.temp(), self.temp()
+        self.emit(op.LD, c=pa, a=la, imm=2)
+        self.emit(op.LD, c=pb, a=lb, imm=2)
+        self.emit(op.MAC, c=acc_slot, a=pa, b=pb, imm=n)
+        self.release(la, lb, pa, pb)
+
+    # --- conditions ---------------------------------------------------------------------
+    def branch_false(self, test: A.Expr, target: Label) -> None:
+        """Jump to target when test is falsy (short-circuiting and/or/not)."""
+        if isinstance(test, A.BoolOp) and test.op == "and":
+            for v in test.values:
+                self.branch_false(v, target)
+            return
+        if isinstance(test, A.BoolOp) and test.op == "or":
+            ok = Label("or_true")
+            for v in test.values[:-1]:
+                self.branch_true(v, ok)
+            self.branch_false(test.values[-1], target)
+            self.label(ok)
+            return
+        if isinstance(test, A.UnaryOp) and test.op == "not":
+            self.branch_true(test.operand, target)
+            return
+        c = self.truth(test)
+        self.emit(op.BZ, a=c, imm=target)
+        self.release(c)
+
+    def branch_true(self, test: A.Expr, target: Label) -> None:
+        skip = Label("skip")
+        self.branch_false(test, skip)
+        self.emit(op.JMP, imm=target)
+        self.label(skip)
+
+    def truth(self, e: A.Expr) -> int:
+        """A slot that is zero iff e is falsy (lists: their length)."""
+        t = self.type_of(e)
+        r = self.expr(e)
+        if t.is_list:
+            n = self.temp()
+            self.emit(op.LD, c=n, a=r, imm=0)
+            self.release(r)
+            return n
+        return r
+
+    # --- expressions ----------------------------------------------------------------------
+    def const_value(self, e: A.Expr) -> int | None:
+        """The value of an int expression known at compile time, else None."""
+        if isinstance(e, A.IntLit):
+            return e.value
+        if isinstance(e, A.BoolLit):
+            return int(e.value)
+        if isinstance(e, A.Name) and e.id not in self.vars and e.id in self.prog.constants:
+            c = self.prog.constants[e.id]
+            return c.value if c.is_int else None
+        if isinstance(e, A.UnaryOp) and e.op == "-":
+            v = self.const_value(e.operand)
+            return None if v is None else -v
+        if isinstance(e, A.BinOp) and e.op in ("+", "-", "*"):
+            a, b = self.const_value(e.left), self.const_value(e.right)
+            if a is None or b is None:
+                return None
+            return a + b if e.op == "+" else a - b if e.op == "-" else a * b
+        if isinstance(e, A.Call) and e.func == "len" and e.receiver is None and len(e.args) == 1:
+            return self.type_of(e.args[0]).length
+        return None
+
+    def copy(self, dst: int, src: int) -> None:
+        if dst != src:
+            self.emit(op.ADDI, c=dst, a=src, imm=0)
+
+    def expr(self, e: A.Expr, dest: int | None = None, discard: bool = False) -> int:
+        """Evaluate e into a slot (dest if given, else a temp or a variable's own slot)."""
+        out = self._expr(e, dest)
+        if dest is not None and out != dest:
+            self.copy(dest, out)
+            self.release(out)
+            return dest
+        return out
+
+    def dest_or_temp(self, dest: int | None) -> int:
+        return dest if dest is not None else self.temp()
+
+    def _expr(self, e: A.Expr, dest: int | None) -> int:
+        cv = self.const_value(e) if not isinstance(e, A.Call) else None
+        if cv is not None:
+            r = self.dest_or_temp(dest)
+            self.emit(op.MOVI, c=r, imm=cv)
+            return r
+        if isinstance(e, A.NoneLit):
+            r = self.dest_or_temp(dest)
+            self.emit(op.MOVI, c=r, imm=0)
+            return r
+        if isinstance(e, A.Name):
+            if e.id in self.vars:
+                return self.vars[e.id].slot
+            if e.id in self.prog.constants:
+                r = self.dest_or_temp(dest)
+                self.emit(op.MOVI, c=r, imm=self.prog.const_address[e.id])
+                return r
+            raise CodegenError(e.span, f"unknown name {e.id!r}", "assign it before use, or define a module-level constant")
+        if isinstance(e, A.BinOp):
+            return self.binop(e, dest)
+        if isinstance(e, A.UnaryOp):
+            x = self.expr(e.operand)
+            r = self.dest_or_temp(dest)
+            if e.op == "-":
+                self.emit(op.MULI, c=r, a=x, imm=-1)
+            elif e.op == "+":
+                self.copy(r, x)
+            else:
+                z = self.truth_slot(e.operand, x)
+                zero = self.temp()
+                self.emit(op.MOVI, c=zero, imm=0)
+                self.emit(op.EQ, c=r, a=z, b=zero)
+                self.release(zero, z)
+            self.release(x)
+            return r
+        if isinstance(e, A.Compare):
+            return self.compare(e, dest)
+        if isinstance(e, A.BoolOp):
+            r = self.dest_or_temp(dest)
+            end = Label("boolop")
+            for k, v in enumerate(e.values):
+                self.expr(v, dest=r)
+                if k < len(e.values) - 1:
+                    if e.op == "and":
+                        self.emit(op.BZ, a=r, imm=end)
+                    else:
+                        nxt = Label("or_next")
+                        self.emit(op.BZ, a=r, imm=nxt)
+                        self.emit(op.JMP, imm=end)
+                        self.label(nxt)
+            self.label(end)
+            return r
+        if isinstance(e, A.IfExp):
+            r = self.dest_or_temp(dest)
+            other, end = Label("ifexp_else"), Label("ifexp_end")
+            self.branch_false(e.test, other)
+            self.expr(e.body, dest=r)
+            self.emit(op.JMP, imm=end)
+            self.label(other)
+            self.expr(e.orelse, dest=r)
+            self.label(end)
+            return r
+        if isinstance(e, A.Subscript):
+            lst = self.expr(e.value)
+            idx = self.expr(e.index)
+            addr = self.element_address(lst, idx, e)
+            r = self.dest_or_temp(dest)
+            self.emit(op.LD, c=r, a=addr, imm=0)
+            self.release(lst, idx, addr)
+            return r
+        if isinstance(e, A.ListLit):
+            return self.list_literal(e, dest)
+        if isinstance(e, A.ListComp):
+            return self.list_comp(e, dest)
+        if isinstance(e, A.Call):
+            return self.call(e, dest)
+        raise CodegenError(e.span, f"unsupported expression {type(e).__name__}")
+
+    def truth_slot(self, e: A.Expr, value: int) -> int:
+        if self.type_of(e).is_list:
+            n = self.temp()
+            self.emit(op.LD, c=n, a=value, imm=0)
+            return n
+        return value
+
+    def binop(self, e: A.BinOp, dest: int | None) -> int:
+        lt, rt = self.type_of(e.left), self.type_of(e.right)
+        if lt.is_list or rt.is_list:
+            return self.list_binop(e, lt, rt, dest)
+        if e.op == "**":
+            k = self.const_value(e.right)
+            if k is None or k < 0:
+                raise CodegenError(e.right.span, "** needs a constant non-negative exponent")
+            base = self.expr(e.left)
+            r = self.dest_or_temp(dest)
+            self.power(base, k, r)
+            self.release(base)
+            return r
+        rc = self.const_value(e.right)
+        a = self.expr(e.left)
+        r = self.dest_or_temp(dest)
+        if rc is not None and e.op in ("+", "-", "*"):
+            if e.op == "+":
+                self.emit(op.ADDI, c=r, a=a, imm=rc)
+            elif e.op == "-":
+                self.emit(op.ADDI, c=r, a=a, imm=-rc)
+            else:
+                self.emit(op.MULI, c=r, a=a, imm=rc)
+            self.release(a)
+            return r
+        b = self.expr(e.right)
+        self.arith(e.op, a, b, r, e)
+        self.release(a, b)
+        return r
+
+    def arith(self, o: str, a: int, b: int, r: int, node: A.Node) -> None:
+        if o == "+":
+            self.emit(op.ADD, c=r, a=a, b=b)
+        elif o == "-":
+            self.emit(op.SUB, c=r, a=a, b=b)
+        elif o == "*":
+            self.emit(op.MUL, c=r, a=a, b=b)
+        elif o == "//":
+            self.emit(op.DIV, c=r, a=a, b=b)
+        elif o == "%":
+            self.emit(op.MOD, c=r, a=a, b=b)
+        else:
+            raise CodegenError(node.span, f"unsupported operator {o}")
+
+    def power(self, base: int, k: int, r: int) -> None:
+        if k == 0:
+            self.emit(op.MOVI, c=r, imm=1)
+            return
+        acc = self.temp()
+        sq = self.temp()
+        self.copy(sq, base)
+        first = True
+        while k:
+            if k & 1:
+                if first:
+                    self.copy(acc, sq)
+                    first = False
+                else:
+                    self.emit(op.MUL, c=acc, a=acc, b=sq)
+            k >>= 1
+            if k:
+                self.emit(op.MUL, c=sq, a=sq, b=sq)
+        self.copy(r, acc)
+        self.release(acc, sq)
+
+    def compare(self, e: A.Compare, dest: int | None) -> int:
+        r = self.dest_or_temp(dest)
+        end = Label("cmp_end")
+        left = self.expr(e.left)
+        for k, (o, comp) in enumerate(zip(e.ops, e.comparators)):
+            right = self.expr(comp)
+            if self.type_of(comp).is_list or self.type_of(e.left).is_list:
+                raise CodegenError(e.span, "comparing lists is not supported", "compare their elements")
+            self.compare_op(o, left, right, r)
+            if k < len(e.ops) - 1:
+                self.emit(op.BZ, a=r, imm=end)
+            self.release(left)
+            left = right
+        self.release(left)
+        self.label(end)
+        return r
+
+    def compare_op(self, o: str, a: int, b: int, r: int) -> None:
+        if o == "<":
+            self.emit(op.LT, c=r, a=a, b=b)
+        elif o == ">":
+            self.emit(op.LT, c=r, a=b, b=a)
+        elif o in ("<=", ">="):
+            t = self.temp()
+            zero = self.temp()
+            self.emit(op.LT, c=t, a=b if o == "<=" else a, b=a if o == "<=" else b)
+            self.emit(op.MOVI, c=zero, imm=0)
+            self.emit(op.EQ, c=r, a=t, b=zero)
+            self.release(t, zero)
+        elif o == "==":
+            self.emit(op.EQ, c=r, a=a, b=b)
+        elif o == "!=":
+            zero = self.temp()
+            self.emit(op.EQ, c=r, a=a, b=b)
+            self.emit(op.MOVI, c=zero, imm=0)
+            self.emit(op.EQ, c=r, a=r, b=zero)
+            self.release(zero)
+        else:
+            raise CodegenError(Span("", 0, 0), f"unsupported comparison {o}")
+
+    # --- lists ---------------------------------------------------------------------------
+    def alloc(self, words: int | None, words_slot: int | None, r: int) -> None:
+        """r = address of a fresh block (bump allocation from the heap pointer cell)."""
+        hp = Abs("hp")
+        self.emit(op.LDA, c=r, imm=hp)
+        t = self.temp()
+        if words_slot is None:
+            self.emit(op.ADDI, c=t, a=r, imm=words)
+        else:
+            self.emit(op.ADD, c=t, a=r, b=words_slot)
+        self.emit(op.STA, a=t, imm=hp)
+        self.release(t)
+
+    def new_list(self, length_slot: int, cap_slot: int, r: int) -> int:
+        """r = a new list header with the given length and capacity; returns the buffer slot."""
+        self.alloc(HEADER, None, r)
+        buf = self.temp()
+        self.alloc(None, cap_slot, buf)
+        self.emit(op.ST, a=r, b=length_slot, imm=0)
+        self.emit(op.ST, a=r, b=cap_slot, imm=1)
+        self.emit(op.ST, a=r, b=buf, imm=2)
+        return buf
+
+    def list_literal(self, e: A.ListLit, dest: int | None) -> int:
+        vals = [self.expr(x) for x in e.elts]
+        r = self.dest_or_temp(dest)
+        n = self.temp()
+        cap = self.temp()
+        self.emit(op.MOVI, c=n, imm=len(vals))
+        self.emit(op.MOVI, c=cap, imm=max(1, len(vals)))
+        buf = self.new_list(n, cap, r)
+        for k, v in enumerate(vals):
+            self.emit(op.ST, a=buf, b=v, imm=k)
+        self.release(n, cap, buf, *vals)
+        return r
+
+    def element_address(self, lst: int, idx: int, node: A.Node) -> int:
+        """Address of lst[idx], after checking 0 <= idx < len(lst)."""
+        n = self.temp()
+        ok = self.temp()
+        trap = self.trap(node, "list index out of range")
+        self.emit(op.LD, c=n, a=lst, imm=0)
+        self.emit(op.LT, c=ok, a=idx, b=n)
+        self.emit(op.BZ, a=ok, imm=trap)
+        self.emit(op.MOVI, c=ok, imm=-1)
+        self.emit(op.LT, c=ok, a=ok, b=idx)
+        self.emit(op.BZ, a=ok, imm=trap)
+        addr = n
+        self.emit(op.LD, c=addr, a=lst, imm=2)
+        self.emit(op.ADD, c=addr, a=addr, b=idx)
+        self.release(ok)
+        return addr
+
+    def append(self, lst: int, value: int) -> None:
+        n, cap, t = self.temp(), self.temp(), self.temp()
+        grown = Label("append_room")
+        self.emit(op.LD, c=n, a=lst, imm=0)
+        self.emit(op.LD, c=cap, a=lst, imm=1)
+        self.emit(op.EQ, c=t, a=n, b=cap)
+        self.emit(op.BZ, a=t, imm=grown)
+        # full: double the buffer (at least 4), copy, swing the pointer
+        newcap, newbuf, old = self.temp(), self.temp(), self.temp()
+        self.emit(op.MULI, c=newcap, a=cap, imm=2)
+        self.emit(op.ADDI, c=newcap, a=newcap, imm=4)
+        self.alloc(None, newcap, newbuf)
+        self.emit(op.LD, c=old, a=lst, imm=2)
+        self.copy_words(old, newbuf, n)
+        self.emit(op.ST, a=lst, b=newcap, imm=1)
+        self.emit(op.ST, a=lst, b=newbuf, imm=2)
+        self.release(newcap, newbuf, old)
+        self.label(grown)
+        self.emit(op.LD, c=t, a=lst, imm=2)
+        self.emit(op.ADD, c=t, a=t, b=n)
+        self.emit(op.ST, a=t, b=value, imm=0)
+        self.emit(op.ADDI, c=n, a=n, imm=1)
+        self.emit(op.ST, a=lst, b=n, imm=0)
+        self.release(n, cap, t)
+
+    def copy_words(self, src: int, dst: int, count: int) -> None:
+        """mem[dst + k] = mem[src + k] for k < count (slots hold addresses and the count)."""
+        i, c, v, a = self.temp(), self.temp(), self.temp(), self.temp()
+        top, end = Label("copy"), Label("copy_end")
+        self.emit(op.MOVI, c=i, imm=0)
+        self.label(top)
+        self.emit(op.LT, c=c, a=i, b=count)
+        self.emit(op.BZ, a=c, imm=end)
+        self.emit(op.ADD, c=a, a=src, b=i)
+        self.emit(op.LD, c=v, a=a, imm=0)
+        self.emit(op.ADD, c=a, a=dst, b=i)
+        self.emit(op.ST, a=a, b=v, imm=0)
+        self.emit(op.ADDI, c=i, a=i, imm=1)
+        self.emit(op.JMP, imm=top)
+        self.label(end)
+        self.release(i, c, v, a)
+
+    def list_binop(self, e: A.BinOp, lt: VType, rt: VType, dest: int | None) -> int:
+        if e.op == "+" and lt.is_list and rt.is_list:
+            a, b = self.expr(e.left), self.expr(e.right)
+            la, lb, n = self.temp(), self.temp(), self.temp()
+            self.emit(op.LD, c=la, a=a, imm=0)
+            self.emit(op.LD, c=lb, a=b, imm=0)
+            self.emit(op.ADD, c=n, a=la, b=lb)
+            r = self.dest_or_temp(dest)
+            cap = self.temp()
+            self.emit(op.ADDI, c=cap, a=n, imm=1)
+            buf = self.new_list(n, cap, r)
+            pa, pb = self.temp(), self.temp()
+            self.emit(op.LD, c=pa, a=a, imm=2)
+            self.emit(op.LD, c=pb, a=b, imm=2)
+            self.copy_words(pa, buf, la)
+            self.emit(op.ADD, c=buf, a=buf, b=la)
+            self.copy_words(pb, buf, lb)
+            self.release(a, b, la, lb, n, cap, buf, pa, pb)
+            return r
+        if e.op == "*" and (lt.is_list != rt.is_list):
+            lst_e, k_e = (e.left, e.right) if lt.is_list else (e.right, e.left)
+            src = self.expr(lst_e)
+            k = self.temp()
+            self.expr(k_e, dest=k)
+            ls, n = self.temp(), self.temp()
+            self.emit(op.LD, c=ls, a=src, imm=0)
+            zero = self.temp()
+            neg = self.temp()
+            self.emit(op.MOVI, c=zero, imm=0)
+            self.emit(op.LT, c=neg, a=k, b=zero)  # Python: a negative count gives []
+            keep = Label("repeat_count")
+            self.emit(op.BZ, a=neg, imm=keep)
+            self.emit(op.MOVI, c=k, imm=0)
+            self.label(keep)
+            self.release(zero, neg)
+            self.emit(op.MUL, c=n, a=ls, b=k)
+            r = self.dest_or_temp(dest)
+            cap = self.temp()
+            self.emit(op.ADDI, c=cap, a=n, imm=1)
+            buf = self.new_list(n, cap, r)
+            ps = self.temp()
+            self.emit(op.LD, c=ps, a=src, imm=2)
+            # repeat the source block k times
+            j, c = self.temp(), self.temp()
+            top, end = Label("repeat"), Label("repeat_end")
+            self.emit(op.MOVI, c=j, imm=0)
+            self.label(top)
+            self.emit(op.LT, c=c, a=j, b=k)
+            self.emit(op.BZ, a=c, imm=end)
+            self.copy_words(ps, buf, ls)
+            self.emit(op.ADD, c=buf, a=buf, b=ls)
+            self.emit(op.ADDI, c=j, a=j, imm=1)
+            self.emit(op.JMP, imm=top)
+            self.label(end)
+            self.release(src, k, ls, n, cap, buf, ps, j, c)
+            return r
+        raise CodegenError(e.span, f"unsupported operator {e.op} between {lt.describe()} and {rt.describe()}")
+
+    def extend_in_place(self, target: A.Name, value: A.Expr) -> None:
+        lst = self.vars[target.id].slot
+        other = self.expr(value)
+        n, p, i, c, v = self.temp(), self.temp(), self.temp(), self.temp(), self.temp()
+        self.emit(op.LD, c=n, a=other, imm=0)
+        top, end = Label("extend"), Label("extend_end")
+        self.emit(op.MOVI, c=i, imm=0)
+        self.label(top)
+        self.emit(op.LT, c=c, a=i, b=n)
+        self.emit(op.BZ, a=c, imm=end)
+        self.emit(op.LD, c=p, a=other, imm=2)
+        self.emit(op.ADD, c=p, a=p, b=i)
+        self.emit(op.LD, c=v, a=p, imm=0)
+        self.append(lst, v)
+        self.emit(op.ADDI, c=i, a=i, imm=1)
+        self.emit(op.JMP, imm=top)
+        self.label(end)
+        self.release(other, n, p, i, c, v)
+
+    def list_comp(self, e: A.ListComp, dest: int | None) -> int:
+        r = self.dest_or_temp(dest)
+        zero, cap = self.temp(), self.temp()
+        known = self.type_of(e).length
+        self.emit(op.MOVI, c=zero, imm=0)
+        self.emit(op.MOVI, c=cap, imm=max(4, known or 0))
+        buf = self.new_list(zero, cap, r)
+        self.release(zero, cap, buf)
+        saved = self.vars.get(e.target)
+        iter_type = self.type_of(e.iter) if not (isinstance(e.iter, A.Call) and e.iter.func == "range") else INT
+        elem_t = iter_type.element() if iter_type.is_list else INT
+        tmp_var = Var(self.alloc_var(), elem_t)
+        self.vars[e.target] = tmp_var  # the comprehension variable is local to it
+
+        def body():
+            if e.cond is not None:
+                skip = Label("comp_skip")
+                self.branch_false(e.cond, skip)
+                v = self.expr(e.elt)
+                self.append(r, v)
+                self.release(v)
+                self.label(skip)
+            else:
+                v = self.expr(e.elt)
+                self.append(r, v)
+                self.release(v)
+
+        if isinstance(e.iter, A.Call) and e.iter.func == "range" and e.iter.receiver is None:
+            self.for_range_raw(e.target, tmp_var, e.iter, body, e)
+        else:
+            self.for_list_raw(tmp_var, e.iter, body, e)
+        if saved is None:
+            del self.vars[e.target]
+        else:
+            self.vars[e.target] = saved
+        return r
+
+    def for_range_raw(self, name: str, var: Var, call: A.Call, body, node) -> None:
+        self.vars[name] = var
+        self.for_range(name, node.span, call, body, node)
+
+    def for_list_raw(self, var: Var, iterable: A.Expr, body, node) -> None:
+        name = next(k for k, v in self.vars.items() if v is var)
+        self.for_list(name, node.span, iterable, body, node)
+
+    # --- calls -------------------------------------------------------------------------------
+    def call(self, e: A.Call, dest: int | None) -> int:
+        if e.receiver is not None:  # xs.append(v)
+            lst = self.expr(e.receiver)
+            if not self.type_of(e.receiver).is_list:
+                raise CodegenError(e.span, f"append() needs a list, got a {self.type_of(e.receiver).describe()}")
+            v = self.expr(e.args[0])
+            self.append(lst, v)
+            self.release(lst, v)
+            r = self.dest_or_temp(dest)
+            self.emit(op.MOVI, c=r, imm=0)
+            return r
+        f = e.func
+        if f == "print":
+            r = self.dest_or_temp(dest)
+            self.emit(op.MOVI, c=r, imm=0)
+            return r
+        if f == "len":
+            lst = self.expr(e.args[0])
+            if not self.type_of(e.args[0]).is_list:
+                raise CodegenError(e.span, f"len() needs a list, got a {self.type_of(e.args[0]).describe()}")
+            r = self.dest_or_temp(dest)
+            self.emit(op.LD, c=r, a=lst, imm=0)
+            self.release(lst)
+            return r
+        if f == "abs":
+            x = self.expr(e.args[0])
+            r = self.dest_or_temp(dest)
+            zero, neg = self.temp(), self.temp()
+            done = Label("abs")
+            self.copy(r, x)
+            self.emit(op.MOVI, c=zero, imm=0)
+            self.emit(op.LT, c=neg, a=x, b=zero)
+            self.emit(op.BZ, a=neg, imm=done)
+            self.emit(op.MULI, c=r, a=x, imm=-1)
+            self.label(done)
+            self.release(x, zero, neg)
+            return r
+        if f in ("min", "max"):
+            return self.min_max(e, dest)
+        if f == "sum":
+            return self.sum_call(e, dest)
+        if f == "range":
+            raise CodegenError(e.span, "range() can only be used in a for loop or a comprehension", "build a list with [i for i in range(...)]")
+        return self.user_call(e, dest)
+
+    def min_max(self, e: A.Call, dest: int | None) -> int:
+        r = self.dest_or_temp(dest)
+        better = (lambda c, cand, cur: self.emit(op.LT, c=c, a=cand, b=cur)) if e.func == "min" else (lambda c, cand, cur: self.emit(op.LT, c=c, a=cur, b=cand))
+        if len(e.args) == 1:
+            if not self.type_of(e.args[0]).is_list:
+                raise CodegenError(e.span, f"{e.func}() of one argument needs a list")
+            lst = self.expr(e.args[0])
+            n, i, p, v, c = (self.temp() for _ in range(5))
+            self.emit(op.LD, c=n, a=lst, imm=0)
+            self.emit(op.MOVI, c=c, imm=0)
+            self.emit(op.LT, c=c, a=c, b=n)
+            self.emit(op.BZ, a=c, imm=self.trap(e, f"{e.func}() of an empty list"))
+            self.emit(op.LD, c=p, a=lst, imm=2)
+            self.emit(op.LD, c=r, a=p, imm=0)
+            self.emit(op.MOVI, c=i, imm=1)
+            top, end, keep = Label("mm"), Label("mm_end"), Label("mm_keep")
+            self.label(top)
+            self.emit(op.LT, c=c, a=i, b=n)
+            self.emit(op.BZ, a=c, imm=end)
+            self.emit(op.ADD, c=v, a=p, b=i)
+            self.emit(op.LD, c=v, a=v, imm=0)
+            better(c, v, r)
+            self.emit(op.BZ, a=c, imm=keep)
+            self.copy(r, v)
+            self.label(keep)
+            self.emit(op.ADDI, c=i, a=i, imm=1)
+            self.emit(op.JMP, imm=top)
+            self.label(end)
+            self.release(lst, n, i, p, v, c)
+            return r
+        vals = [self.expr(a) for a in e.args]
+        self.copy(r, vals[0])
+        c = self.temp()
+        for v in vals[1:]:
+            keep = Label("mm_keep")
+            better(c, v, r)
+            self.emit(op.BZ, a=c, imm=keep)
+            self.copy(r, v)
+            self.label(keep)
+        self.release(c, *vals)
+        return r
+
+    def sum_call(self, e: A.Call, dest: int | None) -> int:
+        arg = e.args[0]
+        r = self.dest_or_temp(dest)
+        if isinstance(arg, A.ListComp) and arg.cond is None and isinstance(arg.iter, A.Call) and arg.iter.func == "range":
+            n = self.static_range_length(arg.iter)
+            ops = self.mac_operands(arg.elt, arg.target)
+            if n is not None and ops is not None:
+                acc = self.temp()
+                self.emit(op.MOVI, c=acc, imm=0)
+                self.emit_mac(acc, ops[0], ops[1], n, e)
+                self.copy(r, acc)
+                self.release(acc)
+                return r
+        if not self.type_of(arg).is_list:
+            raise CodegenError(e.span, "sum() needs a list")
+        lst = self.expr(arg)
+        n, i, p, v, c = (self.temp() for _ in range(5))
+        acc = self.temp()
+        self.emit(op.MOVI, c=acc, imm=0)
+        self.emit(op.LD, c=n, a=lst, imm=0)
+        self.emit(op.LD, c=p, a=lst, imm=2)
+        self.emit(op.MOVI, c=i, imm=0)
+        top, end = Label("sum"), Label("sum_end")
+        self.label(top)
+        self.emit(op.LT, c=c, a=i, b=n)
+        self.emit(op.BZ, a=c, imm=end)
+        self.emit(op.ADD, c=v, a=p, b=i)
+        self.emit(op.LD, c=v, a=v, imm=0)
+        self.emit(op.ADD, c=acc, a=acc, b=v)
+        self.emit(op.ADDI, c=i, a=i, imm=1)
+        self.emit(op.JMP, imm=top)
+        self.label(end)
+        self.copy(r, acc)
+        self.release(lst, n, i, p, v, c, acc)
+        return r
+
+    def user_call(self, e: A.Call, dest: int | None) -> int:
+        callee = self.prog.functions.get(e.func)
+        if callee is None:
+            raise CodegenError(e.span, f"unknown function {e.func}()")
+        arg_types = []
+        for a, p in zip(e.args, callee.params):
+            t = self.type_of(a)
+            declared = from_annotation(p.annotation)
+            if declared is not None and (declared.kind != t.kind or (t.is_list and declared.depth != t.depth)) and t.kind != "none":
+                raise CodegenError(a.span, f"{e.func}() expects {declared.describe()} for {p.name!r}, got {t.describe()}")
+            arg_types.append(t)
+        compiled = self.prog.specialize(callee, arg_types, e.span)
+        self.callees.add(compiled.key)
+        vals = [self.expr(a) for a in e.args]
+        for k, v in enumerate(vals):
+            self.emit(op.ADDI, c=FrameEnd(3 + k), a=v, imm=0)
+        self.release(*vals)
+        self.emit(op.CALL, b=FrameEnd(2), c=FrameEnd(1), imm=FuncRef(compiled.key))
+        r = self.dest_or_temp(dest)
+        self.emit(op.ADDI, c=r, a=FrameEnd(0), imm=0)
+        return r
+
+    # --- static types ------------------------------------------------------------------------
+    def type_of(self, e: A.Expr) -> VType:
+        return self.lengths.expr_type(e, self.vars_types())
+
+    def vars_types(self) -> dict[str, VType]:
+        out = dict(self.lengths.types)
+        for k, v in self.vars.items():
+            if k not in out:
+                out[k] = v.type
+        return out
+
+
+def _is_name(e: A.Expr, name: str) -> bool:
+    return isinstance(e, A.Name) and e.id == name
+
+
+def _mentions(e, name: str) -> bool:
+    if isinstance(e, A.Name):
+        return e.id == name
+    if isinstance(e, A.Node):
+        for f in e.__dataclass_fields__:
+            v = getattr(e, f)
+            if isinstance(v, A.Node) and _mentions(v, name):
+                return True
+            if isinstance(v, tuple) and any(isinstance(x, A.Node) and _mentions(x, name) for x in v):
+                return True
+    return False
+
+
+class LengthAnalysis:
+    """Flow-insensitive types and list lengths of a function's variables.
+
+    A variable's length is known when every assignment to it gives the same known length and
+    its list is never grown (no append on it or on an alias, never passed to a function that
+    may grow it); computed by iterating to a fixed point."""
+
+    def __init__(self, fc: FunctionCompiler, param_types: list[VType]) -> None:
+        self.fc = fc
+        self.params = dict(zip((p.name for p in fc.fn.params), param_types))
+        self.types: dict[str, VType] = {}
+        self.assigns: dict[str, list[tuple[str, A.Expr]]] = {}
+        self.grown: set[str] = set()
+        self.aliases: list[tuple[str, str]] = []
+
+    def run(self) -> "LengthAnalysis":
+        for s in self.fc.fn.body:
+            self.collect(s)
+        grown = set(self.grown)
+        changed = True
+        while changed:
+            changed = False
+            for a, b in self.aliases:
+                if (a in grown) != (b in grown):
+                    grown |= {a, b}
+                    changed = True
+        self.grown = grown
+        self.types = {k: (v if k not in grown or not v.is_list else v.unknown_lengths()) for k, v in self.params.items()}
+        for _ in range(6):
+            new = dict(self.types)
+            for name, items in self.assigns.items():
+                if name in self.params:
+                    continue
+                t = None
+                ok = True
+                for kind, e in items:
+                    et = self.expr_type(e, self.types)
+                    if kind == "elem":
+                        et = et.element() if et.is_list else INT
+                    u = unify(t, et) if t is not None else et
+                    if u is None:
+                        ok = False
+                        break
+                    t = u
+                if ok and t is not None:
+                    if name in grown and t.is_list:
+                        t = t.unknown_lengths()
+                    new[name] = t
+            if new == self.types:
+                break
+            self.types = new
+        return self
+
+    def collect(self, s) -> None:
+        if isinstance(s, (A.Assign, A.AnnAssign)):
+            targets = s.targets if isinstance(s, A.Assign) else (s.target,)
+            value = s.value
+            if value is None:
+                return
+            for t in targets:
+                if isinstance(t, A.Name):
+                    self.assigns.setdefault(t.id, []).append(("value", value))
+                    if isinstance(value, A.Name):
+                        self.aliases.append((t.id, value.id))
+            self.scan(value)
+        elif isinstance(s, A.AugAssign):
+            if isinstance(s.target, A.Name):
+                self.grown.add(s.target.id)  # xs += [...] grows a list; ints are unaffected
+                self.assigns.setdefault(s.target.id, []).append(("value", A.BinOp(s.span, s.op, s.target, s.value)))
+            self.scan(s.value)
+        elif isinstance(s, A.For):
+            self.assigns.setdefault(s.target, []).append(("elem", s.iter) if not _is_range(s.iter) else ("value", A.IntLit(s.span, 0)))
+            self.scan(s.iter)
+            for x in s.body:
+                self.collect(x)
+        elif isinstance(s, (A.If, A.While)):
+            self.scan(s.test)
+            for x in s.body:
+                self.collect(x)
+            for x in getattr(s, "orelse", ()):
+                self.collect(x)
+        elif isinstance(s, (A.ExprStmt, A.Return, A.Assert)):
+            v = s.value if not isinstance(s, A.Assert) else s.test
+            if v is not None:
+                self.scan(v)
+
+    def scan(self, e) -> None:
+        if isinstance(e, A.Call):
+            if e.receiver is not None and e.func == "append":
+                root = _root_name(e.receiver)
+                if root is not None:
+                    self.grown.add(root)
+            elif e.func in self.fc.prog.functions:
+                grows = self.fc.prog.grows_params(e.func)
+                for k, a in enumerate(e.args):
+                    if k in grows:
+                        root = _root_name(a)
+                        if root is not None:
+                            self.grown.add(root)
+        if isinstance(e, A.ListComp):
+            self.assigns.setdefault(e.target, []).append(("elem", e.iter) if not _is_range(e.iter) else ("value", A.IntLit(e.span, 0)))
+        if isinstance(e, A.Node):
+            for f in e.__dataclass_fields__:
+                v = getattr(e, f)
+                if isinstance(v, A.Node):
+                    self.scan(v)
+                elif isinstance(v, tuple):
+                    for x in v:
+                        if isinstance(x, A.Node):
+                            self.scan(x)
+
+    def expr_type(self, e: A.Expr, env: dict[str, VType]) -> VType:
+        prog = self.fc.prog
+        if isinstance(e, (A.IntLit, A.BoolLit, A.Compare)):
+            return INT
+        if isinstance(e, A.NoneLit):
+            return NONE
+        if isinstance(e, A.Name):
+            if e.id in env:
+                return env[e.id]
+            if e.id in self.fc.vars:
+                return self.fc.vars[e.id].type
+            if e.id in prog.constants:
+                c = prog.constants[e.id]
+                if c.is_int:
+                    return INT
+                shape = c.shape
+                if len(shape) == 1:
+                    return VType("list", 1, shape[0])
+                return VType("list", 2, shape[0], shape[1])
+            return INT
+        if isinstance(e, A.UnaryOp):
+            return INT
+        if isinstance(e, A.BoolOp):
+            ts = [self.expr_type(v, env) for v in e.values]
+            out = ts[0]
+            for t in ts[1:]:
+                out = unify(out, t) or INT
+            return out
+        if isinstance(e, A.IfExp):
+            return unify(self.expr_type(e.body, env), self.expr_type(e.orelse, env)) or INT
+        if isinstance(e, A.BinOp):
+            lt, rt = self.expr_type(e.left, env), self.expr_type(e.right, env)
+            if e.op == "+" and lt.is_list and rt.is_list:
+                n = lt.length + rt.length if lt.length is not None and rt.length is not None else None
+                return VType("list", max(lt.depth, rt.depth), n, lt.inner if lt.inner == rt.inner else None)
+            if e.op == "*" and (lt.is_list or rt.is_list):
+                lst, other = (lt, e.right) if lt.is_list else (rt, e.left)
+                k = self.fc.const_value(other)
+                n = lst.length * max(0, k) if lst.length is not None and k is not None else None
+                return VType("list", lst.depth, n, lst.inner)
+            return INT
+        if isinstance(e, A.Subscript):
+            t = self.expr_type(e.value, env)
+            return t.element() if t.is_list else INT
+        if isinstance(e, A.ListLit):
+            if not e.elts:
+                return VType("list", 1, 0)
+            ts = [self.expr_type(x, env) for x in e.elts]
+            if ts[0].is_list:
+                inner = ts[0].length if all(t.length == ts[0].length for t in ts) else None
+                return VType("list", 2, len(ts), inner)
+            return VType("list", 1, len(ts))
+        if isinstance(e, A.ListComp):
+            inner_env = dict(env)
+            if _is_range(e.iter):
+                inner_env[e.target] = INT
+                n = self.fc.static_range_length(e.iter) if e.cond is None else None
+            else:
+                it = self.expr_type(e.iter, env)
+                inner_env[e.target] = it.element() if it.is_list else INT
+                n = it.length if e.cond is None else None
+            et = self.expr_type(e.elt, inner_env)
+            if et.is_list:
+                return VType("list", 2, n, et.length)
+            return VType("list", 1, n)
+        if isinstance(e, A.Call):
+            if e.receiver is not None:
+                return NONE
+            if e.func in ("len", "abs", "sum", "print"):
+                return INT
+            if e.func in ("min", "max"):
+                return INT
+            if e.func in prog.functions:
+                arg_types = [self.expr_type(a, env) for a in e.args]
+                try:
+                    compiled = prog.specialize(prog.functions[e.func], arg_types, e.span)
+                except CodegenError:
+                    raise
+                return compiled.returns
+            return INT
+        return INT
+
+
+class CountedAppends:
+    """The length of a list built by appends in counted loops, at a return statement.
+
+    Recognizes the idiom ``out = []`` then ``out.append(...)`` as a direct statement of a nest
+    of ``for`` loops with compile-time trip counts (no if, while, break or continue around it),
+    all before the ``return out`` at the top level of the function; the list must not be
+    aliased, extended otherwise, or passed to a function that may grow it. The entry stub also
+    checks the length at run time, so a wrong inference cannot produce a wrong output."""
+
+    def __init__(self, fc: FunctionCompiler, name: str, ret: A.Return) -> None:
+        self.fc = fc
+        self.name = name
+        self.ret = ret
+
+    def length_type(self, vt: VType) -> VType | None:
+        body = self.fc.fn.body
+        if self.ret not in body:
+            return None
+        r_idx = body.index(self.ret)
+        init_idx, init_expr = None, None
+        for k, st in enumerate(body):
+            for node in _walk_all(st):
+                if isinstance(node, (A.Assign, A.AnnAssign)):
+                    targets = node.targets if isinstance(node, A.Assign) else (node.target,)
+                    if any(isinstance(t, A.Name) and t.id == self.name for t in targets):
+                        if init_idx is not None or node is not st:
+                            return None
+                        init_idx, init_expr = k, node.value
+                    if isinstance(node.value, A.Name) and node.value.id == self.name:
+                        return None  # aliased
+                if isinstance(node, A.AugAssign) and isinstance(node.target, A.Name) and node.target.id == self.name:
+                    return None
+                if isinstance(node, A.Call) and node.receiver is None and node.func in self.fc.prog.functions:
+                    for a in node.args:
+                        if _root_name(a) == self.name:
+                            return None
+        if init_idx is None or init_expr is None:
+            return None
+        start = self.fc.type_of(init_expr)
+        if not start.is_list or start.length is None:
+            return None
+        total = start.length
+        inner = start.inner
+        for k, st in enumerate(body):
+            count = self.count(st, 1, k < r_idx and k > init_idx)
+            if count is None:
+                return None
+            total += count[0]
+            if count[1] is not None:
+                if inner is not None and start.length and inner != count[1]:
+                    return None
+                inner = count[1]
+        return VType("list", vt.depth, total, inner if vt.depth == 2 else None)
+
+    def count(self, st, trips: int, allowed: bool):
+        """(appends to the list made by st, row length of what they append); None if the
+        appends are not countable."""
+        if isinstance(st, A.ExprStmt) and isinstance(st.value, A.Call) and st.value.receiver is not None \
+                and _root_name(st.value.receiver) == self.name:
+            if not (allowed and isinstance(st.value.receiver, A.Name)):
+                return None
+            t = self.fc.type_of(st.value.args[0])
+            return trips, (t.length if t.is_list else None)
+        if isinstance(st, A.For):
+            inner = self.appends_inside(st)
+            if not inner:
+                return 0, None
+            if any(isinstance(n, (A.Break, A.Continue)) for n in _walk_all(st)):
+                return None
+            if _is_range(st.iter):
+                n = self.fc.static_range_length(st.iter)
+            else:
+                n = self.fc.type_of(st.iter).length
+            if n is None:
+                return None
+            total, row = 0, None
+            for x in st.body:
+                c = self.count(x, trips * n, allowed)
+                if c is None:
+                    return None
+                total += c[0]
+                row = c[1] if c[1] is not None else row
+            return total, row
+        if self.appends_inside(st):
+            return None  # an append under if/while: not countable
+        return 0, None
+
+    def appends_inside(self, st) -> bool:
+        return any(isinstance(n, A.Call) and n.receiver is not None and _root_name(n.receiver) == self.name for n in _walk_all(st))
+
+
+def _walk_all(n):
+    if isinstance(n, A.Node):
+        yield n
+        for f in n.__dataclass_fields__:
+            v = getattr(n, f)
+            if isinstance(v, A.Node):
+                yield from _walk_all(v)
+            elif isinstance(v, tuple):
+                for x in v:
+                    if isinstance(x, A.Node):
+                        yield from _walk_all(x)
+
+
+def _is_range(e) -> bool:
+    return isinstance(e, A.Call) and e.func == "range" and e.receiver is None
+
+
+def _root_name(e) -> str | None:
+    while isinstance(e, A.Subscript):
+        e = e.value
+    return e.id if isinstance(e, A.Name) else None

@@ -1,0 +1,226 @@
+"""Module-level constants: evaluation at compile time and placement in the data region.
+
+Constants are ints or (nested) lists of ints: literals, arithmetic on constants, list
+comprehensions over constants, and arrays loaded from files beside the program with
+``zkvm.lang.load`` (numpy throughout, so a million weights cost milliseconds, not a parse).
+
+In memory a list is a 3-word header ``[length, capacity, pointer to elements]``; a list of
+lists is a header whose elements point to the inner headers. Constants live in the data
+region, which is part of the program (and of its hash).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from zkvm.compiler import ast as A
+from zkvm.errors import Diagnostic
+from zkvm.field.goldilocks import HALF_P
+
+HEADER = 3  # [len, cap, ptr]
+
+
+class ConstError(Exception):
+    def __init__(self, node: A.Node, message: str, help: str = "") -> None:
+        super().__init__(message)
+        self.diag = Diagnostic(node.span, message, help)
+
+
+@dataclass
+class ConstValue:
+    """An int, or a list as a numpy int64 array (1-D or 2-D, rectangular), or a ragged list."""
+
+    value: object
+
+    @property
+    def is_int(self) -> bool:
+        return isinstance(self.value, int)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        if self.is_int:
+            return ()
+        if isinstance(self.value, np.ndarray):
+            return self.value.shape
+        return (len(self.value),)
+
+
+def _check_range(v: int, node: A.Node) -> int:
+    if not -HALF_P <= v <= HALF_P:
+        raise ConstError(node, f"constant {v} is outside the field's signed range (about +-9.2e18)")
+    return v
+
+
+def to_const(py: object, node: A.Node) -> ConstValue:
+    """Python int / nested list -> ConstValue (rectangular lists become numpy arrays)."""
+    if isinstance(py, bool):
+        return ConstValue(int(py))
+    if isinstance(py, int):
+        return ConstValue(_check_range(py, node))
+    if isinstance(py, np.ndarray):
+        return ConstValue(py)
+    if isinstance(py, list):
+        if all(isinstance(x, (int, bool)) for x in py):
+            for x in py:
+                _check_range(int(x), node)
+            return ConstValue(np.array([int(x) for x in py], dtype=np.int64))
+        if all(isinstance(x, list) for x in py):
+            lens = {len(x) for x in py}
+            if len(lens) == 1 and all(isinstance(v, (int, bool)) for x in py for v in x):
+                return ConstValue(np.array([[int(v) for v in x] for x in py], dtype=np.int64).reshape(len(py), lens.pop() if py else 0))
+            raise ConstError(node, "ragged or deeper nested constant lists are not supported", "use rectangular lists of lists of ints")
+        raise ConstError(node, "constant lists must hold ints or lists of ints")
+    raise ConstError(node, f"unsupported constant of type {type(py).__name__}")
+
+
+def as_python(c: ConstValue) -> object:
+    if c.is_int:
+        return c.value
+    return np.asarray(c.value).tolist()
+
+
+class ConstEvaluator:
+    """Evaluates module-level constant expressions with Python's semantics."""
+
+    def __init__(self, source_path: str, imported: set[str]) -> None:
+        self.source_path = source_path
+        self.imported = imported
+        self.values: dict[str, ConstValue] = {}
+
+    def define(self, name: str, expr: A.Expr) -> ConstValue:
+        if isinstance(expr, A.Call) and expr.func == "load" and expr.receiver is None:
+            value = self.load(expr)
+        else:
+            value = to_const(self.eval(expr, {}), expr)
+        self.values[name] = value
+        return value
+
+    def load(self, call: A.Call) -> ConstValue:
+        if "load" not in self.imported:
+            raise ConstError(call, "load() must be imported", "add: from zkvm.lang import load")
+        if len(call.args) != 2 or not all(isinstance(a, A.Unsupported) and a.construct == "string" for a in call.args):
+            raise ConstError(call, "load() takes two string literals", 'write load("weights.npz", "W1")')
+        from zkvm.lang import load_array
+
+        fname, key = (self._string(a) for a in call.args)
+        base = Path(self.source_path).resolve().parent if self.source_path not in ("<string>", "") else Path.cwd()
+        try:
+            arr = load_array(base / fname, key)
+        except (OSError, KeyError, ValueError) as e:
+            raise ConstError(call, f"load({fname!r}, {key!r}) failed: {e}") from None
+        if arr.ndim > 2:
+            raise ConstError(call, f"load() gave a {arr.ndim}-dimensional array", "store 1-D or 2-D integer arrays")
+        return ConstValue(arr)
+
+    def _string(self, node: A.Unsupported) -> str:
+        return node.text
+
+    def eval(self, e: A.Expr, env: dict[str, object]) -> object:
+        if isinstance(e, A.IntLit):
+            return e.value
+        if isinstance(e, A.BoolLit):
+            return int(e.value)
+        if isinstance(e, A.Name):
+            if e.id in env:
+                return env[e.id]
+            if e.id in self.values:
+                return as_python(self.values[e.id])
+            raise ConstError(e, f"unknown name {e.id!r} in a constant expression", "module-level constants may only use earlier constants")
+        if isinstance(e, A.ListLit):
+            return [self.eval(x, env) for x in e.elts]
+        if isinstance(e, A.UnaryOp):
+            v = self.eval(e.operand, env)
+            if e.op == "-":
+                return -v
+            if e.op == "+":
+                return v
+            return int(not v)
+        if isinstance(e, A.BinOp):
+            a, b = self.eval(e.left, env), self.eval(e.right, env)
+            try:
+                if e.op == "+":
+                    return a + b
+                if e.op == "-":
+                    return a - b
+                if e.op == "*":
+                    return a * b
+                if e.op == "//":
+                    return a // b
+                if e.op == "%":
+                    return a % b
+                if e.op == "**":
+                    return a**b
+            except (TypeError, ZeroDivisionError) as err:
+                raise ConstError(e, f"cannot evaluate this constant: {err}") from None
+        if isinstance(e, A.Subscript):
+            v, i = self.eval(e.value, env), self.eval(e.index, env)
+            try:
+                return v[i]
+            except (TypeError, IndexError) as err:
+                raise ConstError(e, f"cannot evaluate this constant: {err}") from None
+        if isinstance(e, A.ListComp):
+            out = []
+            for item in self._iter(e.iter, env):
+                inner = dict(env)
+                inner[e.target] = item
+                if e.cond is None or self.eval(e.cond, inner):
+                    out.append(self.eval(e.elt, inner))
+            return out
+        if isinstance(e, A.Call) and e.receiver is None:
+            args = [self.eval(a, env) for a in e.args] if e.func != "range" else None
+            if e.func == "len":
+                return len(args[0])
+            if e.func in ("min", "max", "sum", "abs"):
+                return {"min": min, "max": max, "sum": sum, "abs": abs}[e.func](*args)
+            if e.func == "range":
+                return list(self._iter(e, env))
+        if isinstance(e, A.Compare):
+            left = self.eval(e.left, env)
+            for op, comp in zip(e.ops, e.comparators):
+                right = self.eval(comp, env)
+                ok = {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right, "==": left == right, "!=": left != right}[op]
+                if not ok:
+                    return 0
+                left = right
+            return 1
+        if isinstance(e, A.IfExp):
+            return self.eval(e.body, env) if self.eval(e.test, env) else self.eval(e.orelse, env)
+        raise ConstError(e, "unsupported in a constant expression", "module-level constants hold ints, lists, arithmetic and load()")
+
+    def _iter(self, e: A.Expr, env):
+        if isinstance(e, A.Call) and e.func == "range" and e.receiver is None:
+            args = [self.eval(a, env) for a in e.args]
+            return range(*args)
+        v = self.eval(e, env)
+        if not isinstance(v, list):
+            raise ConstError(e, "a constant comprehension must iterate over range() or a list")
+        return v
+
+
+def layout_constant(value: ConstValue, base: int) -> tuple[np.ndarray, int]:
+    """The data words of a constant placed at address ``base`` and the address of its header
+    (ints are not placed: they become immediates)."""
+    arr = np.asarray(value.value)
+    if arr.ndim == 1:
+        n = arr.shape[0]
+        words = np.empty(HEADER + n, dtype=object)
+        words[0], words[1], words[2] = n, n, base + HEADER
+        words[HEADER:] = arr.astype(object)
+        return words, base
+    rows, cols = arr.shape
+    # outer header, pointer array, inner headers, elements
+    outer = base
+    ptrs = base + HEADER
+    inner = ptrs + rows
+    elems = inner + HEADER * rows
+    words = np.empty(HEADER + rows + HEADER * rows + rows * cols, dtype=object)
+    words[0], words[1], words[2] = rows, rows, ptrs
+    words[HEADER : HEADER + rows] = [inner + HEADER * r for r in range(rows)]
+    for r in range(rows):
+        h = HEADER + rows + HEADER * r
+        words[h], words[h + 1], words[h + 2] = cols, cols, elems + r * cols
+    words[HEADER + rows + HEADER * rows :] = arr.reshape(-1).astype(object)
+    return words, outer

@@ -1,0 +1,348 @@
+"""From checked module to Program: constants, specializations, the entry stub, linking.
+
+The entry stub (pc 0) passes main's inputs (preloaded in the input region; list inputs get
+list headers in the data region that point into it), calls main, copies the result into the
+output region (checking that its length is the one compiled in), and halts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zkvm.compiler import ast as A
+from zkvm.compiler.check import CheckedModule
+from zkvm.compiler.codegen import (
+    Abs,
+    CodegenError,
+    Compiled,
+    FrameEnd,
+    FuncRef,
+    FunctionCompiler,
+    Ins,
+    Label,
+)
+from zkvm.compiler.constants import HEADER, ConstError, ConstEvaluator, ConstValue, layout_constant
+from zkvm.compiler.types import INT, NONE, VType, from_annotation
+from zkvm.errors import Diagnostic, InputError
+from zkvm.isa import opcodes as op
+from zkvm.isa.instruction import Instruction
+from zkvm.isa.program import Layout, Program
+from zkvm.source import Span
+
+DATA_BASE = 1  # Layout.build puts the data region right after the reserved address 0
+HP_INDEX = 0  # data[0] is the heap pointer cell
+
+
+def _type_key(t: VType) -> str:
+    if not t.is_list:
+        return t.kind
+    return f"l{t.depth}:{t.length}:{t.inner}"
+
+
+class ProgramCompiler:
+    def __init__(self, checked: CheckedModule, source_path: str, input_shapes: dict[str, list[int]] | None) -> None:
+        self.checked = checked
+        self.path = source_path
+        self.functions = checked.functions
+        self.input_shapes = input_shapes
+        self.constants: dict[str, ConstValue] = {}
+        self.const_address: dict[str, int] = {}
+        self.compiled: dict[str, Compiled] = {}
+        self.in_progress: set[str] = set()
+        self.diags: list[Diagnostic] = []
+        self._grows: dict[str, set[int]] | None = None
+        self.data_words: list[np.ndarray] = [np.array([0], dtype=object)]  # the heap pointer cell
+
+    # --- constants -----------------------------------------------------------------------
+    def place_constants(self) -> None:
+        ev = ConstEvaluator(self.path, self.checked.imported)
+        for stmt in self.checked.constants:
+            target = stmt.targets[0] if isinstance(stmt, A.Assign) else stmt.target
+            value = stmt.value
+            try:
+                c = ev.define(target.id, value)
+            except ConstError as e:
+                self.diags.append(e.diag)
+                continue
+            self.constants[target.id] = c
+            if not c.is_int:
+                base = DATA_BASE + self.data_size()
+                words, addr = layout_constant(c, base)
+                self.data_words.append(words)
+                self.const_address[target.id] = addr
+
+    def data_size(self) -> int:
+        return sum(len(w) for w in self.data_words)
+
+    # --- specialization ----------------------------------------------------------------
+    def specialize(self, fn: A.FunctionDef, arg_types: list[VType], span: Span) -> Compiled:
+        key = f"{fn.name}({','.join(_type_key(t) for t in arg_types)})"
+        if key in self.compiled:
+            return self.compiled[key]
+        if key in self.in_progress:
+            raise CodegenError(span, f"recursion through {fn.name}() is not supported", "rewrite it as a loop")
+        self.in_progress.add(key)
+        for p, t in zip(fn.params, arg_types):
+            if p.annotation is None:
+                raise CodegenError(p.span, f"parameter {p.name!r} of {fn.name}() needs a type annotation", "annotate it: int, list[int] or list[list[int]]")
+            declared = from_annotation(p.annotation)
+            if declared is None:
+                raise CodegenError(p.annotation.span, f"unsupported parameter type for {p.name!r}", "use int, bool, list[int] or list[list[int]]")
+        compiled = FunctionCompiler(self, fn, key, arg_types).compile()
+        if fn.returns is not None:
+            declared = from_annotation(fn.returns)
+            if declared is None:
+                raise CodegenError(fn.returns.span, f"unsupported return type of {fn.name}()", "use int, bool, list[int], list[list[int]] or None")
+            actual = compiled.returns
+            if actual.kind != "none" and (declared.kind != actual.kind or (declared.is_list and declared.depth != actual.depth)):
+                raise CodegenError(fn.returns.span, f"{fn.name}() is annotated to return {declared.describe()} but returns {actual.describe()}")
+        self.in_progress.discard(key)
+        self.compiled[key] = compiled
+        return compiled
+
+    def grows_params(self, name: str) -> set[int]:
+        """Indices of a function's parameters whose list it may grow (append), transitively."""
+        if self._grows is None:
+            self._grows = {f: set() for f in self.functions}
+            changed = True
+            while changed:
+                changed = False
+                for fname, fn in self.functions.items():
+                    params = [p.name for p in fn.params]
+                    found = set()
+                    for node in _walk(fn.body):
+                        if isinstance(node, A.Call):
+                            if node.receiver is not None and node.func == "append":
+                                root = _root(node.receiver)
+                                if root in params:
+                                    found.add(params.index(root))
+                            elif node.func in self._grows:
+                                for k in self._grows[node.func]:
+                                    if k < len(node.args):
+                                        root = _root(node.args[k])
+                                        if root in params:
+                                            found.add(params.index(root))
+                        if isinstance(node, A.AugAssign) and isinstance(node.target, A.Name) and node.target.id in params:
+                            found.add(params.index(node.target.id))
+                    if found - self._grows[fname]:
+                        self._grows[fname] |= found
+                        changed = True
+        return self._grows.get(name, set())
+
+    # --- main's inputs ---------------------------------------------------------------------
+    def main_params(self) -> tuple[list[VType], list[dict], int]:
+        main = self.functions["main"]
+        shapes = self.input_shapes or {}
+        types, sig, offset = [], [], 0
+        for p in main.params:
+            declared = from_annotation(p.annotation) if p.annotation is not None else None
+            if p.annotation is not None and declared is None:
+                raise CodegenError(p.annotation.span, f"unsupported type for main's parameter {p.name!r}", "use int, list[int] or list[list[int]]")
+            shape = shapes.get(p.name)
+            if declared is None:
+                if shape is None:
+                    raise CodegenError(p.span, f"main's parameter {p.name!r} needs a type annotation")
+                declared = INT if not shape else VType("list", len(shape))
+            if declared.is_list:
+                if shape is None:
+                    raise CodegenError(p.span, f"main's list parameter {p.name!r} needs a shape",
+                                       "pass an input file (zkvm run/compile --input FILE) that fixes its length")
+                if len(shape) != declared.depth:
+                    raise InputError(p.name, f"expected a {declared.describe()}, got a value of {len(shape)} dimension(s)")
+                t = VType("list", declared.depth, shape[0], shape[1] if len(shape) > 1 else None)
+                size = int(np.prod(shape)) if shape else 0
+            else:
+                if shape not in (None, []):
+                    raise InputError(p.name, f"expected an int, got a list of shape {shape}")
+                t = INT
+                size = 1
+            types.append(t)
+            sig.append({"name": p.name, "type": declared.describe(), "shape": list(shape or []), "offset": offset, "size": size})
+            offset += size
+        return types, sig, offset
+
+    # --- whole program --------------------------------------------------------------------
+    def build(self) -> Program:
+        self.place_constants()
+        if self.diags:
+            raise _diag_error(self.diags)
+        types, sig, in_size = self.main_params()
+        # list headers for main's list inputs live in the data region (filled once the
+        # input region's address is known)
+        header_slots: list[tuple[dict, int]] = []
+        for t, s in zip(types, sig):
+            if t.is_list:
+                words = HEADER if t.depth == 1 else HEADER + t.length + HEADER * t.length
+                addr = DATA_BASE + self.data_size()
+                self.data_words.append(np.zeros(words, dtype=object))
+                header_slots.append((s, addr))
+        main = self.specialize(self.functions["main"], types, self.functions["main"].span)
+        out_type = main.returns
+        if out_type.is_list:
+            if out_type.length is None or (out_type.depth == 2 and out_type.inner is None):
+                raise CodegenError(self.functions["main"].span, "main() must return a list of a size known at compile time",
+                                   "return a list whose length follows from the input shapes and constants (for example built with range(len(...)))")
+            out_shape = [out_type.length] if out_type.depth == 1 else [out_type.length, out_type.inner]
+        elif out_type.kind == "none":
+            out_shape = []
+        else:
+            out_shape = []
+        out_size = int(np.prod(out_shape)) if out_shape else (0 if out_type.kind == "none" else 1)
+        entry = self.entry_code(types, sig, header_slots, out_type, out_shape)
+        # stack: the deepest chain of frames (no recursion, so it is finite)
+        need: dict[str, int] = {}
+
+        def stack_need(key: str) -> int:
+            if key not in need:
+                c = self.compiled[key]
+                need[key] = c.frame_size + 3 + max((stack_need(k) for k in c.callees), default=0)
+            return need[key]
+
+        stack_size = entry.frame_size + 3 + stack_need(main.key) + 4
+        data_size = self.data_size()
+        layout = Layout.build(data_size, 0, in_size, out_size, stack_size)
+        data = np.concatenate(self.data_words) if self.data_words else np.zeros(0, dtype=object)
+        data[HP_INDEX] = layout.heap_base
+        for s, addr in header_slots:
+            base = addr - DATA_BASE
+            first = layout.in_base + s["offset"]
+            shape = s["shape"]
+            if len(shape) == 1:
+                data[base : base + 3] = [shape[0], shape[0], first]
+            else:
+                rows, cols = shape
+                ptrs = addr + HEADER
+                inner = ptrs + rows
+                data[base : base + 3] = [rows, rows, ptrs]
+                for r in range(rows):
+                    data[base + HEADER + r] = inner + HEADER * r
+                    h = base + HEADER + rows + HEADER * r
+                    data[h : h + 3] = [cols, cols, first + r * cols]
+        code, debug = self.link([entry] + [c for k, c in self.compiled.items()], layout)
+        signature = {
+            "params": [{"name": s["name"], "type": s["type"], "shape": s["shape"]} for s in sig],
+            "output": {"type": out_type.describe(), "shape": out_shape},
+        }
+        return Program(tuple(code), tuple(int(v) for v in data), layout, signature, tuple(debug))
+
+    def entry_code(self, types, sig, header_slots, out_type: VType, out_shape) -> Compiled:
+        fn = A.FunctionDef(self.functions["main"].span, "<entry>", (), None, ())
+        fc = FunctionCompiler(self, fn, "<entry>", [])
+        fc.at(self.functions["main"])
+        headers = {s["name"]: addr for s, addr in header_slots}
+        for k, (t, s) in enumerate(zip(types, sig)):
+            if t.is_list:
+                fc.emit(op.MOVI, c=FrameEnd(3 + k), imm=headers[s["name"]])
+            else:
+                fc.emit(op.LDA, c=FrameEnd(3 + k), imm=Abs("in", s["offset"]))
+        main_key = self.compiled_key("main")
+        fc.emit(op.CALL, b=FrameEnd(2), c=FrameEnd(1), imm=FuncRef(main_key))
+        result = fc.temp()
+        fc.emit(op.ADDI, c=result, a=FrameEnd(0), imm=0)
+        if out_type.is_list:
+            # check the runtime length against the compiled one, then copy row by row
+            n = fc.temp()
+            ok = fc.temp()
+            trap = fc.trap(self.functions["main"], "main() returned a list of another length than compiled")
+            fc.emit(op.LD, c=n, a=result, imm=0)
+            fc.emit(op.MOVI, c=ok, imm=out_shape[0])
+            fc.emit(op.EQ, c=ok, a=ok, b=n)
+            fc.emit(op.BZ, a=ok, imm=trap)
+            dst = fc.temp()
+            fc.emit(op.MOVI, c=dst, imm=Abs("out", 0))
+            src = fc.temp()
+            if out_type.depth == 1:
+                fc.emit(op.LD, c=src, a=result, imm=2)
+                fc.copy_words(src, dst, n)
+            else:
+                rows_ptr = fc.temp()
+                fc.emit(op.LD, c=rows_ptr, a=result, imm=2)
+                cols = fc.temp()
+                fc.emit(op.MOVI, c=cols, imm=out_shape[1])
+                for r in range(out_shape[0]):
+                    row = fc.temp()
+                    fc.emit(op.LD, c=row, a=rows_ptr, imm=r)
+                    fc.emit(op.LD, c=n, a=row, imm=0)
+                    fc.emit(op.EQ, c=ok, a=n, b=cols)
+                    fc.emit(op.BZ, a=ok, imm=trap)
+                    fc.emit(op.LD, c=src, a=row, imm=2)
+                    fc.copy_words(src, dst, cols)
+                    fc.emit(op.ADDI, c=dst, a=dst, imm=out_shape[1])
+                    fc.release(row)
+        elif out_type.kind != "none":
+            fc.emit(op.STA, a=result, imm=Abs("out", 0))
+        fc.emit(op.HALT)
+        fc.emit_traps()
+        return Compiled("<entry>", fc.code, fc.high, NONE, {main_key})
+
+    def compiled_key(self, name: str) -> str:
+        return next(k for k in self.compiled if k.startswith(name + "("))
+
+    def link(self, units: list[Compiled], layout: Layout) -> tuple[list[Instruction], list[str]]:
+        base: dict[str, int] = {}
+        pc = 0
+        for u in units:
+            base[u.key] = pc
+            pc += len(u.code)
+        # label positions are relative to their unit
+        code: list[Instruction] = []
+        debug: list[str] = []
+        for u in units:
+            start = base[u.key]
+            for ins in u.code:
+                fields = []
+                for v in (ins.a, ins.b, ins.c, ins.imm):
+                    fields.append(self.resolve(v, u, start, base, layout))
+                a, b, c, imm = fields
+                code.append(Instruction(ins.op, a, b, c, imm))
+                debug.append(ins.loc)
+        return code, debug
+
+    def resolve(self, v, unit: Compiled, start: int, base: dict[str, int], layout: Layout) -> int:
+        if isinstance(v, int):
+            return v
+        if isinstance(v, FrameEnd):
+            return unit.frame_size + v.k
+        if isinstance(v, Label):
+            assert v.pos is not None, f"unplaced label {v.name}"
+            return start + v.pos
+        if isinstance(v, FuncRef):
+            return base[v.key]
+        if isinstance(v, Abs):
+            if v.what == "hp":
+                return DATA_BASE + HP_INDEX
+            if v.what == "out":
+                return layout.out_base + v.k
+            if v.what == "in":
+                return layout.in_base + v.k
+        raise AssertionError(f"unresolved operand {v!r}")
+
+
+def _walk(stmts):
+    for s in stmts:
+        yield from _walk_node(s)
+
+
+def _walk_node(n):
+    if isinstance(n, A.Node):
+        yield n
+        for f in n.__dataclass_fields__:
+            v = getattr(n, f)
+            if isinstance(v, A.Node):
+                yield from _walk_node(v)
+            elif isinstance(v, tuple):
+                for x in v:
+                    if isinstance(x, A.Node):
+                        yield from _walk_node(x)
+
+
+def _root(e):
+    while isinstance(e, A.Subscript):
+        e = e.value
+    return e.id if isinstance(e, A.Name) else None
+
+
+def _diag_error(diags):
+    from zkvm.errors import CompileError
+
+    return CompileError(diags)

@@ -1,0 +1,483 @@
+"""Lark parse tree -> DSL syntax tree (the only module that sees Lark trees).
+
+Each grammar rule has a method; a rule without one is a bug and raises (``__default__``).
+Constructs outside the subset become :class:`~zkvm.compiler.ast.Unsupported` nodes with a
+precise name and help text; the checker turns them into diagnostics.
+"""
+
+from __future__ import annotations
+
+from lark import Token, Transformer, v_args
+from lark.exceptions import VisitError
+
+from zkvm.compiler import ast as A
+from zkvm.source import Span
+
+HELP = {
+    "float": "floats are not supported: use scaled integers (for example multiply by 1000 and divide with //)",
+    "string": "strings are not supported: use integer codes",
+    "dict": "dicts are not supported: use lists indexed by integers",
+    "set": "sets are not supported: use a list",
+    "tuple": "tuples are not supported: use a list (and return a list)",
+    "class": "classes are not supported: use functions and lists",
+    "lambda": "lambdas are not supported: define a function with def",
+    "generator": "generators are not supported: build a list (a list comprehension or a loop with append)",
+    "try": "exceptions are not supported: check conditions with if and assert",
+    "raise": "exceptions are not supported: use assert to stop on a failed condition",
+    "with": "with statements are not supported",
+    "global": "global is not supported: module-level names are constants; pass values as arguments and return results",
+    "nonlocal": "nonlocal is not supported: nested functions are not supported either",
+    "import": "only 'from zkvm.lang import ...' is supported",
+    "del": "del is not supported",
+    "decorator": "decorators are not supported",
+    "async": "async functions are not supported",
+    "await": "await is not supported",
+    "bitwise": "bitwise operators are not supported: use arithmetic (// and % by powers of two)",
+    "slice": "slices are not supported: index elements or build the list with a comprehension",
+    "keyword argument": "keyword arguments are not supported: pass arguments by position",
+    "star argument": "*args and **kwargs are not supported",
+    "default argument": "default parameter values are not supported: pass every argument",
+    "walrus": "assignment expressions (:=) are not supported: assign in a separate statement",
+    "ellipsis": "... is not supported",
+    "in operator": "'in' / 'not in' are not supported: loop over the list and compare",
+    "is operator": "'is' / 'is not' are not supported: use == or !=",
+    "true division": "'/' is not supported (it makes floats): use // for floor division",
+    "matrix multiplication": "'@' is not supported: write the loops (dot products compile to the mac instruction)",
+    "unpacking": "multiple assignment targets (tuple unpacking) are not supported: assign one name at a time",
+    "while-else": "else clauses on loops are not supported",
+    "for-else": "else clauses on loops are not supported",
+    "attribute": "attributes are not supported (only list.append)",
+}
+
+
+def _span(path: str, meta) -> Span:
+    if getattr(meta, "empty", True):
+        return Span(path, 1, 1)
+    return Span(path, meta.line, meta.column, meta.end_line, meta.end_column)
+
+
+def _tok_span(path: str, tok: Token) -> Span:
+    return Span(path, tok.line or 1, tok.column or 1, tok.end_line, tok.end_column)
+
+
+def _unsupported(span: Span, construct: str) -> A.Unsupported:
+    return A.Unsupported(span, construct, HELP.get(construct, "not supported in the DSL"))
+
+
+def _unsupported_stmt(span: Span, construct: str) -> A.UnsupportedStmt:
+    return A.UnsupportedStmt(span, construct, HELP.get(construct, "not supported in the DSL"))
+
+
+@v_args(meta=True)
+class ToAst(Transformer):
+    """Builds :mod:`zkvm.compiler.ast` nodes."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(visit_tokens=False)
+        self.path = path
+
+    def __default__(self, data, children, meta):  # pragma: no cover - every rule has a method
+        raise NotImplementedError(f"no syntax-tree rule for {data!r}")
+
+    def sp(self, meta) -> Span:
+        return _span(self.path, meta)
+
+    # --- module and statements -------------------------------------------------------------
+    def file_input(self, meta, children):
+        body = []
+        for c in children:
+            body.extend(c if isinstance(c, list) else [c])
+        return A.Module(self.sp(meta), tuple(s for s in body if s is not None))
+
+    def simple_stmt(self, meta, children):
+        out = []
+        for c in children:
+            if c is None:
+                continue
+            if isinstance(c, A.Expr):
+                if isinstance(c, A.Unsupported) and c.construct == "string":
+                    out.append(A.Pass(c.span))  # a docstring or bare string: no effect
+                    continue
+                out.append(A.ExprStmt(c.span, c))
+            else:
+                out.append(c)
+        return out
+
+    def suite(self, meta, children):
+        body = []
+        for c in children:
+            body.extend(c if isinstance(c, list) else [c])
+        return tuple(s for s in body if s is not None)
+
+    def assign(self, meta, children):
+        *targets, value = children
+        return A.Assign(self.sp(meta), tuple(targets), value)
+
+    def augassign(self, meta, children):
+        target, op, value = children
+        return A.AugAssign(self.sp(meta), target, str(op)[:-1], value)
+
+    def annassign(self, meta, children):
+        target, annotation, value = children
+        return A.AnnAssign(self.sp(meta), target, annotation, value)
+
+    def return_stmt(self, meta, children):
+        return A.Return(self.sp(meta), children[0] if children else None)
+
+    def pass_stmt(self, meta, children):
+        return A.Pass(self.sp(meta))
+
+    def break_stmt(self, meta, children):
+        return A.Break(self.sp(meta))
+
+    def continue_stmt(self, meta, children):
+        return A.Continue(self.sp(meta))
+
+    def assert_stmt(self, meta, children):
+        test, msg = (children + [None])[:2]
+        return A.Assert(self.sp(meta), test, msg)
+
+    def import_from(self, meta, children):
+        module, names = children
+        if names == "*":
+            return _unsupported_stmt(self.sp(meta), "import")
+        return A.ImportFrom(self.sp(meta), module, tuple(names))
+
+    def star_import(self, meta, children):
+        return "*"
+
+    def import_list(self, meta, children):
+        return [c for c in children if c is not None]
+
+    def import_as(self, meta, children):
+        name, alias = (children + [None])[:2]
+        return str(name) if alias is None else f"{name} as {alias}"
+
+    def dotted_name(self, meta, children):
+        return ".".join(str(c) for c in children)
+
+    def import_name(self, meta, children):
+        return _unsupported_stmt(self.sp(meta), "import")
+
+    def global_stmt(self, meta, children):
+        return _unsupported_stmt(self.sp(meta), "global")
+
+    def nonlocal_stmt(self, meta, children):
+        return _unsupported_stmt(self.sp(meta), "nonlocal")
+
+    def raise_stmt(self, meta, children):
+        return _unsupported_stmt(self.sp(meta), "raise")
+
+    def del_stmt(self, meta, children):
+        return _unsupported_stmt(self.sp(meta), "del")
+
+    def if_stmt(self, meta, children):
+        test, body, *rest = children
+        orelse: tuple = ()
+        if rest and (rest[-1] is None or isinstance(rest[-1], tuple)):
+            orelse = rest[-1] or ()
+            rest = rest[:-1]
+        for elif_test, elif_body, elif_span in reversed(rest):
+            orelse = (A.If(elif_span, elif_test, elif_body, orelse),)
+        return A.If(self.sp(meta), test, body, orelse)
+
+    def elif_clause(self, meta, children):
+        return (children[0], children[1], self.sp(meta))
+
+    def else_clause(self, meta, children):
+        return children[0]
+
+    def while_stmt(self, meta, children):
+        test, body, orelse = (children + [None])[:3]
+        if orelse:
+            return _unsupported_stmt(self.sp(meta), "while-else")
+        return A.While(self.sp(meta), test, body)
+
+    def for_stmt(self, meta, children):
+        target, iterable, body, orelse = (children + [None])[:4]
+        if orelse:
+            return _unsupported_stmt(self.sp(meta), "for-else")
+        if not isinstance(target, A.Name):
+            return _unsupported_stmt(target.span if isinstance(target, A.Node) else self.sp(meta), "unpacking")
+        return A.For(self.sp(meta), target.id, target.span, iterable, body)
+
+    def target_list(self, meta, children):
+        items = [c for c in children if c is not None]
+        if len(items) == 1:
+            return items[0]
+        return _unsupported(self.sp(meta), "unpacking")
+
+    def funcdef(self, meta, children):
+        name, params, returns, body = children
+        return A.FunctionDef(self.sp(meta), str(name), tuple(params or ()), returns, body)
+
+    def parameters(self, meta, children):
+        return [c for c in children if c is not None]
+
+    def param(self, meta, children):
+        name, annotation, default = (children + [None, None])[:3]
+        if default is not None:
+            return A.Param(self.sp(meta), f"{name}=", annotation)  # reported by the checker
+        return A.Param(self.sp(meta), str(name), annotation)
+
+    def star_param(self, meta, children):
+        return A.Param(self.sp(meta), "*", None)
+
+    def async_funcdef(self, meta, children):
+        return _unsupported_stmt(self.sp(meta), "async")
+
+    def classdef(self, meta, children):
+        return _unsupported_stmt(self.sp(meta), "class")
+
+    def try_stmt(self, meta, children):
+        return _unsupported_stmt(self.sp(meta), "try")
+
+    def except_clause(self, meta, children):
+        return None
+
+    def with_stmt(self, meta, children):
+        return _unsupported_stmt(self.sp(meta), "with")
+
+    def with_item(self, meta, children):
+        return None
+
+    def decorated(self, meta, children):
+        return _unsupported_stmt(self.sp(meta), "decorator")
+
+    def decorator(self, meta, children):
+        return None
+
+    # --- expressions -----------------------------------------------------------------------
+    def ifexp(self, meta, children):
+        body, test, orelse = children
+        return A.IfExp(self.sp(meta), test, body, orelse)
+
+    def lambdef(self, meta, children):
+        return _unsupported(self.sp(meta), "lambda")
+
+    def lambda_params(self, meta, children):
+        return None
+
+    def walrus(self, meta, children):
+        return _unsupported(self.sp(meta), "walrus")
+
+    def or_(self, meta, children):
+        return A.BoolOp(self.sp(meta), "or", tuple(children))
+
+    def and_(self, meta, children):
+        return A.BoolOp(self.sp(meta), "and", tuple(children))
+
+    def not_(self, meta, children):
+        return A.UnaryOp(self.sp(meta), "not", children[0])
+
+    def compare(self, meta, children):
+        left = children[0]
+        ops, rights = [], []
+        for i in range(1, len(children), 2):
+            op = children[i]
+            if op in ("in", "not in"):
+                return _unsupported(self.sp(meta), "in operator")
+            if op in ("is", "is not"):
+                return _unsupported(self.sp(meta), "is operator")
+            ops.append(op)
+            rights.append(children[i + 1])
+        return A.Compare(self.sp(meta), left, tuple(ops), tuple(rights))
+
+    def comp_op(self, meta, children):
+        op = " ".join(str(c) for c in children)
+        return "!=" if op == "<>" else op
+
+    def bitor(self, meta, children):
+        return _unsupported(self.sp(meta), "bitwise")
+
+    bitxor = bitand = shift = bitor
+
+    def shift_op(self, meta, children):
+        return str(children[0])
+
+    def add_op(self, meta, children):
+        return str(children[0])
+
+    def mul_op(self, meta, children):
+        return str(children[0])
+
+    def unary_op(self, meta, children):
+        return str(children[0])
+
+    def _chain(self, meta, children):
+        left = children[0]
+        for i in range(1, len(children), 2):
+            op, right = children[i], children[i + 1]
+            if op == "/":
+                return _unsupported(self.sp(meta), "true division")
+            if op == "@":
+                return _unsupported(self.sp(meta), "matrix multiplication")
+            span = Span(self.path, left.span.line, left.span.col, right.span.end_line, right.span.end_col)
+            left = A.BinOp(span, op, left, right)
+        return left
+
+    arith = term_ = _chain
+
+    def unary(self, meta, children):
+        op, operand = children
+        if op == "~":
+            return _unsupported(self.sp(meta), "bitwise")
+        if op == "-" and isinstance(operand, A.IntLit):
+            return A.IntLit(self.sp(meta), -operand.value)
+        return A.UnaryOp(self.sp(meta), op, operand)
+
+    def pow_(self, meta, children):
+        return A.BinOp(self.sp(meta), "**", children[0], children[1])
+
+    def await_(self, meta, children):
+        return _unsupported(self.sp(meta), "await")
+
+    def call(self, meta, children):
+        func, args = children
+        args = tuple(args or ())
+        for a in args:
+            if isinstance(a, A.Unsupported) and a.construct in ("keyword argument", "star argument", "generator"):
+                return a
+        if isinstance(func, A.Name):
+            return A.Call(self.sp(meta), func.id, args)
+        if isinstance(func, tuple) and func[0] == "attribute":
+            _, value, attr, span = func
+            return A.Call(self.sp(meta), attr, args, receiver=value)
+        if isinstance(func, A.Unsupported):
+            return func
+        return _unsupported(self.sp(meta), "call of an expression")
+
+    def arglist(self, meta, children):
+        return [c for c in children if c is not None]
+
+    def gen_argument(self, meta, children):
+        return _unsupported(self.sp(meta), "generator")
+
+    def kwargument(self, meta, children):
+        return _unsupported(self.sp(meta), "keyword argument")
+
+    def star_argument(self, meta, children):
+        return _unsupported(self.sp(meta), "star argument")
+
+    def subscript(self, meta, children):
+        value, items = children
+        if len(items) != 1:
+            return _unsupported(self.sp(meta), "tuple")
+        if isinstance(items[0], A.Unsupported):
+            return items[0]
+        return A.Subscript(self.sp(meta), value, items[0])
+
+    def subscriptlist(self, meta, children):
+        return [c for c in children if c is not None]
+
+    def slice(self, meta, children):
+        return _unsupported(self.sp(meta), "slice")
+
+    def attribute(self, meta, children):
+        value, name = children
+        return ("attribute", value, str(name), self.sp(meta))
+
+    def paren(self, meta, children):
+        return children[0]
+
+    def paren_yield(self, meta, children):
+        return _unsupported(self.sp(meta), "generator")
+
+    def yield_expr(self, meta, children):
+        return None
+
+    def empty_tuple(self, meta, children):
+        return _unsupported(self.sp(meta), "tuple")
+
+    paren_tuple = empty_tuple
+
+    def test_tuple(self, meta, children):
+        return _unsupported(self.sp(meta), "tuple")
+
+    def generator(self, meta, children):
+        return _unsupported(self.sp(meta), "generator")
+
+    def empty_list(self, meta, children):
+        return A.ListLit(self.sp(meta), ())
+
+    def list_display(self, meta, children):
+        return A.ListLit(self.sp(meta), tuple(c for c in children if c is not None))
+
+    def listcomp(self, meta, children):
+        elt, comp = children
+        target, iterable, cond, nested = comp
+        if nested:
+            return _unsupported(self.sp(meta), "nested comprehension")
+        if not isinstance(target, A.Name):
+            return _unsupported(self.sp(meta), "unpacking")
+        return A.ListComp(self.sp(meta), elt, target.id, target.span, iterable, cond)
+
+    def comp_for(self, meta, children):
+        target, iterable, rest = (children + [None])[:3]
+        cond = None
+        nested = False
+        if isinstance(rest, tuple) and rest[0] == "if":
+            cond, nested = rest[1], rest[2]
+        elif rest is not None:
+            nested = True
+        return (target, iterable, cond, nested)
+
+    def comp_if(self, meta, children):
+        cond, rest = (children + [None])[:2]
+        return ("if", cond, rest is not None)
+
+    def empty_dict(self, meta, children):
+        return _unsupported(self.sp(meta), "dict")
+
+    dict_display = dictcomp = empty_dict
+
+    def dict_items(self, meta, children):
+        return None
+
+    def dict_item(self, meta, children):
+        return None
+
+    def setcomp(self, meta, children):
+        return _unsupported(self.sp(meta), "set")
+
+    set_display = setcomp
+
+    def name(self, meta, children):
+        tok = children[0]
+        return A.Name(_tok_span(self.path, tok), str(tok))
+
+    def int_literal(self, meta, children):
+        text = str(children[0]).replace("_", "")
+        return A.IntLit(self.sp(meta), int(text, 0))
+
+    def float_literal(self, meta, children):
+        return _unsupported(self.sp(meta), "float")
+
+    def string_literal(self, meta, children):
+        import ast as pyast
+
+        try:
+            text = "".join(pyast.literal_eval(str(c)) for c in children)
+        except (ValueError, SyntaxError, TypeError):
+            text = ""
+        node = _unsupported(self.sp(meta), "string")
+        return A.Unsupported(node.span, node.construct, node.help, text if isinstance(text, str) else "")
+
+    def ellipsis(self, meta, children):
+        return _unsupported(self.sp(meta), "ellipsis")
+
+    def none(self, meta, children):
+        return A.NoneLit(self.sp(meta))
+
+    def true(self, meta, children):
+        return A.BoolLit(self.sp(meta), True)
+
+    def false(self, meta, children):
+        return A.BoolLit(self.sp(meta), False)
+
+
+def to_ast(tree, path: str) -> A.Module:
+    try:
+        return ToAst(path).transform(tree)
+    except VisitError as e:  # unwrap: a transformer bug, not the user's
+        raise e.orig_exc from None
