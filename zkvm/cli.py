@@ -71,19 +71,18 @@ def _fmt_output(value: Any) -> str:
 def cmd_run(args: argparse.Namespace) -> int:
     from zkvm import programs
     from zkvm.fri.options import FriOptions
-    from zkvm.isa.program import unflatten
+    from zkvm.isa.program import shaped_output
 
     input_obj = programs.read_json(args.input) if args.input else ({} if not programs.is_assembly(args.program) else [])
     loaded = programs.load(args.program, input_obj)
     program = loaded.program
-    shape = program.signature.get("output", {}).get("shape", [program.layout.out_size] if program.layout.out_size != 1 else [])
     if not args.prove:
         from zkvm.vm.run import run
 
         t = time.perf_counter()
         ex = run(program, loaded.inputs, loaded.public_inputs, record=False)
         secs = time.perf_counter() - t
-        output = unflatten(ex.outputs, shape)
+        output = shaped_output(program, ex.outputs)
         _emit(args, {"output": output, "cycles": ex.cycles, "run_seconds": round(secs, 4)},
               f"{_fmt_output(output)}\n{ex.cycles} cycles, {secs:.3f} s (no proof; add --prove)")
         return EXIT_OK
@@ -98,7 +97,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         out_path.write_bytes(result.proof)
     except OSError as e:
         raise InputError("--proof", f"cannot write {out_path}: {e.strerror}") from None
-    output = unflatten(result.outputs, shape)
+    output = shaped_output(program, result.outputs)
     obj = {
         "output": output,
         "cycles": result.cycles,

@@ -1,7 +1,8 @@
 """The proof file: a STARK proof plus the statement it proves (verifier-safe).
 
 Layout: magic ``ZKVMPRF1``, format version (u16), the program hash (32 bytes), flags (u8; bit
-0: the program is embedded), public inputs and outputs (each a u32 count and field elements),
+0: the program is embedded), public inputs and outputs (each a u32 count and field elements), the output record's address
+(u64; 0 for a fixed output region),
 the program's signature (u32 length + JSON: parameter names and shapes, so a verifier can
 recompile the source for exactly these shapes; the hash covers it), the embedded program's
 canonical bytes if any (u64 length), then the STARK proof (u64 length; see
@@ -39,6 +40,7 @@ class ProofFile:
     stark: StarkProof
     program: Program | None = None  # embedded, optional
     signature: dict | None = None  # the program's I/O signature (names and shapes)
+    output_address: int = 0  # the output record's address (0: a fixed output region)
 
     def to_bytes(self) -> bytes:
         w = Writer()
@@ -49,6 +51,7 @@ class ProofFile:
         for group in (self.public_inputs, self.outputs):
             w.count(len(group))
             w.fields(v % P for v in group)
+        w.u64(self.output_address)
         sig = json.dumps(self.signature or {}, sort_keys=True, separators=(",", ":")).encode()
         w.count(len(sig))
         w.raw(sig)
@@ -77,6 +80,7 @@ class ProofFile:
         for what in ("public inputs", "outputs"):
             count = r.count(f"{what} count", MAX_IO)
             groups.append(tuple(_signed(v) for v in r.fields(count, what)))
+        output_address = r.u64("output address")
         sig_len = r.count("signature length", MAX_SIGNATURE)
         try:
             signature = json.loads(r.raw(sig_len, "signature").decode())
@@ -98,4 +102,4 @@ class ProofFile:
             raise ProofFormatError("stark proof too large")
         stark = StarkProof.from_bytes(r.raw(size, "stark proof"))
         r.finish()
-        return cls(program_hash, groups[0], groups[1], stark, program, signature)
+        return cls(program_hash, groups[0], groups[1], stark, program, signature, output_address)

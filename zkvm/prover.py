@@ -53,8 +53,8 @@ def prove(
     execution = run(program, inputs, public_inputs)
     t_run = time.perf_counter() - t0
     n = execution.trace_length
-    cols = public_columns(program, execution.public_inputs, execution.outputs, n)
-    stmt = statement_bytes(program.hash(), execution.public_inputs, execution.outputs)
+    cols = public_columns(program, execution.public_inputs, execution.outputs, n, execution.output_address)
+    stmt = statement_bytes(program.hash(), execution.public_inputs, execution.outputs, execution.output_address)
     report = stark_prover.ProverReport()
     report.add("run", t_run)
 
@@ -79,7 +79,7 @@ def prove(
     )
     pf = ProofFile(
         program.hash(), execution.public_inputs, tuple(execution.outputs), stark,
-        program if embed_program else None, dict(program.signature),
+        program if embed_program else None, dict(program.signature), execution.output_address,
     )
     data = pf.to_bytes()
     return ProveResult(

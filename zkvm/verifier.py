@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from zkvm.errors import ProofFormatError, StatementMismatch, VerificationError
+from zkvm.errors import ParameterError, ProofFormatError, StatementMismatch, VerificationError
 from zkvm.fri.options import DEFAULT_MIN_SECURITY_BITS
-from zkvm.isa.program import Program, unflatten
+from zkvm.isa.program import Program, shaped_output
 from zkvm.proof_file import ProofFile
 
 __all__ = ["verify", "VerifiedClaim", "VerificationError"]
@@ -88,26 +88,25 @@ def verify(
     pf = proof if isinstance(proof, ProofFile) else ProofFile.from_bytes(proof)
     prog = _resolve_program(pf, program)
     lay = prog.layout
-    if len(pf.public_inputs) != lay.pubin_size or len(pf.outputs) != lay.out_size:
-        raise ProofFormatError("the proof's input/output counts do not match the program")
+    if len(pf.public_inputs) != lay.pubin_size:
+        raise ProofFormatError("the proof's public input count does not match the program")
     if public_inputs is not None and tuple(int(v) for v in public_inputs) != pf.public_inputs:
         raise StatementMismatch("the proof was made for other public inputs")
     if output is not None and tuple(int(v) for v in output) != pf.outputs:
         raise StatementMismatch("the proof attests another output")
     n = pf.stark.trace_length
     try:
-        cols = public_columns(prog, pf.public_inputs, pf.outputs, n)
-    except Exception as e:  # program regions past the trace: not a valid proof for it
-        raise ProofFormatError(f"the proof's trace cannot hold this program: {e}") from None
-    stmt = statement_bytes(pf.program_hash, pf.public_inputs, pf.outputs)
+        cols = public_columns(prog, pf.public_inputs, pf.outputs, n, pf.output_address)
+    except ParameterError as e:  # a malformed output claim, or regions past the trace
+        raise ProofFormatError(f"the proof's statement does not fit this program: {e}") from None
+    stmt = statement_bytes(pf.program_hash, pf.public_inputs, pf.outputs, pf.output_address)
     stark_verifier.verify(
         pf.stark, vm_air(), [lay.stack_base], min_security_bits, public_columns=cols, statement=stmt
     )
-    shape = prog.signature.get("output", {}).get("shape", [len(pf.outputs)] if len(pf.outputs) != 1 else [])
     return VerifiedClaim(
         program_hash=pf.program_hash.hex(),
         public_inputs=pf.public_inputs,
-        output=unflatten(list(pf.outputs), shape),
+        output=shaped_output(prog, list(pf.outputs)),
         output_values=pf.outputs,
         security_bits=pf.stark.security_bits,
         trace_length=n,

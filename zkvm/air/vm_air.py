@@ -187,9 +187,11 @@ def vm_air() -> Air:
     return b.build(build_aux=build_aux)
 
 
-def public_columns(program: Program, public_inputs, outputs, n: int) -> PublicColumns:
+def public_columns(program: Program, public_inputs, outputs, n: int, output_address: int = 0) -> PublicColumns:
     """The program's code and data, the input/output regions and the claimed outputs, as the
     sparse public columns of the VM AIR for a trace of n rows."""
+    from zkvm.isa.program import output_cells
+
     lay = program.layout
     code = [ins.encode() for ins in program.code]
     rows = list(range(len(code)))
@@ -198,20 +200,20 @@ def public_columns(program: Program, public_inputs, outputs, n: int) -> PublicCo
     init_vals = list(program.data) + list(public_inputs)
     entries.append((init_rows, init_vals))
     entries.append((list(range(lay.in_base, lay.in_base + lay.in_size)), [1] * lay.in_size))
-    out_rows = list(range(lay.out_base, lay.out_base + lay.out_size))
-    entries.append((out_rows, [1] * lay.out_size))
-    entries.append((out_rows, list(outputs)))
+    out_rows, out_vals = output_cells(program, list(outputs), output_address)
+    entries.append((out_rows, [1] * len(out_rows)))
+    entries.append((out_rows, out_vals))
     cols = PublicColumns.from_entries(entries)
     cols.check_fits(n)
     return cols
 
 
-def statement_bytes(program_hash: bytes, public_inputs, outputs) -> bytes:
+def statement_bytes(program_hash: bytes, public_inputs, outputs, output_address: int = 0) -> bytes:
     """What a VM proof is about, bound into the transcript: the program hash, the public
     inputs and the output (the public columns bind the code and data themselves)."""
     from zkvm.field.goldilocks import P
 
-    parts = [b"zkvm vm statement v1", program_hash]
+    parts = [b"zkvm vm statement v1", program_hash, int(output_address).to_bytes(8, "little")]
     for group in (public_inputs, outputs):
         parts.append(len(group).to_bytes(8, "little"))
         parts.extend((int(v) % P).to_bytes(8, "little") for v in group)

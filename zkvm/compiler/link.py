@@ -179,16 +179,15 @@ class ProgramCompiler:
         main = self.specialize(self.functions["main"], types, self.functions["main"].span)
         out_type = main.returns
         if out_type.is_list:
-            if out_type.length is None or (out_type.depth == 2 and out_type.inner is None):
-                raise CodegenError(self.functions["main"].span, "main() must return a list of a size known at compile time",
-                                   "return a list whose length follows from the input shapes and constants (for example built with range(len(...)))")
-            out_shape = [out_type.length] if out_type.depth == 1 else [out_type.length, out_type.inner]
+            out_size = 1  # the output cell points to a record built by the entry stub
+            output_sig = {"type": out_type.describe(), "record": True, "depth": out_type.depth}
         elif out_type.kind == "none":
-            out_shape = []
+            out_size = 0
+            output_sig = {"type": "none", "shape": []}
         else:
-            out_shape = []
-        out_size = int(np.prod(out_shape)) if out_shape else (0 if out_type.kind == "none" else 1)
-        entry = self.entry_code(types, sig, header_slots, out_type, out_shape)
+            out_size = 1
+            output_sig = {"type": "int", "shape": []}
+        entry = self.entry_code(types, sig, header_slots, out_type)
         # stack: the deepest chain of frames (no recursion, so it is finite)
         need: dict[str, int] = {}
 
@@ -221,11 +220,11 @@ class ProgramCompiler:
         code, debug = self.link([entry] + [c for k, c in self.compiled.items()], layout)
         signature = {
             "params": [{"name": s["name"], "type": s["type"], "shape": s["shape"]} for s in sig],
-            "output": {"type": out_type.describe(), "shape": out_shape},
+            "output": output_sig,
         }
         return Program(tuple(code), tuple(int(v) for v in data), layout, signature, tuple(debug))
 
-    def entry_code(self, types, sig, header_slots, out_type: VType, out_shape) -> Compiled:
+    def entry_code(self, types, sig, header_slots, out_type: VType) -> Compiled:
         fn = A.FunctionDef(self.functions["main"].span, "<entry>", (), None, ())
         fc = FunctionCompiler(self, fn, "<entry>", [])
         fc.at(self.functions["main"])
@@ -240,40 +239,58 @@ class ProgramCompiler:
         result = fc.temp()
         fc.emit(op.ADDI, c=result, a=FrameEnd(0), imm=0)
         if out_type.is_list:
-            # check the runtime length against the compiled one, then copy row by row
-            n = fc.temp()
-            ok = fc.temp()
-            trap = fc.trap(self.functions["main"], "main() returned a list of another length than compiled")
-            fc.emit(op.LD, c=n, a=result, imm=0)
-            fc.emit(op.MOVI, c=ok, imm=out_shape[0])
-            fc.emit(op.EQ, c=ok, a=ok, b=n)
-            fc.emit(op.BZ, a=ok, imm=trap)
-            dst = fc.temp()
-            fc.emit(op.MOVI, c=dst, imm=Abs("out", 0))
-            src = fc.temp()
-            if out_type.depth == 1:
-                fc.emit(op.LD, c=src, a=result, imm=2)
-                fc.copy_words(src, dst, n)
-            else:
-                rows_ptr = fc.temp()
-                fc.emit(op.LD, c=rows_ptr, a=result, imm=2)
-                cols = fc.temp()
-                fc.emit(op.MOVI, c=cols, imm=out_shape[1])
-                for r in range(out_shape[0]):
-                    row = fc.temp()
-                    fc.emit(op.LD, c=row, a=rows_ptr, imm=r)
-                    fc.emit(op.LD, c=n, a=row, imm=0)
-                    fc.emit(op.EQ, c=ok, a=n, b=cols)
-                    fc.emit(op.BZ, a=ok, imm=trap)
-                    fc.emit(op.LD, c=src, a=row, imm=2)
-                    fc.copy_words(src, dst, cols)
-                    fc.emit(op.ADDI, c=dst, a=dst, imm=out_shape[1])
-                    fc.release(row)
+            self.output_record(fc, result, out_type.depth)
         elif out_type.kind != "none":
             fc.emit(op.STA, a=result, imm=Abs("out", 0))
         fc.emit(op.HALT)
         fc.emit_traps()
         return Compiled("<entry>", fc.code, fc.high, NONE, {main_key})
+
+    def output_record(self, fc: FunctionCompiler, result: int, depth: int) -> None:
+        """Copy the returned list into a fresh record [n, values...] (or [rows, cols,
+        values...], rows checked to be of equal length) and point the output cell at it."""
+        n, rec, dst, src, words = fc.temp(), fc.temp(), fc.temp(), fc.temp(), fc.temp()
+        fc.emit(op.LD, c=n, a=result, imm=0)
+        if depth == 1:
+            fc.emit(op.ADDI, c=words, a=n, imm=1)
+            fc.alloc(None, words, rec)
+            fc.emit(op.ST, a=rec, b=n, imm=0)
+            fc.emit(op.ADDI, c=dst, a=rec, imm=1)
+            fc.emit(op.LD, c=src, a=result, imm=2)
+            fc.copy_words(src, dst, n)
+        else:
+            cols, rows_ptr, i, c, row, ln = (fc.temp() for _ in range(6))
+            trap = fc.trap(self.functions["main"], "main() returned rows of different lengths (the output must be rectangular)")
+            fc.emit(op.LD, c=rows_ptr, a=result, imm=2)
+            fc.emit(op.MOVI, c=cols, imm=0)
+            empty = Label("no_rows")
+            fc.emit(op.BZ, a=n, imm=empty)
+            fc.emit(op.LD, c=row, a=rows_ptr, imm=0)
+            fc.emit(op.LD, c=cols, a=row, imm=0)
+            fc.label(empty)
+            fc.emit(op.MUL, c=words, a=n, b=cols)
+            fc.emit(op.ADDI, c=words, a=words, imm=2)
+            fc.alloc(None, words, rec)
+            fc.emit(op.ST, a=rec, b=n, imm=0)
+            fc.emit(op.ST, a=rec, b=cols, imm=1)
+            fc.emit(op.ADDI, c=dst, a=rec, imm=2)
+            top, end = Label("rows"), Label("rows_end")
+            fc.emit(op.MOVI, c=i, imm=0)
+            fc.label(top)
+            fc.emit(op.LT, c=c, a=i, b=n)
+            fc.emit(op.BZ, a=c, imm=end)
+            fc.emit(op.ADD, c=row, a=rows_ptr, b=i)
+            fc.emit(op.LD, c=row, a=row, imm=0)
+            fc.emit(op.LD, c=ln, a=row, imm=0)
+            fc.emit(op.EQ, c=c, a=ln, b=cols)
+            fc.emit(op.BZ, a=c, imm=trap)
+            fc.emit(op.LD, c=src, a=row, imm=2)
+            fc.copy_words(src, dst, cols)
+            fc.emit(op.ADD, c=dst, a=dst, b=cols)
+            fc.emit(op.ADDI, c=i, a=i, imm=1)
+            fc.emit(op.JMP, imm=top)
+            fc.label(end)
+        fc.emit(op.STA, a=rec, imm=Abs("out", 0))
 
     def compiled_key(self, name: str) -> str:
         return next(k for k in self.compiled if k.startswith(name + "("))

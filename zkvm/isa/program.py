@@ -186,6 +186,46 @@ def program_from_canonical_bytes(data: bytes, max_words: int = 1 << 26) -> Progr
     return Program(tuple(code), data_signed, layout, signature if isinstance(signature, dict) else {})
 
 
+def output_record(program: "Program") -> bool:
+    """True when the program's output is a record in memory pointed to by the output cell
+    (compiled programs returning lists: the length is known only at run time)."""
+    return bool(program.signature.get("output", {}).get("record"))
+
+
+def output_cells(program: "Program", outputs: list[int], address: int) -> tuple[list[int], list[int]]:
+    """The memory cells (addresses, values) whose final values the statement claims.
+
+    A fixed output region: its cells hold the outputs. A record: the output cell holds the
+    record's address, and the record holds [length, values...] (or [rows, cols, values...]);
+    raises ParameterError if the claimed record is not well formed."""
+    lay = program.layout
+    if not output_record(program):
+        if len(outputs) != lay.out_size:
+            raise ParameterError("outputs", f"{len(outputs)} output values for an output region of {lay.out_size}")
+        return list(range(lay.out_base, lay.out_base + lay.out_size)), list(outputs)
+    depth = program.signature["output"].get("depth", 1)
+    header = 1 if depth == 1 else 2
+    if len(outputs) < header:
+        raise ParameterError("outputs", "the output record is too short")
+    count = outputs[0] if depth == 1 else outputs[0] * outputs[1]
+    if count < 0 or len(outputs) != header + count:
+        raise ParameterError("outputs", "the output record's header does not match its values")
+    if not lay.heap_base <= address < 1 << 40:
+        raise ParameterError("outputs", "the output record must lie in the heap")
+    return [lay.out_base] + list(range(address, address + len(outputs))), [address] + list(outputs)
+
+
+def shaped_output(program: "Program", outputs: list[int]) -> Any:
+    """The output as the program returned it (an int, a list, or a list of lists)."""
+    if not output_record(program):
+        shape = program.signature.get("output", {}).get("shape", [len(outputs)] if len(outputs) != 1 else [])
+        return unflatten(list(outputs), shape)
+    if program.signature["output"].get("depth", 1) == 1:
+        return list(outputs[1:])
+    rows, cols = outputs[0], outputs[1]
+    return unflatten(list(outputs[2:]), [rows, cols])
+
+
 def unflatten(values: list[int], shape: list[int] | tuple[int, ...]) -> Any:
     """Values in row-major order as nested lists of the given shape ([] means a scalar)."""
     if not shape:

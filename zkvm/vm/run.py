@@ -33,6 +33,7 @@ class Execution:
     public_inputs: tuple[int, ...] = ()
     inputs: tuple[int, ...] = ()
     memory: np.ndarray | None = None  # final memory (canonical field elements)
+    output_address: int = 0  # where the output record is (0: a fixed output region)
 
     @property
     def trace_length(self) -> int:
@@ -77,6 +78,28 @@ _MESSAGES = {
 }
 
 
+def _signed(v) -> int:
+    v = int(v)
+    return v - P if v > HALF_P else v
+
+
+def _read_outputs(program: Program, mem: np.ndarray, memory_size: int) -> tuple[list[int], int]:
+    from zkvm.isa.program import output_record
+
+    lay = program.layout
+    if not output_record(program):
+        return [_signed(v) for v in mem[lay.out_base : lay.out_base + lay.out_size]], 0
+    addr = int(mem[lay.out_base])
+    depth = program.signature["output"].get("depth", 1)
+    header = 1 if depth == 1 else 2
+    if not lay.heap_base <= addr < memory_size - header:
+        raise ExecutionError("the program did not produce its output record")
+    count = int(mem[addr]) if depth == 1 else int(mem[addr]) * int(mem[addr + 1])
+    if addr + header + count > memory_size:
+        raise ExecutionError("the output record runs past the memory")
+    return [_signed(v) for v in mem[addr : addr + header + count]], addr
+
+
 def run(
     program: Program,
     inputs: Sequence[int] = (),
@@ -107,8 +130,8 @@ def run(
         name = program.code[pc].name if 0 <= pc < len(program.code) else "?"
         raise ExecutionError(f"{msg} in {name}", int(pc), int(cycle), loc or None)
     used = max(int(max_addr) + 1, lay.heap_base)
-    outputs = [int(v) - P if int(v) > HALF_P else int(v) for v in mem[lay.out_base : lay.out_base + lay.out_size]]
-    result = Execution(program, outputs, int(cycle), used, None, tuple(int(v) for v in public_inputs), tuple(int(v) for v in inputs), mem)
+    outputs, out_addr = _read_outputs(program, mem, memory_size)
+    result = Execution(program, outputs, int(cycle), used, None, tuple(int(v) for v in public_inputs), tuple(int(v) for v in inputs), mem, out_addr)
     if not record:
         return result
     rows = max(int(cycle), used, len(program.code), 1 << min_log_rows)
