@@ -1178,6 +1178,7 @@ class LengthAnalysis:
         self.assigns: dict[str, list[tuple[str, A.Expr]]] = {}
         self.grown: set[str] = set()
         self.aliases: list[tuple[str, str]] = []
+        self.appended: dict[str, list[tuple[int, A.Expr | None]]] = {}
 
     def run(self) -> "LengthAnalysis":
         for s in self.fc.fn.body:
@@ -1208,6 +1209,13 @@ class LengthAnalysis:
                         ok = False
                         break
                     t = u
+                for levels, arg in self.appended.get(name, ()):
+                    # xs.append(v) makes xs a list of v's type (xs[i].append(v): one level deeper)
+                    et = self.expr_type(arg, self.types) if arg is not None else INT
+                    depth = (et.depth if et.is_list else 0) + 1 + levels
+                    u = unify(t, VType("list", min(depth, 2))) if t is not None else VType("list", min(depth, 2))
+                    if u is not None:
+                        t = u
                 if ok and t is not None:
                     if name in grown and t.is_list:
                         t = t.unknown_lengths()
@@ -1256,6 +1264,12 @@ class LengthAnalysis:
                 root = _root_name(e.receiver)
                 if root is not None:
                     self.grown.add(root)
+                    levels = 0
+                    r = e.receiver
+                    while isinstance(r, A.Subscript):
+                        levels += 1
+                        r = r.value
+                    self.appended.setdefault(root, []).append((levels, e.args[0] if e.args else None))
             elif e.func in self.fc.prog.functions:
                 grows = self.fc.prog.grows_params(e.func)
                 for k, a in enumerate(e.args):
@@ -1321,7 +1335,7 @@ class LengthAnalysis:
             return t.element() if t.is_list else INT
         if isinstance(e, A.ListLit):
             if not e.elts:
-                return VType("list", 1, 0)
+                return VType("list", 0, 0)
             ts = [self.expr_type(x, env) for x in e.elts]
             if ts[0].is_list:
                 inner = ts[0].length if all(t.length == ts[0].length for t in ts) else None

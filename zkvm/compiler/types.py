@@ -16,7 +16,7 @@ from zkvm.compiler import ast as A
 @dataclass(frozen=True)
 class VType:
     kind: str  # "int" | "list" | "none"
-    depth: int = 0  # for lists: 1 = list[int], 2 = list[list[int]]
+    depth: int = 0  # for lists: 1 = list[int], 2 = list[list[int]], 0 = not known yet ([])
     length: int | None = None
     inner: int | None = None  # row length of a list of lists
 
@@ -38,7 +38,7 @@ class VType:
     def describe(self) -> str:
         if self.kind != "list":
             return self.kind
-        return "list[int]" if self.depth == 1 else "list[list[int]]"
+        return {0: "list", 1: "list[int]", 2: "list[list[int]]"}[self.depth]
 
 
 INT = VType("int")
@@ -70,10 +70,12 @@ def unify(a: VType | None, b: VType | None) -> VType | None:
         return b
     if b is None:
         return a
-    if a.kind != b.kind or a.depth != b.depth:
-        if {a.kind, b.kind} == {"list"} and 0 in (a.depth, b.depth):
+    if a.kind != b.kind:
+        return None
+    if a.depth != b.depth:
+        if a.kind == "list" and 0 in (a.depth, b.depth):
             deeper = a if a.depth else b
-            return deeper.unknown_lengths()
+            return VType("list", deeper.depth, a.length if a.length == b.length else None, deeper.inner)
         return None
     if a.kind != "list":
         return a

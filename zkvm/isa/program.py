@@ -204,11 +204,17 @@ def output_cells(program: "Program", outputs: list[int], address: int) -> tuple[
             raise ParameterError("outputs", f"{len(outputs)} output values for an output region of {lay.out_size}")
         return list(range(lay.out_base, lay.out_base + lay.out_size)), list(outputs)
     depth = program.signature["output"].get("depth", 1)
-    header = 1 if depth == 1 else 2
-    if len(outputs) < header:
+    if not outputs or outputs[0] < 0:
         raise ParameterError("outputs", "the output record is too short")
-    count = outputs[0] if depth == 1 else outputs[0] * outputs[1]
-    if count < 0 or len(outputs) != header + count:
+    if depth == 1:
+        header, count = 1, outputs[0]
+    else:
+        rows = outputs[0]
+        header = 1 + rows
+        if len(outputs) < header or any(v < 0 for v in outputs[1:header]):
+            raise ParameterError("outputs", "the output record's row lengths are malformed")
+        count = sum(outputs[1:header])
+    if len(outputs) != header + count:
         raise ParameterError("outputs", "the output record's header does not match its values")
     if not lay.heap_base <= address < 1 << 40:
         raise ParameterError("outputs", "the output record must lie in the heap")
@@ -222,8 +228,13 @@ def shaped_output(program: "Program", outputs: list[int]) -> Any:
         return unflatten(list(outputs), shape)
     if program.signature["output"].get("depth", 1) == 1:
         return list(outputs[1:])
-    rows, cols = outputs[0], outputs[1]
-    return unflatten(list(outputs[2:]), [rows, cols])
+    rows = outputs[0]
+    lens = outputs[1 : 1 + rows]
+    out, pos = [], 1 + rows
+    for ln in lens:
+        out.append(list(outputs[pos : pos + ln]))
+        pos += ln
+    return out
 
 
 def unflatten(values: list[int], shape: list[int] | tuple[int, ...]) -> Any:

@@ -91,10 +91,16 @@ def _read_outputs(program: Program, mem: np.ndarray, memory_size: int) -> tuple[
         return [_signed(v) for v in mem[lay.out_base : lay.out_base + lay.out_size]], 0
     addr = int(mem[lay.out_base])
     depth = program.signature["output"].get("depth", 1)
-    header = 1 if depth == 1 else 2
-    if not lay.heap_base <= addr < memory_size - header:
+    if not lay.heap_base <= addr < memory_size - 1:
         raise ExecutionError("the program did not produce its output record")
-    count = int(mem[addr]) if depth == 1 else int(mem[addr]) * int(mem[addr + 1])
+    rows = int(mem[addr])
+    if depth == 1:
+        header, count = 1, rows
+    else:
+        header = 1 + rows
+        if addr + header > memory_size:
+            raise ExecutionError("the output record runs past the memory")
+        count = int(sum(int(v) for v in mem[addr + 1 : addr + header]))
     if addr + header + count > memory_size:
         raise ExecutionError("the output record runs past the memory")
     return [_signed(v) for v in mem[addr : addr + header + count]], addr
