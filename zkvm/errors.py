@@ -96,13 +96,12 @@ class ExecutionError(ZkvmError):
     def __init__(self, message: str, pc: int | None = None, cycle: int | None = None, location: str | None = None) -> None:
         self.pc, self.cycle, self.location, self.reason = pc, cycle, location, message
         where = []
-        if location:
-            where.append(location)
         if pc is not None:
             where.append(f"pc {pc}")
         if cycle is not None:
             where.append(f"cycle {cycle}")
-        super().__init__(f"{message} ({', '.join(where)})" if where else message)
+        text = f"{message} ({', '.join(where)})" if where else message
+        super().__init__(f"{location}: {text}" if location else text)
 
 
 class InputError(ZkvmError, ValueError):

@@ -114,6 +114,12 @@ class FunctionCompiler:
         self.callees: set[str] = set()
         self.traps: list[tuple[Label, str]] = []
         self.loc = ""
+        # loop variables of running range loops that stay in [0, stop): name -> (stop, names
+        # the loop body assigns); indexing with them needs no bounds check
+        self.bounded: dict[str, tuple[A.Expr, set[str]]] = {}
+        # list variables whose element pointer is loaded once before a loop: name -> slot
+        self.hoisted: dict[str, int] = {}
+        self._fresh: set[str] | None = None
         for p, t in zip(fn.params, param_types):
             self.vars[p.name] = Var(self.alloc_var(), t)
         self.param_names = [p.name for p in fn.params]
@@ -206,8 +212,11 @@ class FunctionCompiler:
         elif isinstance(s, A.AugAssign):
             self.aug_assign(s)
         elif isinstance(s, A.ExprStmt):
-            r = self.expr(s.value, discard=True)
-            self.release(r)
+            if isinstance(s.value, A.Call) and s.value.receiver is not None and s.value.func == "append":
+                self.append_call(s.value)  # its None result is not needed
+            else:
+                r = self.expr(s.value, discard=True)
+                self.release(r)
         elif isinstance(s, A.Return):
             self.ret(s)
         elif isinstance(s, A.If):
@@ -257,7 +266,7 @@ class FunctionCompiler:
         elif isinstance(t, A.Subscript):
             lst = self.expr(t.value)
             idx = self.expr(t.index)
-            addr = self.element_address(lst, idx, t)
+            addr = self.element_address(lst, idx, t, self.index_in_bounds(t.value, t.index))
             self.emit(op.ST, a=addr, b=value, imm=0)
             self.release(lst, idx, addr)
         else:
@@ -278,7 +287,7 @@ class FunctionCompiler:
         elif isinstance(s.target, A.Subscript):
             lst = self.expr(s.target.value)
             idx = self.expr(s.target.index)
-            addr = self.element_address(lst, idx, s.target)
+            addr = self.element_address(lst, idx, s.target, self.index_in_bounds(s.target.value, s.target.index))
             cur = self.temp()
             self.emit(op.LD, c=cur, a=addr, imm=0)
             rhs = self.expr(s.value)
@@ -355,59 +364,175 @@ class FunctionCompiler:
         const_step = self.const_value(call.args[2]) if len(call.args) == 3 else 1
         if const_step == 0:
             raise CodegenError(call.span, "range() step must not be zero")
+        scanned = node.body if isinstance(node, A.For) else (node.elt, node.cond)
+        assigned = _assigned_names(scanned)
+        var = self.loop_var(target, tspan, INT)
+        # the loop variable can be the counter itself when the body never assigns it and no
+        # code reads it after the loop (Python leaves it at the last value, not at stop)
+        own_counter = target not in assigned and (not isinstance(node, A.For) or self.dead_after_loop(target))
         # range arguments are evaluated once, like Python's
-        i = self.temp()
+        i = var.slot if own_counter else self.temp()
         lim = self.temp()
         stp = self.temp() if step is not None else None
         self.copy(lim, stop)
         if step is not None:
             self.copy(stp, step)
             if const_step is None:  # a runtime step of 0 is an error in Python too
-                zero = self.temp()
                 self.emit(op.BZ, a=stp, imm=self.trap(call, "range() step must not be zero"))
-                self.release(zero)
         if start is None:
             self.emit(op.MOVI, c=i, imm=0)
         else:
             self.copy(i, start)
         self.release(*args)
-        var = self.loop_var(target, tspan, INT)
         top, cont, end = Label("for"), Label("next"), Label("endfor")
-        self.label(top)
+        unit_step = const_step == 1
         cond = self.temp()
-        if const_step is not None and const_step > 0 or step is None:
+        new_hoists = self.hoist_pointers(scanned, assigned) if isinstance(node, A.For) else []
+        if unit_step:
+            # test once on entry, then count up to the limit: eq at the bottom, 2 cycles a turn
             self.emit(op.LT, c=cond, a=i, b=lim)
-        elif const_step is not None and const_step < 0:
-            self.emit(op.LT, c=cond, a=lim, b=i)
-        else:  # runtime step: (step > 0 and i < lim) or (step < 0 and lim < i)
-            z = self.temp()
-            pos = self.temp()
-            self.emit(op.MOVI, c=z, imm=0)
-            self.emit(op.LT, c=pos, a=z, b=stp)
-            a1 = self.temp()
-            a2 = self.temp()
-            self.emit(op.LT, c=a1, a=i, b=lim)
-            self.emit(op.LT, c=a2, a=lim, b=i)
-            # cond = pos ? a1 : a2  = a2 + pos * (a1 - a2)
-            self.emit(op.SUB, c=a1, a=a1, b=a2)
-            self.emit(op.MUL, c=a1, a=a1, b=pos)
-            self.emit(op.ADD, c=cond, a=a1, b=a2)
-            self.release(z, pos, a1, a2)
-        self.emit(op.BZ, a=cond, imm=end)
-        self.release(cond)
-        self.copy(var.slot, i)
+            self.emit(op.BZ, a=cond, imm=end)
+            self.release(cond)
+            self.load_hoisted(new_hoists)
+            self.label(top)
+        else:
+            self.load_hoisted(new_hoists)
+            self.label(top)
+            if const_step is not None and const_step > 0:
+                self.emit(op.LT, c=cond, a=i, b=lim)
+            elif const_step is not None and const_step < 0:
+                self.emit(op.LT, c=cond, a=lim, b=i)
+            else:  # runtime step: (step > 0 and i < lim) or (step < 0 and lim < i)
+                z = self.temp()
+                pos = self.temp()
+                self.emit(op.MOVI, c=z, imm=0)
+                self.emit(op.LT, c=pos, a=z, b=stp)
+                a1 = self.temp()
+                a2 = self.temp()
+                self.emit(op.LT, c=a1, a=i, b=lim)
+                self.emit(op.LT, c=a2, a=lim, b=i)
+                # cond = pos ? a1 : a2  = a2 + pos * (a1 - a2)
+                self.emit(op.SUB, c=a1, a=a1, b=a2)
+                self.emit(op.MUL, c=a1, a=a1, b=pos)
+                self.emit(op.ADD, c=cond, a=a1, b=a2)
+                self.release(z, pos, a1, a2)
+            self.emit(op.BZ, a=cond, imm=end)
+            self.release(cond)
+        if not own_counter:
+            self.copy(var.slot, i)
+        start_value = self.const_value(call.args[0]) if len(call.args) >= 2 else 0
+        bounded = target not in assigned and start_value is not None and start_value >= 0 \
+            and const_step is not None and const_step > 0
+        saved = self.bounded.get(target)
+        if bounded:
+            self.bounded[target] = (call.args[0] if len(call.args) == 1 else call.args[1], assigned)
+        else:
+            self.bounded.pop(target, None)
         self.loops.append(LoopCtx(end, cont))
         body()
         self.loops.pop()
+        if saved is not None:
+            self.bounded[target] = saved
+        else:
+            self.bounded.pop(target, None)
         self.at(node)
         self.label(cont)
         if step is None:
             self.emit(op.ADDI, c=i, a=i, imm=1)
         else:
             self.emit(op.ADD, c=i, a=i, b=stp)
-        self.emit(op.JMP, imm=top)
+        if unit_step:
+            c2 = self.temp()
+            self.emit(op.EQ, c=c2, a=i, b=lim)
+            self.emit(op.BZ, a=c2, imm=top)
+            self.release(c2)
+        else:
+            self.emit(op.JMP, imm=top)
         self.label(end)
-        self.release(i, lim, stp)
+        self.release(lim, stp)
+        if not own_counter:
+            self.release(i)
+        for name, slot in new_hoists:
+            del self.hoisted[name]
+            self.release(slot)
+
+    def hoist_pointers(self, body, assigned: set[str]) -> list[tuple[str, int]]:
+        """Lists whose element buffer cannot move while the loop runs get their buffer pointer
+        loaded once, before the loop: the list variable is not reassigned in the body, the body
+        calls no user function (which might grow it), and every list the body appends to is a
+        fresh local that cannot be the same list."""
+        if any(isinstance(n, A.Call) and n.receiver is None and n.func in self.prog.functions for r in body for n in _walk_all(r)):
+            return []
+        grown = set()
+        for r in body:
+            for n in _walk_all(r):
+                if isinstance(n, A.Call) and n.receiver is not None:
+                    if not isinstance(n.receiver, A.Name) or n.receiver.id not in self.fresh_lists():
+                        return []
+                    grown.add(n.receiver.id)
+        used = []
+        for r in body:
+            for n in _walk_all(r):
+                if isinstance(n, A.Subscript) and isinstance(n.value, A.Name):
+                    used.append(n.value.id)
+                elif isinstance(n, A.For) and _is_range(n.iter) and len(n.body) == 1:
+                    used.extend(x.id for x in _walk_all(n.body[0]) if isinstance(x, A.Name))  # mac operands
+        out = []
+        for name in dict.fromkeys(used):
+            v = self.vars.get(name)
+            if v is None or not v.type.is_list or name in assigned or name in grown or name in self.hoisted:
+                continue
+            slot = self.temp()
+            self.hoisted[name] = slot
+            out.append((name, slot))
+        return out
+
+    def load_hoisted(self, hoists: list[tuple[str, int]]) -> None:
+        for name, slot in hoists:
+            self.emit(op.LD, c=slot, a=self.vars[name].slot, imm=2)
+
+    def fresh_lists(self) -> set[str]:
+        """Local list variables that can never share their list with another variable: every
+        assignment gives them a new list (a literal or a comprehension) and the name never
+        appears where its list could escape (assigned to another name, passed to a function,
+        stored in a list, appended)."""
+        if self._fresh is None:
+            params = set(self.param_names)
+            candidates: dict[str, bool] = {}
+            escaping: set[str] = set()
+            for n in _walk_all_stmts(self.fn.body):
+                if isinstance(n, (A.Assign, A.AnnAssign)):
+                    targets = n.targets if isinstance(n, A.Assign) else (n.target,)
+                    for t in targets:
+                        if isinstance(t, A.Name):
+                            ok = isinstance(n.value, (A.ListLit, A.ListComp)) and all(
+                                not isinstance(x, A.Name) for x in getattr(n.value, "elts", ()))
+                            candidates[t.id] = candidates.get(t.id, True) and ok
+                    if isinstance(n.value, A.Name):
+                        escaping.add(n.value.id)
+                elif isinstance(n, A.Call):
+                    escaping.update(x.id for x in n.args if isinstance(x, A.Name) and not (n.func in ("len", "range", "sum", "min", "max", "abs") and n.receiver is None))
+                elif isinstance(n, A.ListLit):
+                    escaping.update(x.id for x in n.elts if isinstance(x, A.Name))
+                elif isinstance(n, (A.For, A.AugAssign)):
+                    t = n.target if isinstance(n, A.For) else (n.target.id if isinstance(n.target, A.Name) else None)
+                    if t is not None:
+                        candidates[t] = False
+                elif isinstance(n, A.ListComp):
+                    candidates[n.target] = False
+                    if isinstance(n.elt, A.Name):
+                        escaping.add(n.elt.id)
+                elif isinstance(n, A.IfExp):
+                    escaping.update(x.id for x in (n.body, n.orelse) if isinstance(x, A.Name))
+                elif isinstance(n, A.BinOp):
+                    pass  # a + b, [x] * n make new lists
+            self._fresh = {k for k, ok in candidates.items() if ok and k not in params and k not in escaping}
+        return self._fresh
+
+    def dead_after_loop(self, name: str) -> bool:
+        """True if every use of ``name`` in this function is inside a ``for name in ...`` body
+        (which assigns it first), so its value after any such loop is never read."""
+        return not _uses_outside_loops(self.fn.body, name)
 
     def for_list(self, target: str, tspan: Span, iterable: A.Expr, body, node) -> None:
         lt = self.type_of(iterable)
@@ -476,7 +601,7 @@ class FunctionCompiler:
             return False
         self.at(s)
         self.emit_mac(self.vars[acc.id].slot, ops[0], ops[1], n, s)
-        if n > 0:
+        if n > 0 and not self.dead_after_loop(s.target):
             var = self.loop_var(s.target, s.target_span, INT)
             self.emit(op.MOVI, c=var.slot, imm=n - 1)  # Python leaves the last index bound
         return True
@@ -500,11 +625,16 @@ class FunctionCompiler:
                 self.emit(op.LT, c=ok, a=ok, b=ln)
                 self.emit(op.BZ, a=ok, imm=self.trap(node, "list index out of range"))
                 self.release(ln, ok)
-        pa, pb = self.temp(), self.temp()
-        self.emit(op.LD, c=pa, a=la, imm=2)
-        self.emit(op.LD, c=pb, a=lb, imm=2)
-        self.emit(op.MAC, c=acc_slot, a=pa, b=pb, imm=n)
-        self.release(la, lb, pa, pb)
+        ptrs, temps = [], []
+        for lst, e in ((la, a), (lb, b)):
+            ptr = self.hoisted.get(e.id) if isinstance(e, A.Name) else None
+            if ptr is None:
+                ptr = self.temp()
+                temps.append(ptr)
+                self.emit(op.LD, c=ptr, a=lst, imm=2)
+            ptrs.append(ptr)
+        self.emit(op.MAC, c=acc_slot, a=ptrs[0], b=ptrs[1], imm=n)
+        self.release(la, lb, *temps)
 
     # --- conditions ---------------------------------------------------------------------
     def branch_false(self, test: A.Expr, target: Label) -> None:
@@ -647,7 +777,7 @@ class FunctionCompiler:
         if isinstance(e, A.Subscript):
             lst = self.expr(e.value)
             idx = self.expr(e.index)
-            addr = self.element_address(lst, idx, e)
+            addr = self.element_address(lst, idx, e, self.index_in_bounds(e.value, e.index))
             r = self.dest_or_temp(dest)
             self.emit(op.LD, c=r, a=addr, imm=0)
             self.release(lst, idx, addr)
@@ -808,8 +938,17 @@ class FunctionCompiler:
         self.release(n, cap, buf, *vals)
         return r
 
-    def element_address(self, lst: int, idx: int, node: A.Node) -> int:
-        """Address of lst[idx], after checking 0 <= idx < len(lst)."""
+    def element_address(self, lst: int, idx: int, node: A.Node, in_bounds: bool = False) -> int:
+        """Address of lst[idx], after checking 0 <= idx < len(lst) (unless known in bounds)."""
+        if in_bounds:
+            addr = self.temp()
+            ptr = self.hoisted.get(node.value.id) if isinstance(node, A.Subscript) and isinstance(node.value, A.Name) else None
+            if ptr is not None:
+                self.emit(op.ADD, c=addr, a=ptr, b=idx)
+            else:
+                self.emit(op.LD, c=addr, a=lst, imm=2)
+                self.emit(op.ADD, c=addr, a=addr, b=idx)
+            return addr
         n = self.temp()
         ok = self.temp()
         trap = self.trap(node, "list index out of range")
@@ -849,6 +988,23 @@ class FunctionCompiler:
         self.emit(op.ADDI, c=n, a=n, imm=1)
         self.emit(op.ST, a=lst, b=n, imm=0)
         self.release(n, cap, t)
+
+    def index_in_bounds(self, lst: A.Expr, index: A.Expr) -> bool:
+        """True when ``lst[index]`` cannot be out of range: the index is the variable of a
+        running ``for j in range(stop)`` loop (start >= 0, positive step, j never assigned in
+        the body) and either the list's known length is at least ``stop``, or ``stop`` is
+        ``len(xs)`` and the list is ``xs`` itself, not reassigned in the loop (lists never
+        shrink, so every index below the length read at the loop's start stays valid)."""
+        if not isinstance(index, A.Name) or index.id not in self.bounded:
+            return False
+        stop, assigned = self.bounded[index.id]
+        n = self.const_value(stop)
+        known = self.type_of(lst).length if self.type_of(lst).is_list else None
+        if n is not None and known is not None and n <= known:
+            return True
+        return (isinstance(stop, A.Call) and stop.func == "len" and stop.receiver is None and len(stop.args) == 1
+                and isinstance(stop.args[0], A.Name) and isinstance(lst, A.Name)
+                and stop.args[0].id == lst.id and lst.id not in assigned)
 
     def copy_words(self, src: int, dst: int, count: int) -> None:
         """mem[dst + k] = mem[src + k] for k < count (slots hold addresses and the count)."""
@@ -990,14 +1146,17 @@ class FunctionCompiler:
         self.for_list(name, node.span, iterable, body, node)
 
     # --- calls -------------------------------------------------------------------------------
+    def append_call(self, e: A.Call) -> None:
+        lst = self.expr(e.receiver)
+        if not self.type_of(e.receiver).is_list:
+            raise CodegenError(e.span, f"append() needs a list, got a {self.type_of(e.receiver).describe()}")
+        v = self.expr(e.args[0])
+        self.append(lst, v)
+        self.release(lst, v)
+
     def call(self, e: A.Call, dest: int | None) -> int:
         if e.receiver is not None:  # xs.append(v)
-            lst = self.expr(e.receiver)
-            if not self.type_of(e.receiver).is_list:
-                raise CodegenError(e.span, f"append() needs a list, got a {self.type_of(e.receiver).describe()}")
-            v = self.expr(e.args[0])
-            self.append(lst, v)
-            self.release(lst, v)
+            self.append_call(e)
             r = self.dest_or_temp(dest)
             self.emit(op.MOVI, c=r, imm=0)
             return r
@@ -1164,6 +1323,10 @@ def _mentions(e, name: str) -> bool:
     return False
 
 
+class _Pending(Exception):
+    """A call's argument whose type the analysis has not inferred yet."""
+
+
 class LengthAnalysis:
     """Flow-insensitive types and list lengths of a function's variables.
 
@@ -1174,6 +1337,7 @@ class LengthAnalysis:
     def __init__(self, fc: FunctionCompiler, param_types: list[VType]) -> None:
         self.fc = fc
         self.params = dict(zip((p.name for p in fc.fn.params), param_types))
+        self.running = False
         self.types: dict[str, VType] = {}
         self.assigns: dict[str, list[tuple[str, A.Expr]]] = {}
         self.grown: set[str] = set()
@@ -1193,7 +1357,8 @@ class LengthAnalysis:
                     changed = True
         self.grown = grown
         self.types = {k: (v if k not in grown or not v.is_list else v.unknown_lengths()) for k, v in self.params.items()}
-        for _ in range(6):
+        self.running = True
+        for _ in range(len(self.assigns) + 6):
             new = dict(self.types)
             for name, items in self.assigns.items():
                 if name in self.params:
@@ -1201,7 +1366,11 @@ class LengthAnalysis:
                 t = None
                 ok = True
                 for kind, e in items:
-                    et = self.expr_type(e, self.types)
+                    try:
+                        # source order: earlier assignments of this round are already visible
+                        et = self.expr_type(e, new)
+                    except _Pending:
+                        continue  # decided in a later round, once the argument's type is known
                     if kind == "elem":
                         et = et.element() if et.is_list else INT
                     u = unify(t, et) if t is not None else et
@@ -1211,7 +1380,10 @@ class LengthAnalysis:
                     t = u
                 for levels, arg in self.appended.get(name, ()):
                     # xs.append(v) makes xs a list of v's type (xs[i].append(v): one level deeper)
-                    et = self.expr_type(arg, self.types) if arg is not None else INT
+                    try:
+                        et = self.expr_type(arg, new) if arg is not None else INT
+                    except _Pending:
+                        continue
                     depth = (et.depth if et.is_list else 0) + 1 + levels
                     u = unify(t, VType("list", min(depth, 2))) if t is not None else VType("list", min(depth, 2))
                     if u is not None:
@@ -1223,6 +1395,7 @@ class LengthAnalysis:
             if new == self.types:
                 break
             self.types = new
+        self.running = False
         return self
 
     def collect(self, s) -> None:
@@ -1362,6 +1535,9 @@ class LengthAnalysis:
             if e.func in ("min", "max"):
                 return INT
             if e.func in prog.functions:
+                for a in e.args:
+                    if self.running and isinstance(a, A.Name) and a.id not in env and a.id not in self.fc.vars and a.id in self.assigns:
+                        raise _Pending(a.id)  # its type is not known yet: specializing now would guess
                 arg_types = [self.expr_type(a, env) for a in e.args]
                 try:
                     compiled = prog.specialize(prog.functions[e.func], arg_types, e.span)
@@ -1461,6 +1637,51 @@ class CountedAppends:
 
     def appends_inside(self, st) -> bool:
         return any(isinstance(n, A.Call) and n.receiver is not None and _root_name(n.receiver) == self.name for n in _walk_all(st))
+
+
+def _assigned_names(nodes) -> set[str]:
+    """Names a loop body may assign: assignment targets, augmented targets, loop targets."""
+    out: set[str] = set()
+    for root in nodes:
+        for n in _walk_all(root):
+            if isinstance(n, A.Assign):
+                out.update(t.id for t in n.targets if isinstance(t, A.Name))
+            elif isinstance(n, (A.AugAssign, A.AnnAssign)) and isinstance(n.target, A.Name):
+                out.add(n.target.id)
+            elif isinstance(n, A.For):
+                out.add(n.target)
+    return out
+
+
+def _uses_outside_loops(nodes, name: str) -> bool:
+    """Does ``name`` occur anywhere except inside the bodies of ``for name in ...`` loops?"""
+    for n in nodes:
+        if isinstance(n, A.For) and n.target == name:
+            if _uses_outside_loops((n.iter,), name):
+                return True
+            continue
+        if isinstance(n, A.Name) and n.id == name:
+            return True
+        if isinstance(n, A.ListComp) and n.target == name:
+            if _uses_outside_loops((n.iter,), name):
+                return True
+            continue
+        if isinstance(n, A.Node):
+            children = []
+            for f in n.__dataclass_fields__:
+                v = getattr(n, f)
+                if isinstance(v, A.Node):
+                    children.append(v)
+                elif isinstance(v, tuple):
+                    children.extend(x for x in v if isinstance(x, A.Node))
+            if _uses_outside_loops(children, name):
+                return True
+    return False
+
+
+def _walk_all_stmts(stmts):
+    for st in stmts:
+        yield from _walk_all(st)
 
 
 def _walk_all(n):

@@ -170,13 +170,15 @@ class ConstEvaluator:
                     out.append(self.eval(e.elt, inner))
             return out
         if isinstance(e, A.Call) and e.receiver is None:
-            args = [self.eval(a, env) for a in e.args] if e.func != "range" else None
+            args = [self.eval(a, env) for a in e.args] if e.func not in ("range", "load") else None
             if e.func == "len":
                 return len(args[0])
             if e.func in ("min", "max", "sum", "abs"):
                 return {"min": min, "max": max, "sum": sum, "abs": abs}[e.func](*args)
             if e.func == "range":
                 return list(self._iter(e, env))
+            if e.func == "load":  # inside a larger expression, e.g. load("w.npz", "B")[0]
+                return as_python(self.load(e))
         if isinstance(e, A.Compare):
             left = self.eval(e.left, env)
             for op, comp in zip(e.ops, e.comparators):

@@ -18,6 +18,7 @@ from zkvm.isa.program import Program
 from zkvm.vm import kernels as vk
 
 DEFAULT_MEMORY = 1 << 22
+TRAP_SEPARATOR = "|"  # debug entries of compiler traps: "file:line|reason"
 DEFAULT_MAX_CYCLES = 1 << 26
 
 
@@ -132,8 +133,15 @@ def run(
     status, pc, cycle, fp, max_addr = vk.execute(code, mem, memory_size, lay.stack_base, max_cycles, False, dummy, last_t, err)
     if status != vk.OK:
         msg = _MESSAGES.get(status, f"execution failed ({status})").format(int(err[0]), int(err[1]))
+        if status == vk.DIV_RANGE and int(err[1]) == 0:
+            msg = "division by zero"
         loc = program.debug[pc] if 0 <= pc < len(program.debug) else None
         name = program.code[pc].name if 0 <= pc < len(program.code) else "?"
+        if loc and TRAP_SEPARATOR in loc:
+            # a compiler-inserted trap: the debug entry carries the reason (a failed assert,
+            # an index out of range), which explains the fault better than the instruction
+            loc, reason = loc.split(TRAP_SEPARATOR, 1)
+            raise ExecutionError(reason, int(pc), int(cycle), loc or None)
         raise ExecutionError(f"{msg} in {name}", int(pc), int(cycle), loc or None)
     used = max(int(max_addr) + 1, lay.heap_base)
     outputs, out_addr = _read_outputs(program, mem, memory_size)
