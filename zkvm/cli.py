@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from zkvm.errors import ExecutionError, InputError, ParameterError, VerificationError, ZkvmError
+from zkvm.errors import ExecutionError, InputError, ParameterError, StatementMismatch, VerificationError, ZkvmError
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
 EXIT_USAGE = 2
+EXIT_INTERNAL = 3  # a bug in zkvm itself
 
 
 class Progress:
@@ -125,6 +127,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         pf = ProofFile.from_bytes(data)
         loaded = programs.load(args.program, None, signature=pf.signature)
         claim = verify(pf, loaded.program, min_security_bits=args.min_security)
+        if args.expect_output is not None and claim.output != _expected_output(args.expect_output):
+            raise StatementMismatch(f"the proof attests the output {_fmt_output(claim.output)}, not {args.expect_output}")
     except VerificationError as e:
         if args.json:
             print(json.dumps({"valid": False, "check": e.check, "error": str(e)}))
@@ -143,6 +147,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
     _emit(args, obj, f"valid: program {claim.program_hash[:16]}... produced {_fmt_output(claim.output)} "
           f"({claim.security_bits} bits conjectured security, verified in {secs * 1e3:.0f} ms)")
     return EXIT_OK
+
+
+def _expected_output(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InputError("--expect-output", f"not JSON ({e.msg}); write e.g. 7 or [1, 2]") from None
 
 
 def _read_proof(path: str) -> bytes:
@@ -298,6 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("--program", "-p", required=True, help="the program the proof must be about (.py or .s)")
     ver.add_argument("--json", action="store_true", help="print one JSON object")
     ver.add_argument("--min-security", type=int, default=100, help="refuse proofs below this many bits (default 100)")
+    ver.add_argument("--expect-output", metavar="JSON", help="the output you were told (e.g. 7 or [1, 2]); reject (exit 1) if the proof attests another")
     ver.set_defaults(func=cmd_verify)
 
     comp = sub.add_parser("compile", help="compile a program and print a summary or its assembly")
@@ -354,6 +366,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except MemoryError:
+        print("error: out of memory (try a machine with more RAM, or a smaller trace)", file=sys.stderr)
+        return EXIT_INTERNAL
+    except Exception as e:  # a bug in zkvm, not in the user's input: say so, briefly
+        if os.environ.get("ZKVM_DEBUG"):
+            raise
+        print(f"internal error (a bug in zkvm, please report it): {type(e).__name__}: {e}\n"
+              "rerun with ZKVM_DEBUG=1 for the traceback", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from zkvm.errors import InputError, ParameterError
+from zkvm.errors import InputError, ParameterError, StatementMismatch
 from zkvm.isa.program import Program
 
 ASSEMBLY_SUFFIXES = (".s", ".asm")
@@ -99,5 +99,14 @@ def load(program_path: str | Path, input_obj: Any | None = None, signature: dict
     shapes = None
     if signature:
         shapes = {p["name"]: p.get("shape", []) for p in signature.get("params", [])}
+        try:
+            ours = [name for name, _ in compiler.main_parameters(path.read_text(), str(path))]
+        except OSError as e:
+            raise InputError("program", f"cannot read {path}: {e.strerror}") from None
+        if sorted(ours) != sorted(shapes):
+            # the proof was made for a program whose main takes other inputs: not this one
+            raise StatementMismatch(
+                f"the proof is about a program whose main takes ({', '.join(shapes)}); "
+                f"{path.name}'s main takes ({', '.join(ours)})")
     program = compiler.compile_file(path, input_shapes=shapes)
     return LoadedProgram(program, [], [])

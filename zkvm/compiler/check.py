@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 
 from zkvm.compiler import ast as A
 from zkvm.errors import Diagnostic
+from zkvm.field.goldilocks import HALF_P
 
 BUILTINS = {"len": (1, 1), "range": (1, 3), "min": (1, None), "max": (1, None), "abs": (1, 1), "sum": (1, 1), "print": (0, None)}
 LANG_HELPERS = {"load"}
 AUG_OPS = {"+", "-", "*", "//", "%"}
+STMT_NAMES = {"ExprStmt": "expression", "AugAssign": "augmented assignment", "AnnAssign": "annotated assignment"}
 BIN_OPS = {"+", "-", "*", "//", "%", "**"}
 
 
@@ -43,7 +45,9 @@ class Checker:
         for stmt in module.body:
             if isinstance(stmt, A.ImportFrom):
                 if stmt.module != "zkvm.lang":
-                    self.error(stmt, f"unsupported: import from {stmt.module}", "only 'from zkvm.lang import ...' is supported")
+                    self.error(stmt, f"unsupported: import from {stmt.module}",
+                               "only 'from zkvm.lang import ...' is supported; the VM has no other libraries")
+                    continue
                 for name in stmt.names:
                     if " as " in name:
                         self.error(stmt, "unsupported: import ... as ...", "import the helper under its own name")
@@ -71,7 +75,8 @@ class Checker:
             elif isinstance(stmt, A.UnsupportedStmt):
                 self.error(stmt, f"unsupported: {stmt.construct}", stmt.help)
             else:
-                self.error(stmt, f"unsupported at module level: {type(stmt).__name__.lower()} statement",
+                kind = type(stmt).__name__
+                self.error(stmt, f"unsupported at module level: {STMT_NAMES.get(kind, kind.lower())} statement",
                            "module level holds imports, constants and function definitions; put code in main()")
         for name, fn in out.functions.items():
             self.function(fn, out, constant_names)
@@ -90,6 +95,9 @@ class Checker:
                 self.error(p, "unsupported: default parameter value", "pass every argument explicitly")
             elif p.name in names:
                 self.error(p, f"parameter {p.name!r} repeated")
+            elif p.annotation is None:
+                self.error(p, f"parameter {p.name!r} of {fn.name}() needs a type annotation",
+                           "annotate it: int, bool, list[int] or list[list[int]]")
             names.add(p.name)
         out.calls[fn.name] = set()
         self.body(fn.body, fn, out, loop_depth=0)
@@ -108,7 +116,9 @@ class Checker:
         elif isinstance(s, A.Assign):
             for t in s.targets:
                 self.target(t, fn, out)
-            self.expr(s.value, fn=fn, out=out)
+            unpacking = any(isinstance(t, A.Unsupported) and t.construct == "unpacking" for t in s.targets)
+            if not (unpacking and isinstance(s.value, A.Unsupported) and s.value.construct == "tuple"):
+                self.expr(s.value, fn=fn, out=out)  # (a, b = 1, 2 is one problem, reported once)
         elif isinstance(s, A.AnnAssign):
             self.target(s.target, fn, out)
             if s.value is not None:
@@ -183,6 +193,9 @@ class Checker:
             for x in (e.test, e.body, e.orelse):
                 self.expr(x, fn, out, module_level)
         elif isinstance(e, A.Subscript):
+            if isinstance(e.index, A.IntLit) and e.index.value < 0:
+                self.error(e.index, f"unsupported: negative index {e.index.value}",
+                           "count from the start: xs[len(xs) - 1] is the last element")
             self.expr(e.value, fn, out, module_level)
             self.expr(e.index, fn, out, module_level)
         elif isinstance(e, A.ListLit):
@@ -194,7 +207,11 @@ class Checker:
             self.expr(e.cond, fn, out, module_level)
         elif isinstance(e, A.Call):
             self.call(e, fn, out, module_level)
-        elif isinstance(e, (A.IntLit, A.BoolLit, A.NoneLit, A.Name)):
+        elif isinstance(e, A.IntLit):
+            if not -HALF_P <= e.value <= HALF_P:
+                self.error(e, "integer literal out of range",
+                           "values are field elements: literals must lie within ±(p-1)/2 (about ±9.2e18)")
+        elif isinstance(e, (A.BoolLit, A.NoneLit, A.Name)):
             pass
 
     def call(self, e: A.Call, fn, out, module_level) -> None:

@@ -693,6 +693,8 @@ class FunctionCompiler:
                 return None
             return a + b if e.op == "+" else a - b if e.op == "-" else a * b
         if isinstance(e, A.Call) and e.func == "len" and e.receiver is None and len(e.args) == 1:
+            if getattr(self, "lengths", None) is None:
+                return None  # asked while the length analysis itself runs
             return self.type_of(e.args[0]).length
         return None
 
@@ -1030,7 +1032,8 @@ class FunctionCompiler:
             self.emit(op.LD, c=la, a=a, imm=0)
             self.emit(op.LD, c=lb, a=b, imm=0)
             self.emit(op.ADD, c=n, a=la, b=lb)
-            r = self.dest_or_temp(dest)
+            # xs = xs + ys: build into a temp, the operands are read after the allocation
+            r = self.temp() if dest in (a, b) else self.dest_or_temp(dest)
             cap = self.temp()
             self.emit(op.ADDI, c=cap, a=n, imm=1)
             buf = self.new_list(n, cap, r)
@@ -1041,6 +1044,10 @@ class FunctionCompiler:
             self.emit(op.ADD, c=buf, a=buf, b=la)
             self.copy_words(pb, buf, lb)
             self.release(a, b, la, lb, n, cap, buf, pa, pb)
+            if dest is not None and r != dest:
+                self.copy(dest, r)
+                self.release(r)
+                return dest
             return r
         if e.op == "*" and (lt.is_list != rt.is_list):
             lst_e, k_e = (e.left, e.right) if lt.is_list else (e.right, e.left)
@@ -1059,7 +1066,7 @@ class FunctionCompiler:
             self.label(keep)
             self.release(zero, neg)
             self.emit(op.MUL, c=n, a=ls, b=k)
-            r = self.dest_or_temp(dest)
+            r = self.temp() if dest == src else self.dest_or_temp(dest)  # xs = xs * 3
             cap = self.temp()
             self.emit(op.ADDI, c=cap, a=n, imm=1)
             buf = self.new_list(n, cap, r)
@@ -1078,6 +1085,10 @@ class FunctionCompiler:
             self.emit(op.JMP, imm=top)
             self.label(end)
             self.release(src, k, ls, n, cap, buf, ps, j, c)
+            if dest is not None and r != dest:
+                self.copy(dest, r)
+                self.release(r)
+                return dest
             return r
         raise CodegenError(e.span, f"unsupported operator {e.op} between {lt.describe()} and {rt.describe()}")
 
@@ -1101,6 +1112,12 @@ class FunctionCompiler:
         self.release(other, n, p, i, c, v)
 
     def list_comp(self, e: A.ListComp, dest: int | None) -> int:
+        if dest is not None and self.is_var_slot(dest):
+            # xs = [f(a) for a in xs]: the old list is read while the new one is built
+            r = self.list_comp(e, None)
+            self.copy(dest, r)
+            self.release(r)
+            return dest
         r = self.dest_or_temp(dest)
         zero, cap = self.temp(), self.temp()
         known = self.type_of(e).length
@@ -1378,6 +1395,8 @@ class LengthAnalysis:
                         ok = False
                         break
                     t = u
+                    if name not in new or new[name] != t and name not in self.types:
+                        new[name] = t  # later items may refer to the name itself (xs = xs + ys)
                 for levels, arg in self.appended.get(name, ()):
                     # xs.append(v) makes xs a list of v's type (xs[i].append(v): one level deeper)
                     try:

@@ -16,29 +16,31 @@ from zkvm.source import Span
 HELP = {
     "float": "floats are not supported: use scaled integers (for example multiply by 1000 and divide with //)",
     "string": "strings are not supported: use integer codes",
+    "f-string": "f-strings are not supported (there are no strings): print the integers themselves, print(x, y)",
     "dict": "dicts are not supported: use lists indexed by integers",
     "set": "sets are not supported: use a list",
     "tuple": "tuples are not supported: use a list (and return a list)",
     "class": "classes are not supported: use functions and lists",
     "lambda": "lambdas are not supported: define a function with def",
-    "generator": "generators are not supported: build a list (a list comprehension or a loop with append)",
+    "generator": "generator expressions are not supported: use a list comprehension [... for ... in ...]",
+    "yield": "generators (yield) are not supported: build a list with append and return it",
     "try": "exceptions are not supported: check conditions with if and assert",
     "raise": "exceptions are not supported: use assert to stop on a failed condition",
-    "with": "with statements are not supported",
+    "with": "with statements are not supported: there are no files or context managers; load weights with load() at module level",
     "global": "global is not supported: module-level names are constants; pass values as arguments and return results",
     "nonlocal": "nonlocal is not supported: nested functions are not supported either",
     "import": "only 'from zkvm.lang import ...' is supported",
-    "del": "del is not supported",
-    "decorator": "decorators are not supported",
-    "async": "async functions are not supported",
-    "await": "await is not supported",
+    "del": "del is not supported: lists cannot shrink and names stay bound; build a new list instead",
+    "decorator": "decorators are not supported: call the wrapped function explicitly",
+    "async": "async functions are not supported: use a plain def",
+    "await": "await is not supported: call the function directly",
     "bitwise": "bitwise operators are not supported: use arithmetic (// and % by powers of two)",
     "slice": "slices are not supported: index elements or build the list with a comprehension",
     "keyword argument": "keyword arguments are not supported: pass arguments by position",
     "star argument": "*args and **kwargs are not supported",
     "default argument": "default parameter values are not supported: pass every argument",
     "walrus": "assignment expressions (:=) are not supported: assign in a separate statement",
-    "ellipsis": "... is not supported",
+    "ellipsis": "... is not supported: write pass for an empty body",
     "in operator": "'in' / 'not in' are not supported: loop over the list and compare",
     "is operator": "'is' / 'is not' are not supported: use == or !=",
     "true division": "'/' is not supported (it makes floats): use // for floor division",
@@ -46,7 +48,9 @@ HELP = {
     "unpacking": "multiple assignment targets (tuple unpacking) are not supported: assign one name at a time",
     "while-else": "else clauses on loops are not supported",
     "for-else": "else clauses on loops are not supported",
-    "attribute": "attributes are not supported (only list.append)",
+    "attribute": "attributes are not supported: the only method is xs.append(v); use len(xs), indexing and loops",
+    "call of an expression": "only functions called by name are supported: write f(x) with f defined by def",
+    "nested comprehension": "a comprehension takes one 'for' (and one 'if'): nest comprehensions, [[... for j in ...] for i in ...], or write loops",
 }
 
 
@@ -75,6 +79,7 @@ class ToAst(Transformer):
     def __init__(self, path: str) -> None:
         super().__init__(visit_tokens=False)
         self.path = path
+        self._receivers: dict[int, A.Expr] = {}  # attribute node -> the object it is read from
 
     def __default__(self, data, children, meta):  # pragma: no cover - every rule has a method
         raise NotImplementedError(f"no syntax-tree rule for {data!r}")
@@ -111,6 +116,8 @@ class ToAst(Transformer):
 
     def assign(self, meta, children):
         *targets, value = children
+        targets = [_unsupported(t.span, "unpacking") if isinstance(t, A.Unsupported) and t.construct == "tuple" else t
+                   for t in targets]
         return A.Assign(self.sp(meta), tuple(targets), value)
 
     def augassign(self, meta, children):
@@ -157,7 +164,9 @@ class ToAst(Transformer):
         return ".".join(str(c) for c in children)
 
     def import_name(self, meta, children):
-        return _unsupported_stmt(self.sp(meta), "import")
+        modules = [c for c in children if isinstance(c, str) and not isinstance(c, Token)]
+        node = _unsupported_stmt(self.sp(meta), "import")
+        return A.UnsupportedStmt(node.span, f"import {', '.join(modules)}", node.help)
 
     def global_stmt(self, meta, children):
         return _unsupported_stmt(self.sp(meta), "global")
@@ -340,9 +349,9 @@ class ToAst(Transformer):
                 return a
         if isinstance(func, A.Name):
             return A.Call(self.sp(meta), func.id, args)
-        if isinstance(func, tuple) and func[0] == "attribute":
-            _, value, attr, span = func
-            return A.Call(self.sp(meta), attr, args, receiver=value)
+        if isinstance(func, A.Unsupported) and id(func) in self._receivers:
+            value = self._receivers.pop(id(func))
+            return A.Call(self.sp(meta), func.text, args, receiver=value)
         if isinstance(func, A.Unsupported):
             return func
         return _unsupported(self.sp(meta), "call of an expression")
@@ -374,17 +383,21 @@ class ToAst(Transformer):
         return _unsupported(self.sp(meta), "slice")
 
     def attribute(self, meta, children):
+        # An attribute is only meaningful as the callee of a method call (xs.append(v)); the
+        # call rule turns it into a Call with a receiver. Anywhere else it stays unsupported.
         value, name = children
-        return ("attribute", value, str(name), self.sp(meta))
+        node = A.Unsupported(self.sp(meta), f"attribute .{name}", HELP["attribute"], str(name))
+        self._receivers[id(node)] = value
+        return node
 
     def paren(self, meta, children):
         return children[0]
 
     def paren_yield(self, meta, children):
-        return _unsupported(self.sp(meta), "generator")
+        return children[0]
 
     def yield_expr(self, meta, children):
-        return None
+        return _unsupported(self.sp(meta), "yield")
 
     def empty_tuple(self, meta, children):
         return _unsupported(self.sp(meta), "tuple")
@@ -460,6 +473,8 @@ class ToAst(Transformer):
             text = "".join(pyast.literal_eval(str(c)) for c in children)
         except (ValueError, SyntaxError, TypeError):
             text = ""
+        if any("f" in str(c).split("'")[0].split('"')[0].lower() for c in children):
+            return _unsupported(self.sp(meta), "f-string")
         node = _unsupported(self.sp(meta), "string")
         return A.Unsupported(node.span, node.construct, node.help, text if isinstance(text, str) else "")
 

@@ -1,0 +1,14 @@
+def main(p: list[int]) -> list[int]:
+    m = 5
+    m = max(m, p[0]) + min(m, 3)
+    s = 2
+    s = sum([s, s, m])
+    q = -7
+    q = abs(q) + q
+    t = 3
+    t = t if t > 10 else t * 2
+    u = 4
+    u = u // 3 + u % 3 - u * u
+    xs = [1, 2]
+    xs = [xs[1], xs[0], len(xs)]
+    return [m, s, q, t, u] + xs

@@ -1,0 +1,412 @@
+"""Negative tests: each construct outside the DSL is refused with file:line:col, its name and advice.
+
+Every case puts one offending construct at a known position inside a program that is valid
+otherwise (``test_templates_compile`` proves the surroundings compile), then checks the first
+diagnostic: its exact line and column, and words naming the construct and what to do instead.
+Also: syntax errors, the CLI's exit code and output, chained comparisons (accepted, so checked
+against CPython), and the complete programs of ``docs/dsl.md`` (compiled, run and compared
+with CPython).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from zkvm.compiler import compile_file, compile_source, flatten_inputs, input_shapes_of_file, main_parameters
+from zkvm.errors import CompileError
+from zkvm.isa.opcodes import MAC
+from zkvm.isa.program import shaped_output
+from zkvm.vm.run import run
+
+ROOT = Path(__file__).resolve().parents[2]
+FILE = "prog.py"
+
+# A function-body construct replaces {body} on line 14, indented by 8 columns (so a construct
+# at the start of the statement is at column 9). Further lines of a body follow on 15, 16...
+BODY_TEMPLATE = '''"""A program that is valid except for one construct."""
+from zkvm.lang import load
+
+SCALE = 4
+
+
+def helper(a: int) -> int:
+    return a * SCALE
+
+
+def main(x: int) -> int:
+    total = helper(x)
+    for i in range(3):
+        {body}
+    return total
+'''
+BODY_LINE = 14
+
+# A module-level construct replaces {top} on line 5, at column 1.
+MODULE_TEMPLATE = '''"""A program that is valid except for one construct."""
+from zkvm.lang import load
+
+SCALE = 4
+{top}
+
+
+def helper(a: int) -> int:
+    return a * SCALE
+
+
+def main(x: int) -> int:
+    return helper(x)
+'''
+MODULE_LINE = 5
+
+
+def in_body(code: str) -> str:
+    return BODY_TEMPLATE.format(body=code.replace("\n", "\n        "))
+
+
+def at_top(code: str) -> str:
+    return MODULE_TEMPLATE.format(top=code)
+
+
+def diagnose(source: str) -> CompileError:
+    with pytest.raises(CompileError) as info:
+        compile_source(source, FILE)
+    return info.value
+
+
+def assert_diagnostic(err: CompileError, line: int, col: int, words: list[str]) -> None:
+    first = err.diagnostics[0]
+    text = first.message + ("; " + first.help if first.help else "")
+    assert (first.span.file, first.span.line, first.span.col) == (FILE, line, col), text
+    for w in words:
+        assert w.lower() in text.lower(), f"{w!r} not in {text!r}"
+    assert str(err).startswith(f"{FILE}:{line}:{col}: ")
+
+
+def test_templates_compile():
+    """The surroundings are valid, so each diagnostic below is due to its construct alone."""
+    compile_source(in_body("total += 1"), FILE)
+    compile_source(at_top("OFFSET = 2"), FILE)
+
+
+# (id, code put in main's loop body, line offset from line 14, column, words in the message)
+BODY_CASES = [
+    ("float", "total = total + 1.5", 0, 25, ["float", "scaled integers"]),
+    ("float-exponent", "total = 2e3", 0, 17, ["float", "scaled integers"]),
+    ("complex", "total = 2j", 0, 17, ["float", "scaled integers"]),
+    ("string-value", 'name = "relu"', 0, 16, ["string", "integer"]),
+    ("bytes-value", "name = b'relu'", 0, 16, ["string", "integer"]),
+    ("dict", "table = {1: 2, 3: 4}", 0, 17, ["dict", "list"]),
+    ("dict-comprehension", "table = {k: k * k for k in range(4)}", 0, 17, ["dict", "list"]),
+    ("set", "seen = {1, 2}", 0, 16, ["set", "list"]),
+    ("set-comprehension", "seen = {k for k in range(4)}", 0, 16, ["set", "list"]),
+    ("tuple-literal", "pair = (total, i)", 0, 16, ["tuple", "list"]),
+    ("tuple-unpacking", "a, b = [total, i]", 0, 9, ["unpacking", "one name at a time"]),
+    ("for-unpacking", "for a, b in [[1, 2]]:\n    total += a", 0, 13, ["unpacking"]),
+    ("class", "class Box:\n    size = 1", 0, 9, ["class", "functions and lists"]),
+    ("lambda", "f = lambda v: v + 1", 0, 13, ["lambda", "def"]),
+    ("nested-def", "def inner(v: int) -> int:\n    return v", 0, 9, ["nested function", "module level"]),
+    ("yield", "yield total", 0, 9, ["yield", "list"]),
+    ("yield-value", "got = (yield total)", 0, 16, ["yield", "list"]),
+    ("generator-expression", "total = sum(v * v for v in range(3))", 0, 21, ["generator", "list comprehension"]),
+    ("generator-parenthesized", "g = (v for v in range(3))", 0, 13, ["generator", "list comprehension"]),
+    ("try-except", "try:\n    total += 1\nexcept ValueError:\n    total = 0", 0, 9, ["exceptions", "assert"]),
+    ("raise", 'raise ValueError("bad")', 0, 9, ["exceptions", "assert"]),
+    ("global", "global SCALE", 0, 9, ["global", "arguments"]),
+    ("nonlocal", "nonlocal total", 0, 9, ["nonlocal"]),
+    ("import-in-function", "import math", 0, 9, ["import math", "from zkvm.lang import"]),
+    ("with", 'with open("w.txt") as fh:\n    total += 1', 0, 9, ["with", "load()"]),
+    ("del", "del total", 0, 9, ["del", "new list"]),
+    ("pow-variable-exponent", "total = 2 ** i", 0, 22, ["**", "constant"]),
+    ("pow-negative-exponent", "total = total ** -1", 0, 26, ["**", "non-negative"]),
+    ("true-division", "total = total / 2", 0, 17, ["'/'", "//"]),
+    ("true-division-augmented", "total /= 2", 0, 9, ["/=", "//="]),
+    ("unknown-function", "total = frobnicate(total)", 0, 17, ["unknown function frobnicate()"]),
+    ("undefined-name", "total = total + missing", 0, 25, ["unknown name 'missing'"]),
+    ("builtin-arity", "total = abs(total, 1)", 0, 17, ["abs() takes 1 argument", "got 2"]),
+    ("builtin-arity-range", "total = len(range(1, 2, 3, 4))", 0, 21, ["range() takes 1 to 3 argument", "got 4"]),
+    ("user-function-arity", "total = helper(total, 1)", 0, 17, ["helper() takes 1 argument", "got 2"]),
+    ("keyword-argument", "total = max(total, key=i)", 0, 28, ["keyword argument", "position"]),
+    ("star-argument", "total = max(*[total, i])", 0, 21, ["*args"]),
+    ("slice", "part = [total, i][1:]", 0, 27, ["slice"]),
+    ("slice-assignment", "xs = [total, i]\nxs[0:1] = [3]", 1, 12, ["slice"]),
+    ("in-operator", "found = i in [1, 2]", 0, 17, ["'in'", "loop"]),
+    ("not-in-operator", "found = i not in [1, 2]", 0, 17, ["'not in'", "loop"]),
+    ("is-operator", "same = total is None", 0, 16, ["'is'", "=="]),
+    ("f-string", 'label = f"{total}"', 0, 17, ["f-string"]),
+    ("walrus", "if (n := total) > 0:\n    total += n", 0, 13, ["walrus", ":="]),
+    ("await", "total = await helper(total)", 0, 17, ["await"]),
+    ("bitwise-and", "total = total & 1", 0, 17, ["bitwise", "//"]),
+    ("bitwise-or", "total = total | 1", 0, 17, ["bitwise", "//"]),
+    ("bitwise-xor", "total = total ^ 1", 0, 17, ["bitwise", "//"]),
+    ("bitwise-shift", "total = total << 2", 0, 17, ["bitwise", "//"]),
+    ("bitwise-invert", "total = ~total", 0, 17, ["bitwise", "//"]),
+    ("bitwise-augmented", "total &= 1", 0, 9, ["&=", "+="]),
+    ("matrix-multiplication", "total = total @ total", 0, 17, ["'@'", "mac"]),
+    ("attribute", "total = x.real", 0, 17, ["attribute .real", "append"]),
+    ("method-other-than-append", "xs = [total]\nxs.sort()", 1, 9, [".sort()", "append"]),
+    ("negative-index", "total = [total, i][-1]", 0, 28, ["negative index", "len("]),
+    ("literal-out-of-range", "total = 99999999999999999999", 0, 17, ["out of range"]),
+    ("nested-comprehension", "ys = [a + b for a in range(2) for b in range(2)]", 0, 14, ["nested comprehension", "loops"]),
+    ("call-of-expression", "total = [abs][0](total)", 0, 17, ["call of an expression", "by name"]),
+    ("for-else", "for k in range(2):\n    total += k\nelse:\n    total = 0", 0, 9, ["else", "loops"]),
+    ("while-else", "while total > 100:\n    total -= 1\nelse:\n    total = 0", 0, 9, ["else", "loops"]),
+    ("list-comparison", "same = [total] == [i]", 0, 16, ["comparing lists", "elements"]),
+    ("range-as-value", "r = range(3)", 0, 13, ["range()", "for loop"]),
+    ("list-repeat-augmented", "xs = [total]\nxs *= 2", 1, 9, ["*= on a list", "+="]),
+    ("load-in-function", 'w = load("w.npz", "W1")', 0, 13, ["load()", "module level"]),
+]
+
+
+@pytest.mark.parametrize("code,offset,col,words", [c[1:] for c in BODY_CASES], ids=[c[0] for c in BODY_CASES])
+def test_rejected_in_function(code, offset, col, words):
+    assert_diagnostic(diagnose(in_body(code)), BODY_LINE + offset, col, words)
+
+
+# (id, code at module level on line 5, line offset, column, words in the message)
+MODULE_CASES = [
+    ("import-numpy", "import numpy", 0, 1, ["import numpy", "from zkvm.lang import"]),
+    ("import-as", "import numpy as np", 0, 1, ["import numpy", "from zkvm.lang import"]),
+    ("from-math-import", "from math import sqrt", 0, 1, ["import from math", "from zkvm.lang import"]),
+    ("star-import", "from zkvm.lang import *", 0, 1, ["import", "from zkvm.lang import"]),
+    ("unknown-helper", "from zkvm.lang import relu", 0, 1, ["helper 'relu'", "load"]),
+    ("float-constant", "RATE = 0.25", 0, 8, ["float", "scaled integers"]),
+    ("string-constant", 'NAME = "mlp"', 0, 8, ["string", "integer"]),
+    ("tuple-constant", "SHAPE = 3, 4", 0, 9, ["tuple", "list"]),
+    ("class", "class Model:\n    size = 1", 0, 1, ["class", "functions and lists"]),
+    ("lambda", "F = lambda v: v", 0, 5, ["lambda", "def"]),
+    ("async-def", "async def fetch(a: int) -> int:\n    return a", 0, 1, ["async", "def"]),
+    ("decorator", "@cache\ndef cached(a: int) -> int:\n    return a", 0, 1, ["decorator", "call"]),
+    ("global-statement", "global SCALE", 0, 1, ["global"]),
+    ("statement-at-module-level", "print(SCALE)", 0, 1, ["module level", "main()"]),
+    ("loop-at-module-level", "for k in range(3):\n    SCALE = k", 0, 1, ["for statement", "main()"]),
+    ("call-in-constant", "OFFSET = helper(2)", 0, 10, ["helper()", "module level"]),
+    ("load-arity", 'W = load("w.npz")', 0, 5, ["load()", 'load("weights.npz", "W1")']),
+]
+
+
+@pytest.mark.parametrize("code,offset,col,words", [c[1:] for c in MODULE_CASES], ids=[c[0] for c in MODULE_CASES])
+def test_rejected_at_module_level(code, offset, col, words):
+    assert_diagnostic(diagnose(at_top(code)), MODULE_LINE + offset, col, words)
+
+
+RECURSION = '''"""Factorial, recursively."""
+
+
+def fact(n: int) -> int:
+    if n <= 1:
+        return 1
+    return n * fact(n - 1)
+
+
+def main(x: int) -> int:
+    return fact(x)
+'''
+
+MUTUAL_RECURSION = '''"""Parity by mutual recursion."""
+
+
+def is_even(n: int) -> bool:
+    return True if n == 0 else is_odd(n - 1)
+
+
+def is_odd(n: int) -> bool:
+    return False if n == 0 else is_even(n - 1)
+
+
+def main(x: int) -> int:
+    return is_even(x)
+'''
+
+NO_MAIN = '''"""No entry point."""
+
+
+def helper(a: int) -> int:
+    return a
+'''
+
+UNANNOTATED_MAIN = '''"""main's parameter has no type."""
+
+SCALE = 4
+
+
+def main(x, y: int) -> int:
+    return x * SCALE + y
+'''
+
+UNANNOTATED_HELPER = '''"""A helper's parameter has no type."""
+
+
+def scale(a: int, factor) -> int:
+    return a * factor
+
+
+def main(x: int) -> int:
+    return scale(x, 3)
+'''
+
+DEFAULT_VALUE = '''"""A default parameter value."""
+
+
+def scale(a: int, factor: int = 2) -> int:
+    return a * factor
+
+
+def main(x: int) -> int:
+    return scale(x, 3)
+'''
+
+STAR_PARAMETER = '''"""Variadic parameters."""
+
+
+def total(*values: int) -> int:
+    return 0
+
+
+def main(x: int) -> int:
+    return total(x)
+'''
+
+PROGRAM_CASES = [
+    ("recursion", RECURSION, 7, 16, ["recursion", "fact -> fact", "loop"]),
+    ("mutual-recursion", MUTUAL_RECURSION, 9, 33, ["mutual recursion", "loop"]),
+    ("missing-main", NO_MAIN, 1, 1, ["no main()", "def main"]),
+    ("unannotated-main-parameter", UNANNOTATED_MAIN, 6, 10, ["parameter 'x' of main()", "type annotation", "list[int]"]),
+    ("unannotated-helper-parameter", UNANNOTATED_HELPER, 4, 19, ["parameter 'factor' of scale()", "type annotation"]),
+    ("default-parameter-value", DEFAULT_VALUE, 4, 19, ["default parameter value", "explicitly"]),
+    ("star-parameter", STAR_PARAMETER, 4, 11, ["*args", "by name"]),
+]
+
+
+@pytest.mark.parametrize("source,line,col,words", [c[1:] for c in PROGRAM_CASES], ids=[c[0] for c in PROGRAM_CASES])
+def test_rejected_program(source, line, col, words):
+    assert_diagnostic(diagnose(source), line, col, words)
+
+
+def test_unpacking_a_tuple_is_one_problem():
+    err = diagnose(in_body("a, b = total, i"))
+    assert [(d.span.line, d.span.col, d.message) for d in err.diagnostics] == [(14, 9, "unsupported: unpacking")]
+
+
+def test_every_problem_is_reported_at_once():
+    source = in_body("total = total + 1.5\nname = 'relu'")
+    err = diagnose(source)
+    positions = [(d.span.line, d.span.col) for d in err.diagnostics]
+    assert positions == [(14, 25), (15, 16)]
+
+
+# --- syntax errors -----------------------------------------------------------------------------
+SYNTAX_CASES = [
+    ("operator-without-operand", "total = total + * 2", 0, 25, ["syntax error", "'*'"]),
+    ("missing-colon", "if total > 3\n    total = 0", 0, 21, ["syntax error", "':'"]),
+    ("bad-character", "total = total $ 2", 0, 23, ["syntax error", "'$'"]),
+    ("star-expression", "xs = [*[total]]", 0, 15, ["syntax error", "'*'"]),
+]
+
+
+@pytest.mark.parametrize("code,offset,col,words", [c[1:] for c in SYNTAX_CASES], ids=[c[0] for c in SYNTAX_CASES])
+def test_syntax_error_position(code, offset, col, words):
+    assert_diagnostic(diagnose(in_body(code)), BODY_LINE + offset, col, words)
+
+
+def test_cli_reports_compile_error_without_traceback(tmp_path):
+    (tmp_path / "bad.py").write_text(in_body("total = total + 1.5"))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.run([sys.executable, "-m", "zkvm", "compile", "bad.py"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 2, out
+    assert "bad.py:14:25:" in out
+    assert "scaled integers" in out
+    assert "Traceback" not in out
+
+
+# --- constructs that are accepted: they must agree with CPython ---------------------------------
+CHAINED = '''def main(x: int) -> list[int]:
+    return [0 < x < 10, 0 <= x <= 10 != 5, x < 5 > 0, 1 < 2 < x < 9 < 100]
+'''
+
+
+@pytest.mark.parametrize("x", [-5, 0, 3, 5, 9, 10, 12])
+def test_chained_comparisons_match_cpython(x):
+    namespace: dict = {}
+    exec(CHAINED, namespace)
+    expected = [int(v) for v in namespace["main"](x)]
+    program = compile_source(CHAINED, FILE)
+    result = run(program, [x], record=False)
+    assert shaped_output(program, result.outputs) == expected
+
+
+# --- the complete programs of docs/dsl.md compile and agree with CPython ----------------------
+# A fenced block with a file name after the language (```python model.py, ```json in.json) is a
+# complete file; unnamed blocks are fragments. A program NAME.py runs on the block NAME.json,
+# or on in.json when there is none (the worked example's input).
+DOC = ROOT / "docs" / "dsl.md"
+FENCE = re.compile(r"^```(\w+)(?:[ \t]+(\S+))?[ \t]*\n(.*?)^```", re.S | re.M)
+
+
+def doc_blocks() -> list[tuple[str, str | None, str]]:
+    if not DOC.exists():  # reported by test_doc_has_complete_programs
+        return []
+    return [(m.group(1), m.group(2), m.group(3)) for m in FENCE.finditer(DOC.read_text())]
+
+
+def doc_programs() -> list[tuple[str, str]]:
+    return [(name, text) for lang, name, text in doc_blocks() if lang == "python" and name]
+
+
+
+
+def test_doc_has_complete_programs():
+    assert DOC.exists()
+    names = [n for n, _ in doc_programs()]
+    assert {"example.py", "dot.py", "model.py"} <= set(names)
+    for _, text in doc_programs():
+        assert re.search(r"^def main\(", text, re.M)
+
+
+@pytest.mark.parametrize("name,source", doc_programs(), ids=[n for n, _ in doc_programs()])
+def test_doc_program_matches_cpython(tmp_path, monkeypatch, name, source):
+    for lang, fname, text in doc_blocks():  # the files a program loads sit beside it
+        if fname:
+            (tmp_path / fname).write_text(text)
+    path = tmp_path / name
+    input_file = tmp_path / f"{path.stem}.json"
+    if not input_file.exists():
+        input_file = tmp_path / "in.json"
+    inputs = json.loads(input_file.read_text())
+    assert sorted(inputs) == sorted(n for n, _ in main_parameters(source, str(path)))
+    monkeypatch.syspath_prepend(str(ROOT))
+    namespace = {"__file__": str(path), "__name__": path.stem}
+    exec(compile(source, str(path), "exec"), namespace)
+    expected = namespace["main"](**copy.deepcopy(inputs))
+    program = compile_file(path, input_shapes_of_file(path, inputs))
+    result = run(program, flatten_inputs(program, inputs), record=False)
+    assert shaped_output(program, result.outputs) == expected
+    if name == "example.py":
+        assert expected == [0, 19]  # the output the document shows
+    if name == "dot.py":  # the document promises one mac per form
+        assert sum(ins.op == MAC for ins in program.code) == 2
+        assert expected[0] == expected[1]
+    if name == "model.py":
+        assert sum(ins.op == MAC for ins in program.code) == 2
+        assert expected == [480, -20]  # the output the document shows
+
+
+def test_doc_diagnostic_example():
+    """The rendered diagnostic the document shows is what the compiler prints."""
+    source = dict(doc_programs())["example.py"]
+    variant = source.replace("    best = -1\n    best_score = threshold\n", "    best, best_score = -1, threshold\n")
+    assert variant != source
+    shown = [text for lang, _, text in doc_blocks() if lang == "text" and text.startswith("example.py:")]
+    assert len(shown) == 1
+    with pytest.raises(CompileError) as info:
+        compile_source(variant, "example.py")
+    assert str(info.value) + "\n" == shown[0]
