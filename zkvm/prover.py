@@ -7,6 +7,7 @@ with its statement in a :class:`~zkvm.proof_file.ProofFile`.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -64,9 +65,13 @@ def prove(
         name = program.code[pc].name if 0 <= pc < len(program.code) else "?"
         return f"pc {pc} {name}" + (f" at {loc}" if loc else "")
 
+    if debug_check or os.environ.get("ZKVM_DEBUG", "") not in ("", "0"):
+        trace = execution.trace  # the debugger's messages read it
+    else:
+        trace, execution.trace = stark_prover.OwnedTrace(execution.trace), None
     stark = stark_prover.prove(
         vm_air(),
-        execution.trace,
+        trace,
         [program.layout.stack_base],
         options or FriOptions(),
         public_columns=cols,

@@ -36,9 +36,11 @@ class MerkleTree:
         self._build(bk.hash_rows(self.leaves, _LEAF_WORDS))
 
     @classmethod
-    def from_leaf_digests(cls, digests: np.ndarray) -> "MerkleTree":
+    def from_leaf_digests(cls, digests: np.ndarray, keep_leaf_digests: bool = True) -> "MerkleTree":
         """A tree over leaves hashed elsewhere (e.g. block by block while streaming an LDE
-        that is never held whole): keeps the leaf digests, since the rows are gone."""
+        that is never held whole). With ``keep_leaf_digests=False`` the leaf level (half the
+        tree's memory) is dropped: :meth:`open` then needs the sibling rows it asks for via
+        :meth:`siblings_needed`, which a prover can recompute from its polynomials."""
         n = digests.shape[0]
         if digests.dtype != np.uint32 or digests.ndim != 2 or digests.shape[1] != 8 or n < 1 or n & (n - 1):
             raise ParameterError("digests", "expected a (n, 8) uint32 array, n a power of two")
@@ -46,7 +48,14 @@ class MerkleTree:
         tree.leaves = None
         tree._leaf_digests = digests
         tree._build(digests)
+        if not keep_leaf_digests:
+            tree._leaf_digests = None
         return tree
+
+    def siblings_needed(self, indices: Iterable[int]) -> list[int]:
+        """The leaf positions, besides ``indices``, whose digests a batch opening sends."""
+        known = set(int(i) for i in indices)
+        return sorted({p ^ 1 for p in known} - known)
 
     @staticmethod
     def hash_leaves(rows: np.ndarray) -> np.ndarray:
@@ -66,16 +75,21 @@ class MerkleTree:
             self._levels.append(level)
         self.root: bytes = (level if self.depth else digests)[0].tobytes()
 
-    def _digest(self, level: int, pos: int) -> bytes:
+    def _digest(self, level: int, pos: int, leaf_rows: dict[int, bytes] | None = None) -> bytes:
         if level == 0:
             if self._leaf_digests is not None:
                 return self._leaf_digests[pos].tobytes()
-            assert self.leaves is not None
-            return leaf_digest(self.leaves[pos].tobytes())
+            if self.leaves is not None:
+                return leaf_digest(self.leaves[pos].tobytes())
+            if leaf_rows is None or pos not in leaf_rows:
+                raise ParameterError("leaf_rows", f"this tree keeps no leaf digests: pass the row of leaf {pos}")
+            return leaf_digest(leaf_rows[pos])
         return self._levels[level - 1][pos].tobytes()
 
-    def open(self, indices: Iterable[int]) -> list[bytes]:
-        """Batch opening of a set of leaf indices (duplicates ignored), canonical order."""
+    def open(self, indices: Iterable[int], leaf_rows: dict[int, bytes] | None = None) -> list[bytes]:
+        """Batch opening of a set of leaf indices (duplicates ignored), canonical order.
+        ``leaf_rows`` maps sibling positions to their row bytes (little-endian uint64) for a
+        tree that keeps no leaf digests."""
         known = sorted(set(int(i) for i in indices))
         if not known:
             raise ParameterError("indices", "nothing to open")
@@ -86,7 +100,7 @@ class MerkleTree:
             present = set(known)
             for pos in known:
                 if pos ^ 1 not in present and (pos & 1 == 0 or pos - 1 not in present):
-                    nodes.append(self._digest(level, pos ^ 1))
+                    nodes.append(self._digest(level, pos ^ 1, leaf_rows))
             known = sorted({p >> 1 for p in known})
         return nodes
 

@@ -69,6 +69,21 @@ class ProverReport:
         self.stages[stage] = self.stages.get(stage, 0.0) + seconds
 
 
+class OwnedTrace:
+    """A trace handed over to :func:`prove`, which drops it as soon as the auxiliary columns
+    are built (the caller keeps no reference, so its memory, a large share of the peak, is
+    returned before the constraint-evaluation stage)."""
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array: np.ndarray | None = array
+
+    def take(self) -> np.ndarray:
+        a, self.array = self.array, None
+        if a is None:
+            raise ParameterError("trace", "this trace was already handed to a prover")
+        return a
+
+
 def estimate_peak_bytes(air: Air, n: int, options: FriOptions) -> int:
     """Upper estimate of the prover's largest simultaneous allocations for a trace of n rows."""
     big = n * options.blowup
@@ -79,7 +94,7 @@ def estimate_peak_bytes(air: Air, n: int, options: FriOptions) -> int:
     trace = n * (air.width + 2 * air.aux_width + len(air.public_columns)) * 8
     kept = m * (air.width + 2 * air.aux_width + len(air.public_columns)) * 8  # first LDE blocks
     block = n * cols * 8  # the streaming buffer
-    trees = 3 * big * 32 * 2  # leaf digests plus parents
+    trees = 3 * big * 32  # parents only (the leaf level is dropped once built)
     coeffs = n * cols * 8
     groups = (2 + len(air.boundary_rows(n))) * m * 16
     fri = big * 16 * 2 + (big // options.folding_factor) * 64
@@ -116,12 +131,17 @@ def _ood_values(coeffs: np.ndarray, zpow: np.ndarray, ext_columns: bool) -> list
     return [_ext_from_base_pair(pairs[2 * i], pairs[2 * i + 1]) for i in range(len(pairs) // 2)]
 
 
-def _open(tree: MerkleTree, coeffs: np.ndarray, points: np.ndarray, positions: list[int]) -> Opening:
+def _open(tree: MerkleTree, coeffs: np.ndarray, point_of: Callable[[int], int], positions: list[int]) -> Opening:
     """The committed rows at the query positions, recomputed from the coefficients (the LDE
-    itself was never kept whole), with their batch Merkle opening."""
+    itself was never kept whole), with their batch Merkle opening; the sibling leaves the
+    opening needs are recomputed the same way (the trees keep no leaf level)."""
+    siblings = tree.siblings_needed(positions)
+    wanted = list(positions) + siblings
+    points = np.array([point_of(p) for p in wanted], dtype=np.uint64)
     values = sk.evaluate_rows(np.ascontiguousarray(coeffs), points)
     rows = tuple(tuple(int(v) for v in values[i]) for i in range(len(positions)))
-    return Opening(rows, tuple(tree.open(positions)))
+    leaf_rows = {p: values[len(positions) + k].astype("<u8").tobytes() for k, p in enumerate(siblings)}
+    return Opening(rows, tuple(tree.open(positions, leaf_rows)))
 
 
 def _commit_streaming(coeffs: np.ndarray, blowup: int, keep_blocks: int, report: ProverReport) -> tuple[MerkleTree, np.ndarray]:
@@ -141,14 +161,15 @@ def _commit_streaming(coeffs: np.ndarray, blowup: int, keep_blocks: int, report:
         report.add("lde", t2 - t)
         report.add("commit", time.perf_counter() - t2)
     t = time.perf_counter()
-    tree = MerkleTree.from_leaf_digests(digests)
+    tree = MerkleTree.from_leaf_digests(digests, keep_leaf_digests=False)
+    del digests
     report.add("commit", time.perf_counter() - t)
     return tree, kept
 
 
 def prove(
     air: Air,
-    trace: np.ndarray,
+    trace: "np.ndarray | OwnedTrace",
     public_inputs: Sequence[int],
     options: FriOptions | None = None,
     *,
@@ -179,6 +200,8 @@ def prove(
     options = options or FriOptions()
     report = report if report is not None else ProverReport()
     say = progress or (lambda _msg: None)
+    if isinstance(trace, OwnedTrace):
+        trace = trace.take()
     trace = np.ascontiguousarray(trace, dtype=np.uint64)
     if trace.ndim != 2 or trace.shape[1] != air.width:
         raise ParameterError("trace", f"expected shape (n, {air.width}), got {trace.shape}")
@@ -350,10 +373,12 @@ def prove(
     # 7. query openings
     t = clock()
     positions = sorted(set(fri_result.positions))
-    points = np.array([int(offsets[p // n]) * int(wbr[p % n]) % gl.P for p in positions], dtype=np.uint64)
-    main_open = _open(main_tree, main_coeffs, points, positions)
-    aux_open = _open(aux_tree, aux_coeffs, points, positions) if aux_tree is not None else None
-    comp_open = _open(comp_tree, comp_coeffs, points, positions)
+    def point_of(p: int) -> int:
+        return int(offsets[p // n]) * int(wbr[p % n]) % gl.P
+
+    main_open = _open(main_tree, main_coeffs, point_of, positions)
+    aux_open = _open(aux_tree, aux_coeffs, point_of, positions) if aux_tree is not None else None
+    comp_open = _open(comp_tree, comp_coeffs, point_of, positions)
     report.add("queries", clock() - t)
 
     return StarkProof(
