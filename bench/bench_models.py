@@ -1,0 +1,161 @@
+"""The example models end to end: compile, cycles, prove, verify, proof size, peak memory.
+
+Targets (issue 7; EZKL 23.0.5 measured on this machine as the bar): digits MLP prove <= 0.3 s,
+`zkvm run --prove` from a cold process (Numba cache warm) <= 3 s; 1 M-parameter MLP prove
+<= 30 s at <= 6 GB peak RSS; `zkvm verify` as a whole process <= 1 s, the library call <= 15 ms
+warm. Also (issue 6) cycles per MAC of the dense layers of the 64-32-10 MLP <= 1.3.
+
+Each model is proven in its own subprocess (so its peak RSS is its own), several times, and
+the median reported; the baseline measured in the same run is the 2^16-row Fibonacci STARK
+proof, to show how loaded the machine was. Writes bench/results/models.json and
+bench/results/models.png (prove time and peak memory against model size).
+
+Usage: python bench/bench_models.py [--quick] [--skip-1m]
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench import harness  # noqa: E402
+
+PROGRAMS = ROOT / "programs"
+MODELS = ["credit_logistic", "fraud_forest", "digits_mlp", "digits_cnn", "mlp_1m"]
+
+# Runs inside a fresh interpreter: compile, prove `runs` times, verify, report JSON.
+_CHILD = r"""
+import json, sys, time, statistics
+sys.path.insert(0, {root!r})
+t = time.perf_counter()
+from zkvm import programs
+from zkvm.prover import prove
+from zkvm.verifier import verify
+name, runs = {name!r}, {runs}
+loaded = programs.load(f"{programs_dir}/{{name}}.py", programs.read_json(f"{programs_dir}/{{name}}.input.json"))
+compile_s = time.perf_counter() - t
+proves, stages = [], None
+for _ in range(runs):
+    t = time.perf_counter(); r = prove(loaded.program, loaded.inputs, loaded.public_inputs); proves.append(time.perf_counter() - t)
+    stages = r.stages
+verifies = []
+for _ in range(7):
+    t = time.perf_counter(); claim = verify(r.proof, loaded.program); verifies.append(time.perf_counter() - t)
+with open("/proc/self/status") as f:
+    peak = next(int(l.split()[1]) * 1024 for l in f if l.startswith("VmHWM:"))
+print(json.dumps(dict(compile_seconds=compile_s, prove_seconds=proves, verify_seconds=verifies, cycles=r.cycles,
+      trace_rows=r.trace_length, proof_bytes=len(r.proof), security_bits=r.security_bits, peak_rss=peak,
+      stages=stages, data_words=len(loaded.program.data), code=len(loaded.program.code))))
+"""
+
+
+def child(name: str, runs: int) -> dict:
+    code = _CHILD.format(root=str(ROOT), name=name, runs=runs, programs_dir=str(PROGRAMS))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def cli_seconds(*args: str) -> float:
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "zkvm", *args], check=True, capture_output=True, cwd=PROGRAMS)
+    return time.perf_counter() - t
+
+
+def baseline_seconds() -> float:
+    code = ("import sys,time; sys.path.insert(0, %r)\n"
+            "from zkvm.stark import examples, prover\n"
+            "air = examples.fibonacci_air(); trace, pub = examples.fibonacci_trace(1 << 16)\n"
+            "prover.prove(air, trace, pub)\n"
+            "ts=[]\n"
+            "for _ in range(3):\n"
+            "    t=time.perf_counter(); prover.prove(air, trace, pub); ts.append(time.perf_counter()-t)\n"
+            "print(sorted(ts)[1])\n") % str(ROOT)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    try:
+        return float(out.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return float("nan")
+
+
+def dense_cycles_per_mac() -> dict:
+    """Cycles spent inside dense() of the digits MLP per multiply-accumulate, from the trace."""
+    from zkvm import programs
+    from zkvm.air import layout as L
+    from zkvm.vm.run import run
+
+    loaded = programs.load(PROGRAMS / "digits_mlp.py", programs.read_json(PROGRAMS / "digits_mlp.input.json"))
+    ex = run(loaded.program, loaded.inputs, record=True)
+    src = (PROGRAMS / "digits_mlp.py").read_text().splitlines()
+    start = next(i for i, t in enumerate(src, 1) if t.startswith("def dense("))
+    end = next(i for i, t in enumerate(src, 1) if i > start and t.startswith("def "))
+    pcs = ex.trace[: ex.cycles, L.COL["pc"]]
+    lines = [int(loaded.program.debug[int(pc)].split("|")[0].rsplit(":", 1)[1]) for pc in pcs]
+    in_dense = sum(1 for ln in lines if start <= ln < end)
+    macs = 64 * 32 + 32 * 10
+    return {"dense_cycles": in_dense, "macs": macs, "cycles_per_mac": in_dense / macs, "total_cycles": ex.cycles,
+            "total_cycles_per_mac": ex.cycles / macs}
+
+
+def plot(rows: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax1 = plt.subplots(figsize=(7, 4.2))
+    xs = [r["trace_rows"] for r in rows]
+    ax1.plot(xs, [r["prove_s"] for r in rows], "o-", color="tab:blue", label="prove time (s)")
+    ax1.set_xscale("log", base=2)
+    ax1.set_yscale("log")
+    ax1.set_xlabel("trace rows (cycles rounded up to a power of two, at least 2^16)")
+    ax1.set_ylabel("prove time, median (s)", color="tab:blue")
+    ax2 = ax1.twinx()
+    ax2.plot(xs, [r["peak_rss_gib"] for r in rows], "s--", color="tab:red", label="peak RSS (GiB)")
+    ax2.set_ylabel("peak RSS (GiB)", color="tab:red")
+    for r in rows:
+        ax1.annotate(r["model"], (r["trace_rows"], r["prove_s"]), textcoords="offset points", xytext=(4, 6), fontsize=8)
+    ax1.set_title("zkvm: prove time and peak memory against model size (2 cores)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    models = [m for m in MODELS if not ("--skip-1m" in sys.argv and m == "mlp_1m")]
+    base = baseline_seconds()
+    print(f"baseline: Fibonacci STARK 2^16 rows proves in {base:.3f} s (same run)")
+    mac = dense_cycles_per_mac()
+    print(f"digits MLP dense layers: {mac['cycles_per_mac']:.3f} cycles/MAC ({mac['dense_cycles']} cycles, {mac['macs']} MACs); "
+          f"whole program {mac['total_cycles_per_mac']:.3f}")
+    rows = []
+    for name in models:
+        runs = 1 if (quick or name == "mlp_1m") else 5
+        r = child(name, runs)
+        row = {
+            "model": name, "cycles": r["cycles"], "trace_rows": r["trace_rows"], "data_words": r["data_words"],
+            "compile_s": round(r["compile_seconds"], 3), "prove_s": round(statistics.median(r["prove_seconds"]), 3),
+            "prove_runs": len(r["prove_seconds"]), "verify_ms": round(1e3 * statistics.median(r["verify_seconds"]), 2),
+            "proof_kib": round(r["proof_bytes"] / 1024, 1), "security_bits": r["security_bits"],
+            "peak_rss_gib": round(r["peak_rss"] / 2**30, 2), "stages": {k: round(v, 3) for k, v in r["stages"].items()},
+        }
+        if name != "mlp_1m":
+            row["cli_prove_s"] = round(cli_seconds("run", f"{name}.py", "--input", f"{name}.input.json", "--prove", "--quiet"), 2)
+            row["cli_verify_s"] = round(statistics.median(cli_seconds("verify", f"{name}.proof", "--program", f"{name}.py") for _ in range(3)), 2)
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    cols = ["model", "cycles", "trace_rows", "compile_s", "prove_s", "verify_ms", "proof_kib", "peak_rss_gib", "cli_prove_s", "cli_verify_s"]
+    harness.print_table(rows, cols)
+    extra = {"baseline_fibonacci_2e16_s": base, "digits_mlp_mac": mac, "threads": harness.max_threads()}
+    path = harness.write_results("models", rows + [extra])
+    plot(rows, harness.RESULTS_DIR / "models.png")
+    print(f"wrote {path} and {harness.RESULTS_DIR / 'models.png'}")
+
+
+if __name__ == "__main__":
+    main()

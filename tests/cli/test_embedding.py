@@ -1,0 +1,82 @@
+"""The embedding example: a stdlib HTTP endpoint that verifies proofs, importing no Numba."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PROGRAMS = ROOT / "programs"
+
+
+@pytest.fixture(scope="module")
+def credit_proof():
+    import zkvm
+    from zkvm import programs
+
+    inputs = json.loads((PROGRAMS / "credit_logistic.input.json").read_text())
+    loaded = programs.load(PROGRAMS / "credit_logistic.py", inputs)
+    result = zkvm.prove(loaded.program, loaded.inputs)
+    return loaded.program, result
+
+
+@pytest.fixture()
+def server(credit_proof):
+    sys.path.insert(0, str(ROOT / "examples"))
+    try:
+        import verify_service
+    finally:
+        sys.path.pop(0)
+    from zkvm.isa.program import Program
+
+    program = Program.from_json(json.loads(json.dumps(credit_proof[0].to_json())))  # as loaded from disk
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), verify_service.make_handler(program))
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{srv.server_port}"
+    srv.shutdown()
+
+
+def post(url: str, body: bytes):
+    req = urllib.request.Request(url, data=body, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def test_valid_proof_is_accepted_with_its_output(server, credit_proof):
+    program, result = credit_proof
+    status, body = post(server + "/verify", result.proof)
+    assert status == 200 and body["valid"] is True
+    assert body["output"] == result.outputs[0]
+    assert body["program_hash"] == program.hex_hash()
+
+
+def test_tampered_and_garbage_proofs_are_rejected(server, credit_proof):
+    data = bytearray(credit_proof[1].proof)
+    data[len(data) // 2] ^= 1
+    status, body = post(server + "/verify", bytes(data))
+    assert status == 422 and body["valid"] is False and body["check"]
+    status, body = post(server + "/verify", b"not a proof at all")
+    assert status == 422 and body["valid"] is False
+
+
+def test_wrong_path_is_404(server):
+    assert post(server + "/nope", b"x")[0] == 404
+
+
+def test_service_imports_no_numba_and_no_compiler():
+    code = ("import sys; sys.path.insert(0, %r); import verify_service; "
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('numba', 'lark', 'llvmlite') or m.startswith('zkvm.compiler')]; "
+            "print(bad)") % str(ROOT / "examples")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"
