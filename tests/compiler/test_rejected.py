@@ -308,12 +308,28 @@ SYNTAX_CASES = [
     ("missing-colon", "if total > 3\n    total = 0", 0, 21, ["syntax error", "':'"]),
     ("bad-character", "total = total $ 2", 0, 23, ["syntax error", "'$'"]),
     ("star-expression", "xs = [*[total]]", 0, 15, ["syntax error", "'*'"]),
+    ("unexpected-indent", "total += 1\n    total += 2", 1, 13, ["unexpected indent", "':'"]),
+    ("unindent-mismatch", "if total > 3:\n    total = 0\n  total += 1", 2, 11, ["unindent does not match", "indent"]),
+    ("expression-cut-at-end-of-line", "total = total +", 0, 24, ["unexpected end of line", "expected"]),
+    ("missing-indented-block", "if total > 3:\ntotal = 0", 1, 9, ["expected an indented block", "line 14 ends with ':'"]),
+    ("bracket-left-open", "xs = [total, i\ntotal += 1", 1, 9, ["unexpected 'total'", "'[' at line 14, column 14"]),
 ]
 
 
 @pytest.mark.parametrize("code,offset,col,words", [c[1:] for c in SYNTAX_CASES], ids=[c[0] for c in SYNTAX_CASES])
 def test_syntax_error_position(code, offset, col, words):
     assert_diagnostic(diagnose(in_body(code)), BODY_LINE + offset, col, words)
+
+
+@pytest.mark.parametrize("source,line,col,words", [
+    ("def main(x: int) -> int:\n    return max(x,\n", 2, 15, ["unexpected end of file", "unclosed bracket", "'('"]),
+    ("def main(x: int) -> list[int]:\n    return [x, [1, 2]", 2, 12, ["unexpected end of file", "'['"]),
+    ("def main(x: int) -> int:\n    return x +", 2, 15, ["unexpected end of line"]),
+    ("def main(x: int) -> int:\n    if x > 0:\n", 2, 14, ["unexpected end of file", "indented block"]),
+    ("  X = 1\n\n\ndef main(x: int) -> int:\n    return x\n", 1, 3, ["unexpected indent"]),
+], ids=["unclosed-call-at-eof", "unclosed-list-at-eof", "expression-cut-at-eof", "block-missing-at-eof", "indented-first-line"])
+def test_syntax_error_at_end_of_file(source, line, col, words):
+    assert_diagnostic(diagnose(source), line, col, words)
 
 
 def test_cli_reports_compile_error_without_traceback(tmp_path):
