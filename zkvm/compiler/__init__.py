@@ -44,6 +44,7 @@ def _rendered(err: CompileError, text: str, path: str) -> CompileError:
 
 def main_parameters(text: str, path: str = "<string>") -> list[tuple[str, str | None]]:
     """main's parameter names and annotation kinds ("int", "list[int]", ... or None)."""
+    from zkvm.compiler import ast as A
     from zkvm.compiler.types import from_annotation
 
     checked = _front(text, path)
@@ -51,7 +52,8 @@ def main_parameters(text: str, path: str = "<string>") -> list[tuple[str, str | 
     out = []
     for p in main.params:
         t = from_annotation(p.annotation) if p.annotation is not None else None
-        out.append((p.name, t.describe() if t is not None else None))
+        is_bool = isinstance(p.annotation, A.Name) and p.annotation.id == "bool"
+        out.append((p.name, "bool" if is_bool else t.describe() if t is not None else None))
     return out
 
 
@@ -84,7 +86,7 @@ def _shape_of(name: str, value: Any) -> list[int]:
         return InputError(name, what)
 
     if isinstance(value, bool):
-        raise bad("expected an int or a list of ints, got a boolean")
+        raise bad("expected an int or a list of ints, got a boolean (annotate the parameter bool to pass true or false)")
     if isinstance(value, int):
         return []
     if isinstance(value, float):
@@ -125,6 +127,12 @@ def input_shapes_of(params: list[tuple[str, str | None]], inputs: Any) -> dict[s
     for name, kind in params:
         if name not in inputs:
             raise InputError(name, "missing from the input file")
+        if kind == "bool":
+            value = inputs[name]
+            if isinstance(value, bool) or (isinstance(value, int) and value in (0, 1)):
+                shapes[name] = []
+                continue
+            raise InputError(name, f"expected a boolean (true or false, or 0 or 1), got {json_kind(value)}")
         shape = _shape_of(name, inputs[name])
         if kind == "int" and shape:
             raise InputError(name, f"expected an int, got a list of shape {shape}")
@@ -134,6 +142,14 @@ def input_shapes_of(params: list[tuple[str, str | None]], inputs: Any) -> dict[s
             raise InputError(name, f"expected a list of lists of ints, got {'an int' if not shape else f'shape {shape}'}")
         shapes[name] = shape
     return shapes
+
+
+def json_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "a boolean"
+    return repr(value) if isinstance(value, (int, float)) else type(value).__name__
 
 
 def input_shapes_of_file(path: str | Path, inputs: Any) -> dict[str, list[int]]:
@@ -151,7 +167,7 @@ def flatten_inputs(program: Program, inputs: dict[str, Any]) -> list[int]:
     for p in program.signature.get("params", []):
         value = inputs[p["name"]]
         if isinstance(value, int):
-            out.append(value)
+            out.append(int(value))  # true/false for a bool parameter are 1/0
         elif value and isinstance(value[0], list):
             for row in value:
                 out.extend(row)
