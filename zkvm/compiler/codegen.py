@@ -170,6 +170,9 @@ class FunctionCompiler:
             self.stmt(s)
         # falling off the end returns None (0); the inferred type carries lengths
         self.returns = self.return_seen or self.declared_return or NONE
+        d = self.declared_return
+        if self.returns.is_list and self.returns.depth == 0 and d is not None and d.is_list:
+            self.returns = VType("list", d.depth, self.returns.length)  # return []: the annotation's type
         self.emit_return_default()
         self.emit_traps()
         return Compiled(self.key, self.code, self.high, self.returns, self.callees)
@@ -1297,6 +1300,8 @@ class FunctionCompiler:
         for a, p in zip(e.args, callee.params):
             t = self.type_of(a)
             declared = from_annotation(p.annotation)
+            if declared is not None and t.is_list and t.depth == 0 and declared.is_list:
+                t = VType("list", declared.depth, t.length)  # an empty list [] fits any list type
             if declared is not None and (declared.kind != t.kind or (t.is_list and declared.depth != t.depth)) and t.kind != "none":
                 raise CodegenError(a.span, f"{e.func}() expects {declared.describe()} for {p.name!r}, got {t.describe()}")
             arg_types.append(t)
@@ -1360,6 +1365,7 @@ class LengthAnalysis:
         self.grown: set[str] = set()
         self.aliases: list[tuple[str, str]] = []
         self.appended: dict[str, list[tuple[int, A.Expr | None]]] = {}
+        self.depth_hints: dict[str, set[int]] = {}  # list depths of parameters a name is passed as
 
     def run(self) -> "LengthAnalysis":
         for s in self.fc.fn.body:
@@ -1407,6 +1413,9 @@ class LengthAnalysis:
                     u = unify(t, VType("list", min(depth, 2))) if t is not None else VType("list", min(depth, 2))
                     if u is not None:
                         t = u
+                for depth in self.depth_hints.get(name, ()):
+                    if t is not None and t.is_list and t.depth == 0:
+                        t = VType("list", depth, t.length)  # [] passed as a list[...] parameter
                 if ok and t is not None:
                     if name in grown and t.is_list:
                         t = t.unknown_lengths()
@@ -1463,6 +1472,10 @@ class LengthAnalysis:
                         r = r.value
                     self.appended.setdefault(root, []).append((levels, e.args[0] if e.args else None))
             elif e.func in self.fc.prog.functions:
+                for a, p in zip(e.args, self.fc.prog.functions[e.func].params):
+                    declared = from_annotation(p.annotation)
+                    if isinstance(a, A.Name) and declared is not None and declared.is_list:
+                        self.depth_hints.setdefault(a.id, set()).add(declared.depth)
                 grows = self.fc.prog.grows_params(e.func)
                 for k, a in enumerate(e.args):
                     if k in grows:

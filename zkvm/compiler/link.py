@@ -94,7 +94,7 @@ class ProgramCompiler:
             if declared is None:
                 raise CodegenError(fn.returns.span, f"unsupported return type of {fn.name}()", "use int, bool, list[int], list[list[int]] or None")
             actual = compiled.returns
-            if actual.kind != "none" and (declared.kind != actual.kind or (declared.is_list and declared.depth != actual.depth)):
+            if actual.kind != "none" and (declared.kind != actual.kind or (declared.is_list and actual.depth not in (0, declared.depth))):
                 raise CodegenError(fn.returns.span, f"{fn.name}() is annotated to return {declared.describe()} but returns {actual.describe()}")
         self.in_progress.discard(key)
         self.compiled[key] = compiled
