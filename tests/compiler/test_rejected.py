@@ -162,6 +162,26 @@ BODY_CASES = [
     ("range-as-value", "r = range(3)", 0, 13, ["range()", "for loop"]),
     ("list-repeat-augmented", "xs = [total]\nxs *= 2", 1, 9, ["*= on a list", "+="]),
     ("load-in-function", 'w = load("w.npz", "W1")', 0, 13, ["load()", "module level"]),
+    # type errors that CPython raises at run time (TypeError) are found at compile time
+    ("none-in-arithmetic", "y = None\ntotal = y + total", 1, 17, ["'+' needs an int, got None", "TypeError"]),
+    ("none-negated", "y = None\ntotal = -y", 1, 18, ["unary '-' needs an int, got None"]),
+    ("none-as-range-bound", "for k in range(None):\n    total += k", 0, 24, ["range() needs an int, got None"]),
+    ("none-assigned-to-int", "total = None", 0, 9, ["'total' holds an int and cannot be assigned None"]),
+    ("none-compared", "same = total == None", 0, 25, ["comparing None", "sentinel"]),
+    ("none-in-list", "xs = [None, total]", 0, 15, ["None into a list"]),
+    ("none-appended", "xs = [total]\nxs.append(None)", 1, 19, ["None into a list"]),
+    ("none-or-int", "total = total if i > 1 else None", 0, 37, ["mixes an int and None"]),
+    ("index-an-int", "total = x[0]", 0, 17, ["indexing needs a list, got an int"]),
+    ("index-none-store", "y = None\ny[0] = 1", 1, 9, ["indexing needs a list, got None"]),
+    ("index-with-a-list", "total = [total][[0]]", 0, 25, ["list index needs an int"]),
+    ("max-of-list-of-lists", "total = max([[1], [2]])", 0, 21, ["max() of a list of lists", "[max(row) for row in m]"]),
+    ("min-of-list-and-int", "total = min([total], 1)", 0, 21, ["min() of several arguments needs an int", "list[int]"]),
+    ("abs-of-list", "total = abs([total])", 0, 21, ["abs() needs an int", "list[int]"]),
+    ("sum-of-list-of-lists", "total = sum([[1], [2]])", 0, 21, ["sum() of a list of lists", "[sum(row) for row in m]"]),
+    ("list-mixing-ints-and-lists", "xs = [total, [i]]", 0, 22, ["mixes ints and lists"]),
+    ("store-list-into-int-list", "xs = [total]\nxs[0] = [i]", 1, 17, ["list[int]", "whose elements are ints"]),
+    ("extend-with-int", "xs = [total]\nxs += i", 1, 15, ["+= on a list needs a list"]),
+    ("row-augmented", "m = [[total]]\nm[0] += [i]", 1, 9, ["+= on a row", "append"]),
 ]
 
 
@@ -274,7 +294,32 @@ def main(x: int) -> int:
     return total(x)
 '''
 
+NONE_RESULT = '''"""Using the result of a function that returns nothing."""
+
+
+def log(x: int) -> None:
+    print(x)
+
+
+def main(x: int) -> int:
+    return log(x) + 1
+'''
+
+FALLS_OFF_THE_END = '''"""A function that returns a value on some paths and None on others."""
+
+
+def positive(x: int) -> int:
+    if x > 0:
+        return x
+
+
+def main(x: int) -> int:
+    return positive(x) * 2
+'''
+
 PROGRAM_CASES = [
+    ("none-result-as-number", NONE_RESULT, 9, 12, ["'+' needs an int, got None"]),
+    ("falls-off-the-end", FALLS_OFF_THE_END, 5, 5, ["positive() can reach the end", "return statement"]),
     ("recursion", RECURSION, 7, 16, ["recursion", "fact -> fact", "loop"]),
     ("mutual-recursion", MUTUAL_RECURSION, 9, 33, ["mutual recursion", "loop"]),
     ("missing-main", NO_MAIN, 1, 1, ["no main()", "def main"]),

@@ -31,6 +31,20 @@ from zkvm.source import Span
 TRAP_SEPARATOR = "|"
 
 
+NONE_HELP = ("Python raises TypeError here. None is what a function without a return value (or a bare "
+             "'return') gives: return an int, or use a sentinel int such as -1")
+LIST_HELP = "index the list, or use len(), sum(), min() or max()"
+
+
+def a_type(t: VType) -> str:
+    """A type for messages: None, an int, a list[int], ..."""
+    if t.kind == "none":
+        return "None"
+    if t.kind == "int":
+        return "an int"
+    return "a " + t.describe()
+
+
 class CodegenError(Exception):
     def __init__(self, span: Span, message: str, help: str = "") -> None:
         super().__init__(message)
@@ -168,8 +182,19 @@ class FunctionCompiler:
         self.at(self.fn)
         for s in self.fn.body:
             self.stmt(s)
-        # falling off the end returns None (0); the inferred type carries lengths
-        self.returns = self.return_seen or self.declared_return or NONE
+        if _falls_through(self.fn.body):
+            # Python returns None there: a function that returns a value must not reach its end
+            valued = self.return_seen if self.return_seen is not None and self.return_seen.kind != "none" else None
+            if valued is not None:
+                last = self.fn.body[-1] if self.fn.body else self.fn
+                raise CodegenError(last.span,
+                                   f"{self.fn.name}() can reach the end of its body without a return statement, "
+                                   f"and then returns None instead of {a_type(valued)}",
+                                   "end the function with a return statement (Python returns None when it falls off the end)")
+        # falling off the end returns None (0); the inferred type carries lengths. A function
+        # without a valued return statement returns None whatever its annotation says (using
+        # its result as a number is then a compile-time type error, as in Python at run time)
+        self.returns = self.return_seen or NONE
         d = self.declared_return
         if self.returns.is_list and self.returns.depth == 0 and d is not None and d.is_list:
             self.returns = VType("list", d.depth, self.returns.length)  # return []: the annotation's type
@@ -201,7 +226,7 @@ class FunctionCompiler:
             value = self.expr(s.value)
             vt = self.type_of(s.value)
             for t in s.targets:
-                self.store_target(t, value, vt)
+                self.store_target(t, value, vt, s.value)
             self.release(value)
         elif isinstance(s, A.AnnAssign):
             if s.value is None:
@@ -210,7 +235,7 @@ class FunctionCompiler:
                 self.assign_name(s.target, s.value)
             else:
                 v = self.expr(s.value)
-                self.store_target(s.target, v, self.type_of(s.value))
+                self.store_target(s.target, v, self.type_of(s.value), s.value)
                 self.release(v)
         elif isinstance(s, A.AugAssign):
             self.aug_assign(s)
@@ -248,11 +273,10 @@ class FunctionCompiler:
             t = declared or vt
             v = self.vars[name.id] = Var(self.alloc_var(), t)
             return v
-        if v.type.kind != vt.kind and not (vt.kind == "none"):
-            if {v.type.kind, vt.kind} <= {"int"}:
-                return v
-            raise CodegenError(name.span, f"{name.id!r} holds a {v.type.describe()} and cannot be assigned a {vt.describe()}",
-                               "use a different variable for values of another type")
+        if v.type.kind != vt.kind:
+            raise CodegenError(name.span, f"{name.id!r} holds {a_type(v.type)} and cannot be assigned {a_type(vt)}",
+                               "use a different variable for values of another type" + (
+                                   " (a variable that may be None cannot be used as a number)" if "none" in (v.type.kind, vt.kind) else ""))
         return v
 
     def assign_name(self, target: A.Name, value: A.Expr) -> None:
@@ -262,11 +286,18 @@ class FunctionCompiler:
         v = self.var_for(target, vt)
         self.expr(value, dest=v.slot)
 
-    def store_target(self, t: A.Expr, value: int, vt: VType) -> None:
+    def check_subscript(self, e: A.Subscript, stored: A.Expr | None = None) -> None:
+        lt = self.need_list(e.value, "indexing")
+        self.need_int(e.index, "a list index")
+        if stored is not None:
+            self.element_fits(lt, stored, "storing")
+
+    def store_target(self, t: A.Expr, value: int, vt: VType, value_expr: A.Expr | None = None) -> None:
         if isinstance(t, A.Name):
             v = self.var_for(t, vt)
             self.copy(v.slot, value)
         elif isinstance(t, A.Subscript):
+            self.check_subscript(t, value_expr)
             lst = self.expr(t.value)
             idx = self.expr(t.index)
             addr = self.element_address(lst, idx, t, self.index_in_bounds(t.value, t.index))
@@ -288,6 +319,11 @@ class FunctionCompiler:
                 return
             self.expr(binop, dest=self.vars[s.target.id].slot)
         elif isinstance(s.target, A.Subscript):
+            self.check_subscript(s.target)
+            if self.type_of(s.target).is_list:
+                raise CodegenError(s.span, f"unsupported: {s.op}= on a row of a list of lists",
+                                   "append to the row (m[i].append(v)) or assign a new row (m[i] = m[i] + [v])")
+            self.need_int(s.value, f"'{s.op}='")
             lst = self.expr(s.target.value)
             idx = self.expr(s.target.index)
             addr = self.element_address(lst, idx, s.target, self.index_in_bounds(s.target.value, s.target.index))
@@ -357,6 +393,8 @@ class FunctionCompiler:
         return v
 
     def for_range(self, target: str, tspan: Span, call: A.Call, body, node) -> None:
+        for a in call.args:
+            self.need_int(a, "range()")
         args = [self.expr(a) for a in call.args]
         if len(args) == 1:
             start, stop, step = None, args[0], None
@@ -540,7 +578,7 @@ class FunctionCompiler:
     def for_list(self, target: str, tspan: Span, iterable: A.Expr, body, node) -> None:
         lt = self.type_of(iterable)
         if not lt.is_list:
-            raise CodegenError(iterable.span, f"cannot iterate over a {lt.describe()}", "loop over range(...) or a list")
+            raise CodegenError(iterable.span, f"type error: cannot iterate over {a_type(lt)}", "loop over range(...) or a list")
         lst = self.temp()
         self.expr(iterable, dest=lst)
         i = self.temp()
@@ -738,6 +776,8 @@ class FunctionCompiler:
         if isinstance(e, A.BinOp):
             return self.binop(e, dest)
         if isinstance(e, A.UnaryOp):
+            if e.op in "+-":
+                self.need_int(e.operand, f"unary '{e.op}'")
             x = self.expr(e.operand)
             r = self.dest_or_temp(dest)
             if e.op == "-":
@@ -755,6 +795,7 @@ class FunctionCompiler:
         if isinstance(e, A.Compare):
             return self.compare(e, dest)
         if isinstance(e, A.BoolOp):
+            self.same_kind(e.values, f"'{e.op}'")
             r = self.dest_or_temp(dest)
             end = Label("boolop")
             for k, v in enumerate(e.values):
@@ -770,6 +811,7 @@ class FunctionCompiler:
             self.label(end)
             return r
         if isinstance(e, A.IfExp):
+            self.same_kind((e.body, e.orelse), "a conditional expression")
             r = self.dest_or_temp(dest)
             other, end = Label("ifexp_else"), Label("ifexp_end")
             self.branch_false(e.test, other)
@@ -780,6 +822,7 @@ class FunctionCompiler:
             self.label(end)
             return r
         if isinstance(e, A.Subscript):
+            self.check_subscript(e)
             lst = self.expr(e.value)
             idx = self.expr(e.index)
             addr = self.element_address(lst, idx, e, self.index_in_bounds(e.value, e.index))
@@ -806,6 +849,8 @@ class FunctionCompiler:
         lt, rt = self.type_of(e.left), self.type_of(e.right)
         if lt.is_list or rt.is_list:
             return self.list_binop(e, lt, rt, dest)
+        self.need_int(e.left, f"'{e.op}'")
+        self.need_int(e.right, f"'{e.op}'")
         if e.op == "**":
             k = self.const_value(e.right)
             if k is None or k < 0:
@@ -875,6 +920,11 @@ class FunctionCompiler:
             right = self.expr(comp)
             if self.type_of(comp).is_list or self.type_of(e.left).is_list:
                 raise CodegenError(e.span, "comparing lists is not supported", "compare their elements")
+            for side in (e.left if k == 0 else e.comparators[k - 1], comp):
+                if self.type_of(side).kind == "none":
+                    raise CodegenError(side.span, "unsupported: comparing None",
+                                       "None is what a function without a return value gives; compare ints "
+                                       "(use a sentinel such as -1 for 'no value')")
             self.compare_op(o, left, right, r)
             if k < len(e.ops) - 1:
                 self.emit(op.BZ, a=r, imm=end)
@@ -931,6 +981,11 @@ class FunctionCompiler:
         return buf
 
     def list_literal(self, e: A.ListLit, dest: int | None) -> int:
+        if e.elts:
+            first = self.type_of(e.elts[0])
+            self.element_fits(VType("list", 0), e.elts[0], "putting")
+            for x in e.elts[1:]:
+                self.element_fits(VType("list", 2 if first.is_list else 1), x, "putting")
         vals = [self.expr(x) for x in e.elts]
         r = self.dest_or_temp(dest)
         n = self.temp()
@@ -1030,6 +1085,9 @@ class FunctionCompiler:
 
     def list_binop(self, e: A.BinOp, lt: VType, rt: VType, dest: int | None) -> int:
         if e.op == "+" and lt.is_list and rt.is_list:
+            if lt.depth and rt.depth and lt.depth != rt.depth:
+                raise CodegenError(e.span, f"type error: concatenating {a_type(lt)} and {a_type(rt)}",
+                                   "a list holds elements of one type: all ints, or all lists of ints")
             a, b = self.expr(e.left), self.expr(e.right)
             la, lb, n = self.temp(), self.temp(), self.temp()
             self.emit(op.LD, c=la, a=a, imm=0)
@@ -1054,6 +1112,7 @@ class FunctionCompiler:
             return r
         if e.op == "*" and (lt.is_list != rt.is_list):
             lst_e, k_e = (e.left, e.right) if lt.is_list else (e.right, e.left)
+            self.need_int(k_e, "repeating a list with '*'")
             src = self.expr(lst_e)
             k = self.temp()
             self.expr(k_e, dest=k)
@@ -1093,9 +1152,15 @@ class FunctionCompiler:
                 self.release(r)
                 return dest
             return r
-        raise CodegenError(e.span, f"unsupported operator {e.op} between {lt.describe()} and {rt.describe()}")
+        raise CodegenError(e.span, f"type error: unsupported operator {e.op} between {a_type(lt)} and {a_type(rt)}",
+                           NONE_HELP if "none" in (lt.kind, rt.kind) else "lists support + (concatenation) and * by an int (repetition)")
 
     def extend_in_place(self, target: A.Name, value: A.Expr) -> None:
+        vt = self.need_list(value, "+= on a list")
+        tt = self.vars[target.id].type
+        if vt.depth and tt.depth and vt.depth != tt.depth:
+            raise CodegenError(value.span, f"type error: extending {a_type(tt)} with {a_type(vt)}",
+                               "a list holds elements of one type: all ints, or all lists of ints")
         lst = self.vars[target.id].slot
         other = self.expr(value)
         n, p, i, c, v = self.temp(), self.temp(), self.temp(), self.temp(), self.temp()
@@ -1134,6 +1199,8 @@ class FunctionCompiler:
         tmp_var = Var(self.alloc_var(), elem_t)
         self.vars[e.target] = tmp_var  # the comprehension variable is local to it
 
+        self.element_fits(VType("list", 0), e.elt, "putting")
+
         def body():
             if e.cond is not None:
                 skip = Label("comp_skip")
@@ -1167,9 +1234,9 @@ class FunctionCompiler:
 
     # --- calls -------------------------------------------------------------------------------
     def append_call(self, e: A.Call) -> None:
+        lt = self.need_list(e.receiver, "append()")
+        self.element_fits(lt, e.args[0], "appending")
         lst = self.expr(e.receiver)
-        if not self.type_of(e.receiver).is_list:
-            raise CodegenError(e.span, f"append() needs a list, got a {self.type_of(e.receiver).describe()}")
         v = self.expr(e.args[0])
         self.append(lst, v)
         self.release(lst, v)
@@ -1186,14 +1253,14 @@ class FunctionCompiler:
             self.emit(op.MOVI, c=r, imm=0)
             return r
         if f == "len":
+            self.need_list(e.args[0], "len()")
             lst = self.expr(e.args[0])
-            if not self.type_of(e.args[0]).is_list:
-                raise CodegenError(e.span, f"len() needs a list, got a {self.type_of(e.args[0]).describe()}")
             r = self.dest_or_temp(dest)
             self.emit(op.LD, c=r, a=lst, imm=0)
             self.release(lst)
             return r
         if f == "abs":
+            self.need_int(e.args[0], "abs()")
             x = self.expr(e.args[0])
             r = self.dest_or_temp(dest)
             zero, neg = self.temp(), self.temp()
@@ -1218,8 +1285,11 @@ class FunctionCompiler:
         r = self.dest_or_temp(dest)
         better = (lambda c, cand, cur: self.emit(op.LT, c=c, a=cand, b=cur)) if e.func == "min" else (lambda c, cand, cur: self.emit(op.LT, c=c, a=cur, b=cand))
         if len(e.args) == 1:
-            if not self.type_of(e.args[0]).is_list:
-                raise CodegenError(e.span, f"{e.func}() of one argument needs a list")
+            t = self.type_of(e.args[0])
+            if not t.is_list:
+                raise CodegenError(e.span, f"type error: {e.func}() of one argument needs a list, got {a_type(t)}",
+                                   f"{e.func}(a, b, ...) takes several ints")
+            self.need_list(e.args[0], f"{e.func}()", depths=(0, 1))
             lst = self.expr(e.args[0])
             n, i, p, v, c = (self.temp() for _ in range(5))
             self.emit(op.LD, c=n, a=lst, imm=0)
@@ -1244,6 +1314,8 @@ class FunctionCompiler:
             self.label(end)
             self.release(lst, n, i, p, v, c)
             return r
+        for a in e.args:
+            self.need_int(a, f"{e.func}() of several arguments")
         vals = [self.expr(a) for a in e.args]
         self.copy(r, vals[0])
         c = self.temp()
@@ -1269,8 +1341,7 @@ class FunctionCompiler:
                 self.copy(r, acc)
                 self.release(acc)
                 return r
-        if not self.type_of(arg).is_list:
-            raise CodegenError(e.span, "sum() needs a list")
+        self.need_list(arg, "sum()", depths=(0, 1))
         lst = self.expr(arg)
         n, i, p, v, c = (self.temp() for _ in range(5))
         acc = self.temp()
@@ -1317,6 +1388,58 @@ class FunctionCompiler:
         return r
 
     # --- static types ------------------------------------------------------------------------
+    def need_int(self, e: A.Expr, what: str) -> None:
+        """Reject (at compile time) a None or a list where Python needs a number."""
+        t = self.type_of(e)
+        if t.kind == "none":
+            raise CodegenError(e.span, f"type error: {what} needs an int, got None", NONE_HELP)
+        if t.is_list:
+            raise CodegenError(e.span, f"type error: {what} needs an int, got {a_type(t)}", LIST_HELP)
+
+    def need_list(self, e: A.Expr, what: str, depths=(0, 1, 2)) -> VType:
+        """Reject a value that is not a list (of one of the given depths) where one is needed."""
+        t = self.type_of(e)
+        if t.kind == "none":
+            raise CodegenError(e.span, f"type error: {what} needs a list, got None", NONE_HELP)
+        if not t.is_list:
+            raise CodegenError(e.span, f"type error: {what} needs a list, got {a_type(t)}",
+                               "only lists can be indexed, measured or iterated")
+        if t.depth not in depths:
+            if 2 in depths or t.depth != 2:  # pragma: no cover - depths are 0..2
+                raise CodegenError(e.span, f"type error: {what} needs a list, got {a_type(t)}")
+            fname = what.rstrip("()")
+            raise CodegenError(e.span, f"unsupported: {what} of a list of lists",
+                               f"Python would {'add' if fname == 'sum' else 'compare'} the rows as lists: apply it "
+                               f"to each row, for example [{fname}(row) for row in m]")
+        return t
+
+    def element_fits(self, lst: VType, value: A.Expr, what: str) -> None:
+        """A value stored into (or appended to) a list must have the list's element type."""
+        vt = self.type_of(value)
+        if vt.kind == "none":
+            raise CodegenError(value.span, f"type error: {what} None into a list", NONE_HELP + "; lists hold ints or lists of ints")
+        if vt.is_list and vt.depth == 2:
+            raise CodegenError(value.span, f"unsupported: {what} a list of lists into a list",
+                               "lists nest at most two deep: list[list[int]]")
+        if lst.depth == 0:
+            return
+        want_list = lst.depth == 2
+        if vt.is_list != want_list:
+            if what == "putting":
+                raise CodegenError(value.span, "unsupported: a list that mixes ints and lists",
+                                   "a list holds elements of one type: all ints, or all lists of ints")
+            raise CodegenError(value.span, f"type error: {what} {a_type(vt)} into a {lst.describe()}, whose elements are "
+                               f"{'lists' if want_list else 'ints'}",
+                               "a list holds elements of one type: all ints, or all lists of ints")
+
+    def same_kind(self, values, what: str) -> None:
+        """The operands of a value-producing and/or or conditional expression must share a type."""
+        ts = [self.type_of(v) for v in values]
+        for v, t in zip(values[1:], ts[1:]):
+            if unify(ts[0], t) is None:
+                raise CodegenError(v.span, f"unsupported: {what} mixes {a_type(ts[0])} and {a_type(t)}",
+                                   "give every operand the same type (use 0 or [] instead of None)")
+
     def type_of(self, e: A.Expr) -> VType:
         return self.lengths.expr_type(e, self.vars_types())
 
@@ -1326,6 +1449,34 @@ class FunctionCompiler:
             if k not in out:
                 out[k] = v.type
         return out
+
+
+def _falls_through(stmts) -> bool:
+    """Can execution reach the end of this statement list (conservatively: True unless a
+    statement certainly returns: a return, an if whose branches both return, or a
+    ``while True`` loop without a break)?"""
+    for st in stmts:
+        if isinstance(st, A.Return):
+            return False
+        if isinstance(st, A.If) and st.orelse and not _falls_through(st.body) and not _falls_through(st.orelse):
+            return False
+        if isinstance(st, A.While) and _truthy_constant(st.test) and not _breaks(st.body):
+            return False
+    return True
+
+
+def _truthy_constant(e) -> bool:
+    return (isinstance(e, A.BoolLit) and e.value) or (isinstance(e, A.IntLit) and e.value != 0)
+
+
+def _breaks(stmts) -> bool:
+    """Does a break of this loop (not of a nested loop) occur in these statements?"""
+    for st in stmts:
+        if isinstance(st, A.Break):
+            return True
+        if isinstance(st, A.If) and (_breaks(st.body) or _breaks(st.orelse)):
+            return True
+    return False
 
 
 def _is_name(e: A.Expr, name: str) -> bool:
