@@ -182,6 +182,13 @@ BODY_CASES = [
     ("store-list-into-int-list", "xs = [total]\nxs[0] = [i]", 1, 17, ["list[int]", "whose elements are ints"]),
     ("extend-with-int", "xs = [total]\nxs += i", 1, 15, ["+= on a list needs a list"]),
     ("row-augmented", "m = [[total]]\nm[0] += [i]", 1, 9, ["+= on a row", "append"]),
+    # definite assignment: a read where the variable may be unassigned (UnboundLocalError)
+    ("assigned-in-one-branch", "if total > 3:\n    y = 1\ntotal += y", 2, 18, ["'y' may be used before it is assigned", "every path"]),
+    ("assigned-in-loop-body", "for k in range(total):\n    y = k\ntotal += y", 2, 18, ["'y' may be used before", "zero times"]),
+    ("assigned-in-while-body", "while total > 100:\n    y = 1\n    total -= 1\ntotal += y", 3, 18, ["'y' may be used before"]),
+    ("assigned-after-use", "total += y\ny = 1", 0, 18, ["'y' may be used before"]),
+    ("assigned-before-break-only", "for k in range(4):\n    if k == total:\n        y = k\n        break\ntotal += y", 4, 18, ["'y' may be used before"]),
+    ("local-shadowing-constant", "total += SCALE\nSCALE = 2", 0, 18, ["'SCALE' may be used before", "local variable", "another name"]),
 ]
 
 
@@ -387,6 +394,30 @@ def test_cli_reports_compile_error_without_traceback(tmp_path):
     assert "bad.py:14:25:" in out
     assert "scaled integers" in out
     assert "Traceback" not in out
+
+
+LOOP_VARIABLE_AFTER_LOOP = '''def main(n: int, xs: list[int]) -> list[int]:
+    total = 0
+    for i in range(n):
+        total += i
+    for v in xs:
+        total += v
+    return [total, i, v]
+'''
+
+
+@pytest.mark.parametrize("n,xs,line,name", [(0, [1, 2], 7, "i"), (2, [], 7, "v")])
+def test_loop_variable_read_after_a_loop_that_did_not_run(n, xs, line, name):
+    """Python raises UnboundLocalError; the VM stops with an error naming the line."""
+    from zkvm.errors import ExecutionError
+
+    program = compile_source(LOOP_VARIABLE_AFTER_LOOP, FILE, {"xs": [len(xs)]})
+    with pytest.raises(ExecutionError, match=rf"{FILE}:{line}: local variable '{name}' is not assigned"):
+        run(program, [n] + xs, record=False)
+    namespace: dict = {}
+    exec(LOOP_VARIABLE_AFTER_LOOP, namespace)
+    with pytest.raises(UnboundLocalError):
+        namespace["main"](n, xs)
 
 
 # --- constructs that are accepted: they must agree with CPython ---------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from zkvm.compiler import ast as A
+from zkvm.compiler.definite import check_function
 from zkvm.errors import Diagnostic
 from zkvm.field.goldilocks import HALF_P
 
@@ -27,6 +28,9 @@ class CheckedModule:
     imported: set[str] = field(default_factory=set)
     calls: dict[str, set[str]] = field(default_factory=dict)  # the call graph
     order: list[str] = field(default_factory=list)  # callees before callers
+    # reads of a for loop's target after the loop, which need a run-time check that the loop
+    # ran: function name -> {(line, col): variable}
+    unbound_checks: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
 
 
 class Checker:
@@ -78,6 +82,13 @@ class Checker:
                 kind = type(stmt).__name__
                 self.error(stmt, f"unsupported at module level: {STMT_NAMES.get(kind, kind.lower())} statement",
                            "module level holds imports, constants and function definitions; put code in main()")
+        int_constants = {}
+        for stmt in out.constants:
+            target = stmt.targets[0] if isinstance(stmt, A.Assign) else stmt.target
+            if _is_const_int(stmt.value):
+                v = stmt.value
+                int_constants[target.id] = v.value if isinstance(v, A.IntLit) else -v.operand.value if v.op == "-" else v.operand.value
+        self.int_constants = int_constants
         for name, fn in out.functions.items():
             self.function(fn, out, constant_names)
         if "main" not in out.functions:
@@ -100,7 +111,12 @@ class Checker:
                            "annotate it: int, bool, list[int] or list[list[int]]")
             names.add(p.name)
         out.calls[fn.name] = set()
+        before = len(self.diags)
         self.body(fn.body, fn, out, loop_depth=0)
+        if len(self.diags) == before:  # (after an unsupported construct its findings would be noise)
+            diags, checks = check_function(fn, constants, getattr(self, "int_constants", {}))
+            self.diags.extend(diags)
+            out.unbound_checks[fn.name] = checks
 
     def body(self, stmts, fn, out, loop_depth) -> None:
         for s in stmts:

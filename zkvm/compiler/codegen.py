@@ -138,6 +138,11 @@ class FunctionCompiler:
             self.vars[p.name] = Var(self.alloc_var(), t)
         self.param_names = [p.name for p in fn.params]
         self.lengths = LengthAnalysis(self, param_types).run()
+        # reads of a loop variable after a loop that may not have run (see definite.py): each
+        # such variable gets a flag slot, set by its assignments and tested by those reads
+        checked = getattr(program, "checked", None)
+        self.unbound_reads: dict[tuple[int, int], str] = (checked.unbound_checks.get(fn.name, {}) if checked else {})
+        self.flags: dict[str, int] = {}
 
     # --- slots ---------------------------------------------------------------------------
     def alloc_var(self) -> int:
@@ -180,6 +185,9 @@ class FunctionCompiler:
     # --- function body -------------------------------------------------------------------
     def compile(self) -> Compiled:
         self.at(self.fn)
+        for name in sorted(set(self.unbound_reads.values())):
+            self.flags[name] = self.alloc_var()
+            self.emit(op.MOVI, c=self.flags[name], imm=0)
         for s in self.fn.body:
             self.stmt(s)
         if _falls_through(self.fn.body):
@@ -266,6 +274,17 @@ class FunctionCompiler:
         else:  # pragma: no cover - the checker rejects the rest
             raise CodegenError(s.span, f"unsupported statement {type(s).__name__}")
 
+    def mark_assigned(self, name: str) -> None:
+        if name in self.flags:
+            self.emit(op.MOVI, c=self.flags[name], imm=1)
+
+    def check_assigned(self, e: A.Name) -> None:
+        """Stop with Python's error if this read of a loop variable comes after a loop that did not run."""
+        name = self.unbound_reads.get((e.span.line, e.span.col))
+        if name is not None and name in self.flags:
+            self.emit(op.BZ, a=self.flags[name], imm=self.trap(
+                e, f"local variable {name!r} is not assigned (the loop that assigns it did not run)"))
+
     def var_for(self, name: A.Name, vt: VType) -> Var:
         v = self.vars.get(name.id)
         declared = self.lengths.types.get(name.id)
@@ -285,6 +304,7 @@ class FunctionCompiler:
             pass  # a local shadowing a constant: Python makes it local to the function
         v = self.var_for(target, vt)
         self.expr(value, dest=v.slot)
+        self.mark_assigned(target.id)
 
     def check_subscript(self, e: A.Subscript, stored: A.Expr | None = None) -> None:
         lt = self.need_list(e.value, "indexing")
@@ -296,6 +316,7 @@ class FunctionCompiler:
         if isinstance(t, A.Name):
             v = self.var_for(t, vt)
             self.copy(v.slot, value)
+            self.mark_assigned(t.id)
         elif isinstance(t, A.Subscript):
             self.check_subscript(t, value_expr)
             lst = self.expr(t.value)
@@ -461,6 +482,8 @@ class FunctionCompiler:
             self.release(cond)
         if not own_counter:
             self.copy(var.slot, i)
+        if isinstance(node, A.For):
+            self.mark_assigned(target)
         start_value = self.const_value(call.args[0]) if len(call.args) >= 2 else 0
         bounded = target not in assigned and start_value is not None and start_value >= 0 \
             and const_step is not None and const_step > 0
@@ -521,7 +544,8 @@ class FunctionCompiler:
         out = []
         for name in dict.fromkeys(used):
             v = self.vars.get(name)
-            if v is None or not v.type.is_list or name in assigned or name in grown or name in self.hoisted:
+            if v is None or not v.type.is_list or name in assigned or name in grown or name in self.hoisted \
+                    or name in self.flags:
                 continue
             slot = self.temp()
             self.hoisted[name] = slot
@@ -595,6 +619,8 @@ class FunctionCompiler:
         self.emit(op.LD, c=ptr, a=lst, imm=2)
         self.emit(op.ADD, c=ptr, a=ptr, b=i)
         self.emit(op.LD, c=var.slot, a=ptr, imm=0)
+        if isinstance(node, A.For):
+            self.mark_assigned(target)
         self.release(n, cond, ptr)
         self.loops.append(LoopCtx(end, cont))
         body()
@@ -641,10 +667,12 @@ class FunctionCompiler:
         if ops is None or _mentions(ops[0], acc.id) or _mentions(ops[1], acc.id):
             return False
         self.at(s)
+        self.check_assigned(acc)
         self.emit_mac(self.vars[acc.id].slot, ops[0], ops[1], n, s)
         if n > 0 and not self.dead_after_loop(s.target):
             var = self.loop_var(s.target, s.target_span, INT)
             self.emit(op.MOVI, c=var.slot, imm=n - 1)  # Python leaves the last index bound
+            self.mark_assigned(s.target)
         return True
 
     def static_range_length(self, call: A.Call) -> int | None:
@@ -767,6 +795,7 @@ class FunctionCompiler:
             return r
         if isinstance(e, A.Name):
             if e.id in self.vars:
+                self.check_assigned(e)
                 return self.vars[e.id].slot
             if e.id in self.prog.constants:
                 r = self.dest_or_temp(dest)
@@ -1156,6 +1185,7 @@ class FunctionCompiler:
                            NONE_HELP if "none" in (lt.kind, rt.kind) else "lists support + (concatenation) and * by an int (repetition)")
 
     def extend_in_place(self, target: A.Name, value: A.Expr) -> None:
+        self.check_assigned(target)
         vt = self.need_list(value, "+= on a list")
         tt = self.vars[target.id].type
         if vt.depth and tt.depth and vt.depth != tt.depth:
