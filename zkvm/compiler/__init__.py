@@ -134,6 +134,8 @@ def input_shapes_of(params: list[tuple[str, str | None]], inputs: Any) -> dict[s
                 continue
             raise InputError(name, f"expected a boolean (true or false, or 0 or 1), got {json_kind(value)}")
         shape = _shape_of(name, inputs[name])
+        if kind == "list[list[int]]" and shape == [0]:
+            shape = [0, 0]  # [] is an empty list of lists too
         if kind == "int" and shape:
             raise InputError(name, f"expected an int, got a list of shape {shape}")
         if kind == "list[int]" and len(shape) != 1:

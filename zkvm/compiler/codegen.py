@@ -118,6 +118,7 @@ class FunctionCompiler:
         self.key = key
         self.code: list[Ins] = []
         self.vars: dict[str, Var] = {}
+        self.comp_targets: list[str] = []  # comprehension variables in scope (innermost last)
         self.next_slot = 0
         self.high = 0
         self.free: list[int] = []
@@ -605,6 +606,10 @@ class FunctionCompiler:
             raise CodegenError(iterable.span, f"type error: cannot iterate over {a_type(lt)}", "loop over range(...) or a list")
         lst = self.temp()
         self.expr(iterable, dest=lst)
+        if lt.depth == 0:
+            self.must_be_empty(lst, iterable)  # (the body cannot run: it is not compiled)
+            self.release(lst)
+            return
         i = self.temp()
         self.emit(op.MOVI, c=i, imm=0)
         var = self.loop_var(target, tspan, lt.element())
@@ -825,7 +830,9 @@ class FunctionCompiler:
             return self.compare(e, dest)
         if isinstance(e, A.BoolOp):
             self.same_kind(e.values, f"'{e.op}'")
-            r = self.dest_or_temp(dest)
+            clobbered = dest is not None and any(
+                v.slot == dest and any(_mentions(x, name) for x in e.values[1:]) for name, v in self.vars.items())
+            r = self.temp() if dest is None or clobbered else dest
             end = Label("boolop")
             for k, v in enumerate(e.values):
                 self.expr(v, dest=r)
@@ -1217,6 +1224,11 @@ class FunctionCompiler:
             self.release(r)
             return dest
         r = self.dest_or_temp(dest)
+        if not _is_range(e.iter) and self.type_of(e.iter).depth == 0:
+            src = self.expr(e.iter)
+            self.must_be_empty(src, e.iter)
+            self.release(src)
+            return self.list_literal(A.ListLit(e.span, ()), r)
         zero, cap = self.temp(), self.temp()
         known = self.type_of(e).length
         self.emit(op.MOVI, c=zero, imm=0)
@@ -1228,6 +1240,7 @@ class FunctionCompiler:
         elem_t = iter_type.element() if iter_type.is_list else INT
         tmp_var = Var(self.alloc_var(), elem_t)
         self.vars[e.target] = tmp_var  # the comprehension variable is local to it
+        self.comp_targets.append(e.target)
 
         self.element_fits(VType("list", 0), e.elt, "putting")
 
@@ -1248,6 +1261,7 @@ class FunctionCompiler:
             self.for_range_raw(e.target, tmp_var, e.iter, body, e)
         else:
             self.for_list_raw(tmp_var, e.iter, body, e)
+        self.comp_targets.pop()
         if saved is None:
             del self.vars[e.target]
         else:
@@ -1257,6 +1271,18 @@ class FunctionCompiler:
     def for_range_raw(self, name: str, var: Var, call: A.Call, body, node) -> None:
         self.vars[name] = var
         self.for_range(name, node.span, call, body, node)
+
+    def must_be_empty(self, lst: int, node: A.Expr) -> None:
+        """A list nothing is ever stored in has no element type (``g = []`` and no append): it is
+        empty, and a loop over it never runs. Should it hold elements after all (through an
+        alias the type analysis did not follow), execution stops instead of skipping them."""
+        n, zero = self.temp(), self.temp()
+        self.emit(op.LD, c=n, a=lst, imm=0)
+        self.emit(op.MOVI, c=zero, imm=0)
+        self.emit(op.EQ, c=n, a=n, b=zero)
+        self.emit(op.BZ, a=n, imm=self.trap(node, "iterating over a list whose element type the compiler "
+                                                "could not infer (it expected the list to stay empty); append to it directly"))
+        self.release(n, zero)
 
     def for_list_raw(self, var: Var, iterable: A.Expr, body, node) -> None:
         name = next(k for k, v in self.vars.items() if v is var)
@@ -1279,6 +1305,10 @@ class FunctionCompiler:
             return r
         f = e.func
         if f == "print":
+            # nothing is printed, but the arguments are evaluated as Python does: their calls
+            # run and their errors (an index out of range, an unassigned variable) stop execution
+            for a in e.args:
+                self.release(self.expr(a))
             r = self.dest_or_temp(dest)
             self.emit(op.MOVI, c=r, imm=0)
             return r
@@ -1347,6 +1377,8 @@ class FunctionCompiler:
         for a in e.args:
             self.need_int(a, f"{e.func}() of several arguments")
         vals = [self.expr(a) for a in e.args]
+        if r in vals[1:]:
+            r = self.temp()  # b = min(3, b): b is read after the first write to its own slot
         self.copy(r, vals[0])
         c = self.temp()
         for v in vals[1:]:
@@ -1356,6 +1388,10 @@ class FunctionCompiler:
             self.copy(r, v)
             self.label(keep)
         self.release(c, *vals)
+        if dest is not None and r != dest:
+            self.copy(dest, r)
+            self.release(r)
+            return dest
         return r
 
     def sum_call(self, e: A.Call, dest: int | None) -> int:
@@ -1476,8 +1512,8 @@ class FunctionCompiler:
     def vars_types(self) -> dict[str, VType]:
         out = dict(self.lengths.types)
         for k, v in self.vars.items():
-            if k not in out:
-                out[k] = v.type
+            if k not in out or k in self.comp_targets:
+                out[k] = v.type  # a comprehension's variable is its own, whatever the function's is
         return out
 
 
@@ -1663,8 +1699,6 @@ class LengthAnalysis:
                         root = _root_name(a)
                         if root is not None:
                             self.grown.add(root)
-        if isinstance(e, A.ListComp):
-            self.assigns.setdefault(e.target, []).append(("elem", e.iter) if not _is_range(e.iter) else ("value", A.IntLit(e.span, 0)))
         if isinstance(e, A.Node):
             for f in e.__dataclass_fields__:
                 v = getattr(e, f)

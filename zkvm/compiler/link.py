@@ -76,6 +76,7 @@ class ProgramCompiler:
 
     # --- specialization ----------------------------------------------------------------
     def specialize(self, fn: A.FunctionDef, arg_types: list[VType], span: Span) -> Compiled:
+        arg_types = [_as_declared(p, t) for p, t in zip(fn.params, arg_types)] + list(arg_types[len(fn.params):])
         key = f"{fn.name}({','.join(_type_key(t) for t in arg_types)})"
         if key in self.compiled:
             return self.compiled[key]
@@ -368,3 +369,13 @@ def _diag_error(diags):
     from zkvm.errors import CompileError
 
     return CompileError(diags)
+
+
+def _as_declared(param: A.Param, t: VType) -> VType:
+    """An empty list literal ([], of no element type yet) passed to a list parameter takes the
+    parameter's annotated depth, so that the callee can use its elements as the annotation says."""
+    if t.is_list and t.depth == 0 and param.annotation is not None:
+        declared = from_annotation(param.annotation)
+        if declared is not None and declared.is_list:
+            return VType("list", declared.depth, t.length, None)
+    return t
