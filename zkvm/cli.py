@@ -369,6 +369,12 @@ def main(argv: list[str] | None = None) -> int:
     except MemoryError:
         print("error: out of memory (try a machine with more RAM, or a smaller trace)", file=sys.stderr)
         return EXIT_INTERNAL
+    except BrokenPipeError:  # the reader went away (zkvm inspect p | head): not an error of ours
+        try:
+            sys.stdout = open(os.devnull, "w")  # so that the interpreter's final flush is quiet
+        except OSError:
+            pass
+        return EXIT_OK
     except Exception as e:  # a bug in zkvm, not in the user's input: say so, briefly
         if os.environ.get("ZKVM_DEBUG"):
             raise

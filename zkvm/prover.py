@@ -44,7 +44,7 @@ def prove(
     Raises ExecutionError if the program fails, InputError for bad inputs, and the STARK
     prover's errors (InsufficientMemory, ...).
     """
-    from zkvm.air.vm_air import public_columns, statement_bytes, vm_air
+    from zkvm.air.vm_air import public_columns, statement_bytes, vm_air_for
     from zkvm.stark import prover as stark_prover
     from zkvm.vm.run import run
 
@@ -70,7 +70,7 @@ def prove(
     else:
         trace, execution.trace = stark_prover.OwnedTrace(execution.trace), None
     stark = stark_prover.prove(
-        vm_air(),
+        vm_air_for(n),
         trace,
         [program.layout.stack_base],
         options or FriOptions(),

@@ -82,7 +82,8 @@ def verify(
         VerificationError: the proof is malformed (ProofFormatError), about another
         statement (StatementMismatch), or fails a check (the subclass names it).
     """
-    from zkvm.air.vm_air import public_columns, statement_bytes, vm_air
+    from zkvm.air.layout import MIN_TRACE_LOG
+    from zkvm.air.vm_air import public_columns, statement_bytes, vm_air_for
     from zkvm.stark import verifier as stark_verifier
 
     pf = proof if isinstance(proof, ProofFile) else ProofFile.from_bytes(proof)
@@ -95,13 +96,15 @@ def verify(
     if output is not None and tuple(int(v) for v in output) != pf.outputs:
         raise StatementMismatch("the proof attests another output")
     n = pf.stark.trace_length
+    if n < 1 << MIN_TRACE_LOG or n & (n - 1):
+        raise ProofFormatError(f"the proof's trace length {n} is not a power of two of at least 2^{MIN_TRACE_LOG}")
     try:
         cols = public_columns(prog, pf.public_inputs, pf.outputs, n, pf.output_address)
     except ParameterError as e:  # a malformed output claim, or regions past the trace
         raise ProofFormatError(f"the proof's statement does not fit this program: {e}") from None
     stmt = statement_bytes(pf.program_hash, pf.public_inputs, pf.outputs, pf.output_address)
     stark_verifier.verify(
-        pf.stark, vm_air(), [lay.stack_base], min_security_bits, public_columns=cols, statement=stmt
+        pf.stark, vm_air_for(n), [lay.stack_base], min_security_bits, public_columns=cols, statement=stmt
     )
     return VerifiedClaim(
         program_hash=pf.program_hash.hex(),

@@ -14,7 +14,7 @@ import pytest
 import zkvm
 from tests.vm import programs as progs
 from zkvm.air import layout as L
-from zkvm.air.vm_air import public_columns, statement_bytes, vm_air
+from zkvm.air.vm_air import public_columns, statement_bytes, vm_air_for
 from zkvm.errors import StatementMismatch, VerificationError
 from zkvm.field.goldilocks import P
 from zkvm.fri.options import FriOptions
@@ -97,16 +97,16 @@ def _forced(program, trace, outputs, check=False):
     n = trace.shape[0]
     cols = public_columns(program, [], outputs, n)
     stmt = statement_bytes(program.hash(), [], outputs)
-    return prover.prove(vm_air(), trace, [program.layout.stack_base], OPTIONS, public_columns=cols, statement=stmt, check=check), cols, stmt
+    return prover.prove(vm_air_for(n), trace, [program.layout.stack_base], OPTIONS, public_columns=cols, statement=stmt, check=check), cols, stmt
 
 
 def _verify(program, stark, cols, stmt):
-    verifier.verify(stark, vm_air(), [program.layout.stack_base], public_columns=cols, statement=stmt)
+    verifier.verify(stark, vm_air_for(stark.trace_length), [program.layout.stack_base], public_columns=cols, statement=stmt)
 
 
 def _violations(program, trace, outputs):
-    air = vm_air()
     n = trace.shape[0]
+    air = vm_air_for(n)
     pub = public_columns(program, [], outputs, n).dense(n)
     challenges = [(11 + i, 29 + 3 * i) for i in range(air.num_challenges)]
     aux = air.build_aux(trace, challenges, [program.layout.stack_base], pub)
@@ -254,3 +254,36 @@ def test_proof_for_another_program_is_rejected(sink):
         zkvm.verify(result.proof, other)
     with pytest.raises(StatementMismatch):
         zkvm.verify(result.proof, other.hex_hash())
+
+
+def test_short_traces_carry_the_whole_range_table(sink):
+    """A trace shorter than 2^16 rows spreads the 16-bit range table over w = 2^16 / n entries
+    per row; its extra multiplicity columns are as binding as the others."""
+    program, execution = sink
+    n = execution.trace.shape[0]
+    extra = L.extra_multiplicity_columns(n)
+    assert n < 1 << 16 and len(extra) == (1 << 16) // n - 1
+    trace = execution.trace
+    entries = (trace[:, L.COL["rc"]][:, None] + np.arange(len(extra) + 1, dtype=np.uint64)[None, :]).ravel()
+    assert sorted(set(entries.tolist())) == list(range(1 << 16))  # exactly the 16-bit values
+    used = [k for k in range(len(extra)) if trace[:, L.WIDTH + k].any()]
+    assert used, "no limb value landed in an extra multiplicity column"
+    for k in (used[0], len(extra) - 1):
+        mutated = trace.copy()
+        row = int(np.flatnonzero(mutated[:, L.WIDTH + k])[0]) if mutated[:, L.WIDTH + k].any() else 3
+        mutated[row, L.WIDTH + k] = (int(mutated[row, L.WIDTH + k]) + 1) % P
+        assert _violations(program, mutated, execution.outputs), f"mutating {extra[k]} broke no constraint"
+
+
+@pytest.mark.parametrize("log_rows", [11, 13, 16])
+def test_every_range_table_width_proves_and_verifies(log_rows):
+    program = assemble(KITCHEN_SINK)
+    execution = run(program, [17, 5], min_log_rows=log_rows)
+    n = execution.trace.shape[0]
+    assert n == 1 << log_rows  # (the program is far shorter than 2^11 rows)
+    stark, cols, stmt = _forced(program, execution.trace, execution.outputs, check=True)
+    _verify(program, stark, cols, stmt)
+    # a proof for one width is not a proof for another
+    other = vm_air_for(n * 2 if n < 1 << 16 else n // 2)
+    with pytest.raises(VerificationError):
+        verifier.verify(stark, other, [program.layout.stack_base], public_columns=cols, statement=stmt)

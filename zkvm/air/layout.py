@@ -44,7 +44,26 @@ PUB = {name: i for i, name in enumerate(PUBLIC_COLUMNS)}
 
 RANGE_BITS = 16
 RANGE_SIZE = 1 << RANGE_BITS
-MIN_TRACE_LOG = RANGE_BITS  # the range table needs 2^16 rows
+MIN_TRACE_LOG = 11  # 2048 rows: the range table then spreads over 32 columns (see below)
+
+
+def range_table_width(n: int) -> int:
+    """How many range-table entries each row carries in a trace of n rows: 1 from 2^16 rows
+    up; below that the table is spread over 2^16 / n consecutive values per row (row j holds
+    rc = w*j and the entries rc, rc+1, ..., rc+w-1, each with its multiplicity column), so a
+    short program needs no 2^16-row trace."""
+    return max(1, RANGE_SIZE // n)
+
+
+def extra_multiplicity_columns(n: int) -> tuple[str, ...]:
+    """Names of the multiplicity columns after ``m_rc`` (entries rc+1 .. rc+w-1), appended
+    after the fixed layout."""
+    return tuple(f"m_rc{k}" for k in range(1, range_table_width(n)))
+
+
+def width(n: int) -> int:
+    """The trace width for n rows: the fixed layout plus the extra multiplicity columns."""
+    return WIDTH + range_table_width(n) - 1
 
 # the flag set for each opcode: mac rows are the setup row (f_macs) then the steps (f_mac)
 from zkvm.isa import opcodes as _op  # noqa: E402

@@ -34,10 +34,21 @@ TWO16 = 1 << 16
 TWO31 = 1 << 31
 
 
-@lru_cache(maxsize=1)
-def vm_air() -> Air:
-    """The (program-independent) AIR of the VM."""
-    b = AirBuilder("zkvm-vm-v1", main=L.MAIN_COLUMNS, public=["fp0"], public_columns=L.PUBLIC_COLUMNS)
+def vm_air_for(n: int) -> Air:
+    """The VM AIR for a trace of n rows (the range table's layout depends on n)."""
+    return vm_air(L.range_table_width(n))
+
+
+@lru_cache(maxsize=8)
+def vm_air(table_width: int = 1) -> Air:
+    """The (program-independent) AIR of the VM whose range table carries ``table_width``
+    entries per row (1 for traces of 2^16 rows or more; see layout.range_table_width)."""
+    w = table_width
+    if w < 1 or w & (w - 1) or w > L.RANGE_SIZE:
+        raise ValueError(f"range table width must be a power of two in [1, 2^16], got {w}")
+    extra = tuple(f"m_rc{k}" for k in range(1, w))
+    name = "zkvm-vm-v1" if w == 1 else f"zkvm-vm-v1-rt{w}"
+    b = AirBuilder(name, main=L.MAIN_COLUMNS + extra, public=["fp0"], public_columns=L.PUBLIC_COLUMNS)
     m, nx, pub = b.main, b.next, b.pubcol
     f = {name: m(name) for name in L.FLAGS}
     clk, pc, fp = m("clk"), m("pc"), m("fp")
@@ -148,10 +159,12 @@ def vm_air() -> Air:
     b.transition("outputs", pub("out_sel") * (m("fin_v") - pub("out_val")), **every)
 
     # 5. range table
+    # row j carries the entries rc, rc+1, ..., rc+w-1; rc steps by 0 or w from 0 to 2^16 - w,
+    # so the entries cover exactly [0, 2^16)
     rc = m("rc")
     b.boundary("range table starts at 0", rc, "first")
-    b.transition("range table steps", (nx("rc") - rc) * (nx("rc") - rc - 1))
-    b.boundary("range table ends at 2^16 - 1", rc - (TWO16 - 1), "last")
+    b.transition("range table steps", (nx("rc") - rc) * (nx("rc") - rc - w))
+    b.boundary("range table ends at 2^16 - w", rc - (TWO16 - w), "last")
 
     # LogUp: memory multiset, range lookups, instruction fetch
     alpha_mem = b.add_challenge()
@@ -177,6 +190,8 @@ def vm_air() -> Air:
     for name in L.MEM_LIMBS + L.OP_LIMBS:
         bus.add(-1, alpha_rc - m(name))
     bus.add(m("m_rc"), alpha_rc - rc)
+    for k in range(1, w):
+        bus.add(m(f"m_rc{k}"), alpha_rc - (rc + k))
     bus.add(-1, code_tuple(pc, opcode, a, bb, c, imm))
     bus.add(m("m_prog"), code_tuple(clk, pub("code_op"), pub("code_a"), pub("code_b"), pub("code_c"), pub("code_imm")))
     bus.finish()
@@ -220,4 +235,4 @@ def statement_bytes(program_hash: bytes, public_inputs, outputs, output_address:
     return b"".join(parts)
 
 
-__all__ = ["vm_air", "public_columns", "statement_bytes", "np"]
+__all__ = ["vm_air", "vm_air_for", "public_columns", "statement_bytes", "np"]

@@ -334,16 +334,19 @@ def pad_and_tables(trace, cycles, n, mem, last_t, mem_size, halt_pc, halt_fp, ha
         trace[j, FIN_T] = last_t[j]
     for i in range(inputs.shape[0]):
         trace[in_base + i, INIT_PRIV] = inputs[i]
-    # range table and multiplicities of every limb looked up
-    rc = RC
-    m_rc = M_RC
+    # range table (row j: entries w*j .. w*j + w - 1, see layout.range_table_width) and the
+    # multiplicities of every limb looked up: value v counts in row v // w, in column m_rc
+    # for v % w == 0, else in the extra column base + v % w - 1
+    w = L.RANGE_SIZE // n if n < L.RANGE_SIZE else 1
+    last = L.RANGE_SIZE // w - 1
+    base = trace.shape[1] - w + 1
     for j in range(n):
-        trace[j, rc] = min(j, L.RANGE_SIZE - 1)
+        trace[j, RC] = w * min(j, last)
     for r in range(n):
-        for k in range(6):
-            trace[np.int64(trace[r, M_LIMB0 + k]), m_rc] += 1
-        for k in range(8):
-            trace[np.int64(trace[r, L0 + k]), m_rc] += 1
+        for k in range(14):
+            v = np.int64(trace[r, M_LIMB0 + k]) if k < 6 else np.int64(trace[r, L0 + k - 6])
+            col = M_RC if v % w == 0 else base + v % w - 1
+            trace[v // w, col] += 1
     # program multiplicities: how often each pc was fetched
     m_prog = M_PROG
     for r in range(n):

@@ -30,7 +30,7 @@ class Execution:
     outputs: list[int]
     cycles: int
     memory_used: int  # highest address touched + 1
-    trace: np.ndarray | None = None  # (n, WIDTH) uint64
+    trace: np.ndarray | None = None  # (n, layout.width(n)) uint64
     public_inputs: tuple[int, ...] = ()
     inputs: tuple[int, ...] = ()
     memory: np.ndarray | None = None  # final memory (canonical field elements)
@@ -150,7 +150,7 @@ def run(
         return result
     rows = max(int(cycle), used, len(program.code), 1 << min_log_rows)
     n = 1 << (rows - 1).bit_length()
-    trace = np.zeros((n, L.WIDTH), dtype=np.uint64)
+    trace = np.zeros((n, L.width(n)), dtype=np.uint64)
     mem = _initial_memory(program, ins_arr, pub_arr, memory_size)
     last_t = np.zeros(memory_size, dtype=np.int64)
     status, pc, cycle, fp, _ = vk.execute(code, mem, memory_size, lay.stack_base, max_cycles, True, trace, last_t, err)
