@@ -462,7 +462,14 @@ class Builder:
             return env
         target, typ = self.pick(targets)
         env = dict(env)
-        if typ == L1:
+        if typ == L1 and target in env and self.chance(25):
+            # xs += ys extends in place (m[i] += ... is rejected by the DSL: rows only append)
+            got = self.list_expr(env, ctx, L1, 1)
+            if got is None:
+                return env
+            self.emit(ctx, f"{target} += {got[0]}")
+            env[target] = Info(L1, env[target].minlen + got[1])
+        elif typ == L1:
             self.emit(ctx, f"{target}.append({self.int_expr(env, ctx, 2)})")
             if target in env:
                 env[target] = Info(L1, env[target].minlen + 1)

@@ -414,10 +414,11 @@ class FunctionCompiler:
             raise CodegenError(span, f"{name!r} holds a {v.type.describe()}; the loop gives it a {vt.describe()}")
         return v
 
-    def for_range(self, target: str, tspan: Span, call: A.Call, body, node) -> None:
-        for a in call.args:
-            self.need_int(a, "range()")
-        args = [self.expr(a) for a in call.args]
+    def for_range(self, target: str, tspan: Span, call: A.Call, body, node, args: list[int] | None = None) -> None:
+        if args is None:
+            for a in call.args:
+                self.need_int(a, "range()")
+            args = [self.expr(a) for a in call.args]
         if len(args) == 1:
             start, stop, step = None, args[0], None
         elif len(args) == 2:
@@ -535,6 +536,11 @@ class FunctionCompiler:
                     if not isinstance(n.receiver, A.Name) or n.receiver.id not in self.fresh_lists():
                         return []
                     grown.add(n.receiver.id)
+                elif isinstance(n, A.AugAssign) and isinstance(n.target, A.Name) and self.type_of(n.target).is_list:
+                    # ys += [v] grows ys in place, and with it every alias of ys
+                    if n.target.id not in self.fresh_lists():
+                        return []
+                    grown.add(n.target.id)
         used = []
         for r in body:
             for n in _walk_all(r):
@@ -600,12 +606,14 @@ class FunctionCompiler:
         (which assigns it first), so its value after any such loop is never read."""
         return not _uses_outside_loops(self.fn.body, name)
 
-    def for_list(self, target: str, tspan: Span, iterable: A.Expr, body, node) -> None:
-        lt = self.type_of(iterable)
-        if not lt.is_list:
-            raise CodegenError(iterable.span, f"type error: cannot iterate over {a_type(lt)}", "loop over range(...) or a list")
-        lst = self.temp()
-        self.expr(iterable, dest=lst)
+    def for_list(self, target: str, tspan: Span, iterable: A.Expr, body, node, lst: int | None = None,
+                 lt: VType | None = None) -> None:
+        if lst is None:
+            lt = self.type_of(iterable)
+            if not lt.is_list:
+                raise CodegenError(iterable.span, f"type error: cannot iterate over {a_type(lt)}", "loop over range(...) or a list")
+            lst = self.temp()
+            self.expr(iterable, dest=lst)
         if lt.depth == 0:
             self.must_be_empty(lst, iterable)  # (the body cannot run: it is not compiled)
             self.release(lst)
@@ -1229,6 +1237,20 @@ class FunctionCompiler:
             self.must_be_empty(src, e.iter)
             self.release(src)
             return self.list_literal(A.ListLit(e.span, ()), r)
+        # the iterable is evaluated in the enclosing scope, before the comprehension's variable
+        # exists: in [r for r in range(len(r))] the r of len(r) is the function's own
+        is_range = isinstance(e.iter, A.Call) and e.iter.func == "range" and e.iter.receiver is None
+        if is_range:
+            for a in e.iter.args:
+                self.need_int(a, "range()")
+            range_args = [self.expr(a) for a in e.iter.args]
+            iter_type = INT
+        else:
+            iter_type = self.type_of(e.iter)
+            if not iter_type.is_list:
+                raise CodegenError(e.iter.span, f"type error: cannot iterate over {a_type(iter_type)}", "loop over range(...) or a list")
+            src = self.temp()
+            self.expr(e.iter, dest=src)
         zero, cap = self.temp(), self.temp()
         known = self.type_of(e).length
         self.emit(op.MOVI, c=zero, imm=0)
@@ -1236,7 +1258,6 @@ class FunctionCompiler:
         buf = self.new_list(zero, cap, r)
         self.release(zero, cap, buf)
         saved = self.vars.get(e.target)
-        iter_type = self.type_of(e.iter) if not (isinstance(e.iter, A.Call) and e.iter.func == "range") else INT
         elem_t = iter_type.element() if iter_type.is_list else INT
         tmp_var = Var(self.alloc_var(), elem_t)
         self.vars[e.target] = tmp_var  # the comprehension variable is local to it
@@ -1257,20 +1278,17 @@ class FunctionCompiler:
                 self.append(r, v)
                 self.release(v)
 
-        if isinstance(e.iter, A.Call) and e.iter.func == "range" and e.iter.receiver is None:
-            self.for_range_raw(e.target, tmp_var, e.iter, body, e)
+        if is_range:
+            self.vars[e.target] = tmp_var
+            self.for_range(e.target, e.span, e.iter, body, e, args=range_args)
         else:
-            self.for_list_raw(tmp_var, e.iter, body, e)
+            self.for_list(e.target, e.span, e.iter, body, e, lst=src, lt=iter_type)
         self.comp_targets.pop()
         if saved is None:
             del self.vars[e.target]
         else:
             self.vars[e.target] = saved
         return r
-
-    def for_range_raw(self, name: str, var: Var, call: A.Call, body, node) -> None:
-        self.vars[name] = var
-        self.for_range(name, node.span, call, body, node)
 
     def must_be_empty(self, lst: int, node: A.Expr) -> None:
         """A list nothing is ever stored in has no element type (``g = []`` and no append): it is
@@ -1284,9 +1302,6 @@ class FunctionCompiler:
                                                 "could not infer (it expected the list to stay empty); append to it directly"))
         self.release(n, zero)
 
-    def for_list_raw(self, var: Var, iterable: A.Expr, body, node) -> None:
-        name = next(k for k, v in self.vars.items() if v is var)
-        self.for_list(name, node.span, iterable, body, node)
 
     # --- calls -------------------------------------------------------------------------------
     def append_call(self, e: A.Call) -> None:
@@ -1597,13 +1612,13 @@ class LengthAnalysis:
                     changed = True
         self.grown = grown
         self.types = {k: (v if k not in grown or not v.is_list else v.unknown_lengths()) for k, v in self.params.items()}
+        base = dict(self.types)
         self.running = True
         for _ in range(len(self.assigns) + 6):
             new = dict(self.types)
             for name, items in self.assigns.items():
-                if name in self.params:
-                    continue
-                t = None
+                # a parameter that is reassigned keeps a length only if every assignment agrees
+                t = base.get(name)
                 ok = True
                 for kind, e in items:
                     try:
