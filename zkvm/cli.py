@@ -90,7 +90,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_OK
     from zkvm.prover import prove
 
-    options = FriOptions(blowup=args.blowup, num_queries=args.queries, grinding_bits=args.grinding)
+    options = FriOptions(blowup=args.blowup, num_queries=args.queries, grinding_bits=args.grinding, zk=not args.no_zk)
     progress = Progress(args.quiet or args.json)
     result = prove(program, loaded.inputs, loaded.public_inputs, options, progress=progress, embed_program=args.embed_program)
     progress.done()
@@ -142,10 +142,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
         "program_hash": claim.program_hash,
         "public_inputs": list(claim.public_inputs),
         "security_bits": claim.security_bits,
+        "zero_knowledge": claim.zero_knowledge,
         "verify_seconds": round(secs, 4),
     }
+    zk_note = "" if claim.zero_knowledge else "; NOT zero-knowledge (proved with --no-zk)"
     _emit(args, obj, f"valid: program {claim.program_hash[:16]}... produced {_fmt_output(claim.output)} "
-          f"({claim.security_bits} bits conjectured security, verified in {secs * 1e3:.0f} ms)")
+          f"({claim.security_bits} bits conjectured security{zk_note}, verified in {secs * 1e3:.0f} ms)")
     return EXIT_OK
 
 
@@ -190,7 +192,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             "fri_folding": o.folding_factor, "fri_final_degree": o.final_degree,
         },
         "security_bits": st.security_bits,
-        "zero_knowledge": False,
+        "zero_knowledge": o.zk,
         "proof_bytes": len(data),
         "stark_sections": sections,
     }
@@ -204,7 +206,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     print(f"parameters       blowup {o.blowup}, {o.num_queries} queries, {o.grinding_bits} grinding bits, "
           f"FRI folding {o.folding_factor}, final degree {o.final_degree}")
     print(f"security         {st.security_bits} bits (conjectured)")
-    print("zero-knowledge   no (this version does not hide the private input)")
+    print("zero-knowledge   " + ("yes (the proof reveals nothing about the private inputs beyond the output)" if o.zk
+                                 else "NO: proved with --no-zk; the openings may reveal information about the private inputs"))
     print(f"size             {len(data)} bytes")
     for name, size in sections.items():
         print(f"  {name:<22} {size:>8} bytes")
@@ -300,7 +303,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", "-q", action="store_true", help="no progress output")
     run.add_argument("--embed-program", action="store_true", help="embed the program in the proof (verifiable from its hash alone)")
     run.add_argument("--blowup", type=int, default=8, help="LDE blowup (default 8)")
-    run.add_argument("--queries", type=int, default=27, help="FRI queries (default 27)")
+    run.add_argument("--queries", type=int, default=28, help="FRI queries (default 28)")
+    run.add_argument("--no-zk", action="store_true",
+                     help="prove without zero-knowledge (faster; the proof may reveal information about the "
+                          "private inputs, and says so): for benchmarking only")
     run.add_argument("--grinding", type=int, default=20, help="proof-of-work bits (default 20)")
     run.set_defaults(func=cmd_run)
 

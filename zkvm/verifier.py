@@ -36,6 +36,7 @@ class VerifiedClaim:
     output_values: tuple[int, ...]
     security_bits: int
     trace_length: int
+    zero_knowledge: bool = True  # False for a proof made with zk=False (benchmarking)
 
 
 def _resolve_program(pf: ProofFile, program: Program | str | bytes | None) -> Program:
@@ -113,4 +114,5 @@ def verify(
         output_values=pf.outputs,
         security_bits=pf.stark.security_bits,
         trace_length=n,
+        zero_knowledge=pf.stark.options.zk,
     )

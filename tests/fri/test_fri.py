@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import dataclasses
 
 import numpy as np
@@ -234,9 +236,15 @@ def test_decoder_refuses_huge_counts_without_allocating(valid):
 
 # --- options -------------------------------------------------------------------------------
 def test_security_formula():
-    o = FriOptions(blowup=8, num_queries=27, grinding_bits=20)
+    o = FriOptions(blowup=8, num_queries=27, grinding_bits=20, zk=False)
     assert o.query_security_bits() == 81 + 20
     assert o.security_bits(1 << 23) == 100
+    # with zk the committed polynomials have n + 2q + 8 coefficients: each query is worth
+    # log2(8n / (n + 2q + 8)) bits, rounded down in total
+    z = FriOptions(blowup=8, num_queries=28, grinding_bits=20)
+    assert z.zk_randomness == 64
+    assert z.security_bits(8 * 2048) == int(28 * math.log2(8 * 2048 / (2048 + 64))) + 20 - 1 == 101
+    assert z.security_bits(8 << 20) == 83 + 20 - 1  # 27.99.. bits rounded down
     # the extension field caps security for huge domains
     assert o.security_bits(1 << 30) == 128 - 30 - 1
     # grinding does not count below 80 query bits

@@ -16,6 +16,7 @@ Options are immutable and validated when built: a bad value raises
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from zkvm.errors import InsufficientSecurity, ParameterError
@@ -52,16 +53,22 @@ class FriOptions:
             coefficients, which are sent in the clear; final_degree + 1 is a power of two.
         min_security_bits: the options are refused when they cannot reach this many
             conjectured bits (set lower only for experiments; proofs state their level).
+        zk: zero-knowledge (the default): the STARK prover randomizes every polynomial the
+            verifier sees evaluations of and salts the Merkle leaves (docs/zk.md); ``False``
+            only for benchmarking, and the proof says so.
     """
 
     blowup: int = 8
-    num_queries: int = 27
+    num_queries: int = 28
     grinding_bits: int = 20
     folding_factor: int = 8
     final_degree: int = 31
     min_security_bits: int = field(default=DEFAULT_MIN_SECURITY_BITS, compare=False)
+    zk: bool = True
 
     def __post_init__(self) -> None:
+        if not isinstance(self.zk, bool):
+            raise ParameterError("zk", "must be True or False")
         for name in ("blowup", "num_queries", "grinding_bits", "folding_factor", "final_degree", "min_security_bits"):
             if not isinstance(getattr(self, name), int) or isinstance(getattr(self, name), bool):
                 raise ParameterError(name, "must be an integer")
@@ -92,8 +99,22 @@ class FriOptions:
     def log_folding(self) -> int:
         return self.folding_factor.bit_length() - 1
 
-    def query_security_bits(self) -> int:
-        bits = self.log_blowup * self.num_queries
+    @property
+    def zk_randomness(self) -> int:
+        """With zk: random coefficients added to each committed polynomial (beyond degree n),
+        enough to hide every value of it a proof reveals: the queried rows and their
+        neighbours (2 per query), and the out-of-domain points z, z*g in the extension field
+        (2 base elements each), with margin (docs/zk.md). 0 without zk."""
+        return 2 * self.num_queries + 8 if self.zk else 0
+
+    def query_security_bits(self, trace_length: int | None = None) -> int:
+        """Bits from the queries (and grinding). With zk, the committed polynomials have
+        ``trace_length + zk_randomness`` coefficients, so each query is worth
+        log2(lde / (n + randomness)) bits, slightly below log2(blowup)."""
+        per_query = float(self.log_blowup)
+        if self.zk and trace_length:
+            per_query = math.log2(self.blowup * trace_length / (trace_length + self.zk_randomness))
+        bits = int(per_query * self.num_queries)
         if bits >= GRINDING_CONTRIBUTION_FLOOR:
             bits += self.grinding_bits
         return bits
@@ -101,7 +122,8 @@ class FriOptions:
     def security_bits(self, lde_domain_size: int) -> int:
         """Conjectured security of a proof over an LDE domain of this size (see module doc)."""
         field_bits = EXTENSION_FIELD_BITS - (lde_domain_size.bit_length() - 1)
-        return min(field_bits, self.query_security_bits(), HASH_COLLISION_BITS + 1) - 1
+        n = lde_domain_size // self.blowup
+        return min(field_bits, self.query_security_bits(n), HASH_COLLISION_BITS + 1) - 1
 
     def check_security(self, lde_domain_size: int) -> int:
         """Return the security for this domain, refusing it below ``min_security_bits``."""

@@ -17,7 +17,7 @@ PRESETS: dict[str, FriOptions] = {
     # 100 conjectured bits: 27 queries x 3 bits + 20 grinding bits (the default)
     "default": FriOptions(),
     # folding by 4: more, narrower FRI layers (a little faster to fold, larger proofs)
-    "narrow-fri": FriOptions(blowup=8, num_queries=27, grinding_bits=20, folding_factor=4, final_degree=7),
+    "narrow-fri": FriOptions(blowup=8, num_queries=28, grinding_bits=20, folding_factor=4, final_degree=7),
     # blowup 16: a larger domain (slower prover) but fewer queries (faster verifier)
     "fast-verify": FriOptions(blowup=16, num_queries=21, grinding_bits=20, folding_factor=8, final_degree=7),
     # 128-bit conjectured security where the domain allows it

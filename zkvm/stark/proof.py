@@ -6,15 +6,20 @@ Layout (all integers little-endian; field elements 8 bytes, canonical):
 magic                 8 bytes ``ZKVMSTRK``
 format version        u16
 parameters            log2 blowup, queries, grinding bits, folding factor (u8 each),
-                      final degree (u16), log2 trace length, security bits (u8 each)
+                      final degree (u16), log2 trace length, security bits, zk flag
+                      (u8 each)
 AIR digest            32 bytes
 public inputs         count (u32) + values
 trace commitments     main root; aux flag (u8) + aux root
 composition           root
 out-of-domain values  widths W, A, D (u32) then main(z), main(zg), aux(z), aux(zg),
-                      composition(z) as extension elements
+                      composition(z) as extension elements (with zk the last composition
+                      column is the batch randomizer)
+DEEP high part        count (u32) + extension elements: the coefficients of X^n, X^(n+1),
+                      ... of the DEEP polynomial (zk only; FRI proves the rest has degree < n)
 FRI                   see :class:`zkvm.fri.proof.FriProof`
-query openings        for main, aux, composition: row count, rows, node count, nodes
+query openings        for main, aux, composition: row count, rows (with zk each row ends
+                      with 2 salt elements), node count, nodes
 ====================  ==========================================================
 
 Every count is bounded before anything is allocated; trailing bytes are rejected. Decoding
@@ -33,7 +38,8 @@ from zkvm.fri.proof import FriProof
 from zkvm.errors import ParameterError
 
 MAGIC = b"ZKVMSTRK"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+SALT_WIDTH = 2  # random elements appended to each committed row with zk (leaf salts)
 MAX_COLUMNS = 4096
 MAX_PUBLIC_INPUTS = 1 << 22
 MAX_LOG_TRACE = 28
@@ -69,6 +75,7 @@ class StarkProof:
     main_opening: Opening
     aux_opening: Opening | None
     composition_opening: Opening
+    deep_high: tuple[Ext, ...] = ()
 
     @property
     def lde_size(self) -> int:
@@ -97,6 +104,7 @@ class StarkProof:
             w.raw(o.final_degree.to_bytes(2, "little"))
             w.u8(self.trace_length.bit_length() - 1)
             w.u8(self.security_bits)
+            w.u8(1 if o.zk else 0)
             w.digest(self.air_digest)
 
         def publics(w: Writer) -> None:
@@ -133,6 +141,12 @@ class StarkProof:
         section("public inputs", publics)
         section("commitments", commitments)
         section("out-of-domain values", ood)
+        def deep_high(w: Writer) -> None:
+            w.count(len(self.deep_high))
+            for c0, c1 in self.deep_high:
+                w.fields((c0, c1))
+
+        section("DEEP high part", deep_high)
         section("fri", self.fri.encode)
         section("query openings", queries)
         return out
@@ -153,6 +167,9 @@ class StarkProof:
         final_degree = int.from_bytes(r.raw(2, "final degree"), "little")
         log_n = r.u8("log trace length")
         security = r.u8("security bits")
+        zk = r.u8("zk flag")
+        if zk not in (0, 1):
+            raise ProofFormatError("zk flag must be 0 or 1")
         if log_blowup > 8 or log_n > MAX_LOG_TRACE or log_n + log_blowup > 32:
             raise ProofFormatError("trace length or blowup out of range")
         try:
@@ -163,6 +180,7 @@ class StarkProof:
                 folding_factor=folding,
                 final_degree=final_degree,
                 min_security_bits=0,
+                zk=bool(zk),
             )
         except ParameterError as e:
             raise ProofFormatError(f"invalid parameters: {e}") from None
@@ -190,6 +208,8 @@ class StarkProof:
         ood_comp = exts(d, "composition values at z")
         n = 1 << log_n
         lde = n << log_blowup
+        n_high = r.count("DEEP high part", options.zk_randomness)
+        deep_high = exts(n_high, "DEEP high part")
         fri = FriProof.decode(r, options, lde, n)
         depth = lde.bit_length() - 1
 
@@ -199,9 +219,10 @@ class StarkProof:
             n_nodes = r.count(f"{what} merkle nodes", count * depth)
             return Opening(rows, r.digests(n_nodes, f"{what} merkle nodes"))
 
-        main_open = opening(w, "main")
-        aux_open = opening(2 * a, "aux") if has_aux else None
-        comp_open = opening(2 * d, "composition")
+        salt = SALT_WIDTH if options.zk else 0
+        main_open = opening(w + salt, "main")
+        aux_open = opening(2 * a + salt, "aux") if has_aux else None
+        comp_open = opening(2 * d + salt, "composition")
         r.finish()
         return cls(
             options=options,
@@ -221,4 +242,5 @@ class StarkProof:
             main_opening=main_open,
             aux_opening=aux_open,
             composition_opening=comp_open,
+            deep_high=deep_high,
         )

@@ -31,6 +31,7 @@ from zkvm.crypto.merkle import MerkleTree
 from zkvm.crypto.transcript import Transcript
 from zkvm.errors import InsufficientMemory, OodMismatch, ParameterError, ZkvmError
 from zkvm.field import goldilocks as gl
+from zkvm.field import arrays as fa
 from zkvm.field import ntt
 from zkvm.field.ext2 import Ext2
 from zkvm.field.poly_kernels import evaluate_columns, ext_powers
@@ -43,7 +44,8 @@ from zkvm.stark.proof import Opening, StarkProof
 from zkvm.stark.public_columns import EMPTY as EMPTY_COLUMNS
 from zkvm.stark.public_columns import PublicColumns
 from zkvm.stark.transcript_setup import bind_statement, draw_ood_point
-from zkvm.stark.verifier import check_ood
+from zkvm.stark.verifier import check_ood, composition_pieces
+from zkvm.stark.zk import ZkRandomness
 
 SHIFT = gl.GENERATOR
 _INVALID_TRACE = (
@@ -87,7 +89,7 @@ class OwnedTrace:
 def estimate_peak_bytes(air: Air, n: int, options: FriOptions) -> int:
     """Upper estimate of the prover's largest simultaneous allocations for a trace of n rows."""
     big = n * options.blowup
-    d = air.composition_columns
+    d = composition_pieces(air, options.zk)
     d_eval = 1 << (d - 1).bit_length()
     m = n * d_eval
     cols = air.width + 2 * air.aux_width + 2 * d
@@ -121,43 +123,74 @@ def _ext_from_base_pair(p0: tuple[int, int], p1: tuple[int, int]) -> Ext2:
     return Ext2(*p0) + Ext2(0, 1) * Ext2(*p1)
 
 
-def _ood_values(coeffs: np.ndarray, zpow: np.ndarray, ext_columns: bool) -> list[Ext2]:
+def _ood_values(coeffs: np.ndarray, zpow: np.ndarray, ext_columns: bool, high: np.ndarray | None = None,
+                z_n: Ext2 | None = None) -> list[Ext2]:
+    """Each column's polynomial at z (``zpow`` = powers of z); with a high part (zk), the
+    polynomial is coeffs + X^n * high, so z^n * high(z) is added."""
     if coeffs.shape[1] == 0:
         return []
     vals = evaluate_columns(coeffs, (0, 0), zpow=zpow)
-    pairs = [(int(a), int(b)) for a, b in vals]
+    base = [Ext2(int(a), int(b)) for a, b in vals]
+    if high is not None and high.shape[0]:
+        hv = evaluate_columns(np.ascontiguousarray(high), (0, 0), zpow=np.ascontiguousarray(zpow[: high.shape[0]]))
+        base = [v + z_n * Ext2(int(a), int(b)) for v, (a, b) in zip(base, hv)]
     if not ext_columns:
-        return [Ext2(*p) for p in pairs]
-    return [_ext_from_base_pair(pairs[2 * i], pairs[2 * i + 1]) for i in range(len(pairs) // 2)]
+        return base
+    return [base[2 * i] + Ext2(0, 1) * base[2 * i + 1] for i in range(len(base) // 2)]
 
 
-def _open(tree: MerkleTree, coeffs: np.ndarray, point_of: Callable[[int], int], positions: list[int]) -> Opening:
+def _open(tree: MerkleTree, coeffs: np.ndarray, point_of: Callable[[int], int], positions: list[int],
+          high: np.ndarray | None = None, salts: Callable[[list[int]], np.ndarray] | None = None) -> Opening:
     """The committed rows at the query positions, recomputed from the coefficients (the LDE
     itself was never kept whole), with their batch Merkle opening; the sibling leaves the
-    opening needs are recomputed the same way (the trees keep no leaf level)."""
+    opening needs are recomputed the same way (the trees keep no leaf level). With zk, the
+    rows are of coeffs + X^n * high and end with their leaf salts."""
     siblings = tree.siblings_needed(positions)
     wanted = list(positions) + siblings
     points = np.array([point_of(p) for p in wanted], dtype=np.uint64)
     values = sk.evaluate_rows(np.ascontiguousarray(coeffs), points)
+    if high is not None and high.shape[0]:
+        hv = sk.evaluate_rows(np.ascontiguousarray(high), points)
+        n = coeffs.shape[0]
+        xn = np.array([pow(int(x), n, gl.P) for x in points.tolist()], dtype=np.uint64)
+        values = fa.add(values, fa.mul(hv, np.repeat(xn[:, None], hv.shape[1], axis=1)))
+    if salts is not None:
+        values = np.hstack([values, salts(wanted)])
     rows = tuple(tuple(int(v) for v in values[i]) for i in range(len(positions)))
     leaf_rows = {p: values[len(positions) + k].astype("<u8").tobytes() for k, p in enumerate(siblings)}
     return Opening(rows, tuple(tree.open(positions, leaf_rows)))
 
 
-def _commit_streaming(coeffs: np.ndarray, blowup: int, keep_blocks: int, report: ProverReport) -> tuple[MerkleTree, np.ndarray]:
+def _commit_streaming(coeffs: np.ndarray, blowup: int, keep_blocks: int, report: ProverReport,
+                      high: np.ndarray | None = None, salts: Callable[[int, int], np.ndarray] | None = None,
+                      ) -> tuple[MerkleTree, np.ndarray]:
     """Commit to the LDE of ``coeffs`` one coset block at a time (rows ``r*n .. r*n + n - 1``
     of the bit-reversed LDE), hashing each block's rows and dropping the block, except the first
-    ``keep_blocks`` (returned): the whole LDE (the largest array of a proof) never exists."""
+    ``keep_blocks`` (returned): the whole LDE (the largest array of a proof) never exists.
+
+    With zk the committed polynomials are coeffs + X^n * high (``high``: a few rows of random
+    coefficients). On the coset o*H of block r, X^n is the constant o^n, so the block is the
+    plain LDE of coeffs with o^n * high added to its first rows; and each row is hashed with
+    its salt ``salts(r, n)`` appended (the kept blocks hold the values without salts)."""
     n, cols = coeffs.shape
     digests = np.empty((n * blowup, 8), dtype=np.uint32)
     kept = np.empty((keep_blocks * n, cols), dtype=np.uint64)
     buf = np.empty((n, cols), dtype=np.uint64) if keep_blocks < blowup else None
+    offsets = ntt.coset_offsets(n, blowup, SHIFT) if high is not None else None
+    h = high.shape[0] if high is not None else 0
     for r in range(blowup):
         target = kept[r * n : (r + 1) * n] if r < keep_blocks else buf
         t = time.perf_counter()
-        ntt.lde_block(coeffs, r, blowup, target, SHIFT)
+        if h:
+            saved = coeffs[:h].copy()
+            coeffs[:h] = fa.add(saved, fa.scale(high, pow(int(offsets[r]), n, gl.P)))
+            ntt.lde_block(coeffs, r, blowup, target, SHIFT)
+            coeffs[:h] = saved
+        else:
+            ntt.lde_block(coeffs, r, blowup, target, SHIFT)
         t2 = time.perf_counter()
-        digests[r * n : (r + 1) * n] = MerkleTree.hash_leaves(target)
+        leaves = target if salts is None else np.hstack([target, salts(r, n)])
+        digests[r * n : (r + 1) * n] = MerkleTree.hash_leaves(leaves)
         report.add("lde", t2 - t)
         report.add("commit", time.perf_counter() - t2)
     t = time.perf_counter()
@@ -218,6 +251,10 @@ def prove(
     if check and trace.size and int(trace.max()) >= gl.P:
         raise ParameterError("trace", "trace values must be canonical field elements")
     big = n * options.blowup
+    zk_h = options.zk_randomness
+    if zk_h and air.max_degree * zk_h >= n:
+        raise ParameterError("trace", f"a zero-knowledge proof of {n} rows needs more rows than {air.max_degree} x "
+                             f"{zk_h} random coefficients (pad the trace, or use fewer queries)")
     security = options.check_security(big) if check else options.security_bits(big)
     estimate = estimate_peak_bytes(air, n, options)
     report.estimated_peak_bytes = estimate
@@ -240,17 +277,34 @@ def prove(
     bind_statement(transcript, air, options, n, security, publics, public_columns.digest(), statement)
     pub_dense = public_columns.dense(n)
 
-    d = air.composition_columns
+    d = composition_pieces(air, options.zk)
     d_eval = 1 << (d - 1).bit_length()
     m = n * d_eval
+    if d_eval > options.blowup:
+        raise ParameterError("blowup", f"must be at least {d_eval} for this AIR{' with zk' if zk_h else ''}")
+    rng = ZkRandomness() if zk_h else None
+
+    def randomizer(label: bytes, cols: int) -> np.ndarray | None:
+        return rng.field(label, (zk_h, cols)) if rng is not None else None
+
+    def salter(label: bytes):
+        if rng is None:
+            return None, None
+        return (lambda r, rows: rng.salts(label, r, rows)), (lambda ps: rng.salts_at(label, ps))
 
     # 2. main trace: the LDE is streamed block by block into the Merkle tree; only the first
     # d_eval blocks (the constraint-evaluation domain) are kept
     say("extending and committing to the main trace")
     t = clock()
     main_coeffs = ntt.interpolate_columns(trace)
+    # zk: the committed polynomial is T + (X^n - 1) R = (T - R) + X^n R, equal to T on the trace
+    # domain, with R of zk_h random coefficients; kept as low part (n rows) and high part R
+    main_hi = randomizer(b"main", air.width)
+    if main_hi is not None:
+        main_coeffs[:zk_h] = fa.sub(main_coeffs[:zk_h], main_hi)
     report.add("lde", clock() - t)
-    main_tree, main_lde = _commit_streaming(main_coeffs, options.blowup, d_eval, report)
+    main_salt, main_salt_at = salter(b"main")
+    main_tree, main_lde = _commit_streaming(main_coeffs, options.blowup, d_eval, report, main_hi, main_salt)
     transcript.absorb_digest(b"main root", main_tree.root)
 
     # 3. auxiliary trace
@@ -266,15 +320,21 @@ def prove(
             debug.assert_satisfied(air, trace, aux, challenges, publics, describe_row=describe_row, pubcols=pub_dense)
         t = clock()
         aux_coeffs = ntt.interpolate_columns(aux)
+        aux_hi = randomizer(b"aux", 2 * air.aux_width)
+        if aux_hi is not None:
+            aux_coeffs[:zk_h] = fa.sub(aux_coeffs[:zk_h], aux_hi)
         report.add("lde", clock() - t)
         del aux
-        aux_tree, aux_lde = _commit_streaming(aux_coeffs, options.blowup, d_eval, report)
+        aux_salt, aux_salt_at = salter(b"aux")
+        aux_tree, aux_lde = _commit_streaming(aux_coeffs, options.blowup, d_eval, report, aux_hi, aux_salt)
         transcript.absorb_digest(b"aux root", aux_tree.root)
     else:
         if debug_check:
             debug.assert_satisfied(air, trace, None, challenges, publics, describe_row=describe_row, pubcols=pub_dense)
         aux_coeffs = np.zeros((n, 0), dtype=np.uint64)
         aux_lde = np.zeros((m, 0), dtype=np.uint64)
+        aux_hi = np.zeros((zk_h, 0), dtype=np.uint64) if zk_h else None
+        aux_salt_at = None
     del trace
 
     # 4. composition polynomial
@@ -309,8 +369,12 @@ def prove(
         raise ProverError(_INVALID_TRACE)
     comp_coeffs = np.ascontiguousarray(comp_all[: d * n].reshape(d, n, 2).transpose(1, 0, 2).reshape(n, 2 * d))
     del comp_all, comp_values
+    comp_hi = None
+    if rng is not None:
+        comp_coeffs, comp_hi = _mask_composition(comp_coeffs, d, zk_h, rng)
     report.add("composition", clock() - t)
-    comp_tree, _ = _commit_streaming(comp_coeffs, options.blowup, 0, report)
+    comp_salt, comp_salt_at = salter(b"composition")
+    comp_tree, _ = _commit_streaming(comp_coeffs, options.blowup, 0, report, comp_hi, comp_salt)
     transcript.absorb_digest(b"composition root", comp_tree.root)
 
     # 5. out-of-domain point
@@ -319,18 +383,19 @@ def prove(
     zg = z * g
     zpow = ext_powers(z.to_pair(), n)
     zgpow = ext_powers(zg.to_pair(), n)
-    ood_main = _ood_values(main_coeffs, zpow, False)
-    ood_main_next = _ood_values(main_coeffs, zgpow, False)
-    ood_aux = _ood_values(aux_coeffs, zpow, True)
-    ood_aux_next = _ood_values(aux_coeffs, zgpow, True)
-    ood_comp = _ood_values(comp_coeffs, zpow, True)
+    z_n, zg_n = z**n, zg**n
+    ood_main = _ood_values(main_coeffs, zpow, False, main_hi, z_n)
+    ood_main_next = _ood_values(main_coeffs, zgpow, False, main_hi, zg_n)
+    ood_aux = _ood_values(aux_coeffs, zpow, True, aux_hi, z_n)
+    ood_aux_next = _ood_values(aux_coeffs, zgpow, True, aux_hi, zg_n)
+    ood_comp = _ood_values(comp_coeffs, zpow, True, comp_hi, z_n)  # (with zk, the batch randomizer last)
     ood_pub = _ood_values(pub_coeffs, zpow, False) if pub_coeffs is not None else []
     del zpow, zgpow
     if check:
         # the verifier's own out-of-domain check, run here: an invalid trace is reported now
         # instead of producing a proof that cannot verify
         try:
-            check_ood(air, n, g, z, alpha, ood_main, ood_main_next, ood_aux, ood_aux_next, ood_comp,
+            check_ood(air, n, g, z, alpha, ood_main, ood_main_next, ood_aux, ood_aux_next, ood_comp[:d],
                       [Ext2(*c) for c in challenges], publics, ood_pub)
         except OodMismatch:
             raise ProverError(_INVALID_TRACE) from None
@@ -347,7 +412,8 @@ def prove(
     # 6. DEEP composition and FRI
     say("DEEP composition and FRI")
     t = clock()
-    gammas = _powers(transcript.challenge_ext(b"deep gamma"), air.width + air.aux_width + d)
+    ncomp = comp_coeffs.shape[1] // 2
+    gammas = _powers(transcript.challenge_ext(b"deep gamma"), air.width + air.aux_width + ncomp)
     gm = np.array([x.to_pair() for x in gammas[: air.width]], dtype=np.uint64).reshape(-1, 2)
     ga = np.array([x.to_pair() for x in gammas[air.width : air.width + air.aux_width]], dtype=np.uint64).reshape(-1, 2)
     gc = np.array([x.to_pair() for x in gammas[air.width + air.aux_width :]], dtype=np.uint64).reshape(-1, 2)
@@ -359,10 +425,22 @@ def prove(
     l_trace = np.empty((n, 2), dtype=np.uint64)
     l_all = np.empty((n, 2), dtype=np.uint64)
     sk.combine_coefficients(main_coeffs, aux_coeffs, comp_coeffs, gm, ga, gc, l_trace, l_all)
-    deep = np.zeros((n, 2), dtype=np.uint64)
+    deep_high: tuple = ()
+    if zk_h:
+        # the polynomials have n + zk_h coefficients: so do L and L_T; the DEEP quotient's
+        # coefficients from X^n up are sent in the clear and FRI proves the rest has degree < n
+        lt_hi = np.empty((zk_h, 2), dtype=np.uint64)
+        la_hi = np.empty((zk_h, 2), dtype=np.uint64)
+        sk.combine_coefficients(main_hi, aux_hi, comp_hi, gm, ga, gc, lt_hi, la_hi)
+        l_trace, l_all = np.vstack([l_trace, lt_hi]), np.vstack([l_all, la_hi])
+    deep = np.zeros((n + zk_h, 2), dtype=np.uint64)
     sk.divide_by_linear(l_all, np.uint64(z.c0), np.uint64(z.c1), deep)
     sk.divide_by_linear(l_trace, np.uint64(zg.c0), np.uint64(zg.c1), deep)
     del l_trace, l_all
+    if zk_h:
+        deep_high = tuple((int(a), int(b)) for a, b in deep[n:])
+        transcript.absorb_ext(b"deep high", [Ext2(*v) for v in deep_high])
+        deep = np.ascontiguousarray(deep[:n])
     codeword = ntt.lde_from_coefficients(deep, options.blowup, SHIFT)
     report.add("deep", clock() - t)
     t = clock()
@@ -376,9 +454,9 @@ def prove(
     def point_of(p: int) -> int:
         return int(offsets[p // n]) * int(wbr[p % n]) % gl.P
 
-    main_open = _open(main_tree, main_coeffs, point_of, positions)
-    aux_open = _open(aux_tree, aux_coeffs, point_of, positions) if aux_tree is not None else None
-    comp_open = _open(comp_tree, comp_coeffs, point_of, positions)
+    main_open = _open(main_tree, main_coeffs, point_of, positions, main_hi, main_salt_at)
+    aux_open = _open(aux_tree, aux_coeffs, point_of, positions, aux_hi, aux_salt_at) if aux_tree is not None else None
+    comp_open = _open(comp_tree, comp_coeffs, point_of, positions, comp_hi, comp_salt_at)
     report.add("queries", clock() - t)
 
     return StarkProof(
@@ -399,7 +477,31 @@ def prove(
         main_opening=main_open,
         aux_opening=aux_open,
         composition_opening=comp_open,
+        deep_high=deep_high,
     )
+
+
+def _mask_composition(comp: np.ndarray, d: int, h: int, rng: ZkRandomness) -> tuple[np.ndarray, np.ndarray]:
+    """Hide the composition pieces and append the batch randomizer (docs/zk.md).
+
+    The pieces C_0 .. C_{d-1} (C = sum X^(i n) C_i) become P_0 = C_0 - X^n r_1,
+    P_i = C_i + r_i - X^n r_{i+1}, P_{d-1} = C_{d-1} + r_{d-1} with random r_i of h
+    coefficients: the sum of X^(i n) P_i telescopes back to C, so the verifier's check at z is
+    unchanged, while each piece's revealed values are masked. The batch randomizer B (random,
+    n + h coefficients) is committed with them and enters the DEEP combination, which makes
+    every FRI codeword independent of the witness. Returns the low parts (n, 2(d+1)) and the
+    high parts (h, 2(d+1))."""
+    n = comp.shape[0]
+    lo = np.empty((n, 2 * (d + 1)), dtype=np.uint64)
+    lo[:, : 2 * d] = comp
+    lo[:, 2 * d :] = rng.field(b"batch randomizer", (n, 2))
+    hi = np.zeros((h, 2 * (d + 1)), dtype=np.uint64)
+    hi[:, 2 * d :] = rng.field(b"batch randomizer high", (h, 2))
+    for i in range(1, d):
+        r = rng.field(b"composition mask %d" % i, (h, 2))
+        lo[:h, 2 * i : 2 * i + 2] = fa.add(lo[:h, 2 * i : 2 * i + 2], r)
+        hi[:, 2 * (i - 1) : 2 * i] = fa.neg(r)
+    return lo, hi
 
 
 def _powers(x: Ext2, count: int) -> list[Ext2]:

@@ -29,7 +29,7 @@ def bind_statement(
         b"parameters",
         bytes([options.log_blowup, options.num_queries, options.grinding_bits, options.folding_factor])
         + options.final_degree.to_bytes(2, "little")
-        + bytes([n.bit_length() - 1, security]),
+        + bytes([n.bit_length() - 1, security, 1 if options.zk else 0]),
     )
     t.absorb_digest(b"air digest", air.digest())
     t.absorb_int(b"public input count", len(publics))

@@ -26,7 +26,7 @@ from zkvm.fri import verifier as fri_verifier
 from zkvm.fri.options import DEFAULT_MIN_SECURITY_BITS
 from zkvm.stark.air import Air, resolve_row
 from zkvm.stark.evaluate import evaluate_all
-from zkvm.stark.proof import StarkProof
+from zkvm.stark.proof import SALT_WIDTH, StarkProof
 from zkvm.stark.public_columns import EMPTY as EMPTY_COLUMNS
 from zkvm.stark.public_columns import PublicColumns
 from zkvm.stark.transcript_setup import bind_statement, draw_ood_point
@@ -40,6 +40,13 @@ def _bitrev(x: int, bits: int) -> int:
     return int(format(x, f"0{bits}b")[::-1], 2) if bits else 0
 
 
+def composition_pieces(air: Air, zk: bool) -> int:
+    """Pieces of degree < n the composition polynomial is split into. With zk the trace
+    polynomials have n + h coefficients (h much smaller than n), which raises the composition's
+    degree by less than n: one piece more (docs/zk.md)."""
+    return air.composition_columns + (1 if zk else 0)
+
+
 def _check_shapes(proof: StarkProof, air: Air) -> None:
     if len(proof.ood_main) != air.width or len(proof.ood_main_next) != air.width:
         raise ProofFormatError(f"the proof has {len(proof.ood_main)} main columns, the AIR {air.width}")
@@ -47,11 +54,16 @@ def _check_shapes(proof: StarkProof, air: Air) -> None:
         raise ProofFormatError(f"the proof has {len(proof.ood_aux)} aux columns, the AIR {air.aux_width}")
     if (proof.aux_root is None) != (air.aux_width == 0) or (proof.aux_opening is None) != (air.aux_width == 0):
         raise ProofFormatError("aux commitment present/absent contrary to the AIR")
-    if len(proof.ood_composition) != air.composition_columns:
-        raise ProofFormatError(f"expected {air.composition_columns} composition columns, got {len(proof.ood_composition)}")
-    widths = [(proof.main_opening, air.width, "main"), (proof.composition_opening, 2 * air.composition_columns, "composition")]
+    zk = proof.options.zk
+    ncomp = composition_pieces(air, zk) + (1 if zk else 0)  # with zk: the batch randomizer
+    if len(proof.ood_composition) != ncomp:
+        raise ProofFormatError(f"expected {ncomp} composition columns, got {len(proof.ood_composition)}")
+    if len(proof.deep_high) != proof.options.zk_randomness:
+        raise ProofFormatError(f"expected {proof.options.zk_randomness} DEEP high coefficients, got {len(proof.deep_high)}")
+    salt = SALT_WIDTH if zk else 0
+    widths = [(proof.main_opening, air.width + salt, "main"), (proof.composition_opening, 2 * ncomp + salt, "composition")]
     if proof.aux_opening is not None:
-        widths.append((proof.aux_opening, 2 * air.aux_width, "aux"))
+        widths.append((proof.aux_opening, 2 * air.aux_width + salt, "aux"))
     for opening, width, what in widths:
         for row in opening.rows:
             if len(row) != width:
@@ -59,7 +71,7 @@ def _check_shapes(proof: StarkProof, air: Air) -> None:
             for v in row:
                 if not 0 <= v < P:
                     raise ProofFormatError(f"{what} rows: non-canonical field element")
-    for group in (proof.ood_main, proof.ood_main_next, proof.ood_aux, proof.ood_aux_next, proof.ood_composition):
+    for group in (proof.ood_main, proof.ood_main_next, proof.ood_aux, proof.ood_aux_next, proof.ood_composition, proof.deep_high):
         for c0, c1 in group:
             if not (0 <= c0 < P and 0 <= c1 < P):
                 raise ProofFormatError("out-of-domain values: non-canonical field element")
@@ -132,10 +144,11 @@ def verify(
         t.absorb_ext(label, vals)
     g = gl.root_of_unity(n.bit_length() - 1)
     pub_at_z = public_columns.evaluate(n, z) if public_columns.count else []
-    check_ood(air, n, g, z, alpha, ood_main, ood_main_next, ood_aux, ood_aux_next, ood_comp, challenges, publics, pub_at_z)
+    pieces = composition_pieces(air, options.zk)
+    check_ood(air, n, g, z, alpha, ood_main, ood_main_next, ood_aux, ood_aux_next, ood_comp[:pieces], challenges, publics, pub_at_z)
 
     # 6. DEEP and FRI
-    num_gammas = air.width + air.aux_width + air.composition_columns
+    num_gammas = air.width + air.aux_width + len(ood_comp)
     gamma = t.challenge_ext(b"deep gamma")
     gammas = []
     acc = Ext2(1)
@@ -148,6 +161,9 @@ def verify(
     l_trace_z = _dot(gm, ood_main) + _dot(ga, ood_aux)
     l_trace_zg = _dot(gm, ood_main_next) + _dot(ga, ood_aux_next)
     l_z = l_trace_z + _dot(gc, ood_comp)
+    deep_high = [Ext2(*v) for v in proof.deep_high]
+    if options.zk:
+        t.absorb_ext(b"deep high", deep_high)
     queries = fri_verifier.verify(proof.fri, options, t, big, n, SHIFT)
 
     # 7. openings at the query positions
@@ -188,6 +204,13 @@ def verify(
         for j, c in enumerate(gc):
             l_comp = l_comp + c * Ext2(crow[2 * j], crow[2 * j + 1])
         value = (l_trace + l_comp - l_z) * inverses[qi] + (l_trace - l_trace_zg) * inverses[count + qi]
+        if deep_high:
+            # FRI tests the DEEP polynomial minus its sent high part X^n * high(X)
+            x = xs[qi]
+            acc = Ext2(0)
+            for c in reversed(deep_high):
+                acc = acc * x + c
+            value = value - acc * pow(x, n, P)
         if value.to_pair() != fri_value:
             raise DeepMismatch(f"the committed rows at position {p} do not match the FRI codeword")
 
