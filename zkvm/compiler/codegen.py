@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from zkvm.compiler import ast as A
+from zkvm.compiler.aliases import fresh_lists
 from zkvm.compiler.constants import HEADER
 from zkvm.compiler.types import INT, LIST1, LIST2, NONE, VType, from_annotation, unify
 from zkvm.errors import Diagnostic
@@ -564,41 +565,10 @@ class FunctionCompiler:
             self.emit(op.LD, c=slot, a=self.vars[name].slot, imm=2)
 
     def fresh_lists(self) -> set[str]:
-        """Local list variables that can never share their list with another variable: every
-        assignment gives them a new list (a literal or a comprehension) and the name never
-        appears where its list could escape (assigned to another name, passed to a function,
-        stored in a list, appended)."""
+        """Local list variables that can never share their list with another variable
+        (aliases.fresh_lists)."""
         if self._fresh is None:
-            params = set(self.param_names)
-            candidates: dict[str, bool] = {}
-            escaping: set[str] = set()
-            for n in _walk_all_stmts(self.fn.body):
-                if isinstance(n, (A.Assign, A.AnnAssign)):
-                    targets = n.targets if isinstance(n, A.Assign) else (n.target,)
-                    for t in targets:
-                        if isinstance(t, A.Name):
-                            ok = isinstance(n.value, (A.ListLit, A.ListComp)) and all(
-                                not isinstance(x, A.Name) for x in getattr(n.value, "elts", ()))
-                            candidates[t.id] = candidates.get(t.id, True) and ok
-                    if isinstance(n.value, A.Name):
-                        escaping.add(n.value.id)
-                elif isinstance(n, A.Call):
-                    escaping.update(x.id for x in n.args if isinstance(x, A.Name) and not (n.func in ("len", "range", "sum", "min", "max", "abs") and n.receiver is None))
-                elif isinstance(n, A.ListLit):
-                    escaping.update(x.id for x in n.elts if isinstance(x, A.Name))
-                elif isinstance(n, (A.For, A.AugAssign)):
-                    t = n.target if isinstance(n, A.For) else (n.target.id if isinstance(n.target, A.Name) else None)
-                    if t is not None:
-                        candidates[t] = False
-                elif isinstance(n, A.ListComp):
-                    candidates[n.target] = False
-                    if isinstance(n.elt, A.Name):
-                        escaping.add(n.elt.id)
-                elif isinstance(n, A.IfExp):
-                    escaping.update(x.id for x in (n.body, n.orelse) if isinstance(x, A.Name))
-                elif isinstance(n, A.BinOp):
-                    pass  # a + b, [x] * n make new lists
-            self._fresh = {k for k, ok in candidates.items() if ok and k not in params and k not in escaping}
+            self._fresh = fresh_lists(self.fn, self.prog.functions)
         return self._fresh
 
     def dead_after_loop(self, name: str) -> bool:
@@ -1610,6 +1580,10 @@ class LengthAnalysis:
                 if (a in grown) != (b in grown):
                     grown |= {a, b}
                     changed = True
+        # lists that another name may grow (aliases.py): no compile-time lengths either
+        aliases = getattr(self.fc.prog, "aliases", None)
+        if aliases is not None:
+            grown |= aliases.unstable_names(self.fc.fn.name)
         self.grown = grown
         self.types = {k: (v if k not in grown or not v.is_list else v.unknown_lengths()) for k, v in self.params.items()}
         base = dict(self.types)
@@ -1740,6 +1714,9 @@ class LengthAnalysis:
                 if c.is_int:
                     return INT
                 shape = c.shape
+                aliases = getattr(prog, "aliases", None)
+                if aliases is not None and e.id in aliases.unstable_constants:
+                    return VType("list", len(shape))  # a constant list the program grows
                 if len(shape) == 1:
                     return VType("list", 1, shape[0])
                 return VType("list", 2, shape[0], shape[1])

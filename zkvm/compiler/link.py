@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from zkvm.compiler import ast as A
+from zkvm.compiler.aliases import AliasAnalysis
 from zkvm.compiler.check import CheckedModule
 from zkvm.compiler.codegen import (
     Abs,
@@ -51,6 +52,7 @@ class ProgramCompiler:
         self.in_progress: set[str] = set()
         self.diags: list[Diagnostic] = []
         self._grows: dict[str, set[int]] | None = None
+        self._aliases: AliasAnalysis | None = None
         self.data_words: list[np.ndarray] = [np.array([0], dtype=object)]  # the heap pointer cell
 
     # --- constants -----------------------------------------------------------------------
@@ -70,6 +72,13 @@ class ProgramCompiler:
                 words, addr = layout_constant(c, base)
                 self.data_words.append(words)
                 self.const_address[target.id] = addr
+
+    @property
+    def aliases(self) -> AliasAnalysis:
+        """Which names' lists another name may grow (computed once, after the constants)."""
+        if self._aliases is None:
+            self._aliases = AliasAnalysis(self.functions, self.constants)
+        return self._aliases
 
     def data_size(self) -> int:
         return sum(len(w) for w in self.data_words)

@@ -1,0 +1,318 @@
+"""Which lists may change length behind a name's back: a whole-program alias analysis.
+
+The code generator uses list lengths known at compile time (to fold ``len()``, fuse dot
+products into ``mac``, elide bounds checks, size outputs). A length read from a variable's
+assignments is only true if no other reference to the same list grows it: ``q = p;
+q.append(1)`` grows ``p``, and so do ``row = m[0]; row.append(1)`` (``m``'s rows),
+``for r in m: r.append(1)``, ``m[0] = [1]``, a helper that appends to its parameter through a
+local alias, a helper that returns its parameter, and ``W.append(1)`` on a module constant.
+
+This module groups every list-valued name of the program (each function's parameters, locals
+and return value, and the constants) into classes of names that may share a list object or
+hold lists of each other's rows: flow-insensitive and context-insensitive, so it
+over-approximates. A class in which a list may grow (``append``, ``+=``, storing a row) is
+*unstable*: no name in it keeps a compile-time length. One exemption keeps the common case
+precise: appending to a *fresh* local list (a list literal or comprehension that never
+escapes its function while it is built, see :func:`fresh_lists`) grows only that local's own
+list, whose length the function's own analysis already tracks, so it does not make its
+class unstable.
+"""
+
+from __future__ import annotations
+
+from zkvm.compiler import ast as A
+from zkvm.compiler.types import from_annotation
+
+BUILTINS = ("len", "range", "sum", "min", "max", "abs", "print")
+RET = "<return>"
+CONST = "<const>"
+
+
+def _children(n):
+    for f in n.__dataclass_fields__:
+        v = getattr(n, f)
+        if isinstance(v, A.Node):
+            yield v
+        elif isinstance(v, tuple):
+            for x in v:
+                if isinstance(x, A.Node):
+                    yield x
+
+
+def walk(n):
+    """Every node under n (n included), iteratively."""
+    stack = [n]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, A.Node):
+            yield x
+            stack.extend(reversed(list(_children(x))))
+
+
+def walk_stmts(stmts):
+    for s in stmts:
+        yield from walk(s)
+
+
+def fresh_lists(fn: A.FunctionDef, functions) -> set[str]:
+    """Local list variables that can never share their list with another variable: every
+    assignment gives them a new list (a literal or a comprehension) and the name never
+    appears where its list could escape (assigned to another name, passed to a function,
+    stored in a list, appended, an operand of a conditional or and/or expression)."""
+    params = {p.name for p in fn.params}
+    candidates: dict[str, bool] = {}
+    escaping: set[str] = set()
+    for n in walk_stmts(fn.body):
+        if isinstance(n, (A.Assign, A.AnnAssign)):
+            targets = n.targets if isinstance(n, A.Assign) else (n.target,)
+            for t in targets:
+                if isinstance(t, A.Name):
+                    ok = isinstance(n.value, (A.ListLit, A.ListComp)) and all(
+                        not isinstance(x, A.Name) for x in getattr(n.value, "elts", ()))
+                    candidates[t.id] = candidates.get(t.id, True) and ok
+            if isinstance(n.value, A.Name):
+                escaping.add(n.value.id)
+        elif isinstance(n, A.Call):
+            escaping.update(x.id for x in n.args if isinstance(x, A.Name)
+                            and not (n.func in ("len", "range", "sum", "min", "max", "abs") and n.receiver is None))
+        elif isinstance(n, A.ListLit):
+            escaping.update(x.id for x in n.elts if isinstance(x, A.Name))
+        elif isinstance(n, (A.For, A.AugAssign)):
+            t = n.target if isinstance(n, A.For) else (n.target.id if isinstance(n.target, A.Name) else None)
+            if t is not None:
+                candidates[t] = False
+        elif isinstance(n, A.ListComp):
+            candidates[n.target] = False
+            if isinstance(n.elt, A.Name):
+                escaping.add(n.elt.id)
+        elif isinstance(n, A.IfExp):
+            escaping.update(x.id for x in (n.body, n.orelse) if isinstance(x, A.Name))
+        elif isinstance(n, A.BoolOp):
+            escaping.update(x.id for x in n.values if isinstance(x, A.Name))
+    return {k for k, ok in candidates.items() if ok and k not in params and k not in escaping}
+
+
+class _Depths:
+    """Syntactic list depths of one function's names: 0 = never a list; anything else (1, 2,
+    or unknown) may be a list. Only used to leave ints out of the alias classes."""
+
+    def __init__(self, fn: A.FunctionDef, functions, constants) -> None:
+        self.functions = functions
+        self.constants = constants
+        self.maybe: dict[str, set] = {}
+        for p in fn.params:
+            d = from_annotation(p.annotation) if p.annotation is not None else None
+            self.maybe[p.name] = {d.depth if d is not None and d.is_list else (0 if d is not None else None)}
+        binds = []
+        for n in walk_stmts(fn.body):
+            if isinstance(n, (A.Assign, A.AnnAssign)) and n.value is not None:
+                for t in (n.targets if isinstance(n, A.Assign) else (n.target,)):
+                    if isinstance(t, A.Name):
+                        binds.append((t.id, n.value, 0))
+            elif isinstance(n, A.AugAssign) and isinstance(n.target, A.Name):
+                binds.append((n.target.id, n.value, 0))
+            elif isinstance(n, A.For):
+                binds.append((n.target, n.iter, 1))
+            elif isinstance(n, A.ListComp):
+                binds.append((n.target, n.iter, 1))
+            elif isinstance(n, A.Call) and n.receiver is not None and isinstance(n.receiver, A.Name) and n.args:
+                binds.append((n.receiver.id, n.args[0], -1))
+        self.locals = set(self.maybe) | {name for name, _, shift in binds if shift != -1}
+        binds = [b for b in binds if b[0] in self.locals]
+        for _ in range(4):
+            changed = False
+            for name, e, shift in binds:
+                if shift == 1 and _is_range(e):
+                    d = 0
+                else:
+                    d = self.depth(e)
+                    if d is not None:
+                        d = d - shift if shift == 1 else (d + 1 if shift == -1 else d)
+                        if d < 0:
+                            d = 0
+                s = self.maybe.setdefault(name, set())
+                if d not in s:
+                    s.add(d)
+                    changed = True
+            if not changed:
+                break
+
+    def is_int(self, name: str) -> bool:
+        s = self.maybe.get(name)
+        if s is None:
+            c = self.constants.get(name)
+            return c is None or c.is_int
+        return s == {0}
+
+    def depth(self, e) -> int | None:
+        if isinstance(e, (A.IntLit, A.BoolLit, A.NoneLit, A.Compare, A.UnaryOp)):
+            return 0
+        if isinstance(e, A.Name):
+            s = self.maybe.get(e.id)
+            if s is None:
+                c = self.constants.get(e.id)
+                if c is None or c.is_int:
+                    return 0
+                return len(c.shape)
+            known = {d for d in s if d is not None}
+            if None in s or len(known) != 1:
+                return 0 if s == {0} else None
+            return known.pop()
+        if isinstance(e, A.Subscript):
+            d = self.depth(e.value)
+            return d - 1 if d is not None and d >= 1 else None
+        if isinstance(e, A.ListLit):
+            if not e.elts:
+                return None
+            d = self.depth(e.elts[0])
+            return d + 1 if d is not None else None
+        if isinstance(e, A.ListComp):
+            d = self.depth(e.elt)
+            return d + 1 if d is not None else None
+        if isinstance(e, A.BinOp):
+            if e.op not in ("+", "*"):
+                return 0
+            ds = [self.depth(e.left), self.depth(e.right)]
+            if ds == [0, 0]:
+                return 0
+            known = [d for d in ds if d]
+            return max(known) if known and None not in ds else None
+        if isinstance(e, (A.IfExp, A.BoolOp)):
+            vals = (e.body, e.orelse) if isinstance(e, A.IfExp) else e.values
+            ds = {self.depth(v) for v in vals}
+            return ds.pop() if len(ds) == 1 else None
+        if isinstance(e, A.Call):
+            if e.receiver is not None or e.func in BUILTINS:
+                return 0
+            f = self.functions.get(e.func)
+            if f is not None and f.returns is not None:
+                d = from_annotation(f.returns)
+                if d is not None:
+                    return d.depth if d.is_list else 0
+            return None
+        return None
+
+
+class AliasAnalysis:
+    def __init__(self, functions: dict[str, A.FunctionDef], constants: dict) -> None:
+        self.functions = functions
+        self.constants = constants
+        self.parent: dict = {}
+        self.grown_roots: set = set()
+        self.fresh: dict[str, set[str]] = {}
+        growth = []
+        for fn in functions.values():
+            growth.extend(self._function(fn))
+        for node in growth:
+            self.grown_roots.add(self.find(node))
+        self.unstable: dict[str, set[str]] = {}
+        self.unstable_constants: set[str] = set()
+        for node in list(self.parent):
+            if self.find(node) in self.grown_roots:
+                scope, name = node
+                if scope == CONST:
+                    self.unstable_constants.add(name)
+                else:
+                    self.unstable.setdefault(scope, set()).add(name)
+
+    # --- union-find ---------------------------------------------------------------------------
+    def find(self, x):
+        p = self.parent.setdefault(x, x)
+        if p == x:
+            return x
+        root = self.find(p)
+        self.parent[x] = root
+        return root
+
+    def union(self, nodes) -> None:
+        nodes = list(nodes)
+        if len(nodes) < 2:
+            for n in nodes:
+                self.find(n)
+            return
+        r = self.find(nodes[0])
+        for n in nodes[1:]:
+            s = self.find(n)
+            if s != r:
+                self.parent[s] = r
+
+    # --- one function ---------------------------------------------------------------------------
+    def _function(self, fn: A.FunctionDef) -> list:
+        depths = _Depths(fn, self.functions, self.constants)
+        fresh = self.fresh[fn.name] = fresh_lists(fn, self.functions)
+        local = depths.locals
+        growth = []
+
+        def node(name: str):
+            if name in local:
+                return None if depths.is_int(name) else (fn.name, name)
+            c = self.constants.get(name)
+            return (CONST, name) if c is not None and not c.is_int else None
+
+        def roots(e) -> list:
+            if isinstance(e, A.Name):
+                n = node(e.id)
+                return [n] if n is not None else []
+            if isinstance(e, A.Subscript):
+                return [] if depths.depth(e.value) == 1 else roots(e.value)
+            if isinstance(e, A.ListLit):
+                return [r for x in e.elts for r in roots(x)]
+            if isinstance(e, A.ListComp):
+                return roots(e.elt)
+            if isinstance(e, A.BinOp):
+                if e.op not in ("+", "*") or depths.depth(e) in (0, 1):
+                    return []  # ints, or a new list of ints
+                return roots(e.left) + roots(e.right)
+            if isinstance(e, A.IfExp):
+                return roots(e.body) + roots(e.orelse)
+            if isinstance(e, A.BoolOp):
+                return [r for v in e.values for r in roots(v)]
+            if isinstance(e, A.Call) and e.receiver is None and e.func in self.functions:
+                return [] if depths.depth(e) == 0 else [(e.func, RET)]
+            return []
+
+        def bind(name: str, e) -> None:
+            n = node(name)
+            if n is not None:
+                self.union([n] + roots(e))
+
+        for n in walk_stmts(fn.body):
+            if isinstance(n, (A.Assign, A.AnnAssign)):
+                if n.value is None:
+                    continue
+                for t in (n.targets if isinstance(n, A.Assign) else (n.target,)):
+                    if isinstance(t, A.Name):
+                        bind(t.id, n.value)
+                    elif isinstance(t, A.Subscript):
+                        container = roots(t.value)
+                        self.union(container + roots(n.value))
+                        if depths.depth(n.value) != 0:
+                            growth.extend(container)  # m[i] = row: the rows' lengths change
+            elif isinstance(n, A.AugAssign):
+                if isinstance(n.target, A.Name) and not depths.is_int(n.target.id):
+                    bind(n.target.id, n.value)
+                    nd = node(n.target.id)
+                    if nd is not None:
+                        growth.append(nd)  # xs += ys
+            elif isinstance(n, (A.For, A.ListComp)):
+                bind(n.target, n.iter)
+            elif isinstance(n, A.Call):
+                if n.receiver is not None:
+                    target = roots(n.receiver)
+                    self.union(target + [r for a in n.args for r in roots(a)])
+                    if not (isinstance(n.receiver, A.Name) and n.receiver.id in fresh):
+                        growth.extend(target)
+                elif n.func in self.functions:
+                    callee = self.functions[n.func]
+                    for p, a in zip(callee.params, n.args):
+                        self.union([(callee.name, p.name)] + roots(a))
+            elif isinstance(n, A.Return) and n.value is not None:
+                self.union([(fn.name, RET)] + roots(n.value))
+        return growth
+
+    def unstable_names(self, fn_name: str) -> set[str]:
+        return self.unstable.get(fn_name, set())
+
+
+def _is_range(e) -> bool:
+    return isinstance(e, A.Call) and e.func == "range" and e.receiver is None
