@@ -20,6 +20,29 @@ from zkvm.errors import (  # noqa: F401  (re-exported)
 )
 
 
+def compile(path_or_source, inputs=None):  # noqa: A001 - the documented name (zkvm.compile)
+    """Compile a DSL program (a path to a .py file, or its source text) to a Program.
+
+    ``inputs`` (main's parameter names to values, as in an input file) fixes the lengths of
+    list parameters; a program whose main takes only ints needs none. Raises CompileError
+    (file:line:col) or InputError.
+    """
+    import os
+    from pathlib import Path
+
+    from zkvm import compiler
+
+    is_path = isinstance(path_or_source, Path) or (
+        isinstance(path_or_source, str) and "\n" not in path_or_source and path_or_source.endswith(".py")
+        and os.path.exists(path_or_source))
+    if is_path:
+        shapes = compiler.input_shapes_of_file(path_or_source, inputs) if inputs is not None else None
+        return compiler.compile_file(path_or_source, shapes)
+    text = str(path_or_source)
+    shapes = compiler.input_shapes_of(compiler.main_parameters(text), inputs) if inputs is not None else None
+    return compiler.compile_source(text, "<string>", shapes)
+
+
 def __getattr__(name: str):
     """Lazy public API: heavy layers load only when first used."""
     if name == "prove":

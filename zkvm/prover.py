@@ -38,8 +38,12 @@ def prove(
     progress: Callable[[str], None] | None = None,
     debug_check: bool | None = None,
     memory_budget: int | None = None,
+    zk_seed: bytes | None = None,
 ) -> ProveResult:
     """Run ``program`` on the flat private ``inputs`` (and public inputs) and prove it.
+
+    Proofs are zero-knowledge unless ``options.zk`` is False; ``zk_seed`` fixes the prover's
+    randomness (reproducible tests only).
 
     Raises ExecutionError if the program fails, InputError for bad inputs, and the STARK
     prover's errors (InsufficientMemory, ...).
@@ -81,6 +85,7 @@ def prove(
         debug_check=debug_check,
         memory_budget=memory_budget,
         describe_row=describe,
+        zk_seed=zk_seed,
     )
     pf = ProofFile(
         program.hash(), execution.public_inputs, tuple(execution.outputs), stark,

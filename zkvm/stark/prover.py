@@ -214,11 +214,16 @@ def prove(
     describe_row: Callable[[int], str] | None = None,
     public_columns: PublicColumns | None = None,
     statement: bytes = b"",
+    zk_seed: bytes | None = None,
 ) -> StarkProof:
     """Prove that ``trace`` satisfies ``air`` with these public inputs (and public columns).
 
     ``statement`` is bound into the transcript as is (the caller's description of what is
     proven, e.g. a program hash and its output); the verifier must pass the same bytes.
+
+    With ``options.zk`` (the default) the proof is zero-knowledge: its randomness comes from
+    a fresh secret seed from the operating system, or from ``zk_seed`` (32 bytes; only for
+    reproducible tests: a proof's seed must stay secret and never be reused).
 
     ``debug_check`` (default: the ZKVM_DEBUG environment variable) runs the constraint
     debugger first and raises :class:`~zkvm.stark.debug.ConstraintViolation` naming the
@@ -282,7 +287,7 @@ def prove(
     m = n * d_eval
     if d_eval > options.blowup:
         raise ParameterError("blowup", f"must be at least {d_eval} for this AIR{' with zk' if zk_h else ''}")
-    rng = ZkRandomness() if zk_h else None
+    rng = ZkRandomness(zk_seed) if zk_h else None
 
     def randomizer(label: bytes, cols: int) -> np.ndarray | None:
         return rng.field(label, (zk_h, cols)) if rng is not None else None
