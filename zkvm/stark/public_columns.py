@@ -21,9 +21,27 @@ import numpy as np
 
 from zkvm.errors import ParameterError
 from zkvm.field import goldilocks as gl
-from zkvm.field.ext2 import Ext2, ext_batch_inverse
+from zkvm.field import np_field as npf
+from zkvm.field.ext2 import NONRESIDUE, Ext2, ext_batch_inverse
 
 P = gl.P
+_EPSILON = np.uint64(2**64 - P)  # 2^32 - 1
+
+
+def _reduce_ints(values: Sequence[int]) -> np.ndarray:
+    """[int(x) % P for x in values] as a uint64 array, whole-array when numpy reads the values
+    as 64-bit integers (per element otherwise: floats, bools, huge ints, other types)."""
+    arr = np.asarray(values) if len(values) else np.zeros(0, dtype=np.uint64)
+    if arr.ndim != 1 or arr.dtype not in (np.int64, np.uint64):
+        return np.array([int(x) % P for x in values], dtype=np.uint64)
+    if arr.dtype == np.uint64:
+        return np.where(arr >= np.uint64(P), arr - np.uint64(P), arr)
+    out = arr.view(np.uint64)  # x >= 0 (< 2^63 < p) is already canonical;
+    neg = arr < 0  # x < 0 reads as x + 2^64, and x + p = (x + 2^64) - (2^32 - 1)
+    if neg.any():
+        out = out.copy()
+        out[neg] -= _EPSILON
+    return out
 
 
 @dataclass(frozen=True)
@@ -51,7 +69,8 @@ class PublicColumns:
         rows, values = [], []
         for r, v in entries:
             r_arr = np.asarray(r, dtype=np.int64)
-            v_arr = np.asarray([int(x) % P for x in v] if not isinstance(v, np.ndarray) else v, dtype=np.uint64)
+            v_arr = v if isinstance(v, np.ndarray) else _reduce_ints(v)
+            v_arr = np.asarray(v_arr, dtype=np.uint64)
             if r_arr.shape != v_arr.shape:
                 raise ParameterError("public columns", "rows and values differ in length")
             order = np.argsort(r_arr, kind="stable")
@@ -71,6 +90,8 @@ class PublicColumns:
         for r in self.rows:
             if r.size and int(r[-1]) >= n:
                 raise ParameterError("public columns", f"a public column has a value at row {int(r[-1])} of a {n}-row trace")
+            if r.size and int(r[0]) < 0:
+                raise ParameterError("public columns", f"a public column has a value at row {int(r[0])}")
 
     def digest(self) -> bytes:
         """blake3 of the canonical encoding (column count, then per column: entry count, rows,
@@ -94,7 +115,61 @@ class PublicColumns:
         return out
 
     def evaluate(self, n: int, z: Ext2) -> list[Ext2]:
-        """Each column's polynomial (interpolating its values on <g>, |<g>| = n) at z."""
+        """Each column's polynomial (interpolating its values on <g>, |<g>| = n) at z.
+
+        Whole-array numpy arithmetic (:mod:`zkvm.field.np_field`), exact and equal to
+        :meth:`_evaluate_reference`. With d_j = z - g^j = (z0 - g^j) + z1 phi and its norm
+        N_j = (z0 - g^j)^2 - 7 z1^2 (a base-field element), g^j / d_j = u_j ((z0 - g^j) - z1 phi)
+        where u_j = g^j / N_j; so per column
+
+            sum_j v_j g^j / d_j = sum_j v_j u_j (z0 - g^j)  -  z1 * sum_j v_j u_j * phi,
+
+        two base-field products per entry and one base-field batch inversion over the rows."""
+        self.check_fits(n)
+        if not self.rows:
+            return []
+        sizes = [int(r.size) for r in self.rows]
+        total = sum(sizes)
+        if total == 0:
+            return [Ext2(0) for _ in self.rows]
+        all_entries = np.concatenate([np.asarray(r, dtype=np.int64) for r in self.rows])
+        z0, z1 = z.c0, z.c1
+        # The rows to weigh (sorted) and, per entry, its row's position among them.
+        span = max(int(r[-1]) + 1 for r in self.rows if r.size)
+        if span <= 2 * total and z1 != 0:
+            # Dense (code, constants): weigh every row below the last valued one (at most twice
+            # the work), and an entry's position is its row. Only for z off the base field, where
+            # no z - g^j is zero, whether row j holds a value or not.
+            rows, index = None, all_entries
+        elif n <= 8 * total + 4096:  # a row mask costs O(n): only when n is not much above the entry count
+            mask = np.zeros(n, dtype=bool)
+            mask[all_entries] = True
+            rows = np.flatnonzero(mask)
+            slot = np.cumsum(mask, dtype=np.int32 if n < 2**31 else np.int64)
+            slot -= 1
+            index = slot[all_entries]
+            del mask, slot
+        else:
+            rows, index = np.unique(all_entries, return_inverse=True)
+        g = gl.root_of_unity(n.bit_length() - 1)
+        g_pows = npf.powers(g, span) if rows is None else npf.pow_indices(g, rows, n)
+        d0 = npf.sub(np.uint64(z0), g_pows)  # z0 - g^j
+        norm = npf.sub(npf.mul(d0, d0), np.uint64(NONRESIDUE * z1 * z1 % P))
+        u = npf.mul(g_pows, npf.batch_inverse(norm))  # g^j / N_j (FieldError if z is a row point)
+        w0 = npf.mul(u, d0)
+        del g_pows, d0, norm
+        vals = np.concatenate([np.asarray(v, dtype=np.uint64) for v in self.values])
+        e0 = npf.mul(vals, w0[index])
+        e1 = npf.mul(vals, u[index])
+        del vals, index, w0, u
+        scale = (z**n - 1) * gl.inv(n)
+        starts = np.cumsum([0] + sizes[:-1]).tolist()
+        sums0 = npf.segment_sums(e0, starts)
+        sums1 = npf.segment_sums(e1, starts)
+        return [scale * Ext2(s0, (P - z1) * s1) for s0, s1 in zip(sums0, sums1)]
+
+    def _evaluate_reference(self, n: int, z: Ext2) -> list[Ext2]:
+        """The same values as :meth:`evaluate`, per entry on Python ints (slow; a test oracle)."""
         self.check_fits(n)
         all_rows = sorted(set().union(*(set(r.tolist()) for r in self.rows))) if self.rows else []
         if not all_rows:
@@ -115,6 +190,5 @@ class PublicColumns:
             s1 = sum(x * w1 for x, (_, w1) in zip(vals, w)) % P
             out.append(scale * Ext2(s0, s1))
         return out
-
 
 EMPTY = PublicColumns((), ())
