@@ -25,7 +25,15 @@ from zkvm.stark.examples import (
 from zkvm.stark.proof import StarkProof
 
 P = gl.P
-OPTIONS = FriOptions()  # the default: 100 conjectured bits
+OPTIONS = FriOptions()  # the default: 100 conjectured bits, zero-knowledge
+
+
+def opts(air, trace) -> FriOptions:
+    """The default options, with zk when the trace is long enough for the zk randomizers (from
+    1024 rows: below, they would lower the code rate under 100 bits; the toy traces of 8 to
+    128 rows are proved without zk)."""
+    n = trace.shape[0]
+    return FriOptions(zk=n >= 1024 and air.max_degree * OPTIONS.zk_randomness < n)
 
 
 def _example(name: str, log_n: int):
@@ -52,7 +60,7 @@ EXAMPLES = ["fibonacci", "range", "permutation", "wide"]
 @pytest.mark.parametrize("log_n", [3, 6, 10])
 def test_honest_proofs_verify(name, log_n):
     air, trace, pub = _example(name, log_n)
-    proof = prover.prove(air, trace, pub, OPTIONS, debug_check=True)
+    proof = prover.prove(air, trace, pub, opts(air, trace), debug_check=True)
     assert proof.security_bits >= 100
     data = proof.to_bytes()
     decoded = StarkProof.from_bytes(data)
@@ -64,7 +72,7 @@ def test_honest_proofs_verify(name, log_n):
 def test_honest_proofs_verify_at_2_16(name):
     """2^16 rows; for the range check this is the full 16-bit table."""
     air, trace, pub = _example(name, 16)
-    proof = prover.prove(air, trace, pub, OPTIONS)
+    proof = prover.prove(air, trace, pub, opts(air, trace))
     verifier.verify_bytes(proof.to_bytes(), air, pub)
 
 
@@ -75,9 +83,9 @@ def _mutate(trace: np.ndarray, row: int, col: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
-@pytest.mark.parametrize("seed", [0, 1])
-def test_mutated_cell_is_caught_by_debugger_and_verifier(name, seed):
-    air, trace, pub = _example(name, 6)
+@pytest.mark.parametrize("seed,log_n", [(0, 6), (1, 6), (2, 10)])
+def test_mutated_cell_is_caught_by_debugger_and_verifier(name, seed, log_n):
+    air, trace, pub = _example(name, log_n)
     rng = np.random.default_rng(seed)
     row, col = int(rng.integers(0, trace.shape[0])), int(rng.integers(0, trace.shape[1]))
     if name == "range":
@@ -89,10 +97,10 @@ def test_mutated_cell_is_caught_by_debugger_and_verifier(name, seed):
     failures = debug.check_constraints(air, bad, aux, challenges, pub)
     assert failures, f"mutation at row {row} col {col} not caught by the debugger"
     with pytest.raises((debug.ConstraintViolation, prover.ProverError)):
-        prover.prove(air, bad, pub, OPTIONS, debug_check=True)
+        prover.prove(air, bad, pub, opts(air, bad), debug_check=True)
     with pytest.raises(prover.ProverError):
-        prover.prove(air, bad, pub, OPTIONS)
-    lying = prover.prove(air, bad, pub, OPTIONS, check=False)
+        prover.prove(air, bad, pub, opts(air, bad))
+    lying = prover.prove(air, bad, pub, opts(air, bad), check=False)
     with pytest.raises(VerificationError):
         verifier.verify(lying, air, pub)
 
@@ -101,7 +109,7 @@ def test_debugger_names_constraint_and_row():
     air, trace, pub = _example("fibonacci", 5)
     bad = _mutate(trace, 7, 1)
     with pytest.raises(debug.ConstraintViolation) as info:
-        prover.prove(air, bad, pub, OPTIONS, debug_check=True)
+        prover.prove(air, bad, pub, opts(air, bad), debug_check=True)
     msg = str(info.value)
     assert "b' = a' + b" in msg and "row 6" in msg
 
@@ -109,20 +117,20 @@ def test_debugger_names_constraint_and_row():
 @pytest.mark.parametrize("name", ["fibonacci", "wide"])
 def test_wrong_public_inputs_are_rejected(name):
     air, trace, pub = _example(name, 5)
-    proof = prover.prove(air, trace, pub, OPTIONS)
+    proof = prover.prove(air, trace, pub, opts(air, trace))
     wrong = list(pub)
     wrong[-1] = (wrong[-1] + 1) % P
     with pytest.raises(StatementMismatch):
         verifier.verify(proof, air, wrong)
     # a lying prover claiming the wrong output for the honest trace
-    lying = prover.prove(air, trace, wrong, OPTIONS, check=False)
+    lying = prover.prove(air, trace, wrong, opts(air, trace), check=False)
     with pytest.raises(VerificationError):
         verifier.verify(lying, air, wrong)
 
 
 def test_proof_for_another_air_is_rejected():
     air, trace, pub = _example("fibonacci", 5)
-    proof = prover.prove(air, trace, pub, OPTIONS)
+    proof = prover.prove(air, trace, pub, opts(air, trace))
     other, _, _ = _example("wide", 5)
     with pytest.raises(StatementMismatch):
         verifier.verify(proof, other, pub)
@@ -133,7 +141,7 @@ def proofs():
     out = {}
     for name in ["fibonacci", "range"]:
         air, trace, pub = _example(name, 7)
-        out[name] = (air, pub, prover.prove(air, trace, pub, OPTIONS))
+        out[name] = (air, pub, prover.prove(air, trace, pub, opts(air, trace)))
     return out
 
 
@@ -183,10 +191,10 @@ def test_truncated_and_extended_proofs(proofs):
 
 def test_security_policy(proofs):
     air, pub, proof = proofs["fibonacci"]
-    assert proof.security_bits == OPTIONS.security_bits(proof.lde_size) >= 100
+    assert proof.security_bits == proof.options.security_bits(proof.lde_size) >= 100
     with pytest.raises(InsufficientSecurity):
         verifier.verify(proof, air, pub, min_security_bits=110)
-    weak = FriOptions(num_queries=10, grinding_bits=0, min_security_bits=0)
+    weak = FriOptions(num_queries=10, grinding_bits=0, min_security_bits=0, zk=False)
     air2, trace, pub2 = _example("fibonacci", 5)
     weak_proof = prover.prove(air2, trace, pub2, weak)
     verifier.verify(weak_proof, air2, pub2, min_security_bits=20)
@@ -207,18 +215,18 @@ def test_security_bits_are_bound(proofs):
 def test_memory_budget_is_enforced():
     air, trace, pub = _example("fibonacci", 10)
     with pytest.raises(InsufficientMemory) as info:
-        prover.prove(air, trace, pub, OPTIONS, memory_budget=100_000)
+        prover.prove(air, trace, pub, opts(air, trace), memory_budget=100_000)
     assert "GiB" in str(info.value)
 
 
 def test_bad_shapes_are_parameter_errors():
     air, trace, pub = _example("fibonacci", 4)
     with pytest.raises(ParameterError):
-        prover.prove(air, trace[:, :1], pub, OPTIONS)
+        prover.prove(air, trace[:, :1], pub, opts(air, trace[:, :1]))
     with pytest.raises(ParameterError):
-        prover.prove(air, trace[:12], pub, OPTIONS)
+        prover.prove(air, trace[:12], pub, opts(air, trace[:12]))
     with pytest.raises(ParameterError):
-        prover.prove(air, trace, pub[:2], OPTIONS)
+        prover.prove(air, trace, pub[:2], opts(air, trace))
 
 
 # --- public columns ---------------------------------------------------------------------------
@@ -254,7 +262,7 @@ def _pubcol_case(n: int = 64, seed: int = 0):
 def test_public_columns_prove_and_verify():
     air = _pubcol_air()
     trace, cols = _pubcol_case()
-    proof = prover.prove(air, trace, [], OPTIONS, public_columns=cols, statement=b"demo", debug_check=True)
+    proof = prover.prove(air, trace, [], opts(air, trace), public_columns=cols, statement=b"demo", debug_check=True)
     verifier.verify_bytes(proof.to_bytes(), air, [], public_columns=cols, statement=b"demo")
 
 
@@ -263,7 +271,7 @@ def test_public_columns_are_bound():
 
     air = _pubcol_air()
     trace, cols = _pubcol_case()
-    proof = prover.prove(air, trace, [], OPTIONS, public_columns=cols, statement=b"demo")
+    proof = prover.prove(air, trace, [], opts(air, trace), public_columns=cols, statement=b"demo")
     w = cols.dense(64)[:, 0].copy()
     w[5] += 1
     other = PublicColumns.from_dense([w, cols.dense(64)[:, 1]])
@@ -300,6 +308,6 @@ def test_pubcol_trace_violation_detected():
     bad[9, 0] = 8  # breaks the pinned input (and the weighted sum)
     failures = debug.check_constraints(air, bad, pubcols=cols.dense(64))
     assert any(f.constraint == "pinned inputs" and f.row == 9 for f in failures)
-    lying = prover.prove(air, bad, [], OPTIONS, public_columns=cols, check=False)
+    lying = prover.prove(air, bad, [], opts(air, bad), public_columns=cols, check=False)
     with pytest.raises(VerificationError):
         verifier.verify(lying, air, [], public_columns=cols)

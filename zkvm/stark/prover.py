@@ -348,22 +348,26 @@ def prove(
     num_c = len(air.constraints)
     alphas = np.array([a.to_pair() for a in _powers(alpha, num_c)], dtype=np.uint64).reshape(num_c, 2)
     t = clock()
-    if pub_dense.shape[1]:
-        pub_coeffs = ntt.interpolate_columns(pub_dense)
-        pub_lde = ntt.lde_from_coefficients(pub_coeffs, d_eval, SHIFT)  # exactly the first m LDE rows
-    else:
-        pub_coeffs = pub_lde = None
+    pub_coeffs = ntt.interpolate_columns(pub_dense) if pub_dense.shape[1] else None
     del pub_dense
-    groups = codegen.evaluate_groups(program, main_lde, aux_lde, n, d_eval, challenges, publics, alphas, pub_lde)
-    del pub_lde
     offsets = ntt.coset_offsets(n, options.blowup, SHIFT)
     wbr = sk.bitrev_powers(n)
     g = gl.root_of_unity(n.bit_length() - 1)
     kinds, points = _group_divisors(program.groups, n, g)
     inv_zn = np.array([gl.inv(pow(int(o), n, gl.P) - 1) for o in offsets[:d_eval]], dtype=np.uint64)
+    g_last = np.uint64(pow(g, n - 1, gl.P))
     comp_values = np.empty((m, 2), dtype=np.uint64)
-    sk.combine_groups(groups, kinds, points, np.uint64(pow(g, n - 1, gl.P)), inv_zn, offsets, wbr, n, comp_values)
-    del groups
+    # one coset block at a time (a block is closed under x -> g*x, so its next rows are its
+    # own): the group sums and the public columns' extension exist for one block only
+    pub_blk = np.empty((n, pub_coeffs.shape[1]), dtype=np.uint64) if pub_coeffs is not None else None
+    for r in range(d_eval):
+        rows = slice(r * n, (r + 1) * n)
+        if pub_blk is not None:
+            ntt.lde_block(pub_coeffs, r, options.blowup, pub_blk, SHIFT)
+        groups = codegen.evaluate_groups(program, main_lde[rows], aux_lde[rows], n, 1, challenges, publics, alphas, pub_blk)
+        sk.combine_groups(groups, kinds, points, g_last, inv_zn[r : r + 1], offsets[r : r + 1], wbr, n, comp_values[rows])
+        del groups
+    del main_lde, aux_lde, pub_blk
     report.add("constraint evaluation", clock() - t)
 
     say("building the composition polynomial")
