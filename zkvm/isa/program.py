@@ -98,7 +98,7 @@ class Program:
             for w in ins.encode():
                 parts.append(w.to_bytes(8, "little"))
         parts.append(len(self.data).to_bytes(8, "little"))
-        parts.append(b"".join((int(v) % P).to_bytes(8, "little") for v in self.data))
+        parts.append(_field_words(self.data))
         sig = json.dumps(self.signature, sort_keys=True, separators=(",", ":")).encode()
         parts.append(len(sig).to_bytes(8, "little"))
         parts.append(sig)
@@ -245,3 +245,22 @@ def unflatten(values: list[int], shape: list[int] | tuple[int, ...]) -> Any:
         return list(values)
     step = len(values) // shape[0] if shape[0] else 0
     return [unflatten(values[i * step : (i + 1) * step], shape[1:]) for i in range(shape[0])]
+
+
+def _field_words(values) -> bytes:
+    """Each value mod p as 8 little-endian bytes (vectorized for the common case of values in
+    signed 64-bit range: a model's million constants hash in milliseconds)."""
+    import numpy as np
+
+    try:
+        arr = np.asarray(values, dtype=np.int64)
+    except (OverflowError, TypeError, ValueError):
+        return b"".join((int(v) % P).to_bytes(8, "little") for v in values)
+    out = arr.astype(np.uint64)
+    neg = arr < 0
+    if neg.any():
+        out[neg] = np.uint64(P) - (-arr[neg]).astype(np.uint64)
+    big = out >= np.uint64(P)
+    if big.any():
+        out[big] -= np.uint64(P)
+    return out.astype("<u8").tobytes()
