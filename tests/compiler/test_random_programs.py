@@ -62,7 +62,9 @@ class Ctx:
 
     ret: str | None = None  # the function's return type (helpers), or None in main
     in_loop: bool = False
-    no_grow: bool = False  # inside a for loop over a list variable: no list may grow
+    # inside a for loop over a list variable: the types of lists that may not grow (a list of
+    # that type may be the iterated one; rows can grow while their list of lists is iterated)
+    no_grow: frozenset = frozenset()
     locked: frozenset = frozenset()  # names that may not be reassigned here
     safe: dict = field(default_factory=dict)  # loop variable -> names of lists it indexes in range
     depth: int = 0  # statement nesting
@@ -107,7 +109,7 @@ class Builder:
     def name_for(self, typ: str, env: dict, ctx: Ctx, new_ok: bool = True) -> str | None:
         """A variable of this type to assign: an existing one, or a fresh name."""
         pool = {INT: INT_NAMES, L1: L1_NAMES, L2: L2_NAMES}[typ]
-        existing = [n for n, i in env.items() if i.type == typ and n not in ctx.locked and n not in self.readonly]
+        existing = [n for n, i in env.items() if i.type == typ and n not in ctx.locked and n not in self.constants]
         fresh = [n for n in pool if n not in env and self.types.get(n, typ) == typ and n not in ctx.locked]
         options = existing + (fresh if new_ok else [])
         if not options:
@@ -419,7 +421,7 @@ class Builder:
         return env
 
     def s_aug(self, env, ctx):
-        names = [n for n in self.vars_of(env, INT) if n not in ctx.locked and n not in self.readonly]
+        names = [n for n in self.vars_of(env, INT) if n not in ctx.locked and n not in self.constants]
         if not names:
             return self.s_assign(env, ctx)
         name = self.pick(names)
@@ -452,17 +454,17 @@ class Builder:
         return env
 
     def s_append(self, env, ctx):
-        if ctx.no_grow:
-            return env
         targets = [(n, env[n].type) for n in sorted(env) if env[n].type in (L1, L2) and n not in self.readonly]
         r = self.row(env, ctx)
         if r is not None and not any(r[0].startswith(c + "[") for c in self.readonly):
             targets.append((r[0], L1))
+        targets = [(n, t) for n, t in targets if t not in ctx.no_grow]
         if not targets:
             return env
         target, typ = self.pick(targets)
         env = dict(env)
-        if typ == L1 and target in env and self.chance(25):
+        rebind_ok = target in env and target not in self.constants  # (xs += ys assigns xs: a local)
+        if typ == L1 and rebind_ok and self.chance(25):
             # xs += ys extends in place (m[i] += ... is rejected by the DSL: rows only append)
             got = self.list_expr(env, ctx, L1, 1)
             if got is None:
@@ -480,7 +482,7 @@ class Builder:
             text, minlen, _ = got
             if ctx.in_loop and minlen < env[target].rowmin:
                 return env
-            self.emit(ctx, f"{target} += [{text}]" if self.chance(30) else f"{target}.append({text})")
+            self.emit(ctx, f"{target} += [{text}]" if rebind_ok and self.chance(30) else f"{target}.append({text})")
             env[target] = Info(L2, env[target].minlen + 1, min(env[target].rowmin, minlen))
         else:
             got = self.list_expr(env, ctx, L1, 1)
@@ -538,7 +540,7 @@ class Builder:
             outs.append(env)
         return _merge(outs)
 
-    def loop_ctx(self, ctx: Ctx, var: str | None, safe_for: set[str], no_grow: bool = False,
+    def loop_ctx(self, ctx: Ctx, var: str | None, safe_for: set[str], no_grow: frozenset = frozenset(),
                  lock: set[str] = frozenset()) -> Ctx:
         safe = {k: v for k, v in ctx.safe.items() if k != var}  # an inner loop rebinds var
         if var is not None and safe_for:
@@ -547,7 +549,7 @@ class Builder:
         for lists in safe.values():
             locked |= lists  # a list indexed by a loop variable keeps its identity
         locked |= set(safe)
-        return Ctx(ctx.ret, True, ctx.no_grow or no_grow, frozenset(locked), safe, ctx.depth + 1, ctx.loop_depth + 1)
+        return Ctx(ctx.ret, True, ctx.no_grow | no_grow, frozenset(locked), safe, ctx.depth + 1, ctx.loop_depth + 1)
 
     def after_loop(self, env: dict, var: str | None, definite: bool, ctx: Ctx) -> dict:
         env = {k: v for k, v in env.items()}
@@ -575,7 +577,7 @@ class Builder:
         return self.after_loop(env, var, count > 0, ctx)
 
     def loop_var(self, env, ctx, typ, pool):
-        options = [n for n in pool if self.types.get(n, typ) == typ and n not in ctx.locked and n not in self.readonly
+        options = [n for n in pool if self.types.get(n, typ) == typ and n not in ctx.locked and n not in self.constants
                    and (n not in env or env[n].type == typ)]
         if not options:
             return None
@@ -595,7 +597,7 @@ class Builder:
         # the body may grow lists only when the loop runs over a fresh list
         fresh = text.startswith("[") or text.startswith("(")
         self.emit(ctx, f"for {var} in {text}:")
-        inner = self.loop_ctx(ctx, var, set(), no_grow=not fresh)
+        inner = self.loop_ctx(ctx, var, set(), no_grow=frozenset() if fresh else frozenset({typ}))
         body_env = dict(env)
         body_env[var] = Info(INT if typ == L1 else L1, 0, 0)
         self.block(body_env, inner)
@@ -640,7 +642,7 @@ class Builder:
 
     def s_mac(self, env, ctx):
         """for i in range(n): acc += a[i] * b[i] (fused into one mac instruction)."""
-        accs = [n for n in self.vars_of(env, INT) if n not in ctx.locked and n not in self.readonly]
+        accs = [n for n in self.vars_of(env, INT) if n not in ctx.locked and n not in self.constants]
         var = self.loop_var(env, ctx, INT, RANGE_VARS)
         if var is None:
             return env
@@ -718,7 +720,9 @@ class Builder:
             self.constants["G"] = Info(L2, rows, cols)
             out.append("G = [" + ", ".join("[" + ", ".join(str(self.number(-9, 9)) for _ in range(cols)) + "]"
                                            for _ in range(rows)) + "]")
-        self.readonly = set(self.constants)
+        # constants are lists like any other (Python lets a function append to them), but
+        # half of the programs leave them alone
+        self.readonly = set(self.constants) if self.chance(50) else set()
         for k in range(self.number(0, 3)):
             out += ["", ""] + self.helper(f"f{k}")
         out += ["", ""] + self.main()
@@ -924,8 +928,12 @@ def cpython(source: str, inputs: dict):
     exec(compile(tree, "<random>", "exec"), namespace)
     try:
         out = namespace["main"](**copy.deepcopy(inputs))
-    except (IndexError, ZeroDivisionError, UnboundLocalError, ValueError) as e:
+    except (IndexError, ZeroDivisionError, ValueError) as e:
         return "error", type(e).__name__
+    except NameError:
+        # UnboundLocalError, or (Python 3.11) a comprehension reading a function variable
+        # that is not assigned yet: "cannot access free variable"
+        return "error", "UnboundLocalError"
     return "ok", _normalize(out)
 
 

@@ -135,6 +135,8 @@ class FunctionCompiler:
         self.bounded: dict[str, tuple[A.Expr, set[str]]] = {}
         # list variables whose element pointer is loaded once before a loop: name -> slot
         self.hoisted: dict[str, int] = {}
+        # lists whose appends in the running loop have reserved room: name -> write pointer slot
+        self.reserved: dict = {}
         self._fresh: set[str] | None = None
         for p, t in zip(fn.params, param_types):
             self.vars[p.name] = Var(self.alloc_var(), t)
@@ -415,17 +417,11 @@ class FunctionCompiler:
             raise CodegenError(span, f"{name!r} holds a {v.type.describe()}; the loop gives it a {vt.describe()}")
         return v
 
-    def for_range(self, target: str, tspan: Span, call: A.Call, body, node, args: list[int] | None = None) -> None:
-        if args is None:
-            for a in call.args:
-                self.need_int(a, "range()")
-            args = [self.expr(a) for a in call.args]
-        if len(args) == 1:
-            start, stop, step = None, args[0], None
-        elif len(args) == 2:
-            start, stop, step = args[0], args[1], None
-        else:
-            start, stop, step = args
+    def for_range(self, target: str, tspan: Span, call: A.Call, body, node, args: list[int] | None = None,
+                  comp_list: int | None = None) -> None:
+        """A loop over range(...). ``args``: the range arguments when the caller evaluated them
+        already (a comprehension, in the enclosing scope); ``comp_list``: the list a
+        comprehension appends to (its capacity is reserved once, see reserve())."""
         const_step = self.const_value(call.args[2]) if len(call.args) == 3 else 1
         if const_step == 0:
             raise CodegenError(call.span, "range() step must not be zero")
@@ -435,60 +431,93 @@ class FunctionCompiler:
         # the loop variable can be the counter itself when the body never assigns it and no
         # code reads it after the loop (Python leaves it at the last value, not at stop)
         own_counter = target not in assigned and (not isinstance(node, A.For) or self.dead_after_loop(target))
-        # range arguments are evaluated once, like Python's
         i = var.slot if own_counter else self.temp()
         lim = self.temp()
-        stp = self.temp() if step is not None else None
-        self.copy(lim, stop)
-        if step is not None:
-            self.copy(stp, step)
-            if const_step is None:  # a runtime step of 0 is an error in Python too
-                self.emit(op.BZ, a=stp, imm=self.trap(call, "range() step must not be zero"))
-        if start is None:
-            self.emit(op.MOVI, c=i, imm=0)
+        step = len(call.args) == 3
+        stp = self.temp() if step and const_step is None else None
+        # range arguments are evaluated once and in order, like Python's (stop and step go
+        # straight to their slots; start last, since the counter may be the variable itself)
+        start_const = self.const_value(call.args[0]) if len(call.args) >= 2 else 0
+        if args is None:
+            for a in call.args:
+                self.need_int(a, "range()")
+            start_slot = None
+            if len(call.args) >= 2 and start_const is None:
+                start_slot = self.expr(call.args[0])
+            self.expr(call.args[-1] if len(call.args) == 1 else call.args[1], dest=lim)
+            if stp is not None:
+                self.expr(call.args[2], dest=stp)
         else:
-            self.copy(i, start)
-        self.release(*args)
+            start_slot = args[0] if len(args) >= 2 else None
+            self.copy(lim, args[-1] if len(args) == 1 else args[1])
+            if stp is not None:
+                self.copy(stp, args[2])
+        if stp is not None:  # a runtime step of 0 is an error in Python too
+            self.emit(op.BZ, a=stp, imm=self.trap(call, "range() step must not be zero"))
+        if start_slot is None:
+            self.emit(op.MOVI, c=i, imm=start_const or 0)
+        else:
+            self.copy(i, start_slot)
+        if args is not None:
+            self.release(*args)
+        elif start_slot is not None:
+            self.release(start_slot)
         top, cont, end = Label("for"), Label("next"), Label("endfor")
-        unit_step = const_step == 1
-        cond = self.temp()
         new_hoists = self.hoist_pointers(scanned, assigned) if isinstance(node, A.For) else []
-        if unit_step:
-            # test once on entry, then count up to the limit: eq at the bottom, 2 cycles a turn
-            self.emit(op.LT, c=cond, a=i, b=lim)
-            self.emit(op.BZ, a=cond, imm=end)
-            self.release(cond)
+        stop_const = self.const_value(call.args[0] if len(call.args) == 1 else call.args[1])
+        reserved = []
+        if const_step is not None:
+            # rotated: test once on entry, then test at the bottom (3 cycles a turn with the
+            # increment). Unit steps count up to the limit with eq; other constant steps
+            # compare against a limit moved by one so that bz jumps back while not done.
+            if not (start_const is not None and stop_const is not None and len(range(start_const, stop_const, const_step)) > 0):
+                cond = self.temp()
+                if const_step > 0:
+                    self.emit(op.LT, c=cond, a=i, b=lim)
+                else:
+                    self.emit(op.LT, c=cond, a=lim, b=i)
+                self.emit(op.BZ, a=cond, imm=end)
+                self.release(cond)
+            plans = self.plan_reservations(node.body, assigned) if isinstance(node, A.For) and abs(const_step) == 1 else []
+            if plans or comp_list is not None:
+                assert abs(const_step) == 1
+                trips = self.temp()  # at least 1 here
+                if const_step == 1:
+                    self.emit(op.SUB, c=trips, a=lim, b=i)
+                else:
+                    self.emit(op.SUB, c=trips, a=i, b=lim)
+                reserved = self.reserve(plans, trips, comp_list)
+                self.release(trips)
+            if abs(const_step) != 1:
+                self.emit(op.ADDI, c=lim, a=lim, imm=-1 if const_step > 0 else 1)
             self.load_hoisted(new_hoists)
             self.label(top)
         else:
+            assert comp_list is None
             self.load_hoisted(new_hoists)
             self.label(top)
-            if const_step is not None and const_step > 0:
-                self.emit(op.LT, c=cond, a=i, b=lim)
-            elif const_step is not None and const_step < 0:
-                self.emit(op.LT, c=cond, a=lim, b=i)
-            else:  # runtime step: (step > 0 and i < lim) or (step < 0 and lim < i)
-                z = self.temp()
-                pos = self.temp()
-                self.emit(op.MOVI, c=z, imm=0)
-                self.emit(op.LT, c=pos, a=z, b=stp)
-                a1 = self.temp()
-                a2 = self.temp()
-                self.emit(op.LT, c=a1, a=i, b=lim)
-                self.emit(op.LT, c=a2, a=lim, b=i)
-                # cond = pos ? a1 : a2  = a2 + pos * (a1 - a2)
-                self.emit(op.SUB, c=a1, a=a1, b=a2)
-                self.emit(op.MUL, c=a1, a=a1, b=pos)
-                self.emit(op.ADD, c=cond, a=a1, b=a2)
-                self.release(z, pos, a1, a2)
+            # runtime step: (step > 0 and i < lim) or (step < 0 and lim < i)
+            cond = self.temp()
+            z = self.temp()
+            pos = self.temp()
+            self.emit(op.MOVI, c=z, imm=0)
+            self.emit(op.LT, c=pos, a=z, b=stp)
+            a1 = self.temp()
+            a2 = self.temp()
+            self.emit(op.LT, c=a1, a=i, b=lim)
+            self.emit(op.LT, c=a2, a=lim, b=i)
+            # cond = pos ? a1 : a2  = a2 + pos * (a1 - a2)
+            self.emit(op.SUB, c=a1, a=a1, b=a2)
+            self.emit(op.MUL, c=a1, a=a1, b=pos)
+            self.emit(op.ADD, c=cond, a=a1, b=a2)
+            self.release(z, pos, a1, a2)
             self.emit(op.BZ, a=cond, imm=end)
             self.release(cond)
         if not own_counter:
             self.copy(var.slot, i)
         if isinstance(node, A.For):
             self.mark_assigned(target)
-        start_value = self.const_value(call.args[0]) if len(call.args) >= 2 else 0
-        bounded = target not in assigned and start_value is not None and start_value >= 0 \
+        bounded = target not in assigned and start_const is not None and start_const >= 0 \
             and const_step is not None and const_step > 0
         saved = self.bounded.get(target)
         if bounded:
@@ -504,18 +533,24 @@ class FunctionCompiler:
             self.bounded.pop(target, None)
         self.at(node)
         self.label(cont)
-        if step is None:
-            self.emit(op.ADDI, c=i, a=i, imm=1)
-        else:
-            self.emit(op.ADD, c=i, a=i, b=stp)
-        if unit_step:
+        if const_step is not None:
+            self.emit(op.ADDI, c=i, a=i, imm=const_step)
             c2 = self.temp()
-            self.emit(op.EQ, c=c2, a=i, b=lim)
+            if abs(const_step) == 1:
+                self.emit(op.EQ, c=c2, a=i, b=lim)
+            elif const_step > 0:
+                self.emit(op.LT, c=c2, a=lim, b=i)  # done when i > stop - 1
+            else:
+                self.emit(op.LT, c=c2, a=i, b=lim)  # done when i < stop + 1
             self.emit(op.BZ, a=c2, imm=top)
             self.release(c2)
+            self.write_back(reserved)
         else:
+            self.emit(op.ADD, c=i, a=i, b=stp)
             self.emit(op.JMP, imm=top)
         self.label(end)
+        if const_step is None:
+            self.write_back(reserved)
         self.release(lim, stp)
         if not own_counter:
             self.release(i)
@@ -577,7 +612,10 @@ class FunctionCompiler:
         return not _uses_outside_loops(self.fn.body, name)
 
     def for_list(self, target: str, tspan: Span, iterable: A.Expr, body, node, lst: int | None = None,
-                 lt: VType | None = None) -> None:
+                 lt: VType | None = None, comp_list: int | None = None) -> None:
+        """A loop over a list's elements. ``lst``/``lt``: the list when the caller evaluated it
+        already (a comprehension); ``comp_list``: the comprehension's new list, when the
+        iteration is stable (see stable_iteration) and its capacity can be reserved."""
         if lst is None:
             lt = self.type_of(iterable)
             if not lt.is_list:
@@ -588,10 +626,48 @@ class FunctionCompiler:
             self.must_be_empty(lst, iterable)  # (the body cannot run: it is not compiled)
             self.release(lst)
             return
-        i = self.temp()
-        self.emit(op.MOVI, c=i, imm=0)
         var = self.loop_var(target, tspan, lt.element())
         top, cont, end = Label("for"), Label("next"), Label("endfor")
+        if self.stable_iteration(iterable, node):
+            # the list cannot grow while the loop runs: walk a pointer over its buffer, with
+            # the test at the bottom (4 cycles a turn besides the body)
+            n, p, e = self.temp(), self.temp(), self.temp()
+            self.emit(op.LD, c=n, a=lst, imm=0)
+            self.emit(op.BZ, a=n, imm=end)
+            self.emit(op.LD, c=p, a=lst, imm=2)
+            self.emit(op.ADD, c=e, a=p, b=n)
+            hoists, plans = [], []
+            if isinstance(node, A.For):
+                assigned = _assigned_names(node.body)
+                plans = self.plan_reservations(node.body, assigned)
+                hoists = self.hoist_pointers(node.body, assigned)
+            reserved = self.reserve(plans, n, comp_list)
+            self.release(n)
+            self.load_hoisted(hoists)
+            self.label(top)
+            self.emit(op.LD, c=var.slot, a=p, imm=0)
+            if isinstance(node, A.For):
+                self.mark_assigned(target)
+            self.loops.append(LoopCtx(end, cont))
+            body()
+            self.loops.pop()
+            self.at(node)
+            self.label(cont)
+            c = self.temp()
+            self.emit(op.ADDI, c=p, a=p, imm=1)
+            self.emit(op.EQ, c=c, a=p, b=e)
+            self.emit(op.BZ, a=c, imm=top)
+            self.release(c)
+            self.write_back(reserved)
+            self.label(end)
+            self.release(lst, p, e)
+            for name, slot in hoists:
+                del self.hoisted[name]
+                self.release(slot)
+            return
+        assert comp_list is None
+        i = self.temp()
+        self.emit(op.MOVI, c=i, imm=0)
         self.label(top)
         n = self.temp()
         cond = self.temp()
@@ -614,6 +690,121 @@ class FunctionCompiler:
         self.emit(op.JMP, imm=top)
         self.label(end)
         self.release(lst, i)
+
+    def stable_iteration(self, iterable: A.Expr, node) -> bool:
+        """Can the iterated list not grow while the loop runs (so that its length and buffer
+        can be read once)? A comprehension: its element and condition call no function and
+        append nothing. A for statement: its body calls no user function, and every list it
+        grows (append, +=) is a fresh local other than the iterated one."""
+        if isinstance(node, A.ListComp):
+            parts = [x for x in (node.elt, node.cond) if x is not None]
+            return not any(isinstance(n, A.Call) and (n.receiver is not None or n.func in self.prog.functions)
+                           for x in parts for n in _walk_all(x))
+        root = _root_name(iterable)
+        fresh = self.fresh_lists()
+        for r in node.body:
+            for n in _walk_all(r):
+                if isinstance(n, A.Call):
+                    if n.receiver is None:
+                        if n.func in self.prog.functions:
+                            return False
+                    elif not (isinstance(n.receiver, A.Name) and n.receiver.id in fresh and n.receiver.id != root):
+                        return False
+                elif isinstance(n, A.AugAssign) and isinstance(n.target, A.Name) and self.type_of(n.target).is_list:
+                    return False
+        return True
+
+    # --- appends with reserved capacity ----------------------------------------------------------
+    def plan_reservations(self, body, assigned: set[str]) -> list[tuple[str, int, int]]:
+        """Lists a loop body appends to that can have room for all of its appends made once,
+        before the loop, so that each append is a store and an increment: (name, slot, appends
+        per turn). The list is a fresh local (no other name can see it), not reassigned in the
+        loop and not otherwise used there: its appends are statements of the body (possibly
+        under if/else, not in an inner loop). The body has no break and no return, so that
+        the loop runs all of its turns: the room reserved is at most what the turns use when
+        the appends are unconditional, and never more than one word per turn and append."""
+        if _breaks(body) or any(isinstance(n, A.Return) for r in body for n in _walk_all(r)):
+            return []
+        counts: dict[str, int] = {}
+        receivers: set[int] = set()
+
+        def direct(stmts) -> None:
+            for st in stmts:
+                if isinstance(st, A.ExprStmt) and isinstance(st.value, A.Call) and st.value.receiver is not None \
+                        and st.value.func == "append" and isinstance(st.value.receiver, A.Name):
+                    counts[st.value.receiver.id] = counts.get(st.value.receiver.id, 0) + 1
+                    receivers.add(id(st.value.receiver))
+                elif isinstance(st, A.If):
+                    direct(st.body)
+                    direct(st.orelse)
+
+        direct(body)
+        if not counts:
+            return []
+        mentioned = {n.id for r in body for n in _walk_all(r) if isinstance(n, A.Name) and id(n) not in receivers}
+        fresh = self.fresh_lists()
+        out = []
+        for name, k in counts.items():
+            v = self.vars.get(name)
+            if name in mentioned or name not in fresh or name in assigned or v is None or not v.type.is_list \
+                    or name in self.reserved or name in self.flags:
+                continue
+            out.append((name, v.slot, k))
+        return out
+
+    def reserve(self, plans, trips: int, comp_list: int | None = None) -> list:
+        """Make room for ``trips`` turns of appends (see plan_reservations) and register a
+        write pointer per list; write_back() stores the lengths after the loop. A
+        comprehension's new list (an empty header) gets a buffer of exactly ``trips`` words."""
+        active = []
+        if comp_list is not None:
+            buf, q = self.temp(), self.temp()
+            self.alloc(None, trips, buf)
+            self.emit(op.ST, a=comp_list, b=trips, imm=1)
+            self.emit(op.ST, a=comp_list, b=buf, imm=2)
+            self.copy(q, buf)
+            key = ("comp", comp_list)
+            self.reserved[key] = q
+            active.append((key, comp_list, buf, q))
+        for name, lst, k in plans:
+            n, cap, need, c = self.temp(), self.temp(), self.temp(), self.temp()
+            ok = Label("reserved")
+            self.emit(op.LD, c=n, a=lst, imm=0)
+            self.emit(op.LD, c=cap, a=lst, imm=1)
+            if k == 1:
+                self.emit(op.ADD, c=need, a=n, b=trips)
+            else:
+                self.emit(op.MULI, c=need, a=trips, imm=k)
+                self.emit(op.ADD, c=need, a=need, b=n)
+            self.emit(op.LT, c=c, a=cap, b=need)
+            self.emit(op.BZ, a=c, imm=ok)
+            newbuf, old = self.temp(), self.temp()
+            self.alloc(None, need, newbuf)
+            self.emit(op.LD, c=old, a=lst, imm=2)
+            self.copy_words(old, newbuf, n)
+            self.emit(op.ST, a=lst, b=need, imm=1)
+            self.emit(op.ST, a=lst, b=newbuf, imm=2)
+            self.release(newbuf, old)
+            self.label(ok)
+            p, q = self.temp(), self.temp()
+            self.emit(op.LD, c=p, a=lst, imm=2)
+            self.emit(op.ADD, c=q, a=p, b=n)
+            self.release(n, cap, need, c)
+            self.reserved[name] = q
+            active.append((name, lst, p, q))
+        return active
+
+    def write_back(self, active) -> None:
+        for key, lst, p, q in active:
+            t = self.temp()
+            self.emit(op.SUB, c=t, a=q, b=p)
+            self.emit(op.ST, a=lst, b=t, imm=0)
+            self.release(t, p, q)
+            del self.reserved[key]
+
+    def append_reserved(self, q: int, value: int) -> None:
+        self.emit(op.ST, a=q, b=value, imm=0)
+        self.emit(op.ADDI, c=q, a=q, imm=1)
 
     # --- mac fusion -----------------------------------------------------------------------
     def mac_operands(self, e: A.Expr, index: str) -> tuple[A.Expr, A.Expr] | None:
@@ -1221,12 +1412,28 @@ class FunctionCompiler:
                 raise CodegenError(e.iter.span, f"type error: cannot iterate over {a_type(iter_type)}", "loop over range(...) or a list")
             src = self.temp()
             self.expr(e.iter, dest=src)
-        zero, cap = self.temp(), self.temp()
-        known = self.type_of(e).length
-        self.emit(op.MOVI, c=zero, imm=0)
-        self.emit(op.MOVI, c=cap, imm=max(4, known or 0))
-        buf = self.new_list(zero, cap, r)
-        self.release(zero, cap, buf)
+        if is_range:
+            reservable = len(e.iter.args) < 3 or self.const_value(e.iter.args[2]) in (1, -1)
+        else:
+            reservable = self.stable_iteration(e.iter, e)
+        if reservable:
+            # an empty header: the loop gives it a buffer of one word per turn once it knows
+            # the number of turns, and each element is then a store and an increment
+            zero = self.temp()
+            self.alloc(HEADER, None, r)
+            self.emit(op.MOVI, c=zero, imm=0)
+            for k in range(HEADER):
+                self.emit(op.ST, a=r, b=zero, imm=k)
+            self.release(zero)
+        else:
+            zero, cap = self.temp(), self.temp()
+            known = self.type_of(e).length
+            self.emit(op.MOVI, c=zero, imm=0)
+            self.emit(op.MOVI, c=cap, imm=max(4, known or 0))
+            buf = self.new_list(zero, cap, r)
+            self.release(zero, cap, buf)
+        comp_list = r if reservable else None
+        key = ("comp", r)
         saved = self.vars.get(e.target)
         elem_t = iter_type.element() if iter_type.is_list else INT
         tmp_var = Var(self.alloc_var(), elem_t)
@@ -1235,24 +1442,31 @@ class FunctionCompiler:
 
         self.element_fits(VType("list", 0), e.elt, "putting")
 
+        def add(v: int) -> None:
+            q = self.reserved.get(key) if reservable else None
+            if q is not None:
+                self.append_reserved(q, v)
+            else:
+                self.append(r, v)
+
         def body():
             if e.cond is not None:
                 skip = Label("comp_skip")
                 self.branch_false(e.cond, skip)
                 v = self.expr(e.elt)
-                self.append(r, v)
+                add(v)
                 self.release(v)
                 self.label(skip)
             else:
                 v = self.expr(e.elt)
-                self.append(r, v)
+                add(v)
                 self.release(v)
 
         if is_range:
             self.vars[e.target] = tmp_var
-            self.for_range(e.target, e.span, e.iter, body, e, args=range_args)
+            self.for_range(e.target, e.span, e.iter, body, e, args=range_args, comp_list=comp_list)
         else:
-            self.for_list(e.target, e.span, e.iter, body, e, lst=src, lt=iter_type)
+            self.for_list(e.target, e.span, e.iter, body, e, lst=src, lt=iter_type, comp_list=comp_list)
         self.comp_targets.pop()
         if saved is None:
             del self.vars[e.target]
@@ -1277,6 +1491,12 @@ class FunctionCompiler:
     def append_call(self, e: A.Call) -> None:
         lt = self.need_list(e.receiver, "append()")
         self.element_fits(lt, e.args[0], "appending")
+        q = self.reserved.get(e.receiver.id) if isinstance(e.receiver, A.Name) else None
+        if q is not None:
+            v = self.expr(e.args[0])
+            self.append_reserved(q, v)
+            self.release(v)
+            return
         lst = self.expr(e.receiver)
         v = self.expr(e.args[0])
         self.append(lst, v)
@@ -1643,14 +1863,20 @@ class LengthAnalysis:
                     self.assigns.setdefault(t.id, []).append(("value", value))
                     if isinstance(value, A.Name):
                         self.aliases.append((t.id, value.id))
+                else:
+                    self.scan(t)
             self.scan(value)
         elif isinstance(s, A.AugAssign):
             if isinstance(s.target, A.Name):
                 self.grown.add(s.target.id)  # xs += [...] grows a list; ints are unaffected
                 self.assigns.setdefault(s.target.id, []).append(("value", A.BinOp(s.span, s.op, s.target, s.value)))
+            else:
+                self.scan(s.target)
             self.scan(s.value)
         elif isinstance(s, A.For):
             self.assigns.setdefault(s.target, []).append(("elem", s.iter) if not _is_range(s.iter) else ("value", A.IntLit(s.span, 0)))
+            if not _is_range(s.iter):
+                self.row_used(s.iter)
             self.scan(s.iter)
             for x in s.body:
                 self.collect(x)
@@ -1665,7 +1891,19 @@ class LengthAnalysis:
             if v is not None:
                 self.scan(v)
 
+    def row_used(self, e) -> None:
+        """``e`` is used where a list is needed: if it is ``xs[i]``, xs holds lists (a hint
+        for a list that is never given elements, such as ``g = []``, whose rows are used)."""
+        if isinstance(e, A.Subscript) and isinstance(e.value, A.Name):
+            self.depth_hints.setdefault(e.value.id, set()).add(2)
+
     def scan(self, e) -> None:
+        if isinstance(e, A.Subscript):
+            self.row_used(e.value)
+        elif isinstance(e, A.ListComp) and not _is_range(e.iter):
+            self.row_used(e.iter)
+        elif isinstance(e, A.Call) and e.receiver is None and e.func in ("len", "sum", "min", "max") and len(e.args) == 1:
+            self.row_used(e.args[0])
         if isinstance(e, A.Call):
             if e.receiver is not None and e.func == "append":
                 root = _root_name(e.receiver)
