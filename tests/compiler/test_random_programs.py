@@ -332,9 +332,9 @@ class Builder:
         rows = [r for r in rows if r is not None]
         return "[" + ", ".join(r[0] for r in rows) + "]", len(rows), min((r[1] for r in rows), default=0)
 
-    def range_args(self, env: dict, ctx: Ctx, pure: bool = True) -> tuple[str, int]:
+    def range_args(self, env: dict, ctx: Ctx, pure: bool = True, max_args: int = 3) -> tuple[str, int]:
         """range() arguments (1 to 3) and the trip count when it is a constant (else 0)."""
-        nargs = self.number(1, 3)
+        nargs = self.number(1, max_args)
 
         def bound() -> str:
             kind = self.pick(["const", "len", "expr"])
@@ -399,7 +399,7 @@ class Builder:
     def statement(self, env: dict, ctx: Ctx) -> dict | None:
         kinds = ["assign", "assign", "aug", "list_assign", "append", "store"]
         if ctx.depth < 3:
-            kinds += ["if", "for", "for_list", "while", "index_loop", "mac"]
+            kinds += ["if", "for", "for_list", "while", "index_loop", "mac", "collect"]
         if ctx.in_loop:
             kinds += ["break", "continue"]
         if ctx.ret is not None and ctx.depth > 0:
@@ -677,6 +677,44 @@ class Builder:
         self.emit(Ctx(depth=ctx.depth + 1), body)
         return self.after_loop(env, var, _is_int(n) and int(n) > 0, ctx)
 
+    def s_collect(self, env, ctx):
+        """out = [] then a counted loop that appends to it (conditionally, twice, with continue):
+        the compiler reserves room for the appends before the loop when out stays local."""
+        if ctx.no_grow:
+            return env
+        name = self.name_for(L1, env, ctx)
+        var = self.loop_var(env, ctx, INT, RANGE_VARS)
+        if name is None or var is None or name == var:
+            return env
+        self.emit(ctx, f"{name} = []")
+        env = dict(env)
+        env[name] = Info(L1)
+        if self.chance(30):
+            self.emit(ctx, f"for {var} in range({self.number(-1, 6)}, {self.number(-3, 4)}, -1):")
+        else:
+            args, _ = self.range_args(env, ctx, max_args=2)  # unit step
+            self.emit(ctx, f"for {var} in range({args}):")
+        inner = self.loop_ctx(ctx, var, set(), lock={var, name})
+        body_env = dict(env)
+        body_env[var] = Info(INT)
+        del body_env[name]  # the body only appends to it
+        for _ in range(self.number(1, 3)):
+            kind = self.pick(["append", "if", "continue", "other"])
+            if kind == "append":
+                self.emit(inner, f"{name}.append({self.int_expr(body_env, inner, 2)})")
+            elif kind == "if":
+                self.emit(inner, f"if {self.cond(body_env, inner, 1)}:")
+                self.emit(Ctx(depth=inner.depth + 1), f"{name}.append({self.int_expr(body_env, inner, 1)})")
+                if self.chance(50):
+                    self.emit(inner, "else:")
+                    self.emit(Ctx(depth=inner.depth + 1), f"{name}.append({self.int_expr(body_env, inner, 1)})")
+            elif kind == "continue":
+                self.emit(inner, f"if {self.cond(body_env, inner, 1)}:")
+                self.emit(Ctx(depth=inner.depth + 1), "continue")
+            else:
+                self.statement(body_env, inner)
+        return self.after_loop(env, var, False, ctx)
+
     def s_break(self, env, ctx):
         self.emit(ctx, f"if {self.cond(env, ctx, 1)}:")
         self.emit(Ctx(depth=ctx.depth + 1), self.pick(["break", "continue"]))
@@ -770,7 +808,10 @@ class Builder:
         l2 = [n for n in self.vars_of(env, L2)]
         parts = ["[[" + ", ".join(ints) + "]]"]
         if l1:
-            parts.append("[" + ", ".join(l1) + "]")
+            # copies (half of the programs) keep the lists from escaping main, so that the
+            # compiler may treat them as fresh locals (reserved appends in loops)
+            copies = self.chance(50)
+            parts.append("[" + ", ".join(f"[v for v in {n}]" if copies else n for n in l1) + "]")
         parts += l2
         self.emit(ctx, "return " + " + ".join(parts))
         sig = ", ".join(f"{p}: {t}" for p, t in MAIN_PARAMS)

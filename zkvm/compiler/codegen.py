@@ -430,7 +430,7 @@ class FunctionCompiler:
         var = self.loop_var(target, tspan, INT)
         # the loop variable can be the counter itself when the body never assigns it and no
         # code reads it after the loop (Python leaves it at the last value, not at stop)
-        own_counter = target not in assigned and (not isinstance(node, A.For) or self.dead_after_loop(target))
+        own_counter = target not in assigned and (not isinstance(node, A.For) or self.dead_after_loop(target, node))
         i = var.slot if own_counter else self.temp()
         lim = self.temp()
         step = len(call.args) == 3
@@ -606,10 +606,12 @@ class FunctionCompiler:
             self._fresh = fresh_lists(self.fn, self.prog.functions)
         return self._fresh
 
-    def dead_after_loop(self, name: str) -> bool:
-        """True if every use of ``name`` in this function is inside a ``for name in ...`` body
-        (which assigns it first), so its value after any such loop is never read."""
-        return not _uses_outside_loops(self.fn.body, name)
+    def dead_after_loop(self, name: str, loop: A.For) -> bool:
+        """True if no read of ``name`` can see the value ``loop`` leaves in it: every read is
+        in the body of a ``for name in ...`` loop (which assigns it first) that is ``loop``
+        itself or does not contain ``loop`` (a loop inside another one over the same name
+        leaves its value to the rest of the outer body)."""
+        return _loop_value_unread(self.fn.body, name, loop)
 
     def for_list(self, target: str, tspan: Span, iterable: A.Expr, body, node, lst: int | None = None,
                  lt: VType | None = None, comp_list: int | None = None) -> None:
@@ -843,7 +845,7 @@ class FunctionCompiler:
         self.at(s)
         self.check_assigned(acc)
         self.emit_mac(self.vars[acc.id].slot, ops[0], ops[1], n, s)
-        if n > 0 and not self.dead_after_loop(s.target):
+        if n > 0 and not self.dead_after_loop(s.target, s):
             var = self.loop_var(s.target, s.target_span, INT)
             self.emit(op.MOVI, c=var.slot, imm=n - 1)  # Python leaves the last index bound
             self.mark_assigned(s.target)
@@ -1782,6 +1784,7 @@ class LengthAnalysis:
         self.fc = fc
         self.params = dict(zip((p.name for p in fc.fn.params), param_types))
         self.running = False
+        self.guessed = False
         self.types: dict[str, VType] = {}
         self.assigns: dict[str, list[tuple[str, A.Expr]]] = {}
         self.grown: set[str] = set()
@@ -1947,6 +1950,8 @@ class LengthAnalysis:
                 return env[e.id]
             if e.id in self.fc.vars:
                 return self.fc.vars[e.id].type
+            if self.running and e.id in self.assigns and e.id not in prog.constants:
+                self.guessed = True  # a local whose type is not inferred yet: int is a guess
             if e.id in prog.constants:
                 c = prog.constants[e.id]
                 if c.is_int:
@@ -2012,10 +2017,13 @@ class LengthAnalysis:
             if e.func in ("min", "max"):
                 return INT
             if e.func in prog.functions:
-                for a in e.args:
-                    if self.running and isinstance(a, A.Name) and a.id not in env and a.id not in self.fc.vars and a.id in self.assigns:
-                        raise _Pending(a.id)  # its type is not known yet: specializing now would guess
+                outer, self.guessed = self.guessed, False
                 arg_types = [self.expr_type(a, env) for a in e.args]
+                if self.guessed and self.running:
+                    # an argument's type is not known yet (xs + ys, ys not inferred yet):
+                    # specializing now would guess, so decide in a later round
+                    raise _Pending(e.func)
+                self.guessed = outer
                 try:
                     compiled = prog.specialize(prog.functions[e.func], arg_types, e.span)
                 except CodegenError:
@@ -2130,30 +2138,51 @@ def _assigned_names(nodes) -> set[str]:
     return out
 
 
-def _uses_outside_loops(nodes, name: str) -> bool:
-    """Does ``name`` occur anywhere except inside the bodies of ``for name in ...`` loops?"""
-    for n in nodes:
-        if isinstance(n, A.For) and n.target == name:
-            if _uses_outside_loops((n.iter,), name):
+def _loop_value_unread(body, name: str, loop) -> bool:
+    """See FunctionCompiler.dead_after_loop."""
+    around: set[int] = set()  # the for-name loops whose bodies contain ``loop``
+
+    def find(nodes, stack) -> bool:
+        for n in nodes:
+            if n is loop:
+                around.update(id(x) for x in stack)
                 return True
-            continue
-        if isinstance(n, A.Name) and n.id == name:
-            return True
-        if isinstance(n, A.ListComp) and n.target == name:
-            if _uses_outside_loops((n.iter,), name):
-                return True
-            continue
-        if isinstance(n, A.Node):
-            children = []
-            for f in n.__dataclass_fields__:
-                v = getattr(n, f)
-                if isinstance(v, A.Node):
-                    children.append(v)
-                elif isinstance(v, tuple):
-                    children.extend(x for x in v if isinstance(x, A.Node))
-            if _uses_outside_loops(children, name):
-                return True
-    return False
+            if isinstance(n, A.Node):
+                inner = stack + [n] if isinstance(n, A.For) and n.target == name else stack
+                if isinstance(n, A.For):
+                    if find(n.body, inner):
+                        return True
+                elif find(list(_children(n)), stack):
+                    return True
+        return False
+
+    find(body, [])
+
+    def reads_ok(nodes, innermost) -> bool:
+        for n in nodes:
+            if isinstance(n, A.Name) and n.id == name:
+                if innermost is None or (innermost is not loop and id(innermost) in around):
+                    return False
+            elif isinstance(n, A.For) and n.target == name:
+                if not reads_ok((n.iter,), innermost) or not reads_ok(n.body, n):
+                    return False
+            elif isinstance(n, A.ListComp) and n.target == name:
+                if not reads_ok((n.iter,), innermost):  # (its element reads its own variable)
+                    return False
+            elif isinstance(n, A.Node) and not reads_ok(list(_children(n)), innermost):
+                return False
+        return True
+
+    return reads_ok(body, None)
+
+
+def _children(n):
+    for f in n.__dataclass_fields__:
+        v = getattr(n, f)
+        if isinstance(v, A.Node):
+            yield v
+        elif isinstance(v, tuple):
+            yield from (x for x in v if isinstance(x, A.Node))
 
 
 def _walk_all_stmts(stmts):
