@@ -640,7 +640,7 @@ class FunctionCompiler:
             self.emit(op.ADD, c=e, a=p, b=n)
             hoists, plans = [], []
             if isinstance(node, A.For):
-                assigned = _assigned_names(node.body)
+                assigned = _assigned_names(node.body) | {target}  # (a row variable changes every turn)
                 plans = self.plan_reservations(node.body, assigned)
                 hoists = self.hoist_pointers(node.body, assigned)
             reserved = self.reserve(plans, n, comp_list)
