@@ -698,6 +698,7 @@ class Builder:
         body_env = dict(env)
         body_env[var] = Info(INT)
         del body_env[name]  # the body only appends to it
+        before = len(self.lines)
         for _ in range(self.number(1, 3)):
             kind = self.pick(["append", "if", "continue", "other"])
             if kind == "append":
@@ -713,6 +714,8 @@ class Builder:
                 self.emit(Ctx(depth=inner.depth + 1), "continue")
             else:
                 self.statement(body_env, inner)
+        if len(self.lines) == before:
+            self.emit(inner, "pass")
         return self.after_loop(env, var, False, ctx)
 
     def s_break(self, env, ctx):

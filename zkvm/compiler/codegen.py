@@ -820,6 +820,11 @@ class FunctionCompiler:
             return None
         if _mentions(left.value, index) or _mentions(right.value, index):
             return None
+        # the list expressions are evaluated once, where Python evaluates them every turn:
+        # only when that cannot be told apart (no calls that could have effects)
+        if any(isinstance(n, A.Call) and (n.receiver is not None or n.func in self.prog.functions)
+               for x in (left.value, right.value) for n in _walk_all(x)):
+            return None
         return left.value, right.value
 
     def try_mac_loop(self, s: A.For) -> bool:
@@ -827,7 +832,7 @@ class FunctionCompiler:
         if len(s.body) != 1 or not (isinstance(s.iter, A.Call) and s.iter.func == "range" and s.iter.receiver is None):
             return False
         n = self.static_range_length(s.iter)
-        if n is None:
+        if not n:  # (a loop that never runs: compiled as one, its body never evaluated)
             return False
         body = s.body[0]
         acc, value = None, None
@@ -1607,7 +1612,7 @@ class FunctionCompiler:
         if isinstance(arg, A.ListComp) and arg.cond is None and isinstance(arg.iter, A.Call) and arg.iter.func == "range":
             n = self.static_range_length(arg.iter)
             ops = self.mac_operands(arg.elt, arg.target)
-            if n is not None and ops is not None:
+            if n and ops is not None:  # (an empty range: Python evaluates no operand)
                 acc = self.temp()
                 self.emit(op.MOVI, c=acc, imm=0)
                 self.emit_mac(acc, ops[0], ops[1], n, e)
