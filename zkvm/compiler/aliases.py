@@ -310,6 +310,18 @@ class AliasAnalysis:
                 self.union([(fn.name, RET)] + roots(n.value))
         return growth
 
+    def shares_any(self, fn_name: str, name: str, others) -> bool:
+        """May any of ``others`` (names read in ``fn_name``: locals, parameters or constants)
+        share a list with ``name`` (be it, hold it, or be held by it)?"""
+        root = self.find((fn_name, name))
+        for o in others:
+            if o == name:
+                return True
+            for node in ((fn_name, o), (CONST, o)):
+                if node in self.parent and self.find(node) == root:
+                    return True
+        return False
+
     def unstable_names(self, fn_name: str) -> set[str]:
         return self.unstable.get(fn_name, set())
 

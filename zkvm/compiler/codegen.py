@@ -478,11 +478,17 @@ class FunctionCompiler:
                     self.emit(op.LT, c=cond, a=lim, b=i)
                 self.emit(op.BZ, a=cond, imm=end)
                 self.release(cond)
-            plans = self.plan_reservations(node.body, assigned) if isinstance(node, A.For) and abs(const_step) == 1 else []
+            # the number of turns: lim - i for steps of +-1 (at least 1 here), a constant for
+            # other steps (only when the range is constant)
+            static_trips = self.static_range_length(call) if abs(const_step) != 1 else None
+            countable = abs(const_step) == 1 or static_trips is not None
+            plans = self.plan_reservations(node.body, assigned) if isinstance(node, A.For) and countable else []
             if plans or comp_list is not None:
-                assert abs(const_step) == 1
-                trips = self.temp()  # at least 1 here
-                if const_step == 1:
+                assert countable
+                trips = self.temp()
+                if static_trips is not None:
+                    self.emit(op.MOVI, c=trips, imm=static_trips)
+                elif const_step == 1:
                     self.emit(op.SUB, c=trips, a=lim, b=i)
                 else:
                     self.emit(op.SUB, c=trips, a=i, b=lim)
@@ -720,9 +726,11 @@ class FunctionCompiler:
     def plan_reservations(self, body, assigned: set[str]) -> list[tuple[str, int, int]]:
         """Lists a loop body appends to that can have room for all of its appends made once,
         before the loop, so that each append is a store and an increment: (name, slot, appends
-        per turn). The list is a fresh local (no other name can see it), not reassigned in the
-        loop and not otherwise used there: its appends are statements of the body (possibly
-        under if/else, not in an inner loop). The body has no break and no return, so that
+        per turn). The list is not reassigned in the loop and not otherwise used there: its
+        appends are statements of the body (possibly under if/else, not in an inner loop);
+        either it is a fresh local (no other name can see it) or the body calls no function
+        and reads no name that may share it (aliases.py), so that nothing reads its length
+        before it is written back after the loop. The body has no break and no return, so that
         the loop runs all of its turns: the room reserved is at most what the turns use when
         the appends are unconditional, and never more than one word per turn and append."""
         if _breaks(body) or any(isinstance(n, A.Return) for r in body for n in _walk_all(r)):
@@ -745,14 +753,26 @@ class FunctionCompiler:
             return []
         mentioned = {n.id for r in body for n in _walk_all(r) if isinstance(n, A.Name) and id(n) not in receivers}
         fresh = self.fresh_lists()
+        calls = any(isinstance(n, A.Call) and n.receiver is None and n.func in self.prog.functions
+                    for r in body for n in _walk_all(r))
         out = []
         for name, k in counts.items():
             v = self.vars.get(name)
-            if name in mentioned or name not in fresh or name in assigned or v is None or not v.type.is_list \
+            if name in mentioned or name in assigned or v is None or not v.type.is_list \
                     or name in self.reserved or name in self.flags:
                 continue
+            if name not in fresh and (calls or self.may_alias(name, mentioned)):
+                continue  # another name for the list could see its length before the write-back
             out.append((name, v.slot, k))
         return out
+
+    def may_alias(self, name: str, others) -> bool:
+        """May one of the names ``others`` (read in this function) refer to ``name``'s list, or
+        to a list holding it (aliases.py)?"""
+        aliases = getattr(self.prog, "aliases", None)
+        if aliases is None:
+            return True
+        return aliases.shares_any(self.fn.name, name, others)
 
     def reserve(self, plans, trips: int, comp_list: int | None = None) -> list:
         """Make room for ``trips`` turns of appends (see plan_reservations) and register a
@@ -1420,7 +1440,8 @@ class FunctionCompiler:
             src = self.temp()
             self.expr(e.iter, dest=src)
         if is_range:
-            reservable = len(e.iter.args) < 3 or self.const_value(e.iter.args[2]) in (1, -1)
+            reservable = len(e.iter.args) < 3 or self.const_value(e.iter.args[2]) in (1, -1) \
+                or (self.const_value(e.iter.args[2]) is not None and self.static_range_length(e.iter) is not None)
         else:
             reservable = self.stable_iteration(e.iter, e)
         if reservable:
