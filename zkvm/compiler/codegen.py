@@ -441,12 +441,16 @@ class FunctionCompiler:
         if args is None:
             for a in call.args:
                 self.need_int(a, "range()")
+            # a constant argument is not evaluated at run time unless it reads a variable
+            # (len(row) of a row whose length is known: the read may find row unassigned)
             start_slot = None
-            if len(call.args) >= 2 and start_const is None:
+            if len(call.args) >= 2 and (start_const is None or self.reads_locals(call.args[0])):
                 start_slot = self.expr(call.args[0])
             self.expr(call.args[-1] if len(call.args) == 1 else call.args[1], dest=lim)
             if stp is not None:
                 self.expr(call.args[2], dest=stp)
+            elif step and self.reads_locals(call.args[2]):
+                self.release(self.expr(call.args[2]))
         else:
             start_slot = args[0] if len(args) >= 2 else None
             self.copy(lim, args[-1] if len(args) == 1 else args[1])
@@ -563,6 +567,9 @@ class FunctionCompiler:
         for name, slot in new_hoists:
             del self.hoisted[name]
             self.release(slot)
+
+    def reads_locals(self, e: A.Expr) -> bool:
+        return any(isinstance(n, A.Name) and n.id in self.vars for n in _walk_all(e))
 
     def hoist_pointers(self, body, assigned: set[str]) -> list[tuple[str, int]]:
         """Lists whose element buffer cannot move while the loop runs get their buffer pointer
@@ -965,6 +972,8 @@ class FunctionCompiler:
         if isinstance(e, A.Call) and e.func == "len" and e.receiver is None and len(e.args) == 1:
             if getattr(self, "lengths", None) is None:
                 return None  # asked while the length analysis itself runs
+            if any(isinstance(n, A.Name) and (n.span.line, n.span.col) in self.unbound_reads for n in _walk_all(e.args[0])):
+                return None  # the read must happen: the variable may be unassigned (definite.py)
             return self.type_of(e.args[0]).length
         return None
 
