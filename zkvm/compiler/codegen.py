@@ -355,6 +355,11 @@ class FunctionCompiler:
             cur = self.temp()
             self.emit(op.LD, c=cur, a=addr, imm=0)
             rhs = self.expr(s.value)
+            if any(isinstance(n, A.Call) and n.receiver is None and n.func in self.prog.functions for n in _walk_all(s.value)):
+                # W[0] -= f(W): the call may have grown the list and moved its elements (Python
+                # stores into the same list object, at the same index: it cannot have shrunk)
+                self.emit(op.LD, c=addr, a=lst, imm=2)
+                self.emit(op.ADD, c=addr, a=addr, b=idx)
             self.arith(s.op, cur, rhs, cur, s)
             self.emit(op.ST, a=addr, b=cur, imm=0)
             self.release(lst, idx, addr, cur, rhs)
@@ -1154,6 +1159,14 @@ class FunctionCompiler:
         self.release(acc, sq)
 
     def compare(self, e: A.Compare, dest: int | None) -> int:
+        # a = 1 <= a < 5: the chain's result is written before its later operands are read
+        clobbered = dest is not None and len(e.ops) > 1 and any(
+            v.slot == dest and any(_mentions(x, name) for x in e.comparators[1:]) for name, v in self.vars.items())
+        if clobbered:
+            r = self.compare(e, None)
+            self.copy(dest, r)
+            self.release(r)
+            return dest
         r = self.dest_or_temp(dest)
         end = Label("cmp_end")
         left = self.expr(e.left)

@@ -11,4 +11,10 @@ def main(p: list[int]) -> list[int]:
     u = u // 3 + u % 3 - u * u
     xs = [1, 2]
     xs = [xs[1], xs[0], len(xs)]
-    return [m, s, q, t, u] + xs
+    a = 9
+    a = a <= a > p[0] < a  # a chain that assigns its own operand
+    c = 3
+    c = 0 < c < 5 != c + 2
+    d = 4
+    d = d < 5 <= d + 1
+    return [m, s, q, t, u, a, c, d] + xs
