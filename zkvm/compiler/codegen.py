@@ -1868,9 +1868,12 @@ class LengthAnalysis:
                 for kind, e in items:
                     try:
                         # source order: earlier assignments of this round are already visible
+                        self.guessed = False
                         et = self.expr_type(e, new)
                     except _Pending:
                         continue  # decided in a later round, once the argument's type is known
+                    if self.guessed:
+                        continue  # it reads a name not inferred yet: decided in a later round
                     if kind == "elem":
                         et = et.element() if et.is_list else INT
                     u = unify(t, et) if t is not None else et
@@ -1883,10 +1886,13 @@ class LengthAnalysis:
                 for levels, arg in self.appended.get(name, ()):
                     # xs.append(v) makes xs a list of v's type (xs[i].append(v): one level deeper)
                     try:
+                        self.guessed = False
                         et = self.expr_type(arg, new) if arg is not None else INT
                     except _Pending:
                         continue
-                    depth = (et.depth if et.is_list else 0) + 1 + levels
+                    if self.guessed:
+                        continue  # (g.append(zs) before zs is inferred: a later round)
+                    depth = (max(et.depth, 1) if et.is_list else 0) + 1 + levels  # ([] appended: a row)
                     u = unify(t, VType("list", min(depth, 2))) if t is not None else VType("list", min(depth, 2))
                     if u is not None:
                         t = u
