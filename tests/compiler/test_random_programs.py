@@ -8,8 +8,11 @@ and return ints and lists and may mutate a list argument; ``append``, ``len``, i
 concatenation, repetition, comprehensions; arithmetic, comparisons, ``and``/``or``/``not``,
 conditional expressions, ``min``/``max``/``abs``/``sum``; and dot-product loops
 ``acc += a[i] * b[i]`` (the ``mac`` fusion), with loop names reused in sibling and nested loops
-and loop variables read after their loops. Assignments often read their own target
-(``x = max(0, x)``, ``xs = xs + ys``), the shape in which code generators clobber an operand.
+and loop variables read after their loops; ``xs += ys``; collecting loops (``out = []`` then a
+counted loop that appends, the shape whose appends the compiler reserves room for); rows that
+grow while their list of lists is iterated; and, in half of the programs, constants that
+helpers and ``main`` mutate. Assignments often read their own target (``x = max(0, x)``,
+``xs = xs + ys``), the shape in which code generators clobber an operand.
 
 The program runs under CPython (instrumented to refuse values outside the ranges the VM
 supports, see ``_Checks``: such examples are discarded, not failed) and compiled on the VM,
