@@ -20,6 +20,7 @@ Protocol (the verifier, :mod:`zkvm.stark.verifier`, replays the same transcript)
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -206,40 +207,28 @@ second thread to pay, and when another process keeps the second core busy, a par
 waiting for it can run ten times slower than a sequential one."""
 
 
+def _single_thread_for_short_traces(fn):
+    """Run ``fn(air, trace, ...)`` on one Numba thread when the trace has at most
+    :data:`SINGLE_THREAD_ROWS` rows (the thread count is restored afterwards)."""
+
+    @functools.wraps(fn)
+    def wrapper(air, trace, *args, **kwargs):
+        import numba
+
+        shape = np.shape(trace.array if isinstance(trace, OwnedTrace) else trace)
+        previous = numba.get_num_threads()
+        if shape and shape[0] <= SINGLE_THREAD_ROWS:
+            numba.set_num_threads(1)
+        try:
+            return fn(air, trace, *args, **kwargs)
+        finally:
+            numba.set_num_threads(previous)
+
+    return wrapper
+
+
+@_single_thread_for_short_traces
 def prove(
-    air: Air,
-    trace: "np.ndarray | OwnedTrace",
-    public_inputs: Sequence[int],
-    options: FriOptions | None = None,
-    *,
-    debug_check: bool | None = None,
-    check: bool = True,
-    memory_budget: int | None = None,
-    report: ProverReport | None = None,
-    progress: Callable[[str], None] | None = None,
-    describe_row: Callable[[int], str] | None = None,
-    public_columns: PublicColumns | None = None,
-    statement: bytes = b"",
-    zk_seed: bytes | None = None,
-) -> StarkProof:
-    """Prove that ``trace`` satisfies ``air`` (see :func:`_prove` for the parameters and
-    errors); short traces run on one thread (:data:`SINGLE_THREAD_ROWS`)."""
-    import numba
-
-    shape = np.shape(trace.array if isinstance(trace, OwnedTrace) else trace)
-    rows = shape[0] if shape else 0
-    previous = numba.get_num_threads()
-    if rows <= SINGLE_THREAD_ROWS:
-        numba.set_num_threads(1)
-    try:
-        return _prove(air, trace, public_inputs, options, debug_check=debug_check, check=check,
-                      memory_budget=memory_budget, report=report, progress=progress, describe_row=describe_row,
-                      public_columns=public_columns, statement=statement, zk_seed=zk_seed)
-    finally:
-        numba.set_num_threads(previous)
-
-
-def _prove(
     air: Air,
     trace: "np.ndarray | OwnedTrace",
     public_inputs: Sequence[int],
