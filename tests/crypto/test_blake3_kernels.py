@@ -44,6 +44,23 @@ def test_hash_rows_random_shapes(n, k, seed):
         assert got[i].tobytes() == blake3.blake3(rows[i].tobytes(), key=key).digest()
 
 
+@given(st.integers(1, 40), st.integers(1, 300), st.integers(0, 6), st.integers(0, 2**32))
+def test_hash_rows_with_tail_hashes_the_joined_row(n, k, t, seed):
+    """A tail (the zk salt) is hashed as if appended to its row, also across block and chunk
+    boundaries: the oracle hashes the joined bytes with the package."""
+    rows = _rows(seed, n, k)
+    tail = _rows(seed + 1, n, t)
+    got = bk.hash_rows(rows, KW, tail)
+    for i in {0, n // 2, n - 1}:
+        joined = rows[i].astype("<u8").tobytes() + tail[i].astype("<u8").tobytes()
+        assert got[i].tobytes() == blake3.blake3(joined, key=KEY).digest()
+
+
+def test_hash_rows_tail_must_match_rows():
+    with pytest.raises(ParameterError):
+        bk.hash_rows(np.zeros((4, 3), dtype=np.uint64), KW, np.zeros((3, 2), dtype=np.uint64))
+
+
 @given(st.integers(1, 200), st.integers(0, 2**32))
 def test_hash_pairs_matches_package(m, seed):
     rng = np.random.default_rng(seed)

@@ -225,11 +225,14 @@ def _compress_lanes_wm(cv_in, words, cv_out, block_len, flags):
 
 
 @njit(cache=True)
-def _load_block(rows32, r0, count, first_word, end_word, msgs):
+def _load_block(rows32, tail32, r0, count, first_word, end_word, msgs):
     """Copy words [first_word, end_word) (at most 16) of rows r0..r0+count-1 into the
-    lane-major scratch, zero-padding short blocks and absent lanes."""
+    lane-major scratch, zero-padding short blocks and absent lanes. A row's words are its
+    ``rows32`` words followed by its ``tail32`` words (a salt hashed without copying the
+    matrix to append it)."""
     avail = min(16, end_word - first_word)
-    if avail == 16:
+    main_words = rows32.shape[1]
+    if avail == 16 and first_word + 16 <= main_words:
         # the common case: a full block, a fixed-length copy LLVM turns into vector moves
         for l in range(count):
             row = rows32[r0 + l]
@@ -239,9 +242,16 @@ def _load_block(rows32, r0, count, first_word, end_word, msgs):
     else:
         for l in range(count):
             row = rows32[r0 + l]
+            tail = tail32[r0 + l]
             o = 16 * l
             for w in range(16):  # fixed trip count: unrolled, no per-word loop overhead
-                msgs[o + w] = row[first_word + w] if w < avail else U32_ZERO
+                k = first_word + w
+                if w >= avail:
+                    msgs[o + w] = U32_ZERO
+                elif k < main_words:
+                    msgs[o + w] = row[k]
+                else:
+                    msgs[o + w] = tail[k - main_words]
     for l in range(count, LANES):
         for w in range(16):
             msgs[16 * l + w] = U32_ZERO
@@ -255,9 +265,9 @@ def _fill_key(cv, key):
 
 
 @njit(cache=True)
-def _hash_chunk(rows32, r0, count, chunk, key, cv_a, cv_b, msgs, counters, is_root):
+def _hash_chunk(rows32, tail32, r0, count, chunk, key, cv_a, cv_b, msgs, counters, is_root):
     """Chaining values of chunk `chunk` of rows r0..r0+count-1, left in cv_a."""
-    num_words = rows32.shape[1]
+    num_words = rows32.shape[1] + tail32.shape[1]
     total_bytes = num_words * 4
     start = chunk * 1024
     chunk_bytes = min(1024, total_bytes - start)
@@ -267,7 +277,7 @@ def _hash_chunk(rows32, r0, count, chunk, key, cv_a, cv_b, msgs, counters, is_ro
     for l in range(LANES):
         counters[l] = np.uint32(chunk)
     for b in range(blocks):
-        _load_block(rows32, r0, count, (start + 64 * b) // 4, end_word, msgs)
+        _load_block(rows32, tail32, r0, count, (start + 64 * b) // 4, end_word, msgs)
         blen = min(64, chunk_bytes - 64 * b)
         flags = KEYED_HASH
         if b == 0:
@@ -281,9 +291,9 @@ def _hash_chunk(rows32, r0, count, chunk, key, cv_a, cv_b, msgs, counters, is_ro
 
 
 @njit(cache=True)
-def _hash_rows_range(rows32, key, r0, r1, schedule, out):
+def _hash_rows_range(rows32, tail32, key, r0, r1, schedule, out):
     """Digests of rows r0..r1-1 (keyed), written to out[r, 0:8]."""
-    num_words = rows32.shape[1]
+    num_words = rows32.shape[1] + tail32.shape[1]
     chunks = max(1, (num_words * 4 + 1023) // 1024)
     cv_a = np.empty(8 * LANES, dtype=np.uint32)
     cv_b = np.empty(8 * LANES, dtype=np.uint32)
@@ -293,10 +303,10 @@ def _hash_rows_range(rows32, key, r0, r1, schedule, out):
     for base in range(r0, r1, LANES):
         count = min(LANES, r1 - base)
         if chunks == 1:
-            _hash_chunk(rows32, base, count, 0, key, cv_a, cv_b, msgs, counters, True)
+            _hash_chunk(rows32, tail32, base, count, 0, key, cv_a, cv_b, msgs, counters, True)
         else:
             for c in range(chunks):
-                _hash_chunk(rows32, base, count, c, key, cv_a, cv_b, msgs, counters, False)
+                _hash_chunk(rows32, tail32, base, count, c, key, cv_a, cv_b, msgs, counters, False)
                 slots[c, :] = cv_a
             # parents: schedule rows are (left slot, right slot, out slot, is_root)
             for l in range(LANES):
@@ -321,13 +331,13 @@ def _hash_rows_range(rows32, key, r0, r1, schedule, out):
 
 
 @njit(cache=True, parallel=True)
-def _hash_rows(rows32, key, schedule, out):
+def _hash_rows(rows32, tail32, key, schedule, out):
     n = rows32.shape[0]
     per_task = max(LANES, ((n + 63) // 64 + LANES - 1) // LANES * LANES)
     tasks = (n + per_task - 1) // per_task
     for t in prange(tasks):
         r0 = t * per_task
-        _hash_rows_range(rows32, key, r0, min(n, r0 + per_task), schedule, out)
+        _hash_rows_range(rows32, tail32, key, r0, min(n, r0 + per_task), schedule, out)
 
 
 @njit(cache=True)
@@ -396,16 +406,23 @@ def _merge_schedule(chunks: int) -> np.ndarray:
     return np.array(ops, dtype=np.int64).reshape(-1, 4)
 
 
-def hash_rows(rows: np.ndarray, key_words_: np.ndarray) -> np.ndarray:
-    """Keyed BLAKE3 digest of each row's little-endian bytes: uint32 (n, 8)."""
+def hash_rows(rows: np.ndarray, key_words_: np.ndarray, tail: np.ndarray | None = None) -> np.ndarray:
+    """Keyed BLAKE3 digest of each row's little-endian bytes: uint32 (n, 8).
+
+    With ``tail`` (uint64 (n, t)), row i is hashed as rows[i] followed by tail[i], exactly as
+    if the two matrices had been joined, without building the joined copy."""
     if rows.dtype != np.uint64 or rows.ndim != 2 or rows.shape[1] < 1:
         raise ParameterError("rows", "expected a (n, k >= 1) uint64 matrix")
-    rows = np.ascontiguousarray(rows)
-    rows32 = rows.view(np.uint32)
-    chunks = max(1, (rows.shape[1] * 8 + 1023) // 1024)
+    if tail is None:
+        tail = np.zeros((rows.shape[0], 0), dtype=np.uint64)
+    if tail.dtype != np.uint64 or tail.ndim != 2 or tail.shape[0] != rows.shape[0]:
+        raise ParameterError("tail", f"expected a ({rows.shape[0]}, t) uint64 matrix")
+    rows32 = np.ascontiguousarray(rows).view(np.uint32)
+    tail32 = np.ascontiguousarray(tail).view(np.uint32)
+    chunks = max(1, ((rows.shape[1] + tail.shape[1]) * 8 + 1023) // 1024)
     out = np.empty((rows.shape[0], 8), dtype=np.uint32)
     if rows.shape[0]:
-        _hash_rows(rows32, key_words_, _merge_schedule(chunks), out)
+        _hash_rows(rows32, tail32, key_words_, _merge_schedule(chunks), out)
     return out
 
 
