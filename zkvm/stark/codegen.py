@@ -365,14 +365,18 @@ def evaluate_groups(
     publics: Sequence[int],
     alphas: np.ndarray,
     pub: np.ndarray | None = None,
+    nxt: np.ndarray | None = None,
 ) -> np.ndarray:
     """Group sums over LDE rows [0, blocks * n): an (groups, blocks * n, 2) array. ``pub``
-    holds the public columns' extension on those rows."""
+    holds the public columns' extension on those rows. ``nxt[u]``: the row within a block
+    holding the next point of row u (default: the bit-reversed LDE's own next row)."""
     from zkvm.stark.kernels import next_row_permutation
 
     out = np.empty((len(program.groups), blocks * n, 2), dtype=np.uint64)
     table = program.scalars(challenges, publics, alphas)
     if pub is None:
         pub = np.zeros((blocks * n, 0), dtype=np.uint64)
-    ek.run_program(program.code, table, main, aux, pub, next_row_permutation(n), n, blocks, program.num_registers, out)
+    if nxt is None:
+        nxt = next_row_permutation(n)
+    ek.run_program(program.code, table, main, aux, pub, nxt, n, blocks, program.num_registers, out)
     return out

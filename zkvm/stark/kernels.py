@@ -179,3 +179,55 @@ def evaluate_rows(coeffs, points):
             for c in range(cols):
                 out[j, c] = add(out[j, c], partial[t, j, c])
     return out
+
+
+@njit(cache=True)
+def _fold_part(coeffs, high, high_scale, offsets, k, lo, hi, acc):
+    """acc[j, i mod k] += (coeffs[i] + [i < h] high_scale[j] * high[i]) * offsets[j]^i for
+    rows i in [lo, hi)."""
+    q = offsets.shape[0]
+    cols = coeffs.shape[1]
+    h = high.shape[0]
+    pw = np.empty(q, dtype=np.uint64)
+    for j in range(q):
+        pw[j] = power(offsets[j], np.uint64(lo))
+    mask = k - 1
+    for i in range(lo, hi):
+        row = coeffs[i]
+        r = i & mask
+        for j in range(q):
+            p = pw[j]
+            a = acc[j, r]
+            if i < h:
+                s = high_scale[j]
+                hrow = high[i]
+                for c in range(cols):
+                    a[c] = add(a[c], mul(add(row[c], mul(hrow[c], s)), p))
+            else:
+                for c in range(cols):
+                    a[c] = add(a[c], mul(row[c], p))
+            pw[j] = mul(p, offsets[j])
+
+
+@njit(cache=True, parallel=True)
+def fold_to_cosets(coeffs, high, high_scale, offsets, k, parts):
+    """Coefficients, folded to k terms, of each column's polynomial on each coset o_j * <w_k>:
+    row ``j*k + r`` holds sum_q c[q*k + r] * o_j^(q*k + r), whose size-k NTT gives the values
+    on the coset (k divides n). The polynomial is coeffs + X^n * high, and X^n is the constant
+    ``high_scale[j]`` = o_j^n on the coset. Rows are split in ``parts`` between the threads."""
+    n, cols = coeffs.shape
+    q = offsets.shape[0]
+    step = (n + parts - 1) // parts
+    partial = np.zeros((parts, q, k, cols), dtype=np.uint64)
+    for t in prange(parts):
+        lo = t * step
+        hi = min(n, lo + step)
+        if lo < hi:
+            _fold_part(coeffs, high, high_scale, offsets, k, lo, hi, partial[t])
+    out = np.zeros((q * k, cols), dtype=np.uint64)
+    for t in range(parts):
+        for j in range(q):
+            for r in range(k):
+                for c in range(cols):
+                    out[j * k + r, c] = add(out[j * k + r, c], partial[t, j, r, c])
+    return out

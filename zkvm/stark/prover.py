@@ -38,7 +38,7 @@ from zkvm.field.ext2 import Ext2
 from zkvm.field.poly_kernels import evaluate_columns, ext_powers
 from zkvm.fri import prover as fri_prover
 from zkvm.fri.options import FriOptions
-from zkvm.stark import codegen, debug
+from zkvm.stark import codegen, debug, extra_coset
 from zkvm.stark import kernels as sk
 from zkvm.stark.air import Air, resolve_row
 from zkvm.stark.proof import Opening, StarkProof
@@ -91,8 +91,7 @@ def estimate_peak_bytes(air: Air, n: int, options: FriOptions) -> int:
     """Upper estimate of the prover's largest simultaneous allocations for a trace of n rows."""
     big = n * options.blowup
     d = composition_pieces(air, options.zk)
-    d_eval = 1 << (d - 1).bit_length()
-    m = n * d_eval
+    m = n * extra_coset.kept_blocks(air)
     cols = air.width + 2 * air.aux_width + 2 * d
     trace = n * (air.width + 2 * air.aux_width + len(air.public_columns)) * 8
     kept = m * (air.width + 2 * air.aux_width + len(air.public_columns)) * 8  # first LDE blocks
@@ -310,10 +309,13 @@ def prove(
     pub_dense = public_columns.dense(n)
 
     d = composition_pieces(air, options.zk)
-    d_eval = 1 << (d - 1).bit_length()
+    # constraints are evaluated on the first d_eval LDE blocks (kept from the commitment),
+    # plus, with zk, a small extra coset of k points (see zkvm.stark.extra_coset)
+    d_eval = extra_coset.kept_blocks(air)
     m = n * d_eval
+    k_extra = extra_coset.extra_coset_size(air, n, zk_h)
     if d_eval > options.blowup:
-        raise ParameterError("blowup", f"must be at least {d_eval} for this AIR{' with zk' if zk_h else ''}")
+        raise ParameterError("blowup", f"must be at least {d_eval} for this AIR")
     rng = ZkRandomness(zk_seed) if zk_h else None
 
     def randomizer(label: bytes, cols: int) -> np.ndarray | None:
@@ -395,6 +397,11 @@ def prove(
         sk.combine_groups(groups, kinds, points, g_last, inv_zn[r : r + 1], offsets[r : r + 1], wbr, n, comp_values[rows])
         del groups
     del main_lde, aux_lde, pub_blk
+    q_extra = None
+    if k_extra:
+        q_extra = extra_coset.quotient_on_extra_coset(
+            program, [(main_coeffs, main_hi), (aux_coeffs, aux_hi)], pub_coeffs, n, k_extra, g,
+            challenges, publics, alphas, kinds, points)
     report.add("constraint evaluation", clock() - t)
 
     say("building the composition polynomial")
@@ -403,6 +410,13 @@ def prove(
     ntt._scale_rows_parallel(comp_all, np.uint64(gl.inv(SHIFT)), np.uint64(1))  # -> C(y)
     if check and comp_all[d * n :].any():
         raise ProverError(_INVALID_TRACE)
+    if q_extra is not None:
+        bound = extra_coset.quotient_coefficients(air, n, zk_h)
+        comp_all, b = extra_coset.combine(comp_all, q_extra, max(m + k_extra, d * n))
+        if check and (b[bound - m :].any() or comp_all[d * n :].any()):
+            raise ProverError(_INVALID_TRACE)
+    elif comp_all.shape[0] < d * n:
+        comp_all = np.vstack([comp_all, np.zeros((d * n - comp_all.shape[0], 2), dtype=np.uint64)])
     comp_coeffs = np.ascontiguousarray(comp_all[: d * n].reshape(d, n, 2).transpose(1, 0, 2).reshape(n, 2 * d))
     del comp_all, comp_values
     comp_hi = None
