@@ -1,4 +1,5 @@
-"""The extra-coset interpolation of the composition polynomial (zkvm.stark.extra_coset).
+"""The extra-coset interpolation of the composition polynomial (zkvm.stark.extra_coset) and
+the query openings' paired evaluator.
 
 Oracle: polynomials with known random coefficients, evaluated point by point with galois.
 """
@@ -66,3 +67,18 @@ def test_combine_recovers_a_polynomial_from_kept_domain_and_extra_coset(log_n, s
     assert np.array_equal(got[: m + extra], q)
     assert not got[m + extra :].any()
     assert not b[extra:].any()
+
+
+@given(st.integers(1, 130), st.integers(1, 5), st.integers(0, 2**32))
+def test_evaluate_rows_pm_gives_each_point_and_its_negation(n, q, seed):
+    """The query openings' evaluator: P(x) and P(-x) for every column, against galois (any
+    number of coefficients: the zk high parts have an arbitrary count)."""
+    GF = gf()
+    rng = np.random.default_rng(seed)
+    coeffs = rng.integers(0, P, (n, 3), dtype=np.uint64)
+    points = rng.integers(0, P, q, dtype=np.uint64)
+    points[0] = 1
+    got = sk.evaluate_rows_pm(coeffs, points)
+    for j, x in enumerate(points.tolist()):
+        assert [int(v) for v in got[2 * j]] == _eval(GF, coeffs, x)
+        assert [int(v) for v in got[2 * j + 1]] == _eval(GF, coeffs, (P - x) % P)

@@ -141,47 +141,6 @@ def divide_by_linear(p, z0, z1, out):
 
 
 @njit(cache=True)
-def _partial_rows(coeffs, points, lo, hi, acc):
-    """acc[q, c] += sum_{i in [lo, hi)} coeffs[i, c] * points[q]^i."""
-    q = points.shape[0]
-    cols = coeffs.shape[1]
-    pw = np.empty(q, dtype=np.uint64)
-    for j in range(q):
-        pw[j] = power(points[j], np.uint64(lo))
-    for i in range(lo, hi):
-        row = coeffs[i]
-        for j in range(q):
-            p = pw[j]
-            a = acc[j]
-            for c in range(cols):
-                a[c] = add(a[c], mul(row[c], p))
-            pw[j] = mul(p, points[j])
-
-
-@njit(cache=True, parallel=True)
-def evaluate_rows(coeffs, points):
-    """Every column's polynomial (coefficients, natural order) at a few base-field points:
-    (points, columns). Rows are split between the threads; each coefficient row is read once
-    for all points."""
-    n, cols = coeffs.shape
-    q = points.shape[0]
-    parts = 8
-    step = (n + parts - 1) // parts
-    partial = np.zeros((parts, q, cols), dtype=np.uint64)
-    for t in prange(parts):
-        lo = t * step
-        hi = min(n, lo + step)
-        if lo < hi:
-            _partial_rows(coeffs, points, lo, hi, partial[t])
-    out = np.zeros((q, cols), dtype=np.uint64)
-    for t in range(parts):
-        for j in range(q):
-            for c in range(cols):
-                out[j, c] = add(out[j, c], partial[t, j, c])
-    return out
-
-
-@njit(cache=True)
 def _fold_part(coeffs, high, high_scale, offsets, k, lo, hi, acc):
     """acc[j, i mod k] += (coeffs[i] + [i < h] high_scale[j] * high[i]) * offsets[j]^i for
     rows i in [lo, hi)."""
@@ -230,4 +189,63 @@ def fold_to_cosets(coeffs, high, high_scale, offsets, k, parts):
             for r in range(k):
                 for c in range(cols):
                     out[j * k + r, c] = add(out[j * k + r, c], partial[t, j, r, c])
+    return out
+
+
+@njit(cache=True)
+def _partial_rows_pm(coeffs, squares, lo, hi, acc):
+    """For rows [lo, hi) (lo even): acc[2j] += sum c[2i] * y_j^i and acc[2j + 1] += sum
+    c[2i + 1] * y_j^i, with y_j = squares[j]: a polynomial's even and odd parts at x_j^2."""
+    q = squares.shape[0]
+    n = coeffs.shape[0]
+    cols = coeffs.shape[1]
+    pw = np.empty(q, dtype=np.uint64)
+    for j in range(q):
+        pw[j] = power(squares[j], np.uint64(lo // 2))
+    for i in range(lo, hi, 2):
+        even = coeffs[i]
+        has_odd = i + 1 < n
+        for j in range(q):
+            p = pw[j]
+            a = acc[2 * j]
+            for c in range(cols):
+                a[c] = add(a[c], mul(even[c], p))
+            if has_odd:
+                odd = coeffs[i + 1]
+                b = acc[2 * j + 1]
+                for c in range(cols):
+                    b[c] = add(b[c], mul(odd[c], p))
+            pw[j] = mul(p, squares[j])
+
+
+@njit(cache=True, parallel=True)
+def evaluate_rows_pm(coeffs, points):
+    """Every column's polynomial at each point x and at -x: (2 * points, columns), row 2j
+    holding P(x_j) and row 2j + 1 P(-x_j). Both come from the even and odd parts at x_j^2,
+    at the cost of one evaluation: the query openings need each row with its Merkle sibling,
+    and a sibling's point is the negation of its partner's."""
+    n, cols = coeffs.shape
+    q = points.shape[0]
+    squares = np.empty(q, dtype=np.uint64)
+    for j in range(q):
+        squares[j] = mul(points[j], points[j])
+    parts = 8
+    step = ((n + parts - 1) // parts + 1) // 2 * 2
+    partial = np.zeros((parts, 2 * q, cols), dtype=np.uint64)
+    for t in prange(parts):
+        lo = t * step
+        hi = min(n, lo + step)
+        if lo < hi:
+            _partial_rows_pm(coeffs, squares, lo, hi, partial[t])
+    out = np.empty((2 * q, cols), dtype=np.uint64)
+    for j in range(q):
+        for c in range(cols):
+            e = ZERO
+            o = ZERO
+            for t in range(parts):
+                e = add(e, partial[t, 2 * j, c])
+                o = add(o, partial[t, 2 * j + 1, c])
+            o = mul(o, points[j])
+            out[2 * j, c] = add(e, o)
+            out[2 * j + 1, c] = sub(e, o)
     return out

@@ -144,16 +144,24 @@ def _open(tree: MerkleTree, coeffs: np.ndarray, point_of: Callable[[int], int], 
     """The committed rows at the query positions, recomputed from the coefficients (the LDE
     itself was never kept whole), with their batch Merkle opening; the sibling leaves the
     opening needs are recomputed the same way (the trees keep no leaf level). With zk, the
-    rows are of coeffs + X^n * high and end with their leaf salts."""
+    rows are of coeffs + X^n * high and end with their leaf salts.
+
+    The rows needed come in sibling pairs (2j, 2j + 1), whose points are x and -x: both are
+    computed in one pass from the polynomials' even and odd parts."""
     siblings = tree.siblings_needed(positions)
     wanted = list(positions) + siblings
-    points = np.array([point_of(p) for p in wanted], dtype=np.uint64)
-    values = sk.evaluate_rows(np.ascontiguousarray(coeffs), points)
+    evens = sorted({p & ~1 for p in wanted})
+    points = np.array([point_of(p) for p in evens], dtype=np.uint64)
+    if any(point_of(e + 1) != (gl.P - int(x)) % gl.P for e, x in zip(evens, points.tolist())):
+        raise ProverError("sibling leaves are not at opposite points of the LDE domain")
+    values = sk.evaluate_rows_pm(np.ascontiguousarray(coeffs), points)  # rows 2t, 2t+1: evens[t], evens[t]+1
     if high is not None and high.shape[0]:
-        hv = sk.evaluate_rows(np.ascontiguousarray(high), points)
-        n = coeffs.shape[0]
-        xn = np.array([pow(int(x), n, gl.P) for x in points.tolist()], dtype=np.uint64)
+        hv = sk.evaluate_rows_pm(np.ascontiguousarray(high), points)
+        n = coeffs.shape[0]  # even, so (-x)^n = x^n
+        xn = np.repeat(np.array([pow(int(x), n, gl.P) for x in points.tolist()], dtype=np.uint64), 2)
         values = fa.add(values, fa.mul(hv, np.repeat(xn[:, None], hv.shape[1], axis=1)))
+    slot = {e: 2 * t for t, e in enumerate(evens)}
+    values = values[[slot[p & ~1] + (p & 1) for p in wanted]]
     if salts is not None:
         values = np.hstack([values, salts(wanted)])
     rows = tuple(tuple(int(v) for v in values[i]) for i in range(len(positions)))
