@@ -90,7 +90,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_OK
     from zkvm.prover import prove
 
-    options = FriOptions(blowup=args.blowup, num_queries=args.queries, grinding_bits=args.grinding, zk=not args.no_zk)
+    def options(rows: int) -> FriOptions:
+        return FriOptions.for_trace(rows, blowup=args.blowup, num_queries=args.queries,
+                                    grinding_bits=args.grinding, zk=not args.no_zk)
+
     progress = Progress(args.quiet or args.json)
     result = prove(program, loaded.inputs, loaded.public_inputs, options, progress=progress, embed_program=args.embed_program)
     progress.done()
@@ -302,8 +305,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print one JSON object")
     run.add_argument("--quiet", "-q", action="store_true", help="no progress output")
     run.add_argument("--embed-program", action="store_true", help="embed the program in the proof (verifiable from its hash alone)")
-    run.add_argument("--blowup", type=int, default=8, help="LDE blowup (default 8)")
-    run.add_argument("--queries", type=int, default=28, help="FRI queries (default 28)")
+    run.add_argument("--blowup", type=int, default=None,
+                     help="LDE blowup (default 8, or 4 from 2^19 trace rows, where it makes proving faster)")
+    run.add_argument("--queries", type=int, default=None,
+                     help="FRI queries (default: the fewest that give 100 conjectured bits)")
     run.add_argument("--no-zk", action="store_true",
                      help="prove without zero-knowledge (faster; the proof may reveal information about the "
                           "private inputs, and says so): for benchmarking only")

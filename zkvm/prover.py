@@ -32,7 +32,7 @@ def prove(
     program: Program,
     inputs: Sequence[int] = (),
     public_inputs: Sequence[int] = (),
-    options: FriOptions | None = None,
+    options: FriOptions | Callable[[int], FriOptions] | None = None,
     *,
     embed_program: bool = False,
     progress: Callable[[str], None] | None = None,
@@ -42,8 +42,10 @@ def prove(
 ) -> ProveResult:
     """Run ``program`` on the flat private ``inputs`` (and public inputs) and prove it.
 
-    Proofs are zero-knowledge unless ``options.zk`` is False; ``zk_seed`` fixes the prover's
-    randomness (reproducible tests only).
+    ``options``: the proof's parameters, or a function of the trace length returning them;
+    by default :meth:`FriOptions.for_trace` (100 conjectured bits, zero-knowledge, blowup 8, or
+    4 for long traces). Proofs are zero-knowledge unless ``options.zk`` is False; ``zk_seed``
+    fixes the prover's randomness (reproducible tests only).
 
     Raises ExecutionError if the program fails, InputError for bad inputs, and the STARK
     prover's errors (InsufficientMemory, ...).
@@ -77,7 +79,7 @@ def prove(
         vm_air_for(n),
         trace,
         [program.layout.stack_base],
-        options or FriOptions(),
+        options(n) if callable(options) else options or FriOptions.for_trace(n),
         public_columns=cols,
         statement=stmt,
         report=report,

@@ -32,6 +32,9 @@ GRINDING_CONTRIBUTION_FLOOR = 80
 
 DEFAULT_MIN_SECURITY_BITS = 100
 
+LARGE_TRACE_ROWS = 1 << 19
+"""From this many trace rows, :meth:`FriOptions.for_trace` picks blowup 4 instead of 8."""
+
 
 def _power_of_two(value: int) -> bool:
     return value >= 1 and value & (value - 1) == 0
@@ -90,6 +93,28 @@ class FriOptions:
                 f"{self.num_queries} queries at blowup {self.blowup} with {self.grinding_bits} grinding bits give "
                 f"{self.query_security_bits() - 1} conjectured bits, below the minimum of {self.min_security_bits}",
             )
+
+    @classmethod
+    def for_trace(cls, rows: int, *, blowup: int | None = None, num_queries: int | None = None,
+                  grinding_bits: int = 20, zk: bool = True,
+                  min_security_bits: int = DEFAULT_MIN_SECURITY_BITS) -> "FriOptions":
+        """The default options for a trace of ``rows`` rows: blowup 8 below
+        :data:`LARGE_TRACE_ROWS` rows and 4 from there (where the LDE and its Merkle
+        commitments, proportional to the blowup, are most of the proving time; the proof is
+        about a third larger), with the fewest queries that reach ``min_security_bits`` for
+        this trace length. Either choice can be fixed by passing it."""
+        if blowup is None:
+            blowup = 4 if rows >= LARGE_TRACE_ROWS else 8
+        if num_queries is not None:
+            return cls(blowup=blowup, num_queries=num_queries, grinding_bits=grinding_bits, zk=zk,
+                       min_security_bits=min_security_bits)
+        for q in range(1, 256):
+            trial = cls(blowup=blowup, num_queries=q, grinding_bits=grinding_bits, zk=zk, min_security_bits=0)
+            if trial.security_bits(rows * blowup) >= min_security_bits:
+                return cls(blowup=blowup, num_queries=q, grinding_bits=grinding_bits, zk=zk,
+                           min_security_bits=min_security_bits)
+        raise ParameterError("blowup", f"no number of queries reaches {min_security_bits} bits at blowup {blowup} "
+                             f"for {rows} rows")
 
     @property
     def log_blowup(self) -> int:

@@ -91,10 +91,13 @@ def estimate_peak_bytes(air: Air, n: int, options: FriOptions) -> int:
     """Upper estimate of the prover's largest simultaneous allocations for a trace of n rows."""
     big = n * options.blowup
     d = composition_pieces(air, options.zk)
-    m = n * extra_coset.kept_blocks(air)
+    blocks = extra_coset.kept_blocks(air)
+    m = n * blocks
     cols = air.width + 2 * air.aux_width + 2 * d
     trace = n * (air.width + 2 * air.aux_width + len(air.public_columns)) * 8
-    kept = m * (air.width + 2 * air.aux_width + len(air.public_columns)) * 8  # first LDE blocks
+    # the constraint-evaluation blocks, kept or recomputed one at a time
+    kept = (m if _keep_constraint_blocks(air, n, blocks) else n) * (air.width + 2 * air.aux_width) * 8
+    kept += n * len(air.public_columns) * 8
     block = n * cols * 8  # the streaming buffer
     trees = 3 * big * 32  # parents only (the leaf level is dropped once built)
     coeffs = n * cols * 8
@@ -169,33 +172,50 @@ def _open(tree: MerkleTree, coeffs: np.ndarray, point_of: Callable[[int], int], 
     return Opening(rows, tuple(tree.open(positions, leaf_rows)))
 
 
+def _lde_block(coeffs: np.ndarray, high: np.ndarray | None, r: int, blowup: int, out: np.ndarray) -> None:
+    """Block r of the bit-reversed LDE (rows ``r*n .. r*n + n - 1``) of coeffs + X^n * high,
+    into ``out``. On the block's coset o*H, X^n is the constant o^n, so the block is the plain
+    LDE of coeffs with o^n * high added to its first rows."""
+    n = coeffs.shape[0]
+    h = high.shape[0] if high is not None else 0
+    if not h:
+        ntt.lde_block(coeffs, r, blowup, out, SHIFT)
+        return
+    offset = int(ntt.coset_offsets(n, blowup, SHIFT)[r])
+    saved = coeffs[:h].copy()
+    coeffs[:h] = fa.add(saved, fa.scale(high, pow(offset, n, gl.P)))
+    try:
+        ntt.lde_block(coeffs, r, blowup, out, SHIFT)
+    finally:
+        coeffs[:h] = saved
+
+
+def _scratch_view(scratch: np.ndarray, n: int, cols: int) -> np.ndarray:
+    """An (n, cols) matrix over the start of a reused flat buffer (fresh memory is expensive to
+    touch on this class of machine: see ../shared/PERF-NOTES.md)."""
+    return scratch[: n * cols].reshape(n, cols)
+
+
 def _commit_streaming(coeffs: np.ndarray, blowup: int, keep_blocks: int, report: ProverReport,
                       high: np.ndarray | None = None, salts: Callable[[int, int], np.ndarray] | None = None,
-                      ) -> tuple[MerkleTree, np.ndarray]:
+                      scratch: np.ndarray | None = None) -> tuple[MerkleTree, np.ndarray]:
     """Commit to the LDE of ``coeffs`` one coset block at a time (rows ``r*n .. r*n + n - 1``
     of the bit-reversed LDE), hashing each block's rows and dropping the block, except the first
     ``keep_blocks`` (returned): the whole LDE (the largest array of a proof) never exists.
 
     With zk the committed polynomials are coeffs + X^n * high (``high``: a few rows of random
-    coefficients). On the coset o*H of block r, X^n is the constant o^n, so the block is the
-    plain LDE of coeffs with o^n * high added to its first rows; and each row is hashed with
-    its salt ``salts(r, n)`` appended (the kept blocks hold the values without salts)."""
+    coefficients), and each row is hashed with its salt ``salts(r, n)`` appended (the kept
+    blocks hold the values without salts). ``scratch``: a flat buffer of at least n * cols
+    words to compute the blocks that are not kept in."""
     n, cols = coeffs.shape
     digests = np.empty((n * blowup, 8), dtype=np.uint32)
     kept = np.empty((keep_blocks * n, cols), dtype=np.uint64)
-    buf = np.empty((n, cols), dtype=np.uint64) if keep_blocks < blowup else None
-    offsets = ntt.coset_offsets(n, blowup, SHIFT) if high is not None else None
-    h = high.shape[0] if high is not None else 0
+    if keep_blocks < blowup:
+        buf = _scratch_view(scratch, n, cols) if scratch is not None else np.empty((n, cols), dtype=np.uint64)
     for r in range(blowup):
         target = kept[r * n : (r + 1) * n] if r < keep_blocks else buf
         t = time.perf_counter()
-        if h:
-            saved = coeffs[:h].copy()
-            coeffs[:h] = fa.add(saved, fa.scale(high, pow(int(offsets[r]), n, gl.P)))
-            ntt.lde_block(coeffs, r, blowup, target, SHIFT)
-            coeffs[:h] = saved
-        else:
-            ntt.lde_block(coeffs, r, blowup, target, SHIFT)
+        _lde_block(coeffs, high, r, blowup, target)
         t2 = time.perf_counter()
         digests[r * n : (r + 1) * n] = MerkleTree.hash_leaves(target, None if salts is None else salts(r, n))
         report.add("lde", t2 - t)
@@ -205,6 +225,20 @@ def _commit_streaming(coeffs: np.ndarray, blowup: int, keep_blocks: int, report:
     del digests
     report.add("commit", time.perf_counter() - t)
     return tree, kept
+
+
+KEEP_BLOCKS_BYTES = 1 << 30
+"""The LDE blocks the constraints are evaluated on are kept from the commitment when they take
+at most this much memory, and recomputed from the coefficients when they would take more:
+for the 1.1 M-parameter model (2^21 rows) recomputing costs about 3 s of a 35 s proof and saves
+2 GiB of its 8 GiB peak. ZKVM_KEEP_LDE=1 or 0 forces either choice."""
+
+
+def _keep_constraint_blocks(air: Air, n: int, blocks: int) -> bool:
+    forced = os.environ.get("ZKVM_KEEP_LDE")
+    if forced in ("0", "1"):
+        return forced == "1"
+    return blocks * n * (air.width + 2 * air.aux_width) * 8 <= KEEP_BLOCKS_BYTES
 
 
 SINGLE_THREAD_ROWS = 1 << 13
@@ -322,6 +356,7 @@ def prove(
     d_eval = extra_coset.kept_blocks(air)
     m = n * d_eval
     k_extra = extra_coset.extra_coset_size(air, n, zk_h)
+    keep_lde = _keep_constraint_blocks(air, n, d_eval)
     if d_eval > options.blowup:
         raise ParameterError("blowup", f"must be at least {d_eval} for this AIR")
     rng = ZkRandomness(zk_seed) if zk_h else None
@@ -346,7 +381,11 @@ def prove(
         main_coeffs[:zk_h] = fa.sub(main_coeffs[:zk_h], main_hi)
     report.add("lde", clock() - t)
     main_salt, main_salt_at = salter(b"main")
-    main_tree, main_lde = _commit_streaming(main_coeffs, options.blowup, d_eval, report, main_hi, main_salt)
+    # the constraint-evaluation blocks are kept from the commitment, or (to save their memory,
+    # the largest allocation of a proof) recomputed when the constraints are evaluated
+    keep = d_eval if keep_lde else 0
+    scratch = np.empty(n * max(air.width, 2 * air.aux_width, 2 * (d + 1)), dtype=np.uint64) if not keep_lde else None
+    main_tree, main_lde = _commit_streaming(main_coeffs, options.blowup, keep, report, main_hi, main_salt, scratch)
     transcript.absorb_digest(b"main root", main_tree.root)
 
     # 3. auxiliary trace
@@ -360,6 +399,7 @@ def prove(
         report.add("aux trace", clock() - t)
         if debug_check:
             debug.assert_satisfied(air, trace, aux, challenges, publics, describe_row=describe_row, pubcols=pub_dense)
+        del trace  # no longer needed: its memory is returned before the auxiliary commitment
         t = clock()
         aux_coeffs = ntt.interpolate_columns(aux)
         aux_hi = randomizer(b"aux", 2 * air.aux_width)
@@ -368,16 +408,16 @@ def prove(
         report.add("lde", clock() - t)
         del aux
         aux_salt, aux_salt_at = salter(b"aux")
-        aux_tree, aux_lde = _commit_streaming(aux_coeffs, options.blowup, d_eval, report, aux_hi, aux_salt)
+        aux_tree, aux_lde = _commit_streaming(aux_coeffs, options.blowup, keep, report, aux_hi, aux_salt, scratch)
         transcript.absorb_digest(b"aux root", aux_tree.root)
     else:
         if debug_check:
             debug.assert_satisfied(air, trace, None, challenges, publics, describe_row=describe_row, pubcols=pub_dense)
         aux_coeffs = np.zeros((n, 0), dtype=np.uint64)
-        aux_lde = np.zeros((m, 0), dtype=np.uint64)
+        aux_lde = np.zeros((m if keep_lde else 0, 0), dtype=np.uint64)
         aux_hi = np.zeros((zk_h, 0), dtype=np.uint64) if zk_h else None
         aux_salt_at = None
-    del trace
+        del trace
 
     # 4. composition polynomial
     say("evaluating constraints")
@@ -397,14 +437,24 @@ def prove(
     # one coset block at a time (a block is closed under x -> g*x, so its next rows are its
     # own): the group sums and the public columns' extension exist for one block only
     pub_blk = np.empty((n, pub_coeffs.shape[1]), dtype=np.uint64) if pub_coeffs is not None else None
+    if not keep_lde:
+        main_blk = _scratch_view(scratch, n, air.width)
+        aux_blk = np.empty((n, 2 * air.aux_width), dtype=np.uint64)
     for r in range(d_eval):
         rows = slice(r * n, (r + 1) * n)
         if pub_blk is not None:
             ntt.lde_block(pub_coeffs, r, options.blowup, pub_blk, SHIFT)
-        groups = codegen.evaluate_groups(program, main_lde[rows], aux_lde[rows], n, 1, challenges, publics, alphas, pub_blk)
+        if keep_lde:
+            main_blk, aux_blk = main_lde[rows], aux_lde[rows]
+        else:
+            _lde_block(main_coeffs, main_hi, r, options.blowup, main_blk)
+            if air.aux_width:
+                _lde_block(aux_coeffs, aux_hi, r, options.blowup, aux_blk)
+        groups = codegen.evaluate_groups(program, main_blk, aux_blk, n, 1, challenges, publics, alphas, pub_blk)
         sk.combine_groups(groups, kinds, points, g_last, inv_zn[r : r + 1], offsets[r : r + 1], wbr, n, comp_values[rows])
         del groups
-    del main_lde, aux_lde, pub_blk
+    del main_lde, aux_lde, pub_blk, main_blk, aux_blk
+    scratch = None  # (the composition's commitment allocates its own, narrower, buffer)
     q_extra = None
     if k_extra:
         q_extra = extra_coset.quotient_on_extra_coset(
@@ -432,7 +482,7 @@ def prove(
         comp_coeffs, comp_hi = _mask_composition(comp_coeffs, d, zk_h, rng)
     report.add("composition", clock() - t)
     comp_salt, comp_salt_at = salter(b"composition")
-    comp_tree, _ = _commit_streaming(comp_coeffs, options.blowup, 0, report, comp_hi, comp_salt)
+    comp_tree, _ = _commit_streaming(comp_coeffs, options.blowup, 0, report, comp_hi, comp_salt, scratch)
     transcript.absorb_digest(b"composition root", comp_tree.root)
 
     # 5. out-of-domain point
