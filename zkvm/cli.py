@@ -247,6 +247,15 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 # --- demo ----------------------------------------------------------------------------------------
+def cmd_warmup(args: argparse.Namespace) -> int:
+    from zkvm.warmup import warm
+
+    t = time.perf_counter()
+    warm(lambda msg: None if args.quiet else print(msg, file=sys.stderr, flush=True))
+    print(f"prover kernels compiled and cached in {time.perf_counter() - t:.1f} s")
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Prove and verify that a random codeword is low-degree with FRI (the foundations demo)."""
     import numpy as np
@@ -340,6 +349,11 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--input", "-i", required=True)
     chk.set_defaults(func=cmd_check)
 
+    warmup = sub.add_parser("warmup", help="compile and cache the prover's kernels now (else the first proof does)",
+                            description="Compile the prover's Numba kernels into the on-disk cache (about a minute, "
+                                        "once per installation; the first proof otherwise does it, using both cores).")
+    warmup.add_argument("--quiet", "-q", action="store_true", help="no progress output")
+    warmup.set_defaults(func=cmd_warmup)
     demo = sub.add_parser("demo", help="prove and verify a FRI low-degree test (foundations demo)")
     demo.add_argument("--log-degree", type=int, default=16, help="log2 of the degree bound (default 16)")
     demo.add_argument("--blowup", type=int, default=8, help="LDE blowup factor (default 8)")

@@ -50,12 +50,25 @@ def prove(
     Raises ExecutionError if the program fails, InputError for bad inputs, and the STARK
     prover's errors (InsufficientMemory, ...).
     """
+    from zkvm.warmup import start_background_warmup
+
+    t0 = time.perf_counter()
+    say = progress or (lambda _m: None)
+    helper = start_background_warmup()  # first proof after installation: compile on both cores
+    try:
+        return _prove(program, inputs, public_inputs, options, t0, say, embed_program, debug_check, memory_budget, zk_seed)
+    finally:
+        if helper is not None and helper.poll() is None:
+            helper.terminate()  # what it has not compiled yet, this process already has
+
+
+def _prove(program, inputs, public_inputs, options, t0, say, embed_program, debug_check, memory_budget,
+           zk_seed) -> ProveResult:
+    """:func:`prove` once its helper (if any) is started; t0 is the start time."""
     from zkvm.air.vm_air import public_columns, statement_bytes, vm_air_for
     from zkvm.stark import prover as stark_prover
     from zkvm.vm.run import run
 
-    t0 = time.perf_counter()
-    say = progress or (lambda _m: None)
     say("running the program")
     execution = run(program, inputs, public_inputs)
     t_run = time.perf_counter() - t0
