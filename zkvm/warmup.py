@@ -134,10 +134,10 @@ def _stages() -> list[tuple[str, Callable[[], None]]]:
 
     # The prover meets the commitment kernels (NTTs, blake3: about 20 s to compile) first and
     # compiles them itself, while this helper compiles the auxiliary-trace builder and the
-    # constraint evaluator (about as long), which the prover needs next; then the remaining
+    # constraint evaluation (about as long), which the prover needs next; then the remaining
     # stages from the last one backwards, so that the two processes meet in the middle.
-    return [("aux trace", aux_trace), ("queries", queries), ("fri", fri), ("deep", deep), ("ood", ood),
-            ("composition", composition), ("constraints", constraints), ("commit", commit)]
+    return [("aux trace", aux_trace), ("constraints", constraints), ("queries", queries), ("fri", fri),
+            ("deep", deep), ("ood", ood), ("composition", composition), ("commit", commit)]
 
 
 def _small_proof() -> None:

@@ -330,11 +330,39 @@ def _hash_rows_range(rows32, tail32, key, r0, r1, schedule, out):
                 out[base + l, i] = cv_a[i * LANES + l]
 
 
-@njit(cache=True, parallel=True)
-def _hash_rows(rows32, tail32, key, schedule, out):
-    n = rows32.shape[0]
+@njit(cache=True)
+def _hash_short_rows_range(rows32, tail32, key, r0, r1, out):
+    """Digests of rows r0..r1-1 of at most 1024 bytes (one BLAKE3 chunk each)."""
+    cv_a = np.empty(8 * LANES, dtype=np.uint32)
+    cv_b = np.empty(8 * LANES, dtype=np.uint32)
+    msgs = np.empty(16 * LANES, dtype=np.uint32)
+    counters = np.zeros(LANES, dtype=np.uint32)
+    for base in range(r0, r1, LANES):
+        count = min(LANES, r1 - base)
+        _hash_chunk(rows32, tail32, base, count, 0, key, cv_a, cv_b, msgs, counters, True)
+        for l in range(count):
+            for i in range(8):
+                out[base + l, i] = cv_a[i * LANES + l]
+
+
+def _tasks(n: int) -> tuple[int, int]:
     per_task = max(LANES, ((n + 63) // 64 + LANES - 1) // LANES * LANES)
-    tasks = (n + per_task - 1) // per_task
+    return per_task, (n + per_task - 1) // per_task
+
+
+@njit(cache=True, parallel=True)
+def _hash_short_rows(rows32, tail32, key, per_task, tasks, out):
+    """Rows of one chunk (every committed row of a trace narrower than 128 columns): a kernel
+    of its own, without the chunk-tree code, because it compiles in half the time."""
+    n = rows32.shape[0]
+    for t in prange(tasks):
+        r0 = t * per_task
+        _hash_short_rows_range(rows32, tail32, key, r0, min(n, r0 + per_task), out)
+
+
+@njit(cache=True, parallel=True)
+def _hash_rows(rows32, tail32, key, schedule, per_task, tasks, out):
+    n = rows32.shape[0]
     for t in prange(tasks):
         r0 = t * per_task
         _hash_rows_range(rows32, tail32, key, r0, min(n, r0 + per_task), schedule, out)
@@ -422,7 +450,11 @@ def hash_rows(rows: np.ndarray, key_words_: np.ndarray, tail: np.ndarray | None 
     chunks = max(1, ((rows.shape[1] + tail.shape[1]) * 8 + 1023) // 1024)
     out = np.empty((rows.shape[0], 8), dtype=np.uint32)
     if rows.shape[0]:
-        _hash_rows(rows32, tail32, key_words_, _merge_schedule(chunks), out)
+        per_task, tasks = _tasks(rows.shape[0])
+        if chunks == 1:
+            _hash_short_rows(rows32, tail32, key_words_, per_task, tasks, out)
+        else:
+            _hash_rows(rows32, tail32, key_words_, _merge_schedule(chunks), per_task, tasks, out)
     return out
 
 
