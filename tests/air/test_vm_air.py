@@ -118,6 +118,25 @@ def test_honest_trace_satisfies_every_constraint(sink):
     assert _violations(program, execution.trace, execution.outputs) == []
 
 
+def test_logup_columns_built_in_windows_equal_the_whole_trace_build(sink, monkeypatch):
+    """The LogUp builder's windows (with the wrap-around row at the end) give the same columns
+    as one window over the whole trace, and they satisfy every constraint."""
+    from zkvm.stark import logup
+
+    program, execution = sink
+    trace = execution.trace
+    n = trace.shape[0]
+    air = vm_air_for(n)
+    pub = public_columns(program, [], execution.outputs, n).dense(n)
+    challenges = [(11 + i, 29 + 3 * i) for i in range(air.num_challenges)]
+    whole = air.build_aux(trace, challenges, [program.layout.stack_base], pub)
+    monkeypatch.setattr(logup, "WINDOW_ROWS", 64)
+    windowed = air.build_aux(trace, challenges, [program.layout.stack_base], pub)
+    assert n // 64 > 2
+    assert np.array_equal(whole, windowed)
+    assert debug.check_constraints(air, trace, windowed, challenges, [program.layout.stack_base], pubcols=pub) == []
+
+
 @pytest.mark.parametrize(
     "source, inputs, oracle",
     [

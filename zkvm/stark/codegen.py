@@ -335,22 +335,31 @@ def evaluate_values(
     publics: Sequence[int],
     pub: np.ndarray | None = None,
     aux: np.ndarray | None = None,
+    *,
+    window: bool = False,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Each expression's value on every row of a trace (natural order; the next row of the
     last row is the first): a (len(exprs), n, 2) extension array. Fast path of the prover's
-    auxiliary-trace builders."""
+    auxiliary-trace builders.
+
+    With ``window=True`` the arrays are a window of a trace plus one more row, the next row of
+    the window's last: the values of its first n = rows - 1 rows are computed (a trace is then
+    processed in windows, with small reused buffers; ``out`` may be such a buffer)."""
     key = tuple(e.key() for e in exprs)
     program = _value_cache.get(key)
     if program is None:
         program = _value_cache[key] = _Compiler(None).compile_values(list(exprs))
-    n = main.shape[0]
-    out = np.empty((len(exprs), n, 2), dtype=np.uint64)
+    rows = main.shape[0]
+    n = rows - 1 if window else rows
+    if out is None:
+        out = np.empty((len(exprs), n, 2), dtype=np.uint64)
     table = program.scalars(challenges, publics, np.zeros((0, 2), dtype=np.uint64))
-    nxt = np.roll(np.arange(n, dtype=np.int64), -1)
+    nxt = np.arange(1, n + 1, dtype=np.int64) if window else np.roll(np.arange(n, dtype=np.int64), -1)
     if pub is None:
-        pub = np.zeros((n, 0), dtype=np.uint64)
+        pub = np.zeros((rows, 0), dtype=np.uint64)
     if aux is None:
-        aux = np.zeros((n, 0), dtype=np.uint64)
+        aux = np.zeros((rows, 0), dtype=np.uint64)
     ek.run_program(program.code, table, main, aux, pub, nxt, n, 1, program.num_registers, out)
     return out
 

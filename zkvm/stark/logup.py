@@ -63,17 +63,41 @@ class LogUpSum:
             b.transition(f"{self.name} running sum", step, cyclic=True)
 
     def build_columns(self, main, challenges, publics, pubcols) -> list[np.ndarray]:
-        """The helper columns and the running sum, as (n, 2) extension arrays (prover)."""
+        """The helper columns and the running sum, as (n, 2) extension arrays (prover).
+
+        The fractions are evaluated a window of rows at a time into small reused buffers: the
+        numerators and denominators of the whole trace would be the largest arrays of this
+        stage (two of 2 x fractions x rows words), and fresh memory is slow to touch."""
         from zkvm.stark.codegen import evaluate_values
-        from zkvm.stark.logup_kernels import helper_columns
+        from zkvm.stark.logup_kernels import helper_columns, running_sum
 
         k = len(self.fractions)
-        nums = evaluate_values([num for num, _ in self.fractions], main, challenges, publics, pubcols)
-        dens = evaluate_values([den for _, den in self.fractions], main, challenges, publics, pubcols)
-        cols = np.empty((k // 2 + 1, main.shape[0], 2), dtype=np.uint64)
-        if helper_columns(nums, dens, cols) >= 0:
-            raise ZkvmError(f"{self.name}: a LogUp denominator vanished (probability ~ rows/|F|); prove again")
+        n = main.shape[0]
+        step = min(n, WINDOW_ROWS)
+        numerators = [num for num, _ in self.fractions]
+        denominators = [den for _, den in self.fractions]
+        cols = np.empty((k // 2 + 1, n, 2), dtype=np.uint64)
+        nums = np.empty((k, step, 2), dtype=np.uint64)
+        dens = np.empty((k, step, 2), dtype=np.uint64)
+        part = np.empty((k // 2 + 1, step, 2), dtype=np.uint64)
+        for lo in range(0, n, step):
+            hi = lo + step
+            if hi < n:
+                rows, pub = main[lo : hi + 1], None if pubcols is None else pubcols[lo : hi + 1]
+            else:  # the last window: the next row of the last row is the first
+                rows = np.concatenate([main[lo:], main[:1]])
+                pub = None if pubcols is None else np.concatenate([pubcols[lo:], pubcols[:1]])
+            evaluate_values(numerators, rows, challenges, publics, pub, window=True, out=nums)
+            evaluate_values(denominators, rows, challenges, publics, pub, window=True, out=dens)
+            if helper_columns(nums, dens, part, with_running_sum=False) >= 0:
+                raise ZkvmError(f"{self.name}: a LogUp denominator vanished (probability ~ rows/|F|); prove again")
+            cols[:, lo:hi] = part
+        cols[-1] = running_sum(np.ascontiguousarray(cols[-1]))
         return [cols[i] for i in range(cols.shape[0])]
+
+
+WINDOW_ROWS = 1 << 15
+"""Rows per window when building LogUp columns (buffers of a few MiB, reused)."""
 
 
 def stack_aux(columns: Sequence[np.ndarray]) -> np.ndarray:

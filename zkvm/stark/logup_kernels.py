@@ -105,9 +105,11 @@ def _helpers_parallel(nums, dens, cols, bad):
             _helper_rows(nums, dens, cols, lo, hi, scratch)
 
 
-def helper_columns(nums, dens, cols):
+def helper_columns(nums, dens, cols, with_running_sum: bool = True) -> int:
     """cols[p] = n_{2p}/d_{2p} + n_{2p+1}/d_{2p+1} for each pair, and cols[last] the running
-    sum of all fractions (s_0 = 0). Returns a row with a zero denominator, or -1."""
+    sum of all fractions (s_0 = 0); with ``with_running_sum=False``, cols[last] holds each
+    row's increment instead (for windows of a trace, summed up by :func:`running_sum`).
+    Returns a row with a zero denominator, or -1."""
     n = nums.shape[1]
     tasks = (n + (1 << 12) - 1) >> 12
     bad = np.full(tasks, -1, dtype=np.int64)
@@ -115,5 +117,11 @@ def helper_columns(nums, dens, cols):
     hit = bad[bad >= 0]
     if hit.size:
         return int(hit[0])
-    cols[-1] = _prefix_sum(np.ascontiguousarray(cols[-1]))
+    if with_running_sum:
+        cols[-1] = running_sum(np.ascontiguousarray(cols[-1]))
     return -1
+
+
+def running_sum(increments: np.ndarray) -> np.ndarray:
+    """s_0 = 0, s_{i+1} = s_i + inc_i over an (n, 2) extension column."""
+    return _prefix_sum(increments)
