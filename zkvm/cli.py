@@ -94,6 +94,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return FriOptions.for_trace(rows, blowup=args.blowup, num_queries=args.queries,
                                     grinding_bits=args.grinding, zk=not args.no_zk)
 
+    options(1 << 20)  # bad --blowup / --queries / --grinding values are reported before the run
+
     progress = Progress(args.quiet or args.json)
     result = prove(program, loaded.inputs, loaded.public_inputs, options, progress=progress, embed_program=args.embed_program)
     progress.done()

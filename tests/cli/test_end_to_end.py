@@ -150,6 +150,17 @@ def test_missing_files_and_bad_usage_exit_2(tmp_path):
     assert r.returncode == 2 and "Traceback" not in r.stderr
 
 
+def test_bad_proof_options_exit_2_before_running(tmp_path):
+    out = tmp_path / "p.proof"
+    base = ("run", str(PROGRAMS / "credit_logistic.py"), "--input", str(PROGRAMS / "credit_logistic.input.json"),
+            "--prove", "--proof", str(out))
+    for flags, needle in ((("--blowup", "3"), "blowup"), (("--queries", "5"), "num_queries"),
+                          (("--blowup", "4", "--queries", "20"), "num_queries")):
+        r = zkvm(*base, *flags)
+        assert r.returncode == 2 and needle in r.stderr and "Traceback" not in r.stderr, (flags, r.stderr)
+        assert not out.exists()
+
+
 def test_failed_assert_exits_1_naming_the_line(tmp_path):
     f = tmp_path / "in.json"
     f.write_text(json.dumps({"pixels": [0] * 63}))

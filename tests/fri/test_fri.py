@@ -266,3 +266,24 @@ def test_options_below_minimum_are_refused():
     with pytest.raises(ParameterError) as info:
         FriOptions(num_queries=20, grinding_bits=0)
     assert "below the minimum" in str(info.value)
+
+
+@given(st.integers(8, 26), st.booleans(), st.sampled_from([None, 2, 4, 16]))
+def test_default_options_take_the_fewest_queries_that_reach_the_minimum(log_rows, zk, blowup):
+    """for_trace: blowup 8 for short traces and 4 from LARGE_TRACE_ROWS (unless fixed); the
+    security level is reached, and one query fewer would not reach it."""
+    from zkvm.fri.options import DEFAULT_MIN_SECURITY_BITS, LARGE_TRACE_ROWS
+
+    rows = 1 << log_rows
+    try:
+        o = FriOptions.for_trace(rows, zk=zk, blowup=blowup)
+    except ParameterError:  # only when no query count can reach the minimum (tiny zk traces)
+        for q in (1, 64, 128, 255):
+            trial = FriOptions(blowup=blowup or 8, num_queries=q, zk=zk, min_security_bits=0)
+            assert trial.security_bits(rows * trial.blowup) < DEFAULT_MIN_SECURITY_BITS
+        return
+    assert o.blowup == (blowup or (4 if rows >= LARGE_TRACE_ROWS else 8))
+    assert o.zk == zk
+    assert o.security_bits(rows * o.blowup) >= DEFAULT_MIN_SECURITY_BITS
+    fewer = FriOptions(blowup=o.blowup, num_queries=o.num_queries - 1, zk=zk, min_security_bits=0)
+    assert fewer.security_bits(rows * o.blowup) < DEFAULT_MIN_SECURITY_BITS
