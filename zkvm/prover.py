@@ -60,6 +60,10 @@ def prove(
     finally:
         if helper is not None and helper.poll() is None:
             helper.terminate()  # what it has not compiled yet, this process already has
+            try:
+                helper.wait(timeout=5)
+            except Exception:  # it will be reaped with this process
+                pass
 
 
 def _prove(program, inputs, public_inputs, options, t0, say, embed_program, debug_check, memory_budget,
