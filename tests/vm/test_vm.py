@@ -165,6 +165,26 @@ def test_program_hash_binds_everything():
     assert Program(p.code, p.data, p.layout, debug=("x",) * len(p.code)).hash() == base
 
 
+def test_derived_values_are_memoized_without_changing_equality():
+    """hash() and data_words() are computed once per program; the memo takes no part in
+    equality, and dataclasses.replace() gets a fresh one (no stale hash)."""
+    import dataclasses
+
+    p = assemble(progs.MATVEC_MAC)
+    fresh = Program(p.code, p.data, p.layout, p.signature, p.debug)
+    assert p.hash() is p.hash()
+    assert p == fresh and p.hash() == fresh.hash()
+    changed = dataclasses.replace(p, data=tuple(v + 1 for v in p.data))
+    assert changed.hash() != p.hash()
+
+
+@given(st.lists(st.one_of(st.integers(-(2**63), 2**63 - 1), st.integers(-(2**70), 2**70)), max_size=40))
+def test_data_words_are_the_constants_mod_p(values):
+    p = assemble(progs.MATVEC_MAC)
+    prog = Program(p.code, tuple(values), Layout.build(len(values), 0, 4, 3, 17))
+    assert [int(w) for w in prog.data_words()] == [v % P for v in values]
+
+
 # --- random programs: the Numba VM agrees with the reference interpreter --------------------
 SLOTS = 8
 

@@ -205,15 +205,17 @@ def vm_air(table_width: int = 1) -> Air:
 def public_columns(program: Program, public_inputs, outputs, n: int, output_address: int = 0) -> PublicColumns:
     """The program's code and data, the input/output regions and the claimed outputs, as the
     sparse public columns of the VM AIR for a trace of n rows."""
+    from zkvm.field.goldilocks import P
     from zkvm.isa.program import output_cells
 
     lay = program.layout
     code = [ins.encode() for ins in program.code]
     rows = list(range(len(code)))
     entries = [(rows, [w[k] for w in code]) for k in range(5)]
-    init_rows = list(range(lay.data_base, lay.data_base + lay.data_size)) + list(range(lay.pubin_base, lay.pubin_base + lay.pubin_size))
-    init_vals = list(program.data) + list(public_inputs)
-    entries.append((init_rows, init_vals))
+    init_rows = np.concatenate([np.arange(lay.data_base, lay.data_base + lay.data_size, dtype=np.int64),
+                                np.arange(lay.pubin_base, lay.pubin_base + lay.pubin_size, dtype=np.int64)])
+    pubin = np.asarray([int(v) % P for v in public_inputs], dtype=np.uint64)
+    entries.append((init_rows, np.concatenate([program.data_words(), pubin])))
     entries.append((list(range(lay.in_base, lay.in_base + lay.in_size)), [1] * lay.in_size))
     out_rows, out_vals = output_cells(program, list(outputs), output_address)
     entries.append((out_rows, [1] * len(out_rows)))

@@ -82,6 +82,9 @@ class Program:
     layout: Layout
     signature: dict[str, Any] = field(default_factory=dict)
     debug: tuple[str, ...] = ()
+    # values derived from the fields above, computed once (a verifier service checks many
+    # proofs of one program; for a model with a million constants these take ~0.1 s)
+    _memo: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.code:
@@ -106,7 +109,19 @@ class Program:
 
     def hash(self) -> bytes:
         """The program hash proofs bind: blake3 of :meth:`canonical_bytes`."""
-        return blake3.blake3(self.canonical_bytes()).digest()
+        if "hash" not in self._memo:
+            self._memo["hash"] = blake3.blake3(self.canonical_bytes()).digest()
+        return self._memo["hash"]
+
+    def data_words(self):
+        """The constants as canonical field elements (a read-only uint64 numpy array)."""
+        if "data" not in self._memo:
+            import numpy as np
+
+            words = np.frombuffer(_field_words(self.data), dtype="<u8").astype(np.uint64)
+            words.setflags(write=False)
+            self._memo["data"] = words
+        return self._memo["data"]
 
     def hex_hash(self) -> str:
         return self.hash().hex()
