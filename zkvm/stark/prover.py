@@ -403,7 +403,7 @@ def prove(
     # the constraint-evaluation blocks are kept from the commitment, or (to save their memory,
     # the largest allocation of a proof) recomputed when the constraints are evaluated
     keep = d_eval if keep_lde else 0
-    scratch = np.empty(n * max(air.width, 2 * air.aux_width, 2 * (d + 1)), dtype=np.uint64) if not keep_lde else None
+    scratch = None if keep_lde else np.empty(n * max(air.width, 2 * air.aux_width, 2 * (d + 1)), dtype=np.uint64)
     main_tree, main_lde = _commit_streaming(main_coeffs, options.blowup, keep, report, main_hi, main_salt, scratch)
     transcript.absorb_digest(b"main root", main_tree.root)
 
