@@ -126,23 +126,18 @@ def _stages() -> list[tuple[str, Callable[[], None]]]:
     def aux_trace() -> None:
         air.build_aux(main, challenges, publics, pub)
 
-    def merkle_parents() -> None:
-        MerkleTree.from_leaf_digests(rng.integers(0, 2**32, (n, 8), dtype=np.uint32), keep_leaf_digests=False)
-
     def commit() -> None:
         block = np.empty((n, width), dtype=np.uint64)
         ntt.lde_block(main, 1, 8, block, gl.GENERATOR)
         MerkleTree.from_leaf_digests(MerkleTree.hash_leaves(block, field(n, 2)), keep_leaf_digests=False)
         ntt.interpolate_columns(main)
 
-    # The prover meets the commitment kernels first (NTTs and the blake3 leaf hasher, about
-    # 15 s to compile) and compiles them itself, while this helper compiles the Merkle parent
-    # hasher (needed once all leaves are hashed), the auxiliary-trace builder and the
-    # constraint evaluation (about 25 s), which the prover needs next; then the remaining
+    # The prover meets the commitment kernels (NTTs, blake3: about 20 s to compile) first and
+    # compiles them itself, while this helper compiles the auxiliary-trace builder and the
+    # constraint evaluation (about as long), which the prover needs next; then the remaining
     # stages from the last one backwards, so that the two processes meet in the middle.
-    return [("merkle parents", merkle_parents), ("aux trace", aux_trace), ("constraints", constraints),
-            ("queries", queries), ("fri", fri), ("deep", deep), ("ood", ood), ("composition", composition),
-            ("commit", commit)]
+    return [("aux trace", aux_trace), ("constraints", constraints), ("queries", queries), ("fri", fri),
+            ("deep", deep), ("ood", ood), ("composition", composition), ("commit", commit)]
 
 
 def _small_proof() -> None:
