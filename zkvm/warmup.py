@@ -31,7 +31,7 @@ def cache_is_cold() -> bool:
     try:
         from zkvm.stark import eval_kernels, logup_kernels
 
-        for dispatcher in (eval_kernels.run_program, logup_kernels._helpers_parallel):
+        for dispatcher in (eval_kernels.run_chunks, logup_kernels._helpers_parallel):
             index = dispatcher._cache._cache_file._index_path
             if not os.path.exists(index):
                 return True

@@ -22,6 +22,7 @@ from numba import njit, prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from zkvm import threads
 from zkvm.errors import ParameterError
 
 IV = np.array([0x6A09E667, 0xBB67AE85, 0x3C6EF372, 0xA54FF53A, 0x510E527F, 0x9B05688C, 0x1F83D9AB, 0x5BE0CD19], dtype=np.uint32)
@@ -330,7 +331,7 @@ def _hash_rows_range(rows32, tail32, key, r0, r1, schedule, out):
                 out[base + l, i] = cv_a[i * LANES + l]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _hash_short_rows_range(rows32, tail32, key, r0, r1, out):
     """Digests of rows r0..r1-1 of at most 1024 bytes (one BLAKE3 chunk each)."""
     cv_a = np.empty(8 * LANES, dtype=np.uint32)
@@ -348,16 +349,6 @@ def _hash_short_rows_range(rows32, tail32, key, r0, r1, out):
 def _tasks(n: int) -> tuple[int, int]:
     per_task = max(LANES, ((n + 63) // 64 + LANES - 1) // LANES * LANES)
     return per_task, (n + per_task - 1) // per_task
-
-
-@njit(cache=True, parallel=True)
-def _hash_short_rows(rows32, tail32, key, per_task, tasks, out):
-    """Rows of one chunk (every committed row of a trace narrower than 128 columns): a kernel
-    of its own, without the chunk-tree code, because it compiles in half the time."""
-    n = rows32.shape[0]
-    for t in prange(tasks):
-        r0 = t * per_task
-        _hash_short_rows_range(rows32, tail32, key, r0, min(n, r0 + per_task), out)
 
 
 @njit(cache=True, parallel=True)
@@ -452,7 +443,9 @@ def hash_rows(rows: np.ndarray, key_words_: np.ndarray, tail: np.ndarray | None 
     if rows.shape[0]:
         per_task, tasks = _tasks(rows.shape[0])
         if chunks == 1:
-            _hash_short_rows(rows32, tail32, key_words_, per_task, tasks, out)
+            # serial kernel on Python threads: see zkvm.threads for why not parallel=True
+            threads.run(lambda r0, r1: _hash_short_rows_range(rows32, tail32, key_words_, r0, r1, out),
+                        rows.shape[0], LANES)
         else:
             _hash_rows(rows32, tail32, key_words_, _merge_schedule(chunks), per_task, tasks, out)
     return out

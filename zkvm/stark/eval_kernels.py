@@ -9,8 +9,9 @@ occupies table slots k and k + 1. Every instruction is one loop over the chunk.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
+from zkvm import threads
 from zkvm.field.kernels import ZERO, add, ext_mul, mul, neg, sub
 
 CHUNK = 256
@@ -53,183 +54,186 @@ STORE_S = 30  # out[d] = extension scalar from the table (slot b)
 
 
 @njit(cache=True, nogil=True)
-def run_chunk(code, table, main, aux, pub, nxt, block_base, u0, u1, r, out):
-    """Run the program on LDE rows block_base + u0 .. block_base + u1 - 1."""
-    C = u1 - u0
-    for pc in range(code.shape[0]):
-        op = code[pc, 0]
-        d = code[pc, 1]
-        a = code[pc, 2]
-        b = code[pc, 3]
-        if op == LOAD_MAIN:
-            if b:
-                for i in range(C):
-                    r[d, i] = main[block_base + nxt[u0 + i], a]
-            else:
-                for i in range(C):
-                    r[d, i] = main[block_base + u0 + i, a]
-        elif op == LOAD_AUX:
-            if b:
-                for i in range(C):
-                    row = block_base + nxt[u0 + i]
-                    r[d, i] = aux[row, 2 * a]
-                    r[d + 1, i] = aux[row, 2 * a + 1]
-            else:
-                for i in range(C):
-                    row = block_base + u0 + i
-                    r[d, i] = aux[row, 2 * a]
-                    r[d + 1, i] = aux[row, 2 * a + 1]
-        elif op == LOAD_PUB:
-            for i in range(C):
-                r[d, i] = pub[block_base + u0 + i, a]
-        elif op == MUL_BB:
-            for i in range(C):
-                r[d, i] = mul(r[a, i], r[b, i])
-        elif op == ADD_BB:
-            for i in range(C):
-                r[d, i] = add(r[a, i], r[b, i])
-        elif op == SUB_BB:
-            for i in range(C):
-                r[d, i] = sub(r[a, i], r[b, i])
-        elif op == ADD_BS:
-            s = table[b]
-            for i in range(C):
-                r[d, i] = add(r[a, i], s)
-        elif op == MUL_BS:
-            s = table[b]
-            for i in range(C):
-                r[d, i] = mul(r[a, i], s)
-        elif op == RSUB_BS:
-            s = table[b]
-            for i in range(C):
-                r[d, i] = sub(s, r[a, i])
-        elif op == NEG_B:
-            for i in range(C):
-                r[d, i] = neg(r[a, i])
-        elif op == ACC_B:
-            s0 = table[b]
-            s1 = table[b + 1]
-            for i in range(C):
-                v = r[a, i]
-                r[d, i] = add(r[d, i], mul(s0, v))
-                r[d + 1, i] = add(r[d + 1, i], mul(s1, v))
-        elif op == ACC_E:
-            s0 = table[b]
-            s1 = table[b + 1]
-            for i in range(C):
-                e0, e1 = ext_mul(s0, s1, r[a, i], r[a + 1, i])
-                r[d, i] = add(r[d, i], e0)
-                r[d + 1, i] = add(r[d + 1, i], e1)
-        elif op == ZERO_E:
-            for i in range(C):
-                r[d, i] = ZERO
-                r[d + 1, i] = ZERO
-        elif op == STORE_GROUP:
-            base = block_base + u0
-            for i in range(C):
-                out[d, base + i, 0] = r[a, i]
-                out[d, base + i, 1] = r[a + 1, i]
-        elif op == STORE_B:
-            base = block_base + u0
-            for i in range(C):
-                out[d, base + i, 0] = r[a, i]
-                out[d, base + i, 1] = ZERO
-        elif op == STORE_E:
-            base = block_base + u0
-            for i in range(C):
-                out[d, base + i, 0] = r[a, i]
-                out[d, base + i, 1] = r[a + 1, i]
-        elif op == STORE_S:
-            base = block_base + u0
-            s0 = table[b]
-            s1 = table[b + 1]
-            for i in range(C):
-                out[d, base + i, 0] = s0
-                out[d, base + i, 1] = s1
-        elif op == ADD_EE:
-            for i in range(C):
-                r[d, i] = add(r[a, i], r[b, i])
-                r[d + 1, i] = add(r[a + 1, i], r[b + 1, i])
-        elif op == SUB_EE:
-            for i in range(C):
-                r[d, i] = sub(r[a, i], r[b, i])
-                r[d + 1, i] = sub(r[a + 1, i], r[b + 1, i])
-        elif op == MUL_EE:
-            for i in range(C):
-                e0, e1 = ext_mul(r[a, i], r[a + 1, i], r[b, i], r[b + 1, i])
-                r[d, i] = e0
-                r[d + 1, i] = e1
-        elif op == ADD_EB:
-            for i in range(C):
-                r[d, i] = add(r[a, i], r[b, i])
-                r[d + 1, i] = r[a + 1, i]
-        elif op == SUB_EB:
-            for i in range(C):
-                r[d, i] = sub(r[a, i], r[b, i])
-                r[d + 1, i] = r[a + 1, i]
-        elif op == SUB_BE:
-            for i in range(C):
-                r[d, i] = sub(r[a, i], r[b, i])
-                r[d + 1, i] = neg(r[b + 1, i])
-        elif op == MUL_EB:
-            for i in range(C):
-                v = r[b, i]
-                r[d, i] = mul(r[a, i], v)
-                r[d + 1, i] = mul(r[a + 1, i], v)
-        elif op == NEG_E:
-            for i in range(C):
-                r[d, i] = neg(r[a, i])
-                r[d + 1, i] = neg(r[a + 1, i])
-        elif op == ADD_ES:
-            s0 = table[b]
-            s1 = table[b + 1]
-            for i in range(C):
-                r[d, i] = add(r[a, i], s0)
-                r[d + 1, i] = add(r[a + 1, i], s1)
-        elif op == RSUB_ES:
-            s0 = table[b]
-            s1 = table[b + 1]
-            for i in range(C):
-                r[d, i] = sub(s0, r[a, i])
-                r[d + 1, i] = sub(s1, r[a + 1, i])
-        elif op == MUL_ES:
-            s0 = table[b]
-            s1 = table[b + 1]
-            for i in range(C):
-                e0, e1 = ext_mul(r[a, i], r[a + 1, i], s0, s1)
-                r[d, i] = e0
-                r[d + 1, i] = e1
-        elif op == ADD_BS_E:
-            s0 = table[b]
-            s1 = table[b + 1]
-            for i in range(C):
-                r[d, i] = add(r[a, i], s0)
-                r[d + 1, i] = s1
-        elif op == RSUB_BS_E:
-            s0 = table[b]
-            s1 = table[b + 1]
-            for i in range(C):
-                r[d, i] = sub(s0, r[a, i])
-                r[d + 1, i] = s1
-        elif op == MUL_BS_E:
-            s0 = table[b]
-            s1 = table[b + 1]
-            for i in range(C):
-                v = r[a, i]
-                r[d, i] = mul(v, s0)
-                r[d + 1, i] = mul(v, s1)
-
-
-@njit(cache=True, parallel=True)
-def run_program(code, table, main, aux, pub, nxt, n, blocks, num_registers, out):
-    """Evaluate every group sum on LDE rows [0, blocks * n), both cores, coarse tasks."""
+def run_chunks(code, table, main, aux, pub, nxt, n, t0, t1, r, out):
+    """Run the program on chunks t0 .. t1 - 1 of LDE rows [0, blocks * n): chunk t covers rows
+    u0 .. u1 - 1 of block t // per_block, u0 = (t % per_block) * CHUNK."""
     per_block = (n + CHUNK - 1) // CHUNK
-    tasks = blocks * per_block
-    workers = min(tasks, 64)
-    for w in prange(workers):
+    for t in range(t0, t1):
+        block_base = (t // per_block) * n
+        u0 = (t % per_block) * CHUNK
+        u1 = min(n, u0 + CHUNK)
+        C = u1 - u0
+        for pc in range(code.shape[0]):
+            op = code[pc, 0]
+            d = code[pc, 1]
+            a = code[pc, 2]
+            b = code[pc, 3]
+            if op == LOAD_MAIN:
+                if b:
+                    for i in range(C):
+                        r[d, i] = main[block_base + nxt[u0 + i], a]
+                else:
+                    for i in range(C):
+                        r[d, i] = main[block_base + u0 + i, a]
+            elif op == LOAD_AUX:
+                if b:
+                    for i in range(C):
+                        row = block_base + nxt[u0 + i]
+                        r[d, i] = aux[row, 2 * a]
+                        r[d + 1, i] = aux[row, 2 * a + 1]
+                else:
+                    for i in range(C):
+                        row = block_base + u0 + i
+                        r[d, i] = aux[row, 2 * a]
+                        r[d + 1, i] = aux[row, 2 * a + 1]
+            elif op == LOAD_PUB:
+                for i in range(C):
+                    r[d, i] = pub[block_base + u0 + i, a]
+            elif op == MUL_BB:
+                for i in range(C):
+                    r[d, i] = mul(r[a, i], r[b, i])
+            elif op == ADD_BB:
+                for i in range(C):
+                    r[d, i] = add(r[a, i], r[b, i])
+            elif op == SUB_BB:
+                for i in range(C):
+                    r[d, i] = sub(r[a, i], r[b, i])
+            elif op == ADD_BS:
+                s = table[b]
+                for i in range(C):
+                    r[d, i] = add(r[a, i], s)
+            elif op == MUL_BS:
+                s = table[b]
+                for i in range(C):
+                    r[d, i] = mul(r[a, i], s)
+            elif op == RSUB_BS:
+                s = table[b]
+                for i in range(C):
+                    r[d, i] = sub(s, r[a, i])
+            elif op == NEG_B:
+                for i in range(C):
+                    r[d, i] = neg(r[a, i])
+            elif op == ACC_B:
+                s0 = table[b]
+                s1 = table[b + 1]
+                for i in range(C):
+                    v = r[a, i]
+                    r[d, i] = add(r[d, i], mul(s0, v))
+                    r[d + 1, i] = add(r[d + 1, i], mul(s1, v))
+            elif op == ACC_E:
+                s0 = table[b]
+                s1 = table[b + 1]
+                for i in range(C):
+                    e0, e1 = ext_mul(s0, s1, r[a, i], r[a + 1, i])
+                    r[d, i] = add(r[d, i], e0)
+                    r[d + 1, i] = add(r[d + 1, i], e1)
+            elif op == ZERO_E:
+                for i in range(C):
+                    r[d, i] = ZERO
+                    r[d + 1, i] = ZERO
+            elif op == STORE_GROUP:
+                base = block_base + u0
+                for i in range(C):
+                    out[d, base + i, 0] = r[a, i]
+                    out[d, base + i, 1] = r[a + 1, i]
+            elif op == STORE_B:
+                base = block_base + u0
+                for i in range(C):
+                    out[d, base + i, 0] = r[a, i]
+                    out[d, base + i, 1] = ZERO
+            elif op == STORE_E:
+                base = block_base + u0
+                for i in range(C):
+                    out[d, base + i, 0] = r[a, i]
+                    out[d, base + i, 1] = r[a + 1, i]
+            elif op == STORE_S:
+                base = block_base + u0
+                s0 = table[b]
+                s1 = table[b + 1]
+                for i in range(C):
+                    out[d, base + i, 0] = s0
+                    out[d, base + i, 1] = s1
+            elif op == ADD_EE:
+                for i in range(C):
+                    r[d, i] = add(r[a, i], r[b, i])
+                    r[d + 1, i] = add(r[a + 1, i], r[b + 1, i])
+            elif op == SUB_EE:
+                for i in range(C):
+                    r[d, i] = sub(r[a, i], r[b, i])
+                    r[d + 1, i] = sub(r[a + 1, i], r[b + 1, i])
+            elif op == MUL_EE:
+                for i in range(C):
+                    e0, e1 = ext_mul(r[a, i], r[a + 1, i], r[b, i], r[b + 1, i])
+                    r[d, i] = e0
+                    r[d + 1, i] = e1
+            elif op == ADD_EB:
+                for i in range(C):
+                    r[d, i] = add(r[a, i], r[b, i])
+                    r[d + 1, i] = r[a + 1, i]
+            elif op == SUB_EB:
+                for i in range(C):
+                    r[d, i] = sub(r[a, i], r[b, i])
+                    r[d + 1, i] = r[a + 1, i]
+            elif op == SUB_BE:
+                for i in range(C):
+                    r[d, i] = sub(r[a, i], r[b, i])
+                    r[d + 1, i] = neg(r[b + 1, i])
+            elif op == MUL_EB:
+                for i in range(C):
+                    v = r[b, i]
+                    r[d, i] = mul(r[a, i], v)
+                    r[d + 1, i] = mul(r[a + 1, i], v)
+            elif op == NEG_E:
+                for i in range(C):
+                    r[d, i] = neg(r[a, i])
+                    r[d + 1, i] = neg(r[a + 1, i])
+            elif op == ADD_ES:
+                s0 = table[b]
+                s1 = table[b + 1]
+                for i in range(C):
+                    r[d, i] = add(r[a, i], s0)
+                    r[d + 1, i] = add(r[a + 1, i], s1)
+            elif op == RSUB_ES:
+                s0 = table[b]
+                s1 = table[b + 1]
+                for i in range(C):
+                    r[d, i] = sub(s0, r[a, i])
+                    r[d + 1, i] = sub(s1, r[a + 1, i])
+            elif op == MUL_ES:
+                s0 = table[b]
+                s1 = table[b + 1]
+                for i in range(C):
+                    e0, e1 = ext_mul(r[a, i], r[a + 1, i], s0, s1)
+                    r[d, i] = e0
+                    r[d + 1, i] = e1
+            elif op == ADD_BS_E:
+                s0 = table[b]
+                s1 = table[b + 1]
+                for i in range(C):
+                    r[d, i] = add(r[a, i], s0)
+                    r[d + 1, i] = s1
+            elif op == RSUB_BS_E:
+                s0 = table[b]
+                s1 = table[b + 1]
+                for i in range(C):
+                    r[d, i] = sub(s0, r[a, i])
+                    r[d + 1, i] = s1
+            elif op == MUL_BS_E:
+                s0 = table[b]
+                s1 = table[b + 1]
+                for i in range(C):
+                    v = r[a, i]
+                    r[d, i] = mul(v, s0)
+                    r[d + 1, i] = mul(v, s1)
+
+
+def run_program(code, table, main, aux, pub, nxt, n, blocks, num_registers, out):
+    """Evaluate every group sum on LDE rows [0, blocks * n), on both cores (Python threads
+    over a GIL-free serial kernel: see zkvm.threads)."""
+    tasks = blocks * ((n + CHUNK - 1) // CHUNK)
+
+    def chunks(t0: int, t1: int) -> None:
         regs = np.empty((num_registers, CHUNK), dtype=np.uint64)
-        for t in range(w, tasks, workers):
-            blk = t // per_block
-            u0 = (t % per_block) * CHUNK
-            u1 = min(n, u0 + CHUNK)
-            run_chunk(code, table, main, aux, pub, nxt, blk * n, u0, u1, regs, out)
+        run_chunks(code, table, main, aux, pub, nxt, n, t0, t1, regs, out)
+
+    threads.run(chunks, tasks)
