@@ -32,6 +32,10 @@ PARENT = 4
 ROOT = 8
 KEYED_HASH = 16
 
+PAIRS_PER_RANGE = 4096
+"""Merkle parents hashed per thread task (a multiple of LANES; levels this small or smaller
+are hashed on the calling thread)."""
+
 LANES = 64
 """Messages hashed together; scratch arrays are LANES wide (a compile-time constant)."""
 
@@ -359,7 +363,7 @@ def _hash_rows(rows32, tail32, key, schedule, per_task, tasks, out):
         _hash_rows_range(rows32, tail32, key, r0, min(n, r0 + per_task), schedule, out)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _hash_pairs_range(children, key, p0, p1, out):
     """Parents p0..p1-1 of (2m, 8) children: message of parent p = child 2p || child 2p+1."""
     cv_a = np.empty(8 * LANES, dtype=np.uint32)
@@ -379,16 +383,6 @@ def _hash_pairs_range(children, key, p0, p1, out):
         for l in range(count):
             for i in range(8):
                 out[base + l, i] = cv_b[i * LANES + l]
-
-
-@njit(cache=True, parallel=True)
-def _hash_pairs(children, key, out):
-    m = out.shape[0]
-    per_task = max(LANES, ((m + 63) // 64 + LANES - 1) // LANES * LANES)
-    tasks = (m + per_task - 1) // per_task
-    for t in prange(tasks):
-        p0 = t * per_task
-        _hash_pairs_range(children, key, p0, min(m, p0 + per_task), out)
 
 
 def key_words(key: bytes) -> np.ndarray:
@@ -458,7 +452,8 @@ def hash_pairs(children: np.ndarray, key_words_: np.ndarray) -> np.ndarray:
     children = np.ascontiguousarray(children)
     out = np.empty((children.shape[0] // 2, 8), dtype=np.uint32)
     if out.shape[0]:
-        _hash_pairs(children, key_words_, out)
+        # serial kernel on Python threads (see zkvm.threads); small levels run on this thread
+        threads.run(lambda p0, p1: _hash_pairs_range(children, key_words_, p0, p1, out), out.shape[0], PAIRS_PER_RANGE)
     return out
 
 
