@@ -5,38 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from zkvm.field.kernels import ZERO, add, add_into, ext_batch_inverse_into, ext_mul_into
-
-
-def _ext_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    out = np.empty_like(a)
-    ext_mul_into(a, b, out)
-    return out
-
-
-def _ext_add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    out = np.empty_like(a)
-    add_into(a.reshape(-1), b.reshape(-1), out.reshape(-1))
-    return out
-
-
-@njit(cache=True, parallel=True)
-def _batch_invert(dens, out):
-    """Invert every (k, n, 2) element in independent chunks (both cores); returns the index
-    of a zero element or -1."""
-    k, n, _ = dens.shape
-    chunk = 1 << 12
-    per = (n + chunk - 1) // chunk
-    bad = np.full(k * per, -1, dtype=np.int64)
-    for t in prange(k * per):
-        i = t // per
-        lo = (t % per) * chunk
-        hi = min(n, lo + chunk)
-        bad[t] = ext_batch_inverse_into(dens[i, lo:hi], out[i, lo:hi])
-    for t in range(k * per):
-        if bad[t] >= 0:
-            return t
-    return -1
+from zkvm.field.kernels import ZERO, add, ext_batch_inverse_into
 
 
 @njit(cache=True)
