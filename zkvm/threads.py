@@ -9,10 +9,12 @@ range of their work and called from a few Python threads, with the same run time
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-_EXECUTORS: dict[int, ThreadPoolExecutor] = {}
+_EXECUTORS: dict[tuple[int, int], ThreadPoolExecutor] = {}  # (process id, threads): a forked child
+# inherits the dictionary but not the pool's threads, so it makes its own
 
 
 def split(count: int, pieces: int, align: int = 1) -> list[tuple[int, int]]:
@@ -32,7 +34,8 @@ def run(task: Callable[[int, int], None], count: int, align: int = 1) -> None:
     if threads <= 1 or len(ranges) <= 1:
         task(0, count)
         return
-    if threads not in _EXECUTORS:
-        _EXECUTORS[threads] = ThreadPoolExecutor(threads, thread_name_prefix="zkvm")
-    for _ in _EXECUTORS[threads].map(lambda r: task(*r), ranges):
+    key = (os.getpid(), threads)
+    if key not in _EXECUTORS:
+        _EXECUTORS[key] = ThreadPoolExecutor(threads, thread_name_prefix="zkvm")
+    for _ in _EXECUTORS[key].map(lambda r: task(*r), ranges):
         pass
