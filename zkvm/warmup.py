@@ -44,11 +44,14 @@ def start_background_warmup() -> subprocess.Popen | None:
     """Start the helper process if the cache looks cold (and ZKVM_WARMUP is not 0)."""
     if os.environ.get("ZKVM_WARMUP", "") == "0" or not cache_is_cold():
         return None
+    # the helper imports this very copy of zkvm, even when it is not the installed one
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
     try:
         return subprocess.Popen(
             [sys.executable, "-m", "zkvm.warmup"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env={**os.environ, "ZKVM_WARMUP": "0", "NUMBA_NUM_THREADS": "1"},
+            env={**os.environ, "ZKVM_WARMUP": "0", "NUMBA_NUM_THREADS": "1", "PYTHONPATH": path},
         )
     except OSError:
         return None
