@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, prange, types
+from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
@@ -295,9 +295,10 @@ def _hash_chunk(rows32, tail32, r0, count, chunk, key, cv_a, cv_b, msgs, counter
         cv_a[:] = cv_b
 
 
-@njit(cache=True)
-def _hash_rows_range(rows32, tail32, key, r0, r1, schedule, out):
-    """Digests of rows r0..r1-1 (keyed), written to out[r, 0:8]."""
+@njit(cache=True, nogil=True)
+def _hash_long_rows_range(rows32, tail32, key, r0, r1, schedule, out):
+    """Digests of rows r0..r1-1 longer than one 1024-byte chunk (keyed), via the BLAKE3 chunk
+    tree ``schedule``, written to out[r, 0:8]."""
     num_words = rows32.shape[1] + tail32.shape[1]
     chunks = max(1, (num_words * 4 + 1023) // 1024)
     cv_a = np.empty(8 * LANES, dtype=np.uint32)
@@ -307,29 +308,26 @@ def _hash_rows_range(rows32, tail32, key, r0, r1, schedule, out):
     slots = np.empty((max(1, 2 * chunks), 8 * LANES), dtype=np.uint32)
     for base in range(r0, r1, LANES):
         count = min(LANES, r1 - base)
-        if chunks == 1:
-            _hash_chunk(rows32, tail32, base, count, 0, key, cv_a, cv_b, msgs, counters, True)
-        else:
-            for c in range(chunks):
-                _hash_chunk(rows32, tail32, base, count, c, key, cv_a, cv_b, msgs, counters, False)
-                slots[c, :] = cv_a
-            # parents: schedule rows are (left slot, right slot, out slot, is_root)
+        for c in range(chunks):
+            _hash_chunk(rows32, tail32, base, count, c, key, cv_a, cv_b, msgs, counters, False)
+            slots[c, :] = cv_a
+        # parents: schedule rows are (left slot, right slot, out slot, is_root)
+        for l in range(LANES):
+            counters[l] = U32_ZERO
+        for op in range(schedule.shape[0]):
+            left = slots[schedule[op, 0]]
+            right = slots[schedule[op, 1]]
             for l in range(LANES):
-                counters[l] = U32_ZERO
-            for op in range(schedule.shape[0]):
-                left = slots[schedule[op, 0]]
-                right = slots[schedule[op, 1]]
-                for l in range(LANES):
-                    for i in range(8):
-                        msgs[16 * l + i] = left[i * LANES + l]
-                        msgs[16 * l + 8 + i] = right[i * LANES + l]
-                _fill_key(cv_a, key)
-                flags = PARENT | KEYED_HASH
-                if schedule[op, 3]:
-                    flags |= ROOT
-                _compress_lanes(cv_a, msgs, cv_b, counters, U32_ZERO, np.uint32(64), np.uint32(flags))
-                slots[schedule[op, 2], :] = cv_b
-            cv_a[:] = slots[schedule[schedule.shape[0] - 1, 2]]
+                for i in range(8):
+                    msgs[16 * l + i] = left[i * LANES + l]
+                    msgs[16 * l + 8 + i] = right[i * LANES + l]
+            _fill_key(cv_a, key)
+            flags = PARENT | KEYED_HASH
+            if schedule[op, 3]:
+                flags |= ROOT
+            _compress_lanes(cv_a, msgs, cv_b, counters, U32_ZERO, np.uint32(64), np.uint32(flags))
+            slots[schedule[op, 2], :] = cv_b
+        cv_a[:] = slots[schedule[schedule.shape[0] - 1, 2]]
         for l in range(count):
             for i in range(8):
                 out[base + l, i] = cv_a[i * LANES + l]
@@ -348,19 +346,6 @@ def _hash_short_rows_range(rows32, tail32, key, r0, r1, out):
         for l in range(count):
             for i in range(8):
                 out[base + l, i] = cv_a[i * LANES + l]
-
-
-def _tasks(n: int) -> tuple[int, int]:
-    per_task = max(LANES, ((n + 63) // 64 + LANES - 1) // LANES * LANES)
-    return per_task, (n + per_task - 1) // per_task
-
-
-@njit(cache=True, parallel=True)
-def _hash_rows(rows32, tail32, key, schedule, per_task, tasks, out):
-    n = rows32.shape[0]
-    for t in prange(tasks):
-        r0 = t * per_task
-        _hash_rows_range(rows32, tail32, key, r0, min(n, r0 + per_task), schedule, out)
 
 
 @njit(cache=True, nogil=True)
@@ -435,13 +420,14 @@ def hash_rows(rows: np.ndarray, key_words_: np.ndarray, tail: np.ndarray | None 
     chunks = max(1, ((rows.shape[1] + tail.shape[1]) * 8 + 1023) // 1024)
     out = np.empty((rows.shape[0], 8), dtype=np.uint32)
     if rows.shape[0]:
-        per_task, tasks = _tasks(rows.shape[0])
+        # serial kernels on Python threads: see zkvm.threads for why not parallel=True
         if chunks == 1:
-            # serial kernel on Python threads: see zkvm.threads for why not parallel=True
             threads.run(lambda r0, r1: _hash_short_rows_range(rows32, tail32, key_words_, r0, r1, out),
                         rows.shape[0], LANES)
         else:
-            _hash_rows(rows32, tail32, key_words_, _merge_schedule(chunks), per_task, tasks, out)
+            schedule = _merge_schedule(chunks)
+            threads.run(lambda r0, r1: _hash_long_rows_range(rows32, tail32, key_words_, r0, r1, schedule, out),
+                        rows.shape[0], LANES)
     return out
 
 

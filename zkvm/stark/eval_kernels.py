@@ -131,7 +131,7 @@ def run_chunks(code, table, main, aux, pub, nxt, n, t0, t1, r, out):
                 for i in range(C):
                     r[d, i] = ZERO
                     r[d + 1, i] = ZERO
-            elif op == STORE_GROUP:
+            elif op == STORE_GROUP or op == STORE_E:
                 base = block_base + u0
                 for i in range(C):
                     out[d, base + i, 0] = r[a, i]
@@ -141,11 +141,6 @@ def run_chunks(code, table, main, aux, pub, nxt, n, t0, t1, r, out):
                 for i in range(C):
                     out[d, base + i, 0] = r[a, i]
                     out[d, base + i, 1] = ZERO
-            elif op == STORE_E:
-                base = block_base + u0
-                for i in range(C):
-                    out[d, base + i, 0] = r[a, i]
-                    out[d, base + i, 1] = r[a + 1, i]
             elif op == STORE_S:
                 base = block_base + u0
                 s0 = table[b]
