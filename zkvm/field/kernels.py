@@ -1,8 +1,8 @@
 """Numba kernels for Goldilocks and its quadratic extension over whole uint64 arrays.
 
 Prover only (imports Numba). The scalar functions here (``mul``, ``add``, ...) take and return
-``np.uint64`` and are meant to be called from other kernels, where LLVM inlines them into
-vectorized loops. The multiply splits operands into 32-bit limbs: on this machine that form
+``np.uint64`` and can only be called from other kernels (they are LLVM IR intrinsics, expanded
+in place and vectorized with the caller's loops). The multiply splits operands into 32-bit limbs: on this machine that form
 vectorizes to AVX-512 ``vpmuludq`` and beats a 128-bit intrinsic in loops
 (../shared/PERF-NOTES.md, advice 2).
 
@@ -16,7 +16,10 @@ value, so the on-disk cache is reused between processes.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.core.errors import TypingError
+from numba.extending import intrinsic
 
 P = np.uint64(0xFFFF_FFFF_0000_0001)
 EPS = np.uint64(0xFFFF_FFFF)  # 2^64 - p = 2^32 - 1
@@ -29,65 +32,115 @@ P_MINUS_2 = np.uint64(0xFFFF_FFFE_FFFF_FFFF)
 
 
 # --------------------------------------------------------------------------------------
-# Scalar base-field operations (inlined into the array kernels below)
+# Scalar base-field operations, as LLVM IR intrinsics
+#
+# Each expands to a few dozen i64 instructions right in the calling kernel, where LLVM
+# vectorizes them with the surrounding loop. They were inline="always" Numba functions before:
+# the same machine code, but Numba re-types and re-lowers every inlined copy, which made these
+# five functions cost about 16 s of the prover's 52 s of first-run compilation.
 # --------------------------------------------------------------------------------------
-@njit(cache=True, inline="always")
-def reduce128(lo, hi):
-    """(hi * 2^64 + lo) mod p, using 2^64 = 2^32 - 1 and 2^96 = -1 (mod p)."""
-    hi_hi = hi >> SHIFT32
-    hi_lo = hi & MASK32
-    t0 = lo - hi_hi
-    if lo < hi_hi:
-        t0 -= EPS
-    t1 = hi_lo * EPS
-    t2 = t0 + t1
-    if t2 < t1:
-        t2 += EPS
-    if t2 >= P:
-        t2 -= P
-    return t2
+_I64 = ir.IntType(64)
+_P_IR = ir.Constant(_I64, int(P))
+_EPS_IR = ir.Constant(_I64, int(EPS))
+_MASK_IR = ir.Constant(_I64, int(MASK32))
+_32_IR = ir.Constant(_I64, 32)
+_ZERO_IR = ir.Constant(_I64, 0)
 
 
-@njit(cache=True, inline="always")
-def mul(a, b):
-    """a * b mod p for canonical a, b."""
-    a0 = a & MASK32
-    a1 = a >> SHIFT32
-    b0 = b & MASK32
-    b1 = b >> SHIFT32
-    p00 = a0 * b0
-    p01 = a0 * b1
-    p10 = a1 * b0
-    p11 = a1 * b1
-    mid = (p00 >> SHIFT32) + (p01 & MASK32) + (p10 & MASK32)
-    lo = (p00 & MASK32) | (mid << SHIFT32)
-    hi = p11 + (p01 >> SHIFT32) + (p10 >> SHIFT32) + (mid >> SHIFT32)
-    return reduce128(lo, hi)
+def _as_u64(context, builder, value, ty):
+    return context.cast(builder, value, ty, types.uint64)
 
 
-@njit(cache=True, inline="always")
-def add(a, b):
-    s = a + b
-    if s < a:
-        s += EPS
-    if s >= P:
-        s -= P
-    return s
+def _check_ints(*tys) -> None:
+    if not all(isinstance(t, types.Integer) for t in tys):
+        raise TypingError(f"Goldilocks operations take integers, got {tys}")
 
 
-@njit(cache=True, inline="always")
-def sub(a, b):
-    d = a - b
-    if a < b:
-        d -= EPS
-    return d
+def _ir_reduce128(builder, lo, hi):
+    """(hi * 2^64 + lo) mod p, using 2^64 = 2^32 - 1 and 2^96 = -1 (mod p); canonical result."""
+    hi_hi = builder.lshr(hi, _32_IR)
+    hi_lo = builder.and_(hi, _MASK_IR)
+    t0 = builder.sub(lo, hi_hi)
+    t0 = builder.select(builder.icmp_unsigned("<", lo, hi_hi), builder.sub(t0, _EPS_IR), t0)
+    t1 = builder.mul(hi_lo, _EPS_IR)
+    t2 = builder.add(t0, t1)
+    t2 = builder.select(builder.icmp_unsigned("<", t2, t1), builder.add(t2, _EPS_IR), t2)
+    return builder.select(builder.icmp_unsigned(">=", t2, _P_IR), builder.sub(t2, _P_IR), t2)
 
 
-@njit(cache=True, inline="always")
-def neg(a):
-    if a == ZERO:
-        return ZERO
-    return P - a
+def _ir_mul(builder, a, b):
+    """a * b mod p through 32-bit limbs (the form that vectorizes to vpmuludq)."""
+    a0, a1 = builder.and_(a, _MASK_IR), builder.lshr(a, _32_IR)
+    b0, b1 = builder.and_(b, _MASK_IR), builder.lshr(b, _32_IR)
+    p00, p01 = builder.mul(a0, b0), builder.mul(a0, b1)
+    p10, p11 = builder.mul(a1, b0), builder.mul(a1, b1)
+    mid = builder.add(builder.add(builder.lshr(p00, _32_IR), builder.and_(p01, _MASK_IR)), builder.and_(p10, _MASK_IR))
+    lo = builder.or_(builder.and_(p00, _MASK_IR), builder.shl(mid, _32_IR))
+    hi = builder.add(builder.add(p11, builder.lshr(p01, _32_IR)), builder.add(builder.lshr(p10, _32_IR), builder.lshr(mid, _32_IR)))
+    return _ir_reduce128(builder, lo, hi)
+
+
+def _ir_add(builder, a, b):
+    s = builder.add(a, b)
+    s = builder.select(builder.icmp_unsigned("<", s, a), builder.add(s, _EPS_IR), s)
+    return builder.select(builder.icmp_unsigned(">=", s, _P_IR), builder.sub(s, _P_IR), s)
+
+
+def _ir_sub(builder, a, b):
+    d = builder.sub(a, b)
+    return builder.select(builder.icmp_unsigned("<", a, b), builder.sub(d, _EPS_IR), d)
+
+
+def _binary_intrinsic(emit, doc: str):
+    def typer(typingctx, a, b):
+        _check_ints(a, b)
+        sig = types.uint64(a, b)
+
+        def codegen(context, builder, signature, args):
+            x = _as_u64(context, builder, args[0], signature.args[0])
+            y = _as_u64(context, builder, args[1], signature.args[1])
+            return emit(builder, x, y)
+
+        return sig, codegen
+
+    typer.__doc__ = doc
+    return intrinsic(typer)
+
+
+reduce128 = _binary_intrinsic(_ir_reduce128, "(hi * 2^64 + lo) mod p: reduce128(lo, hi).")
+mul = _binary_intrinsic(_ir_mul, "a * b mod p for canonical a, b.")
+add = _binary_intrinsic(_ir_add, "a + b mod p for canonical a, b.")
+sub = _binary_intrinsic(_ir_sub, "a - b mod p for canonical a, b.")
+
+
+@intrinsic
+def neg(typingctx, a):
+    """-a mod p for canonical a."""
+    _check_ints(a)
+    sig = types.uint64(a)
+
+    def codegen(context, builder, signature, args):
+        x = _as_u64(context, builder, args[0], signature.args[0])
+        is_zero = builder.icmp_unsigned("==", x, _ZERO_IR)
+        return builder.select(is_zero, _ZERO_IR, builder.sub(_P_IR, x))
+
+    return sig, codegen
+
+
+@intrinsic
+def ext_mul(typingctx, a0, a1, b0, b1):
+    """(a0 + a1 phi)(b0 + b1 phi) with phi^2 = 7, as a (c0, c1) tuple."""
+    _check_ints(a0, a1, b0, b1)
+    sig = types.UniTuple(types.uint64, 2)(a0, a1, b0, b1)
+
+    def codegen(context, builder, signature, args):
+        x0, x1, y0, y1 = (_as_u64(context, builder, v, t) for v, t in zip(args, signature.args))
+        t = _ir_mul(builder, x1, y1)
+        c0 = _ir_add(builder, _ir_mul(builder, x0, y0), _ir_mul(builder, t, ir.Constant(_I64, 7)))
+        c1 = _ir_add(builder, _ir_mul(builder, x0, y1), _ir_mul(builder, x1, y0))
+        return context.make_tuple(builder, signature.return_type, [c0, c1])
+
+    return sig, codegen
 
 
 @njit(cache=True)
@@ -112,15 +165,6 @@ def inverse(a):
 # --------------------------------------------------------------------------------------
 # Scalar extension-field operations on (c0, c1) pairs
 # --------------------------------------------------------------------------------------
-@njit(cache=True, inline="always")
-def ext_mul(a0, a1, b0, b1):
-    """(a0 + a1 phi)(b0 + b1 phi) with phi^2 = 7."""
-    t = mul(a1, b1)
-    c0 = add(mul(a0, b0), mul(t, SEVEN))
-    c1 = add(mul(a0, b1), mul(a1, b0))
-    return c0, c1
-
-
 @njit(cache=True)
 def ext_inverse(a0, a1):
     norm = sub(mul(a0, a0), mul(SEVEN, mul(a1, a1)))
