@@ -306,3 +306,29 @@ def test_every_range_table_width_proves_and_verifies(log_rows):
     other = vm_air_for(n * 2 if n < 1 << 16 else n // 2)
     with pytest.raises(VerificationError):
         verifier.verify(stark, other, [program.layout.stack_base], public_columns=cols, statement=stmt)
+
+
+@pytest.mark.parametrize("data,pubin", [
+    ([2, 3, 0, 5, P - 1], [7, 0, -3]),
+    ([], [1, 2]),
+    ([0, 0, 9], []),
+    ([4] * 40, [0, 0, 0]),
+])
+def test_memoized_public_columns_equal_the_direct_construction(data, pubin):
+    """public_columns keeps a program's code and data columns between calls; what it returns
+    must equal the columns built from scratch (rows, values and digest), on every call."""
+    from zkvm.air.vm_air import _public_columns_reference
+
+    lines = []
+    if data:
+        lines.append(".data " + ", ".join(str(v) for v in data))
+    lines += [f".pubinputs {len(pubin)}", ".inputs 1", ".outputs 1", ".stack 8",
+              "    lda 0, @in+0", "    sta 0, @out+0", "    halt"]
+    program = assemble("\n".join(lines))
+    for outputs in ([5], [P - 2], [0]):
+        got = public_columns(program, pubin, outputs, 64)
+        expect = _public_columns_reference(program, pubin, outputs, 64)
+        assert len(got.rows) == len(expect.rows)
+        for a, b, c, d in zip(got.rows, expect.rows, got.values, expect.values):
+            assert a.tolist() == b.tolist() and c.tolist() == d.tolist()
+        assert got.digest() == expect.digest()

@@ -202,9 +202,66 @@ def vm_air(table_width: int = 1) -> Air:
     return b.build(build_aux=build_aux)
 
 
+def _program_columns(program: Program) -> tuple[PublicColumns, PublicColumns]:
+    """The public columns that depend on the program alone: its code (five columns) and its
+    constant data (rows sorted, values reduced, zeros dropped). Built once per Program object:
+    for a model with a million constants that is most of a warm verify's set-up."""
+    memo = program._memo
+    if "public_columns" not in memo:
+        lay = program.layout
+        code = [ins.encode() for ins in program.code]
+        rows = np.arange(len(code), dtype=np.int64)
+        code_cols = PublicColumns.from_entries([(rows, [w[k] for w in code]) for k in range(5)])
+        data_rows = np.arange(lay.data_base, lay.data_base + lay.data_size, dtype=np.int64)
+        data_col = PublicColumns.from_entries([(data_rows, program.data_words())])
+        memo["public_columns"] = (code_cols, data_col)
+    return memo["public_columns"]
+
+
+def _initial_memory(program: Program, pubin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The initial-memory column: the program's constants and the public inputs (rows, values)."""
+    lay = program.layout
+    data = _program_columns(program)[1]
+    data_rows, data_values = data.rows[0], data.values[0]
+    pub_rows = np.arange(lay.pubin_base, lay.pubin_base + lay.pubin_size, dtype=np.int64)
+    keep = pubin != 0
+    pub_rows, pub_values = pub_rows[keep], pubin[keep]
+    data_end = lay.data_base + lay.data_size
+    if lay.pubin_base >= data_end or lay.pubin_base + lay.pubin_size <= lay.data_base:  # disjoint regions
+        first, second = ((data_rows, data_values), (pub_rows, pub_values))
+        if lay.pubin_base < lay.data_base:
+            first, second = second, first
+        return np.concatenate([first[0], second[0]]), np.concatenate([first[1], second[1]])
+    merged = PublicColumns.from_entries([(np.concatenate([np.arange(lay.data_base, data_end, dtype=np.int64),
+                                                           np.arange(lay.pubin_base, lay.pubin_base + lay.pubin_size, dtype=np.int64)]),
+                                          np.concatenate([program.data_words(), pubin]))])
+    return merged.rows[0], merged.values[0]
+
+
 def public_columns(program: Program, public_inputs, outputs, n: int, output_address: int = 0) -> PublicColumns:
     """The program's code and data, the input/output regions and the claimed outputs, as the
     sparse public columns of the VM AIR for a trace of n rows."""
+    from zkvm.field.goldilocks import P
+    from zkvm.isa.program import output_cells
+
+    lay = program.layout
+    code_cols, _ = _program_columns(program)
+    pubin = np.asarray([int(v) % P for v in public_inputs], dtype=np.uint64)
+    init_rows, init_values = _initial_memory(program, pubin)
+    out_rows, out_vals = output_cells(program, list(outputs), output_address)
+    per_proof = PublicColumns.from_entries([
+        (list(range(lay.in_base, lay.in_base + lay.in_size)), [1] * lay.in_size),
+        (out_rows, [1] * len(out_rows)),
+        (out_rows, out_vals),
+    ])
+    cols = PublicColumns(code_cols.rows + (init_rows,) + per_proof.rows,
+                         code_cols.values + (init_values,) + per_proof.values)
+    cols.check_fits(n)
+    return cols
+
+
+def _public_columns_reference(program: Program, public_inputs, outputs, n: int, output_address: int = 0) -> PublicColumns:
+    """The same columns built directly from their entries, every time (a test oracle)."""
     from zkvm.field.goldilocks import P
     from zkvm.isa.program import output_cells
 
