@@ -52,3 +52,23 @@ def test_stops_where_cpython_raises(source, inputs, error):
     program = compile_source(source, "case.py", input_shapes_of(main_parameters(source, "case.py"), inputs))
     with pytest.raises(ExecutionError):
         run(program, flatten_inputs(program, inputs), record=False)
+
+
+@pytest.mark.parametrize("inputs,parameter,where", [
+    ({"a": [1, 2], "b": 2**63}, "b", "value"),
+    ({"a": [1, -(2**70)], "b": 0}, "a", "element [1]"),
+    ({"a": [1, 2], "b": (2**64 - 2**32) // 2 + 1}, "b", "value"),  # just above (p - 1) / 2
+])
+def test_out_of_range_inputs_name_the_parameter(inputs, parameter, where):
+    from zkvm.errors import InputError
+
+    source = "def main(a: list[int], b: int) -> int:\n    return a[0] + b\n"
+    with pytest.raises(InputError) as e:
+        input_shapes_of(main_parameters(source, "case.py"), inputs)
+    assert e.value.parameter == parameter and where in str(e.value)
+
+
+def test_inputs_at_the_edge_of_the_range_are_accepted():
+    half = (2**64 - 2**32) // 2  # (p - 1) / 2
+    source = "def main(a: list[int], b: int) -> int:\n    return a[0] + b\n"
+    assert input_shapes_of(main_parameters(source, "case.py"), {"a": [half, -half], "b": -half}) == {"a": [2], "b": []}

@@ -142,8 +142,23 @@ def input_shapes_of(params: list[tuple[str, str | None]], inputs: Any) -> dict[s
             raise InputError(name, f"expected a list of ints, got {'an int' if not shape else f'a list of shape {shape}'}")
         if kind == "list[list[int]]" and len(shape) != 2:
             raise InputError(name, f"expected a list of lists of ints, got {'an int' if not shape else f'shape {shape}'}")
+        _check_range(name, inputs[name])
         shapes[name] = shape
     return shapes
+
+
+def _check_range(name: str, value: Any) -> None:
+    """Every integer of an input must be a field element in signed form, |x| <= (p - 1) / 2."""
+    from zkvm.field.goldilocks import P
+
+    half = (P - 1) // 2
+    items = [((), value)] if isinstance(value, int) else [((i,), v) for i, v in enumerate(value)]
+    for at, v in items:
+        for sub, x in ([((), v)] if isinstance(v, int) else [((j,), w) for j, w in enumerate(v)]):
+            if not -half <= x <= half:
+                where = "".join(f"[{k}]" for k in at + sub)
+                raise InputError(name, f"{'value' if not where else 'element ' + where} = {x} is outside the field's signed range "
+                                       f"(|x| <= (p - 1) / 2, about 9.2e18)")
 
 
 def json_kind(value: Any) -> str:
