@@ -39,12 +39,20 @@ class VerifiedClaim:
     zero_knowledge: bool = True  # False for a proof made with zk=False (benchmarking)
 
 
+def _other_program(claimed: bytes, expected: bytes) -> StatementMismatch:
+    """The two hashes, shortened only where the short forms still differ."""
+    a, b = claimed.hex(), expected.hex()
+    k = 16
+    while k < len(a) and a[:k] == b[:k]:
+        k += 16
+    short = (lambda h: h[:k] + "...") if k < len(a) else (lambda h: h)
+    return StatementMismatch(f"the proof is for program {short(a)}, not {short(b)}")
+
+
 def _resolve_program(pf: ProofFile, program: Program | str | bytes | None) -> Program:
     if isinstance(program, Program):
         if program.hash() != pf.program_hash:
-            raise StatementMismatch(
-                f"the proof is for program {pf.program_hash.hex()[:16]}..., not {program.hex_hash()[:16]}..."
-            )
+            raise _other_program(pf.program_hash, program.hash())
         return program
     if program is None:
         if pf.program is None:
@@ -53,7 +61,7 @@ def _resolve_program(pf: ProofFile, program: Program | str | bytes | None) -> Pr
     else:
         expected = bytes.fromhex(program) if isinstance(program, str) else bytes(program)
         if expected != pf.program_hash:
-            raise StatementMismatch(f"the proof is for program {pf.program_hash.hex()[:16]}..., not {expected.hex()[:16]}...")
+            raise _other_program(pf.program_hash, expected)
         if pf.program is None:
             raise StatementMismatch("the proof does not embed its program: pass the compiled program, not only its hash")
     if pf.program.hash() != expected:

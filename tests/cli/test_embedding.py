@@ -80,3 +80,19 @@ def test_service_imports_no_numba_and_no_compiler():
             "print(bad)") % str(ROOT / "examples")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_proof_for_a_nearly_equal_program_hash_names_both_hashes(credit_proof):
+    """Only the program hash differs, after its first 16 hex digits: the rejection must still
+    show two different hashes."""
+    from zkvm.errors import StatementMismatch
+    from zkvm.verifier import verify
+
+    program, result = credit_proof
+    wrong = bytearray(program.hash())
+    wrong[20] ^= 1
+    with pytest.raises(StatementMismatch) as e:
+        verify(result.proof, bytes(wrong))
+    message = str(e.value)
+    claimed, expected = message.split("program ")[1].split(", not ")
+    assert claimed != expected and program.hex_hash().startswith(claimed.rstrip("."))
