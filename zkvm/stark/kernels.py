@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from zkvm import threads
 from zkvm.field import goldilocks as gl
 from zkvm.field import ntt
 from zkvm.field.kernels import ONE, ZERO, add, batch_inverse_into, ext_inverse, ext_mul, mul, power, powers_parallel, sub
@@ -62,25 +63,29 @@ def _combine_chunk(groups, kinds, points, g_last, inv_zn, offsets, wbr, n, s0, s
             out[s, 1] = add(out[s, 1], mul(groups[g, s, 1], f))
 
 
-@njit(cache=True, parallel=True)
-def combine_groups(groups, kinds, points, g_last, inv_zn, offsets, wbr, n, out):
+@njit(cache=True, nogil=True)
+def _combine_groups_range(groups, kinds, points, g_last, inv_zn, offsets, wbr, n, t0, t1, out):
+    dens = np.empty(CHUNK, dtype=np.uint64)
+    inv = np.empty(CHUNK, dtype=np.uint64)
+    m = out.shape[0]
+    for t in range(t0, t1):
+        s0 = t * CHUNK
+        _combine_chunk(groups, kinds, points, g_last, inv_zn, offsets, wbr, n, s0, min(m, s0 + CHUNK), out, dens, inv)
+
+
+def combine_groups(groups, kinds, points, g_last, inv_zn, offsets, wbr, n: int, out: np.ndarray) -> None:
     """Divide each group sum by its vanishing polynomial and add: the composition values.
 
     Transitions vanish on every row but the last: divide by (x^n - 1)/(x - g^(n-1)).
     Cyclic transitions vanish on every row: divide by x^n - 1. A boundary group for row k
     vanishes at g^k: divide by (x - g^k). (x^n is constant on each coset block.)
+    Chunks of rows on Python threads (see :mod:`zkvm.threads` for why not parallel=True).
     """
-    m = out.shape[0]
-    tasks = (m + CHUNK - 1) // CHUNK
-    for t in prange(tasks):
-        s0 = t * CHUNK
-        s1 = min(m, s0 + CHUNK)
-        dens = np.empty(CHUNK, dtype=np.uint64)
-        inv = np.empty(CHUNK, dtype=np.uint64)
-        _combine_chunk(groups, kinds, points, g_last, inv_zn, offsets, wbr, n, s0, s1, out, dens, inv)
+    tasks = (out.shape[0] + CHUNK - 1) // CHUNK
+    threads.run(lambda t0, t1: _combine_groups_range(groups, kinds, points, g_last, inv_zn, offsets, wbr, n, t0, t1, out), tasks)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _combine_rows(main_c, aux_c, comp_c, gm, ga, gc, lo, hi, out_trace, out_all):
     wm = main_c.shape[1]
     wa = aux_c.shape[1] // 2
@@ -110,15 +115,12 @@ def _combine_rows(main_c, aux_c, comp_c, gm, ga, gc, lo, hi, out_trace, out_all)
         out_all[i, 1] = t1
 
 
-@njit(cache=True, parallel=True)
-def combine_coefficients(main_c, aux_c, comp_c, gm, ga, gc, out_trace, out_all):
+def combine_coefficients(main_c, aux_c, comp_c, gm, ga, gc, out_trace: np.ndarray, out_all: np.ndarray) -> None:
     """Coefficients of L_T = sum gamma_i T_i (trace columns) and L = L_T + sum gamma_k C_k
-    (composition pieces), from the columns' coefficient matrices."""
-    n = main_c.shape[0]
-    tasks = (n + CHUNK - 1) // CHUNK
-    for t in prange(tasks):
-        lo = t * CHUNK
-        _combine_rows(main_c, aux_c, comp_c, gm, ga, gc, lo, min(n, lo + CHUNK), out_trace, out_all)
+    (composition pieces), from the columns' coefficient matrices; ranges of rows on Python
+    threads."""
+    threads.run(lambda lo, hi: _combine_rows(main_c, aux_c, comp_c, gm, ga, gc, lo, hi, out_trace, out_all),
+                main_c.shape[0], CHUNK)
 
 
 @njit(cache=True)
@@ -168,21 +170,20 @@ def _fold_part(coeffs, high, high_scale, offsets, k, lo, hi, acc):
             pw[j] = mul(p, offsets[j])
 
 
-@njit(cache=True, parallel=True)
-def fold_to_cosets(coeffs, high, high_scale, offsets, k, parts):
-    """Coefficients, folded to k terms, of each column's polynomial on each coset o_j * <w_k>:
-    row ``j*k + r`` holds sum_q c[q*k + r] * o_j^(q*k + r), whose size-k NTT gives the values
-    on the coset (k divides n). The polynomial is coeffs + X^n * high, and X^n is the constant
-    ``high_scale[j]`` = o_j^n on the coset. Rows are split in ``parts`` between the threads."""
-    n, cols = coeffs.shape
-    q = offsets.shape[0]
-    step = (n + parts - 1) // parts
-    partial = np.zeros((parts, q, k, cols), dtype=np.uint64)
-    for t in prange(parts):
+@njit(cache=True, nogil=True)
+def _fold_parts(coeffs, high, high_scale, offsets, k, step, t0, t1, partial):
+    n = coeffs.shape[0]
+    for t in range(t0, t1):
         lo = t * step
         hi = min(n, lo + step)
         if lo < hi:
             _fold_part(coeffs, high, high_scale, offsets, k, lo, hi, partial[t])
+
+
+@njit(cache=True)
+def _sum_parts(partial):
+    """The sum over the first axis, (parts, a, b, c) -> (a * b, c)."""
+    parts, q, k, cols = partial.shape
     out = np.zeros((q * k, cols), dtype=np.uint64)
     for t in range(parts):
         for j in range(q):
@@ -190,6 +191,19 @@ def fold_to_cosets(coeffs, high, high_scale, offsets, k, parts):
                 for c in range(cols):
                     out[j * k + r, c] = add(out[j * k + r, c], partial[t, j, r, c])
     return out
+
+
+def fold_to_cosets(coeffs: np.ndarray, high: np.ndarray, high_scale: np.ndarray, offsets: np.ndarray, k: int,
+                   parts: int) -> np.ndarray:
+    """Coefficients, folded to k terms, of each column's polynomial on each coset o_j * <w_k>:
+    row ``j*k + r`` holds sum_q c[q*k + r] * o_j^(q*k + r), whose size-k NTT gives the values
+    on the coset (k divides n). The polynomial is coeffs + X^n * high, and X^n is the constant
+    ``high_scale[j]`` = o_j^n on the coset. Rows are split in ``parts`` (on Python threads)."""
+    n, cols = coeffs.shape
+    step = (n + parts - 1) // parts
+    partial = np.zeros((parts, offsets.shape[0], k, cols), dtype=np.uint64)
+    threads.run(lambda t0, t1: _fold_parts(coeffs, high, high_scale, offsets, k, step, t0, t1, partial), parts)
+    return _sum_parts(partial)
 
 
 @njit(cache=True)
@@ -218,8 +232,8 @@ def _partial_rows_pm(coeffs, squares, lo, hi, acc):
             pw[j] = mul(p, squares[j])
 
 
-@njit(cache=True, parallel=True)
-def evaluate_rows_pm(coeffs, points):
+@njit(cache=True, parallel=True)  # kept: on Python threads it measured equal alone but slower inside
+def evaluate_rows_pm(coeffs, points):  # the 1.1 M model's proof (openings 2.9 s -> 3.4-4.5 s)
     """Every column's polynomial at each point x and at -x: (2 * points, columns), row 2j
     holding P(x_j) and row 2j + 1 P(-x_j). Both come from the even and odd parts at x_j^2,
     at the cost of one evaluation: the query openings need each row with its Merkle sibling,
