@@ -173,6 +173,19 @@ def _read_proof(path: str) -> bytes:
 
 
 # --- inspect -----------------------------------------------------------------------------------
+def _shaped_claim(pf) -> object:
+    """The claimed output as the program returns it, shaped by the signature the proof carries
+    (e.g. a returned list without its length header); the raw cells if that is not possible."""
+    from types import SimpleNamespace
+
+    from zkvm.isa.program import shaped_output
+
+    try:
+        return shaped_output(SimpleNamespace(signature=pf.signature or {}), list(pf.outputs))
+    except Exception:  # a malformed signature: show the cells as they are
+        return list(pf.outputs)
+
+
 def cmd_inspect(args: argparse.Namespace) -> int:
     from zkvm.proof_file import ProofFile
 
@@ -188,7 +201,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     obj = {
         "program_hash": pf.program_hash.hex(),
         "public_inputs": list(pf.public_inputs),
-        "output": list(pf.outputs),
+        "output": _shaped_claim(pf),
+        "output_cells": list(pf.outputs),
         "signature": pf.signature,
         "embedded_program": pf.program is not None,
         "trace_rows": st.trace_length,
@@ -206,7 +220,9 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(f"program hash     {obj['program_hash']}")
     print(f"public inputs    {obj['public_inputs']}")
-    print(f"output           {obj['output']}")
+    plain = obj["output"] in (obj["output_cells"], *obj["output_cells"][:1]) and len(obj["output_cells"]) <= 1 \
+        or obj["output"] == obj["output_cells"]
+    print(f"output           {obj['output']}" + ("" if plain else f"  (claimed memory cells {obj['output_cells']})"))
     print(f"trace rows       {st.trace_length} (2^{st.trace_length.bit_length() - 1})")
     print(f"parameters       blowup {o.blowup}, {o.num_queries} queries, {o.grinding_bits} grinding bits, "
           f"FRI folding {o.folding_factor}, final degree {o.final_degree}")

@@ -186,3 +186,24 @@ def test_help_on_every_command():
     for cmd in ("run", "verify", "compile", "inspect", "check"):
         r = zkvm(cmd, "--help")
         assert r.returncode == 0 and "usage" in r.stdout.lower()
+
+
+def test_inspect_shows_a_returned_list_as_the_program_returns_it(tmp_path):
+    """A list whose length is known only at run time is claimed as a memory record [length,
+    values...]; inspect shows the list itself (as run and verify do) and the cells apart."""
+    prog = tmp_path / "evens.py"
+    prog.write_text("def main(xs: list[int]) -> list[int]:\n"
+                    "    out = []\n"
+                    "    for x in xs:\n"
+                    "        if x % 2 == 0:\n"
+                    "            out.append(x)\n"
+                    "    return out\n")
+    inp = tmp_path / "in.json"
+    inp.write_text(json.dumps({"xs": [3, 4, 7, 10, 12]}))
+    proof = tmp_path / "evens.proof"
+    r = zkvm("run", str(prog), "--input", str(inp), "--prove", "--proof", str(proof), "--json", "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["output"] == [4, 10, 12]
+    r = zkvm("inspect", str(proof), "--json")
+    info = json.loads(r.stdout)
+    assert info["output"] == [4, 10, 12] and info["output_cells"] == [3, 4, 10, 12]
