@@ -209,26 +209,35 @@ def fold_to_cosets(coeffs: np.ndarray, high: np.ndarray, high_scale: np.ndarray,
 @njit(cache=True)
 def _partial_rows_pm(coeffs, squares, lo, hi, acc):
     """For rows [lo, hi) (lo even): acc[2j] += sum c[2i] * y_j^i and acc[2j + 1] += sum
-    c[2i + 1] * y_j^i, with y_j = squares[j]: a polynomial's even and odd parts at x_j^2."""
+    c[2i + 1] * y_j^i, with y_j = squares[j]: a polynomial's even and odd parts at x_j^2.
+
+    Flat arrays at unsigned offsets, no per-row views: a view costs an atomic reference-count
+    update on the whole array, which the two threads (working on parts of the same arrays)
+    would take turns on, every row."""
     q = squares.shape[0]
     n = coeffs.shape[0]
     cols = coeffs.shape[1]
+    src = coeffs.ravel()
+    dst = acc.ravel()
+    width = np.uint64(cols)
     pw = np.empty(q, dtype=np.uint64)
     for j in range(q):
         pw[j] = power(squares[j], np.uint64(lo // 2))
     for i in range(lo, hi, 2):
-        even = coeffs[i]
+        even = np.uint64(i) * width
         has_odd = i + 1 < n
         for j in range(q):
             p = pw[j]
-            a = acc[2 * j]
+            a = np.uint64(2 * j) * width
             for c in range(cols):
-                a[c] = add(a[c], mul(even[c], p))
+                k = np.uint64(c)
+                dst[a + k] = add(dst[a + k], mul(src[even + k], p))
             if has_odd:
-                odd = coeffs[i + 1]
-                b = acc[2 * j + 1]
+                odd = even + width
+                b = a + width
                 for c in range(cols):
-                    b[c] = add(b[c], mul(odd[c], p))
+                    k = np.uint64(c)
+                    dst[b + k] = add(dst[b + k], mul(src[odd + k], p))
             pw[j] = mul(p, squares[j])
 
 
