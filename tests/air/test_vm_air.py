@@ -16,6 +16,7 @@ from tests.vm import programs as progs
 from zkvm.air import layout as L
 from zkvm.air.vm_air import public_columns, statement_bytes, vm_air_for
 from zkvm.errors import StatementMismatch, VerificationError
+from zkvm.field.ext2 import Ext2
 from zkvm.field.goldilocks import P
 from zkvm.fri.options import FriOptions
 from zkvm.isa.asm import assemble
@@ -332,3 +333,5 @@ def test_memoized_public_columns_equal_the_direct_construction(data, pubin):
         for a, b, c, d in zip(got.rows, expect.rows, got.values, expect.values):
             assert a.tolist() == b.tolist() and c.tolist() == d.tolist()
         assert got.digest() == expect.digest()
+        for z in (Ext2(3, 5), Ext2(P - 2, 1), Ext2(123456789, 987654321)):  # by parts, with kept arrays
+            assert got.evaluate(64, z) == expect._evaluate_reference(64, z)

@@ -181,3 +181,28 @@ def test_verifier_path_imports_no_numba():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_kept_arrays_across_points_and_trace_lengths():
+    """The point-independent arrays are kept per object: later points and other trace lengths
+    (which replace them) must still give the reference values."""
+    cols = PublicColumns.from_entries([([0, 3, 9, 12], [5, 6, 7, P - 1]), ([1, 2], [8, 9])])
+    for n in (16, 16, 32, 16, 64):
+        for z in (Ext2(3, 5), Ext2(11, 1), Ext2(P - 7, 2)):
+            assert cols.evaluate(n, z) == cols._evaluate_reference(n, z)
+
+
+def test_large_columns_split_between_threads():
+    """Past 2^16 rows the weights and the entries are computed in two halves on two threads."""
+    rng = np.random.default_rng(3)
+    n = 1 << 18
+    dense_rows = np.arange(5, 5 + 70_000)
+    sparse_rows = np.sort(rng.choice(n, 3000, replace=False))
+    cols = PublicColumns.from_entries([
+        (dense_rows, rng.integers(0, P, dense_rows.size, dtype=np.uint64)),
+        (sparse_rows, rng.integers(0, P, sparse_rows.size, dtype=np.uint64)),
+    ])
+    z = Ext2(int(rng.integers(0, P, dtype=np.uint64)), int(rng.integers(1, P, dtype=np.uint64)))
+    assert cols.evaluate(n, z) == cols._evaluate_reference(n, z)
+    z0 = Ext2(int(rng.integers(0, P, dtype=np.uint64)))  # a base-field point: the sparse weighing
+    assert cols.evaluate(n, z0) == cols._evaluate_reference(n, z0)

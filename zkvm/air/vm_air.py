@@ -25,6 +25,7 @@ from functools import lru_cache
 import numpy as np
 
 from zkvm.air import layout as L
+from zkvm.errors import ParameterError
 from zkvm.isa.program import Program
 from zkvm.stark.air import Air, AirBuilder
 from zkvm.stark.logup import LogUpSum, stack_aux
@@ -218,44 +219,35 @@ def _program_columns(program: Program) -> tuple[PublicColumns, PublicColumns]:
     return memo["public_columns"]
 
 
-def _initial_memory(program: Program, pubin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The initial-memory column: the program's constants and the public inputs (rows, values)."""
-    lay = program.layout
-    data = _program_columns(program)[1]
-    data_rows, data_values = data.rows[0], data.values[0]
-    pub_rows = np.arange(lay.pubin_base, lay.pubin_base + lay.pubin_size, dtype=np.int64)
-    keep = pubin != 0
-    pub_rows, pub_values = pub_rows[keep], pubin[keep]
-    data_end = lay.data_base + lay.data_size
-    if lay.pubin_base >= data_end or lay.pubin_base + lay.pubin_size <= lay.data_base:  # disjoint regions
-        first, second = ((data_rows, data_values), (pub_rows, pub_values))
-        if lay.pubin_base < lay.data_base:
-            first, second = second, first
-        return np.concatenate([first[0], second[0]]), np.concatenate([first[1], second[1]])
-    merged = PublicColumns.from_entries([(np.concatenate([np.arange(lay.data_base, data_end, dtype=np.int64),
-                                                           np.arange(lay.pubin_base, lay.pubin_base + lay.pubin_size, dtype=np.int64)]),
-                                          np.concatenate([program.data_words(), pubin]))])
-    return merged.rows[0], merged.values[0]
-
-
 def public_columns(program: Program, public_inputs, outputs, n: int, output_address: int = 0) -> PublicColumns:
     """The program's code and data, the input/output regions and the claimed outputs, as the
-    sparse public columns of the VM AIR for a trace of n rows."""
+    sparse public columns of the VM AIR for a trace of n rows: code (5 columns), initial
+    memory (the constants, then the public inputs), the input selector, the output selector
+    and the claimed output values. Evaluated by parts, so that the program's parts keep their
+    precomputed arrays between proofs."""
     from zkvm.field.goldilocks import P
     from zkvm.isa.program import output_cells
 
     lay = program.layout
-    code_cols, _ = _program_columns(program)
+    code_cols, data_col = _program_columns(program)
     pubin = np.asarray([int(v) % P for v in public_inputs], dtype=np.uint64)
-    init_rows, init_values = _initial_memory(program, pubin)
+    pubin_col = PublicColumns.from_entries([(np.arange(lay.pubin_base, lay.pubin_base + lay.pubin_size, dtype=np.int64), pubin)])
     out_rows, out_vals = output_cells(program, list(outputs), output_address)
     per_proof = PublicColumns.from_entries([
         (list(range(lay.in_base, lay.in_base + lay.in_size)), [1] * lay.in_size),
         (out_rows, [1] * len(out_rows)),
         (out_rows, out_vals),
     ])
-    cols = PublicColumns(code_cols.rows + (init_rows,) + per_proof.rows,
-                         code_cols.values + (init_values,) + per_proof.values)
+    if lay.data_size and lay.pubin_size and lay.pubin_base < lay.data_base + lay.data_size and lay.data_base < lay.pubin_base + lay.pubin_size:
+        raise ParameterError("public columns", "rows must be distinct and non-negative (the data and public-input regions overlap)")
+    first, second = (data_col, pubin_col) if lay.data_base <= lay.pubin_base else (pubin_col, data_col)
+    init_rows = np.concatenate([first.rows[0], second.rows[0]])
+    init_values = np.concatenate([first.values[0], second.values[0]])
+    cols = PublicColumns(
+        code_cols.rows + (init_rows,) + per_proof.rows,
+        code_cols.values + (init_values,) + per_proof.values,
+        parts=((code_cols, (0, 1, 2, 3, 4)), (data_col, (5,)), (pubin_col, (5,)), (per_proof, (6, 7, 8))),
+    )
     cols.check_fits(n)
     return cols
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import os
+
 import blake3
 import numpy as np
 
@@ -44,13 +46,37 @@ def _reduce_ints(values: Sequence[int]) -> np.ndarray:
     return out
 
 
+_POOL: list = []  # a two-thread pool, made on first use
+
+
+def _in_two_halves(task, count: int) -> None:
+    """task(lo, hi) over [0, count) in two halves on two threads when the work is large
+    enough and there are two cores (numpy's array loops release the GIL), else at once."""
+    if count < 1 << 16 or (os.cpu_count() or 1) < 2:
+        task(0, count)
+        return
+    if not _POOL:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _POOL.append(ThreadPoolExecutor(2, thread_name_prefix="zkvm-verify"))
+    half = count // 2
+    for _ in _POOL[0].map(lambda r: task(*r), [(0, half), (half, count)]):
+        pass
+
+
 @dataclass(frozen=True)
 class PublicColumns:
-    """Sparse public columns: for each column, the rows with a nonzero value and the values."""
+    """Sparse public columns: for each column, the rows with a nonzero value and the values.
+
+    ``parts`` (optional) splits the entries into other PublicColumns objects, each adding into
+    the listed columns of this one: the verifier evaluates the parts, so a part shared between
+    proofs (a program's code and constants) keeps its precomputed, point-independent arrays."""
 
     rows: tuple[np.ndarray, ...]  # int64 arrays, strictly increasing
     values: tuple[np.ndarray, ...]  # uint64 arrays, canonical, nonzero
+    parts: tuple = ()  # ((PublicColumns, (target column, ...)), ...)
     _digest: list = field(default_factory=list, compare=False, repr=False)
+    _prepared: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_dense(cls, columns: Sequence[Sequence[int]] | np.ndarray) -> "PublicColumns":
@@ -119,54 +145,86 @@ class PublicColumns:
 
         Whole-array numpy arithmetic (:mod:`zkvm.field.np_field`), exact and equal to
         :meth:`_evaluate_reference`. With d_j = z - g^j = (z0 - g^j) + z1 phi and its norm
-        N_j = (z0 - g^j)^2 - 7 z1^2 (a base-field element), g^j / d_j = u_j ((z0 - g^j) - z1 phi)
-        where u_j = g^j / N_j; so per column
+        N_j = (z0 - g^j)^2 - 7 z1^2 (a base-field element), g^j / d_j = (g^j / N_j)((z0 - g^j) - z1 phi);
+        so per column, with e_j = v_j g^j / N_j,
 
-            sum_j v_j g^j / d_j = sum_j v_j u_j (z0 - g^j)  -  z1 * sum_j v_j u_j * phi,
+            sum_j v_j g^j / d_j = sum_j e_j (z0 - g^j)  -  z1 * sum_j e_j * phi:
 
-        two base-field products per entry and one base-field batch inversion over the rows."""
+        one base-field batch inversion over the rows and two products per entry. The powers
+        g^j and the products v_j g^j do not depend on z: they are kept per object and trace
+        length (:meth:`_prepare`), and the work is split between two threads."""
         self.check_fits(n)
+        if self.parts:
+            out = [Ext2(0) for _ in self.rows]
+            for part, targets in self.parts:
+                for value, t in zip(part.evaluate(n, z), targets):
+                    out[t] = out[t] + value
+            return out
         if not self.rows:
             return []
-        sizes = [int(r.size) for r in self.rows]
-        total = sum(sizes)
-        if total == 0:
+        if sum(int(r.size) for r in self.rows) == 0:
             return [Ext2(0) for _ in self.rows]
-        all_entries = np.concatenate([np.asarray(r, dtype=np.int64) for r in self.rows])
         z0, z1 = z.c0, z.c1
-        # The rows to weigh (sorted) and, per entry, its row's position among them.
-        span = max(int(r[-1]) + 1 for r in self.rows if r.size)
-        if span <= 2 * total and z1 != 0:
-            # Dense (code, constants): weigh every row below the last valued one (at most twice
-            # the work), and an entry's position is its row. Only for z off the base field, where
-            # no z - g^j is zero, whether row j holds a value or not.
-            rows, index = None, all_entries
-        elif n <= 8 * total + 4096:  # a row mask costs O(n): only when n is not much above the entry count
-            mask = np.zeros(n, dtype=bool)
-            mask[all_entries] = True
-            rows = np.flatnonzero(mask)
-            slot = np.cumsum(mask, dtype=np.int32 if n < 2**31 else np.int64)
-            slot -= 1
-            index = slot[all_entries]
-            del mask, slot
-        else:
-            rows, index = np.unique(all_entries, return_inverse=True)
-        g = gl.root_of_unity(n.bit_length() - 1)
-        g_pows = npf.powers(g, span) if rows is None else npf.pow_indices(g, rows, n)
-        d0 = npf.sub(np.uint64(z0), g_pows)  # z0 - g^j
-        norm = npf.sub(npf.mul(d0, d0), np.uint64(NONRESIDUE * z1 * z1 % P))
-        u = npf.mul(g_pows, npf.batch_inverse(norm))  # g^j / N_j (FieldError if z is a row point)
-        w0 = npf.mul(u, d0)
-        del g_pows, d0, norm
-        vals = np.concatenate([np.asarray(v, dtype=np.uint64) for v in self.values])
-        e0 = npf.mul(vals, w0[index])
-        e1 = npf.mul(vals, u[index])
-        del vals, index, w0, u
+        g_pows, index, vg, starts = self._prepare(n, dense=z1 != 0)
+        d0 = np.empty(g_pows.size, dtype=np.uint64)
+        inv = np.empty(g_pows.size, dtype=np.uint64)
+        c = np.uint64(NONRESIDUE * z1 * z1 % P)
+
+        def weigh(lo: int, hi: int) -> None:
+            d = npf.sub(np.uint64(z0), g_pows[lo:hi])  # z0 - g^j
+            d0[lo:hi] = d
+            inv[lo:hi] = npf.batch_inverse(npf.sub(npf.mul(d, d), c))  # 1 / N_j (FieldError if z is a row point)
+
+        _in_two_halves(weigh, g_pows.size)
+        e1 = np.empty(vg.size, dtype=np.uint64)
+        e0 = np.empty(vg.size, dtype=np.uint64)
+
+        def accumulate(lo: int, hi: int) -> None:
+            at = index[lo:hi]
+            e1[lo:hi] = npf.mul(vg[lo:hi], inv[at])
+            e0[lo:hi] = npf.mul(e1[lo:hi], d0[at])
+
+        _in_two_halves(accumulate, vg.size)
         scale = (z**n - 1) * gl.inv(n)
-        starts = np.cumsum([0] + sizes[:-1]).tolist()
         sums0 = npf.segment_sums(e0, starts)
         sums1 = npf.segment_sums(e1, starts)
         return [scale * Ext2(s0, (P - z1) * s1) for s0, s1 in zip(sums0, sums1)]
+
+    def _prepare(self, n: int, dense: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
+        """The point-independent arrays for a trace of n rows: the powers g^j of the rows to
+        weigh, each entry's position among them, v * g^(entry's row), and where each column's
+        entries start. ``dense`` (allowed when z is off the base field, where no z - g^j is
+        zero) weighs every row below the last valued one: at most twice the work, and an
+        entry's position is its row."""
+        key = (n, dense)
+        if key not in self._prepared:
+            sizes = [int(r.size) for r in self.rows]
+            all_entries = np.concatenate([np.asarray(r, dtype=np.int64) for r in self.rows])
+            total = all_entries.size
+            span = int(all_entries.max()) + 1
+            g = gl.root_of_unity(n.bit_length() - 1)
+            if dense and span <= 2 * total:
+                g_pows, index = npf.powers(g, span), all_entries
+            else:
+                if n <= 8 * total + 4096:  # a row mask costs O(n): only when n is not much above the entry count
+                    mask = np.zeros(n, dtype=bool)
+                    mask[all_entries] = True
+                    rows = np.flatnonzero(mask)
+                    slot = np.cumsum(mask, dtype=np.int32 if n < 2**31 else np.int64)
+                    slot -= 1
+                    index = slot[all_entries].astype(np.int64)
+                    del mask, slot
+                else:
+                    rows, index = np.unique(all_entries, return_inverse=True)
+                g_pows = npf.pow_indices(g, rows, n)
+            vals = np.concatenate([np.asarray(v, dtype=np.uint64) for v in self.values])
+            vg = npf.mul(vals, g_pows[index])
+            starts = np.cumsum([0] + sizes[:-1]).tolist()
+            entry = (g_pows, index, vg, starts)
+            self._prepared.clear()  # one trace length at a time
+            self._prepared[key] = entry
+            return entry
+        return self._prepared[key]
 
     def _evaluate_reference(self, n: int, z: Ext2) -> list[Ext2]:
         """The same values as :meth:`evaluate`, per entry on Python ints (slow; a test oracle)."""
