@@ -147,3 +147,19 @@ def test_narrow_and_wide_lde_paths_agree_with_reference(cols):
             for cf in reversed(coeffs[:, c].tolist()):
                 v = (v * x + cf) % P
             assert int(lde[s, c]) == v
+
+
+def test_interpolate_in_place_equals_the_copying_form():
+    """overwrite=True transforms the matrix itself (same coefficients, no copy); inputs it
+    cannot overwrite (read-only, not C-ordered) are copied and left untouched."""
+    trace = _random_matrix(11, 64, 5)
+    expect = ntt.interpolate_columns(trace)
+    work = trace.copy()
+    got = ntt.interpolate_columns(work, overwrite=True)
+    assert got is work and np.array_equal(got, expect)
+    fortran = np.asfortranarray(trace)
+    assert np.array_equal(ntt.interpolate_columns(fortran, overwrite=True), expect)
+    assert np.array_equal(fortran, trace)
+    frozen = trace.copy()
+    frozen.flags.writeable = False
+    assert np.array_equal(ntt.interpolate_columns(frozen, overwrite=True), expect) and np.array_equal(frozen, trace)

@@ -28,7 +28,7 @@ from zkvm.air import layout as L
 from zkvm.errors import ParameterError
 from zkvm.isa.program import Program
 from zkvm.stark.air import Air, AirBuilder
-from zkvm.stark.logup import LogUpSum, stack_aux
+from zkvm.stark.logup import LogUpSum
 from zkvm.stark.public_columns import PublicColumns
 
 TWO16 = 1 << 16
@@ -198,7 +198,7 @@ def vm_air(table_width: int = 1) -> Air:
     bus.finish()
 
     def build_aux(main, challenges, publics, pubcols=None):
-        return stack_aux(bus.build_columns(main, challenges, publics, pubcols))
+        return bus.build_matrix(main, challenges, publics, pubcols)
 
     return b.build(build_aux=build_aux)
 

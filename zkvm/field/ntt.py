@@ -510,12 +510,18 @@ def intt(a: np.ndarray) -> np.ndarray:
     return out
 
 
-def interpolate_columns(values: np.ndarray) -> np.ndarray:
+def interpolate_columns(values: np.ndarray, overwrite: bool = False) -> np.ndarray:
     """Coefficients (natural order) of the columns of a trace given on <w_n> in natural order.
 
-    Returns a new (n, cols) array; the 1/n factor is applied.
+    Returns a new (n, cols) array; the 1/n factor is applied. With ``overwrite``, a writable
+    C-ordered uint64 matrix is transformed in place and returned (no copy of a large trace
+    whose values are not needed again).
     """
-    coeffs = np.array(values, dtype=np.uint64, order="C", copy=True)
+    if (overwrite and isinstance(values, np.ndarray) and values.dtype == np.uint64 and values.ndim == 2
+            and values.flags.c_contiguous and values.flags.writeable):
+        coeffs = values
+    else:
+        coeffs = np.array(values, dtype=np.uint64, order="C", copy=True)
     if coeffs.ndim == 1:
         coeffs = coeffs.reshape(-1, 1)
     if coeffs.shape[1]:

@@ -420,7 +420,7 @@ def prove(
             debug.assert_satisfied(air, trace, aux, challenges, publics, describe_row=describe_row, pubcols=pub_dense)
         del trace  # no longer needed: its memory is returned before the auxiliary commitment
         t = clock()
-        aux_coeffs = ntt.interpolate_columns(aux)
+        aux_coeffs = ntt.interpolate_columns(aux, overwrite=True)  # the values are not needed again
         aux_hi = randomizer(b"aux", 2 * air.aux_width)
         if aux_hi is not None:
             aux_coeffs[:zk_h] = fa.sub(aux_coeffs[:zk_h], aux_hi)

@@ -55,7 +55,7 @@ class ZkRandomness:
     def salts(self, label: bytes, block: int, n: int) -> np.ndarray:
         """Salts of the leaves ``block*n .. block*n + n - 1`` of one tree: (n, SALT_WIDTH)."""
         raw = self._stream(b"salt:" + label, 8 * SALT_WIDTH * n, seek=8 * SALT_WIDTH * n * block)
-        return (np.frombuffer(raw, dtype="<u8") & _SALT_MASK).astype(np.uint64).reshape(n, SALT_WIDTH)
+        return (np.frombuffer(raw, dtype="<u8") & _SALT_MASK).astype(np.uint64, copy=False).reshape(n, SALT_WIDTH)
 
     def salts_at(self, label: bytes, positions: list[int]) -> np.ndarray:
         """Salts of single leaves (the same values :meth:`salts` gives for their blocks)."""
