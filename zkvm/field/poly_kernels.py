@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
+from zkvm import threads
 from zkvm.errors import ParameterError
 from zkvm.field.kernels import ONE, ZERO, add, ext_mul, mul
 
@@ -33,22 +34,35 @@ def _accumulate(coeffs, zpow, lo, hi, acc0, acc1):
             acc1[c] = add(acc1[c], mul(row[c], p1))
 
 
-@njit(cache=True, parallel=True)
-def _evaluate_columns(coeffs, zpow, parts):
-    n, cols = coeffs.shape
-    partial0 = np.zeros((parts, cols), dtype=np.uint64)
-    partial1 = np.zeros((parts, cols), dtype=np.uint64)
-    step = (n + parts - 1) // parts
-    for t in prange(parts):
+@njit(cache=True, nogil=True)
+def _accumulate_parts(coeffs, zpow, step, t0, t1, partial0, partial1):
+    n = coeffs.shape[0]
+    for t in range(t0, t1):
         lo = t * step
         hi = min(n, lo + step)
-        _accumulate(coeffs, zpow, lo, hi, partial0[t], partial1[t])
+        if lo < hi:
+            _accumulate(coeffs, zpow, lo, hi, partial0[t], partial1[t])
+
+
+@njit(cache=True)
+def _sum_partials(partial0, partial1):
+    parts, cols = partial0.shape
     out = np.zeros((cols, 2), dtype=np.uint64)
     for t in range(parts):
         for c in range(cols):
             out[c, 0] = add(out[c, 0], partial0[t, c])
             out[c, 1] = add(out[c, 1], partial1[t, c])
     return out
+
+
+def _evaluate_columns(coeffs: np.ndarray, zpow: np.ndarray, parts: int) -> np.ndarray:
+    """Row ranges on Python threads (see :mod:`zkvm.threads` for why not parallel=True)."""
+    n, cols = coeffs.shape
+    partial0 = np.zeros((parts, cols), dtype=np.uint64)
+    partial1 = np.zeros((parts, cols), dtype=np.uint64)
+    step = (n + parts - 1) // parts
+    threads.run(lambda t0, t1: _accumulate_parts(coeffs, zpow, step, t0, t1, partial0, partial1), parts)
+    return _sum_partials(partial0, partial1)
 
 
 def ext_powers(z: tuple[int, int], n: int) -> np.ndarray:
