@@ -2,15 +2,14 @@
 
 Throughput comes from hashing many independent messages at once: rows are processed in
 batches of ``LANES``; for each 64-byte block, the batch's block words are moved into a
-word-major scratch (``words[LANES * word + lane]``) by 16 x 16 register transposes (an LLVM IR
-intrinsic: Numba cannot express shuffles), then one loop over the lanes runs the whole
-compression on scalar locals, which LLVM vectorizes across lanes (AVX-512: 16 lanes of 32 bits,
-each message word one contiguous vector load). The next batch's rows are prefetched. Measured
-here (one thread, 2^20 rows of 32 elements): 12.3 ns per block against the blake3 package's
-9.0 ns on one buffer; 18.4 ns with the previous lane-major scratch copied row by row and read
-by gathers. 32-bit add, xor and rotate go through tiny LLVM intrinsics because Numba would
-otherwise widen uint32 arithmetic to 64 bits and emit no rotates (../shared/PERF-NOTES.md,
-advice 8).
+word-major scratch (``words[LANES * word + lane]``) by 16 x 16 register transposes, then the
+compression runs on 16 lanes at a time as vector code (AVX-512: 16 lanes of 32 bits, each
+message word one contiguous vector load, rotates as vprord). Both are LLVM IR intrinsics:
+Numba cannot express shuffles, and writing the compression as vector IR gives the code that
+LLVM's vectorizer made of a scalar version, at a fraction of the compile time. The next batch's
+rows are prefetched. Measured here (one thread, 2^20 rows of 32 elements): 12.3 ns per block
+against the blake3 package's 9.0 ns on one buffer; 18.4 ns with the previous lane-major scratch
+copied row by row and read by gathers.
 
 Messages are the rows of a uint64 matrix (8 bytes per element, little-endian), hashed in
 BLAKE3's keyed mode (domain separation by key); rows longer than one 1024-byte chunk use the
@@ -42,50 +41,7 @@ are hashed on the calling thread)."""
 LANES = 64
 """Messages hashed together; scratch arrays are LANES wide (a compile-time constant)."""
 
-R16 = np.uint32(16)
-R12 = np.uint32(12)
-R8 = np.uint32(8)
-R7 = np.uint32(7)
-IV0 = np.uint32(0x6A09E667)
-IV1 = np.uint32(0xBB67AE85)
-IV2 = np.uint32(0x3C6EF372)
-IV3 = np.uint32(0xA54FF53A)
 U32_ZERO = np.uint32(0)
-
-
-@intrinsic
-def add32(typingctx, a, b):
-    """a + b mod 2^32 on uint32."""
-    sig = types.uint32(types.uint32, types.uint32)
-
-    def codegen(context, builder, signature, args):
-        return builder.add(args[0], args[1])
-
-    return sig, codegen
-
-
-@intrinsic
-def xor32(typingctx, a, b):
-    sig = types.uint32(types.uint32, types.uint32)
-
-    def codegen(context, builder, signature, args):
-        return builder.xor(args[0], args[1])
-
-    return sig, codegen
-
-
-@intrinsic
-def rotr32(typingctx, x, n):
-    """Rotate right by n (a funnel shift, which LLVM turns into vprord)."""
-    sig = types.uint32(types.uint32, types.uint32)
-
-    def codegen(context, builder, signature, args):
-        i32 = ir.IntType(32)
-        fnty = ir.FunctionType(i32, [i32, i32, i32])
-        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.fshr.i32")
-        return builder.call(fn, [args[0], args[0], args[1]])
-
-    return sig, codegen
 
 
 @intrinsic
@@ -283,11 +239,11 @@ def _load_block(flat, main_words, tail_flat, tail_words, num_rows, r0, count, fi
     words (a salt hashed without copying the matrix to append it); lanes past ``count`` repeat
     the last row (their digests are discarded).
 
-    The common case (a full batch, a block inside the rows) is one fixed-trip-count loop nest
-    that LLVM unrolls completely; its indices are unsigned because a signed index gets a
-    negative-index fix-up each, and all its work stays in this function (a call per word
-    costs refcount calls). The same block of the next batch's rows is prefetched: the strided
-    reads alone leave the memory idle much of the time.
+    A full batch whose block lies inside the rows (or inside the tails) is moved by 16 x 16
+    register transposes (:func:`transpose16`); other blocks (the one straddling rows and
+    tails, the padded last one, a partial batch) word by word, at unsigned indices (a signed
+    index gets a negative-index fix-up each). The same block of the next batch's rows is
+    prefetched: the strided reads alone leave the memory idle much of the time.
     """
     if first_word < main_words:
         hi_word = min(first_word + 15, main_words - 1)
