@@ -1,9 +1,9 @@
 """Numba kernels for Goldilocks and its quadratic extension over whole uint64 arrays.
 
 Prover only (imports Numba). The scalar functions here (``mul``, ``add``, ...) take and return
-``np.uint64`` and can only be called from other kernels (they are LLVM IR intrinsics, expanded
-in place and vectorized with the caller's loops). The multiply splits operands into 32-bit limbs: on this machine that form
-vectorizes to AVX-512 ``vpmuludq`` and beats a 128-bit intrinsic in loops
+``np.uint64`` and can only be called from other kernels: they are LLVM IR intrinsics, expanded
+in place and vectorized with the caller's loops. The multiply splits operands into 32-bit
+limbs: on this machine that form vectorizes to AVX-512 ``vpmuludq`` and beats a 128-bit intrinsic in loops
 (../shared/PERF-NOTES.md, advice 2).
 
 Extension elements are stored as the last axis of length 2: ``x[..., 0] + x[..., 1] * phi`` with
@@ -37,7 +37,7 @@ P_MINUS_2 = np.uint64(0xFFFF_FFFE_FFFF_FFFF)
 # Each expands to a few dozen i64 instructions right in the calling kernel, where LLVM
 # vectorizes them with the surrounding loop. They were inline="always" Numba functions before:
 # the same machine code, but Numba re-types and re-lowers every inlined copy, which made these
-# five functions cost about 16 s of the prover's 52 s of first-run compilation.
+# six functions cost about 16 s of the prover's 52 s of first-run compilation.
 # --------------------------------------------------------------------------------------
 _I64 = ir.IntType(64)
 _P_IR = ir.Constant(_I64, int(P))

@@ -46,7 +46,7 @@ def _reduce_ints(values: Sequence[int]) -> np.ndarray:
     return out
 
 
-_POOL: list = []  # a two-thread pool, made on first use
+_POOLS: dict = {}  # process id -> a two-thread pool (a forked child needs its own threads)
 
 
 def _in_two_halves(task, count: int) -> None:
@@ -55,12 +55,13 @@ def _in_two_halves(task, count: int) -> None:
     if count < 1 << 16 or (os.cpu_count() or 1) < 2:
         task(0, count)
         return
-    if not _POOL:
+    pool = _POOLS.get(os.getpid())
+    if pool is None:
         from concurrent.futures import ThreadPoolExecutor
 
-        _POOL.append(ThreadPoolExecutor(2, thread_name_prefix="zkvm-verify"))
+        pool = _POOLS[os.getpid()] = ThreadPoolExecutor(2, thread_name_prefix="zkvm-verify")
     half = count // 2
-    for _ in _POOL[0].map(lambda r: task(*r), [(0, half), (half, count)]):
+    for _ in pool.map(lambda r: task(*r), [(0, half), (half, count)]):
         pass
 
 
