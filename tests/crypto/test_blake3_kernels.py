@@ -169,3 +169,15 @@ def test_compression_is_vectorized():
     with tempfile.TemporaryDirectory() as tmp:  # a fresh cache so the kernels compile here
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**__import__("os").environ, "NUMBA_CACHE_DIR": tmp}, check=True)
     assert out.stdout.split() == ["True"], out.stdout + out.stderr
+
+
+def test_hash_rows_into_a_given_array():
+    rows = _rows(11, 70, 9)
+    whole = np.zeros((100, 8), dtype=np.uint32)
+    got = bk.hash_rows(rows, KW, out=whole[10:80])
+    assert got.base is whole or got is whole[10:80] or np.shares_memory(got, whole)
+    assert np.array_equal(whole[10:80], bk.hash_rows(rows, KW)) and not whole[:10].any() and not whole[80:].any()
+    with pytest.raises(ParameterError):
+        bk.hash_rows(rows, KW, out=np.zeros((70, 8), dtype=np.uint64))
+    with pytest.raises(ParameterError):
+        bk.hash_rows(rows, KW, out=np.zeros((8, 70), dtype=np.uint32).T)

@@ -421,11 +421,13 @@ def _merge_schedule(chunks: int) -> np.ndarray:
     return np.array(ops, dtype=np.int64).reshape(-1, 4)
 
 
-def hash_rows(rows: np.ndarray, key_words_: np.ndarray, tail: np.ndarray | None = None) -> np.ndarray:
+def hash_rows(rows: np.ndarray, key_words_: np.ndarray, tail: np.ndarray | None = None,
+              out: np.ndarray | None = None) -> np.ndarray:
     """Keyed BLAKE3 digest of each row's little-endian bytes: uint32 (n, 8).
 
     With ``tail`` (uint64 (n, t)), row i is hashed as rows[i] followed by tail[i], exactly as
-    if the two matrices had been joined, without building the joined copy."""
+    if the two matrices had been joined, without building the joined copy. ``out``: a C-ordered
+    (n, 8) uint32 array to write the digests into (e.g. a slice of a larger digest array)."""
     if rows.dtype != np.uint64 or rows.ndim != 2 or rows.shape[1] < 1:
         raise ParameterError("rows", "expected a (n, k >= 1) uint64 matrix")
     if tail is None:
@@ -435,7 +437,10 @@ def hash_rows(rows: np.ndarray, key_words_: np.ndarray, tail: np.ndarray | None 
     rows32 = np.ascontiguousarray(rows).view(np.uint32)
     tail32 = np.ascontiguousarray(tail).view(np.uint32)
     chunks = max(1, ((rows.shape[1] + tail.shape[1]) * 8 + 1023) // 1024)
-    out = np.empty((rows.shape[0], 8), dtype=np.uint32)
+    if out is None:
+        out = np.empty((rows.shape[0], 8), dtype=np.uint32)
+    elif out.dtype != np.uint32 or out.shape != (rows.shape[0], 8) or not out.flags.c_contiguous:
+        raise ParameterError("out", f"expected a C-ordered ({rows.shape[0]}, 8) uint32 array")
     if rows.shape[0]:
         # serial kernels on Python threads: see zkvm.threads for why not parallel=True
         if chunks == 1:

@@ -58,10 +58,11 @@ class MerkleTree:
         return sorted({p ^ 1 for p in known} - known)
 
     @staticmethod
-    def hash_leaves(rows: np.ndarray, tail: np.ndarray | None = None) -> np.ndarray:
+    def hash_leaves(rows: np.ndarray, tail: np.ndarray | None = None, out: np.ndarray | None = None) -> np.ndarray:
         """Leaf digests of rows (uint32 (n, 8)), for :meth:`from_leaf_digests`; with ``tail``,
-        each leaf is its row followed by the same row of ``tail`` (e.g. a salt)."""
-        return bk.hash_rows(np.ascontiguousarray(rows), _LEAF_WORDS, tail)
+        each leaf is its row followed by the same row of ``tail`` (e.g. a salt); ``out`` takes
+        the digests in place of a new array."""
+        return bk.hash_rows(np.ascontiguousarray(rows), _LEAF_WORDS, tail, out)
 
     def _build(self, digests: np.ndarray) -> None:
         n = digests.shape[0]

@@ -235,7 +235,7 @@ def _commit_streaming(coeffs: np.ndarray, blowup: int, keep_blocks: int, report:
         t = time.perf_counter()
         _lde_block(coeffs, high, r, blowup, target)
         t2 = time.perf_counter()
-        digests[r * n : (r + 1) * n] = MerkleTree.hash_leaves(target, None if salts is None else salts(r, n))
+        MerkleTree.hash_leaves(target, None if salts is None else salts(r, n), out=digests[r * n : (r + 1) * n])
         report.add("lde", t2 - t)
         report.add("commit", time.perf_counter() - t2)
     t = time.perf_counter()
