@@ -232,7 +232,7 @@ class ProgramCompiler:
             "params": [{"name": s["name"], "type": s["type"], "shape": s["shape"]} for s in sig],
             "output": output_sig,
         }
-        return Program(tuple(code), tuple(int(v) for v in data), layout, signature, tuple(debug))
+        return Program(tuple(code), _int_tuple(data), layout, signature, tuple(debug))
 
     def entry_code(self, types, sig, header_slots, out_type: VType) -> Compiled:
         fn = A.FunctionDef(self.functions["main"].span, "<entry>", (), None, ())
@@ -388,3 +388,12 @@ def _as_declared(param: A.Param, t: VType) -> VType:
         if declared is not None and declared.is_list:
             return VType("list", declared.depth, t.length, None)
     return t
+
+
+def _int_tuple(values) -> tuple[int, ...]:
+    """The data words as Python ints: through an int64 array when they fit (a million constants
+    in 30 ms instead of 200 ms element by element), else one by one."""
+    try:
+        return tuple(np.asarray(values, dtype=np.int64).tolist())
+    except (OverflowError, TypeError, ValueError):
+        return tuple(int(v) for v in values)

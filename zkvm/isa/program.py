@@ -101,7 +101,7 @@ class Program:
             for w in ins.encode():
                 parts.append(w.to_bytes(8, "little"))
         parts.append(len(self.data).to_bytes(8, "little"))
-        parts.append(_field_words(self.data))
+        parts.append(self.data_words().astype("<u8").tobytes())
         sig = json.dumps(self.signature, sort_keys=True, separators=(",", ":")).encode()
         parts.append(len(sig).to_bytes(8, "little"))
         parts.append(sig)
