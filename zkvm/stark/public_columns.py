@@ -100,9 +100,12 @@ class PublicColumns:
             v_arr = np.asarray(v_arr, dtype=np.uint64)
             if r_arr.shape != v_arr.shape:
                 raise ParameterError("public columns", "rows and values differ in length")
-            order = np.argsort(r_arr, kind="stable")
-            r_arr, v_arr = r_arr[order], v_arr[order]
-            if r_arr.size and (np.any(np.diff(r_arr) == 0) or r_arr[0] < 0):
+            steps = np.diff(r_arr)
+            if not np.all(steps > 0):  # not already strictly increasing (a program's data is)
+                order = np.argsort(r_arr, kind="stable")
+                r_arr, v_arr = r_arr[order], v_arr[order]
+                steps = np.diff(r_arr)
+            if r_arr.size and (np.any(steps == 0) or r_arr[0] < 0):
                 raise ParameterError("public columns", "rows must be distinct and non-negative")
             keep = v_arr != 0
             rows.append(r_arr[keep])
