@@ -86,7 +86,6 @@ class LogUpSum:
         matrix = np.empty((n, width, 2), dtype=np.uint64)
         nums = np.empty((k, step, 2), dtype=np.uint64)
         dens = np.empty((k, step, 2), dtype=np.uint64)
-        part = np.empty((width, step, 2), dtype=np.uint64)
         for lo in range(0, n, step):
             hi = lo + step
             if hi < n:
@@ -96,9 +95,8 @@ class LogUpSum:
                 pub = None if pubcols is None else np.concatenate([pubcols[lo:], pubcols[:1]])
             evaluate_values(numerators, rows, challenges, publics, pub, window=True, out=nums)
             evaluate_values(denominators, rows, challenges, publics, pub, window=True, out=dens)
-            if helper_columns(nums, dens, part, with_running_sum=False) >= 0:
+            if helper_columns(nums, dens, matrix[lo:hi], with_running_sum=False) >= 0:
                 raise ZkvmError(f"{self.name}: a LogUp denominator vanished (probability ~ rows/|F|); prove again")
-            matrix[lo:hi] = part.transpose(1, 0, 2)
         matrix[:, -1] = running_sum(np.ascontiguousarray(matrix[:, -1]))
         return matrix.reshape(n, 2 * width)
 

@@ -40,8 +40,8 @@ def _helper_rows(nums, dens, cols, lo, hi, inv_scratch):
             b0, b1 = _mul(nums[2 * p + 1, i, 0], nums[2 * p + 1, i, 1], inv_scratch[2 * p + 1, j, 0], inv_scratch[2 * p + 1, j, 1])
             h0 = add(a0, b0)
             h1 = add(a1, b1)
-            cols[p, i, 0] = h0
-            cols[p, i, 1] = h1
+            cols[i, p, 0] = h0
+            cols[i, p, 1] = h1
             t0 = add(t0, h0)
             t1 = add(t1, h1)
         if k % 2:
@@ -49,8 +49,8 @@ def _helper_rows(nums, dens, cols, lo, hi, inv_scratch):
             t0 = add(t0, c0)
             t1 = add(t1, c1)
         # the running-sum increments, summed up afterwards
-        cols[pairs, i, 0] = t0
-        cols[pairs, i, 1] = t1
+        cols[i, pairs, 0] = t0
+        cols[i, pairs, 1] = t1
 
 
 from zkvm.field.kernels import ext_mul as _mul  # noqa: E402
@@ -75,10 +75,11 @@ def _helpers_parallel(nums, dens, cols, bad):
 
 
 def helper_columns(nums, dens, cols, with_running_sum: bool = True) -> int:
-    """cols[p] = n_{2p}/d_{2p} + n_{2p+1}/d_{2p+1} for each pair, and cols[last] the running
-    sum of all fractions (s_0 = 0); with ``with_running_sum=False``, cols[last] holds each
-    row's increment instead (for windows of a trace, summed up by :func:`running_sum`).
-    Returns a row with a zero denominator, or -1."""
+    """cols[:, p] = n_{2p}/d_{2p} + n_{2p+1}/d_{2p+1} for each pair, and cols[:, last] the
+    running sum of all fractions (s_0 = 0); with ``with_running_sum=False``, cols[:, last]
+    holds each row's increment instead (for windows of a trace, summed up by
+    :func:`running_sum`). ``cols`` is (rows, pairs + 1, 2), the auxiliary matrix's own layout,
+    so a window of it is written in place. Returns a row with a zero denominator, or -1."""
     n = nums.shape[1]
     tasks = (n + (1 << 12) - 1) >> 12
     bad = np.full(tasks, -1, dtype=np.int64)
@@ -87,7 +88,7 @@ def helper_columns(nums, dens, cols, with_running_sum: bool = True) -> int:
     if hit.size:
         return int(hit[0])
     if with_running_sum:
-        cols[-1] = running_sum(np.ascontiguousarray(cols[-1]))
+        cols[:, -1] = running_sum(np.ascontiguousarray(cols[:, -1]))
     return -1
 
 
