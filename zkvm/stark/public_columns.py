@@ -49,10 +49,18 @@ def _reduce_ints(values: Sequence[int]) -> np.ndarray:
 _POOLS: dict = {}  # process id -> a two-thread pool (a forked child needs its own threads)
 
 
+def _usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask where the OS reports one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def _in_two_halves(task, count: int) -> None:
     """task(lo, hi) over [0, count) in two halves on two threads when the work is large
     enough and there are two cores (numpy's array loops release the GIL), else at once."""
-    if count < 1 << 16 or (os.cpu_count() or 1) < 2:
+    if count < 1 << 16 or _usable_cpus() < 2:
         task(0, count)
         return
     pool = _POOLS.get(os.getpid())
