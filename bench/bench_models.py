@@ -113,13 +113,18 @@ def plot(rows: list[dict], path: Path) -> None:
     ax1.plot(xs, [r["prove_s"] for r in rows], "o-", color="tab:blue", label="prove time (s)")
     ax1.set_xscale("log", base=2)
     ax1.set_yscale("log")
-    ax1.set_xlabel("trace rows (cycles rounded up to a power of two, at least 2^16)")
+    ax1.set_xlabel("trace rows (cycles rounded up to a power of two, at least 2^11)")
     ax1.set_ylabel("prove time, median (s)", color="tab:blue")
     ax2 = ax1.twinx()
     ax2.plot(xs, [r["peak_rss_gib"] for r in rows], "s--", color="tab:red", label="peak RSS (GiB)")
     ax2.set_ylabel("peak RSS (GiB)", color="tab:red")
-    for r in rows:
-        ax1.annotate(r["model"], (r["trace_rows"], r["prove_s"]), textcoords="offset points", xytext=(4, 6), fontsize=8)
+    seen: dict[int, int] = {}
+    for r in rows:  # models with the same trace length get their labels stacked, not overlaid
+        k = seen.get(r["trace_rows"], 0)
+        seen[r["trace_rows"]] = k + 1
+        right_end = r["trace_rows"] == max(xs)  # keep the rightmost label inside the axes
+        ax1.annotate(r["model"], (r["trace_rows"], r["prove_s"]), textcoords="offset points",
+                     xytext=(-48 if right_end else 4, (-14 if right_end else 6) + 11 * k), fontsize=8)
     ax1.set_title("zkvm: prove time and peak memory against model size (2 cores)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
