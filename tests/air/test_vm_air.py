@@ -309,6 +309,29 @@ def test_every_range_table_width_proves_and_verifies(log_rows):
         verifier.verify(stark, other, [program.layout.stack_base], public_columns=cols, statement=stmt)
 
 
+def _direct_public_columns(program, public_inputs, outputs, n, output_address=0):
+    """The public columns built directly from their entries, as before any memoization:
+    the oracle for public_columns."""
+    from zkvm.isa.program import output_cells
+    from zkvm.stark.public_columns import PublicColumns
+
+    lay = program.layout
+    code = [ins.encode() for ins in program.code]
+    rows = list(range(len(code)))
+    entries = [(rows, [w[k] for w in code]) for k in range(5)]
+    init_rows = np.concatenate([np.arange(lay.data_base, lay.data_base + lay.data_size, dtype=np.int64),
+                                np.arange(lay.pubin_base, lay.pubin_base + lay.pubin_size, dtype=np.int64)])
+    pubin = np.asarray([int(v) % P for v in public_inputs], dtype=np.uint64)
+    entries.append((init_rows, np.concatenate([program.data_words(), pubin])))
+    entries.append((list(range(lay.in_base, lay.in_base + lay.in_size)), [1] * lay.in_size))
+    out_rows, out_vals = output_cells(program, list(outputs), output_address)
+    entries.append((out_rows, [1] * len(out_rows)))
+    entries.append((out_rows, out_vals))
+    cols = PublicColumns.from_entries(entries)
+    cols.check_fits(n)
+    return cols
+
+
 @pytest.mark.parametrize("data,pubin", [
     ([2, 3, 0, 5, P - 1], [7, 0, -3]),
     ([], [1, 2]),
@@ -318,8 +341,6 @@ def test_every_range_table_width_proves_and_verifies(log_rows):
 def test_memoized_public_columns_equal_the_direct_construction(data, pubin):
     """public_columns keeps a program's code and data columns between calls; what it returns
     must equal the columns built from scratch (rows, values and digest), on every call."""
-    from zkvm.air.vm_air import _public_columns_reference
-
     lines = []
     if data:
         lines.append(".data " + ", ".join(str(v) for v in data))
@@ -328,7 +349,7 @@ def test_memoized_public_columns_equal_the_direct_construction(data, pubin):
     program = assemble("\n".join(lines))
     for outputs in ([5], [P - 2], [0]):
         got = public_columns(program, pubin, outputs, 64)
-        expect = _public_columns_reference(program, pubin, outputs, 64)
+        expect = _direct_public_columns(program, pubin, outputs, 64)
         assert len(got.rows) == len(expect.rows)
         for a, b, c, d in zip(got.rows, expect.rows, got.values, expect.values):
             assert a.tolist() == b.tolist() and c.tolist() == d.tolist()

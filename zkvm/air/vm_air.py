@@ -252,28 +252,6 @@ def public_columns(program: Program, public_inputs, outputs, n: int, output_addr
     return cols
 
 
-def _public_columns_reference(program: Program, public_inputs, outputs, n: int, output_address: int = 0) -> PublicColumns:
-    """The same columns built directly from their entries, every time (a test oracle)."""
-    from zkvm.field.goldilocks import P
-    from zkvm.isa.program import output_cells
-
-    lay = program.layout
-    code = [ins.encode() for ins in program.code]
-    rows = list(range(len(code)))
-    entries = [(rows, [w[k] for w in code]) for k in range(5)]
-    init_rows = np.concatenate([np.arange(lay.data_base, lay.data_base + lay.data_size, dtype=np.int64),
-                                np.arange(lay.pubin_base, lay.pubin_base + lay.pubin_size, dtype=np.int64)])
-    pubin = np.asarray([int(v) % P for v in public_inputs], dtype=np.uint64)
-    entries.append((init_rows, np.concatenate([program.data_words(), pubin])))
-    entries.append((list(range(lay.in_base, lay.in_base + lay.in_size)), [1] * lay.in_size))
-    out_rows, out_vals = output_cells(program, list(outputs), output_address)
-    entries.append((out_rows, [1] * len(out_rows)))
-    entries.append((out_rows, out_vals))
-    cols = PublicColumns.from_entries(entries)
-    cols.check_fits(n)
-    return cols
-
-
 def statement_bytes(program_hash: bytes, public_inputs, outputs, output_address: int = 0) -> bytes:
     """What a VM proof is about, bound into the transcript: the program hash, the public
     inputs and the output (the public columns bind the code and data themselves)."""

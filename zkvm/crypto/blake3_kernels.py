@@ -93,6 +93,29 @@ def _ir_vector_pointer(builder, context, aryty, ary, index):
     return builder.bitcast(builder.gep(data, [index]), ir.VectorType(ir.IntType(32), 16).as_pointer())
 
 
+def _ir_strided(builder, start, stride, k):
+    """The i64 index start + k * stride (stride an i64 value or a Python int)."""
+    i64 = ir.IntType(64)
+    step = ir.Constant(i64, stride * k) if isinstance(stride, int) else builder.mul(stride, ir.Constant(i64, k))
+    return builder.add(start, step)
+
+
+def _ir_load_rows(builder, context, aryty, ary, start, stride, count: int) -> list:
+    """``count`` vectors of 16 x i32 from a 1-D uint32 array, the k-th at start + k * stride."""
+    rows = []
+    for k in range(count):
+        load = builder.load(_ir_vector_pointer(builder, context, aryty, ary, _ir_strided(builder, start, stride, k)))
+        load.align = 4
+        rows.append(load)
+    return rows
+
+
+def _ir_store_rows(builder, context, aryty, ary, start, stride, rows: list) -> None:
+    """The vectors ``rows`` into a 1-D uint32 array, the k-th at start + k * stride."""
+    for k, row in enumerate(rows):
+        builder.store(row, _ir_vector_pointer(builder, context, aryty, ary, _ir_strided(builder, start, stride, k))).align = 4
+
+
 @intrinsic
 def transpose16(typingctx, src, src_index, src_stride, dst, dst_index, dst_stride):
     """dst[dst_index + w * dst_stride + l] = src[src_index + l * src_stride + w] for l, w < 16
@@ -102,16 +125,8 @@ def transpose16(typingctx, src, src_index, src_stride, dst, dst_index, dst_strid
     sig = types.void(src, src_index, src_stride, dst, dst_index, dst_stride)
 
     def codegen(context, builder, signature, args):
-        i64 = ir.IntType(64)
-        rows = []
-        for l in range(16):
-            at = builder.add(args[1], builder.mul(args[2], ir.Constant(i64, l)))
-            load = builder.load(_ir_vector_pointer(builder, context, signature.args[0], args[0], at))
-            load.align = 4
-            rows.append(load)
-        for w, row in enumerate(_ir_transpose16(builder, rows)):
-            at = builder.add(args[4], builder.mul(args[5], ir.Constant(i64, w)))
-            builder.store(row, _ir_vector_pointer(builder, context, signature.args[3], args[3], at)).align = 4
+        rows = _ir_load_rows(builder, context, signature.args[0], args[0], args[1], args[2], 16)
+        _ir_store_rows(builder, context, signature.args[3], args[3], args[4], args[5], _ir_transpose16(builder, rows))
         return context.get_dummy_value()
 
     return sig, codegen
@@ -124,21 +139,13 @@ def store_digests16(typingctx, cv, cv_index, cv_stride, out, out_index):
     sig = types.void(cv, cv_index, cv_stride, out, out_index)
 
     def codegen(context, builder, signature, args):
-        i64 = ir.IntType(64)
         vec = ir.VectorType(ir.IntType(32), 16)
-        rows = []
-        for i in range(8):
-            at = builder.add(args[1], builder.mul(args[2], ir.Constant(i64, i)))
-            load = builder.load(_ir_vector_pointer(builder, context, signature.args[0], args[0], at))
-            load.align = 4
-            rows.append(load)
+        rows = _ir_load_rows(builder, context, signature.args[0], args[0], args[1], args[2], 8)
         rows += [ir.Constant(vec, ir.Undefined)] * 8
         lanes = _ir_transpose16(builder, rows)  # lanes[l][0:8] = digest of lane l
         pair = ir.Constant(vec, list(range(8)) + list(range(16, 24)))
-        for j in range(8):
-            both = builder.shuffle_vector(lanes[2 * j], lanes[2 * j + 1], pair)
-            at = builder.add(args[4], ir.Constant(i64, 16 * j))
-            builder.store(both, _ir_vector_pointer(builder, context, signature.args[3], args[3], at)).align = 4
+        pairs = [builder.shuffle_vector(lanes[2 * j], lanes[2 * j + 1], pair) for j in range(8)]
+        _ir_store_rows(builder, context, signature.args[3], args[3], args[4], 16, pairs)
         return context.get_dummy_value()
 
     return sig, codegen
@@ -172,19 +179,13 @@ def compress16(typingctx, cv_in, words, cv_out, lane0, counter_lo, counter_hi, b
         fshr = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vec, [vec, vec, vec]), "llvm.fshr.v16i32")
         lane0 = builder.zext(args[3], i64) if args[3].type.width < 64 else args[3]
 
-        def load(arg, row):
-            at = builder.add(lane0, ir.Constant(i64, row * LANES))
-            value = builder.load(_ir_vector_pointer(builder, context, signature.args[arg], args[arg], at))
-            value.align = 4
-            return value
-
         def rotr(x, n):
             return builder.call(fshr, [x, x, ir.Constant(vec, [n] * 16)])
 
-        v = [load(0, i) for i in range(8)]
+        v = _ir_load_rows(builder, context, signature.args[0], args[0], lane0, LANES, 8)
         v += [ir.Constant(vec, [int(IV[i])] * 16) for i in range(4)]
         v += [_ir_splat(builder, a) for a in args[4:8]]
-        m = [load(1, w) for w in range(16)]
+        m = _ir_load_rows(builder, context, signature.args[1], args[1], lane0, LANES, 16)
         schedule = list(range(16))
 
         def g(a, b, c, d, mx, my):
@@ -208,10 +209,7 @@ def compress16(typingctx, cv_in, words, cv_out, lane0, counter_lo, counter_hi, b
             g(2, 7, 8, 13, s[12], s[13])
             g(3, 4, 9, 14, s[14], s[15])
             schedule = [schedule[k] for k in MSG_PERMUTATION]
-        for i in range(8):
-            at = builder.add(lane0, ir.Constant(i64, i * LANES))
-            out = builder.xor(v[i], v[i + 8])
-            builder.store(out, _ir_vector_pointer(builder, context, signature.args[2], args[2], at)).align = 4
+        _ir_store_rows(builder, context, signature.args[2], args[2], lane0, LANES, [builder.xor(v[i], v[i + 8]) for i in range(8)])
         return context.get_dummy_value()
 
     return sig, codegen

@@ -61,11 +61,6 @@ class LogUpSum:
         else:
             b.transition(f"{self.name} running sum", step, cyclic=True)
 
-    def build_columns(self, main, challenges, publics, pubcols) -> list[np.ndarray]:
-        """The helper columns and the running sum, as (n, 2) extension arrays (prover)."""
-        matrix = self.build_matrix(main, challenges, publics, pubcols)
-        return [matrix[:, 2 * i : 2 * i + 2] for i in range(matrix.shape[1] // 2)]
-
     def build_matrix(self, main, challenges, publics, pubcols) -> np.ndarray:
         """The helper columns and the running sum side by side: the (n, 2A) auxiliary matrix.
 
