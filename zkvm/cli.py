@@ -1,7 +1,8 @@
 """The ``zkvm`` command line.
 
     zkvm run PROGRAM.py --input INPUT.json [--prove] [--proof OUT] [--json]
-    zkvm verify PROOF --program PROGRAM.py [--json]
+    zkvm verify PROOF --program PROGRAM.py [--vk PROGRAM.vk] [--json]
+    zkvm keygen PROGRAM.py (--proof PROOF | --input INPUT.json) [--out PROGRAM.vk]
     zkvm compile PROGRAM.py [--input INPUT.json] [--asm] [--out PROGRAM.json]
     zkvm inspect PROOF [--json]
     zkvm check PROGRAM.py --input INPUT.json
@@ -97,13 +98,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     options(1 << 20)  # bad --blowup / --queries / --grinding values are reported before the run
 
     progress = Progress(args.quiet or args.json)
-    result = prove(program, loaded.inputs, loaded.public_inputs, options, progress=progress, embed_program=args.embed_program)
+    result = prove(program, loaded.inputs, loaded.public_inputs, options, progress=progress, embed_program=args.embed_program,
+                   commit_program=True if args.commit_program else None)
     progress.done()
     out_path = Path(args.proof) if args.proof else Path(args.program).with_suffix(".proof")
     try:
         out_path.write_bytes(result.proof)
     except OSError as e:
         raise InputError("--proof", f"cannot write {out_path}: {e.strerror}") from None
+    if args.vk:
+        from zkvm.keys import VerifyingKey
+
+        roots = {}
+        if result.program_root is not None:
+            roots[(result.trace_length.bit_length() - 1, result.blowup.bit_length() - 1)] = result.program_root
+        _write_key(args.vk, VerifyingKey(program.hash(), roots), "--vk")
     output = shaped_output(program, result.outputs)
     obj = {
         "output": output,
@@ -114,7 +123,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         "prove_seconds": round(result.seconds, 3),
         "security_bits": result.security_bits,
         "program_hash": program.hex_hash(),
+        "program_columns": "committed" if result.program_root is not None else "computed by the verifier",
     }
+    if args.vk:
+        obj["vk"] = args.vk
     _emit(args, obj, f"{_fmt_output(output)}\n{result.cycles} cycles, proved in {result.seconds:.2f} s, "
           f"proof {len(result.proof) / 1024:.1f} KiB -> {out_path}, {result.security_bits} bits conjectured security")
     return EXIT_OK
@@ -127,11 +139,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from zkvm.verifier import verify
 
     data = _read_proof(args.proof)
+    key = _read_key(args.vk, "--vk") if args.vk else None
     t = time.perf_counter()
     try:
         pf = ProofFile.from_bytes(data)
         loaded = programs.load(args.program, None, signature=pf.signature)
-        claim = verify(pf, loaded.program, min_security_bits=args.min_security)
+        claim = verify(pf, loaded.program, min_security_bits=args.min_security, vk=key)
         if args.expect_output is not None and claim.output != _expected_output(args.expect_output):
             raise StatementMismatch(f"the proof attests the output {_fmt_output(claim.output)}, not {args.expect_output}")
     except VerificationError as e:
@@ -148,11 +161,81 @@ def cmd_verify(args: argparse.Namespace) -> int:
         "public_inputs": list(claim.public_inputs),
         "security_bits": claim.security_bits,
         "zero_knowledge": claim.zero_knowledge,
+        "program_columns": claim.program_columns,
         "verify_seconds": round(secs, 4),
     }
     zk_note = "" if claim.zero_knowledge else "; NOT zero-knowledge (proved with --no-zk)"
     _emit(args, obj, f"valid: program {claim.program_hash[:16]}... produced {_fmt_output(claim.output)} "
           f"({claim.security_bits} bits conjectured security{zk_note}, verified in {secs * 1e3:.0f} ms)")
+    return EXIT_OK
+
+
+def _read_key(path: str, parameter: str):
+    """A verifying key file; a missing or malformed file is an input error naming the flag."""
+    from zkvm.errors import KeyFormatError
+    from zkvm.keys import VerifyingKey
+
+    try:
+        return VerifyingKey.from_bytes(Path(path).read_bytes())
+    except FileNotFoundError:
+        raise InputError(parameter, f"{path} does not exist (make one with zkvm keygen)") from None
+    except OSError as e:
+        raise InputError(parameter, f"cannot read {path}: {e.strerror}") from None
+    except KeyFormatError as e:
+        raise InputError(parameter, f"{path}: {e.detail}") from None
+
+
+def _write_key(path: str, key, parameter: str) -> None:
+    """Write a verifying key, keeping the entries of an existing key for the same program."""
+    target = Path(path)
+    if target.exists():
+        old = _read_key(path, parameter)
+        if old.program_hash == key.program_hash:
+            key = old.merged(key)
+    try:
+        target.write_bytes(key.to_bytes())
+    except OSError as e:
+        raise InputError(parameter, f"cannot write {path}: {e.strerror}") from None
+
+
+# --- keygen ------------------------------------------------------------------------------------
+def cmd_keygen(args: argparse.Namespace) -> int:
+    from zkvm import programs
+    from zkvm.air.vm_air import commits_program_columns
+    from zkvm.fri.options import FriOptions
+    from zkvm.keygen import verifying_key
+
+    if (args.proof is None) == (args.input is None):
+        raise InputError("--proof/--input", "give exactly one: a proof (its trace length and blowup) or an input file (run once to learn the trace length)")
+    if args.proof is not None:
+        from zkvm.proof_file import ProofFile
+
+        pf = ProofFile.from_bytes(_read_proof(args.proof))
+        program = programs.load(args.program, None, signature=pf.signature).program
+        if program.hash() != pf.program_hash:
+            raise StatementMismatch(f"{args.proof} is a proof about another program than {args.program}")
+        n, blowup = pf.stark.trace_length, pf.stark.options.blowup
+    else:
+        from zkvm.vm.run import run
+
+        loaded = programs.load(args.program, programs.read_json(args.input))
+        program = loaded.program
+        n = run(program, loaded.inputs, loaded.public_inputs).trace_length
+        blowup = FriOptions.for_trace(n, blowup=args.blowup).blowup
+    t = time.perf_counter()
+    committed = commits_program_columns(program)
+    key = verifying_key(program, [(n, blowup)])
+    out = args.out or str(Path(args.program).with_suffix(".vk"))
+    _write_key(out, key, "--out")
+    root = key.root_for(n, blowup)
+    obj = {"vk": out, "program_hash": program.hex_hash(), "trace_rows": n, "blowup": blowup,
+           "root": root.hex() if root else None, "seconds": round(time.perf_counter() - t, 3)}
+    text = (f"verifying key for trace length 2^{n.bit_length() - 1}, blowup {blowup} -> {out} "
+            f"(root {root.hex()[:16]}..., {obj['seconds']:.2f} s)")
+    if not committed:
+        text += ("\nnote: this program is small, so its proofs do not commit to its code and constants unless "
+                 "proved with --commit-program (the verifier computes them quickly)")
+    _emit(args, obj, text)
     return EXIT_OK
 
 
@@ -212,6 +295,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         },
         "security_bits": st.security_bits,
         "zero_knowledge": o.zk,
+        "program_columns_root": st.fixed_root.hex() if st.fixed_root is not None else None,
         "proof_bytes": len(data),
         "stark_sections": sections,
     }
@@ -229,6 +313,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     print(f"security         {st.security_bits} bits (conjectured)")
     print("zero-knowledge   " + ("yes (the proof reveals nothing about the private inputs beyond the output)" if o.zk
                                  else "NO: proved with --no-zk; the openings may reveal information about the private inputs"))
+    print("program columns  " + (f"committed, root {st.fixed_root.hex()} (check it with a verifying key)"
+                                 if st.fixed_root is not None else "computed by the verifier"))
     print(f"size             {len(data)} bytes")
     for name, size in sections.items():
         print(f"  {name:<22} {size:>8} bytes")
@@ -340,6 +426,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="prove without zero-knowledge (faster; the proof may reveal information about the "
                           "private inputs, and says so): for benchmarking only")
     run.add_argument("--grinding", type=int, default=20, help="proof-of-work bits (default 20)")
+    run.add_argument("--commit-program", action="store_true",
+                     help="commit to the program's code and constants even if it is small (large programs always do)")
+    run.add_argument("--vk", metavar="FILE", help="also write (or add to) the program's verifying key (see zkvm keygen)")
     run.set_defaults(func=cmd_run)
 
     ver = sub.add_parser("verify", help="verify a proof against a program", description="Verify PROOF for PROGRAM and print the attested output.")
@@ -347,8 +436,23 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("--program", "-p", required=True, help="the program the proof must be about (.py or .s)")
     ver.add_argument("--json", action="store_true", help="print one JSON object")
     ver.add_argument("--min-security", type=int, default=100, help="refuse proofs below this many bits (default 100)")
+    ver.add_argument("--vk", metavar="FILE", help="the program's verifying key (zkvm keygen): a large program's "
+                     "constants are then checked by one root instead of being evaluated")
     ver.add_argument("--expect-output", metavar="JSON", help="the output you were told (e.g. 7 or [1, 2]); reject (exit 1) if the proof attests another")
     ver.set_defaults(func=cmd_verify)
+
+    key = sub.add_parser("keygen", help="compute a program's verifying key (fast verification of large models)",
+                         description="Compute the root of PROGRAM's committed code and constants for the trace length "
+                         "and blowup of a proof (--proof) or of a run on an input file (--input), and write it to a "
+                         "verifying key (adding to an existing key of the same program). The key is computed from the "
+                         "program alone: a verifier can make its own instead of trusting the prover's.")
+    key.add_argument("program", help="the program (.py DSL or .s assembly)")
+    key.add_argument("--proof", help="take the trace length and blowup from this proof (its root is recomputed, not copied)")
+    key.add_argument("--input", "-i", help="run the program on this input file to learn the trace length")
+    key.add_argument("--blowup", type=int, default=None, help="with --input: the blowup (default: the prover's default)")
+    key.add_argument("--out", "-o", help="the key file (default: PROGRAM.vk)")
+    key.add_argument("--json", action="store_true", help="print one JSON object")
+    key.set_defaults(func=cmd_keygen)
 
     comp = sub.add_parser("compile", help="compile a program and print a summary or its assembly")
     comp.add_argument("program")

@@ -108,9 +108,8 @@ class Reader:
         """n canonical field elements."""
         blob = self._take(8 * n, what)
         vals = struct.unpack(f"<{n}Q", blob)
-        for v in vals:
-            if v >= P:
-                raise ProofFormatError(f"{what}: non-canonical field element")
+        if vals and max(vals) >= P:
+            raise ProofFormatError(f"{what}: non-canonical field element")
         return vals
 
     def finish(self) -> None:
@@ -119,6 +118,9 @@ class Reader:
 
 
 def check_fields(values: Sequence[int], what: str) -> None:
-    for v in values:
-        if not 0 <= v < P:
-            raise ProofFormatError(f"{what}: non-canonical field element")
+    try:
+        struct.pack(f"<{len(values)}Q", *values)  # integers in [0, 2^64), checked in C
+    except (struct.error, TypeError):
+        raise ProofFormatError(f"{what}: field elements are integers in [0, p)") from None
+    if values and max(values) >= P:
+        raise ProofFormatError(f"{what}: non-canonical field element")

@@ -89,6 +89,12 @@ class DeepMismatch(VerificationError):
     check = "deep composition"
 
 
+class KeyFormatError(VerificationError):
+    """Verifying-key bytes of the wrong shape (bad magic, version, lengths, trailing data)."""
+
+    check = "verifying key"
+
+
 class ExecutionError(ZkvmError):
     """The program stopped with an error (a value out of a checked range, an invalid memory
     access, the cycle limit...). Names the pc, the cycle and, when known, the source line."""

@@ -26,6 +26,8 @@ class ProveResult:
     security_bits: int
     seconds: float  # run + prove
     stages: dict[str, float]
+    program_root: bytes | None = None  # the committed program columns' root (large programs)
+    blowup: int = 0
 
 
 def prove(
@@ -39,13 +41,17 @@ def prove(
     debug_check: bool | None = None,
     memory_budget: int | None = None,
     zk_seed: bytes | None = None,
+    commit_program: bool | None = None,
 ) -> ProveResult:
     """Run ``program`` on the flat private ``inputs`` (and public inputs) and prove it.
 
     ``options``: the proof's parameters, or a function of the trace length returning them;
     by default :meth:`FriOptions.for_trace` (100 conjectured bits, zero-knowledge, blowup 8, or
     4 for long traces). Proofs are zero-knowledge unless ``options.zk`` is False; ``zk_seed``
-    fixes the prover's randomness (reproducible tests only).
+    fixes the prover's randomness (reproducible tests only). ``commit_program``: commit to
+    the program's code and constants (default: for large programs, see
+    :func:`zkvm.air.vm_air.commits_program_columns`), so verifiers with a key check a root
+    instead of evaluating them.
 
     Raises ExecutionError if the program fails, InputError for bad inputs, and the STARK
     prover's errors (InsufficientMemory, ...).
@@ -56,7 +62,8 @@ def prove(
     say = progress or (lambda _m: None)
     helper = start_background_warmup()  # first proof after installation: compile on both cores
     try:
-        return _prove(program, inputs, public_inputs, options, t0, say, embed_program, debug_check, memory_budget, zk_seed)
+        return _prove(program, inputs, public_inputs, options, t0, say, embed_program, debug_check, memory_budget, zk_seed,
+                      commit_program)
     finally:
         if helper is not None and helper.poll() is None:
             helper.terminate()  # what it has not compiled yet, this process already has
@@ -67,7 +74,7 @@ def prove(
 
 
 def _prove(program, inputs, public_inputs, options, t0, say, embed_program, debug_check, memory_budget,
-           zk_seed) -> ProveResult:
+           zk_seed, commit_program) -> ProveResult:
     """:func:`prove` once its helper (if any) is started; t0 is the start time."""
     from zkvm.air.vm_air import public_columns, statement_bytes, vm_air_for
     from zkvm.stark import prover as stark_prover
@@ -77,7 +84,8 @@ def _prove(program, inputs, public_inputs, options, t0, say, embed_program, debu
     execution = run(program, inputs, public_inputs)
     t_run = time.perf_counter() - t0
     n = execution.trace_length
-    cols = public_columns(program, execution.public_inputs, execution.outputs, n, execution.output_address)
+    cols = public_columns(program, execution.public_inputs, execution.outputs, n, execution.output_address,
+                          commit=commit_program)
     stmt = statement_bytes(program.hash(), execution.public_inputs, execution.outputs, execution.output_address)
     report = stark_prover.ProverReport()
     report.add("run", t_run)
@@ -119,4 +127,6 @@ def _prove(program, inputs, public_inputs, options, t0, say, embed_program, debu
         security_bits=stark.security_bits,
         seconds=time.perf_counter() - t0,
         stages=dict(report.stages),
+        program_root=stark.fixed_root,
+        blowup=stark.options.blowup,
     )

@@ -9,6 +9,10 @@ process::
 
 or, for proofs that embed their program, ``verify(proof_bytes, program_hash_hex)``. Every
 failure raises :class:`~zkvm.errors.VerificationError` (a subclass names the failed check).
+
+For a large program (a model with many constants), pass its verifying key
+(``verify(proof_bytes, program, vk=key)``, see :mod:`zkvm.keys`): the verifier then checks
+one Merkle root instead of evaluating the program's constants for every proof.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 from zkvm.errors import ParameterError, ProofFormatError, StatementMismatch, VerificationError
 from zkvm.fri.options import DEFAULT_MIN_SECURITY_BITS
 from zkvm.isa.program import Program, shaped_output
+from zkvm.keys import VerifyingKey
 from zkvm.proof_file import ProofFile
 
 __all__ = ["verify", "VerifiedClaim", "VerificationError"]
@@ -37,6 +42,7 @@ class VerifiedClaim:
     security_bits: int
     trace_length: int
     zero_knowledge: bool = True  # False for a proof made with zk=False (benchmarking)
+    program_columns: str = "evaluated"  # how the program's columns were checked: "evaluated" or "key"
 
 
 def _other_program(claimed: bytes, expected: bytes) -> StatementMismatch:
@@ -75,6 +81,7 @@ def verify(
     public_inputs: Sequence[int] | None = None,
     output: Sequence[int] | None = None,
     min_security_bits: int = DEFAULT_MIN_SECURITY_BITS,
+    vk: VerifyingKey | bytes | None = None,
 ) -> VerifiedClaim:
     """Verify a zkvm proof and return the claim it proves.
 
@@ -86,6 +93,9 @@ def verify(
         public_inputs: if given, must equal the proof's public inputs.
         output: if given (flat values), must equal the proven output.
         min_security_bits: refuse proofs whose conjectured security is lower.
+        vk: the program's verifying key (or its bytes), from a source you trust: when it has
+            a root for the proof's trace length and blowup, the program's committed columns
+            are checked against it instead of being evaluated (same result, less work).
 
     Raises:
         VerificationError: the proof is malformed (ProofFormatError), about another
@@ -97,6 +107,9 @@ def verify(
 
     pf = proof if isinstance(proof, ProofFile) else ProofFile.from_bytes(proof)
     prog = _resolve_program(pf, program)
+    key = VerifyingKey.from_bytes(vk) if isinstance(vk, (bytes, bytearray, memoryview)) else vk
+    if key is not None and key.program_hash != pf.program_hash:
+        raise _other_program(pf.program_hash, key.program_hash)
     lay = prog.layout
     if len(pf.public_inputs) != lay.pubin_size:
         raise ProofFormatError("the proof's public input count does not match the program")
@@ -108,12 +121,14 @@ def verify(
     if n < 1 << MIN_TRACE_LOG or n & (n - 1):
         raise ProofFormatError(f"the proof's trace length {n} is not a power of two of at least 2^{MIN_TRACE_LOG}")
     try:
-        cols = public_columns(prog, pf.public_inputs, pf.outputs, n, pf.output_address)
+        cols = public_columns(prog, pf.public_inputs, pf.outputs, n, pf.output_address, commit=pf.stark.fixed_root is not None)
     except ParameterError as e:  # a malformed output claim, or regions past the trace
         raise ProofFormatError(f"the proof's statement does not fit this program: {e}") from None
     stmt = statement_bytes(pf.program_hash, pf.public_inputs, pf.outputs, pf.output_address)
+    root = key.root_for(n, pf.stark.options.blowup) if key is not None else None
     stark_verifier.verify(
-        pf.stark, vm_air_for(n), [lay.stack_base], min_security_bits, public_columns=cols, statement=stmt
+        pf.stark, vm_air_for(n), [lay.stack_base], min_security_bits, public_columns=cols, statement=stmt,
+        trusted_root=root,
     )
     return VerifiedClaim(
         program_hash=pf.program_hash.hex(),
@@ -123,4 +138,5 @@ def verify(
         security_bits=pf.stark.security_bits,
         trace_length=n,
         zero_knowledge=pf.stark.options.zk,
+        program_columns="key" if root is not None and pf.stark.fixed_root is not None else "evaluated",
     )

@@ -99,7 +99,8 @@ def _stages() -> list[tuple[str, Callable[[], None]]]:
     def deep() -> None:
         comp = field(n, 8)
         lt, la = np.empty((n, 2), dtype=np.uint64), np.empty((n, 2), dtype=np.uint64)
-        sk.combine_coefficients(main, aux, comp, field(width, 2), field(air.aux_width, 2), field(4, 2), lt, la)
+        sk.combine_coefficients(main, aux, comp, field(n, 6), field(width, 2), field(air.aux_width, 2), field(4, 2),
+                                field(6, 2), lt, la)
         out = np.zeros((n, 2), dtype=np.uint64)
         sk.divide_by_linear(la, np.uint64(3), np.uint64(5), out)
 

@@ -340,19 +340,28 @@ def _direct_public_columns(program, public_inputs, outputs, n, output_address=0)
 ])
 def test_memoized_public_columns_equal_the_direct_construction(data, pubin):
     """public_columns keeps a program's code and data columns between calls; what it returns
-    must equal the columns built from scratch (rows, values and digest), on every call."""
+    must equal the columns built from scratch (values and their evaluations), on every call,
+    whether the program's parts are committed or computed."""
     lines = []
     if data:
         lines.append(".data " + ", ".join(str(v) for v in data))
     lines += [f".pubinputs {len(pubin)}", ".inputs 1", ".outputs 1", ".stack 8",
               "    lda 0, @in+0", "    sta 0, @out+0", "    halt"]
     program = assemble("\n".join(lines))
-    for outputs in ([5], [P - 2], [0]):
-        got = public_columns(program, pubin, outputs, 64)
+    digests = set()
+    for outputs, commit in (([5], False), ([P - 2], True), ([0], False), ([0], True)):
+        got = public_columns(program, pubin, outputs, 64, commit=commit)
         expect = _direct_public_columns(program, pubin, outputs, 64)
-        assert len(got.rows) == len(expect.rows)
-        for a, b, c, d in zip(got.rows, expect.rows, got.values, expect.values):
-            assert a.tolist() == b.tolist() and c.tolist() == d.tolist()
-        assert got.digest() == expect.digest()
+        assert got.count == expect.count == 9
+        assert np.array_equal(got.dense(64), expect.dense(64))
+        assert got.committed_width == (6 if commit else 0)
+        digests.add(got.digest())
+        assert public_columns(program, pubin, outputs, 64, commit=commit).digest() == got.digest()
         for z in (Ext2(3, 5), Ext2(P - 2, 1), Ext2(123456789, 987654321)):  # by parts, with kept arrays
-            assert got.evaluate(64, z) == expect._evaluate_reference(64, z)
+            expected = expect._evaluate_reference(64, z)
+            assert got.evaluate(64, z) == expected
+            if commit:  # the committed parts' values handed in: only the others are computed
+                committed = got.evaluate_committed(64, z)
+                assert got.evaluate(64, z, committed) == expected
+                assert committed[:5] == expected[:5]
+    assert len(digests) == 4  # other outputs or another commitment choice: another statement

@@ -219,12 +219,36 @@ def _program_columns(program: Program) -> tuple[PublicColumns, PublicColumns]:
     return memo["public_columns"]
 
 
-def public_columns(program: Program, public_inputs, outputs, n: int, output_address: int = 0) -> PublicColumns:
+COMMIT_PROGRAM_ENTRIES = 1 << 14
+"""Programs with at least this many code words and constants have them committed by the prover
+(see :mod:`zkvm.stark.public_columns`) instead of evaluated by the verifier: computing them at z
+costs a verifier about 70 ns per entry, committing them costs the prover one Merkle tree of six
+columns and the proof one more opening (about 10 KiB)."""
+
+
+def commits_program_columns(program: Program) -> bool:
+    """Whether proofs of this program commit to its code and constants by default."""
+    return len(program.code) + program.layout.data_size >= COMMIT_PROGRAM_ENTRIES
+
+
+def committed_program_columns(program: Program) -> PublicColumns:
+    """The columns a proof of this program commits to when it commits (code, then constants),
+    as the prover lays them out: what a verifying key's roots are computed from."""
+    code_cols, data_col = _program_columns(program)
+    return PublicColumns.combine(6, ((code_cols, (0, 1, 2, 3, 4), True), (data_col, (5,), True)))
+
+
+def public_columns(program: Program, public_inputs, outputs, n: int, output_address: int = 0,
+                   commit: bool | None = None) -> PublicColumns:
     """The program's code and data, the input/output regions and the claimed outputs, as the
     sparse public columns of the VM AIR for a trace of n rows: code (5 columns), initial
     memory (the constants, then the public inputs), the input selector, the output selector
-    and the claimed output values. Evaluated by parts, so that the program's parts keep their
-    precomputed arrays between proofs."""
+    and the claimed output values.
+
+    Combined from parts: the program's code and constants (kept between proofs with their
+    precomputed arrays) and the per-proof inputs and outputs. With ``commit`` (default: for
+    large programs, :func:`commits_program_columns`) the program's parts are committed by the
+    prover, so a verifier holding their root need not evaluate them."""
     from zkvm.field.goldilocks import P
     from zkvm.isa.program import output_cells
 
@@ -240,14 +264,13 @@ def public_columns(program: Program, public_inputs, outputs, n: int, output_addr
     ])
     if lay.data_size and lay.pubin_size and lay.pubin_base < lay.data_base + lay.data_size and lay.data_base < lay.pubin_base + lay.pubin_size:
         raise ParameterError("public columns", "rows must be distinct and non-negative (the data and public-input regions overlap)")
-    first, second = (data_col, pubin_col) if lay.data_base <= lay.pubin_base else (pubin_col, data_col)
-    init_rows = np.concatenate([first.rows[0], second.rows[0]])
-    init_values = np.concatenate([first.values[0], second.values[0]])
-    cols = PublicColumns(
-        code_cols.rows + (init_rows,) + per_proof.rows,
-        code_cols.values + (init_values,) + per_proof.values,
-        parts=((code_cols, (0, 1, 2, 3, 4)), (data_col, (5,)), (pubin_col, (5,)), (per_proof, (6, 7, 8))),
-    )
+    fixed = commits_program_columns(program) if commit is None else bool(commit)
+    cols = PublicColumns.combine(len(L.PUBLIC_COLUMNS), (
+        (code_cols, (0, 1, 2, 3, 4), fixed),
+        (data_col, (5,), fixed),
+        (pubin_col, (5,), False),
+        (per_proof, (6, 7, 8), False),
+    ))
     cols.check_fits(n)
     return cols
 
@@ -264,4 +287,4 @@ def statement_bytes(program_hash: bytes, public_inputs, outputs, output_address:
     return b"".join(parts)
 
 
-__all__ = ["vm_air", "vm_air_for", "public_columns", "statement_bytes", "np"]
+__all__ = ["vm_air", "vm_air_for", "public_columns", "commits_program_columns", "statement_bytes", "np"]

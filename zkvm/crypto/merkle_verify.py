@@ -62,39 +62,44 @@ def verify_batch(
     if not isinstance(root, (bytes, bytearray)) or len(root) != 32:
         raise MerkleError("the root must be a 32-byte digest")
     size = 1 << depth
-    level: dict[int, bytes] = {}
+    level: list[tuple[int, bytes]] = []
     for i, d in zip(indices, leaf_digests):
         if not isinstance(i, int) or not 0 <= i < size:
             raise MerkleError(f"leaf index {i!r} outside a tree of {size} leaves")
-        if i in level:
-            raise MerkleError(f"leaf index {i} opened twice")
         if not isinstance(d, (bytes, bytearray)) or len(d) != 32:
             raise MerkleError("leaf digests are 32 bytes")
-        level[i] = bytes(d)
-    it = iter(nodes)
+        level.append((i, bytes(d)))
+    level.sort(key=lambda entry: entry[0])
+    for (a, _), (b, _) in zip(level, level[1:]):
+        if a == b:
+            raise MerkleError(f"leaf index {a} opened twice")
+    nodes = list(nodes)
+    for node in nodes:
+        if not isinstance(node, (bytes, bytearray)) or len(node) != 32:
+            raise MerkleError("opening nodes are 32-byte digests")
+    hasher, key = blake3.blake3, NODE_KEY
     used = 0
     for _ in range(depth):
-        parents: dict[int, bytes] = {}
-        for pos in sorted(level):
-            parent = pos >> 1
-            if parent in parents:
-                continue
-            sib = pos ^ 1
-            if sib in level:
-                sib_digest = level[sib]
+        # known positions in ascending order; a missing sibling is the next node sent
+        parents: list[tuple[int, bytes]] = []
+        i, count = 0, len(level)
+        while i < count:
+            pos, digest = level[i]
+            if pos & 1 == 0 and i + 1 < count and level[i + 1][0] == pos + 1:
+                data = digest + level[i + 1][1]
+                i += 2
             else:
-                sib_digest = next(it, None)
-                if sib_digest is None:
+                if used == len(nodes):
                     raise MerkleError("the opening has too few nodes")
-                if not isinstance(sib_digest, (bytes, bytearray)) or len(sib_digest) != 32:
-                    raise MerkleError("opening nodes are 32-byte digests")
+                sibling = nodes[used]
                 used += 1
-            left, right = (level[pos], sib_digest) if pos & 1 == 0 else (sib_digest, level[pos])
-            parents[parent] = blake3.blake3(left + right, key=NODE_KEY).digest()
+                data = digest + sibling if pos & 1 == 0 else sibling + digest
+                i += 1
+            parents.append((pos >> 1, hasher(data, key=key).digest()))
         level = parents
-    if next(it, None) is not None:
+    if used != len(nodes):
         raise MerkleError("the opening has unused extra nodes")
-    if level.get(0) != bytes(root):
+    if level[0][1] != bytes(root):
         raise MerkleError("the opened leaves do not hash to the committed root")
 
 
@@ -110,8 +115,7 @@ def verify_rows(
         raise MerkleError(f"{len(indices)} indices but {len(rows)} rows")
     digests = []
     for row in rows:
-        for v in row:
-            if not isinstance(v, int) or not 0 <= v < _P:
-                raise MerkleError("leaf values must be canonical field elements")
-        digests.append(leaf_digest(row))
+        digests.append(leaf_digest(row))  # refuses values that are not 64-bit integers
+        if row and max(row) >= _P:
+            raise MerkleError("leaf values must be canonical field elements")
     verify_batch(root, depth, indices, digests, nodes)

@@ -72,30 +72,31 @@ class _LayerFolder:
         wk_inv = gl.inv(gl.root_of_unity(self.log_k))
         r = self.log_k - 1
         self.pair_roots = [pow(wk_inv, _bitrev(u, r), P) for u in range(k // 2)]
+        self.inv_k = gl.inv(k)
 
     def fold(self, values: tuple[int, ...], t: int) -> tuple[int, int]:
-        """Fold the k values of leaf t (positions k*t .. k*t + k - 1) into one value."""
-        k = self.k
-        vals = [(values[2 * i], values[2 * i + 1]) for i in range(k)]
+        """Fold the k values of leaf t (positions k*t .. k*t + k - 1) into one value.
+
+        Each binary step maps a pair (a, c) at points (x, -x) to (a + c)/2 + beta (a - c)/(2x);
+        the step is linear in the values, so the halvings are left out and the result is
+        divided by k once at the end."""
+        v0, v1 = values[0::2], values[1::2]
         base_inv = self.s_inv * pow(self.w_inv, _bitrev(t, self.outer_bits), P) % P
         inv_x = [base_inv * r % P for r in self.pair_roots]
         b0, b1 = self.beta
-        while len(vals) > 1:
-            out = []
-            for u in range(len(vals) // 2):
-                a0, a1 = vals[2 * u]
-                c0, c1 = vals[2 * u + 1]
-                ix = inv_x[u]
+        while len(v0) > 1:
+            n0, n1 = [], []
+            for u, ix in enumerate(inv_x):
+                a0, c0, a1, c1 = v0[2 * u], v0[2 * u + 1], v1[2 * u], v1[2 * u + 1]
                 d0 = (a0 - c0) * ix % P
                 d1 = (a1 - c1) * ix % P
-                e0 = (b0 * d0 + 7 * b1 * d1) % P
-                e1 = (b0 * d1 + b1 * d0) % P
-                out.append(((a0 + c0 + e0) * INV2 % P, (a1 + c1 + e1) * INV2 % P))
-            vals = out
+                n0.append((a0 + c0 + b0 * d0 + 7 * b1 * d1) % P)
+                n1.append((a1 + c1 + b0 * d1 + b1 * d0) % P)
+            v0, v1 = n0, n1
             # the next step's pair u sits at the square of this step's point 2u
-            inv_x = [inv_x[2 * u] * inv_x[2 * u] % P for u in range(len(vals) // 2)]
+            inv_x = [inv_x[2 * u] * inv_x[2 * u] % P for u in range(len(v0) // 2)]
             b0, b1 = (b0 * b0 + 7 * b1 * b1) % P, (2 * b0 * b1) % P
-        return vals[0]
+        return v0[0] * self.inv_k % P, v1[0] * self.inv_k % P
 
 
 def verify(

@@ -46,6 +46,7 @@ class Air:
     public_columns: tuple[str, ...] = ()
     _digest: bytes | None = field(default=None, repr=False)
     _topo: list | None = field(default=None, repr=False)
+    _point: object | None = field(default=None, repr=False)
 
     @property
     def width(self) -> int:
@@ -93,6 +94,16 @@ class Air:
 
             self._topo = topological([c.expr for c in self.constraints])
         return self._topo
+
+    def point_evaluator(self):
+        """The constraints flattened for evaluation at one point (built once; verifier-safe)."""
+        if self._point is None:
+            from zkvm.stark.evaluate import PointEvaluator
+
+            widths = (self.width, self.width, self.aux_width, self.aux_width, self.num_challenges,
+                      len(self.public_inputs), len(self.public_columns))
+            self._point = PointEvaluator([c.expr for c in self.constraints], self.topological_nodes(), widths)
+        return self._point
 
     def names(self) -> dict[tuple[str, int], str]:
         out: dict[tuple[str, int], str] = {(MAIN, i): n for i, n in enumerate(self.main_columns)}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from zkvm.field.ext2 import Ext2
+from zkvm.field.ext2 import NONRESIDUE, Ext2
 from zkvm.field.goldilocks import P
 from zkvm.stark.expr import ADD, AUX, CHALLENGE, CONST, MAIN, MUL, NEG, POW, PUBCOL, PUBLIC, SUB, Expr, topological
 
@@ -64,3 +64,78 @@ def evaluate_all(
                     raise AssertionError(k)
         values[node.key()] = v
     return [values[r.key()] for r in roots]
+
+
+_LEAF, _CONST, _ADD, _SUB, _MUL, _NEG, _POW = range(7)
+_LEAF_GROUPS = ((MAIN, 0), (MAIN, 1), (AUX, 0), (AUX, 1), (CHALLENGE, 0), (PUBLIC, 0), (PUBCOL, 0))
+_BINARY = {ADD: _ADD, SUB: _SUB, MUL: _MUL}
+
+
+class PointEvaluator:
+    """The constraint DAG flattened once into slot operations, evaluated at one extension
+    point on pairs of Python ints (no Ext2 objects, no dictionary of keys): the verifier's
+    out-of-domain evaluation, equal to :func:`evaluate_all` at a fraction of its cost.
+
+    Leaves read one flat list of values: main(z), main(zg), aux(z), aux(zg), challenges,
+    public inputs, public columns(z), in that order."""
+
+    def __init__(self, roots: Sequence[Expr], order: Sequence[Expr], widths: Sequence[int]) -> None:
+        starts, total = {}, 0
+        for group, width in zip(_LEAF_GROUPS, widths):
+            starts[group] = total
+            total += width
+        self.leaf_count = total
+        slot: dict[tuple, int] = {}
+        ops: list[tuple[int, int, int]] = []
+        for node in order:
+            k = node.kind
+            if k == CONST:
+                op = (_CONST, node.value % P, 0)
+            elif k in (MAIN, AUX):
+                op = (_LEAF, starts[(k, 1 if node.offset else 0)] + node.value, 0)
+            elif k in (CHALLENGE, PUBLIC, PUBCOL):
+                op = (_LEAF, starts[(k, 0)] + node.value, 0)
+            elif k == NEG:
+                op = (_NEG, slot[node.args[0].key()], 0)
+            elif k == POW:
+                op = (_POW, slot[node.args[0].key()], node.value)
+            else:
+                op = (_BINARY[k], slot[node.args[0].key()], slot[node.args[1].key()])
+            slot[node.key()] = len(ops)
+            ops.append(op)
+        self.ops = ops
+        self.roots = [slot[r.key()] for r in roots]
+
+    def __call__(self, leaves: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The roots' values, as (c0, c1) pairs, from the leaves' values as pairs."""
+        if len(leaves) != self.leaf_count:
+            raise ValueError(f"expected {self.leaf_count} leaf values, got {len(leaves)}")
+        v0: list[int] = []
+        v1: list[int] = []
+        w = NONRESIDUE
+        for k, a, b in self.ops:
+            if k == _MUL:
+                x0, x1, y0, y1 = v0[a], v1[a], v0[b], v1[b]
+                v0.append((x0 * y0 + w * x1 * y1) % P)
+                v1.append((x0 * y1 + x1 * y0) % P)
+            elif k == _ADD:
+                v0.append((v0[a] + v0[b]) % P)
+                v1.append((v1[a] + v1[b]) % P)
+            elif k == _SUB:
+                v0.append((v0[a] - v0[b]) % P)
+                v1.append((v1[a] - v1[b]) % P)
+            elif k == _LEAF:
+                c0, c1 = leaves[a]
+                v0.append(c0 % P)
+                v1.append(c1 % P)
+            elif k == _CONST:
+                v0.append(a)
+                v1.append(0)
+            elif k == _NEG:
+                v0.append(-v0[a] % P)
+                v1.append(-v1[a] % P)
+            else:  # _POW
+                e = Ext2(v0[a], v1[a]) ** b
+                v0.append(e.c0)
+                v1.append(e.c1)
+        return [(v0[r], v1[r]) for r in self.roots]

@@ -86,8 +86,9 @@ def combine_groups(groups, kinds, points, g_last, inv_zn, offsets, wbr, n: int, 
 
 
 @njit(cache=True, nogil=True)
-def _combine_rows(main_c, aux_c, comp_c, gm, ga, gc, lo, hi, out_trace, out_all):
+def _combine_rows(main_c, aux_c, comp_c, fixed_c, gm, ga, gc, gf, lo, hi, out_trace, out_all):
     wm = main_c.shape[1]
+    wf = fixed_c.shape[1]
     wa = aux_c.shape[1] // 2
     wc = comp_c.shape[1] // 2
     for i in range(lo, hi):
@@ -111,15 +112,22 @@ def _combine_rows(main_c, aux_c, comp_c, gm, ga, gc, lo, hi, out_trace, out_all)
             e0, e1 = ext_mul(gc[c, 0], gc[c, 1], crow[2 * c], crow[2 * c + 1])
             t0 = add(t0, e0)
             t1 = add(t1, e1)
+        if wf > 0:
+            frow = fixed_c[i]
+            for c in range(wf):
+                v = frow[c]
+                t0 = add(t0, mul(gf[c, 0], v))
+                t1 = add(t1, mul(gf[c, 1], v))
         out_all[i, 0] = t0
         out_all[i, 1] = t1
 
 
-def combine_coefficients(main_c, aux_c, comp_c, gm, ga, gc, out_trace: np.ndarray, out_all: np.ndarray) -> None:
-    """Coefficients of L_T = sum gamma_i T_i (trace columns) and L = L_T + sum gamma_k C_k
-    (composition pieces), from the columns' coefficient matrices; ranges of rows on Python
-    threads."""
-    threads.run(lambda lo, hi: _combine_rows(main_c, aux_c, comp_c, gm, ga, gc, lo, hi, out_trace, out_all),
+def combine_coefficients(main_c, aux_c, comp_c, fixed_c, gm, ga, gc, gf, out_trace: np.ndarray,
+                         out_all: np.ndarray) -> None:
+    """Coefficients of L_T = sum gamma_i T_i (trace columns) and L = L_T + sum gamma_k C_k +
+    sum gamma_f F_f (composition pieces and committed public columns, which are opened at z
+    only), from the columns' coefficient matrices; ranges of rows on Python threads."""
+    threads.run(lambda lo, hi: _combine_rows(main_c, aux_c, comp_c, fixed_c, gm, ga, gc, gf, lo, hi, out_trace, out_all),
                 main_c.shape[0], CHUNK)
 
 

@@ -12,14 +12,17 @@ AIR digest            32 bytes
 public inputs         count (u32) + values
 trace commitments     main root; aux flag (u8) + aux root
 composition           root
-out-of-domain values  widths W, A, D (u32) then main(z), main(zg), aux(z), aux(zg),
-                      composition(z) as extension elements (with zk the last composition
-                      column is the batch randomizer)
+program columns       flag (u8) + root of the committed public columns (no salts: they are
+                      public; see :mod:`zkvm.stark.public_columns`)
+out-of-domain values  widths W, A, D, K (u32) then main(z), main(zg), aux(z), aux(zg),
+                      composition(z), committed public columns(z) as extension elements
+                      (with zk the last composition column is the batch randomizer)
 DEEP high part        count (u32) + extension elements: the coefficients of X^n, X^(n+1),
                       ... of the DEEP polynomial (zk only; FRI proves the rest has degree < n)
 FRI                   see :class:`zkvm.fri.proof.FriProof`
-query openings        for main, aux, composition: row count, rows (with zk each row ends
-                      with 2 salt elements), node count, nodes
+query openings        for main, aux, composition, committed public columns: row count,
+                      rows (with zk each trace row ends with 2 salt elements), node count,
+                      nodes
 ====================  ==========================================================
 
 Every count is bounded before anything is allocated; trailing bytes are rejected. Decoding
@@ -38,7 +41,7 @@ from zkvm.fri.proof import FriProof
 from zkvm.errors import ParameterError
 
 MAGIC = b"ZKVMSTRK"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 SALT_WIDTH = 2  # random elements appended to each committed row with zk (leaf salts)
 MAX_COLUMNS = 4096
 MAX_PUBLIC_INPUTS = 1 << 22
@@ -76,6 +79,9 @@ class StarkProof:
     aux_opening: Opening | None
     composition_opening: Opening
     deep_high: tuple[Ext, ...] = ()
+    fixed_root: bytes | None = None  # the committed public columns' root, if any
+    ood_fixed: tuple[Ext, ...] = ()
+    fixed_opening: Opening | None = None
 
     @property
     def lde_size(self) -> int:
@@ -117,17 +123,22 @@ class StarkProof:
             if self.aux_root is not None:
                 w.digest(self.aux_root)
             w.digest(self.composition_root)
+            w.u8(0 if self.fixed_root is None else 1)
+            if self.fixed_root is not None:
+                w.digest(self.fixed_root)
 
         def ood(w: Writer) -> None:
             w.count(len(self.ood_main))
             w.count(len(self.ood_aux))
             w.count(len(self.ood_composition))
-            for group in (self.ood_main, self.ood_main_next, self.ood_aux, self.ood_aux_next, self.ood_composition):
+            w.count(len(self.ood_fixed))
+            for group in (self.ood_main, self.ood_main_next, self.ood_aux, self.ood_aux_next, self.ood_composition,
+                          self.ood_fixed):
                 for c0, c1 in group:
                     w.fields((c0, c1))
 
         def queries(w: Writer) -> None:
-            for op in (self.main_opening, self.aux_opening, self.composition_opening):
+            for op in (self.main_opening, self.aux_opening, self.composition_opening, self.fixed_opening):
                 if op is None:
                     continue
                 w.count(len(op.rows))
@@ -193,9 +204,14 @@ class StarkProof:
             raise ProofFormatError("aux flag must be 0 or 1")
         aux_root = r.digest("aux trace root") if has_aux else None
         comp_root = r.digest("composition root")
+        has_fixed = r.u8("program columns flag")
+        if has_fixed not in (0, 1):
+            raise ProofFormatError("program columns flag must be 0 or 1")
+        fixed_root = r.digest("program columns root") if has_fixed else None
         w = r.count("main width", MAX_COLUMNS, 1)
         a = r.count("aux width", MAX_COLUMNS if has_aux else 0, 1 if has_aux else 0)
         d = r.count("composition width", MAX_COLUMNS, 1)
+        k = r.count("program columns width", MAX_COLUMNS if has_fixed else 0, 1 if has_fixed else 0)
 
         def exts(count: int, what: str) -> tuple[Ext, ...]:
             flat = r.fields(2 * count, what)
@@ -206,6 +222,7 @@ class StarkProof:
         ood_aux = exts(a, "aux values at z")
         ood_aux_next = exts(a, "aux values at z*g")
         ood_comp = exts(d, "composition values at z")
+        ood_fixed = exts(k, "program column values at z")
         n = 1 << log_n
         lde = n << log_blowup
         n_high = r.count("DEEP high part", options.zk_randomness)
@@ -223,6 +240,7 @@ class StarkProof:
         main_open = opening(w + salt, "main")
         aux_open = opening(2 * a + salt, "aux") if has_aux else None
         comp_open = opening(2 * d + salt, "composition")
+        fixed_open = opening(k, "program columns") if has_fixed else None
         r.finish()
         return cls(
             options=options,
@@ -243,4 +261,7 @@ class StarkProof:
             aux_opening=aux_open,
             composition_opening=comp_open,
             deep_high=deep_high,
+            fixed_root=fixed_root,
+            ood_fixed=ood_fixed,
+            fixed_opening=fixed_open,
         )

@@ -3,7 +3,7 @@
 Protocol (the verifier, :mod:`zkvm.stark.verifier`, replays the same transcript):
 
 1. Bind the statement: protocol version, options, trace length, security level, AIR digest,
-   public inputs.
+   public inputs; commit to the public columns marked committed (if any) and bind the root.
 2. Interpolate the main trace, extend it to the LDE domain (blowup x, bit-reversed coset) and
    commit to its rows.
 3. Draw the auxiliary challenges; build, extend and commit the auxiliary trace (LogUp and
@@ -11,11 +11,11 @@ Protocol (the verifier, :mod:`zkvm.stark.verifier`, replays the same transcript)
 4. Draw alpha; evaluate every constraint over the first ``nextpow2(D) * n`` LDE rows with the
    AIR's generated kernel, divide each group by its vanishing polynomial and combine with
    powers of alpha; interpolate, split into D pieces of degree < n, extend and commit.
-5. Draw the out-of-domain point z; send every column's value at z and z*g and each
-   composition piece's value at z.
+5. Draw the out-of-domain point z; send every column's value at z and z*g, each
+   composition piece's value and each committed public column's value at z.
 6. Draw gamma; build the DEEP composition codeword and prove it has degree < n with FRI
    (which also grinds and draws the query positions).
-7. Open the main, aux and composition rows at the query positions.
+7. Open the main, aux, composition and committed public-column rows at the query positions.
 """
 
 from __future__ import annotations
@@ -87,8 +87,9 @@ class OwnedTrace:
         return a
 
 
-def estimate_peak_bytes(air: Air, n: int, options: FriOptions) -> int:
-    """Upper estimate of the prover's largest simultaneous allocations for a trace of n rows."""
+def estimate_peak_bytes(air: Air, n: int, options: FriOptions, committed_width: int = 0) -> int:
+    """Upper estimate of the prover's largest simultaneous allocations for a trace of n rows
+    (with ``committed_width`` committed public columns)."""
     big = n * options.blowup
     d = composition_pieces(air, options.zk)
     blocks = extra_coset.kept_blocks(air)
@@ -99,8 +100,8 @@ def estimate_peak_bytes(air: Air, n: int, options: FriOptions) -> int:
     kept = (m if _keep_constraint_blocks(air, n, blocks) else n) * (air.width + 2 * air.aux_width) * 8
     kept += n * len(air.public_columns) * 8
     block = n * cols * 8  # the streaming buffer
-    trees = 3 * big * 32  # parents only (the leaf level is dropped once built)
-    coeffs = n * cols * 8
+    trees = (4 if committed_width else 3) * big * 32  # parents only (the leaf level is dropped once built)
+    coeffs = n * (cols + committed_width) * 8
     groups = (2 + len(air.boundary_rows(n))) * m * 16
     fri = big * 16 * 2 + (big // options.folding_factor) * 64
     return trace + kept + block + trees + coeffs + groups + fri
@@ -348,7 +349,7 @@ def prove(
         raise ParameterError("trace", f"a zero-knowledge proof of {n} rows needs more rows than {air.max_degree} x "
                              f"{zk_h} random coefficients (pad the trace, or use fewer queries)")
     security = options.check_security(big) if check else options.security_bits(big)
-    estimate = estimate_peak_bytes(air, n, options)
+    estimate = estimate_peak_bytes(air, n, options, public_columns.committed_width)
     report.estimated_peak_bytes = estimate
     report.trace_length, report.lde_size = n, big
     budget = memory_budget if memory_budget is not None else default_memory_budget()
@@ -367,6 +368,13 @@ def prove(
     # 1. statement
     transcript = Transcript(b"zkvm stark")
     bind_statement(transcript, air, options, n, security, publics, public_columns.digest(), statement)
+    fixed_tree = None
+    if public_columns.committed_width:
+        say("committing to the program columns")
+        fixed_tree, fixed_coeffs = commit_public_columns(public_columns, n, options.blowup, report)
+        transcript.absorb_digest(b"fixed root", fixed_tree.root)
+    else:
+        fixed_coeffs = np.zeros((n, 0), dtype=np.uint64)
     pub_dense = public_columns.dense(n)
 
     d = composition_pieces(air, options.zk)
@@ -517,6 +525,7 @@ def prove(
     ood_aux_next = _ood_values(aux_coeffs, zgpow, True, aux_hi, zg_n)
     ood_comp = _ood_values(comp_coeffs, zpow, True, comp_hi, z_n)  # (with zk, the batch randomizer last)
     ood_pub = _ood_values(pub_coeffs, zpow, False) if pub_coeffs is not None else []
+    ood_fixed = _ood_values(fixed_coeffs, zpow, False)
     del zpow, zgpow
     if check:
         # the verifier's own out-of-domain check, run here: an invalid trace is reported now
@@ -532,6 +541,7 @@ def prove(
         (b"ood aux", ood_aux),
         (b"ood aux next", ood_aux_next),
         (b"ood composition", ood_comp),
+        (b"ood fixed", ood_fixed),
     ):
         transcript.absorb_ext(label, vals)
     report.add("out-of-domain", clock() - t)
@@ -540,25 +550,30 @@ def prove(
     say("DEEP composition and FRI")
     t = clock()
     ncomp = comp_coeffs.shape[1] // 2
-    gammas = _powers(transcript.challenge_ext(b"deep gamma"), air.width + air.aux_width + ncomp)
-    gm = np.array([x.to_pair() for x in gammas[: air.width]], dtype=np.uint64).reshape(-1, 2)
-    ga = np.array([x.to_pair() for x in gammas[air.width : air.width + air.aux_width]], dtype=np.uint64).reshape(-1, 2)
-    gc = np.array([x.to_pair() for x in gammas[air.width + air.aux_width :]], dtype=np.uint64).reshape(-1, 2)
-    l_trace_z = _dot(gammas[: air.width], ood_main) + _dot(gammas[air.width : air.width + air.aux_width], ood_aux)
-    l_trace_zg = _dot(gammas[: air.width], ood_main_next) + _dot(gammas[air.width : air.width + air.aux_width], ood_aux_next)
-    l_z = l_trace_z + _dot(gammas[air.width + air.aux_width :], ood_comp)
+    nfixed = fixed_coeffs.shape[1]
+    gammas = _powers(transcript.challenge_ext(b"deep gamma"), air.width + air.aux_width + ncomp + nfixed)
+    w_a, w_c = air.width + air.aux_width, air.width + air.aux_width + ncomp
+
+    def as_array(values: list[Ext2]) -> np.ndarray:
+        return np.array([x.to_pair() for x in values], dtype=np.uint64).reshape(-1, 2)
+
+    gm, ga, gc, gf = (as_array(gammas[: air.width]), as_array(gammas[air.width : w_a]), as_array(gammas[w_a:w_c]),
+                      as_array(gammas[w_c:]))
+    l_trace_z = _dot(gammas[: air.width], ood_main) + _dot(gammas[air.width : w_a], ood_aux)
+    l_trace_zg = _dot(gammas[: air.width], ood_main_next) + _dot(gammas[air.width : w_a], ood_aux_next)
+    l_z = l_trace_z + _dot(gammas[w_a:w_c], ood_comp) + _dot(gammas[w_c:], ood_fixed)
     # in coefficient form: DEEP = (L - L(z)) / (X - z) + (L_T - L_T(zg)) / (X - zg), by synthetic
     # division (exact for an honest prover), then one LDE of a single extension column
     l_trace = np.empty((n, 2), dtype=np.uint64)
     l_all = np.empty((n, 2), dtype=np.uint64)
-    sk.combine_coefficients(main_coeffs, aux_coeffs, comp_coeffs, gm, ga, gc, l_trace, l_all)
+    sk.combine_coefficients(main_coeffs, aux_coeffs, comp_coeffs, fixed_coeffs, gm, ga, gc, gf, l_trace, l_all)
     deep_high: tuple = ()
     if zk_h:
         # the polynomials have n + zk_h coefficients: so do L and L_T; the DEEP quotient's
         # coefficients from X^n up are sent in the clear and FRI proves the rest has degree < n
         lt_hi = np.empty((zk_h, 2), dtype=np.uint64)
         la_hi = np.empty((zk_h, 2), dtype=np.uint64)
-        sk.combine_coefficients(main_hi, aux_hi, comp_hi, gm, ga, gc, lt_hi, la_hi)
+        sk.combine_coefficients(main_hi, aux_hi, comp_hi, fixed_coeffs[:zk_h, :0], gm, ga, gc, gf[:0], lt_hi, la_hi)
         l_trace, l_all = np.vstack([l_trace, lt_hi]), np.vstack([l_all, la_hi])
     deep = np.zeros((n + zk_h, 2), dtype=np.uint64)
     sk.divide_by_linear(l_all, np.uint64(z.c0), np.uint64(z.c1), deep)
@@ -584,6 +599,7 @@ def prove(
     main_open = _open(main_tree, main_coeffs, point_of, positions, main_hi, main_salt_at)
     aux_open = _open(aux_tree, aux_coeffs, point_of, positions, aux_hi, aux_salt_at) if aux_tree is not None else None
     comp_open = _open(comp_tree, comp_coeffs, point_of, positions, comp_hi, comp_salt_at)
+    fixed_open = _open(fixed_tree, fixed_coeffs, point_of, positions) if fixed_tree is not None else None
     report.add("queries", clock() - t)
 
     return StarkProof(
@@ -605,7 +621,23 @@ def prove(
         aux_opening=aux_open,
         composition_opening=comp_open,
         deep_high=deep_high,
+        fixed_root=fixed_tree.root if fixed_tree is not None else None,
+        ood_fixed=tuple(v.to_pair() for v in ood_fixed),
+        fixed_opening=fixed_open,
     )
+
+
+def commit_public_columns(public_columns: PublicColumns, n: int, blowup: int,
+                          report: ProverReport | None = None) -> tuple[MerkleTree, np.ndarray]:
+    """Commit to the committed public columns for a trace of n rows: the Merkle tree of their
+    LDE (no salts, no randomizer: they are public) and their coefficients. The root is a
+    function of the columns, n and the blowup alone, so a verifying key can hold it."""
+    report = report if report is not None else ProverReport()
+    t = time.perf_counter()
+    coeffs = ntt.interpolate_columns(public_columns.committed_dense(n), overwrite=True)
+    report.add("lde", time.perf_counter() - t)
+    tree, _ = _commit_streaming(coeffs, blowup, 0, report)
+    return tree, coeffs
 
 
 def _mask_composition(comp: np.ndarray, d: int, h: int, rng: ZkRandomness) -> tuple[np.ndarray, np.ndarray]:

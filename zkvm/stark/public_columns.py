@@ -1,14 +1,22 @@
 """Public columns: trace columns whose values the verifier knows (verifier-safe).
 
 A public column (a program's code, its constant data, the output selector) is part of the
-statement, not of the witness: the prover uses it in the constraints like any column, but never
-commits to it; the verifier computes its value at the out-of-domain point itself, by the
-barycentric formula over the trace domain H = <g> of size n,
+statement, not of the witness: the prover uses it in the constraints like any column, and the
+verifier obtains its value at the out-of-domain point z in one of two ways:
 
-    f(z) = (z^n - 1) / n * sum_j f(g^j) * g^j / (z - g^j),
+- computed: by the barycentric formula over the trace domain H = <g> of size n,
 
-in which only the rows holding a nonzero value contribute. The columns are given sparsely and
-hashed into a digest that the transcript binds, so a proof is tied to exactly these values.
+      f(z) = (z^n - 1) / n * sum_j f(g^j) * g^j / (z - g^j),
+
+  in which only the rows holding a nonzero value contribute (cost: O(entries) per proof);
+- committed: for parts marked ``committed`` (a large program's code and constants), the prover
+  commits to their low-degree extension in a Merkle tree of its own and sends their values at
+  z; the DEEP/FRI argument proves the sent values are those of the committed polynomials, and
+  the verifier either checks the root against one it trusts (a verifying key: O(1) per proof)
+  or computes the values itself and compares (the root was fixed before z was drawn).
+
+The columns are given sparsely and hashed into a digest that the transcript binds, so a proof
+is tied to exactly these values.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ import os
 import blake3
 import numpy as np
 
-from zkvm.errors import ParameterError
+from zkvm.errors import FieldError, ParameterError
 from zkvm.field import goldilocks as gl
 from zkvm.field import np_field as npf
 from zkvm.field.ext2 import NONRESIDUE, Ext2, ext_batch_inverse
@@ -45,6 +53,10 @@ def _reduce_ints(values: Sequence[int]) -> np.ndarray:
         out[neg] -= _EPSILON
     return out
 
+
+SMALL_ENTRIES = 1024
+"""Columns with at most this many entries in all are evaluated on Python ints (numpy's
+per-call overhead dominates below this size)."""
 
 _POOLS: dict = {}  # process id -> a two-thread pool (a forked child needs its own threads)
 
@@ -77,15 +89,30 @@ def _in_two_halves(task, count: int) -> None:
 class PublicColumns:
     """Sparse public columns: for each column, the rows with a nonzero value and the values.
 
-    ``parts`` (optional) splits the entries into other PublicColumns objects, each adding into
-    the listed columns of this one: the verifier evaluates the parts, so a part shared between
-    proofs (a program's code and constants) keeps its precomputed, point-independent arrays."""
+    A combined object (:meth:`combine`) holds no entries itself: its ``parts`` are other
+    PublicColumns objects, each adding into the listed columns of this one, and each either
+    computed by the verifier or committed by the prover (see the module docstring). A part
+    shared between proofs (a program's code and constants) keeps its precomputed,
+    point-independent arrays and its digest."""
 
     rows: tuple[np.ndarray, ...]  # int64 arrays, strictly increasing
     values: tuple[np.ndarray, ...]  # uint64 arrays, canonical, nonzero
-    parts: tuple = ()  # ((PublicColumns, (target column, ...)), ...)
+    parts: tuple = ()  # ((PublicColumns, (target column, ...), committed: bool), ...)
+    columns: int = 0  # the column count of a combined object
     _digest: list = field(default_factory=list, compare=False, repr=False)
     _prepared: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def combine(cls, columns: int, parts: Sequence[tuple["PublicColumns", Sequence[int], bool]]) -> "PublicColumns":
+        """``columns`` public columns, each the sum of the part columns that target it; parts
+        marked committed are committed by the prover instead of computed by the verifier."""
+        checked = []
+        for part, targets, committed in parts:
+            targets = tuple(int(t) for t in targets)
+            if part.parts or len(targets) != part.count or any(not 0 <= t < columns for t in targets):
+                raise ParameterError("public columns", "each part needs one target column (in range) per column")
+            checked.append((part, targets, bool(committed)))
+        return cls((), (), tuple(checked), columns)
 
     @classmethod
     def from_dense(cls, columns: Sequence[Sequence[int]] | np.ndarray) -> "PublicColumns":
@@ -122,9 +149,30 @@ class PublicColumns:
 
     @property
     def count(self) -> int:
-        return len(self.rows)
+        return self.columns if self.parts else len(self.rows)
+
+    @property
+    def committed_parts(self) -> tuple["PublicColumns", ...]:
+        """The parts the prover commits to, in commitment order (their columns side by side)."""
+        return tuple(part for part, _, committed in self.parts if committed)
+
+    @property
+    def committed_width(self) -> int:
+        return sum(part.count for part in self.committed_parts)
+
+    def committed_dense(self, n: int) -> np.ndarray:
+        """The committed columns as one (n, committed_width) matrix (prover side)."""
+        blocks = [part.dense(n) for part in self.committed_parts]
+        return np.hstack(blocks) if blocks else np.zeros((n, 0), dtype=np.uint64)
+
+    def evaluate_committed(self, n: int, z: Ext2) -> list[Ext2]:
+        """The committed columns at z, computed from their entries (the verifier's check of the
+        values a proof sends when it has no trusted root)."""
+        return [v for part in self.committed_parts for v in part.evaluate(n, z)]
 
     def check_fits(self, n: int) -> None:
+        for part, _, _ in self.parts:
+            part.check_fits(n)
         for r in self.rows:
             if r.size and int(r[-1]) >= n:
                 raise ParameterError("public columns", f"a public column has a value at row {int(r[-1])} of a {n}-row trace")
@@ -134,6 +182,14 @@ class PublicColumns:
     def digest(self) -> bytes:
         """blake3 of the canonical encoding (column count, then per column: entry count, rows,
         values, all little-endian)."""
+        if not self._digest and self.parts:
+            h = blake3.blake3(b"zkvm combined public columns v1")
+            h.update(self.columns.to_bytes(8, "little"))
+            for part, targets, committed in self.parts:
+                h.update(bytes([committed]) + len(targets).to_bytes(8, "little"))
+                h.update(b"".join(t.to_bytes(8, "little") for t in targets))
+                h.update(part.digest())
+            self._digest.append(h.digest())
         if not self._digest:
             h = blake3.blake3(b"zkvm public columns v1")
             h.update(len(self.rows).to_bytes(8, "little"))
@@ -147,13 +203,22 @@ class PublicColumns:
     def dense(self, n: int) -> np.ndarray:
         """The full (n, columns) matrix (prover side)."""
         self.check_fits(n)
+        if self.parts:
+            out = np.zeros((n, self.columns), dtype=np.uint64)
+            for part, targets, _ in self.parts:
+                for column, t in zip(part.dense(n).T, targets):
+                    out[:, t] = npf.add(out[:, t], column)
+            return out
         out = np.zeros((n, len(self.rows)), dtype=np.uint64)
         for c, (r, v) in enumerate(zip(self.rows, self.values)):
             out[r, c] = v
         return out
 
-    def evaluate(self, n: int, z: Ext2) -> list[Ext2]:
+    def evaluate(self, n: int, z: Ext2, committed_values: Sequence[Ext2] | None = None) -> list[Ext2]:
         """Each column's polynomial (interpolating its values on <g>, |<g>| = n) at z.
+
+        ``committed_values``: the committed parts' values at z, already established (a proof's
+        values, checked by the caller): only the other parts are evaluated.
 
         Whole-array numpy arithmetic (:mod:`zkvm.field.np_field`), exact and equal to
         :meth:`_evaluate_reference`. With d_j = z - g^j = (z0 - g^j) + z1 phi and its norm
@@ -167,15 +232,25 @@ class PublicColumns:
         length (:meth:`_prepare`), and the work is split between two threads."""
         self.check_fits(n)
         if self.parts:
-            out = [Ext2(0) for _ in self.rows]
-            for part, targets in self.parts:
-                for value, t in zip(part.evaluate(n, z), targets):
+            given = list(committed_values) if committed_values is not None else None
+            if given is not None and len(given) != self.committed_width:
+                raise ParameterError("committed_values", f"expected {self.committed_width} values, got {len(given)}")
+            out = [Ext2(0) for _ in range(self.columns)]
+            for part, targets, committed in self.parts:
+                if committed and given is not None:
+                    values, given = given[: part.count], given[part.count :]
+                else:
+                    values = part.evaluate(n, z)
+                for value, t in zip(values, targets):
                     out[t] = out[t] + value
             return out
         if not self.rows:
             return []
-        if sum(int(r.size) for r in self.rows) == 0:
+        entries = sum(int(r.size) for r in self.rows)
+        if entries == 0:
             return [Ext2(0) for _ in self.rows]
+        if entries <= SMALL_ENTRIES:
+            return self._evaluate_small(n, z)
         z0, z1 = z.c0, z.c1
         g_pows, index, vg, starts = self._prepare(n, dense=z1 != 0)
         d0 = np.empty(g_pows.size, dtype=np.uint64)
@@ -201,6 +276,38 @@ class PublicColumns:
         sums0 = npf.segment_sums(e0, starts)
         sums1 = npf.segment_sums(e1, starts)
         return [scale * Ext2(s0, (P - z1) * s1) for s0, s1 in zip(sums0, sums1)]
+
+    def _evaluate_small(self, n: int, z: Ext2) -> list[Ext2]:
+        """:meth:`evaluate` for a few entries, on Python ints: the same formula (one base-field
+        batch inversion of the norms N_j) without numpy's per-call overhead."""
+        z0, z1 = z.c0, z.c1
+        c = NONRESIDUE * z1 * z1 % P
+        g = gl.root_of_unity(n.bit_length() - 1)
+        rows = sorted({int(j) for r in self.rows for j in r.tolist()})
+        g_pows = {j: pow(g, j, P) for j in rows}
+        d0 = {j: (z0 - gj) % P for j, gj in g_pows.items()}
+        norms = [(d0[j] * d0[j] - c) % P for j in rows]
+        prefix, acc = [], 1  # Montgomery's trick: one inversion for all the norms
+        for v in norms:
+            prefix.append(acc)
+            acc = acc * v % P
+        if acc == 0:
+            raise FieldError("the out-of-domain point lies on the trace domain")
+        inv_acc = pow(acc, P - 2, P)
+        inv = {}
+        for j, v, before in zip(reversed(rows), reversed(norms), reversed(prefix)):
+            inv[j] = inv_acc * before % P
+            inv_acc = inv_acc * v % P
+        scale = (z**n - 1) * gl.inv(n)
+        out = []
+        for r, v in zip(self.rows, self.values):
+            s0 = s1 = 0
+            for j, x in zip(r.tolist(), v.tolist()):
+                e1 = x * g_pows[j] % P * inv[j] % P
+                s1 += e1
+                s0 += e1 * d0[j]
+            out.append(scale * Ext2(s0 % P, (P - z1) * (s1 % P)))
+        return out
 
     def _prepare(self, n: int, dense: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
         """The point-independent arrays for a trace of n rows: the powers g^j of the rows to
@@ -241,6 +348,12 @@ class PublicColumns:
     def _evaluate_reference(self, n: int, z: Ext2) -> list[Ext2]:
         """The same values as :meth:`evaluate`, per entry on Python ints (slow; a test oracle)."""
         self.check_fits(n)
+        if self.parts:
+            out = [Ext2(0) for _ in range(self.columns)]
+            for part, targets, _ in self.parts:
+                for value, t in zip(part._evaluate_reference(n, z), targets):
+                    out[t] = out[t] + value
+            return out
         all_rows = sorted(set().union(*(set(r.tolist()) for r in self.rows))) if self.rows else []
         if not all_rows:
             return [Ext2(0) for _ in self.rows]

@@ -7,7 +7,9 @@ Each step matches the numbered steps of :mod:`zkvm.stark.prover` and raises a
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import mul
 
+from zkvm.codec import check_fields
 from zkvm.crypto.merkle_verify import verify_rows
 from zkvm.crypto.transcript import Transcript
 from zkvm.errors import (
@@ -21,11 +23,10 @@ from zkvm.errors import (
     VerificationError,
 )
 from zkvm.field import goldilocks as gl
-from zkvm.field.ext2 import Ext2, ext_batch_inverse
+from zkvm.field.ext2 import NONRESIDUE, Ext2, ext_batch_inverse
 from zkvm.fri import verifier as fri_verifier
 from zkvm.fri.options import DEFAULT_MIN_SECURITY_BITS
 from zkvm.stark.air import Air, resolve_row
-from zkvm.stark.evaluate import evaluate_all
 from zkvm.stark.proof import SALT_WIDTH, StarkProof
 from zkvm.stark.public_columns import EMPTY as EMPTY_COLUMNS
 from zkvm.stark.public_columns import PublicColumns
@@ -47,13 +48,18 @@ def composition_pieces(air: Air, zk: bool) -> int:
     return air.composition_columns + (1 if zk else 0)
 
 
-def _check_shapes(proof: StarkProof, air: Air) -> None:
+def _check_shapes(proof: StarkProof, air: Air, committed_width: int) -> None:
     if len(proof.ood_main) != air.width or len(proof.ood_main_next) != air.width:
         raise ProofFormatError(f"the proof has {len(proof.ood_main)} main columns, the AIR {air.width}")
     if len(proof.ood_aux) != air.aux_width or len(proof.ood_aux_next) != air.aux_width:
         raise ProofFormatError(f"the proof has {len(proof.ood_aux)} aux columns, the AIR {air.aux_width}")
     if (proof.aux_root is None) != (air.aux_width == 0) or (proof.aux_opening is None) != (air.aux_width == 0):
         raise ProofFormatError("aux commitment present/absent contrary to the AIR")
+    if (proof.fixed_root is None) != (committed_width == 0) or (proof.fixed_opening is None) != (committed_width == 0):
+        raise StatementMismatch("the proof commits to public columns contrary to the statement" if proof.fixed_root is not None
+                                else "the statement's committed public columns are missing from the proof")
+    if len(proof.ood_fixed) != committed_width:
+        raise ProofFormatError(f"the proof has {len(proof.ood_fixed)} committed public columns, the statement {committed_width}")
     zk = proof.options.zk
     ncomp = composition_pieces(air, zk) + (1 if zk else 0)  # with zk: the batch randomizer
     if len(proof.ood_composition) != ncomp:
@@ -64,14 +70,15 @@ def _check_shapes(proof: StarkProof, air: Air) -> None:
     widths = [(proof.main_opening, air.width + salt, "main"), (proof.composition_opening, 2 * ncomp + salt, "composition")]
     if proof.aux_opening is not None:
         widths.append((proof.aux_opening, 2 * air.aux_width + salt, "aux"))
+    if proof.fixed_opening is not None:
+        widths.append((proof.fixed_opening, committed_width, "program columns"))
     for opening, width, what in widths:
         for row in opening.rows:
             if len(row) != width:
                 raise ProofFormatError(f"{what} rows have {len(row)} values, expected {width}")
-            for v in row:
-                if not 0 <= v < P:
-                    raise ProofFormatError(f"{what} rows: non-canonical field element")
-    for group in (proof.ood_main, proof.ood_main_next, proof.ood_aux, proof.ood_aux_next, proof.ood_composition, proof.deep_high):
+            check_fields(row, f"{what} rows")
+    for group in (proof.ood_main, proof.ood_main_next, proof.ood_aux, proof.ood_aux_next, proof.ood_composition, proof.deep_high,
+                  proof.ood_fixed):
         for c0, c1 in group:
             if not (0 <= c0 < P and 0 <= c1 < P):
                 raise ProofFormatError("out-of-domain values: non-canonical field element")
@@ -85,11 +92,14 @@ def verify(
     *,
     public_columns: PublicColumns | None = None,
     statement: bytes = b"",
+    trusted_root: bytes | None = None,
 ) -> None:
     """Accept the proof (return None) or raise a VerificationError naming the failed check.
 
     ``public_columns`` and ``statement`` must be exactly those the prover used; they are bound
-    into the transcript."""
+    into the transcript. ``trusted_root``: the root of the committed public columns for this
+    trace length and blowup (from a verifying key); with it their values at z are taken from
+    the proof once the root matches, without it they are computed and compared."""
     options = proof.options
     n = proof.trace_length
     big = proof.lde_size
@@ -106,11 +116,13 @@ def verify(
         raise ProofFormatError(f"the proof claims {proof.security_bits} security bits, its parameters give {expected_security}")
     if expected_security < min_security_bits:
         raise InsufficientSecurity(f"the proof has {expected_security} conjectured bits, below the required {min_security_bits}")
-    _check_shapes(proof, air)
+    public_columns = public_columns if public_columns is not None else EMPTY_COLUMNS
+    _check_shapes(proof, air, public_columns.committed_width)
+    if trusted_root is not None and proof.fixed_root is not None and proof.fixed_root != trusted_root:
+        raise StatementMismatch("the proof commits to other program columns than the verifying key's root")
 
     # 1. statement, 2-3. trace commitments and aux challenges
     t = Transcript(b"zkvm stark")
-    public_columns = public_columns if public_columns is not None else EMPTY_COLUMNS
     if public_columns.count != len(air.public_columns):
         raise StatementMismatch(f"the AIR has {len(air.public_columns)} public columns, {public_columns.count} were given")
     try:
@@ -118,6 +130,8 @@ def verify(
     except ParameterError as e:
         raise StatementMismatch(str(e)) from None
     bind_statement(t, air, options, n, proof.security_bits, publics, public_columns.digest(), statement)
+    if proof.fixed_root is not None:
+        t.absorb_digest(b"fixed root", proof.fixed_root)
     t.absorb_digest(b"main root", proof.main_root)
     challenges = t.challenge_exts(b"aux challenges", air.num_challenges)
     if proof.aux_root is not None:
@@ -134,21 +148,27 @@ def verify(
     ood_aux = [Ext2(*v) for v in proof.ood_aux]
     ood_aux_next = [Ext2(*v) for v in proof.ood_aux_next]
     ood_comp = [Ext2(*v) for v in proof.ood_composition]
+    ood_fixed = [Ext2(*v) for v in proof.ood_fixed]
     for label, vals in (
         (b"ood main", ood_main),
         (b"ood main next", ood_main_next),
         (b"ood aux", ood_aux),
         (b"ood aux next", ood_aux_next),
         (b"ood composition", ood_comp),
+        (b"ood fixed", ood_fixed),
     ):
         t.absorb_ext(label, vals)
     g = gl.root_of_unity(n.bit_length() - 1)
-    pub_at_z = public_columns.evaluate(n, z) if public_columns.count else []
+    if ood_fixed and trusted_root is None and public_columns.evaluate_committed(n, z) != ood_fixed:
+        # the root was bound before z was drawn: committed polynomials whose values at z are
+        # those of the public columns are those columns (up to a chance of n / |F_p^2|)
+        raise OodMismatch("the committed program columns' values at the out-of-domain point differ from the program's")
+    pub_at_z = public_columns.evaluate(n, z, ood_fixed if ood_fixed else None) if public_columns.count else []
     pieces = composition_pieces(air, options.zk)
     check_ood(air, n, g, z, alpha, ood_main, ood_main_next, ood_aux, ood_aux_next, ood_comp[:pieces], challenges, publics, pub_at_z)
 
     # 6. DEEP and FRI
-    num_gammas = air.width + air.aux_width + len(ood_comp)
+    num_gammas = air.width + air.aux_width + len(ood_comp) + len(ood_fixed)
     gamma = t.challenge_ext(b"deep gamma")
     gammas = []
     acc = Ext2(1)
@@ -157,10 +177,11 @@ def verify(
         acc = acc * gamma
     gm = gammas[: air.width]
     ga = gammas[air.width : air.width + air.aux_width]
-    gc = gammas[air.width + air.aux_width :]
+    gc = gammas[air.width + air.aux_width : air.width + air.aux_width + len(ood_comp)]
+    gf = gammas[air.width + air.aux_width + len(ood_comp) :]
     l_trace_z = _dot(gm, ood_main) + _dot(ga, ood_aux)
     l_trace_zg = _dot(gm, ood_main_next) + _dot(ga, ood_aux_next)
-    l_z = l_trace_z + _dot(gc, ood_comp)
+    l_z = l_trace_z + _dot(gc, ood_comp) + _dot(gf, ood_fixed)
     deep_high = [Ext2(*v) for v in proof.deep_high]
     if options.zk:
         t.absorb_ext(b"deep high", deep_high)
@@ -172,6 +193,7 @@ def verify(
         ("main", proof.main_opening, proof.main_root),
         ("aux", proof.aux_opening, proof.aux_root),
         ("composition", proof.composition_opening, proof.composition_root),
+        ("program columns", proof.fixed_opening, proof.fixed_root),
     ):
         if opening is None:
             continue
@@ -184,35 +206,47 @@ def verify(
     main_rows = dict(zip(positions, proof.main_opening.rows))
     aux_rows = dict(zip(positions, proof.aux_opening.rows)) if proof.aux_opening else {}
     comp_rows = dict(zip(positions, proof.composition_opening.rows))
+    fixed_rows = dict(zip(positions, proof.fixed_opening.rows)) if proof.fixed_opening else {}
     w_big = gl.root_of_unity(log_big)
-    gm_flat = [(c.c0, c.c1) for c in gm]
     zg = z * g
     xs = [SHIFT * pow(w_big, _bitrev(p, log_big), P) % P for p in queries.positions]
     inverses = ext_batch_inverse([x - z for x in xs] + [x - zg for x in xs])
     count = len(xs)
+    high_pairs = [(c.c0, c.c1) for c in reversed(deep_high)]
     for qi, (p, fri_value) in enumerate(zip(queries.positions, queries.values)):
-        row = main_rows[p]
-        t0 = sum(c0 * v for (c0, _), v in zip(gm_flat, row)) % P
-        t1 = sum(c1 * v for (_, c1), v in zip(gm_flat, row)) % P
-        l_trace = Ext2(t0, t1)
+        l_trace = _combine_base(gm, main_rows[p])
         if ga:
-            arow = aux_rows[p]
-            for j, c in enumerate(ga):
-                l_trace = l_trace + c * Ext2(arow[2 * j], arow[2 * j + 1])
-        crow = comp_rows[p]
-        l_comp = Ext2(0)
-        for j, c in enumerate(gc):
-            l_comp = l_comp + c * Ext2(crow[2 * j], crow[2 * j + 1])
+            l_trace = l_trace + _combine_ext(ga, aux_rows[p])
+        l_comp = _combine_ext(gc, comp_rows[p])
+        if gf:
+            l_comp = l_comp + _combine_base(gf, fixed_rows[p])
         value = (l_trace + l_comp - l_z) * inverses[qi] + (l_trace - l_trace_zg) * inverses[count + qi]
         if deep_high:
             # FRI tests the DEEP polynomial minus its sent high part X^n * high(X)
             x = xs[qi]
-            acc = Ext2(0)
-            for c in reversed(deep_high):
-                acc = acc * x + c
-            value = value - acc * pow(x, n, P)
+            h0 = h1 = 0
+            for c0, c1 in high_pairs:  # Horner at a base-field point: coordinate by coordinate
+                h0 = (h0 * x + c0) % P
+                h1 = (h1 * x + c1) % P
+            value = value - Ext2(h0, h1) * pow(x, n, P)
         if value.to_pair() != fri_value:
             raise DeepMismatch(f"the committed rows at position {p} do not match the FRI codeword")
+
+
+def _combine_base(coeffs: list[Ext2], row: Sequence[int]) -> Ext2:
+    """sum_j coeffs[j] * row[j] for base-field values (a row may end with salts, ignored)."""
+    c0 = [c.c0 for c in coeffs]
+    c1 = [c.c1 for c in coeffs]
+    return Ext2(sum(map(mul, c0, row)), sum(map(mul, c1, row)))
+
+
+def _combine_ext(coeffs: list[Ext2], row: Sequence[int]) -> Ext2:
+    """sum_j coeffs[j] * (row[2j] + row[2j+1] phi) for extension values stored as pairs."""
+    k = len(coeffs)
+    a0, a1 = row[0 : 2 * k : 2], row[1 : 2 * k : 2]
+    c0 = [c.c0 for c in coeffs]
+    c1 = [c.c1 for c in coeffs]
+    return Ext2(sum(map(mul, c0, a0)) + NONRESIDUE * sum(map(mul, c1, a1)), sum(map(mul, c0, a1)) + sum(map(mul, c1, a0)))
 
 
 def _dot(coeffs: list[Ext2], values: list[Ext2]) -> Ext2:
@@ -223,17 +257,22 @@ def _dot(coeffs: list[Ext2], values: list[Ext2]) -> Ext2:
 
 
 def check_ood(air, n, g, z, alpha, main, main_next, aux, aux_next, comp, challenges, publics, pubcols=()) -> None:
-    values = evaluate_all(
-        [c.expr for c in air.constraints], main, main_next, aux, aux_next, challenges, publics, air.topological_nodes(), pubcols
-    )
-    group_sums: dict[str, Ext2] = {}
+    leaves = [Ext2.lift(v).to_pair() for group in (main, main_next, aux, aux_next, challenges) for v in group]
+    leaves += [(int(v) % P, 0) for v in publics]
+    leaves += [Ext2.lift(v).to_pair() for v in pubcols]
+    values = air.point_evaluator()(leaves)
+    sums: dict[str, list[int]] = {}
     group_point: dict[str, int | None] = {}
-    a = Ext2(1)
-    for c, v in zip(air.constraints, values):
+    a0, a1 = 1, 0
+    al0, al1 = alpha.c0, alpha.c1
+    for c, (v0, v1) in zip(air.constraints, values):
         key = c.kind if c.kind in ("transition", "cyclic") else f"row:{c.row}"
-        group_sums[key] = group_sums.get(key, Ext2(0)) + a * v
+        acc = sums.setdefault(key, [0, 0])
+        acc[0] += a0 * v0 + NONRESIDUE * a1 * v1
+        acc[1] += a0 * v1 + a1 * v0
         group_point[key] = None if c.kind != "boundary" else pow(g, resolve_row(c.row, n), P)
-        a = a * alpha
+        a0, a1 = (a0 * al0 + NONRESIDUE * a1 * al1) % P, (a0 * al1 + a1 * al0) % P
+    group_sums = {key: Ext2(s0, s1) for key, (s0, s1) in sums.items()}
     z_n = z**n
     total = Ext2(0)
     for key, s in group_sums.items():
@@ -261,9 +300,11 @@ def verify_bytes(
     *,
     public_columns: PublicColumns | None = None,
     statement: bytes = b"",
+    trusted_root: bytes | None = None,
 ) -> None:
     """Decode (bounded) and verify. Malformed bytes raise ProofFormatError."""
-    verify(StarkProof.from_bytes(data), air, public_inputs, min_security_bits, public_columns=public_columns, statement=statement)
+    verify(StarkProof.from_bytes(data), air, public_inputs, min_security_bits, public_columns=public_columns,
+           statement=statement, trusted_root=trusted_root)
 
 
 __all__ = ["verify", "verify_bytes", "VerificationError"]

@@ -1,0 +1,42 @@
+"""Computing verifying keys (prover side: uses the Numba NTT and Merkle tree).
+
+The roots are computed exactly as the prover commits to a program's columns
+(:func:`zkvm.stark.prover.commit_public_columns`), so a key made here from the program alone
+matches every honest proof of that program at the listed trace lengths and blowups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from zkvm.errors import ParameterError
+from zkvm.isa.program import Program
+from zkvm.keys import VerifyingKey
+
+
+def program_root(program: Program, trace_length: int, blowup: int) -> bytes:
+    """The root of the program's committed columns for a trace of ``trace_length`` rows."""
+    from zkvm.air.layout import MIN_TRACE_LOG
+    from zkvm.air.vm_air import committed_program_columns
+    from zkvm.stark.prover import commit_public_columns
+
+    n = int(trace_length)
+    if n < 1 << MIN_TRACE_LOG or n & (n - 1) or n > 1 << 28:
+        raise ParameterError("trace_length", f"must be a power of two in [2^{MIN_TRACE_LOG}, 2^28], got {trace_length}")
+    if blowup < 2 or blowup & (blowup - 1) or blowup > 256:
+        raise ParameterError("blowup", f"must be a power of two in [2, 256], got {blowup}")
+    columns = committed_program_columns(program)
+    columns.check_fits(n)
+    tree, _ = commit_public_columns(columns, n, blowup)
+    return tree.root
+
+
+def verifying_key(program: Program, shapes: Iterable[tuple[int, int]]) -> VerifyingKey:
+    """A key holding the program's roots for each (trace length, blowup) in ``shapes``."""
+    roots = {}
+    for n, blowup in shapes:
+        roots[(int(n).bit_length() - 1, int(blowup).bit_length() - 1)] = program_root(program, n, blowup)
+    return VerifyingKey(program.hash(), roots)
+
+
+__all__ = ["program_root", "verifying_key"]

@@ -1,0 +1,85 @@
+"""Verifying keys: what a verifier may trust about a program besides its hash (verifier-safe).
+
+A large program's code and constants are committed by the prover in a Merkle tree of their
+own (see :mod:`zkvm.stark.public_columns`). Without a key, the verifier computes those columns
+at the proof's out-of-domain point, which costs time in proportion to the program's size
+(about 80 ms for a model of a million constants). A verifying key lists, per trace length and
+blowup, the root those columns must have: with it the verifier checks one root instead, and its
+work no longer grows with the program.
+
+A key is a deterministic function of the program: anyone can recompute it from the program
+(``zkvm keygen``, or :func:`zkvm.keygen.verifying_key`) instead of trusting whoever sent it. A
+wrong key cannot make a false proof pass unless its root is for other columns than the
+program's: treat a key like the program itself, and take it only from a source you trust.
+
+Layout: magic ``ZKVMVK01``, format version (u16), the program hash (32 bytes), an entry
+count (u32), then per entry log2 trace length (u8), log2 blowup (u8) and the root (32 bytes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from zkvm.codec import Reader, Writer
+from zkvm.errors import KeyFormatError, ProofFormatError
+
+MAGIC = b"ZKVMVK01"
+VERSION = 1
+MAX_ENTRIES = 1024
+
+
+@dataclass(frozen=True)
+class VerifyingKey:
+    """The program hash and, per (log2 trace length, log2 blowup), the root of the program's
+    committed columns."""
+
+    program_hash: bytes
+    roots: dict[tuple[int, int], bytes] = field(default_factory=dict)
+
+    def root_for(self, trace_length: int, blowup: int) -> bytes | None:
+        return self.roots.get((trace_length.bit_length() - 1, blowup.bit_length() - 1))
+
+    def merged(self, other: "VerifyingKey") -> "VerifyingKey":
+        """This key with the other's entries added (both for the same program)."""
+        if other.program_hash != self.program_hash:
+            raise KeyFormatError("cannot merge keys of two different programs")
+        return VerifyingKey(self.program_hash, {**self.roots, **other.roots})
+
+    def to_bytes(self) -> bytes:
+        w = Writer()
+        w.raw(MAGIC)
+        w.raw(VERSION.to_bytes(2, "little"))
+        w.digest(self.program_hash)
+        w.count(len(self.roots))
+        for (log_n, log_blowup), root in sorted(self.roots.items()):
+            w.u8(log_n)
+            w.u8(log_blowup)
+            w.digest(root)
+        return w.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "VerifyingKey":
+        """Decode, every length bounded; raises KeyFormatError on anything malformed."""
+        try:
+            r = Reader(bytes(data))
+            if r.raw(len(MAGIC), "magic") != MAGIC:
+                raise KeyFormatError("not a zkvm verifying key (bad magic bytes)")
+            version = int.from_bytes(r.raw(2, "version"), "little")
+            if version != VERSION:
+                raise KeyFormatError(f"unsupported verifying key version {version} (this zkvm reads {VERSION})")
+            program_hash = r.digest("program hash")
+            roots = {}
+            for _ in range(r.count("entry count", MAX_ENTRIES)):
+                log_n, log_blowup = r.u8("log trace length"), r.u8("log blowup")
+                if log_n > 28 or log_blowup > 8:
+                    raise KeyFormatError(f"trace length 2^{log_n} or blowup 2^{log_blowup} out of range")
+                if (log_n, log_blowup) in roots:
+                    raise KeyFormatError(f"two roots for trace length 2^{log_n} and blowup 2^{log_blowup}")
+                roots[(log_n, log_blowup)] = r.digest("root")
+            r.finish()
+        except ProofFormatError as e:
+            raise KeyFormatError(e.detail) from None
+        return cls(program_hash, roots)
+
+
+__all__ = ["VerifyingKey"]
