@@ -111,7 +111,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         roots = {}
         if result.program_root is not None:
-            roots[(result.trace_length.bit_length() - 1, result.blowup.bit_length() - 1)] = result.program_root
+            entry = (result.trace_length.bit_length() - 1, result.blowup.bit_length() - 1, result.commitment)
+            roots[entry] = result.program_root
         _write_key(args.vk, VerifyingKey(program.hash(), roots), "--vk")
     output = shaped_output(program, result.outputs)
     obj = {
@@ -201,7 +202,7 @@ def _write_key(path: str, key, parameter: str) -> None:
 # --- keygen ------------------------------------------------------------------------------------
 def cmd_keygen(args: argparse.Namespace) -> int:
     from zkvm import programs
-    from zkvm.air.vm_air import commits_program_columns
+    from zkvm.air.vm_air import COMMIT_CODE, COMMIT_DATA, default_commitment
     from zkvm.fri.options import FriOptions
     from zkvm.keygen import verifying_key
 
@@ -214,7 +215,7 @@ def cmd_keygen(args: argparse.Namespace) -> int:
         program = programs.load(args.program, None, signature=pf.signature).program
         if program.hash() != pf.program_hash:
             raise StatementMismatch(f"{args.proof} is a proof about another program than {args.program}")
-        n, blowup = pf.stark.trace_length, pf.stark.options.blowup
+        n, blowup, commitment = pf.stark.trace_length, pf.stark.options.blowup, pf.commitment
     else:
         from zkvm.vm.run import run
 
@@ -222,19 +223,21 @@ def cmd_keygen(args: argparse.Namespace) -> int:
         program = loaded.program
         n = run(program, loaded.inputs, loaded.public_inputs).trace_length
         blowup = FriOptions.for_trace(n, blowup=args.blowup).blowup
+        commitment = COMMIT_CODE | COMMIT_DATA if args.commit_program else default_commitment(program)
     t = time.perf_counter()
-    committed = commits_program_columns(program)
-    key = verifying_key(program, [(n, blowup)])
+    key = verifying_key(program, [(n, blowup)], commitment)
     out = args.out or str(Path(args.program).with_suffix(".vk"))
     _write_key(out, key, "--out")
-    root = key.root_for(n, blowup)
-    obj = {"vk": out, "program_hash": program.hex_hash(), "trace_rows": n, "blowup": blowup,
+    root = key.root_for(n, blowup, commitment)
+    parts = {0: "nothing", COMMIT_CODE: "its code", COMMIT_DATA: "its constants", 3: "its code and constants"}[commitment]
+    obj = {"vk": out, "program_hash": program.hex_hash(), "trace_rows": n, "blowup": blowup, "committed": parts,
            "root": root.hex() if root else None, "seconds": round(time.perf_counter() - t, 3)}
-    text = (f"verifying key for trace length 2^{n.bit_length() - 1}, blowup {blowup} -> {out} "
-            f"(root {root.hex()[:16]}..., {obj['seconds']:.2f} s)")
-    if not committed:
-        text += ("\nnote: this program is small, so its proofs do not commit to its code and constants unless "
-                 "proved with --commit-program (the verifier computes them quickly)")
+    if root is not None:
+        text = (f"verifying key for trace length 2^{n.bit_length() - 1}, blowup {blowup} ({parts}) -> {out} "
+                f"(root {root.hex()[:16]}..., {obj['seconds']:.2f} s)")
+    else:
+        text = (f"{out}: this program is small, so its proofs commit to none of its parts (the verifier computes "
+                "them quickly) and the key only binds the program hash; prove with --commit-program to commit")
     _emit(args, obj, text)
     return EXIT_OK
 
@@ -450,6 +453,7 @@ def build_parser() -> argparse.ArgumentParser:
     key.add_argument("--proof", help="take the trace length and blowup from this proof (its root is recomputed, not copied)")
     key.add_argument("--input", "-i", help="run the program on this input file to learn the trace length")
     key.add_argument("--blowup", type=int, default=None, help="with --input: the blowup (default: the prover's default)")
+    key.add_argument("--commit-program", action="store_true", help="with --input: for proofs made with run --commit-program")
     key.add_argument("--out", "-o", help="the key file (default: PROGRAM.vk)")
     key.add_argument("--json", action="store_true", help="print one JSON object")
     key.set_defaults(func=cmd_keygen)

@@ -13,7 +13,8 @@ wrong key cannot make a false proof pass unless its root is for other columns th
 program's: treat a key like the program itself, and take it only from a source you trust.
 
 Layout: magic ``ZKVMVK01``, format version (u16), the program hash (32 bytes), an entry
-count (u32), then per entry log2 trace length (u8), log2 blowup (u8) and the root (32 bytes).
+count (u32), then per entry log2 trace length (u8), log2 blowup (u8), the committed program
+parts (u8: 1 code, 2 constants, 3 both) and the root (32 bytes).
 """
 
 from __future__ import annotations
@@ -30,14 +31,14 @@ MAX_ENTRIES = 1024
 
 @dataclass(frozen=True)
 class VerifyingKey:
-    """The program hash and, per (log2 trace length, log2 blowup), the root of the program's
-    committed columns."""
+    """The program hash and, per (log2 trace length, log2 blowup, committed parts), the root of
+    the program's committed columns."""
 
     program_hash: bytes
-    roots: dict[tuple[int, int], bytes] = field(default_factory=dict)
+    roots: dict[tuple[int, int, int], bytes] = field(default_factory=dict)
 
-    def root_for(self, trace_length: int, blowup: int) -> bytes | None:
-        return self.roots.get((trace_length.bit_length() - 1, blowup.bit_length() - 1))
+    def root_for(self, trace_length: int, blowup: int, commitment: int) -> bytes | None:
+        return self.roots.get((trace_length.bit_length() - 1, blowup.bit_length() - 1, commitment))
 
     def merged(self, other: "VerifyingKey") -> "VerifyingKey":
         """This key with the other's entries added (both for the same program)."""
@@ -51,9 +52,10 @@ class VerifyingKey:
         w.raw(VERSION.to_bytes(2, "little"))
         w.digest(self.program_hash)
         w.count(len(self.roots))
-        for (log_n, log_blowup), root in sorted(self.roots.items()):
+        for (log_n, log_blowup, parts), root in sorted(self.roots.items()):
             w.u8(log_n)
             w.u8(log_blowup)
+            w.u8(parts)
             w.digest(root)
         return w.getvalue()
 
@@ -70,12 +72,12 @@ class VerifyingKey:
             program_hash = r.digest("program hash")
             roots = {}
             for _ in range(r.count("entry count", MAX_ENTRIES)):
-                log_n, log_blowup = r.u8("log trace length"), r.u8("log blowup")
-                if log_n > 28 or log_blowup > 8:
-                    raise KeyFormatError(f"trace length 2^{log_n} or blowup 2^{log_blowup} out of range")
-                if (log_n, log_blowup) in roots:
-                    raise KeyFormatError(f"two roots for trace length 2^{log_n} and blowup 2^{log_blowup}")
-                roots[(log_n, log_blowup)] = r.digest("root")
+                log_n, log_blowup, parts = r.u8("log trace length"), r.u8("log blowup"), r.u8("committed parts")
+                if log_n > 28 or log_blowup > 8 or parts not in (1, 2, 3):
+                    raise KeyFormatError(f"entry out of range (trace length 2^{log_n}, blowup 2^{log_blowup}, parts {parts})")
+                if (log_n, log_blowup, parts) in roots:
+                    raise KeyFormatError(f"two roots for trace length 2^{log_n}, blowup 2^{log_blowup}, parts {parts}")
+                roots[(log_n, log_blowup, parts)] = r.digest("root")
             r.finish()
         except ProofFormatError as e:
             raise KeyFormatError(e.detail) from None

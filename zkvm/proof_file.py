@@ -1,7 +1,8 @@
 """The proof file: a STARK proof plus the statement it proves (verifier-safe).
 
 Layout: magic ``ZKVMPRF1``, format version (u16), the program hash (32 bytes), flags (u8; bit
-0: the program is embedded), public inputs and outputs (each a u32 count and field elements), the output record's address
+0: the program is embedded; bits 1 and 2: the proof commits to the program's code, to its
+constants), public inputs and outputs (each a u32 count and field elements), the output record's address
 (u64; 0 for a fixed output region),
 the program's signature (u32 length + JSON: parameter names and shapes, so a verifier can
 recompile the source for exactly these shapes; the hash covers it), the embedded program's
@@ -21,7 +22,7 @@ from zkvm.isa.program import Program, program_from_canonical_bytes
 from zkvm.stark.proof import StarkProof
 
 MAGIC = b"ZKVMPRF1"
-VERSION = 1
+VERSION = 2
 MAX_IO = 1 << 22
 MAX_EMBEDDED = 1 << 28
 MAX_STARK = 1 << 28
@@ -41,13 +42,14 @@ class ProofFile:
     program: Program | None = None  # embedded, optional
     signature: dict | None = None  # the program's I/O signature (names and shapes)
     output_address: int = 0  # the output record's address (0: a fixed output region)
+    commitment: int = 0  # the program parts the proof commits to (zkvm.air.vm_air.COMMIT_*)
 
     def to_bytes(self) -> bytes:
         w = Writer()
         w.raw(MAGIC)
         w.raw(VERSION.to_bytes(2, "little"))
         w.digest(self.program_hash)
-        w.u8(1 if self.program is not None else 0)
+        w.u8((1 if self.program is not None else 0) | (self.commitment & 3) << 1)
         for group in (self.public_inputs, self.outputs):
             w.count(len(group))
             w.fields(v % P for v in group)
@@ -74,7 +76,7 @@ class ProofFile:
             raise ProofFormatError(f"unsupported proof file version {version}")
         program_hash = r.digest("program hash")
         flags = r.u8("flags")
-        if flags not in (0, 1):
+        if flags & ~7:
             raise ProofFormatError("unknown proof file flags")
         groups = []
         for what in ("public inputs", "outputs"):
@@ -102,4 +104,4 @@ class ProofFile:
             raise ProofFormatError("stark proof too large")
         stark = StarkProof.from_bytes(r.raw(size, "stark proof"))
         r.finish()
-        return cls(program_hash, groups[0], groups[1], stark, program, signature, output_address)
+        return cls(program_hash, groups[0], groups[1], stark, program, signature, output_address, flags >> 1)

@@ -28,6 +28,7 @@ class ProveResult:
     stages: dict[str, float]
     program_root: bytes | None = None  # the committed program columns' root (large programs)
     blowup: int = 0
+    commitment: int = 0  # which program parts were committed (zkvm.air.vm_air.COMMIT_*)
 
 
 def prove(
@@ -48,10 +49,10 @@ def prove(
     ``options``: the proof's parameters, or a function of the trace length returning them;
     by default :meth:`FriOptions.for_trace` (100 conjectured bits, zero-knowledge, blowup 8, or
     4 for long traces). Proofs are zero-knowledge unless ``options.zk`` is False; ``zk_seed``
-    fixes the prover's randomness (reproducible tests only). ``commit_program``: commit to
-    the program's code and constants (default: for large programs, see
-    :func:`zkvm.air.vm_air.commits_program_columns`), so verifiers with a key check a root
-    instead of evaluating them.
+    fixes the prover's randomness (reproducible tests only). ``commit_program``: True to
+    commit to the program's code and constants, False to commit to neither; by default each is
+    committed when it is large (:func:`zkvm.air.vm_air.default_commitment`), so verifiers with
+    a key check a root instead of evaluating it.
 
     Raises ExecutionError if the program fails, InputError for bad inputs, and the STARK
     prover's errors (InsufficientMemory, ...).
@@ -76,7 +77,7 @@ def prove(
 def _prove(program, inputs, public_inputs, options, t0, say, embed_program, debug_check, memory_budget,
            zk_seed, commit_program) -> ProveResult:
     """:func:`prove` once its helper (if any) is started; t0 is the start time."""
-    from zkvm.air.vm_air import public_columns, statement_bytes, vm_air_for
+    from zkvm.air.vm_air import COMMIT_CODE, COMMIT_DATA, default_commitment, public_columns, statement_bytes, vm_air_for
     from zkvm.stark import prover as stark_prover
     from zkvm.vm.run import run
 
@@ -84,8 +85,12 @@ def _prove(program, inputs, public_inputs, options, t0, say, embed_program, debu
     execution = run(program, inputs, public_inputs)
     t_run = time.perf_counter() - t0
     n = execution.trace_length
+    if commit_program is None:
+        commitment = default_commitment(program)
+    else:
+        commitment = COMMIT_CODE | COMMIT_DATA if commit_program else 0
     cols = public_columns(program, execution.public_inputs, execution.outputs, n, execution.output_address,
-                          commit=commit_program)
+                          commitment=commitment)
     stmt = statement_bytes(program.hash(), execution.public_inputs, execution.outputs, execution.output_address)
     report = stark_prover.ProverReport()
     report.add("run", t_run)
@@ -116,7 +121,7 @@ def _prove(program, inputs, public_inputs, options, t0, say, embed_program, debu
     )
     pf = ProofFile(
         program.hash(), execution.public_inputs, tuple(execution.outputs), stark,
-        program if embed_program else None, dict(program.signature), execution.output_address,
+        program if embed_program else None, dict(program.signature), execution.output_address, commitment,
     )
     data = pf.to_bytes()
     return ProveResult(
@@ -129,4 +134,5 @@ def _prove(program, inputs, public_inputs, options, t0, say, embed_program, debu
         stages=dict(report.stages),
         program_root=stark.fixed_root,
         blowup=stark.options.blowup,
+        commitment=commitment,
     )

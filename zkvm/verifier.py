@@ -121,11 +121,11 @@ def verify(
     if n < 1 << MIN_TRACE_LOG or n & (n - 1):
         raise ProofFormatError(f"the proof's trace length {n} is not a power of two of at least 2^{MIN_TRACE_LOG}")
     try:
-        cols = public_columns(prog, pf.public_inputs, pf.outputs, n, pf.output_address, commit=pf.stark.fixed_root is not None)
+        cols = public_columns(prog, pf.public_inputs, pf.outputs, n, pf.output_address, commitment=pf.commitment)
     except ParameterError as e:  # a malformed output claim, or regions past the trace
         raise ProofFormatError(f"the proof's statement does not fit this program: {e}") from None
     stmt = statement_bytes(pf.program_hash, pf.public_inputs, pf.outputs, pf.output_address)
-    root = key.root_for(n, pf.stark.options.blowup) if key is not None else None
+    root = key.root_for(n, pf.stark.options.blowup, pf.commitment) if key is not None and pf.commitment else None
     stark_verifier.verify(
         pf.stark, vm_air_for(n), [lay.stack_base], min_security_bits, public_columns=cols, statement=stmt,
         trusted_root=root,

@@ -349,19 +349,20 @@ def test_memoized_public_columns_equal_the_direct_construction(data, pubin):
               "    lda 0, @in+0", "    sta 0, @out+0", "    halt"]
     program = assemble("\n".join(lines))
     digests = set()
-    for outputs, commit in (([5], False), ([P - 2], True), ([0], False), ([0], True)):
-        got = public_columns(program, pubin, outputs, 64, commit=commit)
+    for outputs, commit in (([5], 0), ([P - 2], 3), ([0], 0), ([0], 3), ([0], 1), ([0], 2)):
+        got = public_columns(program, pubin, outputs, 64, commitment=commit)
         expect = _direct_public_columns(program, pubin, outputs, 64)
         assert got.count == expect.count == 9
         assert np.array_equal(got.dense(64), expect.dense(64))
-        assert got.committed_width == (6 if commit else 0)
+        assert got.committed_width == (5 if commit & 1 else 0) + (1 if commit & 2 else 0)
         digests.add(got.digest())
-        assert public_columns(program, pubin, outputs, 64, commit=commit).digest() == got.digest()
+        assert public_columns(program, pubin, outputs, 64, commitment=commit).digest() == got.digest()
         for z in (Ext2(3, 5), Ext2(P - 2, 1), Ext2(123456789, 987654321)):  # by parts, with kept arrays
             expected = expect._evaluate_reference(64, z)
             assert got.evaluate(64, z) == expected
             if commit:  # the committed parts' values handed in: only the others are computed
                 committed = got.evaluate_committed(64, z)
                 assert got.evaluate(64, z, committed) == expected
-                assert committed[:5] == expected[:5]
-    assert len(digests) == 4  # other outputs or another commitment choice: another statement
+                if commit & 1:
+                    assert committed[:5] == expected[:5]
+    assert len(digests) == 6  # other outputs or another commitment choice: another statement

@@ -219,36 +219,46 @@ def _program_columns(program: Program) -> tuple[PublicColumns, PublicColumns]:
     return memo["public_columns"]
 
 
-COMMIT_PROGRAM_ENTRIES = 1 << 14
-"""Programs with at least this many code words and constants have them committed by the prover
-(see :mod:`zkvm.stark.public_columns`) instead of evaluated by the verifier: computing them at z
-costs a verifier about 70 ns per entry, committing them costs the prover one Merkle tree of six
-columns and the proof one more opening (about 10 KiB)."""
+COMMIT_CODE = 1
+COMMIT_DATA = 2
+COMMIT_ENTRIES = 1 << 14
+"""A program's code (five columns) and its constants (one column) are each committed by the
+prover (see :mod:`zkvm.stark.public_columns`) instead of evaluated by the verifier when they
+hold at least this many entries: computing them at z costs a verifier about 70 ns per entry
+and grows with the model; committing a column costs the prover its LDE, a Merkle tree and
+its rows at the queries (about 2% of a 2^21-row proof for the constants column)."""
 
 
-def commits_program_columns(program: Program) -> bool:
-    """Whether proofs of this program commit to its code and constants by default."""
-    return len(program.code) + program.layout.data_size >= COMMIT_PROGRAM_ENTRIES
+def default_commitment(program: Program) -> int:
+    """Which of the program's parts its proofs commit to by default (COMMIT_CODE | COMMIT_DATA)."""
+    return ((COMMIT_CODE if len(program.code) >= COMMIT_ENTRIES else 0)
+            | (COMMIT_DATA if program.layout.data_size >= COMMIT_ENTRIES else 0))
 
 
-def committed_program_columns(program: Program) -> PublicColumns:
-    """The columns a proof of this program commits to when it commits (code, then constants),
-    as the prover lays them out: what a verifying key's roots are computed from."""
+def committed_program_columns(program: Program, commitment: int) -> PublicColumns:
+    """The columns a proof of this program commits to (the code's five, then the constants'),
+    laid out as the prover commits them: what a verifying key's roots are computed from."""
     code_cols, data_col = _program_columns(program)
-    return PublicColumns.combine(6, ((code_cols, (0, 1, 2, 3, 4), True), (data_col, (5,), True)))
+    parts = []
+    if commitment & COMMIT_CODE:
+        parts.append((code_cols, (0, 1, 2, 3, 4), True))
+    if commitment & COMMIT_DATA:
+        parts.append((data_col, (5 if commitment & COMMIT_CODE else 0,), True))
+    width = 5 * bool(commitment & COMMIT_CODE) + bool(commitment & COMMIT_DATA)
+    return PublicColumns.combine(width, parts)
 
 
 def public_columns(program: Program, public_inputs, outputs, n: int, output_address: int = 0,
-                   commit: bool | None = None) -> PublicColumns:
+                   commitment: int | None = None) -> PublicColumns:
     """The program's code and data, the input/output regions and the claimed outputs, as the
     sparse public columns of the VM AIR for a trace of n rows: code (5 columns), initial
     memory (the constants, then the public inputs), the input selector, the output selector
     and the claimed output values.
 
     Combined from parts: the program's code and constants (kept between proofs with their
-    precomputed arrays) and the per-proof inputs and outputs. With ``commit`` (default: for
-    large programs, :func:`commits_program_columns`) the program's parts are committed by the
-    prover, so a verifier holding their root need not evaluate them."""
+    precomputed arrays) and the per-proof inputs and outputs. ``commitment`` (COMMIT_CODE |
+    COMMIT_DATA; default: :func:`default_commitment`) names the program's parts the prover
+    commits to, so a verifier holding their root need not evaluate them."""
     from zkvm.field.goldilocks import P
     from zkvm.isa.program import output_cells
 
@@ -264,10 +274,12 @@ def public_columns(program: Program, public_inputs, outputs, n: int, output_addr
     ])
     if lay.data_size and lay.pubin_size and lay.pubin_base < lay.data_base + lay.data_size and lay.data_base < lay.pubin_base + lay.pubin_size:
         raise ParameterError("public columns", "rows must be distinct and non-negative (the data and public-input regions overlap)")
-    fixed = commits_program_columns(program) if commit is None else bool(commit)
+    commitment = default_commitment(program) if commitment is None else int(commitment)
+    if commitment & ~(COMMIT_CODE | COMMIT_DATA):
+        raise ParameterError("commitment", f"unknown program parts {commitment:#x}")
     cols = PublicColumns.combine(len(L.PUBLIC_COLUMNS), (
-        (code_cols, (0, 1, 2, 3, 4), fixed),
-        (data_col, (5,), fixed),
+        (code_cols, (0, 1, 2, 3, 4), bool(commitment & COMMIT_CODE)),
+        (data_col, (5,), bool(commitment & COMMIT_DATA)),
         (pubin_col, (5,), False),
         (per_proof, (6, 7, 8), False),
     ))
@@ -287,4 +299,4 @@ def statement_bytes(program_hash: bytes, public_inputs, outputs, output_address:
     return b"".join(parts)
 
 
-__all__ = ["vm_air", "vm_air_for", "public_columns", "commits_program_columns", "statement_bytes", "np"]
+__all__ = ["vm_air", "vm_air_for", "public_columns", "default_commitment", "committed_program_columns", "COMMIT_CODE", "COMMIT_DATA", "statement_bytes", "np"]

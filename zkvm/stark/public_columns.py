@@ -279,33 +279,42 @@ class PublicColumns:
 
     def _evaluate_small(self, n: int, z: Ext2) -> list[Ext2]:
         """:meth:`evaluate` for a few entries, on Python ints: the same formula (one base-field
-        batch inversion of the norms N_j) without numpy's per-call overhead."""
+        batch inversion of the norms N_j) without numpy's per-call overhead; the powers g^j and
+        the products v_j g^j are kept per trace length, like :meth:`_prepare`'s."""
+        key = ("small", n)
+        if key not in self._prepared:
+            g = gl.root_of_unity(n.bit_length() - 1)
+            rows = sorted({int(j) for r in self.rows for j in r.tolist()})
+            position = {j: i for i, j in enumerate(rows)}
+            g_pows = [pow(g, j, P) for j in rows]
+            columns = [[(position[j], x * g_pows[position[j]] % P) for j, x in zip(r.tolist(), v.tolist())]
+                       for r, v in zip(self.rows, self.values)]
+            self._prepared.clear()
+            self._prepared[key] = (g_pows, columns)
+        g_pows, columns = self._prepared[key]
         z0, z1 = z.c0, z.c1
         c = NONRESIDUE * z1 * z1 % P
-        g = gl.root_of_unity(n.bit_length() - 1)
-        rows = sorted({int(j) for r in self.rows for j in r.tolist()})
-        g_pows = {j: pow(g, j, P) for j in rows}
-        d0 = {j: (z0 - gj) % P for j, gj in g_pows.items()}
-        norms = [(d0[j] * d0[j] - c) % P for j in rows]
+        d0 = [(z0 - gj) % P for gj in g_pows]
+        norms = [(d * d - c) % P for d in d0]
         prefix, acc = [], 1  # Montgomery's trick: one inversion for all the norms
         for v in norms:
             prefix.append(acc)
             acc = acc * v % P
         if acc == 0:
             raise FieldError("the out-of-domain point lies on the trace domain")
+        inv = [0] * len(norms)
         inv_acc = pow(acc, P - 2, P)
-        inv = {}
-        for j, v, before in zip(reversed(rows), reversed(norms), reversed(prefix)):
-            inv[j] = inv_acc * before % P
-            inv_acc = inv_acc * v % P
+        for i in range(len(norms) - 1, -1, -1):
+            inv[i] = inv_acc * prefix[i] % P
+            inv_acc = inv_acc * norms[i] % P
         scale = (z**n - 1) * gl.inv(n)
         out = []
-        for r, v in zip(self.rows, self.values):
+        for entries in columns:
             s0 = s1 = 0
-            for j, x in zip(r.tolist(), v.tolist()):
-                e1 = x * g_pows[j] % P * inv[j] % P
+            for i, vg in entries:
+                e1 = vg * inv[i] % P
                 s1 += e1
-                s0 += e1 * d0[j]
+                s0 += e1 * d0[i]
             out.append(scale * Ext2(s0 % P, (P - z1) * (s1 % P)))
         return out
 
