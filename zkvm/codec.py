@@ -92,7 +92,7 @@ class Reader:
 
     def digests(self, n: int, what: str) -> tuple[bytes, ...]:
         blob = self._take(32 * n, what)
-        return tuple(blob[i : i + 32] for i in range(0, 32 * n, 32))
+        return tuple([blob[i : i + 32] for i in range(0, 32 * n, 32)])
 
     def count(self, what: str, maximum: int, minimum: int = 0) -> int:
         """A length prefix, refused unless minimum <= n <= maximum."""

@@ -17,6 +17,7 @@ from zkvm.errors import FriError, MerkleError, ParameterError, PowError, ProofFo
 from zkvm.field import goldilocks as gl
 from zkvm.field import ntt
 from zkvm.field.ext2 import Ext2
+from tests.oracles import elements
 from zkvm.fri import prover, verifier
 from zkvm.fri.options import FriOptions
 from zkvm.fri.proof import FriProof
@@ -287,3 +288,14 @@ def test_default_options_take_the_fewest_queries_that_reach_the_minimum(log_rows
     assert o.security_bits(rows * o.blowup) >= DEFAULT_MIN_SECURITY_BITS
     fewer = FriOptions(blowup=o.blowup, num_queries=o.num_queries - 1, zk=zk, min_security_bits=0)
     assert fewer.security_bits(rows * o.blowup) < DEFAULT_MIN_SECURITY_BITS
+
+
+@given(st.integers(3, 20), st.tuples(elements, elements), st.lists(elements, min_size=16, max_size=16),
+       st.integers(1, P - 1))
+def test_written_out_fold_of_eight_equals_the_loop(log_size, beta, values, base_inv):
+    """The verifier's unrolled k = 8 fold equals its general folding loop (itself checked
+    against the prover's folding by every FRI proof in this file)."""
+    from zkvm.fri.verifier import _LayerFolder
+
+    folder = _LayerFolder(8, 1 << log_size, 7, Ext2(*beta))
+    assert folder._fold8(tuple(values), base_inv) == folder._fold_any(tuple(values), base_inv)

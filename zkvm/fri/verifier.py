@@ -80,8 +80,13 @@ class _LayerFolder:
         Each binary step maps a pair (a, c) at points (x, -x) to (a + c)/2 + beta (a - c)/(2x);
         the step is linear in the values, so the halvings are left out and the result is
         divided by k once at the end."""
-        v0, v1 = values[0::2], values[1::2]
         base_inv = self.s_inv * pow(self.w_inv, _bitrev(t, self.outer_bits), P) % P
+        if self.k == 8:
+            return self._fold8(values, base_inv)
+        return self._fold_any(values, base_inv)
+
+    def _fold_any(self, values: tuple[int, ...], base_inv: int) -> tuple[int, int]:
+        v0, v1 = values[0::2], values[1::2]
         inv_x = [base_inv * r % P for r in self.pair_roots]
         b0, b1 = self.beta
         while len(v0) > 1:
@@ -97,6 +102,37 @@ class _LayerFolder:
             inv_x = [inv_x[2 * u] * inv_x[2 * u] % P for u in range(len(v0) // 2)]
             b0, b1 = (b0 * b0 + 7 * b1 * b1) % P, (2 * b0 * b1) % P
         return v0[0] * self.inv_k % P, v1[0] * self.inv_k % P
+
+    def _fold8(self, v: tuple[int, ...], base_inv: int) -> tuple[int, int]:
+        """:meth:`_fold_any` for k = 8 written out (the default folding factor; the verifier's
+        most frequent operation)."""
+        r0, r1, r2, r3 = self.pair_roots
+        i0, i1, i2, i3 = base_inv * r0 % P, base_inv * r1 % P, base_inv * r2 % P, base_inv * r3 % P
+        b0, b1 = self.beta
+        w7b1 = 7 * b1
+        # step 1: four pairs
+        d0, d1 = (v[0] - v[2]) * i0 % P, (v[1] - v[3]) * i0 % P
+        a0, a1 = v[0] + v[2] + b0 * d0 + w7b1 * d1, v[1] + v[3] + b0 * d1 + b1 * d0
+        d0, d1 = (v[4] - v[6]) * i1 % P, (v[5] - v[7]) * i1 % P
+        c0, c1 = v[4] + v[6] + b0 * d0 + w7b1 * d1, v[5] + v[7] + b0 * d1 + b1 * d0
+        d0, d1 = (v[8] - v[10]) * i2 % P, (v[9] - v[11]) * i2 % P
+        e0, e1 = v[8] + v[10] + b0 * d0 + w7b1 * d1, v[9] + v[11] + b0 * d1 + b1 * d0
+        d0, d1 = (v[12] - v[14]) * i3 % P, (v[13] - v[15]) * i3 % P
+        f0, f1 = v[12] + v[14] + b0 * d0 + w7b1 * d1, v[13] + v[15] + b0 * d1 + b1 * d0
+        # step 2: two pairs, at the squares of the points of pairs 0 and 2
+        b0, b1 = (b0 * b0 + 7 * b1 * b1) % P, (2 * b0 * b1) % P
+        w7b1 = 7 * b1
+        j0, j1 = i0 * i0 % P, i2 * i2 % P
+        d0, d1 = (a0 - c0) * j0 % P, (a1 - c1) * j0 % P
+        g0, g1 = (a0 + c0 + b0 * d0 + w7b1 * d1) % P, (a1 + c1 + b0 * d1 + b1 * d0) % P
+        d0, d1 = (e0 - f0) * j1 % P, (e1 - f1) * j1 % P
+        h0, h1 = (e0 + f0 + b0 * d0 + w7b1 * d1) % P, (e1 + f1 + b0 * d1 + b1 * d0) % P
+        # step 3: the last pair
+        b0, b1 = (b0 * b0 + 7 * b1 * b1) % P, (2 * b0 * b1) % P
+        j0 = j0 * j0 % P
+        d0, d1 = (g0 - h0) * j0 % P, (g1 - h1) * j0 % P
+        return ((g0 + h0 + b0 * d0 + 7 * b1 * d1) * self.inv_k % P,
+                (g1 + h1 + b0 * d1 + b1 * d0) * self.inv_k % P)
 
 
 def verify(
