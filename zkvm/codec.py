@@ -94,6 +94,14 @@ class Reader:
         blob = self._take(32 * n, what)
         return tuple([blob[i : i + 32] for i in range(0, 32 * n, 32)])
 
+    def header(self, magic: bytes, version: int, what: str) -> None:
+        """The magic bytes and the u16 format version of a ``what`` (e.g. "proof file")."""
+        if self.raw(len(magic), "magic") != magic:
+            raise ProofFormatError(f"not a zkvm {what} (bad magic bytes)")
+        found = int.from_bytes(self.raw(2, "format version"), "little")
+        if found != version:
+            raise ProofFormatError(f"unsupported {what} format version {found} (this zkvm reads {version})")
+
     def count(self, what: str, maximum: int, minimum: int = 0) -> int:
         """A length prefix, refused unless minimum <= n <= maximum."""
         n = self.u32(what)

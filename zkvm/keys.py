@@ -64,11 +64,7 @@ class VerifyingKey:
         """Decode, every length bounded; raises KeyFormatError on anything malformed."""
         try:
             r = Reader(bytes(data))
-            if r.raw(len(MAGIC), "magic") != MAGIC:
-                raise KeyFormatError("not a zkvm verifying key (bad magic bytes)")
-            version = int.from_bytes(r.raw(2, "version"), "little")
-            if version != VERSION:
-                raise KeyFormatError(f"unsupported verifying key version {version} (this zkvm reads {VERSION})")
+            r.header(MAGIC, VERSION, "verifying key")
             program_hash = r.digest("program hash")
             roots = {}
             for _ in range(r.count("entry count", MAX_ENTRIES)):

@@ -69,11 +69,7 @@ class ProofFile:
     @classmethod
     def from_bytes(cls, data: bytes) -> "ProofFile":
         r = Reader(data)
-        if r.raw(len(MAGIC), "magic") != MAGIC:
-            raise ProofFormatError("not a zkvm proof file (bad magic bytes)")
-        version = int.from_bytes(r.raw(2, "version"), "little")
-        if version != VERSION:
-            raise ProofFormatError(f"unsupported proof file version {version}")
+        r.header(MAGIC, VERSION, "proof file")
         program_hash = r.digest("program hash")
         flags = r.u8("flags")
         if flags & ~7:

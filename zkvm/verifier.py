@@ -109,7 +109,8 @@ def verify(
     prog = _resolve_program(pf, program)
     key = VerifyingKey.from_bytes(vk) if isinstance(vk, (bytes, bytearray, memoryview)) else vk
     if key is not None and key.program_hash != pf.program_hash:
-        raise _other_program(pf.program_hash, key.program_hash)
+        raise StatementMismatch(f"the verifying key is for program {key.program_hash.hex()[:16]}..., "
+                                f"the proof for {pf.program_hash.hex()[:16]}...")
     lay = prog.layout
     if len(pf.public_inputs) != lay.pubin_size:
         raise ProofFormatError("the proof's public input count does not match the program")
