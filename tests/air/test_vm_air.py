@@ -42,6 +42,9 @@ KITCHEN_SINK = """
     eq 8, 0, 1
     eq 9, 0, 0
     lt 10, 3, 2
+    lt32 23, 7, 3
+    movi 24, 3
+    chk 24, 7
     div 11, 3, 7
     mod 12, 3, 7
     movi 13, @data+0

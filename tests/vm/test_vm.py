@@ -60,10 +60,14 @@ def test_argmax(x):
     assert both(assemble(progs.ARGMAX), x).outputs == progs.argmax(x)
 
 
-BOUNDARY = [0, 1, -1, 2**31 - 1, -(2**31), 2**31, -(2**31) - 1, 2**32, P // 2, -(P // 2), 12345, -98765]
+H = P // 2  # the value range is [-H, H]
+BOUNDARY = [0, 1, -1, 2, -2, 2**31 - 1, -(2**31), 2**31, -(2**31) - 1, 2**32 - 1, -(2**32) + 1, 2**32, -(2**32),
+            3037000499, -3037000499, 3037000500, 2**62, -(2**62), H, -H, H - 1, -H + 1, 12345, -98765]
 
 
 def _binary_program(opname: str) -> Program:
+    if opname == "chk":  # no result: the output is the untouched zero
+        return assemble(".inputs 2\n.outputs 1\n.stack 4\n lda 0, @in+0\n lda 1, @in+1\n chk 0, 1\n sta 2, @out+0\n halt\n")
     return assemble(f".inputs 2\n.outputs 1\n.stack 4\n lda 0, @in+0\n lda 1, @in+1\n {opname} 2, 0, 1\n sta 2, @out+0\n halt\n")
 
 
@@ -72,36 +76,61 @@ def _signed(v: int) -> int:
     return v - P if v > P // 2 else v
 
 
-@pytest.mark.parametrize("opname", ["add", "sub", "mul", "eq", "lt", "div", "mod"])
+def _python(opname: str, x: int, y: int) -> int | None:
+    """CPython's result of the instruction on two values, or None where the VM must stop: an
+    exact result outside [-H, H], or operands outside the instruction's domain."""
+    if opname in ("div", "mod") and not 0 < abs(y) < 2**32:
+        return None
+    if opname == "lt32" and not (-(2**31) <= x < 2**31 and -(2**31) <= y < 2**31):
+        return None
+    if opname == "chk":
+        return 0 if 0 <= x < 2**32 and 0 <= y - x - 1 < 2**32 else None
+    v = {"add": x + y, "sub": x - y, "mul": x * y, "eq": int(x == y), "lt": int(x < y), "lt32": int(x < y),
+         "div": x // y if y else 0, "mod": x % y if y else 0}[opname]
+    return v if -H <= v <= H else None
+
+
+def _check_binary(opname: str, p: Program, x: int, y: int) -> None:
+    expect = _python(opname, x, y)
+    if expect is None:
+        with pytest.raises(ExecutionError) as info:
+            run(p, [x, y], record=False, memory_size=MEM)
+        assert "pc 2" in str(info.value)
+        with pytest.raises(ExecutionError):
+            run_reference(p, [x, y], memory_size=MEM)
+        return
+    out = both(p, [x, y]).outputs
+    if opname != "chk":
+        assert out == [expect], (opname, x, y)
+
+
+BINARY = ["add", "sub", "mul", "eq", "lt", "div", "mod", "lt32", "chk"]
+
+
+@pytest.mark.parametrize("opname", BINARY)
 def test_binary_instructions_on_boundary_values(opname):
+    """Every pair of boundary values, each instruction, against CPython (the VM stops exactly
+    where CPython's exact result leaves the value range or the operands leave the domain)."""
     p = _binary_program(opname)
     for x in BOUNDARY:
         for y in BOUNDARY:
-            inputs = [x, y]
-            in32 = -(2**31) <= x < 2**31
-            if opname == "lt" and not (in32 and -(2**31) <= y < 2**31):
-                with pytest.raises(ExecutionError) as info:
-                    run(p, inputs, record=False, memory_size=MEM)
-                assert "comparison range" in str(info.value) and "pc 2" in str(info.value)
-                with pytest.raises(ExecutionError):
-                    run_reference(p, inputs, memory_size=MEM)
-                continue
-            if opname in ("div", "mod") and not (in32 and 1 <= y < 2**31):
-                with pytest.raises(ExecutionError):
-                    run(p, inputs, record=False, memory_size=MEM)
-                with pytest.raises(ExecutionError):
-                    run_reference(p, inputs, memory_size=MEM)
-                continue
-            expect = {
-                "add": lambda: _signed(x + y),
-                "sub": lambda: _signed(x - y),
-                "mul": lambda: _signed(x * y),
-                "eq": lambda: int(x % P == y % P),
-                "lt": lambda: int(x < y),
-                "div": lambda: x // y,
-                "mod": lambda: x % y,
-            }[opname]()
-            assert both(p, inputs).outputs == [expect], (opname, x, y)
+            _check_binary(opname, p, x, y)
+
+
+def _near_boundaries():
+    """Integers in [-H, H] biased to where instructions change behaviour: zero, the 16-, 31-,
+    32- and 62-bit edges, the square root of H, and the ends of the range."""
+    edges = [0, 2**16, 2**31, 2**32, 3037000499, 2**62, H]
+    near = st.builds(lambda e, s, d: max(-H, min(H, s * e + d)), st.sampled_from(edges), st.sampled_from([1, -1]),
+                     st.integers(-3, 3))
+    return st.one_of(near, st.integers(-H, H), st.integers(-(2**40), 2**40))
+
+
+@pytest.mark.parametrize("opname", BINARY)
+@given(x=_near_boundaries(), y=_near_boundaries())
+@settings(max_examples=60)
+def test_binary_instructions_against_cpython(opname, x, y):
+    _check_binary(opname, _binary_program(opname), x, y)
 
 
 @pytest.mark.parametrize("imm", [0, 1, -1, 2**31, -(2**31), P // 2, -(P // 2)])
@@ -109,7 +138,14 @@ def test_immediate_instructions(imm):
     p = assemble(f".inputs 1\n.outputs 3\n.stack 4\n lda 0, @in+0\n addi 1, 0, {imm}\n muli 2, 0, {imm}\n movi 3, {imm}\n"
                  " sta 1, @out+0\n sta 2, @out+1\n sta 3, @out+2\n halt\n")
     for x in [0, 1, -1, 7, 2**31]:
-        assert both(p, [x]).outputs == [_signed(x + imm), _signed(x * imm), _signed(imm)]
+        if abs(x + imm) > H or abs(x * imm) > H:
+            with pytest.raises(ExecutionError) as info:
+                run(p, [x], record=False, memory_size=MEM)
+            assert "integer overflow" in str(info.value)
+            with pytest.raises(ExecutionError):
+                run_reference(p, [x], memory_size=MEM)
+            continue
+        assert both(p, [x]).outputs == [x + imm, x * imm, imm]
 
 
 def test_runtime_errors_name_pc_and_cycle():
@@ -241,5 +277,15 @@ def random_programs(draw):
 
 @given(random_programs())
 def test_random_programs_vm_matches_reference(case):
+    """Same outputs, cycles and memory, or the same error at the same pc (an overflow)."""
     src, inputs = case
-    both(assemble(src), inputs)
+    program = assemble(src)
+    try:
+        fast = run(program, inputs, record=False, memory_size=MEM)
+    except ExecutionError as e:
+        with pytest.raises(ExecutionError) as info:
+            run_reference(program, inputs, memory_size=MEM)
+        assert (info.value.pc, info.value.cycle) == (e.pc, e.cycle)
+        return
+    ref = run_reference(program, inputs, memory_size=MEM)
+    assert (fast.outputs, fast.cycles, fast.memory.tolist()) == (ref.outputs, ref.cycles, ref.memory)

@@ -7,6 +7,9 @@ One row per cycle. Every column's index follows from its position in ``MAIN_COLU
     | 8 operation limbs | cnt inv isz cont | memory table: init_priv fin_v fin_t |
     | range table: rc m_rc | program multiplicity: m_prog |
 
+The two-row instructions (lt, div, mod) put the rest of their witness in a continuation row
+(flag ``f_wide``) that makes no memory access: see ``WIDE_LIMBS``.
+
 Rows double as tables: row j is also the memory table's entry for address j (its private
 initial value, final value and final access time), the range table's entry for the value
 min(j, 2^16 - 1), and the program table's entry for pc j (with public code columns).
@@ -17,7 +20,10 @@ from __future__ import annotations
 FLAGS = (
     "f_halt", "f_add", "f_sub", "f_mul", "f_addi", "f_muli", "f_movi", "f_eq", "f_lt", "f_div",
     "f_mod", "f_jmp", "f_bz", "f_call", "f_ret", "f_ld", "f_st", "f_lda", "f_sta", "f_macs", "f_mac",
+    "f_lt32", "f_chk", "f_wide",
 )
+"""One flag per instruction, with two for mac (its setup row ``f_macs`` and its steps ``f_mac``)
+and ``f_wide`` for the continuation row of the two-row instructions (lt, div, mod)."""
 
 MEM_LIMBS = ("m_a_lo", "m_a_hi", "m_b_lo", "m_b_hi", "m_c_lo", "m_c_hi")
 OP_LIMBS = tuple(f"l{i}" for i in range(8))
@@ -35,6 +41,14 @@ MAIN_COLUMNS = (
     + ("init_priv", "fin_v", "fin_t")
     + ("rc", "m_rc", "m_prog")
 )
+
+# --- the witness of the two-row instructions (lt, div, mod) ---------------------------------
+# The first row reads A and B and writes C like any row, and uses the operation limbs l0..l7
+# and the helpers inv, isz, cnt; the continuation row (f_wide) makes no memory access, so its
+# six time-difference limbs are free for the witness too: 14 range-checked limbs, and the
+# helpers. A 32-bit quantity is two consecutive limbs (low first).
+WIDE_LIMBS = OP_LIMBS + MEM_LIMBS
+"""The continuation row's range-checked limbs, in the order the wide witnesses use them."""
 
 PUBLIC_COLUMNS = ("code_op", "code_a", "code_b", "code_c", "code_imm", "init_pub", "priv_sel", "out_sel", "out_val")
 
@@ -73,8 +87,10 @@ FLAG_OF_OPCODE = {
     _op.MULI: "f_muli", _op.MOVI: "f_movi", _op.EQ: "f_eq", _op.LT: "f_lt", _op.DIV: "f_div",
     _op.MOD: "f_mod", _op.JMP: "f_jmp", _op.BZ: "f_bz", _op.CALL: "f_call", _op.RET: "f_ret",
     _op.LD: "f_ld", _op.ST: "f_st", _op.LDA: "f_lda", _op.STA: "f_sta", _op.MAC: "f_macs",
+    _op.LT32: "f_lt32", _op.CHK: "f_chk",
 }
 OPCODE_OF_FLAG = {flag: code for code, flag in FLAG_OF_OPCODE.items()}
 OPCODE_OF_FLAG["f_mac"] = _op.MAC
+OPCODE_OF_FLAG["f_wide"] = 0  # a continuation row fetches no instruction
 
-assert WIDTH <= 64, WIDTH
+assert WIDTH <= 72, WIDTH  # one BLAKE3 chunk per row even with 2^11 rows' 31 extra range columns

@@ -33,6 +33,8 @@ from zkvm.stark.public_columns import PublicColumns
 
 TWO16 = 1 << 16
 TWO31 = 1 << 31
+TWO32 = 1 << 32
+HALF = (0xFFFF_FFFF_0000_0001 - 1) // 2  # (p - 1) / 2: u = x + HALF maps the value range onto [0, p - 1]
 
 
 def vm_air_for(n: int) -> Air:
@@ -48,7 +50,7 @@ def vm_air(table_width: int = 1) -> Air:
     if w < 1 or w & (w - 1) or w > L.RANGE_SIZE:
         raise ValueError(f"range table width must be a power of two in [1, 2^16], got {w}")
     extra = tuple(f"m_rc{k}" for k in range(1, w))
-    name = "zkvm-vm-v1" if w == 1 else f"zkvm-vm-v1-rt{w}"
+    name = "zkvm-vm-v2" if w == 1 else f"zkvm-vm-v2-rt{w}"
     b = AirBuilder(name, main=L.MAIN_COLUMNS + extra, public=["fp0"], public_columns=L.PUBLIC_COLUMNS)
     m, nx, pub = b.main, b.next, b.pubcol
     f = {name: m(name) for name in L.FLAGS}
@@ -74,14 +76,19 @@ def vm_air(table_width: int = 1) -> Air:
         opcode = opcode + L.OPCODE_OF_FLAG[name] * f[name]
 
     # 2. control flow ----------------------------------------------------------------------
-    seq = total(["f_add", "f_sub", "f_mul", "f_addi", "f_muli", "f_movi", "f_eq", "f_lt", "f_div",
-                 "f_mod", "f_ld", "f_st", "f_lda", "f_sta"])
+    seq = total(["f_add", "f_sub", "f_mul", "f_addi", "f_muli", "f_movi", "f_eq", "f_lt32", "f_chk",
+                 "f_ld", "f_st", "f_lda", "f_sta", "f_wide"])
     fm = f["f_macs"] + f["f_mac"]
+    fw = f["f_lt"] + f["f_div"] + f["f_mod"]  # the first rows of the two-row instructions
+    wide = f["f_wide"]  # their continuation rows: no fetch, no memory access
     b.boundary("clk starts at 0", clk, "first")
     b.transition("clk increments", nx("clk") - clk - 1)
     b.boundary("pc starts at 0", pc, "first")
     b.boundary("fp starts at the stack base", fp - b.public("fp0"), "first")
     b.boundary("no mac step on the first row", f["f_mac"], "first")
+    b.boundary("no continuation row first", wide, "first")
+    b.transition("continuation rows follow the two-row instructions", nx("f_wide") - fw)
+    b.transition("two-row instructions keep pc", fw * (nx("pc") - pc))
     b.boundary("the machine has halted", f["f_halt"] - 1, "last")
     b.transition("sequential pc", seq * (nx("pc") - pc - 1))
     b.transition("jmp target", f["f_jmp"] * (nx("pc") - imm))
@@ -117,18 +124,17 @@ def vm_air(table_width: int = 1) -> Air:
     b.transition("movi", f["f_movi"] * (Cv - imm), **every)
     b.transition("eq inverse", f["f_eq"] * ((A - B) * inv + Cv - 1), **every)
     b.transition("eq zero", f["f_eq"] * (A - B) * Cv, **every)
-    b.transition("lt a in range", f["f_lt"] * (A + TWO31 - lim[0] - TWO16 * lim[1]), **every)
-    b.transition("lt b in range", f["f_lt"] * (B + TWO31 - lim[2] - TWO16 * lim[3]), **every)
-    b.transition("lt result boolean", f["f_lt"] * Cv * (Cv - 1), **every)
-    b.transition("lt order", f["f_lt"] * (Cv * (B - A - 1) + (1 - Cv) * (A - B) - lim[4] - TWO16 * lim[5]), **every)
-    fdm = f["f_div"] + f["f_mod"]
-    q = lim[0] + TWO16 * lim[1] - TWO31
-    r = lim[2] + TWO16 * lim[3]
-    b.transition("division identity", fdm * (A - q * B - r), **every)
-    b.transition("remainder below divisor", fdm * (B - r - 1 - lim[4] - TWO16 * lim[5]), **every)
-    b.transition("divisor positive", fdm * (B - 1 - lim[6] - TWO16 * lim[7]), **every)
-    b.transition("div result", f["f_div"] * (Cv - q), **every)
-    b.transition("mod result", f["f_mod"] * (Cv - r), **every)
+    # lt32: both operands in [-2^31, 2^31) and the selected difference in [0, 2^32)
+    f32 = f["f_lt32"]
+    b.transition("lt32 a in range", f32 * (A + TWO31 - lim[0] - TWO16 * lim[1]), **every)
+    b.transition("lt32 b in range", f32 * (B + TWO31 - lim[2] - TWO16 * lim[3]), **every)
+    b.transition("lt32 result boolean", f32 * Cv * (Cv - 1), **every)
+    b.transition("lt32 order", f32 * (Cv * (B - A - 1) + (1 - Cv) * (A - B) - lim[4] - TWO16 * lim[5]), **every)
+    # chk: A in [0, 2^32) and B - 1 - A in [0, 2^32)
+    fc = f["f_chk"]
+    b.transition("chk a in range", fc * (A - lim[0] - TWO16 * lim[1]), **every)
+    b.transition("chk below b", fc * (B - 1 - A - lim[2] - TWO16 * lim[3]), **every)
+    _wide_constraints(b, f, A, B, Cv, lim, every)
     b.transition("bz zero test", f["f_bz"] * (A * inv + isz - 1), **every)
     b.transition("bz zero flag", f["f_bz"] * A * isz, **every)
     b.transition("ld address", f["f_ld"] * (b_addr - A - imm), **every)
@@ -142,18 +148,18 @@ def vm_air(table_width: int = 1) -> Air:
     b.transition("call return address", f["f_call"] * (B - pc - 1), **every)
     b.transition("call saved fp", f["f_call"] * (Cv - fp), **every)
     b.transition("mac step", f["f_mac"] * (Cv - Co - A * B), **every)
-    b.transition("no result", total(["f_halt", "f_jmp", "f_bz", "f_ret", "f_macs"]) * (Cv - Co), **every)
-    b.transition("b is read", (1 - f["f_call"]) * (B - Bo), **every)
-    b.transition("a address", (1 - f["f_mac"]) * (a_addr - fp - a), **every)
-    b.transition("b address", (1 - f["f_mac"] - f["f_ld"] - f["f_lda"]) * (b_addr - fp - bb), **every)
-    b.transition("c address", (1 - f["f_st"] - f["f_sta"]) * (c_addr - fp - c), **every)
+    b.transition("no result", total(["f_halt", "f_jmp", "f_bz", "f_ret", "f_macs", "f_chk"]) * (Cv - Co), **every)
+    b.transition("b is read", (1 - f["f_call"] - wide) * (B - Bo), **every)
+    b.transition("a address", (1 - f["f_mac"] - wide) * (a_addr - fp - a), **every)
+    b.transition("b address", (1 - f["f_mac"] - f["f_ld"] - f["f_lda"] - wide) * (b_addr - fp - bb), **every)
+    b.transition("c address", (1 - f["f_st"] - f["f_sta"] - wide) * (c_addr - fp - c), **every)
 
     # 4. memory: access times strictly increase (range-checked differences)
     t = 3 * clk
     for slot, k in (("a", 1), ("b", 2), ("c", 3)):
         b.transition(
             f"{slot} access time",
-            t + k - m(f"{slot}_tp") - 1 - m(f"m_{slot}_lo") - TWO16 * m(f"m_{slot}_hi"),
+            (1 - wide) * (t + k - m(f"{slot}_tp") - 1 - m(f"m_{slot}_lo") - TWO16 * m(f"m_{slot}_hi")),
             **every,
         )
     b.transition("private init only in the input region", m("init_priv") * (1 - pub("priv_sel")), **every)
@@ -180,12 +186,13 @@ def vm_air(table_width: int = 1) -> Air:
         return alpha_prog - (p + beta * o + (beta**2) * x + (beta**3) * y + (beta**4) * z + (beta**5) * i)
 
     bus = LogUpSum(b, "bus")
-    bus.add(-1, mem_tuple(a_addr, A, m("a_tp")))
-    bus.add(1, mem_tuple(a_addr, A, t + 1))
-    bus.add(-1, mem_tuple(b_addr, Bo, m("b_tp")))
-    bus.add(1, mem_tuple(b_addr, B, t + 2))
-    bus.add(-1, mem_tuple(c_addr, Co, m("c_tp")))
-    bus.add(1, mem_tuple(c_addr, Cv, t + 3))
+    access = 1 - wide  # a continuation row makes no memory access
+    bus.add(-access, mem_tuple(a_addr, A, m("a_tp")))
+    bus.add(access, mem_tuple(a_addr, A, t + 1))
+    bus.add(-access, mem_tuple(b_addr, Bo, m("b_tp")))
+    bus.add(access, mem_tuple(b_addr, B, t + 2))
+    bus.add(-access, mem_tuple(c_addr, Co, m("c_tp")))
+    bus.add(access, mem_tuple(c_addr, Cv, t + 3))
     bus.add(1, mem_tuple(clk, pub("init_pub") + m("init_priv"), 0))
     bus.add(-1, mem_tuple(clk, m("fin_v"), m("fin_t")))
     for name in L.MEM_LIMBS + L.OP_LIMBS:
@@ -193,7 +200,7 @@ def vm_air(table_width: int = 1) -> Air:
     bus.add(m("m_rc"), alpha_rc - rc)
     for k in range(1, w):
         bus.add(m(f"m_rc{k}"), alpha_rc - (rc + k))
-    bus.add(-1, code_tuple(pc, opcode, a, bb, c, imm))
+    bus.add(-access, code_tuple(pc, opcode, a, bb, c, imm))  # a continuation row fetches nothing
     bus.add(m("m_prog"), code_tuple(clk, pub("code_op"), pub("code_a"), pub("code_b"), pub("code_c"), pub("code_imm")))
     bus.finish()
 
@@ -201,6 +208,70 @@ def vm_air(table_width: int = 1) -> Air:
         return bus.build_matrix(main, challenges, publics, pubcols)
 
     return b.build(build_aux=build_aux)
+
+
+def _halves(limbs):
+    """The two 32-bit halves (low, high) of four 16-bit limbs."""
+    return limbs[0] + TWO16 * limbs[1], limbs[2] + TWO16 * limbs[3]
+
+
+def _canonical(b, gate, name, x, limbs, inv, z):
+    """u = x + (p - 1)/2 equals the integer of its four limbs, and that integer is below p:
+    with h its high half, z = 1 - (2^32 - 1 - h) * inv forces z = 1 when h = 2^32 - 1, and
+    then z * (low half) = 0 forces the low half to 0 (the only integers >= p below 2^64 have
+    h = 2^32 - 1 and a non-zero low half). So the limbs hold s(x) + (p - 1)/2 exactly, where
+    s(x) is x read as a signed integer in [-(p-1)/2, (p-1)/2]. Returns the halves."""
+    lo, hi = _halves(limbs)
+    b.transition(f"{name} shifted", gate * (x + HALF - lo - TWO32 * hi), cyclic=True)
+    b.transition(f"{name} canonical flag", gate * (z - 1 + (TWO32 - 1 - hi) * inv), cyclic=True)
+    b.transition(f"{name} canonical", gate * z * lo, cyclic=True)
+    return lo, hi
+
+
+def _wide_constraints(b, f, A, B, Cv, lim, every):
+    """lt, div and mod: the first row's limbs l0..l7 and helpers (inv, isz, cnt), and the
+    continuation row's 14 limbs (L.WIDE_LIMBS) and helpers, read from the first row as next-row
+    values. docs/air.md gives each counting argument."""
+    m, nx = b.main, b.next
+    wl = [nx(name) for name in L.WIDE_LIMBS]
+    inv, isz, cnt = m("inv"), m("isz"), m("cnt")
+
+    # lt: C = [s(A) < s(B)] = [u_A < u_B] with u = x + (p-1)/2 canonical; the borrow k (cnt)
+    # splits F = (2C - 1)(u_B - u_A) - C into halves F_l, F_h in [0, 2^32): F >= 0 as integers
+    g = f["f_lt"]
+    al, ah = _canonical(b, g, "lt a", A, lim[0:4], inv, isz)
+    bl, bh = _canonical(b, g, "lt b", B, lim[4:8], nx("inv"), nx("isz"))
+    fl, fh = _halves(wl[0:4])
+    b.transition("lt result boolean", g * Cv * (Cv - 1), **every)
+    b.transition("lt borrow boolean", g * cnt * (cnt - 1), **every)
+    b.transition("lt low half", g * ((2 * Cv - 1) * (bl - al) - Cv + TWO32 * cnt - fl), **every)
+    b.transition("lt high half", g * ((2 * Cv - 1) * (bh - ah) - cnt - fh), **every)
+
+    # div, mod by 0 < |b| < 2^32: s = [b < 0] (cnt), b' = (1 - 2s) B = bd + 1 with bd in
+    # [0, 2^32), a' = (1 - 2s) A; long division in 32-bit halves (q = qh 2^32 + ql):
+    #   ql b' + r' = th 2^32 + tl,  th <= b' - 1,  r' <= b' - 1
+    #   u = a' + (p-1)/2 = (qh b' + th + 2^31 - 1 + g) 2^32 + (tl + 2^31 - g 2^32)
+    # then s(a') = q b' + r' exactly: q = floor(a/b), and a % b = (1 - 2s) r'
+    fd = f["f_div"] + f["f_mod"]
+    sgn = cnt
+    bd = lim[4] + TWO16 * lim[5]
+    rp = lim[6] + TWO16 * lim[7]
+    ql, qh2 = _halves(wl[0:4])  # qh2 = qh + 2^31
+    th, tl = _halves(wl[4:8])
+    e1 = wl[8] + TWO16 * wl[9]
+    e2 = wl[10] + TWO16 * wl[11]
+    gam = nx("cnt")
+    b.transition("div sign boolean", fd * sgn * (sgn - 1), **every)
+    b.transition("div divisor", fd * ((1 - 2 * sgn) * B - 1 - bd), **every)
+    ul, uh = _canonical(b, fd, "div dividend", (1 - 2 * sgn) * A, lim[0:4], inv, isz)
+    b.transition("div low product", fd * (ql * (bd + 1) + rp - TWO32 * th - tl), **every)
+    b.transition("div high product", fd * (uh - (qh2 - TWO31) * (bd + 1) - th - TWO31 + 1 - gam), **every)
+    b.transition("div low carry", fd * (tl + TWO31 - ul - TWO32 * gam), **every)
+    b.transition("div carry boolean", fd * gam * (gam - 1), **every)
+    b.transition("div remainder below divisor", fd * (bd - rp - e1), **every)
+    b.transition("div carry below divisor", fd * (bd - th - e2), **every)
+    b.transition("div result", f["f_div"] * (Cv - TWO32 * (qh2 - TWO31) - ql), **every)
+    b.transition("mod result", f["f_mod"] * (Cv - (1 - 2 * sgn) * rp), **every)
 
 
 def _program_columns(program: Program) -> tuple[PublicColumns, PublicColumns]:

@@ -257,8 +257,13 @@ class ProgramCompiler:
         return Compiled("<entry>", fc.code, fc.high, NONE, {main_key})
 
     def output_record(self, fc: FunctionCompiler, result: int, depth: int) -> None:
-        """Copy the returned list into a fresh record [n, values...] (or [rows, cols,
-        values...], rows checked to be of equal length) and point the output cell at it."""
+        """Copy the returned list into a record [n, values...] (or [rows, len_0, .., values...])
+        at the start of the heap, and point the output cell at it.
+
+        The record's address is part of the public statement, so it must not depend on the
+        private input: the record is first built at the heap pointer (it may gather rows from
+        anywhere in the heap), then moved down to the heap's base (a forward copy: the base is
+        at or below the record), which nothing reads after main has returned."""
         n, rec, dst, src, words = fc.temp(), fc.temp(), fc.temp(), fc.temp(), fc.temp()
         fc.emit(op.LD, c=n, a=result, imm=0)
         if depth == 1:
@@ -305,7 +310,10 @@ class ProgramCompiler:
             fc.emit(op.ADDI, c=i, a=i, imm=1)
             fc.emit(op.JMP, imm=top2)
             fc.label(end2)
-        fc.emit(op.STA, a=rec, imm=Abs("out", 0))
+        base = fc.temp()
+        fc.emit(op.MOVI, c=base, imm=Abs("heap", 0))
+        fc.copy_words(rec, base, words)
+        fc.emit(op.STA, a=base, imm=Abs("out", 0))
 
     def compiled_key(self, name: str) -> str:
         return next(k for k in self.compiled if k.startswith(name + "("))
@@ -347,6 +355,8 @@ class ProgramCompiler:
                 return layout.out_base + v.k
             if v.what == "in":
                 return layout.in_base + v.k
+            if v.what == "heap":
+                return layout.heap_base + v.k
         raise AssertionError(f"unresolved operand {v!r}")
 
 

@@ -231,8 +231,10 @@ def output_cells(program: "Program", outputs: list[int], address: int) -> tuple[
         count = sum(outputs[1:header])
     if len(outputs) != header + count:
         raise ParameterError("outputs", "the output record's header does not match its values")
-    if not lay.heap_base <= address < 1 << 40:
-        raise ParameterError("outputs", "the output record must lie in the heap")
+    if address != lay.heap_base:
+        # compiled programs move the record to the heap's base before halting, so that its
+        # address (public) cannot reveal how much the private run allocated
+        raise ParameterError("outputs", f"the output record must start at the heap's base ({lay.heap_base}), not {address}")
     return [lay.out_base] + list(range(address, address + len(outputs))), [address] + list(outputs)
 
 

@@ -26,11 +26,17 @@ CYCLE_LIMIT = 3
 LT_RANGE = 4
 DIV_RANGE = 5
 MAC_LENGTH = 6
+OVERFLOW = 7
+CHK_FAILED = 8
 
 HALF_P = np.uint64(0x7FFF_FFFF_8000_0000)
+VALUE_MAX = np.int64(0x7FFF_FFFF_8000_0000)  # (p - 1) / 2: the value range is [-VALUE_MAX, VALUE_MAX]
 TWO31 = np.uint64(1 << 31)
 LIMB_MASK = np.uint64(0xFFFF)
 U16 = np.uint64(16)
+U32 = np.uint64(32)
+MASK32 = np.uint64(0xFFFF_FFFF)
+TOP32 = np.uint64(0xFFFF_FFFF)  # 2^32 - 1: the high half of p - 1
 
 # column indices (frozen as compile-time constants)
 C = L.COL
@@ -42,7 +48,7 @@ C_ADDR, C_OLD, C_VAL, C_TP = C["c_addr"], C["c_old"], C["c_val"], C["c_tp"]
 M_LIMB0 = C["m_a_lo"]
 L0 = C["l0"]
 CNT, INV, ISZ, CONT = C["cnt"], C["inv"], C["isz"], C["cont"]
-F_MACS, F_MAC, F_HALT = C["f_macs"], C["f_mac"], C["f_halt"]
+F_MACS, F_MAC, F_HALT, F_WIDE = C["f_macs"], C["f_mac"], C["f_halt"], C["f_wide"]
 FIN_V, FIN_T, INIT_PRIV = C["fin_v"], C["fin_t"], C["init_priv"]
 RC, M_RC, M_PROG = C["rc"], C["m_rc"], C["m_prog"]
 
@@ -85,6 +91,99 @@ def _limbs(trace, r, col, value):
     """value (< 2^32) as two 16-bit limbs in trace[r, col], trace[r, col + 1]."""
     trace[r, col] = value & LIMB_MASK
     trace[r, col + 1] = value >> U16
+
+
+@njit(cache=True, inline="always")
+def _limbs_at(trace, r, col_lo, col_hi, value):
+    """value (< 2^32) as two 16-bit limbs in two (not necessarily adjacent) columns."""
+    trace[r, col_lo] = value & LIMB_MASK
+    trace[r, col_hi] = value >> U16
+
+
+@njit(cache=True, inline="always")
+def _sum_overflows(x, y):
+    """True when the integer x + y leaves the value range (x, y within it)."""
+    return (y > 0 and x > VALUE_MAX - y) or (y < 0 and x < -VALUE_MAX - y)
+
+
+@njit(cache=True, inline="always")
+def _product_overflows(x, y):
+    """True when the integer x * y leaves the value range (x, y within it)."""
+    if x == 0 or y == 0:
+        return False
+    return abs(x) > VALUE_MAX // abs(y)
+
+
+@njit(cache=True)
+def _canonical(trace, r, col, r_help, x):
+    """u = x + (p - 1) / 2, the value x shifted to [0, p - 1], as four 16-bit limbs at
+    trace[r, col .. col + 3] (low half first), and its canonicity witness in row r_help
+    (``isz`` = [high half = 2^32 - 1], ``inv`` = 1 / (2^32 - 1 - high half) otherwise).
+    Returns u (an integer below p, order-preserving in the signed value)."""
+    u = add(x, HALF_P)
+    _limbs(trace, r, col, u & MASK32)
+    _limbs(trace, r, col + 2, u >> U32)
+    hi = u >> U32
+    if hi == TOP32:
+        trace[r_help, ISZ] = 1
+        trace[r_help, INV] = 0
+    else:
+        trace[r_help, ISZ] = 0
+        trace[r_help, INV] = _inverse(TOP32 - hi)
+    return u
+
+
+@njit(cache=True)
+def _lt_witness(trace, r, A, B):
+    """The two rows of lt (see docs/air.md): the shifted operands u_A, u_B in row r with their
+    canonicity witnesses (A's in row r, B's in row r + 1), the borrow k in cnt, and in row
+    r + 1 the difference F = (2C - 1)(u_B - u_A) - C >= 0 as two 32-bit halves. Returns C."""
+    ua = _canonical(trace, r, L0, r, A)
+    ub = _canonical(trace, r, L0 + 4, r + 1, B)
+    c = np.uint64(1) if ua < ub else np.uint64(0)
+    d = (ub - ua - np.uint64(1)) if c == np.uint64(1) else (ua - ub)
+    _limbs(trace, r + 1, L0, d & MASK32)
+    _limbs(trace, r + 1, L0 + 2, d >> U32)
+    low = np.int64(ub & MASK32) - np.int64(ua & MASK32)
+    if c == np.uint64(0):
+        low = -low
+    else:
+        low -= 1
+    trace[r, CNT] = 1 if low < 0 else 0
+    return c
+
+
+@njit(cache=True)
+def _div_witness(trace, r, sa, sb):
+    """The two rows of div/mod by 0 < |b| < 2^32 (see docs/air.md): with s = [b < 0],
+    b' = |b| and a' = (1 - 2s) a, the quotient q = a' // b' and remainder r' = a' % b' are
+    checked by long division in 32-bit halves: q = qh 2^32 + ql, ql b' + r' = th 2^32 + tl,
+    u = a' + (p - 1)/2 = (qh b' + th + 2^31 - 1 + g) 2^32 + (tl + 2^31 - g 2^32).
+    Returns (q, Python's a % b) as signed integers."""
+    neg = sb < 0
+    bp = -sb if neg else sb
+    ap = -sa if neg else sa
+    q = ap // bp
+    rp = ap - q * bp
+    _canonical(trace, r, L0, r, _field(ap))
+    bd = np.uint64(bp - 1)
+    _limbs(trace, r, L0 + 4, bd)
+    _limbs(trace, r, L0 + 6, np.uint64(rp))
+    trace[r, CNT] = 1 if neg else 0
+    qh = q >> 32
+    ql = np.uint64(q & 0xFFFF_FFFF)
+    t = ql * np.uint64(bp) + np.uint64(rp)
+    th = t >> U32
+    tl = t & MASK32
+    g = (tl + TWO31) >> U32
+    _limbs(trace, r + 1, L0, ql)
+    _limbs(trace, r + 1, L0 + 2, np.uint64(qh + (1 << 31)))
+    _limbs(trace, r + 1, L0 + 4, th)
+    _limbs(trace, r + 1, L0 + 6, tl)
+    _limbs(trace, r + 1, M_LIMB0, bd - np.uint64(rp))
+    _limbs(trace, r + 1, M_LIMB0 + 2, bd - th)
+    trace[r + 1, CNT] = g
+    return q, (-rp if neg else rp)
 
 
 @njit(cache=True)
@@ -141,7 +240,18 @@ def execute(code, mem, mem_size, stack_base, max_cycles, record, trace, last_t, 
                     return BAD_ADDRESS, pc, cycle, fp, max_addr
                 va = mem[xa]
                 vb = mem[xb]
-                acc = add(mem[c_addr], mul(va, vb))
+                sa = _signed(va)
+                sb = _signed(vb)
+                if _product_overflows(sa, sb):
+                    err[0] = sa
+                    err[1] = sb
+                    return OVERFLOW, pc, cycle, fp, max_addr
+                prod = mul(va, vb)
+                if _sum_overflows(_signed(mem[c_addr]), _signed(prod)):
+                    err[0] = _signed(mem[c_addr])
+                    err[1] = _signed(prod)
+                    return OVERFLOW, pc, cycle, fp, max_addr
+                acc = add(mem[c_addr], prod)
                 if record:
                     _write_fetch(trace, cycle, pc, fp, o, a_off, b_off, c_off, imm)
                     trace[cycle, F_MACS] = 0
@@ -178,16 +288,25 @@ def execute(code, mem, mem_size, stack_base, max_cycles, record, trace, last_t, 
         c_new = mem[c_addr]
         inv = np.uint64(0)
         isz = np.uint64(0)
-        if o == op.ADD:
-            c_new = add(A, B)
-        elif o == op.SUB:
-            c_new = sub(A, B)
-        elif o == op.MUL:
-            c_new = mul(A, B)
-        elif o == op.ADDI:
-            c_new = add(A, imm)
-        elif o == op.MULI:
-            c_new = mul(A, imm)
+        wide = False
+        if o == op.ADD or o == op.SUB or o == op.MUL:
+            sa = _signed(A)
+            sb = _signed(B)
+            if o == op.SUB:
+                sb = -sb
+            if (o == op.MUL and _product_overflows(sa, sb)) or (o != op.MUL and _sum_overflows(sa, sb)):
+                err[0] = sa
+                err[1] = _signed(B)
+                return OVERFLOW, pc, cycle, fp, max_addr
+            c_new = mul(A, B) if o == op.MUL else (add(A, B) if o == op.ADD else sub(A, B))
+        elif o == op.ADDI or o == op.MULI:
+            sa = _signed(A)
+            si = _signed(imm)
+            if (o == op.MULI and _product_overflows(sa, si)) or (o == op.ADDI and _sum_overflows(sa, si)):
+                err[0] = sa
+                err[1] = si
+                return OVERFLOW, pc, cycle, fp, max_addr
+            c_new = add(A, imm) if o == op.ADDI else mul(A, imm)
         elif o == op.MOVI:
             c_new = imm
         elif o == op.EQ:
@@ -199,6 +318,9 @@ def execute(code, mem, mem_size, stack_base, max_cycles, record, trace, last_t, 
                 if record:
                     inv = _inverse(d)
         elif o == op.LT:
+            wide = True
+            c_new = np.uint64(1) if _signed(A) < _signed(B) else np.uint64(0)
+        elif o == op.LT32:
             sa = _signed(A)
             sb = _signed(B)
             if sa < -(1 << 31) or sa >= (1 << 31) or sb < -(1 << 31) or sb >= (1 << 31):
@@ -214,18 +336,24 @@ def execute(code, mem, mem_size, stack_base, max_cycles, record, trace, last_t, 
         elif o == op.DIV or o == op.MOD:
             sa = _signed(A)
             sb = _signed(B)
-            if sa < -(1 << 31) or sa >= (1 << 31) or sb < 1 or sb >= (1 << 31):
+            if sb == 0 or sb <= -(1 << 32) or sb >= (1 << 32):
                 err[0] = sa
                 err[1] = sb
                 return DIV_RANGE, pc, cycle, fp, max_addr
+            wide = True
             q = sa // sb
-            rem = sa - q * sb
-            c_new = _field(q) if o == op.DIV else np.uint64(rem)
+            c_new = _field(q) if o == op.DIV else _field(sa - q * sb)
+        elif o == op.CHK:
+            writes_c = False
+            sa = _signed(A)
+            sb = _signed(B)
+            if sa < 0 or sa >= (1 << 32) or sb - sa - 1 < 0 or sb - sa - 1 >= (1 << 32):
+                err[0] = sa
+                err[1] = sb
+                return CHK_FAILED, pc, cycle, fp, max_addr
             if record:
-                _limbs(trace, cycle, L0, np.uint64(q + (1 << 31)))
-                _limbs(trace, cycle, L0 + 2, np.uint64(rem))
-                _limbs(trace, cycle, L0 + 4, np.uint64(sb - rem - 1))
-                _limbs(trace, cycle, L0 + 6, np.uint64(sb - 1))
+                _limbs(trace, cycle, L0, np.uint64(sa))
+                _limbs(trace, cycle, L0 + 2, np.uint64(sb - sa - 1))
         elif o == op.JMP:
             writes_c = False
             next_pc = np.int64(imm) if imm < HALF_P else np.int64(-1)
@@ -252,11 +380,23 @@ def execute(code, mem, mem_size, stack_base, max_cycles, record, trace, last_t, 
             c_new = B
         elif o == op.STA:
             c_new = A
+        if wide and cycle + 1 >= max_cycles:
+            return CYCLE_LIMIT, pc, cycle + 1, fp, max_addr
         if record:
             _write_fetch(trace, cycle, pc, fp, o, a_off, b_off, c_off, imm)
             _row_access(trace, cycle, mem, mem_size, last_t, a_addr, b_addr, c_addr, write_b, b_new, c_new, record)
             trace[cycle, INV] = inv
             trace[cycle, ISZ] = isz
+            if wide:
+                # the continuation row: no fetch, no memory access, the rest of the witness
+                trace[cycle + 1, CLK] = cycle + 1
+                trace[cycle + 1, PC] = pc
+                trace[cycle + 1, FP] = fp
+                trace[cycle + 1, F_WIDE] = 1
+                if o == op.LT:
+                    _lt_witness(trace, cycle, A, B)
+                else:
+                    _div_witness(trace, cycle, _signed(A), _signed(B))
         if write_b:
             mem[b_addr] = b_new
         if writes_c:
@@ -264,7 +404,7 @@ def execute(code, mem, mem_size, stack_base, max_cycles, record, trace, last_t, 
         max_addr = max(max_addr, np.int64(a_addr), np.int64(b_addr), np.int64(c_addr))
         pc = next_pc
         fp = next_fp
-        cycle += 1
+        cycle += 2 if wide else 1
 
 
 @njit(cache=True, inline="always")
@@ -350,4 +490,5 @@ def pad_and_tables(trace, cycles, n, mem, last_t, mem_size, halt_pc, halt_fp, ha
     # program multiplicities: how often each pc was fetched
     m_prog = M_PROG
     for r in range(n):
-        trace[np.int64(trace[r, PC]), m_prog] += 1
+        if trace[r, F_WIDE] == 0:  # a continuation row fetches nothing
+            trace[np.int64(trace[r, PC]), m_prog] += 1

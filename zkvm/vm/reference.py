@@ -56,6 +56,12 @@ def run_reference(
         loc = program.debug[pc] if pc < len(program.debug) else None
         return ExecutionError(msg, pc, cycle, loc or None)
 
+    def checked(v: int, name: str) -> int:
+        """The exact result as a field element; outside the value range the run stops."""
+        if not -HALF_P <= v <= HALF_P:
+            raise fail(f"integer overflow in {name}: the result {v} is outside [-(p-1)/2, (p-1)/2]")
+        return v % P
+
     def addr(x: int) -> int:
         x %= P
         if not 0 <= x < memory_size:
@@ -73,31 +79,42 @@ def run_reference(
             cycle += 1
             break
         a_addr, b_addr, c_addr = (fp + ins.a) % P, (fp + ins.b) % P, (fp + ins.c) % P
-        if o in (op.ADD, op.SUB, op.MUL, op.EQ, op.LT, op.DIV, op.MOD):
+        if o in (op.ADD, op.SUB, op.MUL, op.EQ, op.LT, op.DIV, op.MOD, op.LT32):
             A, B = mem[addr(a_addr)], mem[addr(b_addr)]
+            sa, sb = _signed(A), _signed(B)
             if o == op.ADD:
-                r = (A + B) % P
+                r = checked(sa + sb, "add")
             elif o == op.SUB:
-                r = (A - B) % P
+                r = checked(sa - sb, "sub")
             elif o == op.MUL:
-                r = A * B % P
+                r = checked(sa * sb, "mul")
             elif o == op.EQ:
                 r = int(A == B)
             elif o == op.LT:
-                sa, sb = _signed(A), _signed(B)
+                r = int(sa < sb)
+            elif o == op.LT32:
                 if not (op.CMP_MIN <= sa < op.CMP_MAX and op.CMP_MIN <= sb < op.CMP_MAX):
-                    raise fail(f"lt operands {sa}, {sb} outside the comparison range [-2^31, 2^31)")
+                    raise fail(f"lt32 operands {sa}, {sb} outside the comparison range [-2^31, 2^31)")
                 r = int(sa < sb)
             else:
-                sa, sb = _signed(A), _signed(B)
-                if not (op.CMP_MIN <= sa < op.CMP_MAX and 1 <= sb < op.DIV_MAX):
-                    raise fail(f"{ins.name} operands {sa}, {sb} outside the range (dividend in [-2^31, 2^31), divisor in [1, 2^31))")
+                if sb == 0:
+                    raise fail("division by zero")
+                if not abs(sb) < op.DIV_MAX:
+                    raise fail(f"{ins.name} divisor {sb} outside (-2^32, 2^32)")
                 r = (sa // sb if o == op.DIV else sa % sb) % P
             mem[addr(c_addr)] = r
+            if o in op.WIDE:
+                cycle += 1
+            pc += 1
+        elif o == op.CHK:
+            sa, sb = _signed(mem[addr(a_addr)]), _signed(mem[addr(b_addr)])
+            if not (0 <= sa < op.CHK_MAX and 0 <= sb - sa - 1 < op.CHK_MAX):
+                raise fail(f"chk failed: {sa} is not in [0, {sb})")
             pc += 1
         elif o in (op.ADDI, op.MULI):
             A = mem[addr(a_addr)]
-            mem[addr(c_addr)] = (A + ins.imm) % P if o == op.ADDI else A * ins.imm % P
+            sa = _signed(A)
+            mem[addr(c_addr)] = checked(sa + ins.imm, "addi") if o == op.ADDI else checked(sa * ins.imm, "muli")
             pc += 1
         elif o == op.MOVI:
             mem[addr(c_addr)] = ins.imm % P
@@ -136,8 +153,8 @@ def run_reference(
             ca = addr(c_addr)
             for k in range(n):
                 # the step's order of accesses: A, then B, then the accumulator (as the AIR)
-                prod = mem[addr(pa + k)] * mem[addr(pb + k)]
-                mem[ca] = (mem[ca] + prod) % P
+                prod = checked(_signed(mem[addr(pa + k)]) * _signed(mem[addr(pb + k)]), "mac")
+                mem[ca] = checked(_signed(mem[ca]) + _signed(prod), "mac")
             cycle += n
             pc += 1
         else:  # pragma: no cover - the opcode table is exhaustive

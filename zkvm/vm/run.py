@@ -73,10 +73,20 @@ _MESSAGES = {
     vk.BAD_ADDRESS: "invalid memory access (address outside [0, memory size))",
     vk.BAD_PC: "the program counter left the program",
     vk.CYCLE_LIMIT: "cycle limit reached",
-    vk.LT_RANGE: "lt operands {0}, {1} outside the comparison range [-2^31, 2^31)",
-    vk.DIV_RANGE: "division operands {0}, {1} outside the supported range (dividend in [-2^31, 2^31), divisor in [1, 2^31))",
+    vk.LT_RANGE: "lt32 operands {0}, {1} outside the comparison range [-2^31, 2^31)",
+    vk.DIV_RANGE: "divisor {1} outside (-2^32, 2^32)",
     vk.MAC_LENGTH: "mac length outside [0, 2^20]",
+    vk.CHK_FAILED: "bounds check failed: {0} is not in [0, {1})",
 }
+
+_OVERFLOW_SYMBOL = {"add": "+", "sub": "-", "mul": "*", "addi": "+", "muli": "*", "mac": "+ or *"}
+
+
+def _overflow_message(name: str, a: int, b: int) -> str:
+    """What overflowed: the operation and its operands (a mac step names the product or sum)."""
+    symbol = _OVERFLOW_SYMBOL.get(name, name)
+    return (f"integer overflow: {a} {symbol} {b} is outside the value range [-(p-1)/2, (p-1)/2] "
+            f"(about +-9.2e18)")
 
 
 def _signed(v) -> int:
@@ -126,7 +136,7 @@ def run(
     ins_arr = _field_values(inputs, "inputs")
     pub_arr = _field_values(public_inputs, "public inputs")
     code = _code_matrix(program)
-    err = np.zeros(2, dtype=np.int64)
+    err = np.zeros(2, dtype=np.int64)  # the faulting operands (signed), for the message
     mem = _initial_memory(program, ins_arr, pub_arr, memory_size)
     dummy = np.zeros((1, L.WIDTH), dtype=np.uint64)
     last_t = np.zeros(1, dtype=np.int64)
@@ -137,6 +147,8 @@ def run(
             msg = "division by zero"
         loc = program.debug[pc] if 0 <= pc < len(program.debug) else None
         name = program.code[pc].name if 0 <= pc < len(program.code) else "?"
+        if status == vk.OVERFLOW:
+            msg = _overflow_message(name, int(err[0]), int(err[1]))
         if loc and TRAP_SEPARATOR in loc:
             # a compiler-inserted trap: the debug entry carries the reason (a failed assert,
             # an index out of range), which explains the fault better than the instruction
