@@ -8,7 +8,8 @@ the applicant's private data, approved the application. This service checks such
     curl --data-binary @programs/credit_logistic.proof http://localhost:8080/verify
 
 It answers ``{"valid": true, "output": ..., "program_hash": ..., "security_bits": ...}`` with
-status 200, or ``{"valid": false, "check": ..., "error": ...}`` with status 422. It loads the
+status 200, or ``{"valid": false, "check": ..., "error": ...}`` with status 422 for any proof the
+verifier rejects, malformed ones included (400 or 413 for a missing or oversized body). It loads the
 compiled program once (JSON from ``zkvm compile --out``) and imports only the verifier: no
 Numba, no compiler, so it starts in a fraction of a second and each check takes milliseconds.
 """
@@ -42,14 +43,21 @@ def make_handler(program: Program, min_security_bits: int = 100) -> type[BaseHTT
         def do_POST(self) -> None:  # noqa: N802 (the http.server naming)
             if self.path != "/verify":
                 return self._reply(404, {"error": "POST the proof bytes to /verify"})
-            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = -1
             if not 0 < length <= MAX_PROOF_BYTES:
-                return self._reply(413 if length else 400, {"valid": False, "error": "send one proof file as the body"})
+                status = 413 if length > MAX_PROOF_BYTES else 400
+                return self._reply(status, {"valid": False, "error": "send one proof file (at most 4 MiB) as the body"})
             proof = self.rfile.read(length)
             try:
                 claim = verify(proof, program, min_security_bits=min_security_bits)
-            except VerificationError as e:
+            except VerificationError as e:  # every malformed or false proof
                 return self._reply(422, {"valid": False, "check": e.check, "error": str(e)})
+            except Exception as e:  # a bug in zkvm: answer (500) rather than drop the connection
+                self.log_error("internal error verifying a proof: %s: %s", type(e).__name__, e)
+                return self._reply(500, {"valid": False, "error": "internal error"})
             self._reply(200, {"valid": True, "output": claim.output, "program_hash": claim.program_hash,
                               "public_inputs": list(claim.public_inputs), "security_bits": claim.security_bits})
 

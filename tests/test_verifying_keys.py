@@ -177,7 +177,7 @@ def test_cli_keygen_run_and_verify_with_a_key(tmp_path):
     r = zkvm("verify", str(proof), "--program", str(program), "--vk", str(own_key), "--json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["program_columns"] == "key"
-    # a key of another program: rejected (exit 1); a malformed or missing key file: exit 2
+    # a key of another program or a malformed key file: rejected (exit 1); a missing one: exit 2
     other_key = tmp_path / "other.vk"
     other = PROGRAMS / "fraud_forest.py"
     r = zkvm("keygen", str(other), "-i", str(PROGRAMS / "fraud_forest.input.json"), "--commit-program", "--out", str(other_key))
@@ -186,6 +186,9 @@ def test_cli_keygen_run_and_verify_with_a_key(tmp_path):
     assert r.returncode == 1 and "Traceback" not in r.stderr
     bad = tmp_path / "bad.vk"
     bad.write_bytes(b"ZKVMVK01garbage")
-    for path in (bad, tmp_path / "missing.vk"):
-        r = zkvm("verify", str(proof), "--program", str(program), "--vk", str(path))
-        assert r.returncode == 2 and "--vk" in r.stderr and "Traceback" not in r.stderr
+    r = zkvm("verify", str(proof), "--program", str(program), "--vk", str(bad), "--json")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    verdict = json.loads(r.stdout)
+    assert verdict["valid"] is False and verdict["check"] == "verifying key" and str(bad) in verdict["error"]
+    r = zkvm("verify", str(proof), "--program", str(program), "--vk", str(tmp_path / "missing.vk"))
+    assert r.returncode == 2 and "--vk" in r.stderr and "Traceback" not in r.stderr

@@ -8,8 +8,9 @@
     zkvm check PROGRAM.py --input INPUT.json
     zkvm demo
 
-Exit codes: 0 success, 1 a proof was rejected or execution failed, 2 usage errors, compile
-errors and bad input files. User errors are printed as one clear message, never a traceback.
+Exit codes: 0 success, 1 a proof or key was rejected (malformed ones included) or execution
+failed, 2 usage errors, compile errors and bad input files, 3 a bug in zkvm. User errors are
+printed as one clear message, never a traceback.
 """
 
 from __future__ import annotations
@@ -22,7 +23,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from zkvm.errors import ExecutionError, InputError, ParameterError, StatementMismatch, VerificationError, ZkvmError
+from zkvm.errors import (
+    ExecutionError,
+    InputError,
+    ParameterError,
+    ProofFormatError,
+    StatementMismatch,
+    VerificationError,
+    ZkvmError,
+)
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
@@ -135,17 +144,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 # --- verify ------------------------------------------------------------------------------------
 def cmd_verify(args: argparse.Namespace) -> int:
-    from zkvm import programs
     from zkvm.proof_file import ProofFile
     from zkvm.verifier import verify
 
     data = _read_proof(args.proof)
-    key = _read_key(args.vk, "--vk") if args.vk else None
     t = time.perf_counter()
     try:
+        key = _read_key(args.vk, "--vk") if args.vk else None
         pf = ProofFile.from_bytes(data)
-        loaded = programs.load(args.program, None, signature=pf.signature)
-        claim = verify(pf, loaded.program, min_security_bits=args.min_security, vk=key)
+        program = _program_for_proof(args.program, pf)
+        claim = verify(pf, program, min_security_bits=args.min_security, vk=key)
         if args.expect_output is not None and claim.output != _expected_output(args.expect_output):
             raise StatementMismatch(f"the proof attests the output {_fmt_output(claim.output)}, not {args.expect_output}")
     except VerificationError as e:
@@ -171,19 +179,39 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _program_for_proof(program_path: str, pf):
+    """The program a proof is checked against, compiled for the shapes in the proof's signature.
+
+    The signature is not trusted yet: its shapes must fit the proof's trace (one memory row per
+    input word) before the compiler sees them, so a small file cannot make it build a huge
+    program, and a signature that cannot be this program's is a rejected proof (exit 1). The
+    caller's verify() then binds the result: the program hash, and the signature's equality."""
+    from zkvm import programs
+    from zkvm.isa.program import validate_signature
+
+    try:
+        validate_signature(pf.signature, max_words=pf.stark.trace_length)
+    except ParameterError as e:
+        raise ProofFormatError(f"{e} (the proof's trace has {pf.stark.trace_length} rows)") from None
+    return programs.load(program_path, None, signature=pf.signature).program
+
+
 def _read_key(path: str, parameter: str):
-    """A verifying key file; a missing or malformed file is an input error naming the flag."""
+    """A verifying key file: a missing or unreadable file is a usage error naming the flag
+    (exit 2), a malformed one a rejected key (KeyFormatError, exit 1) naming the file."""
     from zkvm.errors import KeyFormatError
     from zkvm.keys import VerifyingKey
 
     try:
-        return VerifyingKey.from_bytes(Path(path).read_bytes())
+        data = Path(path).read_bytes()
     except FileNotFoundError:
         raise InputError(parameter, f"{path} does not exist (make one with zkvm keygen)") from None
     except OSError as e:
         raise InputError(parameter, f"cannot read {path}: {e.strerror}") from None
+    try:
+        return VerifyingKey.from_bytes(data)
     except KeyFormatError as e:
-        raise InputError(parameter, f"{path}: {e.detail}") from None
+        raise KeyFormatError(f"{parameter} {path}: {e.detail}") from None
 
 
 def _write_key(path: str, key, parameter: str) -> None:
@@ -210,11 +238,13 @@ def cmd_keygen(args: argparse.Namespace) -> int:
         raise InputError("--proof/--input", "give exactly one: a proof (its trace length and blowup) or an input file (run once to learn the trace length)")
     if args.proof is not None:
         from zkvm.proof_file import ProofFile
+        from zkvm.verifier import verify
 
+        # the proof is verified first: until then its header (trace length, blowup, parts) is
+        # anyone's claim, and a key for 2^28 rows would cost minutes and many GiB to compute
         pf = ProofFile.from_bytes(_read_proof(args.proof))
-        program = programs.load(args.program, None, signature=pf.signature).program
-        if program.hash() != pf.program_hash:
-            raise StatementMismatch(f"{args.proof} is a proof about another program than {args.program}")
+        program = _program_for_proof(args.program, pf)
+        verify(pf, program, min_security_bits=args.min_security)
         n, blowup, commitment = pf.stark.trace_length, pf.stark.options.blowup, pf.commitment
     else:
         from zkvm.vm.run import run
@@ -450,7 +480,10 @@ def build_parser() -> argparse.ArgumentParser:
                          "verifying key (adding to an existing key of the same program). The key is computed from the "
                          "program alone: a verifier can make its own instead of trusting the prover's.")
     key.add_argument("program", help="the program (.py DSL or .s assembly)")
-    key.add_argument("--proof", help="take the trace length and blowup from this proof (its root is recomputed, not copied)")
+    key.add_argument("--proof", help="take the trace length and blowup from this proof, once it is verified (its root "
+                     "is recomputed, not copied)")
+    key.add_argument("--min-security", type=int, default=100,
+                     help="with --proof: refuse proofs below this many bits, as verify does (default 100)")
     key.add_argument("--input", "-i", help="run the program on this input file to learn the trace length")
     key.add_argument("--blowup", type=int, default=None, help="with --input: the blowup (default: the prover's default)")
     key.add_argument("--commit-program", action="store_true", help="with --input: for proofs made with run --commit-program")

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from zkvm.errors import InputError, ParameterError, StatementMismatch
-from zkvm.isa.program import Program
+from zkvm.errors import InputError, ParameterError, ProofFormatError, StatementMismatch
+from zkvm.isa.program import Program, validate_signature
 
 ASSEMBLY_SUFFIXES = (".s", ".asm")
 
@@ -28,17 +28,29 @@ class LoadedProgram:
 
 
 def read_json(path: str | Path, what: str = "input file") -> Any:
+    """A JSON file; anything wrong with it (missing, not UTF-8, not JSON, nested too deeply
+    for the parser, an integer of more digits than Python converts) is an InputError."""
     p = Path(path)
-    try:
-        text = p.read_text()
-    except FileNotFoundError:
-        raise InputError(what, f"{p} does not exist") from None
-    except OSError as e:
-        raise InputError(what, f"cannot read {p}: {e.strerror}") from None
+    text = _read_text(p, what)
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
         raise InputError(what, f"{p} is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
+    except RecursionError:
+        raise InputError(what, f"{p} is nested too deeply") from None
+    except ValueError as e:  # an integer of more digits than Python converts (sys.get_int_max_str_digits)
+        raise InputError(what, f"{p} is not usable JSON ({e})") from None
+
+
+def _read_text(p: Path, what: str) -> str:
+    try:
+        return p.read_bytes().decode()
+    except FileNotFoundError:
+        raise InputError(what, f"{p} does not exist") from None
+    except OSError as e:
+        raise InputError(what, f"cannot read {p}: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise InputError(what, f"{p} is not UTF-8 text (byte {e.start})") from None
 
 
 def is_assembly(path: str | Path) -> bool:
@@ -49,11 +61,7 @@ def load_assembly(path: str | Path) -> Program:
     from zkvm.isa.asm import assemble
 
     p = Path(path)
-    try:
-        text = p.read_text()
-    except OSError as e:
-        raise InputError("program", f"cannot read {p}: {e.strerror}") from None
-    return assemble(text, signature={"source": p.name})
+    return assemble(_read_text(p, "program"), signature={"source": p.name})
 
 
 def _flat_ints(values: Any, what: str) -> list[int]:
@@ -81,10 +89,13 @@ def assembly_inputs(obj: Any) -> tuple[list[int], list[int]]:
 
 def load(program_path: str | Path, input_obj: Any | None = None, signature: dict | None = None) -> LoadedProgram:
     """Compile or assemble a program for an input object (shapes come from the inputs, or from
-    a proof's ``signature`` when verifying)."""
+    a proof's ``signature`` when verifying: then a signature that cannot be this program's,
+    malformed, naming other parameters or shapes main's annotations refuse, is a rejected
+    proof, StatementMismatch or ProofFormatError; the caller still compares hashes)."""
     path = Path(program_path)
     if not path.exists():
         raise InputError("program", f"{path} does not exist")
+    _read_text(path, "program")  # an unreadable or non-UTF-8 file is the user's error, named here
     if is_assembly(path):
         program = load_assembly(path)
         inputs, public = assembly_inputs(input_obj) if input_obj is not None else ([], [])
@@ -96,17 +107,30 @@ def load(program_path: str | Path, input_obj: Any | None = None, signature: dict
     if input_obj is not None:
         program = compiler.compile_file(path, input_shapes=compiler.input_shapes_of_file(path, input_obj))
         return LoadedProgram(program, compiler.flatten_inputs(program, input_obj), [])
-    shapes = None
-    if signature:
-        shapes = {p["name"]: p.get("shape", []) for p in signature.get("params", [])}
-        try:
-            ours = [name for name, _ in compiler.main_parameters(path.read_text(), str(path))]
-        except OSError as e:
-            raise InputError("program", f"cannot read {path}: {e.strerror}") from None
-        if sorted(ours) != sorted(shapes):
-            # the proof was made for a program whose main takes other inputs: not this one
-            raise StatementMismatch(
-                f"the proof is about a program whose main takes ({', '.join(shapes)}); "
-                f"{path.name}'s main takes ({', '.join(ours)})")
-    program = compiler.compile_file(path, input_shapes=shapes)
+    if signature is None:
+        return LoadedProgram(compiler.compile_file(path), [], [])
+    shapes = _proof_shapes(signature)
+    try:
+        ours = [name for name, _ in compiler.main_parameters(path.read_text(), str(path))]
+    except OSError as e:
+        raise InputError("program", f"cannot read {path}: {e.strerror}") from None
+    if sorted(ours) != sorted(shapes):
+        # the proof was made for a program whose main takes other inputs: not this one
+        raise StatementMismatch(
+            f"the proof is about a program whose main takes ({', '.join(shapes)}); "
+            f"{path.name}'s main takes ({', '.join(ours)})")
+    try:
+        program = compiler.compile_file(path, input_shapes=shapes)
+    except InputError as e:  # names match, shapes do not fit main's annotations: the proof's doing
+        raise StatementMismatch(f"the proof's signature does not fit {path.name}'s main: {e}") from None
     return LoadedProgram(program, [], [])
+
+
+def _proof_shapes(signature: Any) -> dict[str, list[int]]:
+    """main's parameter shapes from a proof's signature, validated first (a hostile signature
+    is a malformed proof: ProofFormatError, exit 1)."""
+    try:
+        validate_signature(signature)
+    except ParameterError as e:
+        raise ProofFormatError(str(e)) from None
+    return {p["name"]: p.get("shape", []) for p in signature.get("params", [])}

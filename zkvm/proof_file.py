@@ -5,20 +5,28 @@ Layout: magic ``ZKVMPRF1``, format version (u16), the program hash (32 bytes), f
 constants), public inputs and outputs (each a u32 count and field elements), the output record's address
 (u64; 0 for a fixed output region),
 the program's signature (u32 length + JSON: parameter names and shapes, so a verifier can
-recompile the source for exactly these shapes; the hash covers it), the embedded program's
+recompile the source for exactly these shapes), the embedded program's
 canonical bytes if any (u64 length), then the STARK proof (u64 length; see
 :mod:`zkvm.stark.proof`). Every length is bounded before use; trailing bytes are refused.
+
+The signature copy is bound through the program hash: it must be in canonical form (sorted
+keys, no spaces: :func:`zkvm.isa.program.decode_signature`), and the verifier requires it to
+equal the signature of the program it checks the proof against, which the program hash covers
+(:func:`zkvm.verifier.verify`). So changing any byte of it makes the file malformed or the
+proof about another program. ``zkvm verify PROOF --program model.py`` recompiles the source for
+the copy's shapes: the recompiled program's hash binds the shapes used, and the equality check
+binds the rest (names, types, output). The copy is validated (types, nesting, shapes of at
+most 2^28 words) while decoding, so nothing reading it can fail on a hostile one.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from zkvm.codec import Reader, Writer
 from zkvm.errors import ParameterError, ProofFormatError
 from zkvm.field.goldilocks import P
-from zkvm.isa.program import Program, program_from_canonical_bytes
+from zkvm.isa.program import MAX_SIGNATURE_BYTES, Program, decode_signature, program_from_canonical_bytes, signature_bytes
 from zkvm.stark.proof import StarkProof
 
 MAGIC = b"ZKVMPRF1"
@@ -26,7 +34,6 @@ VERSION = 2
 MAX_IO = 1 << 22
 MAX_EMBEDDED = 1 << 28
 MAX_STARK = 1 << 28
-MAX_SIGNATURE = 1 << 20
 
 
 def _signed(v: int) -> int:
@@ -54,7 +61,7 @@ class ProofFile:
             w.count(len(group))
             w.fields(v % P for v in group)
         w.u64(self.output_address)
-        sig = json.dumps(self.signature or {}, sort_keys=True, separators=(",", ":")).encode()
+        sig = signature_bytes(self.signature or {})
         w.count(len(sig))
         w.raw(sig)
         if self.program is not None:
@@ -79,13 +86,11 @@ class ProofFile:
             count = r.count(f"{what} count", MAX_IO)
             groups.append(tuple(_signed(v) for v in r.fields(count, what)))
         output_address = r.u64("output address")
-        sig_len = r.count("signature length", MAX_SIGNATURE)
+        sig_len = r.count("signature length", MAX_SIGNATURE_BYTES)
         try:
-            signature = json.loads(r.raw(sig_len, "signature").decode())
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise ProofFormatError("malformed signature") from None
-        if not isinstance(signature, dict):
-            raise ProofFormatError("the signature must be a JSON object")
+            signature = decode_signature(r.raw(sig_len, "signature"))
+        except ParameterError as e:
+            raise ProofFormatError(str(e)) from None
         program = None
         if flags & 1:
             size = r.u64("embedded program length")

@@ -13,6 +13,13 @@ failure raises :class:`~zkvm.errors.VerificationError` (a subclass names the fai
 For a large program (a model with many constants), pass its verifying key
 (``verify(proof_bytes, program, vk=key)``, see :mod:`zkvm.keys`): the verifier then checks
 one Merkle root instead of evaluating the program's constants for every proof.
+
+Nothing read from the proof is trusted before it is checked: decoding bounds every length by
+the bytes present, and before anything proportional to a claimed size is built, the program's
+regions (code, constants, inputs, outputs, stack, heap) and its signature's shapes must fit the
+proof's trace, one row per memory address and per instruction (an embedded program claiming
+an input region of 2^36 words is refused in microseconds). The proof file's copy of the
+signature must equal the program's, which the program hash covers (see :mod:`zkvm.proof_file`).
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from typing import Any
 
 from zkvm.errors import ParameterError, ProofFormatError, StatementMismatch, VerificationError
 from zkvm.fri.options import DEFAULT_MIN_SECURITY_BITS
-from zkvm.isa.program import Program, shaped_output
+from zkvm.isa.program import Program, shaped_output, signature_bytes, validate_signature
 from zkvm.keys import VerifyingKey
 from zkvm.proof_file import ProofFile
 
@@ -56,6 +63,13 @@ def _other_program(claimed: bytes, expected: bytes) -> StatementMismatch:
 
 
 def _resolve_program(pf: ProofFile, program: Program | str | bytes | None) -> Program:
+    if not isinstance(program, (Program, str, bytes, bytearray, memoryview, type(None))):
+        raise ParameterError("program", f"a Program, its hash (hex or bytes) or None, not {type(program).__name__}")
+    if isinstance(program, str):
+        try:
+            program = bytes.fromhex(program)
+        except ValueError:
+            raise ParameterError("program", "a program hash in hex (64 digits)") from None
     if isinstance(program, Program):
         if program.hash() != pf.program_hash:
             raise _other_program(pf.program_hash, program.hash())
@@ -65,7 +79,7 @@ def _resolve_program(pf: ProofFile, program: Program | str | bytes | None) -> Pr
             raise StatementMismatch("the proof does not embed its program: pass the program to verify against")
         expected = pf.program_hash
     else:
-        expected = bytes.fromhex(program) if isinstance(program, str) else bytes(program)
+        expected = bytes(program)
         if expected != pf.program_hash:
             raise _other_program(pf.program_hash, expected)
         if pf.program is None:
@@ -73,6 +87,42 @@ def _resolve_program(pf: ProofFile, program: Program | str | bytes | None) -> Pr
     if pf.program.hash() != expected:
         raise StatementMismatch("the embedded program does not match the program hash")
     return pf.program
+
+
+def _check_signature(pf: ProofFile, prog: Program, n: int) -> None:
+    """The proof file's copy of the signature is the program's (which the hash covers), and its
+    shapes fit the trace (every input word has a memory row)."""
+    try:
+        same = signature_bytes(pf.signature or {}) == signature_bytes(prog.signature)
+    except (TypeError, ValueError):  # a ProofFile or Program built by hand with a non-JSON signature
+        same = False
+    if not same:
+        raise StatementMismatch("the proof file's signature is not the program's")
+    try:
+        validate_signature(prog.signature, max_words=n)
+    except ParameterError as e:
+        raise ProofFormatError(f"the program does not fit the proof's {n}-row trace: {e}") from None
+
+
+def _check_regions(prog: Program, n: int) -> None:
+    """Every region of the program lies in the trace's n rows (row j is memory address j and
+    pc j): checked before anything proportional to a region's size is built."""
+    lay = prog.layout
+    regions = (
+        ("code", 0, len(prog.code)), ("constants", lay.data_base, lay.data_size),
+        ("public inputs", lay.pubin_base, lay.pubin_size), ("inputs", lay.in_base, lay.in_size),
+        ("outputs", lay.out_base, lay.out_size), ("stack", lay.stack_base, 0), ("heap", lay.heap_base, 0),
+    )
+    for name, base, size in regions:
+        if not (0 <= int(base) and 0 <= int(size) and int(base) + int(size) <= n):
+            raise ProofFormatError(f"the program's {name} (address {base}, {size} words) do not fit the proof's {n}-row trace")
+
+
+def _ints(values: Sequence[int], what: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(v) for v in values)
+    except (TypeError, ValueError):
+        raise ParameterError(what, "a sequence of integers") from None
 
 
 def verify(
@@ -100,27 +150,32 @@ def verify(
     Raises:
         VerificationError: the proof is malformed (ProofFormatError), about another
         statement (StatementMismatch), or fails a check (the subclass names it).
+        ParameterError: an argument of the wrong type (e.g. a program hash that is not hex).
     """
     from zkvm.air.layout import MIN_TRACE_LOG
     from zkvm.air.vm_air import public_columns, statement_bytes, vm_air_for
     from zkvm.stark import verifier as stark_verifier
 
+    if vk is not None and not isinstance(vk, (VerifyingKey, bytes, bytearray, memoryview)):
+        raise ParameterError("vk", f"a VerifyingKey or its bytes, not {type(vk).__name__}")
     pf = proof if isinstance(proof, ProofFile) else ProofFile.from_bytes(proof)
     prog = _resolve_program(pf, program)
     key = VerifyingKey.from_bytes(vk) if isinstance(vk, (bytes, bytearray, memoryview)) else vk
     if key is not None and key.program_hash != pf.program_hash:
         raise StatementMismatch(f"the verifying key is for program {key.program_hash.hex()[:16]}..., "
                                 f"the proof for {pf.program_hash.hex()[:16]}...")
-    lay = prog.layout
-    if len(pf.public_inputs) != lay.pubin_size:
-        raise ProofFormatError("the proof's public input count does not match the program")
-    if public_inputs is not None and tuple(int(v) for v in public_inputs) != pf.public_inputs:
-        raise StatementMismatch("the proof was made for other public inputs")
-    if output is not None and tuple(int(v) for v in output) != pf.outputs:
-        raise StatementMismatch("the proof attests another output")
     n = pf.stark.trace_length
     if n < 1 << MIN_TRACE_LOG or n & (n - 1):
         raise ProofFormatError(f"the proof's trace length {n} is not a power of two of at least 2^{MIN_TRACE_LOG}")
+    _check_signature(pf, prog, n)
+    _check_regions(prog, n)
+    lay = prog.layout
+    if len(pf.public_inputs) != lay.pubin_size:
+        raise ProofFormatError("the proof's public input count does not match the program")
+    if public_inputs is not None and _ints(public_inputs, "public_inputs") != pf.public_inputs:
+        raise StatementMismatch("the proof was made for other public inputs")
+    if output is not None and _ints(output, "output") != pf.outputs:
+        raise StatementMismatch("the proof attests another output")
     try:
         cols = public_columns(prog, pf.public_inputs, pf.outputs, n, pf.output_address, commitment=pf.commitment)
     except ParameterError as e:  # a malformed output claim, or regions past the trace

@@ -96,3 +96,43 @@ def test_a_proof_for_a_nearly_equal_program_hash_names_both_hashes(credit_proof)
     message = str(e.value)
     claimed, expected = message.split("program ")[1].split(", not ")
     assert claimed != expected and program.hex_hash().startswith(claimed.rstrip("."))
+
+
+def test_hostile_proofs_get_an_answer_422(server, credit_proof):
+    """A signature nested 100,000 deep dropped the connection (RecursionError in the handler);
+    malformed shapes raised TypeError. Each is now a rejected proof like any other."""
+    from tests.malformed import deep_json, program_with_signature, with_embedded, with_signature
+
+    proof = credit_proof[1].proof
+    for raw in (deep_json(100_000), b'{"params":5}', b'{"params":[{"name":"features","shape":"abc"}]}',
+                b'{"output":{"shape":[-1]}}', b"not json", b"[]"):
+        status, body = post(server + "/verify", with_signature(proof, raw))
+        assert status == 422 and body["valid"] is False and body["check"] == "proof format", (raw[:30], body)
+    embedded = zkvm_prove_embedded(credit_proof)
+    status, body = post(server + "/verify", with_embedded(embedded, program_with_signature(credit_proof[0], deep_json(100_000))))
+    assert status == 422 and body["valid"] is False
+
+
+def zkvm_prove_embedded(credit_proof) -> bytes:
+    """The credit proof with its program embedded (the service checks it against its own)."""
+    import dataclasses
+
+    from zkvm.proof_file import ProofFile
+
+    program, result = credit_proof
+    return dataclasses.replace(ProofFile.from_bytes(result.proof), program=program).to_bytes()
+
+
+def test_bad_content_length_is_400_not_a_dropped_connection(server):
+    import http.client
+    from urllib.parse import urlparse
+
+    url = urlparse(server)
+    for value in ("abc", "-5", "0", str(1 << 40)):
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+        conn.putrequest("POST", "/verify")
+        conn.putheader("Content-Length", value)
+        conn.endheaders()
+        r = conn.getresponse()
+        assert r.status in (400, 413) and json.loads(r.read())["valid"] is False, value
+        conn.close()

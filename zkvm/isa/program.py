@@ -140,15 +140,41 @@ class Program:
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> "Program":
+        """The inverse of :meth:`to_json`; every field is type-checked (integers are ints, not
+        floats or booleans) and the signature validated, so a malformed file raises
+        ParameterError naming what is wrong, never TypeError or RecursionError."""
+        if not isinstance(obj, dict) or obj.get("format") != "zkvm-program" or obj.get("version") != FORMAT_VERSION:
+            raise ParameterError("program", "not a zkvm program file of a supported version")
         try:
-            if obj.get("format") != "zkvm-program" or obj.get("version") != FORMAT_VERSION:
-                raise ParameterError("program", "not a zkvm program file of a supported version")
-            layout = Layout(*[int(v) for v in obj["layout"]])
-            code = tuple(Instruction(*[int(x) for x in ins]) for ins in obj["code"])
-            data = tuple(int(v) for v in obj["data"])
-            return cls(code, data, layout, dict(obj.get("signature", {})), tuple(obj.get("debug", ())))
-        except (KeyError, TypeError, ValueError) as e:
+            layout = Layout(*_json_ints(obj["layout"], "layout", 0, 1 << 64))
+            code = tuple(Instruction(*_json_ints(ins, "code", -P, P)) for ins in _json_list(obj["code"], "code"))
+            data = tuple(_json_ints(obj["data"], "data", -(1 << 64), 1 << 64))
+            signature = validate_signature(obj.get("signature", {}))
+            debug = tuple(_json_list(obj.get("debug", []), "debug"))
+            if not all(isinstance(d, str) for d in debug):
+                raise ParameterError("debug", "debug entries are strings")
+            return cls(code, data, layout, signature, debug)
+        except KeyError as e:
+            raise ParameterError("program", f"malformed program file: no {e}") from None
+        except TypeError as e:  # e.g. a layout of the wrong length
             raise ParameterError("program", f"malformed program file: {e}") from None
+        except ParameterError as e:
+            raise ParameterError("program", f"malformed program file: {e}") from None
+
+
+def _json_list(value: Any, what: str) -> list:
+    if not isinstance(value, list):
+        raise ParameterError(what, f"expected a list, got {type(value).__name__}")
+    return value
+
+
+def _json_ints(value: Any, what: str, lo: int, hi: int) -> list[int]:
+    """A JSON list of integers in [lo, hi) (booleans and floats refused)."""
+    out = _json_list(value, what)
+    for v in out:
+        if type(v) is not int or not lo <= v < hi:
+            raise ParameterError(what, f"expected integers in [{lo}, {hi}), got {v!r}"[:200])
+    return out
 
 
 def program_from_canonical_bytes(data: bytes, max_words: int = 1 << 26) -> Program:
@@ -190,15 +216,130 @@ def program_from_canonical_bytes(data: bytes, max_words: int = 1 << 26) -> Progr
         raise ParameterError("program", "non-canonical data word")
     data_signed = tuple(v - P if v > P // 2 else v for v in values)
     n_sig = u64()
-    if n_sig > len(data):
+    if n_sig > min(len(data), MAX_SIGNATURE_BYTES):
         raise ParameterError("program", "signature length out of range")
-    try:
-        signature = json.loads(take(n_sig).decode())
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ParameterError("program", "malformed signature") from None
+    signature = decode_signature(take(n_sig))
     if pos != len(data):
         raise ParameterError("program", "trailing bytes after the program")
-    return Program(tuple(code), data_signed, layout, signature if isinstance(signature, dict) else {})
+    return Program(tuple(code), data_signed, layout, signature)
+
+
+# --- the I/O signature ------------------------------------------------------------------------
+# The signature is JSON that tools read (names and shapes of main's parameters, the output's
+# shape) and that can come from anyone: a proof file, an embedded program, a program file. It
+# is validated before use, so that a hostile one raises ParameterError instead of TypeError,
+# RecursionError (JSON nested 100,000 deep) or a huge allocation (a shape of 10^12 elements).
+MAX_SIGNATURE_BYTES = 1 << 20
+MAX_SIGNATURE_DEPTH = 16  # a compiled program's signature is 4 deep
+MAX_SIGNATURE_NODES = 1 << 16  # values in the whole signature (a parameter is about 5)
+MAX_SHAPE_RANK = 8
+MAX_SIGNATURE_WORDS = 1 << 28  # no trace has more rows (zkvm.stark.proof.MAX_LOG_TRACE), so no memory more words
+
+
+def signature_bytes(signature: dict[str, Any]) -> bytes:
+    """The canonical encoding of a signature (sorted keys, no spaces), as the program hash and
+    the proof file write it."""
+    return json.dumps(signature, sort_keys=True, separators=(",", ":")).encode()
+
+
+def decode_signature(raw: bytes, max_words: int = MAX_SIGNATURE_WORDS) -> dict[str, Any]:
+    """A signature from its canonical encoding: valid JSON (the parser's RecursionError on
+    deep nesting is ours to catch), validated by :func:`validate_signature`, and canonical, so
+    that every byte of it is bound by whatever binds the decoded value."""
+    if len(raw) > MAX_SIGNATURE_BYTES:
+        raise ParameterError("signature", f"{len(raw)} bytes, more than {MAX_SIGNATURE_BYTES}")
+    try:
+        obj = json.loads(raw.decode())
+    except (UnicodeDecodeError, ValueError, RecursionError):  # ValueError: bad JSON, an int of 5000 digits
+        raise ParameterError("signature", "not valid JSON") from None
+    signature = validate_signature(obj, max_words)
+    if signature_bytes(signature) != bytes(raw):
+        raise ParameterError("signature", "not in canonical form (sorted keys, no spaces)")
+    return signature
+
+
+def validate_signature(signature: Any, max_words: int = MAX_SIGNATURE_WORDS) -> dict[str, Any]:
+    """Check a signature's shape and return it (raises ParameterError naming the problem).
+
+    The whole value: JSON types only (dict with str keys, list, str, int below 2^64 in
+    magnitude, finite float, bool, None), at most MAX_SIGNATURE_DEPTH deep and
+    MAX_SIGNATURE_NODES values, walked without recursion. The keys tools read: ``params`` a
+    list of objects with a distinct non-empty string ``name``, an optional string ``type`` and
+    an optional ``shape``; ``output`` an object with an optional string ``type``, ``shape``, a
+    boolean ``record`` and a positive integer ``depth``. A shape is a list of at most
+    MAX_SHAPE_RANK non-negative ints; the parameters together (values and the lists holding
+    them) and the output may hold at most ``max_words`` values (the verifier passes the trace
+    length: every input lies in memory, one row per address). Other keys are left to their
+    readers."""
+    _check_json_value(signature)
+    if not isinstance(signature, dict):
+        raise ParameterError("signature", f"expected a JSON object, got {type(signature).__name__}")
+    params = signature.get("params", [])
+    if not isinstance(params, list):
+        raise ParameterError("signature", f"params must be a list, got {type(params).__name__}")
+    names, words = set(), 0
+    for i, p in enumerate(params):
+        if not isinstance(p, dict):
+            raise ParameterError("signature", f"params[{i}] must be an object, got {type(p).__name__}")
+        name = p.get("name")
+        if not isinstance(name, str) or not name or name in names:
+            raise ParameterError("signature", f"params[{i}] needs a distinct non-empty string name")
+        names.add(name)
+        if not isinstance(p.get("type", ""), str):
+            raise ParameterError("signature", f"the type of parameter {name!r} must be a string")
+        words += _shape_words(p.get("shape", []), f"parameter {name!r}")
+    output = signature.get("output", {})
+    if not isinstance(output, dict):
+        raise ParameterError("signature", f"output must be an object, got {type(output).__name__}")
+    if not isinstance(output.get("type", ""), str) or not isinstance(output.get("record", False), bool):
+        raise ParameterError("signature", "the output's type must be a string and its record flag a boolean")
+    depth = output.get("depth", 1)
+    if type(depth) is not int or not 1 <= depth <= MAX_SHAPE_RANK:
+        raise ParameterError("signature", f"the output's depth must be an integer in [1, {MAX_SHAPE_RANK}]")
+    out_words = _shape_words(output.get("shape", []), "the output")
+    if words > max_words or out_words > max_words:
+        raise ParameterError("signature", f"the shapes need {max(words, out_words)} memory words, more than {max_words}")
+    return signature
+
+
+def _shape_words(shape: Any, what: str) -> int:
+    """The memory a value of this shape takes: its elements and the lists holding them."""
+    if not isinstance(shape, list) or len(shape) > MAX_SHAPE_RANK or any(type(d) is not int or d < 0 for d in shape):
+        raise ParameterError("signature", f"the shape of {what} must be a list of at most {MAX_SHAPE_RANK} non-negative ints")
+    words, lists = 0, 1
+    for d in shape:
+        words += lists  # a header per list at this level
+        lists *= d
+        if lists > MAX_SIGNATURE_WORDS:
+            return MAX_SIGNATURE_WORDS + 1
+    return words + lists
+
+
+def _check_json_value(value: Any) -> None:
+    """JSON types only, bounded depth and size; iterative (no RecursionError however deep)."""
+    stack, nodes = [(value, 1)], 0
+    while stack:
+        v, depth = stack.pop()
+        nodes += 1
+        if depth > MAX_SIGNATURE_DEPTH or nodes > MAX_SIGNATURE_NODES:
+            raise ParameterError("signature", f"nested more than {MAX_SIGNATURE_DEPTH} deep or more than "
+                                              f"{MAX_SIGNATURE_NODES} values")
+        if isinstance(v, (dict, list)) and nodes + len(v) > MAX_SIGNATURE_NODES:
+            raise ParameterError("signature", f"more than {MAX_SIGNATURE_NODES} values")
+        if isinstance(v, dict):
+            if not all(isinstance(k, str) for k in v):
+                raise ParameterError("signature", "object keys must be strings")
+            stack.extend((x, depth + 1) for x in v.values())
+        elif isinstance(v, list):
+            stack.extend((x, depth + 1) for x in v)
+        elif isinstance(v, float):
+            if v != v or v in (float("inf"), float("-inf")):
+                raise ParameterError("signature", "numbers must be finite")
+        elif isinstance(v, int) and not isinstance(v, bool):
+            if not -(1 << 64) < v < 1 << 64:
+                raise ParameterError("signature", "integers must be below 2^64 in magnitude")
+        elif not (v is None or isinstance(v, (str, bool))):
+            raise ParameterError("signature", f"{type(v).__name__} is not a JSON value")
 
 
 def output_record(program: "Program") -> bool:
