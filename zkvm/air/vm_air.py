@@ -247,8 +247,9 @@ def _wide_constraints(b, f, A, B, Cv, lim, every):
     b.transition("lt low half", g * ((2 * Cv - 1) * (bl - al) - Cv + TWO32 * cnt - fl), **every)
     b.transition("lt high half", g * ((2 * Cv - 1) * (bh - ah) - cnt - fh), **every)
 
-    # div, mod by 0 < |b| < 2^32: s = [b < 0] (cnt), b' = (1 - 2s) B = bd + 1 with bd in
-    # [0, 2^32), a' = (1 - 2s) A; long division in 32-bit halves (q = qh 2^32 + ql):
+    # div, mod by 0 < |b| < 2^32: s = [b < 0] (cnt), b' = (1 - 2s) B = bd + 1 with bd and
+    # 2^32 - 2 - bd in [0, 2^32) (so b' <= 2^32 - 1: with b' = 2^32 the low product could
+    # reach p and wrap), a' = (1 - 2s) A; long division in 32-bit halves (q = qh 2^32 + ql):
     #   ql b' + r' = th 2^32 + tl,  th <= b' - 1,  r' <= b' - 1
     #   u = a' + (p-1)/2 = (qh b' + th + 2^31 - 1 + g) 2^32 + (tl + 2^31 - g 2^32)
     # then s(a') = q b' + r' exactly: q = floor(a/b), and a % b = (1 - 2s) r'
@@ -260,9 +261,11 @@ def _wide_constraints(b, f, A, B, Cv, lim, every):
     th, tl = _halves(wl[4:8])
     e1 = wl[8] + TWO16 * wl[9]
     e2 = wl[10] + TWO16 * wl[11]
+    e3 = wl[12] + TWO16 * wl[13]
     gam = nx("cnt")
     b.transition("div sign boolean", fd * sgn * (sgn - 1), **every)
     b.transition("div divisor", fd * ((1 - 2 * sgn) * B - 1 - bd), **every)
+    b.transition("div divisor below 2^32 - 1", fd * (TWO32 - 2 - bd - e3), **every)
     ul, uh = _canonical(b, fd, "div dividend", (1 - 2 * sgn) * A, lim[0:4], inv, isz)
     b.transition("div low product", fd * (ql * (bd + 1) + rp - TWO32 * th - tl), **every)
     b.transition("div high product", fd * (uh - (qh2 - TWO31) * (bd + 1) - th - TWO31 + 1 - gam), **every)

@@ -182,6 +182,7 @@ def _div_witness(trace, r, sa, sb):
     _limbs(trace, r + 1, L0 + 6, tl)
     _limbs(trace, r + 1, M_LIMB0, bd - np.uint64(rp))
     _limbs(trace, r + 1, M_LIMB0 + 2, bd - th)
+    _limbs(trace, r + 1, M_LIMB0 + 4, np.uint64(0xFFFF_FFFE) - bd)
     trace[r + 1, CNT] = g
     return q, (-rp if neg else rp)
 

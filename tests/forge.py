@@ -1,0 +1,391 @@
+"""The forged-trace harness: write a VM trace row by row in Python, lie anywhere, prove it.
+
+A forger does not run our VM: it writes whatever trace it likes and pushes it through the
+prover. This module gives tests that power in a few lines:
+
+* :class:`TraceWriter` executes a program instruction by instruction and writes every column of
+  every row (the same layout and witness as the Numba VM, which an honest-trace test checks
+  byte for byte). Before a row's effects are applied, a *hook* may rewrite any of its columns:
+  the result an instruction writes (``c_val``), its limbs and helpers, its continuation row.
+  The lie then propagates as in a real forged run: later instructions read the lied value from
+  memory, the outputs are whatever memory holds at the end, and the memory, range and program
+  tables are filled consistently (a limb outside [0, 2^16) simply has no table entry).
+* :func:`prove_forged` proves such a trace with every prover self-check off and wraps it in a
+  proof file claiming the forged outputs; :func:`verify_forged` runs the real verifier on it.
+* :func:`violations` lists the constraints the trace breaks (the debugger, with the LogUp
+  columns built under random challenges), for tests that want to know *which* check catches it.
+
+The witness formulas below restate docs/air.md in plain integers (the slow reference for the
+kernels in zkvm/vm/kernels.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from zkvm.air import layout as L
+from zkvm.field.goldilocks import P
+from zkvm.isa import opcodes as op
+from zkvm.isa.program import Program
+
+H = (P - 1) // 2
+TWO16, TWO31, TWO32 = 1 << 16, 1 << 31, 1 << 32
+
+
+def signed(x: int) -> int:
+    x %= P
+    return x - P if x > H else x
+
+
+def inverse(x: int) -> int:
+    return pow(x % P, P - 2, P) if x % P else 0
+
+
+def limbs16(value: int) -> tuple[int, int]:
+    """A 32-bit quantity as (low, high) 16-bit limbs: field elements, so a forged quantity
+    outside [0, 2^32) gives limbs outside [0, 2^16) (which the range table rejects)."""
+    value %= P
+    if value < TWO32:
+        return value & 0xFFFF, value >> 16
+    return value, 0  # no 16-bit split exists: keep the whole element in the low limb
+
+
+def canonical_witness(u: int) -> tuple[list[int], int, int]:
+    """The four limbs of a 64-bit integer u (low half first) and the canonicity helpers
+    (inv, z) an honest prover writes; u may be any integer in [0, 2^64) (a forger's alias)."""
+    lo, hi = u & 0xFFFF_FFFF, u >> 32
+    limbs = [*limbs16(lo), *limbs16(hi)]
+    if hi == TWO32 - 1:
+        return limbs, 0, 1
+    return limbs, inverse(TWO32 - 1 - hi), 0
+
+
+# --- the honest witness of each checked instruction, as column dictionaries --------------------
+
+def lt32_witness(A: int, B: int, c: int | None = None) -> dict[str, int]:
+    sa, sb = signed(A), signed(B)
+    c = int(sa < sb) if c is None else c
+    delta = (sb - sa - 1) if c else (sa - sb)
+    names = [f"l{i}" for i in range(6)]
+    values = [*limbs16(sa + TWO31), *limbs16(sb + TWO31), *limbs16(delta)]
+    return dict(zip(names, values), c_val=c % P)
+
+
+def chk_witness(A: int, B: int) -> dict[str, int]:
+    return dict(zip(["l0", "l1", "l2", "l3"], [*limbs16(A), *limbs16(B - 1 - A)]))
+
+
+def lt_witness(A: int, B: int, c: int | None = None, ua: int | None = None, ub: int | None = None) -> tuple[dict, dict]:
+    """lt's two rows for C = c (default: the true result), with the shifted operands
+    u = x + H given as integers (default: the canonical ones; a forger may pass u + p)."""
+    ua = (A + H) % P if ua is None else ua
+    ub = (B + H) % P if ub is None else ub
+    c = int(ua < ub) if c is None else c
+    la, inv_a, z_a = canonical_witness(ua)
+    lb, inv_b, z_b = canonical_witness(ub)
+    low = (2 * c - 1) * ((ub & 0xFFFF_FFFF) - (ua & 0xFFFF_FFFF)) - c
+    k = 1 if low < 0 else 0
+    f_low = low + TWO32 * k
+    f_high = (2 * c - 1) * ((ub >> 32) - (ua >> 32)) - k
+    first = {f"l{i}": v for i, v in enumerate(la + lb)}
+    first.update(inv=inv_a, isz=z_a, cnt=k, c_val=c % P)
+    second = dict(zip(["l0", "l1", "l2", "l3"], [*limbs16(f_low), *limbs16(f_high)]))
+    second.update(inv=inv_b, isz=z_b)
+    return first, second
+
+
+def div_witness(A: int, B: int, is_mod: bool, q: int | None = None, gamma: int | None = None,
+                u: int | None = None, sign: int | None = None) -> tuple[dict, dict]:
+    """div/mod's two rows claiming the quotient q (default: the true one), with every other
+    witness value solved from the field identities (so a wrong q shows up as limbs outside
+    their ranges, never as a broken identity). ``u`` may be a forger's alias of the shifted
+    dividend, ``sign`` a wrong sign bit, ``gamma`` the other carry."""
+    sa, sb = signed(A), signed(B)
+    s = int(sb < 0) if sign is None else sign
+    b1 = ((1 - 2 * s) * B) % P  # b' as a field element (b' in [1, 2^32) when honest)
+    a1 = ((1 - 2 * s) * A) % P
+    u = (a1 + H) % P if u is None else u
+    ul, uh = u & 0xFFFF_FFFF, u >> 32
+    if q is None:
+        q = signed(a1) // signed(b1)
+    qh, ql = q >> 32, q & 0xFFFF_FFFF
+    if gamma is None:
+        gamma = 1 if ul < TWO31 else 0  # tl = ul + 2^32 g - 2^31 must be >= 0
+    tl = (ul + TWO32 * gamma - TWO31) % P
+    th = (uh - qh * b1 - TWO31 + 1 - gamma) % P
+    rp = (TWO32 * th + tl - ql * b1) % P
+    bd = (b1 - 1) % P
+    limbs, inv, z = canonical_witness(u)
+    first = {f"l{i}": v for i, v in enumerate(limbs)}
+    first.update(zip(["l4", "l5", "l6", "l7"], [*limbs16(bd), *limbs16(rp)]))
+    first.update(inv=inv, isz=z, cnt=s)
+    first["c_val"] = ((1 - 2 * s) * rp) % P if is_mod else q % P
+    second = dict(zip(["l0", "l1", "l2", "l3", "l4", "l5", "l6", "l7"],
+                      [*limbs16(ql), *limbs16(qh + TWO31), *limbs16(th), *limbs16(tl)]))
+    second.update(zip(["m_a_lo", "m_a_hi", "m_b_lo", "m_b_hi", "m_c_lo", "m_c_hi"],
+                      [*limbs16(bd - rp), *limbs16(bd - th), *limbs16(TWO32 - 2 - bd)]))
+    second["cnt"] = gamma
+    return first, second
+
+
+# --- the trace writer --------------------------------------------------------------------------
+
+Hook = Callable[[int, int, list[dict]], None]
+"""hook(cycle, opcode, rows): may rewrite the columns of the row(s) an instruction writes (one
+dict per row: a wide instruction's continuation row is rows[1]; each mac step calls the hook
+with its own row) before their effects are applied."""
+
+
+@dataclass
+class Forged:
+    trace: np.ndarray
+    outputs: list[int]
+    output_address: int
+    cycles: int
+    rows: list[dict] = field(repr=False, default_factory=list)
+
+
+class TraceWriter:
+    def __init__(self, program: Program, inputs: Sequence[int] = (), public_inputs: Sequence[int] = (),
+                 hook: Hook | None = None, memory_size: int = 1 << 16, max_cycles: int = 1 << 20) -> None:
+        self.program = program
+        lay = program.layout
+        self.mem = [0] * memory_size
+        for i, v in enumerate(program.data):
+            self.mem[lay.data_base + i] = v % P
+        for i, v in enumerate(public_inputs):
+            self.mem[lay.pubin_base + i] = v % P
+        for i, v in enumerate(inputs):
+            self.mem[lay.in_base + i] = v % P
+        self.inputs = [v % P for v in inputs]
+        self.last_t = [0] * memory_size
+        self.hook = hook or (lambda cycle, opcode, rows: None)
+        self.max_cycles = max_cycles
+        self.rows: list[dict] = []
+
+    # a row's fetch and memory columns, as the Numba VM writes them
+    def _row(self, pc: int, fp: int, flag: str, ins) -> dict:
+        enc = ins.encode()
+        row = dict(clk=len(self.rows), pc=pc, fp=fp, a=enc[1], b=enc[2], c=enc[3], imm=enc[4])
+        row[flag] = 1
+        return row
+
+    def _access(self, row: dict, a_addr: int, b_addr: int, c_addr: int, b_new: int | None, c_new: int) -> None:
+        t = 3 * row["clk"]
+        mem, last = self.mem, self.last_t
+        for slot, addr, k in (("a", a_addr, 1), ("b", b_addr, 2), ("c", c_addr, 3)):
+            row[f"{slot}_addr"] = addr
+            row[f"{slot}_tp"] = last[addr]
+            row[f"m_{slot}_lo"], row[f"m_{slot}_hi"] = limbs16(t + k - last[addr] - 1)
+            last[addr] = t + k
+        row["a_val"] = mem[a_addr]
+        row["b_old"] = mem[b_addr]
+        row["b_val"] = b_new if b_new is not None else mem[b_addr]
+        row["c_old"] = b_new if (b_new is not None and b_addr == c_addr) else mem[c_addr]
+        row["c_val"] = c_new
+
+    def _emit(self, opcode: int, rows: list[dict]) -> None:
+        """Let the hook lie, then apply the rows' writes (what later instructions will read)."""
+        self.hook(rows[0]["clk"], opcode, rows)
+        first = rows[0]
+        if first.get("f_call"):
+            self.mem[first["b_addr"]] = first["b_val"] % P
+        self.mem[first["c_addr"]] = first["c_val"] % P
+        self.rows.extend(rows)
+
+    def run(self) -> Forged:
+        prog, mem = self.program, self.mem
+        code = prog.code
+        pc, fp = 0, prog.layout.stack_base
+        while True:
+            if len(self.rows) >= self.max_cycles:
+                raise RuntimeError("the forged run did not halt")
+            ins = code[pc]
+            o = ins.op
+            enc = ins.encode()
+            a_addr, b_addr, c_addr = (fp + enc[1]) % P, (fp + enc[2]) % P, (fp + enc[3]) % P
+            imm = enc[4]
+            if o == op.HALT:
+                row = self._row(pc, fp, "f_halt", ins)
+                self._access(row, a_addr, b_addr, c_addr, None, mem[c_addr])
+                self._emit(o, [row])
+                break
+            if o == op.MAC:
+                self._mac(pc, fp, ins, a_addr, b_addr, c_addr)
+                pc += 1
+                continue
+            if o == op.LD:
+                b_addr = (mem[a_addr] + imm) % P
+            elif o == op.LDA:
+                b_addr = imm
+            elif o == op.ST:
+                c_addr = (mem[a_addr] + imm) % P
+            elif o == op.STA:
+                c_addr = imm
+            A, B, old_c = mem[a_addr], mem[b_addr], mem[c_addr]
+            row = self._row(pc, fp, L.FLAG_OF_OPCODE[o], ins)
+            rows = [row]
+            b_new, c_new = None, old_c
+            next_pc, next_fp = pc + 1, fp
+            if o in (op.ADD, op.SUB, op.MUL, op.ADDI, op.MULI):
+                y = imm if o in (op.ADDI, op.MULI) else B
+                c_new = (A * y if o in (op.MUL, op.MULI) else A - y if o == op.SUB else A + y) % P
+            elif o == op.MOVI:
+                c_new = imm
+            elif o == op.EQ:
+                c_new = int(A == B)
+                row["inv"] = inverse(A - B)
+            elif o == op.LT32:
+                w = lt32_witness(A, B)
+                c_new = w.pop("c_val")
+                row.update(w)
+            elif o == op.CHK:
+                row.update(chk_witness(A, B))
+            elif o in (op.LT, op.DIV, op.MOD):
+                first, second = lt_witness(A, B) if o == op.LT else div_witness(A, B, o == op.MOD)
+                c_new = first.pop("c_val")
+                row.update(first)
+                cont = dict(clk=row["clk"] + 1, pc=pc, fp=fp, f_wide=1)
+                cont.update(second)
+                rows.append(cont)
+            elif o == op.JMP:
+                next_pc = imm
+            elif o == op.BZ:
+                if A == 0:
+                    row["isz"] = 1
+                    next_pc = imm
+                else:
+                    row["inv"] = inverse(A)
+            elif o == op.CALL:
+                b_new = (pc + 1) % P
+                c_new = fp
+                next_fp = (fp + enc[2] + 1) % P
+                next_pc = imm
+            elif o == op.RET:
+                next_pc, next_fp = A, B
+            elif o in (op.LD, op.LDA, op.ST):
+                c_new = B
+            elif o == op.STA:
+                c_new = A
+            self._access(row, a_addr, b_addr, c_addr, b_new, c_new)
+            self._emit(o, rows)
+            pc, fp = signed(next_pc), next_fp
+        return self._finish(pc, fp)
+
+    def _mac(self, pc, fp, ins, a_addr, b_addr, c_addr) -> None:
+        mem = self.mem
+        steps = ins.imm
+        row = self._row(pc, fp, "f_macs", ins)
+        self._access(row, a_addr, b_addr, c_addr, None, mem[c_addr])
+        self._counter(row, steps)
+        self._emit(op.MAC, [row])
+        pa, pb = mem[a_addr], mem[b_addr]
+        for k in range(steps):
+            xa, xb = (pa + k) % P, (pb + k) % P
+            step = self._row(pc, fp, "f_mac", ins)
+            self._access(step, xa, xb, c_addr, None, (mem[c_addr] + mem[xa] * mem[xb]) % P)
+            self._counter(step, steps - 1 - k)
+            self._emit(op.MAC, [step])
+
+    @staticmethod
+    def _counter(row: dict, cnt: int) -> None:
+        row["cnt"] = cnt
+        if cnt == 0:
+            row["isz"] = 1
+        else:
+            row["inv"] = inverse(cnt)
+            row["cont"] = 1
+
+    def _finish(self, pc: int, fp: int) -> Forged:
+        from zkvm.vm.run import _read_outputs
+
+        prog, mem = self.program, self.mem
+        cycles = len(self.rows)
+        used = max(prog.layout.heap_base, 1 + max(max(r.get(f"{s}_addr", 0) for s in "abc") for r in self.rows))
+        rows_needed = max(cycles, used, len(prog.code), 1 << L.MIN_TRACE_LOG)
+        n = 1 << (rows_needed - 1).bit_length()
+        halt = prog.code[pc]
+        enc = halt.encode()
+        while len(self.rows) < n:  # the machine stays halted
+            row = self._row(pc, fp, "f_halt", halt)
+            c_addr = (fp + enc[3]) % P
+            self._access(row, (fp + enc[1]) % P, (fp + enc[2]) % P, c_addr, None, mem[c_addr])
+            self.rows.append(row)
+        trace = np.zeros((n, L.width(n)), dtype=np.uint64)
+        for r, row in enumerate(self.rows):
+            for name, v in row.items():
+                trace[r, L.COL[name]] = v % P
+        lay = prog.layout
+        for j in range(n):
+            trace[j, L.COL["fin_v"]] = mem[j]
+            trace[j, L.COL["fin_t"]] = self.last_t[j]
+        for i, v in enumerate(self.inputs):
+            trace[lay.in_base + i, L.COL["init_priv"]] = v
+        w = L.range_table_width(n)
+        last = L.RANGE_SIZE // w - 1
+        extra = L.WIDTH
+        for j in range(n):
+            trace[j, L.COL["rc"]] = w * min(j, last)
+        for r in range(n):
+            for name in L.MEM_LIMBS + L.OP_LIMBS:
+                v = int(trace[r, L.COL[name]])
+                if v >= L.RANGE_SIZE:
+                    continue  # a forged limb out of range: no table entry can balance it
+                col = L.COL["m_rc"] if v % w == 0 else extra + v % w - 1
+                trace[v // w, col] += 1
+            if trace[r, L.COL["f_wide"]] == 0:
+                trace[int(trace[r, L.COL["pc"]]), L.COL["m_prog"]] += 1
+        mem_arr = np.array(mem, dtype=np.uint64)
+        outputs, address = _read_outputs(prog, mem_arr, len(mem))
+        return Forged(trace, outputs, address, cycles, self.rows)
+
+
+def forge(program: Program, inputs: Sequence[int] = (), hook: Hook | None = None,
+          public_inputs: Sequence[int] = ()) -> Forged:
+    return TraceWriter(program, inputs, public_inputs, hook).run()
+
+
+# --- proving and verifying forged traces ------------------------------------------------------
+
+def prove_forged(program: Program, forged: Forged, public_inputs: Sequence[int] = (), outputs: Sequence[int] | None = None) -> bytes:
+    """A proof file for the forged trace, claiming its outputs (or ``outputs``), made with every
+    prover check off: what a forger would send."""
+    from zkvm.air.vm_air import default_commitment, public_columns, statement_bytes, vm_air_for
+    from zkvm.fri.options import FriOptions
+    from zkvm.proof_file import ProofFile
+    from zkvm.stark import prover
+
+    outs = list(forged.outputs if outputs is None else outputs)
+    n = forged.trace.shape[0]
+    commitment = default_commitment(program)
+    cols = public_columns(program, list(public_inputs), outs, n, forged.output_address, commitment=commitment)
+    stmt = statement_bytes(program.hash(), list(public_inputs), outs, forged.output_address)
+    stark = prover.prove(vm_air_for(n), forged.trace.copy(), [program.layout.stack_base], FriOptions.for_trace(n),
+                         public_columns=cols, statement=stmt, check=False)
+    pf = ProofFile(program.hash(), tuple(public_inputs), tuple(outs), stark, None, dict(program.signature),
+                   forged.output_address, commitment)
+    return pf.to_bytes()
+
+
+def verify_forged(program: Program, proof: bytes):
+    from zkvm.verifier import verify
+
+    return verify(proof, program)
+
+
+def violations(program: Program, forged: Forged, public_inputs: Sequence[int] = ()) -> list:
+    """The constraints the forged trace breaks (the debugger; LogUp built under fixed challenges)."""
+    from zkvm.air.vm_air import public_columns, vm_air_for
+    from zkvm.stark import debug
+
+    trace = forged.trace
+    n = trace.shape[0]
+    air = vm_air_for(n)
+    pub = public_columns(program, list(public_inputs), forged.outputs, n, forged.output_address).dense(n)
+    challenges = [(1234567 + 101 * i, 7654321 + 37 * i) for i in range(air.num_challenges)]
+    publics = [program.layout.stack_base]
+    aux = air.build_aux(trace, challenges, publics, pub)
+    return debug.check_constraints(air, trace, aux, challenges, publics, max_failures=50, pubcols=pub)
