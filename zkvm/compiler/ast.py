@@ -45,14 +45,14 @@ class Name(Expr):
 
 @dataclass(frozen=True)
 class BinOp(Expr):
-    op: str  # + - * // % **
+    op: str  # + - * // % ** << >> & | ^
     left: Expr
     right: Expr
 
 
 @dataclass(frozen=True)
 class UnaryOp(Expr):
-    op: str  # - + not
+    op: str  # - + ~ not
     operand: Expr
 
 

@@ -15,9 +15,9 @@ from zkvm.field.goldilocks import HALF_P
 
 BUILTINS = {"len": (1, 1), "range": (1, 3), "min": (1, None), "max": (1, None), "abs": (1, 1), "sum": (1, 1), "print": (0, None)}
 LANG_HELPERS = {"load"}
-AUG_OPS = {"+", "-", "*", "//", "%"}
+AUG_OPS = {"+", "-", "*", "//", "%", "**", "<<", ">>", "&", "|", "^"}
 STMT_NAMES = {"ExprStmt": "expression", "AugAssign": "augmented assignment", "AnnAssign": "annotated assignment"}
-BIN_OPS = {"+", "-", "*", "//", "%", "**"}
+BIN_OPS = {"+", "-", "*", "//", "%", "**", "<<", ">>", "&", "|", "^"}
 
 
 @dataclass
@@ -141,7 +141,7 @@ class Checker:
                 self.expr(s.value, fn=fn, out=out)
         elif isinstance(s, A.AugAssign):
             if s.op not in AUG_OPS:
-                self.error(s, f"unsupported: augmented assignment {s.op}=", "use one of += -= *= //= %=")
+                self.error(s, f"unsupported: augmented assignment {s.op}=", "use one of += -= *= //= %= **= <<= >>= &= |= ^=")
             self.target(s.target, fn, out)
             self.expr(s.value, fn=fn, out=out)
         elif isinstance(s, A.ExprStmt):
@@ -192,8 +192,6 @@ class Checker:
         if isinstance(e, A.BinOp):
             if e.op not in BIN_OPS:
                 self.error(e, f"unsupported operator {e.op}")
-            if e.op == "**" and not _is_const_int(e.right):
-                self.error(e.right, "unsupported: ** with a non-constant exponent", "use a constant non-negative integer exponent or a loop")
             self.expr(e.left, fn, out, module_level)
             self.expr(e.right, fn, out, module_level)
         elif isinstance(e, A.UnaryOp):

@@ -12,24 +12,35 @@ constants into helper functions, which is what lets a dot product written as a l
 
 Lists are heap objects (docs/dsl.md): a header ``[length, capacity, pointer]`` and an element
 buffer; ``append`` doubles the buffer when full, so aliasing survives growth. Indexing is
-bounds-checked; a failed check, a failed assert or a failed output-length check jumps to a
-trap (an instruction that cannot execute), whose debug entry carries the source line and the
-reason, so the VM's error names them.
+bounds-checked (one ``chk`` instruction); a failed assert or a failed output-length check
+jumps to a trap (an instruction that cannot execute). The debug entry of a trap, of a ``chk``
+and of an instruction whose overflow means a Python operator's result left the value range
+carries the source line and the reason, so the VM's error names them.
+
+Integers have CPython's semantics on the whole value range (docs/dsl.md, *Integer semantics*):
+comparisons use ``lt`` (two rows), or the one-row ``lt32`` where the operands are known to fit
+it (see ``interval``); the other operators are in :mod:`zkvm.compiler.intrinsics`. Rarely taken
+paths (a divisor of 2^32 or more, a shift by 32 or more) are emitted out of line, after the
+function's code, so that the common path does not jump over them.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from zkvm.compiler import ast as A
+from zkvm.compiler import intrinsics as intr
 from zkvm.compiler.aliases import fresh_lists
-from zkvm.compiler.constants import HEADER
+from zkvm.compiler.constants import HEADER, int_binop
 from zkvm.compiler.types import INT, LIST1, LIST2, NONE, VType, from_annotation, unify
 from zkvm.errors import Diagnostic
 from zkvm.isa import opcodes as op
 from zkvm.source import Span
 
 TRAP_SEPARATOR = "|"
+INT_OPS = ("+", "-", "*", "//", "%", "**", "<<", ">>", "&", "|", "^")
+MAX_LENGTH = 1 << 28  # no list is longer: its elements fill memory words, whose addresses the AIR bounds by 2^28
 
 
 NONE_HELP = ("Python raises TypeError here. None is what a function without a return value (or a bare "
@@ -113,7 +124,8 @@ class LoopCtx:
 class FunctionCompiler:
     """Compiles one specialization of one function."""
 
-    def __init__(self, program: "ProgramCompiler", fn: A.FunctionDef, key: str, param_types: list[VType]) -> None:
+    def __init__(self, program: "ProgramCompiler", fn: A.FunctionDef, key: str, param_types: list[VType],
+                 known: dict[str, int] | None = None) -> None:
         self.prog = program
         self.fn = fn
         self.key = key
@@ -129,7 +141,16 @@ class FunctionCompiler:
         self.return_seen: VType | None = None
         self.callees: set[str] = set()
         self.traps: list[tuple[Label, str]] = []
+        self.cold: list[tuple[list[Ins], list[Label]]] = []  # out-of-line blocks (see cold_block)
+        self.placed: list[Label] | None = None  # labels placed in the cold block being emitted
         self.loc = ""
+        # int parameters whose value this specialization was compiled for (see int_constants)
+        self.known: dict[str, int] = dict(known or {})
+        # int loop variables with known bounds while their loop body runs: name -> (lo, hi)
+        self.ranges: dict[str, tuple[int, int]] = {}
+        # constants that operations inside loops read from a slot set once per call (const_slot)
+        self.const_slots: dict[int, int] = {}
+        self.hoist_constants = False  # only compile() emits the prologue that sets them
         # loop variables of running range loops that stay in [0, stop): name -> (stop, names
         # the loop body assigns); indexing with them needs no bounds check
         self.bounded: dict[str, tuple[A.Expr, set[str]]] = {}
@@ -162,8 +183,22 @@ class FunctionCompiler:
 
     def release(self, *slots: int) -> None:
         for s in slots:
-            if s is not None and s >= 0 and not self.is_var_slot(s) and s not in self.free:
+            if isinstance(s, int) and s >= 0 and not self.is_var_slot(s) and s not in self.free \
+                    and s not in self.const_slots.values():
                 self.free.append(s)
+
+    def const_slot(self, value: int) -> int:
+        """A slot holding ``value``, to be read (never written) by the caller, which may release
+        it. Inside a loop it is a slot of its own set once by the function's prologue, so a
+        turn of the loop does not spend a movi on it; elsewhere a temp set here."""
+        if self.loops and self.hoist_constants:
+            s = self.const_slots.get(value)
+            if s is None:
+                s = self.const_slots[value] = self.alloc_var()
+            return s
+        t = self.temp()
+        self.emit(op.MOVI, c=t, imm=value)
+        return t
 
     def is_var_slot(self, s: int) -> bool:
         return any(v.slot == s for v in self.vars.values())
@@ -174,8 +209,52 @@ class FunctionCompiler:
         self.code.append(ins)
         return ins
 
+    def emit_reason(self, opcode: int, node: A.Node, reason: str, a=0, b=0, c=0, imm=0) -> Ins:
+        """An instruction whose only possible fault (a failed chk, an overflow) means ``reason``
+        at this line: its debug entry carries the reason, as a trap's does."""
+        ins = Ins(opcode, a, b, c, imm, f"{node.span.file}:{node.span.line}{TRAP_SEPARATOR}{reason}")
+        self.code.append(ins)
+        return ins
+
     def label(self, lab: Label) -> None:
         lab.pos = len(self.code)
+        if self.placed is not None:
+            self.placed.append(lab)
+
+    @contextmanager
+    def cold_block(self, start: Label):
+        """Emit a rarely taken path out of line: the code emitted inside the ``with`` goes after
+        the function's code (it must end with a jump), starting at ``start``. It is generated
+        here, with the slots of this point of the function, and only moved."""
+        saved_code, saved_placed = self.code, self.placed
+        self.code, self.placed = [], []
+        self.label(start)
+        try:
+            yield
+        finally:
+            block, placed = self.code, self.placed
+            self.code, self.placed = saved_code, saved_placed
+            self.cold.append((block, placed))
+
+    def emit_cold(self) -> None:
+        """Append the out-of-line blocks, moving their labels with them."""
+        for block, placed in self.cold:
+            base = len(self.code)
+            for lab in placed:
+                lab.pos += base
+            self.code.extend(block)
+        self.cold = []
+
+    def call_routine(self, name: str, build, args: list[int], results: int) -> list:
+        """Call the shared subroutine ``name`` (built once per program by ``build``) with int
+        arguments; it leaves its results in its parameter slots, returned here as operands to
+        read right after the call."""
+        key = self.prog.routine(name, build, len(args))
+        self.callees.add(key)
+        for k, v in enumerate(args):
+            self.emit(op.ADDI, c=FrameEnd(3 + k), a=v, imm=0)
+        self.emit(op.CALL, b=FrameEnd(2), c=FrameEnd(1), imm=FuncRef(key))
+        return [FrameEnd(3 + k) for k in range(results)]
 
     def at(self, node: A.Node) -> None:
         self.loc = f"{node.span.file}:{node.span.line}"
@@ -189,6 +268,7 @@ class FunctionCompiler:
     # --- function body -------------------------------------------------------------------
     def compile(self) -> Compiled:
         self.at(self.fn)
+        self.hoist_constants = True
         for name in sorted(set(self.unbound_reads.values())):
             self.flags[name] = self.alloc_var()
             self.emit(op.MOVI, c=self.flags[name], imm=0)
@@ -212,11 +292,28 @@ class FunctionCompiler:
             self.returns = VType("list", d.depth, self.returns.length)  # return []: the annotation's type
         self.emit_return_default()
         self.emit_traps()
+        self.emit_prologue()
         return Compiled(self.key, self.code, self.high, self.returns, self.callees)
 
+    def emit_prologue(self) -> None:
+        """Put the movi instructions of the constant slots (const_slot) at the function's start,
+        moving every label of the code after them."""
+        if not self.const_slots:
+            return
+        loc = f"{self.fn.span.file}:{self.fn.span.line}"
+        prologue = [Ins(op.MOVI, 0, 0, s, v, loc) for v, s in self.const_slots.items()]
+        moved: set[int] = set()
+        for ins in self.code:
+            for v in (ins.a, ins.b, ins.c, ins.imm):
+                if isinstance(v, Label) and id(v) not in moved:
+                    moved.add(id(v))
+                    v.pos += len(prologue)
+        self.code[:0] = prologue
+
     def emit_traps(self) -> None:
-        """Each trap: an instruction that cannot execute (a division by zero), whose debug
-        entry names the source line and the reason."""
+        """The out-of-line blocks, then each trap: an instruction that cannot execute (a
+        division by zero), whose debug entry names the source line and the reason."""
+        self.emit_cold()
         for lab, reason in self.traps:
             self.label(lab)
             t = self.temp()
@@ -354,15 +451,21 @@ class FunctionCompiler:
             addr = self.element_address(lst, idx, s.target, self.index_in_bounds(s.target.value, s.target.index))
             cur = self.temp()
             self.emit(op.LD, c=cur, a=addr, imm=0)
-            rhs = self.expr(s.value)
+            rc = self.const_value(s.value)
+            if s.op == "**" and rc is not None and rc < 0:
+                raise CodegenError(s.value.span, f"unsupported: ** with the negative exponent {rc} (Python gives a float)",
+                                   "use a non-negative exponent; for scaled integers divide with //")
+            rhs = self.expr(s.value) if rc is None else None
             if any(isinstance(n, A.Call) and n.receiver is None and n.func in self.prog.functions for n in _walk_all(s.value)):
                 # W[0] -= f(W): the call may have grown the list and moved its elements (Python
                 # stores into the same list object, at the same index: it cannot have shrunk)
                 self.emit(op.LD, c=addr, a=lst, imm=2)
                 self.emit(op.ADD, c=addr, a=addr, b=idx)
-            self.arith(s.op, cur, rhs, cur, s)
+            self.int_op(s.op, cur, rhs, cur, s, rc, None, s.value)
             self.emit(op.ST, a=addr, b=cur, imm=0)
-            self.release(lst, idx, addr, cur, rhs)
+            self.release(lst, idx, addr, cur)
+            if rhs is not None:
+                self.release(rhs)
         else:
             raise CodegenError(s.target.span, "unsupported augmented assignment target")
 
@@ -473,7 +576,15 @@ class FunctionCompiler:
             self.release(start_slot)
         top, cont, end = Label("for"), Label("next"), Label("endfor")
         new_hoists = self.hoist_pointers(scanned, assigned) if isinstance(node, A.For) else []
-        stop_const = self.const_value(call.args[0] if len(call.args) == 1 else call.args[1])
+        stop_expr = call.args[0] if len(call.args) == 1 else call.args[1]
+        stop_const = self.const_value(stop_expr)
+        # the values the counter takes lie between start and stop, moved by at most a step:
+        # the loop's compares can be one-row lt32s when those are known to be small
+        span = _hull((0, 0) if len(call.args) == 1 else self.interval(call.args[0]), self.interval(stop_expr))
+        step_iv = (const_step, const_step) if const_step is not None else self.interval(call.args[2])
+        reach = max(abs(step_iv[0]), abs(step_iv[1])) + 1 if step_iv is not None else None
+        small = span is not None and reach is not None and intr.is_small((span[0] - reach, span[1] + reach))
+        cmp_op = op.LT32 if small else op.LT
         reserved = []
         if const_step is not None:
             # rotated: test once on entry, then test at the bottom (3 cycles a turn with the
@@ -482,9 +593,9 @@ class FunctionCompiler:
             if not (start_const is not None and stop_const is not None and len(range(start_const, stop_const, const_step)) > 0):
                 cond = self.temp()
                 if const_step > 0:
-                    self.emit(op.LT, c=cond, a=i, b=lim)
+                    self.emit(cmp_op, c=cond, a=i, b=lim)
                 else:
-                    self.emit(op.LT, c=cond, a=lim, b=i)
+                    self.emit(cmp_op, c=cond, a=lim, b=i)
                 self.emit(op.BZ, a=cond, imm=end)
                 self.release(cond)
             # the number of turns: lim - i for steps of +-1 (at least 1 here), a constant for
@@ -501,7 +612,7 @@ class FunctionCompiler:
                     self.emit(op.SUB, c=trips, a=lim, b=i)
                 else:
                     self.emit(op.SUB, c=trips, a=i, b=lim)
-                reserved = self.reserve(plans, trips, comp_list)
+                reserved = self.reserve(plans, trips, comp_list, span is not None and span[1] - span[0] <= MAX_LENGTH)
                 self.release(trips)
             if abs(const_step) != 1:
                 self.emit(op.ADDI, c=lim, a=lim, imm=-1 if const_step > 0 else 1)
@@ -516,11 +627,11 @@ class FunctionCompiler:
             z = self.temp()
             pos = self.temp()
             self.emit(op.MOVI, c=z, imm=0)
-            self.emit(op.LT, c=pos, a=z, b=stp)
+            self.emit(cmp_op, c=pos, a=z, b=stp)
             a1 = self.temp()
             a2 = self.temp()
-            self.emit(op.LT, c=a1, a=i, b=lim)
-            self.emit(op.LT, c=a2, a=lim, b=i)
+            self.emit(cmp_op, c=a1, a=i, b=lim)
+            self.emit(cmp_op, c=a2, a=lim, b=i)
             # cond = pos ? a1 : a2  = a2 + pos * (a1 - a2)
             self.emit(op.SUB, c=a1, a=a1, b=a2)
             self.emit(op.MUL, c=a1, a=a1, b=pos)
@@ -539,6 +650,9 @@ class FunctionCompiler:
             self.bounded[target] = (call.args[0] if len(call.args) == 1 else call.args[1], assigned)
         else:
             self.bounded.pop(target, None)
+        saved_range = self.ranges.pop(target, None)
+        if target not in assigned and span is not None:
+            self.ranges[target] = span
         self.loops.append(LoopCtx(end, cont))
         body()
         self.loops.pop()
@@ -546,6 +660,7 @@ class FunctionCompiler:
             self.bounded[target] = saved
         else:
             self.bounded.pop(target, None)
+        _restore(self.ranges, target, saved_range)
         self.at(node)
         self.label(cont)
         if const_step is not None:
@@ -554,9 +669,9 @@ class FunctionCompiler:
             if abs(const_step) == 1:
                 self.emit(op.EQ, c=c2, a=i, b=lim)
             elif const_step > 0:
-                self.emit(op.LT, c=c2, a=lim, b=i)  # done when i > stop - 1
+                self.emit(cmp_op, c=c2, a=lim, b=i)  # done when i > stop - 1
             else:
-                self.emit(op.LT, c=c2, a=i, b=lim)  # done when i < stop + 1
+                self.emit(cmp_op, c=c2, a=i, b=lim)  # done when i < stop + 1
             self.emit(op.BZ, a=c2, imm=top)
             self.release(c2)
             self.write_back(reserved)
@@ -647,6 +762,15 @@ class FunctionCompiler:
             self.release(lst)
             return
         var = self.loop_var(target, tspan, lt.element())
+        # the name is an element now, whatever an enclosing loop over a range said about it
+        saved = self.bounded.pop(target, None), self.ranges.pop(target, None)
+        try:
+            self.for_list_body(target, iterable, body, node, lst, var, comp_list)
+        finally:
+            _restore(self.bounded, target, saved[0])
+            _restore(self.ranges, target, saved[1])
+
+    def for_list_body(self, target: str, iterable: A.Expr, body, node, lst: int, var: Var, comp_list: int | None) -> None:
         top, cont, end = Label("for"), Label("next"), Label("endfor")
         if self.stable_iteration(iterable, node):
             # the list cannot grow while the loop runs: walk a pointer over its buffer, with
@@ -661,7 +785,7 @@ class FunctionCompiler:
                 assigned = _assigned_names(node.body) | {target}  # (a row variable changes every turn)
                 plans = self.plan_reservations(node.body, assigned)
                 hoists = self.hoist_pointers(node.body, assigned)
-            reserved = self.reserve(plans, n, comp_list)
+            reserved = self.reserve(plans, n, comp_list, True)
             self.release(n)
             self.load_hoisted(hoists)
             self.label(top)
@@ -692,7 +816,7 @@ class FunctionCompiler:
         n = self.temp()
         cond = self.temp()
         self.emit(op.LD, c=n, a=lst, imm=0)  # re-read: the body may append
-        self.emit(op.LT, c=cond, a=i, b=n)
+        self.emit(op.LT32, c=cond, a=i, b=n)  # (an index and a length)
         self.emit(op.BZ, a=cond, imm=end)
         ptr = self.temp()
         self.emit(op.LD, c=ptr, a=lst, imm=2)
@@ -786,7 +910,7 @@ class FunctionCompiler:
             return True
         return aliases.shares_any(self.fn.name, name, others)
 
-    def reserve(self, plans, trips: int, comp_list: int | None = None) -> list:
+    def reserve(self, plans, trips: int, comp_list: int | None = None, small: bool = False) -> list:
         """Make room for ``trips`` turns of appends (see plan_reservations) and register a
         write pointer per list; write_back() stores the lengths after the loop. A
         comprehension's new list (an empty header) gets a buffer of exactly ``trips`` words."""
@@ -810,7 +934,7 @@ class FunctionCompiler:
             else:
                 self.emit(op.MULI, c=need, a=trips, imm=k)
                 self.emit(op.ADD, c=need, a=need, b=n)
-            self.emit(op.LT, c=c, a=cap, b=need)
+            intr.less(self, c, cap, need, small and k == 1)  # (then need <= 2 MAX_LENGTH: see for_range)
             self.emit(op.BZ, a=c, imm=ok)
             newbuf, old = self.temp(), self.temp()
             self.alloc(None, need, newbuf)
@@ -901,12 +1025,11 @@ class FunctionCompiler:
             if known is None or known < n:
                 # Python would raise IndexError inside the loop: check once up front
                 ln = self.temp()
-                ok = self.temp()
+                last = self.temp()
                 self.emit(op.LD, c=ln, a=lst, imm=0)
-                self.emit(op.MOVI, c=ok, imm=n - 1)
-                self.emit(op.LT, c=ok, a=ok, b=ln)
-                self.emit(op.BZ, a=ok, imm=self.trap(node, "list index out of range"))
-                self.release(ln, ok)
+                self.emit(op.MOVI, c=last, imm=n - 1)
+                self.emit_reason(op.CHK, node, "list index out of range", a=last, b=ln)
+                self.release(ln, last)
         ptrs, temps = [], []
         for lst, e in ((la, a), (lb, b)):
             ptr = self.hoisted.get(e.id) if isinstance(e, A.Name) else None
@@ -935,6 +1058,22 @@ class FunctionCompiler:
         if isinstance(test, A.UnaryOp) and test.op == "not":
             self.branch_true(test.operand, target)
             return
+        if isinstance(test, A.Compare) and len(test.ops) == 1:
+            # one comparison: branch on its result, or on its negation without computing it
+            x, y = self.cmp_operand(test.left), self.cmp_operand(test.comparators[0])
+            self.check_comparable(test, test.left, test.comparators[0])
+            c = self.temp()
+            negated = self.compare_pair(test.ops[0], test.left, x, test.comparators[0], y, c)
+            self.release(*(v for v in (x, y) if v is not None))
+            if negated:
+                taken = Label("cmp_true")
+                self.emit(op.BZ, a=c, imm=taken)
+                self.emit(op.JMP, imm=target)
+                self.label(taken)
+            else:
+                self.emit(op.BZ, a=c, imm=target)
+            self.release(c)
+            return
         c = self.truth(test)
         self.emit(op.BZ, a=c, imm=target)
         self.release(c)
@@ -958,28 +1097,90 @@ class FunctionCompiler:
 
     # --- expressions ----------------------------------------------------------------------
     def const_value(self, e: A.Expr) -> int | None:
-        """The value of an int expression known at compile time, else None."""
+        """The value of an int expression known at compile time, else None (also when computing
+        it would fail or leave the value range: then the run-time code stops with the error)."""
+        v = self._const_value(e)
+        return v if v is None or -intr.H <= v <= intr.H else None
+
+    def _const_value(self, e: A.Expr) -> int | None:
         if isinstance(e, A.IntLit):
             return e.value
         if isinstance(e, A.BoolLit):
             return int(e.value)
+        if isinstance(e, A.Name) and e.id in self.known:
+            return self.known[e.id]
         if isinstance(e, A.Name) and e.id not in self.vars and e.id in self.prog.constants:
             c = self.prog.constants[e.id]
             return c.value if c.is_int else None
-        if isinstance(e, A.UnaryOp) and e.op == "-":
+        if isinstance(e, A.UnaryOp) and e.op in ("-", "+", "~"):
             v = self.const_value(e.operand)
-            return None if v is None else -v
-        if isinstance(e, A.BinOp) and e.op in ("+", "-", "*"):
+            if v is None:
+                return None
+            return -v if e.op == "-" else v if e.op == "+" else ~v
+        if isinstance(e, A.BinOp) and e.op in INT_OPS:
             a, b = self.const_value(e.left), self.const_value(e.right)
             if a is None or b is None:
                 return None
-            return a + b if e.op == "+" else a - b if e.op == "-" else a * b
+            try:
+                return int_binop(e.op, a, b)
+            except (ZeroDivisionError, ValueError, OverflowError):
+                return None  # the run-time code raises the error where Python does
         if isinstance(e, A.Call) and e.func == "len" and e.receiver is None and len(e.args) == 1:
             if getattr(self, "lengths", None) is None:
                 return None  # asked while the length analysis itself runs
             if any(isinstance(n, A.Name) and (n.span.line, n.span.col) in self.unbound_reads for n in _walk_all(e.args[0])):
                 return None  # the read must happen: the variable may be unassigned (definite.py)
             return self.type_of(e.args[0]).length
+        return None
+
+    def interval(self, e: A.Expr | None) -> tuple[int, int] | None:
+        """Bounds [lo, hi] that every value of the int expression ``e`` lies in, when they can
+        be told at compile time (None otherwise). They decide where the one-row lt32 can
+        replace lt, and which run-time tests an operation can skip; lt32 on values outside its
+        range stops the machine, so a wrong bound could stop an honest run but never change a
+        result. Sources: constants, lengths (a list is never longer than the memory), the
+        variable of a running range loop that its body does not assign, and arithmetic on
+        those."""
+        if e is None:
+            return None
+        c = self.const_value(e)
+        if c is not None:
+            return c, c
+        if isinstance(e, A.Name):
+            return self.ranges.get(e.id)
+        if isinstance(e, A.Compare) or (isinstance(e, A.UnaryOp) and e.op == "not"):
+            return 0, 1
+        if isinstance(e, A.Call) and e.receiver is None:
+            if e.func == "len":
+                return 0, MAX_LENGTH
+            if e.func == "abs" and len(e.args) == 1:
+                iv = self.interval(e.args[0])
+                if iv is None:
+                    return None
+                lo, hi = iv
+                return (lo, hi) if lo >= 0 else (-hi, -lo) if hi <= 0 else (0, max(-lo, hi))
+            if e.func in ("min", "max") and len(e.args) > 1:
+                ivs = [self.interval(a) for a in e.args]
+                if any(iv is None for iv in ivs):
+                    return None
+                pick = min if e.func == "min" else max
+                return pick(iv[0] for iv in ivs), pick(iv[1] for iv in ivs)
+            return None
+        if isinstance(e, A.UnaryOp):
+            iv = self.interval(e.operand)
+            if iv is None:
+                return None
+            return (-iv[1], -iv[0]) if e.op == "-" else (-iv[1] - 1, -iv[0] - 1) if e.op == "~" else iv
+        if isinstance(e, (A.IfExp, A.BoolOp)):
+            parts = (e.body, e.orelse) if isinstance(e, A.IfExp) else e.values
+            if any(self.type_of(x).kind != "int" for x in parts):
+                return None
+            ivs = [self.interval(x) for x in parts]
+            if any(iv is None for iv in ivs):
+                return None
+            return min(iv[0] for iv in ivs), max(iv[1] for iv in ivs)
+        if isinstance(e, A.BinOp):
+            return _binop_interval(e.op, self.interval(e.left), self.interval(e.right), self.const_value(e.right))
         return None
 
     def copy(self, dst: int, src: int) -> None:
@@ -1020,12 +1221,14 @@ class FunctionCompiler:
         if isinstance(e, A.BinOp):
             return self.binop(e, dest)
         if isinstance(e, A.UnaryOp):
-            if e.op in "+-":
+            if e.op in ("+", "-", "~"):
                 self.need_int(e.operand, f"unary '{e.op}'")
             x = self.expr(e.operand)
             r = self.dest_or_temp(dest)
             if e.op == "-":
-                self.emit(op.MULI, c=r, a=x, imm=-1)
+                self.emit(op.MULI, c=r, a=x, imm=-1)  # (the value range is symmetric: no overflow)
+            elif e.op == "~":
+                intr.invert(self, x, r, e)
             elif e.op == "+":
                 self.copy(r, x)
             else:
@@ -1097,66 +1300,44 @@ class FunctionCompiler:
             return self.list_binop(e, lt, rt, dest)
         self.need_int(e.left, f"'{e.op}'")
         self.need_int(e.right, f"'{e.op}'")
-        if e.op == "**":
-            k = self.const_value(e.right)
-            if k is None or k < 0:
-                raise CodegenError(e.right.span, "** needs a constant non-negative exponent")
-            base = self.expr(e.left)
-            r = self.dest_or_temp(dest)
-            self.power(base, k, r)
-            self.release(base)
-            return r
         rc = self.const_value(e.right)
+        if e.op == "**" and rc is not None and rc < 0:
+            raise CodegenError(e.right.span, f"unsupported: ** with the negative exponent {rc} (Python gives a float)",
+                               "use a non-negative exponent; for scaled integers divide with //")
         a = self.expr(e.left)
         r = self.dest_or_temp(dest)
-        if rc is not None and e.op in ("+", "-", "*"):
-            if e.op == "+":
-                self.emit(op.ADDI, c=r, a=a, imm=rc)
-            elif e.op == "-":
-                self.emit(op.ADDI, c=r, a=a, imm=-rc)
-            else:
-                self.emit(op.MULI, c=r, a=a, imm=rc)
-            self.release(a)
-            return r
-        b = self.expr(e.right)
-        self.arith(e.op, a, b, r, e)
-        self.release(a, b)
+        b = self.expr(e.right) if rc is None else None
+        self.int_op(e.op, a, b, r, e, rc, e.left, e.right)
+        self.release(a)
+        if b is not None:
+            self.release(b)
         return r
 
-    def arith(self, o: str, a: int, b: int, r: int, node: A.Node) -> None:
-        if o == "+":
-            self.emit(op.ADD, c=r, a=a, b=b)
-        elif o == "-":
-            self.emit(op.SUB, c=r, a=a, b=b)
-        elif o == "*":
-            self.emit(op.MUL, c=r, a=a, b=b)
-        elif o == "//":
-            self.emit(op.DIV, c=r, a=a, b=b)
-        elif o == "%":
-            self.emit(op.MOD, c=r, a=a, b=b)
+    def int_op(self, o: str, a: int, b: int | None, r: int, node: A.Node, bc: int | None = None,
+               left: A.Expr | None = None, right: A.Expr | None = None) -> None:
+        """r = a o b on ints, with CPython's semantics (intrinsics.py). ``bc`` is the right
+        operand when it is a compile-time constant (then ``b`` is None); the operand
+        expressions, when there are any, give intervals that let some run-time tests go."""
+        if o in ("+", "-", "*"):
+            if bc is not None:
+                if o == "*":
+                    self.emit(op.MULI, c=r, a=a, imm=bc)
+                else:
+                    self.emit(op.ADDI, c=r, a=a, imm=bc if o == "+" else -bc)
+                return
+            self.emit({"+": op.ADD, "-": op.SUB, "*": op.MUL}[o], c=r, a=a, b=b)
+        elif o in ("//", "%"):
+            intr.divide(self, o, a, b, r, node, bc, self.interval(right))
+        elif o == "<<":
+            intr.shift_left(self, a, b, r, node, bc, self.interval(right))
+        elif o == ">>":
+            intr.shift_right(self, a, b, r, node, bc, self.interval(right))
+        elif o in ("&", "|", "^"):
+            intr.bitwise(self, o, a, b, r, node, bc)
+        elif o == "**":
+            intr.power(self, a, b, r, node, bc, self.const_value(left) if left is not None else None, self.interval(right))
         else:
             raise CodegenError(node.span, f"unsupported operator {o}")
-
-    def power(self, base: int, k: int, r: int) -> None:
-        if k == 0:
-            self.emit(op.MOVI, c=r, imm=1)
-            return
-        acc = self.temp()
-        sq = self.temp()
-        self.copy(sq, base)
-        first = True
-        while k:
-            if k & 1:
-                if first:
-                    self.copy(acc, sq)
-                    first = False
-                else:
-                    self.emit(op.MUL, c=acc, a=acc, b=sq)
-            k >>= 1
-            if k:
-                self.emit(op.MUL, c=sq, a=sq, b=sq)
-        self.copy(r, acc)
-        self.release(acc, sq)
 
     def compare(self, e: A.Compare, dest: int | None) -> int:
         # a = 1 <= a < 5: the chain's result is written before its later operands are read
@@ -1169,47 +1350,91 @@ class FunctionCompiler:
             return dest
         r = self.dest_or_temp(dest)
         end = Label("cmp_end")
-        left = self.expr(e.left)
+        left = self.cmp_operand(e.left)
         for k, (o, comp) in enumerate(zip(e.ops, e.comparators)):
-            right = self.expr(comp)
-            if self.type_of(comp).is_list or self.type_of(e.left).is_list:
-                raise CodegenError(e.span, "comparing lists is not supported", "compare their elements")
-            for side in (e.left if k == 0 else e.comparators[k - 1], comp):
-                if self.type_of(side).kind == "none":
-                    raise CodegenError(side.span, "unsupported: comparing None",
-                                       "None is what a function without a return value gives; compare ints "
-                                       "(use a sentinel such as -1 for 'no value')")
-            self.compare_op(o, left, right, r)
+            right = self.cmp_operand(comp)
+            lexpr = e.left if k == 0 else e.comparators[k - 1]
+            self.check_comparable(e, lexpr, comp)
+            if self.compare_pair(o, lexpr, left, comp, right, r):
+                self.negate_bool(r)
             if k < len(e.ops) - 1:
                 self.emit(op.BZ, a=r, imm=end)
-            self.release(left)
+            if left is not None:
+                self.release(left)
             left = right
-        self.release(left)
+        if left is not None:
+            self.release(left)
         self.label(end)
         return r
 
-    def compare_op(self, o: str, a: int, b: int, r: int) -> None:
-        if o == "<":
-            self.emit(op.LT, c=r, a=a, b=b)
+    def cmp_operand(self, e: A.Expr) -> int | None:
+        """A comparison operand's slot, or None for a constant (put in a slot, possibly moved
+        by one, only where it is needed: see compare_pair)."""
+        return None if self.const_value(e) is not None else self.expr(e)
+
+    def check_comparable(self, e: A.Compare, left: A.Expr, right: A.Expr) -> None:
+        if self.type_of(right).is_list or self.type_of(e.left).is_list:
+            raise CodegenError(e.span, "comparing lists is not supported", "compare their elements")
+        for side in (left, right):
+            if self.type_of(side).kind == "none":
+                raise CodegenError(side.span, "unsupported: comparing None",
+                                   "None is what a function without a return value gives; compare ints "
+                                   "(use a sentinel such as -1 for 'no value')")
+
+    def negate_bool(self, r: int) -> None:
+        """r = 1 - r."""
+        self.emit(op.MULI, c=r, a=r, imm=-1)
+        self.emit(op.ADDI, c=r, a=r, imm=1)
+
+    def compare_pair(self, o: str, xe: A.Expr, x: int | None, ye: A.Expr, y: int | None, r: int) -> bool:
+        """r = (x o y), or its negation when this returns True (the caller negates, or branches
+        the other way). ``x``/``y`` are None for constants. Uses lt32 when both operands are
+        known to fit it; ``a <= c`` with a constant c is ``a < c + 1`` (one compare, no
+        negation)."""
+        xc = self.const_value(xe) if x is None else None
+        yc = self.const_value(ye) if y is None else None
+        temps: list[int] = []
+
+        def slot(s: int | None, c: int | None) -> int:
+            if s is not None:
+                return s
+            t = self.const_slot(c)
+            temps.append(t)
+            return t
+
+        def less(a: int | None, ac: int | None, ae: A.Expr | None, b: int | None, bc: int | None, be: A.Expr | None) -> None:
+            ia = (ac, ac) if ac is not None else self.interval(ae)
+            ib = (bc, bc) if bc is not None else self.interval(be)
+            intr.less(self, r, slot(a, ac), slot(b, bc), intr.is_small(ia) and intr.is_small(ib))
+
+        negated = False
+        if o in ("==", "!="):
+            self.emit(op.EQ, c=r, a=slot(x, xc), b=slot(y, yc))
+            negated = o == "!="
+        elif o == "<":
+            less(x, xc, xe, y, yc, ye)
         elif o == ">":
-            self.emit(op.LT, c=r, a=b, b=a)
-        elif o in ("<=", ">="):
-            t = self.temp()
-            zero = self.temp()
-            self.emit(op.LT, c=t, a=b if o == "<=" else a, b=a if o == "<=" else b)
-            self.emit(op.MOVI, c=zero, imm=0)
-            self.emit(op.EQ, c=r, a=t, b=zero)
-            self.release(t, zero)
-        elif o == "==":
-            self.emit(op.EQ, c=r, a=a, b=b)
-        elif o == "!=":
-            zero = self.temp()
-            self.emit(op.EQ, c=r, a=a, b=b)
-            self.emit(op.MOVI, c=zero, imm=0)
-            self.emit(op.EQ, c=r, a=r, b=zero)
-            self.release(zero)
+            less(y, yc, ye, x, xc, xe)
+        elif o == "<=":
+            if yc is not None and yc < intr.H:
+                less(x, xc, xe, None, yc + 1, None)
+            elif xc is not None and xc > -intr.H:
+                less(None, xc - 1, None, y, yc, ye)
+            else:
+                less(y, yc, ye, x, xc, xe)
+                negated = True
+        elif o == ">=":
+            if yc is not None and yc > -intr.H:
+                less(None, yc - 1, None, x, xc, xe)
+            elif xc is not None and xc < intr.H:
+                less(y, yc, ye, None, xc + 1, None)
+            else:
+                less(x, xc, xe, y, yc, ye)
+                negated = True
         else:
-            raise CodegenError(Span("", 0, 0), f"unsupported comparison {o}")
+            raise CodegenError(xe.span, f"unsupported comparison {o}")
+        self.release(*temps)
+        return negated
 
     # --- lists ---------------------------------------------------------------------------
     def alloc(self, words: int | None, words_slot: int | None, r: int) -> None:
@@ -1264,18 +1489,12 @@ class FunctionCompiler:
                 self.emit(op.ADD, c=addr, a=addr, b=idx)
             return addr
         n = self.temp()
-        ok = self.temp()
-        trap = self.trap(node, "list index out of range")
         self.emit(op.LD, c=n, a=lst, imm=0)
-        self.emit(op.LT, c=ok, a=idx, b=n)
-        self.emit(op.BZ, a=ok, imm=trap)
-        self.emit(op.MOVI, c=ok, imm=-1)
-        self.emit(op.LT, c=ok, a=ok, b=idx)
-        self.emit(op.BZ, a=ok, imm=trap)
+        # chk stops unless 0 <= idx < n (lengths are far below chk's 2^32 limits)
+        self.emit_reason(op.CHK, node, "list index out of range", a=idx, b=n)
         addr = n
         self.emit(op.LD, c=addr, a=lst, imm=2)
         self.emit(op.ADD, c=addr, a=addr, b=idx)
-        self.release(ok)
         return addr
 
     def append(self, lst: int, value: int) -> None:
@@ -1326,7 +1545,7 @@ class FunctionCompiler:
         top, end = Label("copy"), Label("copy_end")
         self.emit(op.MOVI, c=i, imm=0)
         self.label(top)
-        self.emit(op.LT, c=c, a=i, b=count)
+        self.emit(op.LT32, c=c, a=i, b=count)  # (every count is a length, or a sum of lengths)
         self.emit(op.BZ, a=c, imm=end)
         self.emit(op.ADD, c=a, a=src, b=i)
         self.emit(op.LD, c=v, a=a, imm=0)
@@ -1423,7 +1642,7 @@ class FunctionCompiler:
         top, end = Label("extend"), Label("extend_end")
         self.emit(op.MOVI, c=i, imm=0)
         self.label(top)
-        self.emit(op.LT, c=c, a=i, b=n)
+        self.emit(op.LT32, c=c, a=i, b=n)
         self.emit(op.BZ, a=c, imm=end)
         self.emit(op.LD, c=p, a=other, imm=2)
         self.emit(op.ADD, c=p, a=p, b=i)
@@ -1578,11 +1797,11 @@ class FunctionCompiler:
             self.need_int(e.args[0], "abs()")
             x = self.expr(e.args[0])
             r = self.dest_or_temp(dest)
-            zero, neg = self.temp(), self.temp()
+            neg = self.temp()
             done = Label("abs")
             self.copy(r, x)
-            self.emit(op.MOVI, c=zero, imm=0)
-            self.emit(op.LT, c=neg, a=x, b=zero)
+            zero = self.const_slot(0)
+            intr.less(self, neg, x, zero, intr.is_small(self.interval(e.args[0])))
             self.emit(op.BZ, a=neg, imm=done)
             self.emit(op.MULI, c=r, a=x, imm=-1)
             self.label(done)
@@ -1598,7 +1817,15 @@ class FunctionCompiler:
 
     def min_max(self, e: A.Call, dest: int | None) -> int:
         r = self.dest_or_temp(dest)
-        better = (lambda c, cand, cur: self.emit(op.LT, c=c, a=cand, b=cur)) if e.func == "min" else (lambda c, cand, cur: self.emit(op.LT, c=c, a=cur, b=cand))
+        small = len(e.args) > 1 and all(intr.is_small(self.interval(a)) for a in e.args)
+
+        def better(c: int, cand: int, cur: int) -> None:
+            """c = cand should replace cur."""
+            if e.func == "min":
+                intr.less(self, c, cand, cur, small)
+            else:
+                intr.less(self, c, cur, cand, small)
+
         if len(e.args) == 1:
             t = self.type_of(e.args[0])
             if not t.is_list:
@@ -1608,15 +1835,13 @@ class FunctionCompiler:
             lst = self.expr(e.args[0])
             n, i, p, v, c = (self.temp() for _ in range(5))
             self.emit(op.LD, c=n, a=lst, imm=0)
-            self.emit(op.MOVI, c=c, imm=0)
-            self.emit(op.LT, c=c, a=c, b=n)
-            self.emit(op.BZ, a=c, imm=self.trap(e, f"{e.func}() of an empty list"))
+            self.emit(op.BZ, a=n, imm=self.trap(e, f"{e.func}() of an empty list"))
             self.emit(op.LD, c=p, a=lst, imm=2)
             self.emit(op.LD, c=r, a=p, imm=0)
             self.emit(op.MOVI, c=i, imm=1)
             top, end, keep = Label("mm"), Label("mm_end"), Label("mm_keep")
             self.label(top)
-            self.emit(op.LT, c=c, a=i, b=n)
+            self.emit(op.LT32, c=c, a=i, b=n)
             self.emit(op.BZ, a=c, imm=end)
             self.emit(op.ADD, c=v, a=p, b=i)
             self.emit(op.LD, c=v, a=v, imm=0)
@@ -1631,7 +1856,23 @@ class FunctionCompiler:
             return r
         for a in e.args:
             self.need_int(a, f"{e.func}() of several arguments")
-        vals = [self.expr(a) for a in e.args]
+        zeros = [k for k, a in enumerate(e.args) if self.const_value(a) == 0]
+        if len(e.args) == 2 and len(zeros) == 1:
+            # max(x, 0) (ReLU) = x * (0 < x), min(x, 0) = x * (x < 0): no branch, no overflow
+            other = e.args[1 - zeros[0]]
+            x, c, zero = self.expr(other), self.temp(), self.const_slot(0)
+            small = intr.is_small(self.interval(other))
+            if e.func == "max":
+                intr.less(self, c, zero, x, small)
+            else:
+                intr.less(self, c, x, zero, small)
+            self.emit(op.MUL, c=r, a=x, b=c)
+            self.release(x, c, zero)
+            return r
+        vals = []
+        for a in e.args:
+            cv = self.const_value(a)
+            vals.append(self.const_slot(cv) if cv is not None else self.expr(a))
         if r in vals[1:]:
             r = self.temp()  # b = min(3, b): b is read after the first write to its own slot
         self.copy(r, vals[0])
@@ -1672,7 +1913,7 @@ class FunctionCompiler:
         self.emit(op.MOVI, c=i, imm=0)
         top, end = Label("sum"), Label("sum_end")
         self.label(top)
-        self.emit(op.LT, c=c, a=i, b=n)
+        self.emit(op.LT32, c=c, a=i, b=n)
         self.emit(op.BZ, a=c, imm=end)
         self.emit(op.ADD, c=v, a=p, b=i)
         self.emit(op.LD, c=v, a=v, imm=0)
@@ -1697,7 +1938,7 @@ class FunctionCompiler:
             if declared is not None and (declared.kind != t.kind or (t.is_list and declared.depth != t.depth)) and t.kind != "none":
                 raise CodegenError(a.span, f"{e.func}() expects {declared.describe()} for {p.name!r}, got {t.describe()}")
             arg_types.append(t)
-        compiled = self.prog.specialize(callee, arg_types, e.span)
+        compiled = self.prog.specialize(callee, arg_types, e.span, self.int_constants(callee, e.args))
         self.callees.add(compiled.key)
         vals = [self.expr(a) for a in e.args]
         for k, v in enumerate(vals):
@@ -1707,6 +1948,21 @@ class FunctionCompiler:
         r = self.dest_or_temp(dest)
         self.emit(op.ADDI, c=r, a=FrameEnd(0), imm=0)
         return r
+
+    def int_constants(self, callee: A.FunctionDef, args) -> dict[str, int]:
+        """The int arguments of a call that are compile-time constants (literals, constants and
+        arithmetic on them) passed to parameters the callee uses as a divisor, a shift count,
+        an exponent or a bit mask (see ProgramCompiler.constant_params): the callee is compiled
+        for those values, so that ``x // shift`` is one division instead of a run-time test of
+        the divisor."""
+        wanted = self.prog.constant_params(callee)
+        out = {}
+        for p, a in zip(callee.params, args):
+            if p.name in wanted and not any(isinstance(n, A.Call) for n in _walk_all(a)):
+                v = self.const_value(a)
+                if v is not None:
+                    out[p.name] = v
+        return out
 
     # --- static types ------------------------------------------------------------------------
     def need_int(self, e: A.Expr, what: str) -> None:
@@ -1770,6 +2026,47 @@ class FunctionCompiler:
             if k not in out or k in self.comp_targets:
                 out[k] = v.type  # a comprehension's variable is its own, whatever the function's is
         return out
+
+
+def _hull(a, b):
+    """The smallest interval holding both (None if either is unknown)."""
+    if a is None or b is None:
+        return None
+    return min(a[0], b[0]), max(a[1], b[1])
+
+
+def _restore(d: dict, key, value) -> None:
+    """Put back a saved entry (or its absence)."""
+    if value is None:
+        d.pop(key, None)
+    else:
+        d[key] = value
+
+
+def _binop_interval(o: str, a, b, bc: int | None):
+    """Bounds of ``a o b`` from bounds of its operands (None: unknown); ``bc`` is the right
+    operand when it is a constant."""
+    if o in ("%", "&") and bc is not None and bc > 0:
+        if o == "%" and a is not None and 0 <= a[0] and a[1] < bc:
+            return a
+        return 0, bc - 1 if o == "%" else bc  # (x & c for c >= 0 is in [0, c], whatever x)
+    if o == "%" and bc is not None and bc < 0:
+        return bc + 1, 0
+    if a is None or b is None:
+        return None
+    if o in ("+", "-", "*"):
+        if o == "+":
+            return a[0] + b[0], a[1] + b[1]
+        if o == "-":
+            return a[0] - b[1], a[1] - b[0]
+        ends = [x * y for x in a for y in b]
+        return min(ends), max(ends)
+    if o == "//" and bc is not None and bc != 0:
+        ends = (a[0] // bc, a[1] // bc)
+        return min(ends), max(ends)
+    if o == ">>" and bc is not None and 0 <= bc:
+        return a[0] >> min(bc, 64), a[1] >> min(bc, 64)
+    return None
 
 
 def _falls_through(stmts) -> bool:
@@ -2079,7 +2376,8 @@ class LengthAnalysis:
                     raise _Pending(e.func)
                 self.guessed = outer
                 try:
-                    compiled = prog.specialize(prog.functions[e.func], arg_types, e.span)
+                    compiled = prog.specialize(prog.functions[e.func], arg_types, e.span,
+                                               self.fc.int_constants(prog.functions[e.func], e.args))
                 except CodegenError:
                     raise
                 return compiled.returns

@@ -22,6 +22,51 @@ from zkvm.field.goldilocks import HALF_P
 
 HEADER = 3  # [len, cap, ptr]
 
+# Shift counts and exponents of constant expressions are bounded so that evaluating one cannot
+# build a gigantic int (2 ** 10**12) at compile time; any result that large is far outside the
+# value range anyway.
+MAX_CONST_BITS = 4096
+
+
+def int_binop(op: str, a: int, b: int) -> int:
+    """``a op b`` on ints with CPython's semantics (floor division, modulo with the divisor's
+    sign, arithmetic shifts, two's complement bit operators).
+
+    Raises ZeroDivisionError (``//``, ``%`` by zero), ValueError (a negative shift count, a
+    negative exponent, whose result would be a float) and OverflowError (a shift or power
+    whose result has more than MAX_CONST_BITS bits)."""
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    if op == "//":
+        return a // b
+    if op == "%":
+        return a % b
+    if op == "&":
+        return a & b
+    if op == "|":
+        return a | b
+    if op == "^":
+        return a ^ b
+    if op in ("<<", ">>"):
+        if b < 0:
+            raise ValueError("negative shift count")
+        if op == ">>":
+            return a >> min(b, MAX_CONST_BITS)
+        if a != 0 and b > MAX_CONST_BITS:
+            raise OverflowError(f"{a} << {b} is far outside the value range")
+        return a << b
+    if op == "**":
+        if b < 0:
+            raise ValueError("negative exponent (the result would be a float)")
+        if abs(a) >= 2 and b * max(a.bit_length(), 1) > MAX_CONST_BITS:
+            raise OverflowError(f"{a} ** {b} is far outside the value range")
+        return a**b
+    raise ValueError(f"unsupported operator {op}")
+
 
 class ConstError(Exception):
     def __init__(self, node: A.Node, message: str, help: str = "") -> None:
@@ -137,23 +182,22 @@ class ConstEvaluator:
                 return -v
             if e.op == "+":
                 return v
+            if e.op == "~":
+                if not isinstance(v, int):
+                    raise ConstError(e, "cannot evaluate this constant: bad operand type for unary ~: 'list'")
+                return ~v
             return int(not v)
         if isinstance(e, A.BinOp):
             a, b = self.eval(e.left, env), self.eval(e.right, env)
             try:
+                if isinstance(a, int) and isinstance(b, int):
+                    return int_binop(e.op, a, b)
                 if e.op == "+":
                     return a + b
-                if e.op == "-":
-                    return a - b
                 if e.op == "*":
                     return a * b
-                if e.op == "//":
-                    return a // b
-                if e.op == "%":
-                    return a % b
-                if e.op == "**":
-                    return a**b
-            except (TypeError, ZeroDivisionError) as err:
+                raise TypeError(f"unsupported operand types for {e.op}: lists")
+            except (TypeError, ZeroDivisionError, ValueError, OverflowError) as err:
                 raise ConstError(e, f"cannot evaluate this constant: {err}") from None
         if isinstance(e, A.Subscript):
             v, i = self.eval(e.value, env), self.eval(e.index, env)

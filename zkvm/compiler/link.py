@@ -31,6 +31,8 @@ from zkvm.isa.program import Layout, Program
 from zkvm.source import Span
 
 DATA_BASE = 1  # Layout.build puts the data region right after the reserved address 0
+MAX_CONSTANT_VARIANTS = 8  # versions of one function compiled for constant int arguments
+CONSTANT_OPERAND_OPS = ("//", "%", "<<", ">>", "**", "&", "|", "^")
 HP_INDEX = 0  # data[0] is the heap pointer cell
 
 
@@ -54,6 +56,9 @@ class ProgramCompiler:
         self._grows: dict[str, set[int]] | None = None
         self._aliases: AliasAnalysis | None = None
         self.data_words: list[np.ndarray] = [np.array([0], dtype=object)]  # the heap pointer cell
+        self.tables: dict[str, int] = {}  # constant tables of the integer routines: name -> address
+        self._constant_params: dict[str, set[str]] = {}
+        self.constant_variants: dict[str, set[str]] = {}  # function -> its constant-argument versions
 
     # --- constants -----------------------------------------------------------------------
     def place_constants(self) -> None:
@@ -83,10 +88,47 @@ class ProgramCompiler:
     def data_size(self) -> int:
         return sum(len(w) for w in self.data_words)
 
+    def table(self, name: str, values: list[int]) -> int:
+        """The address of a constant table (powers of two, the digit tables of the bit
+        operators), placed in the data region the first time a program uses it."""
+        if name not in self.tables:
+            self.tables[name] = DATA_BASE + self.data_size()
+            self.data_words.append(np.array(values, dtype=object))
+        return self.tables[name]
+
+    def routine(self, name: str, build, params: int) -> str:
+        """The key of a shared subroutine of the integer operations (intrinsics.py), compiled
+        the first time a program uses it: ``build`` emits its body into a function of
+        ``params`` int parameters, whose slots also carry its results back."""
+        key = f"<{name}>"
+        if key not in self.compiled:
+            span = self.functions["main"].span
+            names = [f"p{k}" for k in range(params)]
+            fn = A.FunctionDef(span, key, tuple(A.Param(span, n, A.Name(span, "int")) for n in names), None, ())
+            fc = FunctionCompiler(self, fn, key, [INT] * params)
+            fc.at(fn)
+            build(fc)
+            fc.emit(op.RET, a=-1, b=-2)
+            fc.emit_traps()
+            self.compiled[key] = Compiled(key, fc.code, fc.high, INT, fc.callees)
+        return key
+
     # --- specialization ----------------------------------------------------------------
-    def specialize(self, fn: A.FunctionDef, arg_types: list[VType], span: Span) -> Compiled:
+    def specialize(self, fn: A.FunctionDef, arg_types: list[VType], span: Span, known: dict[str, int] | None = None) -> Compiled:
+        """The compiled function for these argument types (list lengths) and constant int
+        arguments (see FunctionCompiler.int_constants), compiled on first use. A function gets
+        at most MAX_CONSTANT_VARIANTS versions for different constant arguments; further
+        calls pass them at run time."""
         arg_types = [_as_declared(p, t) for p, t in zip(fn.params, arg_types)] + list(arg_types[len(fn.params):])
         key = f"{fn.name}({','.join(_type_key(t) for t in arg_types)})"
+        if known:
+            variants = self.constant_variants.setdefault(fn.name, set())
+            tag = ",".join(f"{k}={v}" for k, v in sorted(known.items()))
+            if tag in variants or len(variants) < MAX_CONSTANT_VARIANTS:
+                variants.add(tag)
+                key += "[" + tag + "]"
+            else:
+                known = None
         if key in self.compiled:
             return self.compiled[key]
         if key in self.in_progress:
@@ -98,7 +140,7 @@ class ProgramCompiler:
             declared = from_annotation(p.annotation)
             if declared is None:
                 raise CodegenError(p.annotation.span, f"unsupported parameter type for {p.name!r}", "use int, bool, list[int] or list[list[int]]")
-        compiled = FunctionCompiler(self, fn, key, arg_types).compile()
+        compiled = FunctionCompiler(self, fn, key, arg_types, known).compile()
         if fn.returns is not None:
             declared = from_annotation(fn.returns)
             if declared is None:
@@ -109,6 +151,30 @@ class ProgramCompiler:
         self.in_progress.discard(key)
         self.compiled[key] = compiled
         return compiled
+
+    def constant_params(self, fn: A.FunctionDef) -> set[str]:
+        """The int parameters of ``fn`` worth compiling for a constant argument: used as the
+        right operand of //, %, <<, >>, **, &, |, ^ (where a constant saves run-time tests or
+        a subroutine) and never rebound in the body (no assignment, loop or comprehension
+        variable of that name)."""
+        if fn.name not in self._constant_params:
+            ints = {p.name for p in fn.params if p.annotation is not None and from_annotation(p.annotation) == INT}
+            used, rebound = set(), set()
+            for node in _walk(fn.body):
+                right = None
+                if isinstance(node, A.BinOp) and node.op in CONSTANT_OPERAND_OPS:
+                    right = node.right
+                elif isinstance(node, A.AugAssign) and node.op in CONSTANT_OPERAND_OPS:
+                    right = node.value
+                if isinstance(right, A.Name):
+                    used.add(right.id)
+                if isinstance(node, (A.Assign, A.AnnAssign, A.AugAssign)):
+                    targets = node.targets if isinstance(node, A.Assign) else (node.target,)
+                    rebound.update(t.id for t in targets if isinstance(t, A.Name))
+                elif isinstance(node, (A.For, A.ListComp)):
+                    rebound.add(node.target)
+            self._constant_params[fn.name] = (ints & used) - rebound
+        return self._constant_params[fn.name]
 
     def grows_params(self, name: str) -> set[int]:
         """Indices of a function's parameters whose list it may grow (append), transitively."""
@@ -281,7 +347,7 @@ class ProgramCompiler:
             top, end = Label("sizes"), Label("sizes_end")
             fc.emit(op.MOVI, c=i, imm=0)
             fc.label(top)
-            fc.emit(op.LT, c=c, a=i, b=n)
+            fc.emit(op.LT32, c=c, a=i, b=n)
             fc.emit(op.BZ, a=c, imm=end)
             fc.emit(op.ADD, c=row, a=rows_ptr, b=i)
             fc.emit(op.LD, c=row, a=row, imm=0)
@@ -297,7 +363,7 @@ class ProgramCompiler:
             top2, end2 = Label("rows"), Label("rows_end")
             fc.emit(op.MOVI, c=i, imm=0)
             fc.label(top2)
-            fc.emit(op.LT, c=c, a=i, b=n)
+            fc.emit(op.LT32, c=c, a=i, b=n)
             fc.emit(op.BZ, a=c, imm=end2)
             fc.emit(op.ADD, c=row, a=rows_ptr, b=i)
             fc.emit(op.LD, c=row, a=row, imm=0)

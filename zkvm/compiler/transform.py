@@ -34,7 +34,6 @@ HELP = {
     "decorator": "decorators are not supported: call the wrapped function explicitly",
     "async": "async functions are not supported: use a plain def",
     "await": "await is not supported: call the function directly",
-    "bitwise": "bitwise operators are not supported: use arithmetic (// and % by powers of two)",
     "slice": "slices are not supported: index elements or build the list with a comprehension",
     "keyword argument": "keyword arguments are not supported: pass arguments by position",
     "star argument": "*args and **kwargs are not supported",
@@ -296,10 +295,22 @@ class ToAst(Transformer):
         op = " ".join(str(c) for c in children)
         return "!=" if op == "<>" else op
 
-    def bitor(self, meta, children):
-        return _unsupported(self.sp(meta), "bitwise")
+    def _fold(self, op: str, children) -> A.Expr:
+        """a | b | c (the grammar drops the operator tokens): left-associative BinOps."""
+        left = children[0]
+        for right in children[1:]:
+            span = Span(self.path, left.span.line, left.span.col, right.span.end_line, right.span.end_col)
+            left = A.BinOp(span, op, left, right)
+        return left
 
-    bitxor = bitand = shift = bitor
+    def bitor(self, meta, children):
+        return self._fold("|", children)
+
+    def bitxor(self, meta, children):
+        return self._fold("^", children)
+
+    def bitand(self, meta, children):
+        return self._fold("&", children)
 
     def shift_op(self, meta, children):
         return str(children[0])
@@ -325,12 +336,10 @@ class ToAst(Transformer):
             left = A.BinOp(span, op, left, right)
         return left
 
-    arith = term_ = _chain
+    arith = term_ = shift = _chain
 
     def unary(self, meta, children):
         op, operand = children
-        if op == "~":
-            return _unsupported(self.sp(meta), "bitwise")
         if op == "-" and isinstance(operand, A.IntLit):
             return A.IntLit(self.sp(meta), -operand.value)
         return A.UnaryOp(self.sp(meta), op, operand)
