@@ -40,6 +40,15 @@ def main(m: list[list[int]], x: list[int]) -> list[int]:
         acc += x[i] * x[i]
     return [acc]
 """, {"m": [], "x": []}, UnboundLocalError),
+    # a comprehension variable that shadows a range loop's variable is an element, not an index
+    # known to be in range: its use as an index is bounds-checked (b04a481 read past the list)
+    ("""
+def main(xs: list[int], zs: list[int]) -> list[int]:
+    out = []
+    for i in range(len(xs)):
+        out = [xs[i] for i in zs]
+    return out
+""", {"xs": [10, 20], "zs": [5, 1]}, IndexError),
 ]
 
 

@@ -199,12 +199,12 @@ def build_divmod_wide(fc: FunctionCompiler) -> None:
 
     On magnitudes A = |a| < 2^63 and B = |b| in [2^32, 2^63): the quotient Q = A // B is below
     2^31. With p = 2^k for the smallest k >= 1 such that B < 2^(32 + k), Bt = B // p lies in
-    [2^31, 2^32) and At = A // p; then At // Bt is Q - 1, Q or Q + 1 (the relative error of Bt
-    is below 2^-31 and Q < 2^31), so q0 = max(At // Bt - 1, 0) is at most Q and at least Q - 2:
-    A - q0 B is in [0, 3B) (and q0 B <= A cannot overflow), and two conditional subtractions
-    finish the division. Then Python's signs: a quotient of operands of different signs
-    rounds down (-Q - 1 and B - R when the remainder R is not 0), the remainder takes the sign
-    of b. About 70 cycles with the call."""
+    [2^31, 2^32) and At = A // p. The estimate At // Bt is Q or Q + 1: A / p = Q B / p + R / p
+    >= Q Bt gives At >= Q Bt; and At / Bt < (A / B) (1 + 1 / Bt) < A / B + 1 since A / B < 2^31
+    <= Bt. So q0 = max(At // Bt - 1, 0) is Q - 1 or Q, A - q0 B is in [0, 2B) (q0 B <= A: no
+    overflow), and one conditional subtraction finishes the division. Then Python's signs: a
+    quotient of operands of different signs rounds down (-Q - 1 and B - R when the remainder R
+    is not 0), the remainder takes the sign of b. About 65 cycles with the call."""
     a, b = 0, 1  # the parameters
     zero = movi(fc, 0)
     na, nb, A_, B_ = fc.temp(), fc.temp(), fc.temp(), fc.temp()
@@ -246,15 +246,13 @@ def build_divmod_wide(fc: FunctionCompiler) -> None:
     fc.label(estimated)
     fc.emit(op.MUL, c=rem, a=q, b=B_)
     fc.emit(op.SUB, c=rem, a=A_, b=rem)
-    corrected = codegen.Label("corrected")
-    for _ in range(2):
-        fc.emit(op.LT, c=f, a=rem, b=B_)
-        more = codegen.Label("correct")
-        fc.emit(op.BZ, a=f, imm=more)
-        fc.emit(op.JMP, imm=corrected)
-        fc.label(more)
-        fc.emit(op.SUB, c=rem, a=rem, b=B_)
-        fc.emit(op.ADDI, c=q, a=q, imm=1)
+    correct, corrected = codegen.Label("correct"), codegen.Label("corrected")
+    fc.emit(op.LT, c=f, a=rem, b=B_)
+    fc.emit(op.BZ, a=f, imm=correct)  # rem >= B: q0 was Q - 1
+    fc.emit(op.JMP, imm=corrected)
+    fc.label(correct)
+    fc.emit(op.SUB, c=rem, a=rem, b=B_)
+    fc.emit(op.ADDI, c=q, a=q, imm=1)
     fc.label(corrected)
     # signs: same signs -> (Q, R); different -> (-Q, 0) or (-Q - 1, B - R); r takes b's sign
     same, negate, signed_r = codegen.Label("same_signs"), codegen.Label("negate_q"), codegen.Label("sign_r")
