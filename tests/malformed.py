@@ -116,27 +116,29 @@ def claiming_trace_length(stark: StarkProof, log_n: int, air=None) -> StarkProof
 
 @dataclasses.dataclass
 class Cost:
-    """What one call cost: wall time, peak traced allocation and the exception it raised."""
+    """What one call cost: wall time, peak traced allocation, and what it returned or raised."""
 
     seconds: float
     peak_bytes: int
     error: BaseException | None
+    result: object = None
 
 
 def cost_of(fn, *args, **kwargs) -> Cost:
-    """Run fn once under tracemalloc; never raises (the exception is returned)."""
+    """Run fn once under tracemalloc (numpy reports its buffers to it too); never raises: the
+    exception, MemoryError and RecursionError included, is returned for the caller to judge."""
     import time
     import tracemalloc
 
     tracemalloc.start()
     tracemalloc.reset_peak()
     t = time.perf_counter()
+    result = error = None
     try:
-        fn(*args, **kwargs)
-        error = None
-    except Exception as e:  # noqa: BLE001 - MemoryError, RecursionError included: the caller asserts on its type
+        result = fn(*args, **kwargs)
+    except Exception as e:  # noqa: BLE001 - the caller asserts on its type
         error = e
     seconds = time.perf_counter() - t
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    return Cost(seconds, peak, error)
+    return Cost(seconds, peak, error, result)

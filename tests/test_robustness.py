@@ -410,6 +410,7 @@ BAD_INPUT_FILES = {
     "unknown": ('{"x": 1, "ys": [1], "zs": 2}', "zs"),
     "top-level list": ("[1, 2]", "input file"),
     "top-level number": ("7", "input file"),
+    "null": ("null", "input file"),
     "invalid UTF-8": (b'{"x": 1, "ys": [1]}\xff', "input file"),
     "empty": ("", "input file"),
 }
@@ -428,11 +429,11 @@ def test_malformed_input_files_name_the_parameter(proved, tmp_path, case):
     content, parameter = BAD_INPUT_FILES[case]
     f = _write(tmp_path / "in.json", content)
     with pytest.raises(InputError) as e:
-        programs.load(proved.path, programs.read_json(f))
+        programs.load(proved.path, programs.read_input_file(f))
     assert e.value.parameter == parameter
 
 
-@pytest.mark.parametrize("case", ["nested 100,000 deep", "5000-digit integer", "invalid UTF-8", "ragged"])
+@pytest.mark.parametrize("case", ["nested 100,000 deep", "5000-digit integer", "invalid UTF-8", "ragged", "null"])
 def test_cli_exits_2_on_malformed_input_files(proved, tmp_path, case):
     content, parameter = BAD_INPUT_FILES[case]
     f = _write(tmp_path / "in.json", content)
@@ -449,3 +450,35 @@ def test_cli_exits_2_on_malformed_assembly_input_files(tmp_path):
         f = _write(tmp_path / "in.json", content)
         r = zkvm_cli("run", str(prog), "--input", str(f))
         assert r.returncode == 2 and parameter in r.stderr and "Traceback" not in r.stderr, (content[:40], r.stderr)
+
+
+# --- found by the fuzz suite ------------------------------------------------------------------------
+def test_an_embedded_program_is_bound_even_when_the_caller_gives_the_program(proved):
+    """A changed constant in the embedded copy was accepted when the caller passed the program
+    (the copy was not looked at): every byte of a proof file must matter."""
+    s = sections(proved.embedded)
+    pf = ProofFile.from_bytes(proved.embedded)
+    blob = bytearray(s.program)
+    at = blob.index(pf.program.canonical_bytes()[-len(signature_bytes(pf.program.signature)) - 16:])  # the last data word
+    blob[at] ^= 1
+    bad = dataclasses.replace(s, program=bytes(blob)).join()
+    assert ProofFile.from_bytes(bad).program != pf.program
+    for program in (proved.program, None, proved.program.hash()):
+        with pytest.raises(StatementMismatch, match="embedded program"):
+            verify(bad, program)
+
+
+@pytest.mark.parametrize("data", [10**12, 5, None, "ZKVMVK01", [1, 2]])
+def test_keys_of_the_wrong_type_are_key_format_errors(data):
+    """bytes(10**12) would have allocated a terabyte before the key was read."""
+    from zkvm.errors import KeyFormatError
+    from zkvm.keys import VerifyingKey
+
+    cost = cost_of(VerifyingKey.from_bytes, data)
+    assert isinstance(cost.error, KeyFormatError) and cost.peak_bytes < MiB, cost
+
+
+def test_cli_expect_output_nested_too_deeply_is_a_usage_error(proved):
+    for text in ("[" * 30_000 + "]" * 30_000, "9" * 5000):  # (a command-line argument is at most 128 KiB)
+        r = zkvm_cli("verify", str(proved.proof_path), "--program", str(proved.path), "--expect-output", text)
+        assert r.returncode == 2 and "--expect-output" in r.stderr and "Traceback" not in r.stderr, r.stderr

@@ -85,7 +85,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from zkvm.fri.options import FriOptions
     from zkvm.isa.program import shaped_output
 
-    input_obj = programs.read_json(args.input) if args.input else ({} if not programs.is_assembly(args.program) else [])
+    input_obj = programs.read_input_file(args.input) if args.input else ({} if not programs.is_assembly(args.program) else [])
     loaded = programs.load(args.program, input_obj)
     program = loaded.program
     if not args.prove:
@@ -249,7 +249,7 @@ def cmd_keygen(args: argparse.Namespace) -> int:
     else:
         from zkvm.vm.run import run
 
-        loaded = programs.load(args.program, programs.read_json(args.input))
+        loaded = programs.load(args.program, programs.read_input_file(args.input))
         program = loaded.program
         n = run(program, loaded.inputs, loaded.public_inputs).trace_length
         blowup = FriOptions.for_trace(n, blowup=args.blowup).blowup
@@ -277,6 +277,8 @@ def _expected_output(text: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as e:
         raise InputError("--expect-output", f"not JSON ({e.msg}); write e.g. 7 or [1, 2]") from None
+    except (RecursionError, ValueError):  # nested too deeply, or an integer of thousands of digits
+        raise InputError("--expect-output", "not usable JSON; write e.g. 7 or [1, 2]") from None
 
 
 def _read_proof(path: str) -> bytes:
@@ -359,7 +361,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
     from zkvm import programs
     from zkvm.isa.asm import disassemble
 
-    input_obj = programs.read_json(args.input) if args.input else None
+    input_obj = programs.read_input_file(args.input) if args.input else None
     loaded = programs.load(args.program, input_obj)
     p = loaded.program
     if args.out:
@@ -376,7 +378,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from zkvm import programs
 
-    loaded = programs.load(args.program, programs.read_json(args.input))
+    loaded = programs.load(args.program, programs.read_input_file(args.input))
     params = loaded.program.signature.get("params", [])
     desc = ", ".join(f"{p['name']}: {p.get('type', 'int')} {p.get('shape', [])}" for p in params) or "no parameters"
     print(f"{args.input} matches main({desc}): {len(loaded.inputs)} input values")

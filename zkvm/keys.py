@@ -62,8 +62,10 @@ class VerifyingKey:
     @classmethod
     def from_bytes(cls, data: bytes) -> "VerifyingKey":
         """Decode, every length bounded; raises KeyFormatError on anything malformed."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):  # bytes(10**12) would allocate a TB
+            raise KeyFormatError(f"a verifying key is bytes, not {type(data).__name__}")
         try:
-            r = Reader(bytes(data))
+            r = Reader(data)
             r.header(MAGIC, VERSION, "verifying key")
             program_hash = r.digest("program hash")
             roots = {}

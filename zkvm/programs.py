@@ -42,6 +42,15 @@ def read_json(path: str | Path, what: str = "input file") -> Any:
         raise InputError(what, f"{p} is not usable JSON ({e})") from None
 
 
+def read_input_file(path: str | Path) -> Any:
+    """An input file (``--input``): JSON that is not null (``load`` takes None to mean "no
+    input file", which would ask the user for the input file they gave)."""
+    obj = read_json(path, "input file")
+    if obj is None:
+        raise InputError("input file", f"{path} holds null, not main's inputs (a JSON object mapping parameter names to values)")
+    return obj
+
+
 def _read_text(p: Path, what: str) -> str:
     try:
         return p.read_bytes().decode()

@@ -73,6 +73,8 @@ def _resolve_program(pf: ProofFile, program: Program | str | bytes | None) -> Pr
     if isinstance(program, Program):
         if program.hash() != pf.program_hash:
             raise _other_program(pf.program_hash, program.hash())
+        if pf.program is not None and pf.program.hash() != pf.program_hash:  # unused, but bytes of the proof all the same
+            raise StatementMismatch("the embedded program does not match the program hash")
         return program
     if program is None:
         if pf.program is None:
