@@ -5,8 +5,10 @@ A hypothesis strategy writes random, valid, terminating DSL programs: ints, ``li
 ``for`` over ``range`` (1 to 3 arguments) and over lists; ``while`` loops with a bounded
 counter; ``break``/``continue``; helper functions called from ``main`` (no recursion) that take
 and return ints and lists and may mutate a list argument; ``append``, ``len``, indexing,
-concatenation, repetition, comprehensions; arithmetic, comparisons, ``and``/``or``/``not``,
-conditional expressions, ``min``/``max``/``abs``/``sum``; and dot-product loops
+concatenation, repetition, comprehensions; arithmetic (``+ - * // % **``, shifts, ``& | ^ ~``,
+with constant and computed right operands: divisors of every sign and size, shift counts and
+exponents), comparisons, ``and``/``or``/``not``, conditional expressions,
+``min``/``max``/``abs``/``sum``; and dot-product loops
 ``acc += a[i] * b[i]`` (the ``mac`` fusion), with loop names reused in sibling and nested loops
 and loop variables read after their loops; ``xs += ys``; collecting loops (``out = []`` then a
 counted loop that appends, the shape whose appends the compiler reserves room for); rows that
@@ -14,11 +16,13 @@ grow while their list of lists is iterated; and, in half of the programs, consta
 helpers and ``main`` mutate. Assignments often read their own target (``x = max(0, x)``,
 ``xs = xs + ys``), the shape in which code generators clobber an operand.
 
-The program runs under CPython (instrumented to refuse values outside the ranges the VM
-supports, see ``_Checks``: such examples are discarded, not failed) and compiled on the VM,
-on two inputs of the same shapes. Either both give the same output, or both stop with an error
-(CPython's IndexError, ZeroDivisionError, UnboundLocalError, ValueError against the VM's
-ExecutionError). A share of the programs is also proved and the proof verified.
+The inputs are small values most of the time and values from the whole value range [-H, H]
+(biased to its boundaries: +-2^31, +-2^32, +-2^62, near +-H) otherwise. The program runs under
+CPython (instrumented by ``_Checks`` so that a result outside [-H, H] raises OutOfRange where it
+is computed, in Python's order of evaluation, as the VM stops there) and compiled on the VM, on
+two inputs of the same shapes. Either both give the same output, or both stop with an error
+(CPython's IndexError, ZeroDivisionError, UnboundLocalError, ValueError, OutOfRange against the
+VM's ExecutionError). A share of the programs is also proved and the proof verified.
 
 The number of examples comes from the hypothesis profile (tests/conftest.py; ``ci`` in CI).
 For a long local hunt: ``HYPOTHESIS_PROFILE=thorough pytest tests/compiler/test_random_programs.py``.
@@ -31,7 +35,7 @@ import copy
 from dataclasses import dataclass, field
 
 import pytest
-from hypothesis import HealthCheck, assume, given, note, settings
+from hypothesis import HealthCheck, assume, event, given, note, settings
 from hypothesis import strategies as st
 
 from zkvm.compiler import compile_source, flatten_inputs, input_shapes_of, main_parameters
@@ -49,6 +53,8 @@ RANGE_VARS = ["i", "j", "k"]
 COUNTERS = ["w", "q"]
 COMP_VARS = ["e", "v", "i", "r"]
 MAX_TRIPS = 12  # |range arguments| (so that loops stay short)
+HALF = HALF_P  # H: the value range is [-H, H]
+BIG_CONSTANTS = [2**31, -(2**31), 2**32, -(2**32) - 1, 2**40 + 1, 2**62, -(2**62), 4294967311 * 3, HALF, -HALF, 3037000499]
 MAX_LIST = 48  # list lengths the CPython run accepts
 
 
@@ -132,7 +138,8 @@ class Builder:
             return prefer
         kinds = ["lit", "var", "var", "len", "index"]
         if depth > 0:
-            kinds += ["bin", "bin", "bin", "cmp", "minmax", "ifexp", "boolop", "unary", "abs", "div", "sum", "listmax"]
+            kinds += ["bin", "bin", "bin", "cmp", "minmax", "ifexp", "boolop", "unary", "abs", "div", "sum", "listmax",
+                      "shift", "bits", "pow"]
             if not pure and any(r == INT for _, _, r in self.helpers):
                 kinds += ["call"]
         kind = self.pick(kinds)
@@ -155,11 +162,39 @@ class Builder:
             return f"({left} {op} {right})"
         if kind == "div":
             op = self.pick(["//", "%"])
-            if self.chance(50):
+            way = self.pick(["small", "bounded", "constant", "any"])
+            if way == "small":
                 divisor = str(self.number(1, 7))
-            else:
+            elif way == "bounded":
                 divisor = f"(abs({self.int_expr(env, ctx, 0, True, prefer)}) % 5 + 1)"
+            elif way == "constant":
+                divisor = f"({self.pick(BIG_CONSTANTS)})"
+            else:
+                divisor = sub()  # any sign and size, zero included
             return f"({sub()} {op} {divisor})"
+        if kind == "shift":
+            op = self.pick([">>", "<<"])
+            way = self.pick(["constant", "bounded", "any"])
+            if way == "constant":
+                count = str(self.pick([0, 1, 3, 31, 32, 33, 62, 63, 64, 100]))
+            elif way == "bounded":
+                count = f"({sub()} % {self.pick([8, 40, 70])})"
+            else:
+                count = sub()  # may be negative (ValueError) or huge
+            return f"({sub()} {op} {count})"
+        if kind == "bits":
+            op = self.pick(["&", "|", "^", "~"])
+            if op == "~":
+                return f"(~{sub()})"
+            right = str(self.pick(BIG_CONSTANTS + [255, 65535, 2**40 - 1, -256])) if self.chance(40) else sub()
+            return f"({sub()} {op} {right})"
+        if kind == "pow":
+            way = self.pick(["constant", "two", "any"])
+            if way == "constant":
+                return f"({sub()} ** {self.number(0, 5)})"
+            if way == "two":
+                return f"(2 ** ({sub()} % 64))"
+            return f"({sub()} ** (abs({sub()}) % 5))"
         if kind == "cmp":
             ops = ["<", "<=", ">", ">=", "==", "!="]
             parts = [sub()]
@@ -428,9 +463,13 @@ class Builder:
         if not names:
             return self.s_assign(env, ctx)
         name = self.pick(names)
-        op = self.pick(["+=", "-=", "*=", "//=", "%="])
+        op = self.pick(["+=", "-=", "*=", "//=", "%=", "**=", "<<=", ">>=", "&=", "|=", "^="])
         if op in ("//=", "%="):
             value = str(self.number(1, 6)) if self.chance(60) else f"(abs({self.int_expr(env, ctx, 1, True)}) % 4 + 1)"
+        elif op == "**=":
+            value = str(self.number(0, 3))
+        elif op in ("<<=", ">>="):
+            value = str(self.number(0, 70)) if self.chance(60) else f"({self.int_expr(env, ctx, 1, True)} % 70)"
         elif op == "*=":
             value = str(self.number(-3, 3))
         else:
@@ -844,6 +883,9 @@ def _merge(envs):
     return out
 
 
+BOUNDARY = [0, 2**31, -(2**31), 2**32, -(2**32), 2**62, -(2**62), HALF_P, -HALF_P, 3037000499, -3037000499, 2**47]
+
+
 @st.composite
 def programs(draw):
     builder = Builder(draw)
@@ -852,6 +894,9 @@ def programs(draw):
     k = draw(st.integers(0, 5))
     rows, cols = draw(st.integers(0, 3)), draw(st.integers(0, 3))
     small = st.integers(-20, 20) | st.integers(-1000, 1000)
+    if draw(st.integers(0, 99)) < 35:  # a third of the programs also get values from the whole range
+        edge = st.sampled_from(BOUNDARY).flatmap(lambda v: st.integers(max(-HALF_P, v - 2), min(HALF_P, v + 2)))
+        small = small | edge | st.integers(-HALF_P, HALF_P)
     inputs = []
     for _ in range(2):
         inputs.append({
@@ -863,38 +908,45 @@ def programs(draw):
     return source, inputs, builder.maybe_unbound
 
 
-# --- CPython, refusing values outside the VM's ranges ----------------------------------------
+# --- CPython, with the VM's value range ------------------------------------------------------
 class Discard(Exception):
-    """The program left the ranges where the VM equals CPython (docs/dsl.md): not a test case."""
+    """Not a useful test case (a list or a loop too long for a quick run)."""
 
 
-def _c32(v):
-    if isinstance(v, list):
-        for x in v:
-            _c32(x)
-    elif isinstance(v, int) and not -(1 << 31) <= v < (1 << 31):
-        raise Discard(f"{v} outside the 32-bit range of comparisons")
-    return v
+class OutOfRange(Exception):
+    """CPython computed an int outside [-H, H]: the VM must stop there (integer overflow)."""
 
 
 def _w(v):
     if isinstance(v, list) and len(v) > MAX_LIST:
         raise Discard("list too long")
     if isinstance(v, int) and not -HALF_P <= v <= HALF_P:
-        raise Discard(f"{v} outside the field's signed range")
+        raise OutOfRange(v)
     return v
 
 
-def _eq(v):
-    if isinstance(v, int) and not -HALF_P <= v <= HALF_P:
-        raise Discard(f"{v} outside the field's signed range")
-    return v
+def _pow(a, b):
+    if b < 0:
+        raise ValueError("negative exponent")  # (a float in Python; the DSL stops)
+    if abs(a) >= 2 and b > 64:
+        raise OutOfRange(f"{a} ** {b}")  # (without building a huge int)
+    return _w(a**b)
 
 
-def _div(a, b, op):
-    if b != 0 and (not -(1 << 31) <= a < (1 << 31) or not 1 <= b < (1 << 31)):
-        raise Discard(f"division operands {a}, {b} outside the supported range")
-    return a // b if op == "//" else a % b
+def _shl(a, b):
+    if b < 0:
+        raise ValueError("negative shift count")
+    if a != 0 and b > 64:
+        raise OutOfRange(f"{a} << {b}")
+    return _w(a << b)
+
+
+def _sum(xs):
+    """sum() as the VM adds: left to right, every partial sum in the value range."""
+    acc = 0
+    for x in xs:
+        acc = _w(acc + x)
+    return acc
 
 
 class _Budget:
@@ -919,9 +971,9 @@ def _rng(v):
 
 
 class _Checks(ast.NodeTransformer):
-    """Wraps the operations whose operands the VM limits (comparisons, //, %, min, max, abs,
-    range) in checks that raise Discard; + - * wrap modulo p in the VM, which is harmless
-    unless the value is later compared, divided or output (all checked)."""
+    """Wraps every int operation whose result may leave the value range in a check that raises
+    OutOfRange (** and << before computing a huge int), sum() in a left-to-right checked sum,
+    range() arguments and loop turns in budgets that raise Discard."""
 
     def call(self, fn, *args):
         return ast.Call(ast.Name(fn, ast.Load()), list(args), [])
@@ -935,47 +987,44 @@ class _Checks(ast.NodeTransformer):
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
-        if isinstance(node.op, (ast.FloorDiv, ast.Mod)):
-            return self.call("_div", node.left, node.right, ast.Constant("//" if isinstance(node.op, ast.FloorDiv) else "%"))
+        if isinstance(node.op, ast.Pow):
+            return self.call("_pow", node.left, node.right)
+        if isinstance(node.op, ast.LShift):
+            return self.call("_shl", node.left, node.right)
         return self.call("_w", node)
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        return self.call("_w", node) if isinstance(node.op, ast.Invert) else node
 
     def visit_AugAssign(self, node):
         self.generic_visit(node)
         load = copy.deepcopy(node.target)
         load.ctx = ast.Load()  # (inner nodes are loads already; comprehension targets must stay stores)
-        if isinstance(node.op, (ast.FloorDiv, ast.Mod)):
-            value = self.call("_div", load, node.value, ast.Constant("//" if isinstance(node.op, ast.FloorDiv) else "%"))
-            return ast.Assign([node.target], value)
+        if isinstance(node.op, (ast.Pow, ast.LShift)):
+            fn = "_pow" if isinstance(node.op, ast.Pow) else "_shl"
+            return ast.Assign([node.target], self.call(fn, load, node.value))
         return [node, ast.Expr(self.call("_w", load))]
-
-    def visit_Compare(self, node):
-        self.generic_visit(node)
-        check = "_c32" if any(isinstance(o, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) for o in node.ops) else "_eq"
-        node.left = self.call(check, node.left)
-        node.comparators = [self.call(check, c) for c in node.comparators]
-        return node
 
     def visit_Call(self, node):
         self.generic_visit(node)
-        if isinstance(node.func, ast.Name) and node.func.id in ("min", "max", "abs"):
-            node.args = [self.call("_c32", a) for a in node.args]
-        elif isinstance(node.func, ast.Name) and node.func.id == "range":
+        if isinstance(node.func, ast.Name) and node.func.id == "range":
             node.args = [self.call("_rng", a) for a in node.args]
         elif isinstance(node.func, ast.Name) and node.func.id == "sum":
-            return self.call("_w", node)
+            return self.call("_sum", *node.args)
         return node
 
 
 def cpython(source: str, inputs: dict):
     """("ok", output) or ("error", exception name); raises Discard."""
     tree = ast.fix_missing_locations(_Checks().visit(ast.parse(source)))
-    namespace = {"_c32": _c32, "_w": _w, "_eq": _eq, "_div": _div, "_rng": _rng, "_tick": _Budget.tick,
+    namespace = {"_w": _w, "_pow": _pow, "_shl": _shl, "_sum": _sum, "_rng": _rng, "_tick": _Budget.tick,
                  "print": lambda *a: None}
     _Budget.left = MAX_ITERATIONS
     exec(compile(tree, "<random>", "exec"), namespace)
     try:
         out = namespace["main"](**copy.deepcopy(inputs))
-    except (IndexError, ZeroDivisionError, ValueError) as e:
+    except (IndexError, ZeroDivisionError, ValueError, OutOfRange) as e:
         return "error", type(e).__name__
     except NameError:
         # UnboundLocalError, or (Python 3.11) a comprehension reading a function variable
@@ -1021,6 +1070,7 @@ def check_program(source: str, inputs_list: list[dict], maybe_unbound: bool = Fa
         except Discard as e:
             note(f"discarded: {e}")
             assume(False)
+        event(f"CPython: {expected[-1][0] if expected[-1][0] == 'ok' else expected[-1][1]}")
     program, got = compiled(source, inputs_list)
     if program is None:
         # rejecting a read that may be unassigned is stricter than CPython, which raises only when

@@ -490,6 +490,8 @@ def test_doc_program_matches_cpython(tmp_path, monkeypatch, name, source):
     if name == "model.py":
         assert sum(ins.op == MAC for ins in program.code) == 2
         assert expected == [480, -20]  # the output the document shows
+    if name == "requant.py":
+        assert expected == [68, -55, 127, -128]  # the output the document shows
 
 
 def test_doc_diagnostic_example():
