@@ -620,23 +620,21 @@ class FunctionCompiler:
             self.label(top)
         else:
             assert comp_list is None
+            # runtime step: the direction once (step > 0), then one compare a turn: i < lim
+            # going up, lim < i going down
+            pos = self.temp()
+            z = self.const_slot(0)
+            self.emit(cmp_op, c=pos, a=z, b=stp)
+            self.release(z)
             self.load_hoisted(new_hoists)
             self.label(top)
-            # runtime step: (step > 0 and i < lim) or (step < 0 and lim < i)
-            cond = self.temp()
-            z = self.temp()
-            pos = self.temp()
-            self.emit(op.MOVI, c=z, imm=0)
-            self.emit(cmp_op, c=pos, a=z, b=stp)
-            a1 = self.temp()
-            a2 = self.temp()
-            self.emit(cmp_op, c=a1, a=i, b=lim)
-            self.emit(cmp_op, c=a2, a=lim, b=i)
-            # cond = pos ? a1 : a2  = a2 + pos * (a1 - a2)
-            self.emit(op.SUB, c=a1, a=a1, b=a2)
-            self.emit(op.MUL, c=a1, a=a1, b=pos)
-            self.emit(op.ADD, c=cond, a=a1, b=a2)
-            self.release(z, pos, a1, a2)
+            cond, down, tested = self.temp(), Label("range_down"), Label("range_tested")
+            self.emit(op.BZ, a=pos, imm=down)
+            self.emit(cmp_op, c=cond, a=i, b=lim)
+            self.emit(op.JMP, imm=tested)
+            self.label(down)
+            self.emit(cmp_op, c=cond, a=lim, b=i)
+            self.label(tested)
             self.emit(op.BZ, a=cond, imm=end)
             self.release(cond)
         if not own_counter:
@@ -682,6 +680,8 @@ class FunctionCompiler:
         if const_step is None:
             self.write_back(reserved)
         self.release(lim, stp)
+        if const_step is None:
+            self.release(pos)
         if not own_counter:
             self.release(i)
         for name, slot in new_hoists:
