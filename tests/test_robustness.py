@@ -37,6 +37,7 @@ from tests.malformed import (
     deep_json,
     program_with_signature,
     sections,
+    untraced_cpu_seconds,
     with_embedded,
     with_signature,
 )
@@ -482,3 +483,49 @@ def test_cli_expect_output_nested_too_deeply_is_a_usage_error(proved):
     for text in ("[" * 30_000 + "]" * 30_000, "9" * 5000):  # (a command-line argument is at most 128 KiB)
         r = zkvm_cli("verify", str(proved.proof_path), "--program", str(proved.path), "--expect-output", text)
         assert r.returncode == 2 and "--expect-output" in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+# --- the largest inputs the limits are stated for ------------------------------------------------
+def _big_embedded_data(proved: Proved) -> bytes:
+    """An embedded program of 4 MiB: half a million constants (its hash is the statement's)."""
+    p = proved.program
+    layout = dataclasses.replace(p.layout, data_size=500_000)
+    big = Program(p.code, tuple(range(500_000)), layout, p.signature)
+    return _relabelled(proved, big)
+
+
+def _big_embedded_code(proved: Proved) -> bytes:
+    """An embedded program of 4 MiB: 100,000 instructions (decoding each cost 0.6 s untraced
+    before the counts were bounded by the trace length)."""
+    p = proved.program
+    return _relabelled(proved, Program(p.code * (100_000 // len(p.code)), p.data, p.layout, p.signature))
+
+
+def _big_public_inputs(proved: Proved) -> bytes:
+    pf = ProofFile.from_bytes(proved.proof)
+    return dataclasses.replace(pf, public_inputs=tuple(range(500_000))).to_bytes()
+
+
+def _big_random_tail(proved: Proved) -> bytes:
+    import random
+
+    s = sections(proved.proof)
+    return dataclasses.replace(s, stark=s.stark[:51] + random.Random(1).randbytes(4 << 20)).join()
+
+
+def _big_signature(proved: Proved) -> bytes:
+    sig = {**proved.program.signature, "extra": ["x" * 1000] * 1000}  # 1 MB, the most a signature may have
+    return with_signature(proved.proof, signature_bytes(sig)[: (1 << 20) - 1] + b"]")
+
+
+@pytest.mark.parametrize("build", [_big_embedded_data, _big_embedded_code, _big_public_inputs, _big_random_tail,
+                                   _big_signature])
+def test_inputs_of_4_mib_stay_within_1_s_and_256_mib(proved, build):
+    """The fuzz suite's limits at the size they are stated for (its cases are smaller)."""
+    data = build(proved)
+    assert 1 << 20 <= len(data) <= 5 << 20
+    for program in (proved.program, None):
+        cost = cost_of(verify, data, program)
+        assert isinstance(cost.error, VerificationError), repr(cost.error)
+        assert cost.peak_bytes < 256 * MiB, cost
+        assert cost.seconds < 1 or untraced_cpu_seconds(verify, data, program) < 1, cost

@@ -91,18 +91,21 @@ class ProofFile:
             signature = decode_signature(r.raw(sig_len, "signature"))
         except ParameterError as e:
             raise ProofFormatError(str(e)) from None
-        program = None
+        embedded = None
         if flags & 1:
             size = r.u64("embedded program length")
             if size > MAX_EMBEDDED:
                 raise ProofFormatError("embedded program too large")
-            try:
-                program = program_from_canonical_bytes(r.raw(size, "embedded program"))
-            except ParameterError as e:
-                raise ProofFormatError(f"embedded program: {e}") from None
+            embedded = r.raw(size, "embedded program")
         size = r.u64("stark proof length")
         if size > MAX_STARK:
             raise ProofFormatError("stark proof too large")
         stark = StarkProof.from_bytes(r.raw(size, "stark proof"))
         r.finish()
+        program = None
+        if embedded is not None:  # decoded last: its code and constants must fit the trace (a row each)
+            try:
+                program = program_from_canonical_bytes(embedded, max_words=stark.trace_length)
+            except ParameterError as e:
+                raise ProofFormatError(f"embedded program: {e}") from None
         return cls(program_hash, groups[0], groups[1], stark, program, signature, output_address, flags >> 1)

@@ -117,7 +117,8 @@ def _check_regions(prog: Program, n: int) -> None:
     )
     for name, base, size in regions:
         if not (0 <= int(base) and 0 <= int(size) and int(base) + int(size) <= n):
-            raise ProofFormatError(f"the program's {name} (address {base}, {size} words) do not fit the proof's {n}-row trace")
+            raise ProofFormatError(f"the program's {name} region (address {base}, {size} words) does not fit the proof's "
+                                   f"{n}-row trace")
 
 
 def _ints(values: Sequence[int], what: str) -> tuple[int, ...]:

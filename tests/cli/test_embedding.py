@@ -136,3 +136,25 @@ def test_bad_content_length_is_400_not_a_dropped_connection(server):
         r = conn.getresponse()
         assert r.status in (400, 413) and json.loads(r.read())["valid"] is False, value
         conn.close()
+
+
+def test_a_bug_in_the_verifier_is_answered_500(credit_proof, monkeypatch):
+    """The service's last resort: an exception that is not a rejection (a bug) still gets an
+    answer instead of a dropped connection (the verifier is replaced by one that fails)."""
+    sys.path.insert(0, str(ROOT / "examples"))
+    try:
+        import verify_service
+    finally:
+        sys.path.pop(0)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(verify_service, "verify", broken)
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), verify_service.make_handler(credit_proof[0]))
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        status, body = post(f"http://127.0.0.1:{srv.server_port}/verify", credit_proof[1].proof)
+    finally:
+        srv.shutdown()
+    assert status == 500 and body == {"valid": False, "error": "internal error"}
