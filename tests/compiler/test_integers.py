@@ -33,14 +33,14 @@ ROOT = 3037000499  # floor(sqrt(H)): ROOT * ROOT fits, (ROOT + 1) ** 2 does not
 FILE = "ops.py"
 
 _MAGNITUDES = [
-    0, 1, 2, 3, 5, 7, 15, 16, 17, 31, 32, 33, 62, 63, 64, 100, 255, 256, 65535, 65536,
-    2**31 - 1, 2**31, 2**31 + 1, 2**32 - 1, 2**32, 2**32 + 1, 2**33 + 5, ROOT, ROOT + 1,
-    2**40 * 3 + 1, 10**18, 2**61 - 1, 2**62 - 1, 2**62, 2**62 + 1, 2**63 - 2**32, H - 1, H,
+    0, 1, 2, 3, 7, 16, 31, 32, 62, 63, 64, 255, 65536, 2**31 - 1, 2**31, 2**32 - 1, 2**32, 2**32 + 1,
+    ROOT, ROOT + 1, 10**18, 2**61 - 1, 2**62, 2**62 + 1, H - 1, H,
     4294967311 * 3,  # 3 times a prime above 2^32: no split into two factors below 2^32
-    18446744073709551557 // 2 - 2**62 + 3,  # an odd value near 2^62
 ]
 VALUES = sorted({s * m for m in _MAGNITUDES for s in (1, -1)})
 """Boundary operands (both signs)."""
+SAMPLE = sorted({s * m for m in (0, 1, 2, 31, 32, 63, 2**31, 2**32, 2**32 + 1, ROOT + 1, 2**62, H) for s in (1, -1)})
+"""Fewer of them, for the tests that compile a program per constant."""
 
 BINARY = ["+", "-", "*", "//", "%", "**", "<<", ">>", "&", "|", "^", "<", "<=", ">", ">=", "==", "!=", "min", "max"]
 ARITHMETIC = ["+", "-", "*", "//", "%", "**", "<<", ">>", "&", "|", "^"]  # also as augmented assignments
@@ -166,7 +166,7 @@ def test_operator_with_a_constant_operand(op, side):
     for k, c in enumerate(CONSTANTS):
         if op == "**" and side == "right" and c < 0:
             continue  # a compile error (see test_rejected.py), not a run-time one
-        for a in VALUES:
+        for a in SAMPLE:
             x, y = (a, c) if side == "right" else (c, a)
             check(program, [a, k], cpython(op, x, y), 3 + 2 * k, f"{x} {op} {y}")
 
@@ -184,8 +184,8 @@ def test_augmented_assignment(op):
         "    y = a\n"
         f"    y {op}= 33\n"
         "    return [x, xs[0], y]\n")
-    for a in VALUES:
-        for b in VALUES[::3]:
+    for a in SAMPLE:
+        for b in VALUES[::2]:
             want = [cpython(op, a, b), cpython(op, a, b), cpython(op, a, 33)]
             kind, got = outcome(program, [a, b])
             if None in want:
