@@ -40,6 +40,8 @@ def max_pool(m: list[list[int]]) -> list[int]:
 
 
 def main(pixels: list[int]) -> int:
+    for p in pixels:
+        assert 0 <= p <= 16, "a pixel is a grey level in 0..16"
     features = []
     for f in range(len(KERNELS)):
         features = features + max_pool(conv_relu(pixels, KERNELS[f], KBIAS[f]))

@@ -38,6 +38,8 @@ def argmax(v: list[int]) -> int:
 
 
 def main(pixels: list[int]) -> int:
+    for p in pixels:
+        assert 0 <= p <= 16, "a pixel is a grey level in 0..16"
     assert len(pixels) == 64, "an 8x8 image has 64 pixels"
     hidden = relu(dense(W1, B1, pixels), HIDDEN_SHIFT)
     return argmax(dense(W2, B2, hidden))

@@ -40,6 +40,8 @@ def argmax(v: list[int]) -> int:
 
 
 def main(pixels: list[int]) -> int:
+    for p in pixels:
+        assert 0 <= p <= 16, "a pixel is a grey level in 0..16"
     h1 = relu(dense(W1, B1, pixels), SHIFT1)
     h2 = relu(dense(W2, B2, h1), SHIFT2)
     return argmax(dense(W3, B3, h2))

@@ -39,6 +39,14 @@ def load_array(path: Path | str, name: str):
     return arr.astype(np.int64)
 
 
+field_arithmetic = "field"
+"""Importing this marker (``from zkvm.lang import field_arithmetic``) opts a program out of the
+exact arithmetic contract: its proofs then attest +, -, * and dot products modulo
+p = 2^64 - 2^32 + 1 (a forger's run may wrap around; our VM still stops honest runs that
+overflow), which saves the overflow guards the compiler inserts where it cannot bound a value.
+The proof's statement says which contract it carries (docs/dsl.md, *What a proof attests*)."""
+
+
 def load(filename: str, name: str):
     """Nested lists of ints from ``filename`` (relative to the calling program's file)."""
     caller = sys._getframe(1).f_globals.get("__file__")

@@ -14,7 +14,7 @@ from zkvm.errors import Diagnostic
 from zkvm.field.goldilocks import HALF_P
 
 BUILTINS = {"len": (1, 1), "range": (1, 3), "min": (1, None), "max": (1, None), "abs": (1, 1), "sum": (1, 1), "print": (0, None)}
-LANG_HELPERS = {"load"}
+LANG_HELPERS = {"load", "field_arithmetic"}
 AUG_OPS = {"+", "-", "*", "//", "%", "**", "<<", ">>", "&", "|", "^"}
 STMT_NAMES = {"ExprStmt": "expression", "AugAssign": "augmented assignment", "AnnAssign": "annotated assignment"}
 BIN_OPS = {"+", "-", "*", "//", "%", "**", "<<", ">>", "&", "|", "^"}

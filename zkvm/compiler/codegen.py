@@ -30,7 +30,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from zkvm.compiler import ast as A
+from zkvm.compiler import guards
 from zkvm.compiler import intrinsics as intr
+from zkvm.compiler.intervals import H as H_VALUE
+from zkvm.compiler.intervals import Interval
 from zkvm.compiler.aliases import fresh_lists
 from zkvm.compiler.constants import HEADER, int_binop
 from zkvm.compiler.types import INT, LIST1, LIST2, NONE, VType, from_annotation, unify
@@ -211,7 +214,11 @@ class FunctionCompiler:
 
     def emit_reason(self, opcode: int, node: A.Node, reason: str, a=0, b=0, c=0, imm=0) -> Ins:
         """An instruction whose only possible fault (a failed chk, an overflow) means ``reason``
-        at this line: its debug entry carries the reason, as a trap's does."""
+        at this line: its debug entry carries the reason, as a trap's does. An arithmetic one
+        gets an overflow guard first when the program's operation at ``node`` is not known to
+        be exact (guards.py)."""
+        if opcode in guards.ARITHMETIC and guards.needed(self, node):
+            guards.guard(self, opcode, node, reason, a, b, imm)
         ins = Ins(opcode, a, b, c, imm, f"{node.span.file}:{node.span.line}{TRAP_SEPARATOR}{reason}")
         self.code.append(ins)
         return ins
@@ -367,13 +374,47 @@ class FunctionCompiler:
         elif isinstance(s, A.Continue):
             self.emit(op.JMP, imm=self.loops[-1].cont)
         elif isinstance(s, A.Assert):
-            c = self.expr(s.test)
-            self.emit(op.BZ, a=c, imm=self.trap(s, "assertion failed" + (f": {s.msg.text}" if isinstance(s.msg, A.Unsupported) and s.msg.text else "")))
-            self.release(c)
+            reason = "assertion failed" + (f": {s.msg.text}" if isinstance(s.msg, A.Unsupported) and s.msg.text else "")
+            if not self.assert_range(s, reason):
+                c = self.expr(s.test)
+                self.emit(op.BZ, a=c, imm=self.trap(s, reason))
+                self.release(c)
         elif isinstance(s, A.Pass):
             pass
         else:  # pragma: no cover - the checker rejects the rest
             raise CodegenError(s.span, f"unsupported statement {type(s).__name__}")
+
+    def assert_range(self, s: A.Assert, reason: str) -> bool:
+        """``assert lo <= x <= hi`` (< or <= on either side, constant ends less than 2^32
+        apart): one chk of x - lo against the width, 2 or 3 cycles (the usual way to declare
+        an input's bounds). x - lo is computed modulo p without a guard: it lies in
+        [0, width) exactly when x does lie in [lo, hi], whatever x is, so the check is exact;
+        the instruction carries the assert's reason, which its overflow would also mean."""
+        t = s.test
+        if not (isinstance(t, A.Compare) and len(t.ops) == 2 and all(o in ("<", "<=") for o in t.ops)):
+            return False
+        lo, hi = self.const_value(t.left), self.const_value(t.comparators[1])
+        x = t.comparators[0]
+        if lo is None or hi is None or self.type_of(x).kind != "int" or self.const_value(x) is not None:
+            return False
+        lo += t.ops[0] == "<"
+        hi -= t.ops[1] == "<"
+        width = hi - lo + 1
+        if not 0 < width <= (1 << 32):
+            return False
+        v = self.expr(x)
+        w = self.temp()
+        self.emit(op.MOVI, c=w, imm=width)
+        where = f"{s.span.file}:{s.span.line}{TRAP_SEPARATOR}{reason}"
+        if lo:
+            shifted = self.temp()
+            self.code.append(Ins(op.ADDI, v, 0, shifted, -lo, where))
+            self.code.append(Ins(op.CHK, shifted, w, 0, 0, where))
+            self.release(shifted)
+        else:
+            self.code.append(Ins(op.CHK, v, w, 0, 0, where))
+        self.release(v, w)
+        return True
 
     def mark_assigned(self, name: str) -> None:
         if name in self.flags:
@@ -662,7 +703,13 @@ class FunctionCompiler:
         self.at(node)
         self.label(cont)
         if const_step is not None:
-            self.emit(op.ADDI, c=i, a=i, imm=const_step)
+            stop_iv = self.interval(stop_expr)
+            if abs(const_step) == 1 or (stop_iv is not None and -H_VALUE <= stop_iv[0] + const_step and stop_iv[1] + const_step <= H_VALUE):
+                self.emit(op.ADDI, c=i, a=i, imm=const_step)  # i < stop (or > stop) before: exact
+            else:
+                # the counter may step past the value range (a forger would wrap it around
+                # p and run more turns): an overflow stops the run, guarded in the proof
+                self.emit_reason(op.ADDI, call, intr.overflow("range()"), c=i, a=i, imm=const_step)
             c2 = self.temp()
             if abs(const_step) == 1:
                 self.emit(op.EQ, c=c2, a=i, b=lim)
@@ -674,7 +721,7 @@ class FunctionCompiler:
             self.release(c2)
             self.write_back(reserved)
         else:
-            self.emit(op.ADD, c=i, a=i, b=stp)
+            self.emit_reason(op.ADD, call, intr.overflow("range()"), c=i, a=i, b=stp)
             self.emit(op.JMP, imm=top)
         self.label(end)
         if const_step is None:
@@ -1003,6 +1050,9 @@ class FunctionCompiler:
         ops = self.mac_operands(value, s.target)
         if ops is None or _mentions(ops[0], acc.id) or _mentions(ops[1], acc.id):
             return False
+        update = body if isinstance(body, A.AugAssign) else body.value
+        if guards.needed(self, update) or guards.needed(self, value):
+            return False  # not known to stay in range: a loop with overflow guards instead
         self.at(s)
         self.check_assigned(acc)
         self.emit_mac(self.vars[acc.id].slot, ops[0], ops[1], n, s)
@@ -1320,12 +1370,15 @@ class FunctionCompiler:
         expressions, when there are any, give intervals that let some run-time tests go."""
         if o in ("+", "-", "*"):
             if bc is not None:
-                if o == "*":
-                    self.emit(op.MULI, c=r, a=a, imm=bc)
-                else:
-                    self.emit(op.ADDI, c=r, a=a, imm=bc if o == "+" else -bc)
-                return
-            self.emit({"+": op.ADD, "-": op.SUB, "*": op.MUL}[o], c=r, a=a, b=b)
+                opcode, imm = (op.MULI, bc) if o == "*" else (op.ADDI, bc if o == "+" else -bc)
+            else:
+                opcode, imm = {"+": op.ADD, "-": op.SUB, "*": op.MUL}[o], 0
+            if guards.needed(self, node):
+                a_iv, b_iv = guards.operand_intervals(self, node)
+                if o == "-" and bc is not None:
+                    b_iv = Interval(-b_iv.hi, -b_iv.lo)
+                guards.guard(self, opcode, node, intr.overflow(o), a, b, imm, a_iv, b_iv)
+            self.emit(opcode, c=r, a=a, b=b or 0, imm=imm)
         elif o in ("//", "%"):
             intr.divide(self, o, a, b, r, node, bc, self.interval(right))
         elif o == "<<":
@@ -1600,7 +1653,9 @@ class FunctionCompiler:
             self.emit(op.MOVI, c=k, imm=0)
             self.label(keep)
             self.release(zero, neg)
-            self.emit(op.MUL, c=n, a=ls, b=k)
+            # the new length: exact (a guard under the exact contract), or a forged run could
+            # wrap a huge count around p into a short list
+            self.emit_reason(op.MUL, e, intr.overflow("list repetition"), c=n, a=ls, b=k)
             r = self.temp() if dest == src else self.dest_or_temp(dest)  # xs = xs * 3
             cap = self.temp()
             self.emit(op.ADDI, c=cap, a=n, imm=1)
@@ -1896,6 +1951,8 @@ class FunctionCompiler:
         if isinstance(arg, A.ListComp) and arg.cond is None and isinstance(arg.iter, A.Call) and arg.iter.func == "range":
             n = self.static_range_length(arg.iter)
             ops = self.mac_operands(arg.elt, arg.target)
+            if ops is not None and (guards.needed(self, e) or guards.needed(self, arg.elt)):
+                ops = None  # not known to stay in range: the loop below, with overflow guards
             if n and ops is not None:  # (an empty range: Python evaluates no operand)
                 acc = self.temp()
                 self.emit(op.MOVI, c=acc, imm=0)
@@ -1917,7 +1974,7 @@ class FunctionCompiler:
         self.emit(op.BZ, a=c, imm=end)
         self.emit(op.ADD, c=v, a=p, b=i)
         self.emit(op.LD, c=v, a=v, imm=0)
-        self.emit(op.ADD, c=acc, a=acc, b=v)
+        self.emit_reason(op.ADD, e, intr.overflow("sum()"), c=acc, a=acc, b=v)
         self.emit(op.ADDI, c=i, a=i, imm=1)
         self.emit(op.JMP, imm=top)
         self.label(end)

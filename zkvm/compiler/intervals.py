@@ -193,15 +193,16 @@ def shift_left(a: Interval, k: Interval) -> Interval:
     k = k.meet(lo=0)
     if k is None:
         return point(0)
-    kk = min(k.hi, 70)
-    return _corners(a, Interval(1 << k.lo, 1 << kk), lambda x, y: x * y).join(point(0) if a.contains(0) else None)
+    scale = Interval(1 << min(k.lo, 70), 1 << min(k.hi, 70))  # past 2^70 any non-zero a overflows anyway
+    return _corners(a, scale, lambda x, y: x * y).join(point(0) if a.contains(0) else None)
 
 
 def shift_right(a: Interval, k: Interval) -> Interval:
     k = k.meet(lo=0)
     if k is None:
         return point(0)
-    return Interval(min(a.lo >> k.lo, a.lo >> min(k.hi, 70)), max(a.hi >> k.lo, a.hi >> min(k.hi, 70)))
+    lo, hi = min(k.lo, 70), min(k.hi, 70)
+    return Interval(min(a.lo >> lo, a.lo >> hi), max(a.hi >> lo, a.hi >> hi))
 
 
 def bitwise(op: str, a: Interval, b: Interval) -> Interval:
@@ -297,7 +298,7 @@ class RangeAnalysis:
         self.functions = functions
         self.constants = constants  # name -> ConstValue
         self.sites: dict[object, Site] = {}
-        self.records: dict[tuple[str, A.Node], Record] = {}
+        self.records: dict[tuple[str, int, int, str], Record] = {}  # (function, line, col, operator)
         self.changed = False
         self.gave_up = False  # recursion, or no fixpoint: every operation is guarded
         self.fn = ""
@@ -342,14 +343,16 @@ class RangeAnalysis:
         self.gave_up = True
         return self
 
-    def record(self, fn: str, node: A.Node) -> Record | None:
-        return self.records.get((fn, node))
+    def record(self, fn: str, node: A.Node, op: str) -> Record | None:
+        """The operation ``op`` at ``node`` of function ``fn`` (``op``: the binary or augmented
+        operator, "~" for an inversion, "sum" for a sum's additions), over every context."""
+        return self.records.get(_key(fn, node, op))
 
-    def exact(self, fn: str, node: A.Node) -> bool:
-        """True when the node's operation cannot overflow in any run the analysis covers."""
+    def exact(self, fn: str, node: A.Node, op: str) -> bool:
+        """True when the operation cannot overflow in any run the analysis covers."""
         if self.gave_up:
             return False
-        r = self.record(fn, node)
+        r = self.record(fn, node, op)
         return r is not None and r.result.fits()
 
     # --- globals -----------------------------------------------------------------------------------
@@ -743,10 +746,12 @@ class RangeAnalysis:
             return point(-e.operand.value)
         if isinstance(e, A.Call) and e.func == "len" and e.receiver is None and len(e.args) == 1:
             return self._length(self._peek(e.args[0], env))
+        if not any(isinstance(n, (A.Call, A.ListLit, A.ListComp)) for n in _walk(e)):
+            return self._expr(e, env)  # arithmetic on names and literals (10 ** 6, n - 1)
         return TOP
 
     # --- expressions ---------------------------------------------------------------------------------
-    def _arith(self, node: A.Node, op: str, left: Value, right: Value) -> Value:
+    def _arith(self, node: A.Node, op: str, left: Value, right: Value, key_op: str | None = None) -> Value:
         if op == "+" and isinstance(left, Lst):
             return self._site((self.ctx, node), join(self._elements(left), self._elements(right)), LENGTHS)
         if op == "*" and (isinstance(left, Lst) or isinstance(right, Lst)):
@@ -756,7 +761,7 @@ class RangeAnalysis:
         b = right if isinstance(right, Interval) else TOP
         result = binop(op, a, b)
         rec = Record(a, b, result)
-        key = (self.fn, node)
+        key = _key(self.fn, node, key_op or op)
         self.records[key] = self.records[key].join(rec) if key in self.records else rec
         return result.clamp()
 
@@ -782,7 +787,7 @@ class RangeAnalysis:
             if e.op == "-":
                 return Interval(-v.hi, -v.lo)
             if e.op == "~":
-                return self._arith(e, "-", point(-1), v)
+                return self._arith(e, "-", point(-1), v, key_op="~")
             return v
         if isinstance(e, A.BoolOp):
             out: Value = None
@@ -856,7 +861,7 @@ class RangeAnalysis:
             n = self._length(args[0]).hi
             elem = elem if isinstance(elem, Interval) else TOP
             total = Interval(n * min(elem.lo, 0), n * max(elem.hi, 0))
-            return self._arith(e, "+", point(0), total)
+            return self._arith(e, "+", point(0), total, key_op="sum")
         if f in ("min", "max"):
             vals = [self._elements(a) if isinstance(a, Lst) else a for a in args]
             vals = [v if isinstance(v, Interval) else TOP for v in vals]
@@ -878,6 +883,13 @@ class RangeAnalysis:
         if f == "int" and args:
             return args[0]
         return TOP if not args or not any(isinstance(a, Lst) for a in args) else Lst(frozenset())
+
+
+def _key(fn: str, node: A.Node, op: str) -> tuple[str, int, int, str]:
+    """Records are found by position and operator: the code generator rebuilds some nodes
+    (an augmented assignment becomes a binary operation with the statement's span). Two
+    operations with the same start and operator (``(a * b) * c``) share, and join, a record."""
+    return (fn, node.span.line, node.span.col, op)
 
 
 _NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
@@ -965,4 +977,107 @@ def _is_accumulator(name: str, body) -> bool:
     return all(id(n) in allowed for s in body for n in _walk(s) if isinstance(n, A.Name) and n.id == name)
 
 
-__all__ = ["RangeAnalysis", "Interval", "Record", "TOP", "H", "binop"]
+# --- bounds declared by main's first statements ---------------------------------------------------
+
+def declared_bounds(main: A.FunctionDef, constants: dict[str, object]) -> dict[str, Interval]:
+    """The bounds main declares for its list parameters' elements, as plain Python: its first
+    statements, before anything else runs, may be asserts and loops of asserts over a list
+    parameter (``for v in xs: assert 0 <= v <= 255``, or two nested loops for a list of
+    lists). Such a prologue only reads, and a provable run passes every assert in it, so from
+    the start every element lies in the bounds (the intersection of the asserted ones).
+    Scalar parameters need no declaration: an assert anywhere refines them where it holds."""
+    params = {p.name for p in main.params}
+    out: dict[str, Interval] = {}
+    for stmt in main.body:
+        if isinstance(stmt, A.Pass):
+            continue
+        if isinstance(stmt, A.Assert) and _side_effect_free(stmt):
+            continue
+        target = _element_asserts(stmt, params, constants)
+        if target is None:
+            break
+        name, bound = target
+        if bound is not None:
+            out[name] = out[name].meet(bound.lo, bound.hi) or point(bound.lo) if name in out else bound
+    return out
+
+
+def _side_effect_free(stmt: A.Assert) -> bool:
+    return all(not isinstance(n, A.Call) or (n.func == "len" and n.receiver is None) for n in _walk(stmt))
+
+
+def _element_asserts(stmt: A.Stmt, params: set[str], constants: dict) -> tuple[str, Interval | None] | None:
+    """``for v in P: <asserts on v>`` (or ``for row in P: for v in row: <asserts on v>``) ->
+    (P, the bound they impose on v); None if the statement is not such a loop."""
+    if not (isinstance(stmt, A.For) and isinstance(stmt.iter, A.Name) and stmt.iter.id in params):
+        return None
+    var, body = stmt.target, stmt.body
+    if len(body) == 1 and isinstance(body[0], A.For) and isinstance(body[0].iter, A.Name) and body[0].iter.id == var:
+        var, body = body[0].target, body[0].body
+    bound: Interval | None = TOP
+    for s in body:
+        if isinstance(s, A.Pass):
+            continue
+        if not isinstance(s, A.Assert) or not _side_effect_free(s):
+            return None
+        b = _bound_of(s.test, var, constants)
+        if b is not None:
+            bound = bound.meet(b.lo, b.hi) if bound is not None else None
+    return stmt.iter.id, (bound if bound is not None and bound != TOP else None)
+
+
+def _bound_of(test: A.Expr, var: str, constants: dict) -> Interval | None:
+    """The interval ``test`` confines ``var`` to, for comparisons of var with integer literals
+    (chains and ``and`` included); None if it says nothing usable."""
+    if isinstance(test, A.BoolOp) and test.op == "and":
+        out = TOP
+        for v in test.values:
+            b = _bound_of(v, var, constants)
+            if b is not None:
+                out = out.meet(b.lo, b.hi) or out
+        return out
+    if not isinstance(test, A.Compare):
+        return None
+    out = TOP
+    items = [test.left, *test.comparators]
+    for left, o, right in zip(items, test.ops, items[1:]):
+        lc, rc = _literal(left, constants), _literal(right, constants)
+        if isinstance(left, A.Name) and left.id == var and rc is not None:
+            o, c = o, rc
+        elif isinstance(right, A.Name) and right.id == var and lc is not None:
+            o, c = _FLIP[o], lc
+        else:
+            continue
+        new = {"<": out.meet(hi=c - 1), "<=": out.meet(hi=c), ">": out.meet(lo=c + 1), ">=": out.meet(lo=c),
+               "==": out.meet(c, c)}.get(o, out)
+        if new is not None:
+            out = new
+    return out
+
+
+def _literal(e: A.Expr, constants: dict | None = None) -> int | None:
+    """The value of a constant integer expression: literals, module int constants, and
+    arithmetic on them (10 ** 6, -2 ** 15, LIMIT - 1)."""
+    from zkvm.compiler.constants import int_binop
+
+    if isinstance(e, A.IntLit):
+        return e.value
+    if isinstance(e, A.BoolLit):
+        return int(e.value)
+    if isinstance(e, A.Name) and constants and e.id in constants and isinstance(getattr(constants[e.id], "value", None), int):
+        return constants[e.id].value
+    if isinstance(e, A.UnaryOp) and e.op in ("-", "+"):
+        v = _literal(e.operand, constants)
+        return None if v is None else (-v if e.op == "-" else v)
+    if isinstance(e, A.BinOp):
+        a, b = _literal(e.left, constants), _literal(e.right, constants)
+        if a is None or b is None:
+            return None
+        try:
+            return int_binop(e.op, a, b)
+        except (ZeroDivisionError, ValueError, OverflowError, ArithmeticError):
+            return None
+    return None
+
+
+__all__ = ["RangeAnalysis", "Interval", "Record", "TOP", "H", "binop", "declared_bounds"]

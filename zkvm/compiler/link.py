@@ -23,6 +23,7 @@ from zkvm.compiler.codegen import (
     Label,
 )
 from zkvm.compiler.constants import HEADER, ConstError, ConstEvaluator, ConstValue, layout_constant
+from zkvm.compiler.intervals import TOP, RangeAnalysis, declared_bounds
 from zkvm.compiler.types import INT, NONE, VType, from_annotation
 from zkvm.errors import Diagnostic, InputError
 from zkvm.isa import opcodes as op
@@ -57,6 +58,11 @@ class ProgramCompiler:
         self._aliases: AliasAnalysis | None = None
         self.data_words: list[np.ndarray] = [np.array([0], dtype=object)]  # the heap pointer cell
         self.tables: dict[str, int] = {}  # constant tables of the integer routines: name -> address
+        # the arithmetic contract (docs/dsl.md): "exact" unless the program imports
+        # zkvm.lang.field_arithmetic; with it, operations the interval analysis cannot show
+        # exact get overflow guards (zkvm/compiler/guards.py)
+        self.exact_arithmetic = "field_arithmetic" not in checked.imported
+        self.ranges: RangeAnalysis | None = None
         self._constant_params: dict[str, set[str]] = {}
         self.constant_variants: dict[str, set[str]] = {}  # function -> its constant-argument versions
 
@@ -205,6 +211,20 @@ class ProgramCompiler:
                         changed = True
         return self._grows.get(name, set())
 
+    def range_analysis(self, types: list[VType], sig: list[dict]) -> RangeAnalysis:
+        """Intervals for the whole program, from the bounds main's prologue declares for its
+        list inputs (intervals.declared_bounds) and the constants."""
+        main = self.functions["main"]
+        bounds = declared_bounds(main, self.constants)
+        ra = RangeAnalysis(self.functions, self.constants)
+        params = {}
+        for p, t, s in zip(main.params, types, sig):
+            if t.is_list:
+                params[p.name] = ra.input_list(p.name, t.depth, bounds.get(p.name, TOP), s["shape"])
+            else:
+                params[p.name] = TOP
+        return ra.run(params)
+
     # --- main's inputs ---------------------------------------------------------------------
     def main_params(self) -> tuple[list[VType], list[dict], int]:
         main = self.functions["main"]
@@ -243,6 +263,8 @@ class ProgramCompiler:
         if self.diags:
             raise _diag_error(self.diags)
         types, sig, in_size = self.main_params()
+        if self.exact_arithmetic:
+            self.ranges = self.range_analysis(types, sig)
         # list headers for main's list inputs live in the data region (filled once the
         # input region's address is known)
         header_slots: list[tuple[dict, int]] = []
@@ -297,6 +319,7 @@ class ProgramCompiler:
         signature = {
             "params": [{"name": s["name"], "type": s["type"], "shape": s["shape"]} for s in sig],
             "output": output_sig,
+            "arithmetic": "exact" if self.exact_arithmetic else "field",
         }
         return Program(tuple(code), _int_tuple(data), layout, signature, tuple(debug))
 
