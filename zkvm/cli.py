@@ -171,11 +171,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
         "security_bits": claim.security_bits,
         "zero_knowledge": claim.zero_knowledge,
         "program_columns": claim.program_columns,
+        "arithmetic": claim.arithmetic,
         "verify_seconds": round(secs, 4),
     }
     zk_note = "" if claim.zero_knowledge else "; NOT zero-knowledge (proved with --no-zk)"
+    field_note = "" if claim.arithmetic == "exact" else "; + - * attested modulo p (field arithmetic)"
     _emit(args, obj, f"valid: program {claim.program_hash[:16]}... produced {_fmt_output(claim.output)} "
-          f"({claim.security_bits} bits conjectured security{zk_note}, verified in {secs * 1e3:.0f} ms)")
+          f"({claim.security_bits} bits conjectured security{zk_note}{field_note}, verified in {secs * 1e3:.0f} ms)")
     return EXIT_OK
 
 
@@ -330,6 +332,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         },
         "security_bits": st.security_bits,
         "zero_knowledge": o.zk,
+        "arithmetic": "exact" if isinstance(pf.signature, dict) and pf.signature.get("arithmetic") == "exact" else "field",
         "program_columns_root": st.fixed_root.hex() if st.fixed_root is not None else None,
         "proof_bytes": len(data),
         "stark_sections": sections,
@@ -348,6 +351,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     print(f"security         {st.security_bits} bits (conjectured)")
     print("zero-knowledge   " + ("yes (the proof reveals nothing about the private inputs beyond the output)" if o.zk
                                  else "NO: proved with --no-zk; the openings may reveal information about the private inputs"))
+    print("arithmetic       " + ("exact (the output is CPython's result: no +, -, * can wrap around p)"
+                                 if obj["arithmetic"] == "exact" else "field (+, -, * and dot products attested modulo p)"))
     print("program columns  " + (f"committed, root {st.fixed_root.hex()} (check it with a verifying key)"
                                  if st.fixed_root is not None else "computed by the verifier"))
     print(f"size             {len(data)} bytes")

@@ -30,7 +30,7 @@ from typing import Any
 
 from zkvm.errors import ParameterError, ProofFormatError, StatementMismatch, VerificationError
 from zkvm.fri.options import DEFAULT_MIN_SECURITY_BITS
-from zkvm.isa.program import Program, shaped_output, signature_bytes, validate_signature
+from zkvm.isa.program import Program, arithmetic_contract, shaped_output, signature_bytes, validate_signature
 from zkvm.keys import VerifyingKey
 from zkvm.proof_file import ProofFile
 
@@ -50,6 +50,11 @@ class VerifiedClaim:
     trace_length: int
     zero_knowledge: bool = True  # False for a proof made with zk=False (benchmarking)
     program_columns: str = "evaluated"  # how the program's columns were checked: "evaluated" or "key"
+    arithmetic: str = "field"
+    """The program's arithmetic contract (part of its hash): "exact" when the output is
+    CPython's result of the program (every +, -, * proven not to wrap: compiled programs), or
+    "field" when + - * and dot products are attested modulo p (programs that import
+    zkvm.lang.field_arithmetic, and assembly)."""
 
 
 def _other_program(claimed: bytes, expected: bytes) -> StatementMismatch:
@@ -198,4 +203,5 @@ def verify(
         trace_length=n,
         zero_knowledge=pf.stark.options.zk,
         program_columns="key" if root is not None and pf.stark.fixed_root is not None else "evaluated",
+        arithmetic=arithmetic_contract(prog),
     )

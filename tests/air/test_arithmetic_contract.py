@@ -83,7 +83,33 @@ def test_the_same_forgery_verifies_under_field_arithmetic():
     assert forged.outputs == [1]
     assert F.violations(program, forged) == []
     claim = F.verify_forged(program, F.prove_forged(program, forged))
-    assert claim.output_values == (1,)
+    assert claim.output_values == (1,) and claim.arithmetic == "field"
+
+
+def test_the_statement_says_which_contract_the_proof_carries(tmp_path):
+    """The contract is part of the program (its hash): the verifier reports it, and a program
+    that says "exact" is a different statement from the same code saying "field"."""
+    exact = zkvm.compile(DOT.format(bounds=BOUNDS), {"x": [1, 2, 3, 4]})
+    field = zkvm.compile("from zkvm.lang import field_arithmetic\n" + DOT.format(bounds=BOUNDS), {"x": [1, 2, 3, 4]})
+    assert exact.hash() != field.hash()
+    for program, contract in ((exact, "exact"), (field, "field")):
+        result = zkvm.prove(program, [1, 2, 3, 4])
+        claim = zkvm.verify(result.proof, program)
+        assert claim.arithmetic == contract and claim.output == 17
+    # through the command line
+    import json
+    import subprocess
+    import sys
+
+    src = tmp_path / "dot.py"
+    src.write_text(DOT.format(bounds=BOUNDS))
+    (tmp_path / "in.json").write_text(json.dumps({"x": [1, 2, 3, 4]}))
+    run = subprocess.run([sys.executable, "-m", "zkvm", "run", str(src), "--input", str(tmp_path / "in.json"), "--prove"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    out = subprocess.run([sys.executable, "-m", "zkvm", "verify", str(tmp_path / "dot.proof"), "--program", str(src), "--json"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and json.loads(out.stdout)["arithmetic"] == "exact"
 
 
 DOT = '''

@@ -9,7 +9,8 @@ part of the input. For each program and each pair of secrets whose runs have the
 length, everything public in the two proof files must be equal: the header bytes (program
 hash, flags, public inputs, outputs, output address, signature) and every size or parameter
 the STARK proof declares. Only the zero-knowledge randomness (roots, opened values) and the
-sizes of sections that depend on the query positions (the Merkle openings) may differ.
+sizes of sections that depend on the query positions (the Merkle openings, the number of
+distinct rows opened) may differ.
 """
 
 from __future__ import annotations
@@ -59,7 +60,6 @@ def _public_parts(proof: bytes) -> dict:
         "program root": stark.fixed_root,
         "fri layers": len(stark.fri.layer_roots),
         "fri final length": len(stark.fri.final_coeffs),
-        "opened rows": tuple(len(o.rows) for o in (stark.main_opening, stark.aux_opening, stark.composition_opening) if o),
         "opened widths": tuple(len(o.rows[0]) for o in (stark.main_opening, stark.aux_opening, stark.composition_opening) if o),
     }
 

@@ -392,6 +392,13 @@ def output_cells(program: "Program", outputs: list[int], address: int) -> tuple[
     return [lay.out_base] + list(range(address, address + len(outputs))), [address] + list(outputs)
 
 
+def arithmetic_contract(program: "Program") -> str:
+    """"exact" if the program's proofs attest CPython's integer results (the compiler proved or
+    guarded every +, -, *: docs/dsl.md, *What a proof attests*), else "field" (+, -, * modulo p).
+    Read from the signature, which the program hash covers."""
+    return "exact" if program.signature.get("arithmetic") == "exact" else "field"
+
+
 def shaped_output(program: "Program", outputs: list[int]) -> Any:
     """The output as the program returned it (an int, a list, or a list of lists)."""
     if not output_record(program):
