@@ -34,6 +34,17 @@ class Sections:
         return out + len(self.stark).to_bytes(8, "little") + self.stark
 
 
+SOURCE = """\
+def main(x: int, ys: list[int]) -> int:
+    s = x
+    for y in ys:
+        s = s + y * y
+    return s
+"""
+INPUTS = {"x": 3, "ys": [1, 2, 3]}
+"""A small program with a list input: what the robustness and fuzz tests prove and attack."""
+
+
 def sections(data: bytes) -> Sections:
     """Cut a valid proof file's bytes into its sections."""
     pf = ProofFile.from_bytes(data)

@@ -30,6 +30,7 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 import zkvm
+from tests.malformed import INPUTS, SOURCE
 from tests.malformed import cost_of, program_with_signature, sections, untraced_cpu_seconds, with_embedded, with_signature
 from zkvm import cli, programs
 from zkvm.errors import (
@@ -51,14 +52,6 @@ SECONDS = 1.0
 BYTES = 256 << 20
 HALF = (P - 1) // 2
 
-SOURCE = """\
-def main(x: int, ys: list[int]) -> int:
-    s = x
-    for y in ys:
-        s = s + y * y
-    return s
-"""
-INPUTS = {"x": 3, "ys": [1, 2, 3]}
 ASSEMBLY = ".inputs 2\n.outputs 1\n    lda 0, @in+0\n    lda 1, @in+1\n    add 0, 0, 1\n    sta 0, @out+0\n    halt\n"
 
 # a case is cheap (milliseconds); hypothesis' own health checks on generation are not the point

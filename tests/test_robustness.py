@@ -30,6 +30,7 @@ from pathlib import Path
 import pytest
 
 import zkvm
+from tests.malformed import INPUTS, SOURCE
 from tests.cli.test_end_to_end import ROOT, zkvm as zkvm_cli
 from tests.malformed import (
     claiming_trace_length,
@@ -53,14 +54,6 @@ from zkvm.isa.program import Program, signature_bytes
 from zkvm.proof_file import ProofFile
 from zkvm.verifier import verify
 
-SOURCE = """\
-def main(x: int, ys: list[int]) -> int:
-    s = x
-    for y in ys:
-        s = s + y * y
-    return s
-"""
-INPUTS = {"x": 3, "ys": [1, 2, 3]}
 DEEP = 100_000
 MiB = 1 << 20
 

@@ -19,6 +19,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import zkvm
+from tests.stark.test_zk import SECRET_ALLOCATION
 from zkvm.proof_file import ProofFile
 
 BLOCKS = [
@@ -79,17 +80,7 @@ def test_same_output_and_trace_length_give_identical_public_fields(case):
 
 def test_the_issue_program_no_longer_reveals_its_branch():
     """The program issue 17 found leaking: the output address was 39 for b = 0 and 45 for b = 1."""
-    src = '''
-def main(b: int, x: int) -> list[int]:
-    s = 0
-    if b == 1:
-        tmp = [x, x + 1, x + 2]
-        s = tmp[0] * 3 + 7
-    else:
-        s = x - 5
-    return [s > 10]
-'''
-    program = zkvm.compile(src)
+    program = zkvm.compile(SECRET_ALLOCATION)
     proofs = [zkvm.prove(program, [b, 100]).proof for b in (0, 1)]
     files = [ProofFile.from_bytes(p) for p in proofs]
     assert files[0].outputs == files[1].outputs

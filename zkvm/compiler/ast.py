@@ -218,3 +218,16 @@ class ImportFrom(Stmt):
 @dataclass(frozen=True)
 class Module(Node):
     body: tuple[Stmt, ...] = field(default_factory=tuple)
+
+
+def walk(node):
+    """Every node of a tree (or of a tuple of trees), parents before children."""
+    if isinstance(node, tuple):
+        for x in node:
+            yield from walk(x)
+    elif isinstance(node, Node):
+        yield node
+        for name in node.__dataclass_fields__:
+            v = getattr(node, name)
+            if isinstance(v, (Node, tuple)):
+                yield from walk(v)

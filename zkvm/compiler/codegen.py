@@ -2600,16 +2600,7 @@ def _walk_all_stmts(stmts):
 
 
 def _walk_all(n):
-    if isinstance(n, A.Node):
-        yield n
-        for f in n.__dataclass_fields__:
-            v = getattr(n, f)
-            if isinstance(v, A.Node):
-                yield from _walk_all(v)
-            elif isinstance(v, tuple):
-                for x in v:
-                    if isinstance(x, A.Node):
-                        yield from _walk_all(x)
+    return A.walk(n)
 
 
 def _is_range(e) -> bool:

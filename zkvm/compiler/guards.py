@@ -92,41 +92,31 @@ def _less(fc: "FunctionCompiler", flag: int, x: int, y: int) -> None:
     fc.emit(op.LT, c=flag, a=x, b=y)
 
 
-def _above_constant(fc, x: int, limit: int, trap, x_iv: Interval) -> None:
-    """Stop when x > limit (limit in the value range)."""
-    if x_iv.hi <= limit:
+def _beyond_constant(fc, x: int, limit: int, trap, x_iv: Interval, above: bool) -> None:
+    """Stop when x > limit (``above``) or x < limit (limit in the value range); nothing when
+    the interval already rules it out."""
+    if (x_iv.hi <= limit) if above else (x_iv.lo >= limit):
         return
     t, c = fc.temp(), fc.temp()
     fc.emit(op.MOVI, c=t, imm=limit)
-    _less(fc, c, t, x)
-    _stop_if(fc, c, trap)
-    fc.release(t, c)
-
-
-def _below_constant(fc, x: int, limit: int, trap, x_iv: Interval) -> None:
-    """Stop when x < limit."""
-    if x_iv.lo >= limit:
-        return
-    t, c = fc.temp(), fc.temp()
-    fc.emit(op.MOVI, c=t, imm=limit)
-    _less(fc, c, x, t)
+    _less(fc, c, t, x) if above else _less(fc, c, x, t)
     _stop_if(fc, c, trap)
     fc.release(t, c)
 
 
 def _add_constant(fc, a: int, k: int, trap, a_iv: Interval) -> None:
     if k > 0:
-        _above_constant(fc, a, H - k, trap, a_iv)
+        _beyond_constant(fc, a, H - k, trap, a_iv, above=True)
     elif k < 0:
-        _below_constant(fc, a, -H - k, trap, a_iv)
+        _beyond_constant(fc, a, -H - k, trap, a_iv, above=False)
 
 
 def _mul_constant(fc, a: int, k: int, trap, a_iv: Interval) -> None:
     if k in (0, 1, -1):
         return
     limit = H // abs(k)
-    _above_constant(fc, a, limit, trap, a_iv)
-    _below_constant(fc, a, -limit, trap, a_iv)
+    _beyond_constant(fc, a, limit, trap, a_iv, above=True)
+    _beyond_constant(fc, a, -limit, trap, a_iv, above=False)
 
 
 def _add(fc, a: int, b: int, trap, a_iv: Interval, b_iv: Interval) -> None:

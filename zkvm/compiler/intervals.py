@@ -914,16 +914,7 @@ def _env_leq(a: Env, b: Env) -> bool:
     return all(name in b and leq(v, b[name]) for name, v in a.items())
 
 
-def _walk(node):
-    if isinstance(node, A.Node):
-        yield node
-        for name in node.__dataclass_fields__:
-            v = getattr(node, name)
-            if isinstance(v, A.Node):
-                yield from _walk(v)
-            elif isinstance(v, tuple):
-                for x in v:
-                    yield from _walk(x)
+_walk = A.walk
 
 
 def _assigned(body) -> set[str]:

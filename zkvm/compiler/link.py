@@ -450,21 +450,7 @@ class ProgramCompiler:
 
 
 def _walk(stmts):
-    for s in stmts:
-        yield from _walk_node(s)
-
-
-def _walk_node(n):
-    if isinstance(n, A.Node):
-        yield n
-        for f in n.__dataclass_fields__:
-            v = getattr(n, f)
-            if isinstance(v, A.Node):
-                yield from _walk_node(v)
-            elif isinstance(v, tuple):
-                for x in v:
-                    if isinstance(x, A.Node):
-                        yield from _walk_node(x)
+    return A.walk(tuple(stmts))
 
 
 def _root(e):
