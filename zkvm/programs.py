@@ -104,7 +104,7 @@ def load(program_path: str | Path, input_obj: Any | None = None, signature: dict
     path = Path(program_path)
     if not path.exists():
         raise InputError("program", f"{path} does not exist")
-    _read_text(path, "program")  # an unreadable or non-UTF-8 file is the user's error, named here
+    text = _read_text(path, "program")  # an unreadable or non-UTF-8 file is the user's error, named here
     if is_assembly(path):
         program = load_assembly(path)
         inputs, public = assembly_inputs(input_obj) if input_obj is not None else ([], [])
@@ -113,23 +113,24 @@ def load(program_path: str | Path, input_obj: Any | None = None, signature: dict
         from zkvm import compiler
     except ImportError as e:  # pragma: no cover - the compiler ships with the package
         raise ParameterError("program", f"the DSL compiler is not available ({e})") from None
+    # a proof's signature is checked before the program is parsed (a malformed proof is named
+    # as such even if the program has errors too)
+    shapes = _proof_shapes(signature) if input_obj is None and signature is not None else None
+    # parsed and checked once for everything below (newlines read as Path.read_text reads them)
+    source = compiler.check_source(text.replace("\r\n", "\n").replace("\r", "\n"), str(path))
     if input_obj is not None:
-        program = compiler.compile_file(path, input_shapes=compiler.input_shapes_of_file(path, input_obj))
+        program = source.compile(compiler.input_shapes_of(source.main_parameters(), input_obj))
         return LoadedProgram(program, compiler.flatten_inputs(program, input_obj), [])
-    if signature is None:
-        return LoadedProgram(compiler.compile_file(path), [], [])
-    shapes = _proof_shapes(signature)
-    try:
-        ours = [name for name, _ in compiler.main_parameters(path.read_text(), str(path))]
-    except OSError as e:
-        raise InputError("program", f"cannot read {path}: {e.strerror}") from None
+    if shapes is None:
+        return LoadedProgram(source.compile(), [], [])
+    ours = [name for name, _ in source.main_parameters()]
     if sorted(ours) != sorted(shapes):
         # the proof was made for a program whose main takes other inputs: not this one
         raise StatementMismatch(
             f"the proof is about a program whose main takes ({', '.join(shapes)}); "
             f"{path.name}'s main takes ({', '.join(ours)})")
     try:
-        program = compiler.compile_file(path, input_shapes=shapes)
+        program = source.compile(shapes)
     except InputError as e:  # names match, shapes do not fit main's annotations: the proof's doing
         raise StatementMismatch(f"the proof's signature does not fit {path.name}'s main: {e}") from None
     return LoadedProgram(program, [], [])

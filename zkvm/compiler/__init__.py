@@ -11,25 +11,89 @@ specializations, mac fusion, lists) -> ``link`` (entry stub, layout, addresses).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from zkvm.errors import CompileError, Diagnostic, InputError
+from zkvm.errors import CompileError, InputError
 from zkvm.isa.program import Program
 from zkvm.source import SourceFile
 
-__all__ = ["compile_source", "compile_file", "input_shapes_of", "flatten_inputs", "main_parameters"]
+if TYPE_CHECKING:
+    from zkvm.compiler.check import CheckedModule
+
+__all__ = ["compile_source", "compile_file", "check_source", "check_file", "CheckedSource", "input_shapes_of",
+           "flatten_inputs", "main_parameters"]
 
 
-def _front(text: str, path: str):
+@dataclass
+class CheckedSource:
+    """A DSL file parsed and checked once: what ``main`` takes, and the program compiled for
+    the shapes of an input file. A command that needs both (``zkvm run``: main's parameters
+    to check the input file, then the program) parses the file once through this object,
+    instead of once per question (a model file with a million literals takes seconds)."""
+
+    text: str
+    path: str
+    checked: "CheckedModule"
+
+    def main_parameters(self) -> list[tuple[str, str | None]]:
+        """main's parameter names and annotation kinds ("int", "list[int]", ... or None)."""
+        from zkvm.compiler import ast as A
+        from zkvm.compiler.types import from_annotation
+
+        main = self.checked.functions["main"]
+        out = []
+        for p in main.params:
+            t = from_annotation(p.annotation) if p.annotation is not None else None
+            is_bool = isinstance(p.annotation, A.Name) and p.annotation.id == "bool"
+            out.append((p.name, "bool" if is_bool else t.describe() if t is not None else None))
+        return out
+
+    def compile(self, input_shapes: dict[str, list[int]] | None = None) -> Program:
+        """The program for these shapes of main's list parameters (from an input file).
+        Raises CompileError (every diagnostic, rendered with its source line) or InputError."""
+        from zkvm.compiler.codegen import CodegenError
+        from zkvm.compiler.link import ProgramCompiler
+
+        try:
+            return ProgramCompiler(self.checked, self.path, input_shapes).build()
+        except CodegenError as e:
+            raise _rendered(CompileError([e.diag]), self.text, self.path) from None
+        except CompileError as e:
+            raise _rendered(e, self.text, self.path) from None
+
+
+def check_source(text: str, path: str = "<string>") -> CheckedSource:
+    """Parse and check DSL source. Raises CompileError with every problem the parser (its
+    first syntax error) and the checker find, each rendered with its source line and caret."""
     from zkvm.compiler.check import check
     from zkvm.compiler.parser import parse
 
-    module = parse(text, path)
+    try:
+        module = parse(text, path)
+    except CompileError as e:
+        raise _rendered(e, text, path) from None
     checked, diags = check(module, path)
     if diags:
         raise _rendered(CompileError(diags), text, path)
-    return checked
+    return CheckedSource(text, path, checked)
+
+
+def check_file(path: str | Path) -> CheckedSource:
+    """:func:`check_source` of a file (an unreadable file is an InputError naming it)."""
+    p = Path(path)
+    try:
+        text = p.read_text()
+    except OSError as e:
+        raise InputError("program", f"cannot read {p}: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise InputError("program", f"{p} is not UTF-8 text (byte {e.start})") from None
+    return check_source(text, str(p))
+
+
+def _front(text: str, path: str) -> "CheckedModule":
+    return check_source(text, path).checked
 
 
 def _rendered(err: CompileError, text: str, path: str) -> CompileError:
@@ -44,41 +108,17 @@ def _rendered(err: CompileError, text: str, path: str) -> CompileError:
 
 def main_parameters(text: str, path: str = "<string>") -> list[tuple[str, str | None]]:
     """main's parameter names and annotation kinds ("int", "list[int]", ... or None)."""
-    from zkvm.compiler import ast as A
-    from zkvm.compiler.types import from_annotation
-
-    checked = _front(text, path)
-    main = checked.functions["main"]
-    out = []
-    for p in main.params:
-        t = from_annotation(p.annotation) if p.annotation is not None else None
-        is_bool = isinstance(p.annotation, A.Name) and p.annotation.id == "bool"
-        out.append((p.name, "bool" if is_bool else t.describe() if t is not None else None))
-    return out
+    return check_source(text, path).main_parameters()
 
 
 def compile_source(text: str, path: str = "<string>", input_shapes: dict[str, list[int]] | None = None) -> Program:
     """Compile DSL source. ``input_shapes`` fixes the length of main's list parameters (from an
     input file). Raises CompileError (every diagnostic, file:line:col) or InputError."""
-    from zkvm.compiler.codegen import CodegenError
-    from zkvm.compiler.link import ProgramCompiler
-
-    checked = _front(text, path)
-    try:
-        return ProgramCompiler(checked, path, input_shapes).build()
-    except CodegenError as e:
-        raise _rendered(CompileError([e.diag]), text, path) from None
-    except CompileError as e:
-        raise _rendered(e, text, path) from None
+    return check_source(text, path).compile(input_shapes)
 
 
 def compile_file(path: str | Path, input_shapes: dict[str, list[int]] | None = None) -> Program:
-    p = Path(path)
-    try:
-        text = p.read_text()
-    except OSError as e:
-        raise InputError("program", f"cannot read {p}: {e.strerror}") from None
-    return compile_source(text, str(p), input_shapes)
+    return check_file(path).compile(input_shapes)
 
 
 def _shape_of(name: str, value: Any) -> list[int]:
@@ -170,12 +210,7 @@ def json_kind(value: Any) -> str:
 
 
 def input_shapes_of_file(path: str | Path, inputs: Any) -> dict[str, list[int]]:
-    p = Path(path)
-    try:
-        text = p.read_text()
-    except OSError as e:
-        raise InputError("program", f"cannot read {p}: {e.strerror}") from None
-    return input_shapes_of(main_parameters(text, str(p)), inputs)
+    return input_shapes_of(check_file(path).main_parameters(), inputs)
 
 
 def flatten_inputs(program: Program, inputs: dict[str, Any]) -> list[int]:
@@ -192,6 +227,3 @@ def flatten_inputs(program: Program, inputs: dict[str, Any]) -> list[int]:
             out.extend(value)
     return out
 
-
-def _unused() -> Diagnostic:  # keep the import used for type checkers
-    raise NotImplementedError

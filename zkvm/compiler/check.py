@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from zkvm.compiler import ast as A
 from zkvm.compiler.definite import check_function
+from zkvm.compiler.transform import LiteralData
 from zkvm.errors import Diagnostic
 from zkvm.field.goldilocks import HALF_P
 
@@ -212,6 +213,8 @@ class Checker:
                            "count from the start: xs[len(xs) - 1] is the last element")
             self.expr(e.value, fn, out, module_level)
             self.expr(e.index, fn, out, module_level)
+        elif isinstance(e, LiteralData) and _within_range(e.values):
+            pass  # literal data (the parser's fast path): its values are all there is to check
         elif isinstance(e, A.ListLit):
             for x in e.elts:
                 self.expr(x, fn, out, module_level)
@@ -296,6 +299,14 @@ class Checker:
             if state.get(f) is None:
                 visit(f, [f])
         out.order = order
+
+
+def _within_range(values: list) -> bool:
+    """Whether every int of nested lists lies in the value range [-(p-1)/2, (p-1)/2]."""
+    flat = [x for x in values if not isinstance(x, list)]
+    if flat and not (-HALF_P <= min(flat) and max(flat) <= HALF_P):
+        return False
+    return all(_within_range(x) for x in values if isinstance(x, list)) if len(flat) < len(values) else True
 
 
 def _is_const_int(e) -> bool:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from zkvm.compiler import ast as A
+from zkvm.compiler.transform import LiteralData
 from zkvm.errors import Diagnostic
 from zkvm.field.goldilocks import HALF_P
 
@@ -174,6 +175,8 @@ class ConstEvaluator:
             if e.id in self.values:
                 return as_python(self.values[e.id])
             raise ConstError(e, f"unknown name {e.id!r} in a constant expression", "module-level constants may only use earlier constants")
+        if isinstance(e, LiteralData):  # the parser's fast path: the values, without a tree
+            return _copy(e.values)
         if isinstance(e, A.ListLit):
             return [self.eval(x, env) for x in e.elts]
         if isinstance(e, A.UnaryOp):
@@ -244,6 +247,13 @@ class ConstEvaluator:
         if not isinstance(v, list):
             raise ConstError(e, "a constant comprehension must iterate over range() or a list")
         return v
+
+
+def _copy(values: list) -> list:
+    """A copy of nested lists of ints (literal data is shared with its syntax tree)."""
+    if any(isinstance(x, list) for x in values):
+        return [_copy(x) if isinstance(x, list) else x for x in values]
+    return list(values)
 
 
 def layout_constant(value: ConstValue, base: int) -> tuple[np.ndarray, int]:

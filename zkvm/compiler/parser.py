@@ -2,20 +2,30 @@
 
 The grammar (``grammar.lark``) is LALR with Python's indentation; the parser is built once
 per process and its tables are cached on disk.
+
+Literal data takes a fast path. Model files hold their weights as literal lists (exporters
+write them, people paste them), and Lark reads about 20k tokens a second: 85k literals took
+20 s. A pre-pass (:func:`literal_displays`) finds the list displays made only of integer
+literals, reads them with one regular expression, and gives Lark a placeholder of the same
+extent instead, so that every later position is unchanged; the transformer puts the display's
+node back. Its values are known at once; its syntax tree (the grammar's, spans included) is
+built only when something asks for it.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 
 from lark import Lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.indenter import DedentError, PythonIndenter
 
 from zkvm.compiler import ast as A
-from zkvm.compiler.transform import to_ast
+from zkvm.compiler.transform import LiteralData, ToAst, to_ast
 from zkvm.errors import CompileError, Diagnostic
 from zkvm.source import Span
 
@@ -59,6 +69,255 @@ def _parser() -> Lark:
         maybe_placeholders=True,
         cache=cache or False,
     )
+
+
+# --- literal data: the fast path --------------------------------------------------------------
+MIN_FAST_LITERALS = 32  # smaller displays are left to the grammar, like all other code
+PLACEHOLDER = "__zkvm_literal_"
+
+# What can hide a '[' that is not code: strings (every form; a prefix does not change where a
+# string ends) and comments. The leftmost match wins, so a '#' in a string or a quote in a
+# comment is passed over with its string or comment.
+_SCAN = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+                   r'|"(?:[^"\\\n]|\\.)*"' r"|'(?:[^'\\\n]|\\.)*'" r"|#[^\n]*|\[", re.S)
+# One token of literal data after optional blanks: a line break (1), a comment (2), a decimal
+# integer (4) with an optional minus sign and blanks (3), a bracket or comma (5), or anything
+# else (6), which ends the fast path (floats, names, operators, hex literals, leading zeros...).
+_TOKEN = re.compile(r"[ \t\f\r]*(?:(\n)|(#[^\n]*)|(-[ \t\f]*)?(0(?![\d_])|[1-9](?:_?\d)*)(?![\w.])"
+                    r"|([\[\](),])|(.))", re.S)
+# keywords after which '[' starts a display (after any other name it is a subscript)
+_DISPLAY_AFTER = {"return", "in", "else", "yield", "and", "or", "not", "if", "elif", "while", "assert", "is",
+                  "await", "from", "del"}
+_CLOSE = {"]": "[", ")": "("}
+
+
+class _Parens(Exception):
+    """A display holds parentheses (groupings or tuples): it is read with its nodes."""
+
+
+def _display_values(text: str, start: int) -> tuple[int, list, int] | None:
+    """The display of integer literals that starts with the '[' at ``start``: its end, its
+    values (nested lists of ints) and how many literals it holds; None when it is anything
+    else. Raises _Parens when parentheses are inside."""
+    stack: list = []
+    items: list | None = None
+    expect = True  # a value may come next (after '[' or ',')
+    count = 0
+    for m in _TOKEN.finditer(text, start):
+        k = m.lastindex
+        if k == 4:
+            if not expect or items is None:
+                return None
+            v = int(m.group(4))
+            items.append(-v if m.start(3) >= 0 else v)
+            expect = False
+            count += 1
+        elif k == 5:
+            c = m.group(5)
+            if c == ",":
+                if expect:
+                    return None
+                expect = True
+            elif c == "[":
+                if not expect:
+                    return None
+                inner: list = []
+                if items is not None:
+                    items.append(inner)
+                stack.append(items)
+                items = inner
+            elif c == "]":
+                if items is None:
+                    return None
+                done = items
+                items = stack.pop()
+                expect = False
+                if items is None:
+                    return m.end(5), done, count
+            else:
+                raise _Parens
+        elif k == 6:
+            return None
+    return None
+
+
+def _meta(l0: int, c0: int, l1: int, c1: int) -> SimpleNamespace:
+    """A Lark meta (1-based line and column, end column exclusive) for the transformer's rules."""
+    return SimpleNamespace(line=l0, column=c0, end_line=l1, end_column=c1, empty=False)
+
+
+def _display_node(text: str, start: int, line: int, col: int, path: str) -> tuple[A.Expr, int, int] | None:
+    """The syntax tree of the display at ``start`` (at ``line`` and ``col``, 1-based), built by
+    the transformer's own rules from the positions Lark would give them: the node, its end and
+    how many literals it holds; None when it is not literal data. Parentheses group or make
+    tuples, as in Python."""
+    tr = ToAst(path)
+    line_start = start - col + 1
+    # a frame per open bracket: [char, line, col, items, expect, commas, first item's start, last end]
+    stack: list = []
+    frame: list | None = None
+    count = 0
+    for m in _TOKEN.finditer(text, start):
+        k = m.lastindex
+        if k == 4:
+            if frame is None or not frame[4]:
+                return None
+            c0 = (m.start(3) if m.start(3) >= 0 else m.start(4)) - line_start + 1
+            c1 = m.end(4) - line_start + 1
+            node = tr.int_literal(_meta(line, m.start(4) - line_start + 1, line, c1), [m.group(4)])
+            if m.start(3) >= 0:
+                node = tr.unary(_meta(line, c0, line, c1), ["-", node])
+            item_start, item_end = (line, c0), (line, c1)
+            count += 1
+        elif k == 5:
+            ch = m.group(5)
+            c = m.start(5) - line_start + 1
+            if ch == ",":
+                if frame is None or frame[4]:
+                    return None
+                frame[4] = True
+                frame[5] += 1
+                frame[7] = (line, c + 1)
+                continue
+            if ch in "[(":
+                if frame is not None and not frame[4]:
+                    return None
+                stack.append(frame)
+                frame = [ch, line, c, [], True, 0, None, None]
+                continue
+            if frame is None or frame[0] != _CLOSE[ch]:
+                return None
+            opened, l0, c0, items, _, commas, first, last = frame
+            whole = _meta(l0, c0, line, c + 1)
+            if opened == "[":
+                node = tr.list_display(whole, items) if items else tr.empty_list(whole, [])
+            elif not items:
+                node = tr.empty_tuple(whole, [])
+            elif commas == 0:
+                node = items[0]  # (x) is x
+            else:
+                node = tr.paren_tuple(whole, [tr.test_tuple(_meta(*first, *last), items)])
+            item_start, item_end = (l0, c0), (line, c + 1)
+            frame = stack.pop()
+            if frame is None:
+                return node, m.end(5), count
+        elif k == 1:
+            line += 1
+            line_start = m.end(1)
+            continue
+        elif k == 2:
+            continue
+        else:
+            return None
+        frame[3].append(node)
+        frame[4] = False
+        if frame[6] is None:
+            frame[6] = item_start
+        frame[7] = item_end
+    return None
+
+
+def _display_may_start(text: str, last: int, after_string: bool) -> bool:
+    """Whether a '[' after the significant character ``text[last]`` (-1: none; after_string:
+    the end of a string) starts a list display rather than a subscript (``xs[...]``,
+    ``f(x)[...]``, ``"ab"[...]``)."""
+    if last < 0:
+        return True
+    if after_string:
+        return False
+    c = text[last]
+    if c in ")]}.\\":
+        return False
+    if c.isalnum() or c == "_" or not c.isascii():
+        k = last
+        while k > 0 and (text[k - 1].isalnum() or text[k - 1] == "_" or not text[k - 1].isascii()):
+            k -= 1
+        return text[k : last + 1] in _DISPLAY_AFTER
+    return True
+
+
+def _read_display(text: str, start: int, line: int, col: int, path: str, minimum: int) -> tuple[A.Expr, int] | None:
+    """The node and end of the literal data display at ``start``, if it holds ``minimum``
+    literals or more: LiteralData for lists of ints (its nodes built when asked for), the
+    transformer's nodes when parentheses are inside."""
+    try:
+        found = _display_values(text, start)
+    except _Parens:
+        built = _display_node(text, start, line, col, path)
+        if built is None or built[2] < minimum:
+            return None
+        return built[0], built[1]
+    if found is None or found[2] < minimum:
+        return None
+    end, values, count = found
+    span = Span(path, line, col, line + text.count("\n", start, end), end - text.rfind("\n", 0, end))
+
+    def build() -> A.ListLit:
+        node = _display_node(text, start, line, col, path)
+        assert node is not None and isinstance(node[0], A.ListLit)
+        return node[0]
+
+    return LiteralData(span, values, count, build), end
+
+
+def literal_displays(text: str, path: str, min_literals: int | None = None) -> tuple[str, dict[str, A.Expr], list[tuple[int, int]]]:
+    """Replace each list display of at least ``min_literals`` integer literals (lists and
+    tuples nested to any depth, negative numbers, comments and line breaks inside) by a
+    placeholder of the same extent: ``(__zkvm_literal_K)``, padded with the display's line
+    breaks and blanks, so that everything after it keeps its line and column. Returns the new
+    text, the nodes the placeholders stand for, and the (start, end) offsets of the displays."""
+    minimum = MIN_FAST_LITERALS if min_literals is None else max(1, min_literals)
+    if "[" not in text or PLACEHOLDER in text:
+        return text, {}, []
+    pieces: list[str] = []
+    literals: dict[str, A.Expr] = {}
+    regions: list[tuple[int, int]] = []
+    pos = copied = 0
+    line, counted = 1, 0  # the line number of the offset ``counted``
+    last, after_string = -1, False  # the previous significant character of code
+    while True:
+        m = _SCAN.search(text, pos)
+        if m is None:
+            break
+        start, stop = m.span()
+        gap = text[pos:start].rstrip()
+        if gap:
+            last, after_string = pos + len(gap) - 1, False
+        if text[start] == "#":
+            pos = stop
+            continue
+        if text[start] != "[":
+            last, after_string, pos = stop - 1, True, stop
+            continue
+        may_start = _display_may_start(text, last, after_string)
+        pos, last, after_string = stop, start, False
+        if not may_start:
+            continue
+        line += text.count("\n", counted, start)
+        counted = start
+        col = start - text.rfind("\n", 0, start)
+        found = _read_display(text, start, line, col, path, minimum)
+        if found is None:
+            continue
+        node, end = found
+        name = f"{PLACEHOLDER}{len(literals)}"
+        region = text[start:end]
+        if "\n" in region:
+            tail = len(region) - region.rindex("\n") - 1
+            placeholder = "(" + name + "\n" * region.count("\n") + " " * (tail - 1) + ")"
+        elif len(region) >= len(name) + 2:
+            placeholder = "(" + name + " " * (len(region) - len(name) - 2) + ")"
+        else:  # a short display on one line: left to the grammar
+            continue
+        pieces += [text[copied:start], placeholder]
+        copied = end
+        literals[name] = node
+        regions.append((start, end))
+        pos, last = end, end - 1
+    if not literals:
+        return text, {}, []
+    pieces.append(text[copied:])
+    return "".join(pieces), literals, regions
 
 
 def _expected(tokens) -> str:
@@ -130,42 +389,82 @@ def _indent_help() -> str:
     return "indent a block only after a line that ends with ':', and indent every line of a block alike"
 
 
-def parse(text: str, path: str = "<string>") -> A.Module:
-    """Source text -> syntax tree. Raises CompileError with file:line:col on syntax errors."""
+def parse(text: str, path: str = "<string>", fast_literals: bool = True) -> A.Module:
+    """Source text -> syntax tree. Raises CompileError with file:line:col on syntax errors.
+
+    ``fast_literals`` (the default) reads large displays of integer literals with the fast
+    path; the tree is the same either way (tests compare them)."""
     if not text.endswith("\n"):
         text += "\n"
     first = _first_line_indent(text)
     if first is not None:
         raise CompileError([Diagnostic(Span(path, *first), "syntax error: unexpected indent", _indent_help())])
+    source, literals, regions = literal_displays(text, path) if fast_literals else (text, {}, [])
     try:
-        tree = _parser().parse(text)
-    except UnexpectedToken as e:
-        raise CompileError([_unexpected_token(e, text, path)]) from None
-    except UnexpectedCharacters as e:
+        tree = _parser().parse(source)
+    except (UnexpectedInput, DedentError) as e:
+        error: Exception = e
+        if regions and _touches(e, text, regions):
+            # at or just after a replaced display: the grammar's reading of the original text
+            # names the token it stopped at (a placeholder's parenthesis is not the user's)
+            try:
+                tree = _parser().parse(text)
+            except (UnexpectedInput, DedentError) as again:
+                error = again
+            else:  # pragma: no cover - the placeholder is accepted wherever the display is
+                return to_ast(tree, path)
+        raise CompileError([_syntax_error(error, text, path)]) from None
+    return to_ast(tree, path, literals)
+
+
+def _touches(e: Exception, text: str, regions: list[tuple[int, int]]) -> bool:
+    """Whether a Lark error is inside a replaced display or at the first token after one."""
+    line, col = getattr(e, "line", None), getattr(e, "column", None)
+    if isinstance(e, UnexpectedEOF) or not isinstance(line, int) or line < 1:
+        offset = len(text)
+    else:
+        offset = -1
+        for _ in range(line - 1):
+            offset = text.find("\n", offset + 1)
+            if offset < 0:
+                return True
+        offset += max(1, col or 1)
+    for start, end in regions:
+        if start <= offset < end:
+            return True
+        if end <= offset and not re.sub(r"#[^\n]*", "", text[end:offset]).strip():
+            return True
+    return False
+
+
+def _syntax_error(e: Exception, text: str, path: str) -> Diagnostic:
+    """The diagnostic of a Lark error (positions in ``text``, the original source)."""
+    if isinstance(e, UnexpectedToken):
+        return _unexpected_token(e, text, path)
+    if isinstance(e, UnexpectedCharacters):
         span = Span(path, e.line, e.column)
         char = text.splitlines()[e.line - 1][e.column - 1 : e.column] if e.line <= len(text.splitlines()) else "?"
         stack, _ = _scan(text, (e.line, e.column))
         help = f"the {stack[-1][0]!r} at line {stack[-1][1]}, column {stack[-1][2]} is never closed" \
             if stack and char in ")]}" else ""
-        raise CompileError([Diagnostic(span, f"syntax error: unexpected character {char!r}", help)]) from None
-    except UnexpectedEOF as e:
+        return Diagnostic(span, f"syntax error: unexpected character {char!r}", help)
+    if isinstance(e, UnexpectedEOF):
         stack, _ = _scan(text)
         if stack:
-            raise CompileError([_unclosed(path, stack)]) from None
+            return _unclosed(path, stack)
         lines = text.splitlines()
         span = Span(path, max(1, len(lines)), len(lines[-1]) + 1 if lines else 1)
-        raise CompileError([Diagnostic(span, "syntax error: unexpected end of file", f"expected {_expected(e.expected)}")]) from None
-    except DedentError as e:
+        return Diagnostic(span, "syntax error: unexpected end of file", f"expected {_expected(e.expected)}")
+    if isinstance(e, DedentError):
         _, problem = _scan(text)
         if problem is not None:
             message, line, col = problem
             span = Span(path, line, col)
         else:  # pragma: no cover - the tokenizer finds what Lark's indenter found
             message, span = str(e), Span(path, 1, 1)
-        raise CompileError([Diagnostic(span, f"syntax error: {message}", _indent_help())]) from None
-    except UnexpectedInput as e:  # pragma: no cover - other Lark input errors
-        raise CompileError([Diagnostic(Span(path, getattr(e, "line", 1) or 1, getattr(e, "column", 1) or 1), "syntax error")]) from None
-    return to_ast(tree, path)
+        return Diagnostic(span, f"syntax error: {message}", _indent_help())
+    # pragma: no cover - other Lark input errors
+    return Diagnostic(Span(path, getattr(e, "line", 1) or 1, getattr(e, "column", 1) or 1), "syntax error")
 
 
 def _unexpected_token(e: UnexpectedToken, text: str, path: str) -> Diagnostic:

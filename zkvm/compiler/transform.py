@@ -7,6 +7,8 @@ precise name and help text; the checker turns them into diagnostics.
 
 from __future__ import annotations
 
+from typing import Callable
+
 from lark import Token, Transformer, v_args
 from lark.exceptions import VisitError
 
@@ -53,6 +55,42 @@ HELP = {
 }
 
 
+class LiteralData(A.ListLit):
+    """A list display of integer literals (lists nested to any depth), read by the parser's
+    fast path for literal data (``parser.literal_displays``) rather than by the grammar.
+
+    Its ``values`` (nested Python lists of ints) and ``count`` (how many literals) are known
+    without a syntax tree: the checker and the constant evaluator use them, so a weight matrix
+    of a million literals costs no million nodes. The elements (the IntLit and ListLit nodes
+    the grammar gives for the same text, spans included) are built the first time something
+    reads ``elts``, and such a node compares equal to the ListLit the grammar would give.
+    ``values`` is shared: readers copy it before changing anything.
+    """
+
+    def __init__(self, span: Span, values: list, count: int, build: Callable[[], A.ListLit]) -> None:
+        object.__setattr__(self, "span", span)
+        object.__setattr__(self, "values", values)
+        object.__setattr__(self, "count", count)
+        object.__setattr__(self, "_build", build)
+        object.__setattr__(self, "_elts", None)
+
+    @property
+    def elts(self) -> tuple[A.Expr, ...]:  # type: ignore[override]
+        if self._elts is None:
+            node = self._build()
+            if node.span != self.span:  # pragma: no cover - the two readers of the text disagree
+                raise AssertionError(f"literal data at {self.span} rebuilt at {node.span}")
+            object.__setattr__(self, "_elts", node.elts)
+        return self._elts
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, A.ListLit):
+            return (self.span, self.elts) == (other.span, other.elts)
+        return NotImplemented
+
+    __hash__ = A.ListLit.__hash__
+
+
 def _span(path: str, meta) -> Span:
     if getattr(meta, "empty", True):
         return Span(path, 1, 1)
@@ -75,9 +113,10 @@ def _unsupported_stmt(span: Span, construct: str) -> A.UnsupportedStmt:
 class ToAst(Transformer):
     """Builds :mod:`zkvm.compiler.ast` nodes."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, literals: dict[str, A.Expr] | None = None) -> None:
         super().__init__(visit_tokens=False)
         self.path = path
+        self.literals = literals or {}  # placeholder name -> the literal data it stands for
         self._receivers: dict[int, A.Expr] = {}  # attribute node -> the object it is read from
 
     def __default__(self, data, children, meta):  # pragma: no cover - every rule has a method
@@ -466,6 +505,9 @@ class ToAst(Transformer):
 
     def name(self, meta, children):
         tok = children[0]
+        data = self.literals.get(str(tok)) if self.literals else None
+        if data is not None:  # a placeholder of the parser's fast path: the display it replaced
+            return data
         return A.Name(_tok_span(self.path, tok), str(tok))
 
     def int_literal(self, meta, children):
@@ -500,8 +542,10 @@ class ToAst(Transformer):
         return A.BoolLit(self.sp(meta), False)
 
 
-def to_ast(tree, path: str) -> A.Module:
+def to_ast(tree, path: str, literals: dict[str, A.Expr] | None = None) -> A.Module:
+    """The syntax tree of a Lark parse tree; ``literals`` maps the placeholder names of the
+    parser's fast path to the nodes of the displays they replaced."""
     try:
-        return ToAst(path).transform(tree)
+        return ToAst(path, literals).transform(tree)
     except VisitError as e:  # unwrap: a transformer bug, not the user's
         raise e.orig_exc from None
