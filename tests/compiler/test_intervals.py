@@ -1,4 +1,4 @@
-"""The interval analysis (zkvm/compiler/intervals.py) against CPython.
+"""The interval analysis (zkvm/compiler/ranges.py) against CPython.
 
 Soundness is what matters: an operation the analysis calls exact is compiled without a guard,
 so a wrong interval would let a forged proof wrap around p. The oracle is CPython itself: the
@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from zkvm.compiler import _front
 from zkvm.compiler import intervals as I
+from zkvm.compiler import ranges as R
 from zkvm.compiler.link import ProgramCompiler
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,11 +95,11 @@ def _instrumented(src: str, filename: str):
     return compile(tree, filename, "exec"), scope, seen
 
 
-def _analysis(path: str, text: str, bounds: dict, shapes: dict) -> I.RangeAnalysis:
+def _analysis(path: str, text: str, bounds: dict, shapes: dict) -> R.RangeAnalysis:
     checked = _front(text, path)
     pc = ProgramCompiler(checked, path, None)
     pc.place_constants()
-    ra = I.RangeAnalysis(checked.functions, pc.constants)
+    ra = R.RangeAnalysis(checked.functions, pc.constants)
     params = {}
     for p in checked.functions["main"].params:
         iv = I.Interval(*bounds[p.name]) if p.name in bounds else I.TOP
@@ -106,7 +107,7 @@ def _analysis(path: str, text: str, bounds: dict, shapes: dict) -> I.RangeAnalys
     return ra.run(params)
 
 
-def check_against_cpython(path: str, text: str, bounds: dict, shapes: dict, inputs: list[dict]) -> I.RangeAnalysis:
+def check_against_cpython(path: str, text: str, bounds: dict, shapes: dict, inputs: list[dict]) -> R.RangeAnalysis:
     ra = _analysis(path, text, bounds, shapes)
     by_position: dict[tuple[int, int], I.Interval] = {}
     by_line: dict[int, I.Interval] = {}

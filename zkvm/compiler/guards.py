@@ -4,7 +4,7 @@ The AIR proves ``add``, ``sub``, ``mul`` (and their immediate forms and ``mac``)
 operations. Our VM stops an honest run whose exact result leaves the value range [-H, H], but a
 forger's trace need not come from our VM. So that a valid proof implies CPython's result
 (issue 17, item 3), every such instruction the compiler emits for a program's arithmetic is
-either shown exact by the interval analysis (zkvm/compiler/intervals.py: the common case once
+either shown exact by the interval analysis (zkvm/compiler/ranges.py: the common case once
 ``main`` declares bounds for its inputs) or preceded by a guard: a few instructions that
 compare the operands (with ``lt`` and ``div``, which the AIR proves exactly on the whole value
 range) and stop the machine, naming the line, unless the exact result is in range. The guard's
@@ -34,7 +34,7 @@ SMALL = (1 << 32) - 1  # the largest divisor of the div instruction
 
 
 def record_op(node: "A.Node") -> str:
-    """The operator the analysis records an operation under (see intervals.record)."""
+    """The operator the analysis records an operation under (see ranges.RangeAnalysis.record)."""
     from zkvm.compiler import ast as A
 
     if isinstance(node, A.Call) and node.func == "sum":

@@ -11,6 +11,7 @@ import numpy as np
 
 from zkvm.compiler import ast as A
 from zkvm.compiler.aliases import AliasAnalysis
+from zkvm.compiler.bounds import declared_bounds
 from zkvm.compiler.check import CheckedModule
 from zkvm.compiler.codegen import (
     Abs,
@@ -23,7 +24,8 @@ from zkvm.compiler.codegen import (
     Label,
 )
 from zkvm.compiler.constants import HEADER, ConstError, ConstEvaluator, ConstValue, layout_constant
-from zkvm.compiler.intervals import TOP, RangeAnalysis, declared_bounds
+from zkvm.compiler.intervals import TOP
+from zkvm.compiler.ranges import RangeAnalysis
 from zkvm.compiler.types import INT, NONE, VType, from_annotation
 from zkvm.errors import Diagnostic, InputError
 from zkvm.isa import opcodes as op
@@ -213,7 +215,7 @@ class ProgramCompiler:
 
     def range_analysis(self, types: list[VType], sig: list[dict]) -> RangeAnalysis:
         """Intervals for the whole program, from the bounds main's prologue declares for its
-        list inputs (intervals.declared_bounds) and the constants."""
+        list inputs (bounds.declared_bounds) and the constants."""
         main = self.functions["main"]
         bounds = declared_bounds(main, self.constants)
         ra = RangeAnalysis(self.functions, self.constants)
