@@ -49,10 +49,15 @@ _FRIENDLY = {
 
 
 def _cache_path() -> str:
+    """The parser tables' cache file, named by the grammar's hash (so checkouts with different
+    grammars do not rewrite one another's cache)."""
+    import hashlib
+
     base = Path(os.environ.get("ZKVM_CACHE_DIR") or Path.home() / ".cache" / "zkvm")
+    digest = hashlib.sha256(GRAMMAR.read_bytes()).hexdigest()[:16]
     try:
         base.mkdir(parents=True, exist_ok=True)
-        return str(base / "grammar-v1.lark-cache")
+        return str(base / f"grammar-{digest}.lark-cache")
     except OSError:
         return ""
 
@@ -320,14 +325,45 @@ def literal_displays(text: str, path: str, min_literals: int | None = None) -> t
     return "".join(pieces), literals, regions
 
 
-def _expected(tokens) -> str:
+# What the grammar may expect, in words: tokens that start an expression, operators that
+# continue one, and the rest by their text.
+_STARTS_EXPRESSION = {"NAME", "DEC_NUMBER", "HEX_NUMBER", "OCT_NUMBER", "BIN_NUMBER", "FLOAT_NUMBER", "IMAG_NUMBER",
+                      "STRING", "LPAR", "LSQB", "LBRACE", "MINUS", "PLUS", "TILDE", "NOT", "LAMBDA", "NONE", "TRUE",
+                      "FALSE", "__ANON_10", "AWAIT", "STAR", "YIELD"}
+_OPERATORS = {"'=='", "'!='", "'<'", "'>'", "'<='", "'>='", "'+'", "'-'", "'*'", "'/'", "'//'", "'%'", "'**'", "'@'",
+              "'<<'", "'>>'", "'&'", "'|'", "'^'", "'and'", "'or'", "'if'", "'in'", "'is'", "'not'", "'.'", "'('",
+              "'['", "'='", "':='", "'->'"}
+
+
+def _expected(tokens, open_bracket: str | None = None) -> str:
+    """What the grammar expected at an error, in a few words ("an expression", "an operator,
+    ',' or ')'"), not a list of grammar tokens. ``open_bracket`` is the innermost bracket
+    still open there (the grammar's tables offer every closing bracket)."""
     literal = {}
     for term in _parser().terminals:
         if getattr(term.pattern, "type", "") == "str":
             literal[term.name] = repr(term.pattern.value)
-    names = sorted({_FRIENDLY.get(t) or literal.get(t) or t.lower() for t in tokens})
-    shown = ", ".join(names[:8])
-    return shown + (", ..." if len(names) > 8 else "")
+    tokens = set(tokens)
+    shown = {literal.get(t, t) for t in tokens}
+    closer = {"(": "RPAR", "[": "RSQB", "{": "RBRACE"}.get(open_bracket or "")
+    if shown & {"'=='", "'<'", "'%'"}:  # after a complete expression
+        words = ["an operator"]
+        if "COMMA" in tokens:
+            words.append("','")
+        if closer in tokens:
+            words.append(literal[closer])
+        elif open_bracket is None and "_NEWLINE" in tokens:
+            words.append("the end of the line")
+    elif tokens & {"NAME", "DEC_NUMBER"}:
+        words = ["an expression" if "DEC_NUMBER" in tokens else "a name"]
+    else:
+        words = sorted({_FRIENDLY.get(t) or literal.get(t) or t.lower() for t in tokens} - {"the end of the block"})
+    words = [w for w in words if not w.startswith(("__", "augassign"))]
+    if not words:
+        return "something else"
+    if len(words) > 5:
+        words = words[:5] + ["..."]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
 def _scan(text: str, upto: tuple[int, int] | None = None):
@@ -413,7 +449,7 @@ def parse(text: str, path: str = "<string>", fast_literals: bool = True) -> A.Mo
                 error = again
             else:  # pragma: no cover - the placeholder is accepted wherever the display is
                 return to_ast(tree, path)
-        raise CompileError([_syntax_error(error, text, path)]) from None
+        raise CompileError([_as_python_sees_it(_syntax_error(error, text, path), text, path)]) from None
     return to_ast(tree, path, literals)
 
 
@@ -435,6 +471,101 @@ def _touches(e: Exception, text: str, regions: list[tuple[int, int]]) -> bool:
         if end <= offset and not re.sub(r"#[^\n]*", "", text[end:offset]).strip():
             return True
     return False
+
+
+# Python constructs the grammar does not read, named for the user (CPython's node -> the
+# construct and what to write instead).
+_PYTHON_CONSTRUCTS = {
+    "Match": ("match statement", "use if / elif / else"),
+    "AsyncFor": ("async for", "use a plain for loop; there is no async in the VM"),
+    "AsyncWith": ("async with", "there are no context managers; load weights with load() at module level"),
+    "AsyncFunctionDef": ("async def", "use a plain def"),
+    "TryStar": ("except*", "exceptions are not supported: check conditions with if and assert"),
+    "Starred": ("starred expression", "unpacking with * is not supported: index the list, or concatenate lists with +"),
+    "NamedExpr": ("walrus", "assignment expressions (:=) are not supported: assign in a separate statement"),
+    "Lambda": ("lambda", "lambdas are not supported: define a function with def"),
+    "With": ("with", "with statements are not supported: there are no files or context managers"),
+    "JoinedStr": ("f-string", "f-strings are not supported (there are no strings): print the integers themselves"),
+    "Try": ("try", "exceptions are not supported: check conditions with if and assert"),
+    "ClassDef": ("class", "classes are not supported: use functions and lists"),
+    "Global": ("global", "module-level names are constants; pass values as arguments and return results"),
+    "Nonlocal": ("nonlocal", "nested functions are not supported"),
+    "TypeAlias": ("type alias", "use the type itself in annotations"),
+}
+_GENERIC_PYTHON_MESSAGES = ("invalid syntax",)
+
+
+def _as_python_sees_it(d: Diagnostic, text: str, path: str) -> Diagnostic:
+    """Name what the grammar stopped at, with CPython as the judge of the language.
+
+    When CPython reads the file, the grammar stopped at valid Python that the DSL does not
+    have: the diagnostic names that construct (``match``, ``async for``, a starred expression
+    in a subscript, ...). When CPython fails too on the same line and says more than "invalid
+    syntax" ("expected ':'", "unterminated string literal", "leading zeros in decimal integer
+    literals are not permitted", "Missing parentheses in call to 'print'"), its message is
+    used. Our own messages for indentation, unclosed brackets and the end of the file stay."""
+    import ast as pyast
+
+    if not d.message.startswith(("syntax error: unexpected '", "syntax error: unexpected \"",
+                                 "syntax error: unexpected character", "syntax error: unexpected end of line")):
+        return d
+    lines = text.splitlines()
+    first = lines[d.span.line - 1].split() if 1 <= d.span.line <= len(lines) else []
+    clause = first[0].rstrip(":") if first else ""
+    if clause in ("else", "elif", "except", "finally"):
+        col = len(lines[d.span.line - 1]) - len(lines[d.span.line - 1].lstrip()) + 1
+        return Diagnostic(Span(path, d.span.line, col), f"syntax error: '{clause}' without the statement it belongs to",
+                          f"'{clause}' continues an if, for, while or try statement: indent it exactly as that statement")
+    try:
+        tree = pyast.parse(text)
+    except IndentationError:
+        return d
+    except SyntaxError as err:
+        if err.msg in _GENERIC_PYTHON_MESSAGES or err.lineno != d.span.line or not err.msg:
+            return d
+        col = _char_col(text, err.lineno, err.offset) if err.offset else d.span.col
+        return Diagnostic(Span(path, err.lineno, col), f"syntax error: {err.msg}", d.help if "closed" in d.help else "")
+    except (ValueError, RecursionError, MemoryError):  # null bytes, absurd nesting
+        return d
+    found = _construct_at(tree, text, d.span.line, d.span.col)
+    if found is None:
+        return Diagnostic(d.span, "unsupported: this Python syntax", "the DSL does not read it here; see docs/dsl.md "
+                          "for what it supports")
+    name, help, node = found
+    start = Span(path, node.lineno, _char_col(text, node.lineno, node.col_offset + 1))
+    return Diagnostic(start, f"unsupported: {name}", help)
+
+
+def _char_col(text: str, line: int, byte_col: int) -> int:
+    """The 1-based character column of CPython's 1-based UTF-8 byte offset on a line."""
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return max(1, byte_col)
+    raw = lines[line - 1].encode()
+    return len(raw[: max(0, byte_col - 1)].decode(errors="ignore")) + 1
+
+
+def _construct_at(tree, text: str, line: int, col: int):
+    """The innermost construct of _PYTHON_CONSTRUCTS whose CPython node holds the position
+    (1-based line and character column): (name, help, node), or None."""
+    import ast as pyast
+
+    lines = text.splitlines()
+    here = lines[line - 1] if 1 <= line <= len(lines) else ""
+    pos = (line, len(here[: col - 1].encode()))
+    best = None
+    for node in pyast.walk(tree):
+        kind = type(node).__name__
+        if kind not in _PYTHON_CONSTRUCTS or not hasattr(node, "lineno"):
+            continue
+        start = (node.lineno, node.col_offset)
+        end = (node.end_lineno or node.lineno, node.end_col_offset if node.end_col_offset is not None else 10**9)
+        if start <= pos < end and (best is None or start >= (best.lineno, best.col_offset)):
+            best = node
+    if best is None:
+        return None
+    name, help = _PYTHON_CONSTRUCTS[type(best).__name__]
+    return name, help, best
 
 
 def _syntax_error(e: Exception, text: str, path: str) -> Diagnostic:
@@ -471,7 +602,8 @@ def _unexpected_token(e: UnexpectedToken, text: str, path: str) -> Diagnostic:
     tok = e.token
     line = e.line if e.line > 0 else 1
     col = e.column if e.column > 0 else 1
-    expected = f"expected {_expected(e.expected)}"
+    brackets, _ = _scan(text, (line, col)) if tok.type not in ("$END", "_DEDENT", "_INDENT") else ([], None)
+    expected = f"expected {_expected(e.expected, brackets[-1][0] if brackets else None)}"
     block = _block_opener(text, line, col) if tok.type != "_NEWLINE" else None
     if block is not None:
         lines = text.splitlines()

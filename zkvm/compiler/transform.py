@@ -1,12 +1,15 @@
 """Lark parse tree -> DSL syntax tree (the only module that sees Lark trees).
 
 Each grammar rule has a method; a rule without one is a bug and raises (``__default__``).
-Constructs outside the subset become :class:`~zkvm.compiler.ast.Unsupported` nodes with a
-precise name and help text; the checker turns them into diagnostics.
+Constructs outside the subset become :class:`Rejected` nodes (an
+:class:`~zkvm.compiler.ast.Unsupported` with its parts kept) with a precise name and help
+text; the checker turns them into diagnostics, and checks their parts too, so that what is
+inside a rejected slice, generator, lambda, tuple or loop ``else`` is reported in the same run.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
 from lark import Token, Transformer, v_args
@@ -47,8 +50,13 @@ HELP = {
     "true division": "'/' is not supported (it makes floats): use // for floor division",
     "matrix multiplication": "'@' is not supported: write the loops (dot products compile to the mac instruction)",
     "unpacking": "multiple assignment targets (tuple unpacking) are not supported: assign one name at a time",
-    "while-else": "else clauses on loops are not supported",
-    "for-else": "else clauses on loops are not supported",
+    "for unpacking": "a for loop takes one name: loop over the indexes, for i in range(len(pairs)), and read "
+                     "pairs[i][0] and pairs[i][1]",
+    "starred expression": "unpacking with * is not supported: index the list, or concatenate lists with +",
+    "starred assignment": "starred unpacking is not supported: assign one name at a time, first = xs[0], and build "
+                          "the rest with a comprehension, rest = [xs[i] for i in range(1, len(xs))]",
+    "while-else": "else clauses on loops are not supported: set a flag before break and test it after the loop",
+    "for-else": "else clauses on loops are not supported: set a flag before break and test it after the loop",
     "attribute": "attributes are not supported: the only method is xs.append(v); use len(xs), indexing and loops",
     "call of an expression": "only functions called by name are supported: write f(x) with f defined by def",
     "nested comprehension": "a comprehension takes one 'for' (and one 'if'): nest comprehensions, [[... for j in ...] for i in ...], or write loops",
@@ -91,6 +99,35 @@ class LiteralData(A.ListLit):
     __hash__ = A.ListLit.__hash__
 
 
+@dataclass(frozen=True)
+class Rejected(A.Unsupported):
+    """An unsupported expression that keeps its parts, so that the checker checks them too.
+
+    ``parts`` are checked in the enclosing scope plus ``scoped`` (the construct's own
+    variables: a generator's or a lambda's); ``assigns`` are the names it assigns in the
+    enclosing function (a walrus, unpacking targets). ``call`` is the call the construct was
+    an argument of (a keyword argument, a generator), kept with its other arguments: it is
+    checked as a call whose arity is not known.
+    """
+
+    parts: tuple[A.Node, ...] = ()
+    scoped: tuple[str, ...] = ()
+    assigns: tuple[str, ...] = ()
+    call: A.Call | None = None
+
+
+@dataclass(frozen=True)
+class RejectedStmt(A.UnsupportedStmt):
+    """An unsupported statement that keeps its parts: expressions (``parts``) and statements
+    (``body``: a loop with its ``else`` clause, a try's blocks, a with's body, a decorated or
+    async function) checked as if they stood in its place, and the names it assigns
+    (``assigns``: unpacking targets, ``as`` names, imports, a class)."""
+
+    parts: tuple[A.Expr, ...] = ()
+    body: tuple[A.Stmt, ...] = ()
+    assigns: tuple[str, ...] = ()
+
+
 def _span(path: str, meta) -> Span:
     if getattr(meta, "empty", True):
         return Span(path, 1, 1)
@@ -101,12 +138,66 @@ def _tok_span(path: str, tok: Token) -> Span:
     return Span(path, tok.line or 1, tok.column or 1, tok.end_line, tok.end_column)
 
 
-def _unsupported(span: Span, construct: str) -> A.Unsupported:
-    return A.Unsupported(span, construct, HELP.get(construct, "not supported in the DSL"))
+def _unsupported(span: Span, construct: str, parts=(), scoped=(), assigns=(), text: str = "", help: str = "",
+                 call: A.Call | None = None) -> Rejected:
+    kept = tuple(x for x in parts if isinstance(x, A.Node))
+    return Rejected(span, construct, help or HELP.get(construct, "not supported in the DSL"), text, kept,
+                    tuple(scoped), tuple(assigns), call)
 
 
-def _unsupported_stmt(span: Span, construct: str) -> A.UnsupportedStmt:
-    return A.UnsupportedStmt(span, construct, HELP.get(construct, "not supported in the DSL"))
+def _unsupported_stmt(span: Span, construct: str, parts=(), body=(), assigns=(), help: str = "") -> RejectedStmt:
+    kept = tuple(x for x in parts if isinstance(x, A.Node))
+    return RejectedStmt(span, construct, help or HELP.get(construct, "not supported in the DSL"), kept,
+                        tuple(x for x in body if isinstance(x, A.Node)), tuple(assigns))
+
+
+def target_names(t) -> tuple[str, ...]:
+    """The names an assignment or loop target binds (inside tuples, lists and stars)."""
+    if isinstance(t, A.Name):
+        return (t.id,)
+    if isinstance(t, Rejected) and t.construct in ("tuple", "starred expression", "unpacking"):
+        return tuple(n for p in t.parts for n in target_names(p)) + t.assigns
+    if isinstance(t, A.ListLit) and not isinstance(t, LiteralData):
+        return tuple(n for x in t.elts for n in target_names(x))
+    return ()
+
+
+def _target_reads(t) -> tuple[A.Expr, ...]:
+    """The parts of a target that are read (the list and index of ``xs[i]``)."""
+    if isinstance(t, Rejected) and t.construct in ("tuple", "starred expression", "unpacking"):
+        return tuple(x for p in t.parts for x in _target_reads(p))
+    if isinstance(t, A.ListLit) and not isinstance(t, LiteralData):
+        return tuple(x for e in t.elts for x in _target_reads(e))
+    if isinstance(t, A.Name):
+        return ()
+    return (t,)
+
+
+def _starred(t) -> Rejected | None:
+    if isinstance(t, Rejected) and t.construct == "starred expression":
+        return t
+    if isinstance(t, Rejected) and t.construct in ("tuple", "unpacking"):
+        return next((s for p in t.parts if (s := _starred(p)) is not None), None)
+    return None
+
+
+def _star_text(star: Rejected) -> str:
+    inner = star.parts[0] if star.parts else None
+    return f"*{inner.id}" if isinstance(inner, A.Name) else "*..."
+
+
+def _comprehension(clauses) -> tuple[tuple[A.Node, ...], tuple[str, ...]]:
+    """The parts (iterables, conditions) and variables of a comprehension's clauses."""
+    parts: list = []
+    names: list[str] = []
+    for clause in clauses:
+        if clause[0] == "for":
+            names.extend(target_names(clause[1]))
+            parts.extend(_target_reads(clause[1]))
+            parts.append(clause[2])
+        else:
+            parts.append(clause[1])
+    return tuple(parts), tuple(names)
 
 
 @v_args(meta=True)
@@ -154,9 +245,17 @@ class ToAst(Transformer):
 
     def assign(self, meta, children):
         *targets, value = children
-        targets = [_unsupported(t.span, "unpacking") if isinstance(t, A.Unsupported) and t.construct == "tuple" else t
-                   for t in targets]
-        return A.Assign(self.sp(meta), tuple(targets), value)
+        return A.Assign(self.sp(meta), tuple(self._target(t) for t in targets), value)
+
+    def _target(self, t):
+        """A tuple of targets is unpacking (starred unpacking, if one of them has a star)."""
+        if not (isinstance(t, Rejected) and t.construct == "tuple"):
+            return t
+        star = _starred(t)
+        if star is not None:
+            return _unsupported(star.span, f"{_star_text(star)} in an assignment (starred unpacking)", _target_reads(t),
+                                assigns=target_names(t), help=HELP["starred assignment"])
+        return _unsupported(t.span, "unpacking", _target_reads(t), assigns=target_names(t))
 
     def augassign(self, meta, children):
         target, op, value = children
@@ -164,7 +263,7 @@ class ToAst(Transformer):
 
     def annassign(self, meta, children):
         target, annotation, value = children
-        return A.AnnAssign(self.sp(meta), target, annotation, value)
+        return A.AnnAssign(self.sp(meta), self._target(target), annotation, value)
 
     def return_stmt(self, meta, children):
         return A.Return(self.sp(meta), children[0] if children else None)
@@ -202,15 +301,21 @@ class ToAst(Transformer):
         return ".".join(str(c) for c in children)
 
     def import_name(self, meta, children):
-        modules = [c for c in children if isinstance(c, str) and not isinstance(c, Token)]
-        node = _unsupported_stmt(self.sp(meta), "import")
-        return A.UnsupportedStmt(node.span, f"import {', '.join(modules)}", node.help)
+        modules, bound = [], []
+        for c in children:
+            if isinstance(c, Token):  # an alias: import numpy as np
+                bound[-1] = str(c)
+            elif isinstance(c, str):
+                modules.append(c)
+                bound.append(c.split(".")[0])
+        node = _unsupported_stmt(self.sp(meta), "import", assigns=bound)
+        return RejectedStmt(node.span, f"import {', '.join(modules)}", node.help, assigns=node.assigns)
 
     def global_stmt(self, meta, children):
-        return _unsupported_stmt(self.sp(meta), "global")
+        return _unsupported_stmt(self.sp(meta), "global", assigns=[str(c) for c in children])
 
     def nonlocal_stmt(self, meta, children):
-        return _unsupported_stmt(self.sp(meta), "nonlocal")
+        return _unsupported_stmt(self.sp(meta), "nonlocal", assigns=[str(c) for c in children])
 
     def raise_stmt(self, meta, children):
         return _unsupported_stmt(self.sp(meta), "raise")
@@ -236,23 +341,34 @@ class ToAst(Transformer):
 
     def while_stmt(self, meta, children):
         test, body, orelse = (children + [None])[:3]
-        if orelse:
-            return _unsupported_stmt(self.sp(meta), "while-else")
-        return A.While(self.sp(meta), test, body)
+        loop = A.While(self.sp(meta), test, body)
+        if orelse:  # the loop and its else clause are checked in the statement's place
+            return _unsupported_stmt(self.sp(meta), "while-else", body=(loop, *orelse))
+        return loop
 
     def for_stmt(self, meta, children):
         target, iterable, body, orelse = (children + [None])[:4]
+        if isinstance(target, A.Name):
+            loop = A.For(self.sp(meta), target.id, target.span, iterable, body)
+        else:  # for a, b in ...: the iterable and the body are still checked
+            span = target.span if isinstance(target, A.Node) else self.sp(meta)
+            star = _starred(target)
+            if star is None:
+                loop = _unsupported_stmt(span, "unpacking", (iterable, *_target_reads(target)), body,
+                                         assigns=target_names(target), help=HELP["for unpacking"])
+            else:
+                loop = _unsupported_stmt(star.span, f"{_star_text(star)} in a for loop's target (starred unpacking)",
+                                         (iterable, *_target_reads(target)), body, target_names(target),
+                                         HELP["starred assignment"])
         if orelse:
-            return _unsupported_stmt(self.sp(meta), "for-else")
-        if not isinstance(target, A.Name):
-            return _unsupported_stmt(target.span if isinstance(target, A.Node) else self.sp(meta), "unpacking")
-        return A.For(self.sp(meta), target.id, target.span, iterable, body)
+            return _unsupported_stmt(self.sp(meta), "for-else", body=(loop, *orelse))
+        return loop
 
     def target_list(self, meta, children):
         items = [c for c in children if c is not None]
         if len(items) == 1:
             return items[0]
-        return _unsupported(self.sp(meta), "unpacking")
+        return _unsupported(self.sp(meta), "unpacking", items)
 
     def funcdef(self, meta, children):
         name, params, returns, body = children
@@ -271,25 +387,34 @@ class ToAst(Transformer):
         return A.Param(self.sp(meta), "*", None)
 
     def async_funcdef(self, meta, children):
-        return _unsupported_stmt(self.sp(meta), "async")
+        fn = children[-1]  # the function is still checked (its body, and calls of it)
+        return _unsupported_stmt(self.sp(meta), "async", body=(fn,))
 
     def classdef(self, meta, children):
-        return _unsupported_stmt(self.sp(meta), "class")
+        return _unsupported_stmt(self.sp(meta), "class", assigns=[str(children[0])])
 
     def try_stmt(self, meta, children):
-        return _unsupported_stmt(self.sp(meta), "try")
+        body: list = []
+        names: list[str] = []
+        for c in children:
+            if isinstance(c, tuple):  # the try block, each handler, else and finally
+                body.extend(c)
+            elif isinstance(c, list):  # except E as name
+                names.extend(c)
+        return _unsupported_stmt(self.sp(meta), "try", body=body, assigns=names)
 
     def except_clause(self, meta, children):
-        return None
+        return [str(c) for c in children[1:] if c is not None]
 
     def with_stmt(self, meta, children):
-        return _unsupported_stmt(self.sp(meta), "with")
+        names = [n for c in children if isinstance(c, list) for n in c]
+        return _unsupported_stmt(self.sp(meta), "with", body=children[-1], assigns=names)
 
     def with_item(self, meta, children):
-        return None
+        return list(target_names(children[1])) if len(children) > 1 and children[1] is not None else []
 
     def decorated(self, meta, children):
-        return _unsupported_stmt(self.sp(meta), "decorator")
+        return _unsupported_stmt(self.sp(meta), "decorator", body=(children[-1],))
 
     def decorator(self, meta, children):
         return None
@@ -300,13 +425,21 @@ class ToAst(Transformer):
         return A.IfExp(self.sp(meta), test, body, orelse)
 
     def lambdef(self, meta, children):
-        return _unsupported(self.sp(meta), "lambda")
+        params, body = (children[0], children[1]) if len(children) == 2 else (None, children[-1])
+        names = [n for n, _ in params or ()]
+        defaults = [d for _, d in params or () if d is not None]
+        return _unsupported(self.sp(meta), "lambda", (*defaults, body), scoped=names)
 
     def lambda_params(self, meta, children):
-        return None
+        return [c for c in children if c is not None]
+
+    def lambda_param(self, meta, children):
+        name, default = (children + [None, None])[:2]
+        return (str(name) if name is not None else "", default)
 
     def walrus(self, meta, children):
-        return _unsupported(self.sp(meta), "walrus")
+        name, value = children
+        return _unsupported(self.sp(meta), "walrus", (value,), assigns=[str(name)])
 
     def or_(self, meta, children):
         return A.BoolOp(self.sp(meta), "or", tuple(children))
@@ -323,9 +456,9 @@ class ToAst(Transformer):
         for i in range(1, len(children), 2):
             op = children[i]
             if op in ("in", "not in"):
-                return _unsupported(self.sp(meta), "in operator")
+                return _unsupported(self.sp(meta), "in operator", children[0::2])
             if op in ("is", "is not"):
-                return _unsupported(self.sp(meta), "is operator")
+                return _unsupported(self.sp(meta), "is operator", children[0::2])
             ops.append(op)
             rights.append(children[i + 1])
         return A.Compare(self.sp(meta), left, tuple(ops), tuple(rights))
@@ -367,12 +500,11 @@ class ToAst(Transformer):
         left = children[0]
         for i in range(1, len(children), 2):
             op, right = children[i], children[i + 1]
-            if op == "/":
-                return _unsupported(self.sp(meta), "true division")
-            if op == "@":
-                return _unsupported(self.sp(meta), "matrix multiplication")
             span = Span(self.path, left.span.line, left.span.col, right.span.end_line, right.span.end_col)
-            left = A.BinOp(span, op, left, right)
+            if op in ("/", "@"):
+                left = _unsupported(span, "true division" if op == "/" else "matrix multiplication", (left, right))
+            else:
+                left = A.BinOp(span, op, left, right)
         return left
 
     arith = term_ = shift = _chain
@@ -387,39 +519,52 @@ class ToAst(Transformer):
         return A.BinOp(self.sp(meta), "**", children[0], children[1])
 
     def await_(self, meta, children):
-        return _unsupported(self.sp(meta), "await")
+        return _unsupported(self.sp(meta), "await", children[-1:])
+
+    def star_expr(self, meta, children):
+        return _unsupported(self.sp(meta), "starred expression", children)
 
     def call(self, meta, children):
         func, args = children
         args = tuple(args or ())
-        for a in args:
-            if isinstance(a, A.Unsupported) and a.construct in ("keyword argument", "star argument", "generator"):
-                return a
+        bad = [a for a in args if isinstance(a, Rejected) and a.construct in ("keyword argument", "star argument", "generator")]
+        kept = tuple(a for a in args if not any(a is b for b in bad))
         if isinstance(func, A.Name):
-            return A.Call(self.sp(meta), func.id, args)
-        if isinstance(func, A.Unsupported) and id(func) in self._receivers:
+            call = A.Call(self.sp(meta), func.id, kept)
+        elif isinstance(func, A.Unsupported) and id(func) in self._receivers:
             value = self._receivers.pop(id(func))
-            return A.Call(self.sp(meta), func.text, args, receiver=value)
-        if isinstance(func, A.Unsupported):
+            call = A.Call(self.sp(meta), func.text, kept, receiver=value)
+        elif isinstance(func, A.Unsupported):
             return func
-        return _unsupported(self.sp(meta), "call of an expression")
+        else:
+            return _unsupported(self.sp(meta), "call of an expression", (func, *args))
+        if not bad:
+            return call
+        # the first rejected argument names the problem; the call and every argument are checked
+        first = bad[0]
+        return _unsupported(first.span, first.construct, [p for b in bad for p in b.parts],
+                            [n for b in bad for n in b.scoped], call=call)
 
     def arglist(self, meta, children):
         return [c for c in children if c is not None]
 
     def gen_argument(self, meta, children):
-        return _unsupported(self.sp(meta), "generator")
+        elt, clauses = children
+        parts, names = _comprehension(clauses)
+        return _unsupported(self.sp(meta), "generator", (elt, *parts), scoped=names)
 
     def kwargument(self, meta, children):
-        return _unsupported(self.sp(meta), "keyword argument")
+        return _unsupported(self.sp(meta), "keyword argument", children[1:])
 
     def star_argument(self, meta, children):
-        return _unsupported(self.sp(meta), "star argument")
+        return _unsupported(self.sp(meta), "star argument", children)
 
     def subscript(self, meta, children):
         value, items = children
         if len(items) != 1:
-            return _unsupported(self.sp(meta), "tuple")
+            return _unsupported(self.sp(meta), "tuple", (value, *items))
+        if isinstance(items[0], Rejected) and items[0].construct == "slice":
+            return _unsupported(items[0].span, "slice", (value, *items[0].parts))
         if isinstance(items[0], A.Unsupported):
             return items[0]
         return A.Subscript(self.sp(meta), value, items[0])
@@ -428,13 +573,13 @@ class ToAst(Transformer):
         return [c for c in children if c is not None]
 
     def slice(self, meta, children):
-        return _unsupported(self.sp(meta), "slice")
+        return _unsupported(self.sp(meta), "slice", children)
 
     def attribute(self, meta, children):
         # An attribute is only meaningful as the callee of a method call (xs.append(v)); the
         # call rule turns it into a Call with a receiver. Anywhere else it stays unsupported.
         value, name = children
-        node = A.Unsupported(self.sp(meta), f"attribute .{name}", HELP["attribute"], str(name))
+        node = _unsupported(self.sp(meta), f"attribute .{name}", (value,), text=str(name), help=HELP["attribute"])
         self._receivers[id(node)] = value
         return node
 
@@ -445,18 +590,22 @@ class ToAst(Transformer):
         return children[0]
 
     def yield_expr(self, meta, children):
-        return _unsupported(self.sp(meta), "yield")
+        return _unsupported(self.sp(meta), "yield", children)
 
     def empty_tuple(self, meta, children):
         return _unsupported(self.sp(meta), "tuple")
 
-    paren_tuple = empty_tuple
+    def paren_tuple(self, meta, children):
+        inner = children[0]
+        return _unsupported(self.sp(meta), "tuple", inner.parts if isinstance(inner, Rejected) else ())
 
     def test_tuple(self, meta, children):
-        return _unsupported(self.sp(meta), "tuple")
+        return _unsupported(self.sp(meta), "tuple", children)
 
     def generator(self, meta, children):
-        return _unsupported(self.sp(meta), "generator")
+        elt, clauses = children
+        parts, names = _comprehension(clauses)
+        return _unsupported(self.sp(meta), "generator", (elt, *parts), scoped=names)
 
     def empty_list(self, meta, children):
         return A.ListLit(self.sp(meta), ())
@@ -465,43 +614,49 @@ class ToAst(Transformer):
         return A.ListLit(self.sp(meta), tuple(c for c in children if c is not None))
 
     def listcomp(self, meta, children):
-        elt, comp = children
-        target, iterable, cond, nested = comp
-        if nested:
-            return _unsupported(self.sp(meta), "nested comprehension")
-        if not isinstance(target, A.Name):
-            return _unsupported(self.sp(meta), "unpacking")
-        return A.ListComp(self.sp(meta), elt, target.id, target.span, iterable, cond)
+        elt, clauses = children
+        first = clauses[0]
+        simple = len(clauses) == 1 or (len(clauses) == 2 and clauses[1][0] == "if")
+        if simple and isinstance(first[1], A.Name):
+            cond = clauses[1][1] if len(clauses) == 2 else None
+            return A.ListComp(self.sp(meta), elt, first[1].id, first[1].span, first[2], cond)
+        parts, names = _comprehension(clauses)
+        if isinstance(first[1], A.Name):
+            return _unsupported(self.sp(meta), "nested comprehension", (elt, *parts), scoped=names)
+        return _unsupported(self.sp(meta), "unpacking", (elt, *parts), scoped=names, help=HELP["for unpacking"])
 
     def comp_for(self, meta, children):
         target, iterable, rest = (children + [None])[:3]
-        cond = None
-        nested = False
-        if isinstance(rest, tuple) and rest[0] == "if":
-            cond, nested = rest[1], rest[2]
-        elif rest is not None:
-            nested = True
-        return (target, iterable, cond, nested)
+        return [("for", target, iterable)] + (rest or [])
 
     def comp_if(self, meta, children):
         cond, rest = (children + [None])[:2]
-        return ("if", cond, rest is not None)
+        return [("if", cond)] + (rest or [])
 
     def empty_dict(self, meta, children):
         return _unsupported(self.sp(meta), "dict")
 
-    dict_display = dictcomp = empty_dict
+    def dict_display(self, meta, children):
+        return _unsupported(self.sp(meta), "dict", children[0])
+
+    def dictcomp(self, meta, children):
+        key, value, clauses = children
+        parts, names = _comprehension(clauses)
+        return _unsupported(self.sp(meta), "dict", (key, value, *parts), scoped=names)
 
     def dict_items(self, meta, children):
-        return None
+        return [x for item in children for x in item]
 
     def dict_item(self, meta, children):
-        return None
+        return list(children)
 
     def setcomp(self, meta, children):
-        return _unsupported(self.sp(meta), "set")
+        elt, clauses = children
+        parts, names = _comprehension(clauses)
+        return _unsupported(self.sp(meta), "set", (elt, *parts), scoped=names)
 
-    set_display = setcomp
+    def set_display(self, meta, children):
+        return _unsupported(self.sp(meta), "set", children)
 
     def name(self, meta, children):
         tok = children[0]
@@ -526,8 +681,7 @@ class ToAst(Transformer):
             text = ""
         if any("f" in str(c).split("'")[0].split('"')[0].lower() for c in children):
             return _unsupported(self.sp(meta), "f-string")
-        node = _unsupported(self.sp(meta), "string")
-        return A.Unsupported(node.span, node.construct, node.help, text if isinstance(text, str) else "")
+        return _unsupported(self.sp(meta), "string", text=text if isinstance(text, str) else "")
 
     def ellipsis(self, meta, children):
         return _unsupported(self.sp(meta), "ellipsis")
