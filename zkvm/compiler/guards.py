@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from zkvm.compiler.intervals import H, TOP, Interval
+from zkvm.compiler.ir import Label
 from zkvm.isa import opcodes as op
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -80,8 +81,6 @@ def guard(fc: "FunctionCompiler", opcode: int, node: "A.Node", reason: str, a, b
 
 def _stop_if(fc: "FunctionCompiler", flag: int, trap) -> None:
     """Jump to the trap when the flag is 1 (the common path falls through on 0)."""
-    from zkvm.compiler.codegen import Label
-
     ok = Label("guard_ok")
     fc.emit(op.BZ, a=flag, imm=ok)
     fc.emit(op.JMP, imm=trap)
@@ -123,8 +122,6 @@ def _add(fc, a: int, b: int, trap, a_iv: Interval, b_iv: Interval) -> None:
     """a + b > H only when b > 0 and a > H - b; a + b < -H only when b < 0 and a < -H - b.
     Each test runs on the branch where b has that sign, so H - b and -H - b are exact. The
     operand whose sign is known plays b (fewer branches)."""
-    from zkvm.compiler.codegen import Label
-
     if a_iv.lo + b_iv.lo >= -H and a_iv.hi + b_iv.hi <= H:
         return
     if not (b_iv.lo >= 0 or b_iv.hi <= 0) and (a_iv.lo >= 0 or a_iv.hi <= 0):
@@ -187,8 +184,6 @@ def _mul(fc, a: int, b: int, trap, a_iv: Interval, b_iv: Interval) -> None:
     """|a b| <= H, that is |a| <= H // |b| for b != 0: with |b| < 2^32 one division gives the
     bound; when both magnitudes may reach 2^32, the smaller one must be below 2^32 (else the
     product is at least 2^64) and then divides."""
-    from zkvm.compiler.codegen import Label
-
     if a_iv.magnitude * b_iv.magnitude <= H:
         return
     if b_iv.magnitude > SMALL and a_iv.magnitude <= SMALL:

@@ -32,11 +32,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from zkvm.compiler import ast as A
-from zkvm.compiler import codegen
+from zkvm.compiler import ir
 from zkvm.isa import opcodes as op
 
 if TYPE_CHECKING:  # pragma: no cover
-    from zkvm.compiler.codegen import FunctionCompiler, Ins
+    from zkvm.compiler.codegen import FunctionCompiler
+    from zkvm.compiler.ir import Ins
 
 H = op.VALUE_MAX  # the largest value: 2^63 - 2^31
 DIV_LIMIT = op.DIV_MAX  # hardware div/mod: 0 < |divisor| < 2^32
@@ -142,7 +143,7 @@ def divide(fc: FunctionCompiler, o: str, a: int, b: int | None, r: int, node: A.
         return
     # a divisor known only at run time: the hardware instruction when -2^32 < b < 2^32 (b = 0
     # included: it stops with "division by zero"), the subroutine out of line otherwise
-    slow, resume = codegen.Label("wide_divisor"), codegen.Label("divided")
+    slow, resume = ir.Label("wide_divisor"), ir.Label("divided")
     c = fc.temp()
     if b_iv is None or b_iv[1] >= DIV_LIMIT:
         k = movi(fc, DIV_LIMIT)
@@ -211,14 +212,14 @@ def build_divmod_wide(fc: FunctionCompiler) -> None:
     fc.emit(op.LT, c=na, a=a, b=zero)
     fc.emit(op.LT, c=nb, a=b, b=zero)
     for neg, src, dst in ((na, a, A_), (nb, b, B_)):
-        done = codegen.Label("abs")
+        done = ir.Label("abs")
         fc.copy(dst, src)
         fc.emit(op.BZ, a=neg, imm=done)
         fc.emit(op.MULI, c=dst, a=src, imm=-1)
         fc.label(done)
     # p = 2^k, k in [1, 31] the smallest with B < 2^(32 + k): a binary search, unrolled
     p, f, t = fc.temp(), fc.temp(), fc.temp()
-    found = codegen.Label("scaled")
+    found = ir.Label("scaled")
 
     def search(lo: int, hi: int) -> None:
         if lo == hi:
@@ -226,7 +227,7 @@ def build_divmod_wide(fc: FunctionCompiler) -> None:
             fc.emit(op.JMP, imm=found)
             return
         mid = (lo + hi) // 2
-        upper = codegen.Label("upper")
+        upper = ir.Label("upper")
         fc.emit(op.MOVI, c=t, imm=1 << (32 + mid))
         fc.emit(op.LT, c=f, a=B_, b=t)
         fc.emit(op.BZ, a=f, imm=upper)
@@ -240,13 +241,13 @@ def build_divmod_wide(fc: FunctionCompiler) -> None:
     fc.emit(op.DIV, c=bt, a=B_, b=p)
     fc.emit(op.DIV, c=q, a=A_, b=p)
     fc.emit(op.DIV, c=q, a=q, b=bt)
-    estimated = codegen.Label("estimated")
+    estimated = ir.Label("estimated")
     fc.emit(op.BZ, a=q, imm=estimated)
     fc.emit(op.ADDI, c=q, a=q, imm=-1)
     fc.label(estimated)
     fc.emit(op.MUL, c=rem, a=q, b=B_)
     fc.emit(op.SUB, c=rem, a=A_, b=rem)
-    correct, corrected = codegen.Label("correct"), codegen.Label("corrected")
+    correct, corrected = ir.Label("correct"), ir.Label("corrected")
     fc.emit(op.LT, c=f, a=rem, b=B_)
     fc.emit(op.BZ, a=f, imm=correct)  # rem >= B: q0 was Q - 1
     fc.emit(op.JMP, imm=corrected)
@@ -255,7 +256,7 @@ def build_divmod_wide(fc: FunctionCompiler) -> None:
     fc.emit(op.ADDI, c=q, a=q, imm=1)
     fc.label(corrected)
     # signs: same signs -> (Q, R); different -> (-Q, 0) or (-Q - 1, B - R); r takes b's sign
-    same, negate, signed_r = codegen.Label("same_signs"), codegen.Label("negate_q"), codegen.Label("sign_r")
+    same, negate, signed_r = ir.Label("same_signs"), ir.Label("negate_q"), ir.Label("sign_r")
     fc.emit(op.EQ, c=f, a=na, b=nb)
     fc.emit(op.BZ, a=f, imm=same)
     fc.emit(op.JMP, imm=signed_r)
@@ -266,7 +267,7 @@ def build_divmod_wide(fc: FunctionCompiler) -> None:
     fc.label(negate)
     fc.emit(op.MULI, c=q, a=q, imm=-1)
     fc.label(signed_r)
-    out = codegen.Label("out")
+    out = ir.Label("out")
     fc.emit(op.BZ, a=nb, imm=out)
     fc.emit(op.MULI, c=rem, a=rem, imm=-1)
     fc.label(out)
@@ -298,7 +299,7 @@ def shift_right(fc: FunctionCompiler, a: int, k: int | None, r: int, node: A.Nod
             sign_of(fc, a, r)
         return
     table = pow2_table(fc)
-    big, high, resume = codegen.Label("shift_big"), codegen.Label("shift_high"), codegen.Label("shifted")
+    big, high, resume = ir.Label("shift_big"), ir.Label("shift_high"), ir.Label("shifted")
     if not within(k_iv, 0, MAX_POW2):
         c, lim = fc.temp(), movi(fc, MAX_POW2 + 1)
         fc.emit(op.LT, c=c, a=k, b=lim)
@@ -350,14 +351,14 @@ def shift_left(fc: FunctionCompiler, a: int, k: int | None, r: int, node: A.Node
         elif kc <= MAX_POW2:
             fc.emit_reason(op.MULI, node, overflow("<<"), c=r, a=a, imm=1 << kc)
         else:
-            fine = codegen.Label("zero_shifted")
+            fine = ir.Label("zero_shifted")
             fc.emit(op.BZ, a=a, imm=fine)
             fc.emit(op.JMP, imm=fc.trap(node, overflow("<<")))
             fc.label(fine)
             fc.emit(op.MOVI, c=r, imm=0)
         return
     table = pow2_table(fc)
-    big, resume = codegen.Label("shift_big"), codegen.Label("shifted")
+    big, resume = ir.Label("shift_big"), ir.Label("shifted")
     p = fc.temp()
     if not within(k_iv, 0, MAX_POW2):
         lim, c = movi(fc, MAX_POW2 + 1), fc.temp()
@@ -370,7 +371,7 @@ def shift_left(fc: FunctionCompiler, a: int, k: int | None, r: int, node: A.Node
     fc.emit_reason(op.MUL, node, overflow("<<"), c=r, a=a, b=p)
     if not within(k_iv, 0, MAX_POW2):
         with fc.cold_block(big):  # k >= 63: 0 << k is 0, anything else overflows
-            zero = codegen.Label("zero_shifted")
+            zero = ir.Label("zero_shifted")
             fc.emit(op.BZ, a=a, imm=zero)
             fc.emit(op.JMP, imm=fc.trap(node, overflow("<<")))
             fc.label(zero)
@@ -520,14 +521,14 @@ def power(fc: FunctionCompiler, a: int, k: int | None, r: int, node: A.Node, kc:
     if k_iv is None or k_iv[0] < 0:
         z = movi(fc, 0)
         fc.emit(op.LT, c=bit, a=e, b=z)
-        ok = codegen.Label("exponent_ok")
+        ok = ir.Label("exponent_ok")
         fc.emit(op.BZ, a=bit, imm=ok)
         fc.emit(op.JMP, imm=fc.trap(node, NEGATIVE_EXPONENT))
         fc.label(ok)
         fc.release(z)
     fc.emit(op.MOVI, c=res, imm=1)
     fc.copy(s, a)
-    top, skip, done = codegen.Label("pow"), codegen.Label("pow_skip"), codegen.Label("pow_done")
+    top, skip, done = ir.Label("pow"), ir.Label("pow_skip"), ir.Label("pow_done")
     fc.label(top)
     fc.emit(op.BZ, a=e, imm=done)
     fc.emit(op.MOD, c=bit, a=e, b=two)

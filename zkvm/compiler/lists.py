@@ -1,0 +1,345 @@
+"""Code generation for lists (a mixin of codegen.FunctionCompiler).
+
+Lists are heap objects (docs/dsl.md): a header ``[length, capacity, pointer]`` and an element
+buffer, allocated by bumping the heap pointer; ``append`` doubles the buffer when full, so
+aliasing survives growth. Indexing is bounds-checked (one ``chk`` instruction) unless the index
+is known to be in bounds. Also here: list literals, ``+`` and ``*`` on lists, ``+=``, and list
+comprehensions (whose loops are loops.py's).
+
+The heap pointer's address is an ``Abs`` the linker fixes; nothing here knows the layout.
+"""
+
+from __future__ import annotations
+
+from zkvm.compiler import ast as A
+from zkvm.compiler import intrinsics as intr
+from zkvm.compiler.constants import HEADER
+from zkvm.compiler.ir import NONE_HELP, Abs, CodegenError, Label, Var, a_type
+from zkvm.compiler.tree import is_range_call
+from zkvm.compiler.types import INT, VType
+from zkvm.isa import opcodes as op
+
+
+class ListsMixin:
+    """Allocation, indexing, growth and building of lists."""
+
+    # --- lists ---------------------------------------------------------------------------
+    def alloc(self, words: int | None, words_slot: int | None, r: int) -> None:
+        """r = address of a fresh block (bump allocation from the heap pointer cell)."""
+        hp = Abs("hp")
+        self.emit(op.LDA, c=r, imm=hp)
+        t = self.temp()
+        if words_slot is None:
+            self.emit(op.ADDI, c=t, a=r, imm=words)
+        else:
+            self.emit(op.ADD, c=t, a=r, b=words_slot)
+        self.emit(op.STA, a=t, imm=hp)
+        self.release(t)
+
+    def new_list(self, length_slot: int, cap_slot: int, r: int) -> int:
+        """r = a new list header with the given length and capacity; returns the buffer slot."""
+        self.alloc(HEADER, None, r)
+        buf = self.temp()
+        self.alloc(None, cap_slot, buf)
+        self.emit(op.ST, a=r, b=length_slot, imm=0)
+        self.emit(op.ST, a=r, b=cap_slot, imm=1)
+        self.emit(op.ST, a=r, b=buf, imm=2)
+        return buf
+
+    def list_literal(self, e: A.ListLit, dest: int | None) -> int:
+        if e.elts:
+            first = self.type_of(e.elts[0])
+            self.element_fits(VType("list", 0), e.elts[0], "putting")
+            for x in e.elts[1:]:
+                self.element_fits(VType("list", 2 if first.is_list else 1), x, "putting")
+        vals = [self.expr(x) for x in e.elts]
+        r = self.dest_or_temp(dest)
+        n = self.temp()
+        cap = self.temp()
+        self.emit(op.MOVI, c=n, imm=len(vals))
+        self.emit(op.MOVI, c=cap, imm=max(1, len(vals)))
+        buf = self.new_list(n, cap, r)
+        for k, v in enumerate(vals):
+            self.emit(op.ST, a=buf, b=v, imm=k)
+        self.release(n, cap, buf, *vals)
+        return r
+
+    def element_address(self, lst: int, idx: int, node: A.Node, in_bounds: bool = False) -> int:
+        """Address of lst[idx], after checking 0 <= idx < len(lst) (unless known in bounds)."""
+        if in_bounds:
+            addr = self.temp()
+            ptr = self.hoisted.get(node.value.id) if isinstance(node, A.Subscript) and isinstance(node.value, A.Name) else None
+            if ptr is not None:
+                self.emit(op.ADD, c=addr, a=ptr, b=idx)
+            else:
+                self.emit(op.LD, c=addr, a=lst, imm=2)
+                self.emit(op.ADD, c=addr, a=addr, b=idx)
+            return addr
+        n = self.temp()
+        self.emit(op.LD, c=n, a=lst, imm=0)
+        # chk stops unless 0 <= idx < n (lengths are far below chk's 2^32 limits)
+        self.emit_reason(op.CHK, node, "list index out of range", a=idx, b=n)
+        addr = n
+        self.emit(op.LD, c=addr, a=lst, imm=2)
+        self.emit(op.ADD, c=addr, a=addr, b=idx)
+        return addr
+
+    def append(self, lst: int, value: int) -> None:
+        n, cap, t = self.temp(), self.temp(), self.temp()
+        grown = Label("append_room")
+        self.emit(op.LD, c=n, a=lst, imm=0)
+        self.emit(op.LD, c=cap, a=lst, imm=1)
+        self.emit(op.EQ, c=t, a=n, b=cap)
+        self.emit(op.BZ, a=t, imm=grown)
+        # full: double the buffer (at least 4), copy, swing the pointer
+        newcap, newbuf, old = self.temp(), self.temp(), self.temp()
+        self.emit(op.MULI, c=newcap, a=cap, imm=2)
+        self.emit(op.ADDI, c=newcap, a=newcap, imm=4)
+        self.alloc(None, newcap, newbuf)
+        self.emit(op.LD, c=old, a=lst, imm=2)
+        self.copy_words(old, newbuf, n)
+        self.emit(op.ST, a=lst, b=newcap, imm=1)
+        self.emit(op.ST, a=lst, b=newbuf, imm=2)
+        self.release(newcap, newbuf, old)
+        self.label(grown)
+        self.emit(op.LD, c=t, a=lst, imm=2)
+        self.emit(op.ADD, c=t, a=t, b=n)
+        self.emit(op.ST, a=t, b=value, imm=0)
+        self.emit(op.ADDI, c=n, a=n, imm=1)
+        self.emit(op.ST, a=lst, b=n, imm=0)
+        self.release(n, cap, t)
+
+    def index_in_bounds(self, lst: A.Expr, index: A.Expr) -> bool:
+        """True when ``lst[index]`` cannot be out of range: the index is the variable of a
+        running ``for j in range(stop)`` loop (start >= 0, positive step, j never assigned in
+        the body) and either the list's known length is at least ``stop``, or ``stop`` is
+        ``len(xs)`` and the list is ``xs`` itself, not reassigned in the loop (lists never
+        shrink, so every index below the length read at the loop's start stays valid)."""
+        if not isinstance(index, A.Name) or index.id not in self.bounded:
+            return False
+        stop, assigned = self.bounded[index.id]
+        n = self.const_value(stop)
+        known = self.type_of(lst).length if self.type_of(lst).is_list else None
+        if n is not None and known is not None and n <= known:
+            return True
+        return (isinstance(stop, A.Call) and stop.func == "len" and stop.receiver is None and len(stop.args) == 1
+                and isinstance(stop.args[0], A.Name) and isinstance(lst, A.Name)
+                and stop.args[0].id == lst.id and lst.id not in assigned)
+
+    def copy_words(self, src: int, dst: int, count: int) -> None:
+        """mem[dst + k] = mem[src + k] for k < count (slots hold addresses and the count)."""
+        i, c, v, a = self.temp(), self.temp(), self.temp(), self.temp()
+        top, end = Label("copy"), Label("copy_end")
+        self.emit(op.MOVI, c=i, imm=0)
+        self.label(top)
+        self.emit(op.LT32, c=c, a=i, b=count)  # (every count is a length, or a sum of lengths)
+        self.emit(op.BZ, a=c, imm=end)
+        self.emit(op.ADD, c=a, a=src, b=i)
+        self.emit(op.LD, c=v, a=a, imm=0)
+        self.emit(op.ADD, c=a, a=dst, b=i)
+        self.emit(op.ST, a=a, b=v, imm=0)
+        self.emit(op.ADDI, c=i, a=i, imm=1)
+        self.emit(op.JMP, imm=top)
+        self.label(end)
+        self.release(i, c, v, a)
+
+    def list_binop(self, e: A.BinOp, lt: VType, rt: VType, dest: int | None) -> int:
+        if e.op == "+" and lt.is_list and rt.is_list:
+            if lt.depth and rt.depth and lt.depth != rt.depth:
+                raise CodegenError(e.span, f"type error: concatenating {a_type(lt)} and {a_type(rt)}",
+                                   "a list holds elements of one type: all ints, or all lists of ints")
+            a, b = self.expr(e.left), self.expr(e.right)
+            la, lb, n = self.temp(), self.temp(), self.temp()
+            self.emit(op.LD, c=la, a=a, imm=0)
+            self.emit(op.LD, c=lb, a=b, imm=0)
+            self.emit(op.ADD, c=n, a=la, b=lb)
+            # xs = xs + ys: build into a temp, the operands are read after the allocation
+            r = self.temp() if dest in (a, b) else self.dest_or_temp(dest)
+            cap = self.temp()
+            self.emit(op.ADDI, c=cap, a=n, imm=1)
+            buf = self.new_list(n, cap, r)
+            pa, pb = self.temp(), self.temp()
+            self.emit(op.LD, c=pa, a=a, imm=2)
+            self.emit(op.LD, c=pb, a=b, imm=2)
+            self.copy_words(pa, buf, la)
+            self.emit(op.ADD, c=buf, a=buf, b=la)
+            self.copy_words(pb, buf, lb)
+            self.release(a, b, la, lb, n, cap, buf, pa, pb)
+            if dest is not None and r != dest:
+                self.copy(dest, r)
+                self.release(r)
+                return dest
+            return r
+        if e.op == "*" and (lt.is_list != rt.is_list):
+            lst_e, k_e = (e.left, e.right) if lt.is_list else (e.right, e.left)
+            self.need_int(k_e, "repeating a list with '*'")
+            src = self.expr(lst_e)
+            k = self.temp()
+            self.expr(k_e, dest=k)
+            ls, n = self.temp(), self.temp()
+            self.emit(op.LD, c=ls, a=src, imm=0)
+            zero = self.temp()
+            neg = self.temp()
+            self.emit(op.MOVI, c=zero, imm=0)
+            self.emit(op.LT, c=neg, a=k, b=zero)  # Python: a negative count gives []
+            keep = Label("repeat_count")
+            self.emit(op.BZ, a=neg, imm=keep)
+            self.emit(op.MOVI, c=k, imm=0)
+            self.label(keep)
+            self.release(zero, neg)
+            # the new length: exact (a guard under the exact contract), or a forged run could
+            # wrap a huge count around p into a short list
+            self.emit_reason(op.MUL, e, intr.overflow("list repetition"), c=n, a=ls, b=k)
+            r = self.temp() if dest == src else self.dest_or_temp(dest)  # xs = xs * 3
+            cap = self.temp()
+            self.emit(op.ADDI, c=cap, a=n, imm=1)
+            buf = self.new_list(n, cap, r)
+            ps = self.temp()
+            self.emit(op.LD, c=ps, a=src, imm=2)
+            # repeat the source block k times
+            j, c = self.temp(), self.temp()
+            top, end = Label("repeat"), Label("repeat_end")
+            self.emit(op.MOVI, c=j, imm=0)
+            self.label(top)
+            self.emit(op.LT, c=c, a=j, b=k)
+            self.emit(op.BZ, a=c, imm=end)
+            self.copy_words(ps, buf, ls)
+            self.emit(op.ADD, c=buf, a=buf, b=ls)
+            self.emit(op.ADDI, c=j, a=j, imm=1)
+            self.emit(op.JMP, imm=top)
+            self.label(end)
+            self.release(src, k, ls, n, cap, buf, ps, j, c)
+            if dest is not None and r != dest:
+                self.copy(dest, r)
+                self.release(r)
+                return dest
+            return r
+        raise CodegenError(e.span, f"type error: unsupported operator {e.op} between {a_type(lt)} and {a_type(rt)}",
+                           NONE_HELP if "none" in (lt.kind, rt.kind) else "lists support + (concatenation) and * by an int (repetition)")
+
+    def extend_in_place(self, target: A.Name, value: A.Expr) -> None:
+        self.check_assigned(target)
+        vt = self.need_list(value, "+= on a list")
+        tt = self.vars[target.id].type
+        if vt.depth and tt.depth and vt.depth != tt.depth:
+            raise CodegenError(value.span, f"type error: extending {a_type(tt)} with {a_type(vt)}",
+                               "a list holds elements of one type: all ints, or all lists of ints")
+        lst = self.vars[target.id].slot
+        other = self.expr(value)
+        n, p, i, c, v = self.temp(), self.temp(), self.temp(), self.temp(), self.temp()
+        self.emit(op.LD, c=n, a=other, imm=0)
+        top, end = Label("extend"), Label("extend_end")
+        self.emit(op.MOVI, c=i, imm=0)
+        self.label(top)
+        self.emit(op.LT32, c=c, a=i, b=n)
+        self.emit(op.BZ, a=c, imm=end)
+        self.emit(op.LD, c=p, a=other, imm=2)
+        self.emit(op.ADD, c=p, a=p, b=i)
+        self.emit(op.LD, c=v, a=p, imm=0)
+        self.append(lst, v)
+        self.emit(op.ADDI, c=i, a=i, imm=1)
+        self.emit(op.JMP, imm=top)
+        self.label(end)
+        self.release(other, n, p, i, c, v)
+
+    def list_comp(self, e: A.ListComp, dest: int | None) -> int:
+        if dest is not None and self.is_var_slot(dest):
+            # xs = [f(a) for a in xs]: the old list is read while the new one is built
+            r = self.list_comp(e, None)
+            self.copy(dest, r)
+            self.release(r)
+            return dest
+        r = self.dest_or_temp(dest)
+        if not is_range_call(e.iter) and self.type_of(e.iter).depth == 0:
+            src = self.expr(e.iter)
+            self.must_be_empty(src, e.iter)
+            self.release(src)
+            return self.list_literal(A.ListLit(e.span, ()), r)
+        # the iterable is evaluated in the enclosing scope, before the comprehension's variable
+        # exists: in [r for r in range(len(r))] the r of len(r) is the function's own
+        is_range = isinstance(e.iter, A.Call) and e.iter.func == "range" and e.iter.receiver is None
+        if is_range:
+            for a in e.iter.args:
+                self.need_int(a, "range()")
+            range_args = [self.expr(a) for a in e.iter.args]
+            iter_type = INT
+        else:
+            iter_type = self.type_of(e.iter)
+            if not iter_type.is_list:
+                raise CodegenError(e.iter.span, f"type error: cannot iterate over {a_type(iter_type)}", "loop over range(...) or a list")
+            src = self.temp()
+            self.expr(e.iter, dest=src)
+        if is_range:
+            reservable = len(e.iter.args) < 3 or self.const_value(e.iter.args[2]) in (1, -1) \
+                or (self.const_value(e.iter.args[2]) is not None and self.static_range_length(e.iter) is not None)
+        else:
+            reservable = self.stable_iteration(e.iter, e)
+        if reservable:
+            # an empty header: the loop gives it a buffer of one word per turn once it knows
+            # the number of turns, and each element is then a store and an increment
+            zero = self.temp()
+            self.alloc(HEADER, None, r)
+            self.emit(op.MOVI, c=zero, imm=0)
+            for k in range(HEADER):
+                self.emit(op.ST, a=r, b=zero, imm=k)
+            self.release(zero)
+        else:
+            zero, cap = self.temp(), self.temp()
+            known = self.type_of(e).length
+            self.emit(op.MOVI, c=zero, imm=0)
+            self.emit(op.MOVI, c=cap, imm=max(4, known or 0))
+            buf = self.new_list(zero, cap, r)
+            self.release(zero, cap, buf)
+        comp_list = r if reservable else None
+        key = ("comp", r)
+        saved = self.vars.get(e.target)
+        elem_t = iter_type.element() if iter_type.is_list else INT
+        tmp_var = Var(self.alloc_var(), elem_t)
+        self.vars[e.target] = tmp_var  # the comprehension variable is local to it
+        self.comp_targets.append(e.target)
+
+        self.element_fits(VType("list", 0), e.elt, "putting")
+
+        def add(v: int) -> None:
+            q = self.reserved.get(key) if reservable else None
+            if q is not None:
+                self.append_reserved(q, v)
+            else:
+                self.append(r, v)
+
+        def body():
+            if e.cond is not None:
+                skip = Label("comp_skip")
+                self.branch_false(e.cond, skip)
+                v = self.expr(e.elt)
+                add(v)
+                self.release(v)
+                self.label(skip)
+            else:
+                v = self.expr(e.elt)
+                add(v)
+                self.release(v)
+
+        if is_range:
+            self.vars[e.target] = tmp_var
+            self.for_range(e.target, e.span, e.iter, body, e, args=range_args, comp_list=comp_list)
+        else:
+            self.for_list(e.target, e.span, e.iter, body, e, lst=src, lt=iter_type, comp_list=comp_list)
+        self.comp_targets.pop()
+        if saved is None:
+            del self.vars[e.target]
+        else:
+            self.vars[e.target] = saved
+        return r
+
+    def must_be_empty(self, lst: int, node: A.Expr) -> None:
+        """A list nothing is ever stored in has no element type (``g = []`` and no append): it is
+        empty, and a loop over it never runs. Should it hold elements after all (through an
+        alias the type analysis did not follow), execution stops instead of skipping them."""
+        n, zero = self.temp(), self.temp()
+        self.emit(op.LD, c=n, a=lst, imm=0)
+        self.emit(op.MOVI, c=zero, imm=0)
+        self.emit(op.EQ, c=n, a=n, b=zero)
+        self.emit(op.BZ, a=n, imm=self.trap(node, "iterating over a list whose element type the compiler "
+                                                "could not infer (it expected the list to stay empty); append to it directly"))
+        self.release(n, zero)
