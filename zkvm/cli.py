@@ -3,14 +3,18 @@
     zkvm run PROGRAM.py --input INPUT.json [--prove] [--proof OUT] [--json]
     zkvm verify PROOF --program PROGRAM.py [--vk PROGRAM.vk] [--json]
     zkvm keygen PROGRAM.py (--proof PROOF | --input INPUT.json) [--out PROGRAM.vk]
-    zkvm compile PROGRAM.py [--input INPUT.json] [--asm] [--out PROGRAM.json]
+    zkvm compile PROGRAM.py [--input INPUT.json] [--asm] [--out PROGRAM.json] [--json]
     zkvm inspect PROOF [--json]
-    zkvm check PROGRAM.py --input INPUT.json
+    zkvm check PROGRAM.py --input INPUT.json [--json]
+    zkvm warmup [--json]
     zkvm demo
 
 Exit codes: 0 success, 1 a proof or key was rejected (malformed ones included) or execution
 failed, 2 usage errors, compile errors and bad input files, 3 a bug in zkvm. User errors are
-printed as one clear message, never a traceback.
+printed as one clear message, never a traceback. With ``--json`` every outcome is exactly one
+JSON object on stdout: a failure of any kind (usage, input, compile, execution, verification,
+internal) is ``{"ok": false, "exit_code", "kind", "file", "line", "column", "message", ...}``
+(nulls where not applicable; a compile error lists every diagnostic under ``errors``).
 """
 
 from __future__ import annotations
@@ -24,8 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from zkvm.errors import (
+    CompileError,
     ExecutionError,
     InputError,
+    KeyFormatError,
     ParameterError,
     ProofFormatError,
     StatementMismatch,
@@ -66,6 +72,77 @@ class Progress:
     def done(self) -> None:
         if not self.quiet and self.tty and time.perf_counter() - self.start > 1.0:
             print(file=sys.stderr, flush=True)
+
+
+class UsageError(Exception):
+    """A command line argparse refuses (its message, and the parser that refused it)."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(message)
+        self.parser = parser
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors raised (UsageError) so that main() can report them as JSON."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise UsageError(self, message)
+
+
+# flags naming the file an error is about: InputError.parameter -> the argument holding the path
+_FILE_OF = {"program": "program", "proof": "proof", "--proof": "proof", "--vk": "vk", "--out": "out",
+            "--input": "input", "input file": "input"}
+
+
+def error_object(e: BaseException, args: argparse.Namespace | None, code: int) -> dict[str, Any]:
+    """The JSON object of a failure: its kind, file, line, column and message (None where not
+    applicable), the exit code, and what else the kind has (every compile diagnostic, the
+    failed verification check, the parameter)."""
+    get = (lambda name: getattr(args, name, None)) if args is not None else (lambda name: None)
+    obj: dict[str, Any] = {"ok": False, "exit_code": code, "kind": "internal", "file": None, "line": None,
+                           "column": None, "message": str(e)}
+    if isinstance(e, CompileError):
+        def one(d) -> dict[str, Any]:
+            return {"file": d.span.file, "line": d.span.line, "column": d.span.col,
+                    "message": d.message + (f"; {d.help}" if d.help else "")}
+        obj.update(kind="compile", **one(e.first), errors=[one(d) for d in e.diagnostics])
+    elif type(e).__name__ == "AssemblyError":
+        obj.update(kind="assembly", file=get("program"), line=getattr(e, "line", None))
+    elif isinstance(e, ExecutionError):
+        file, line = None, None
+        if e.location and ":" in e.location:
+            where, _, number = e.location.rpartition(":")
+            file, line = (where, int(number)) if number.isdigit() else (e.location, None)
+        obj.update(kind="execution", file=file or get("program"), line=line, message=e.reason, pc=e.pc, cycle=e.cycle)
+    elif isinstance(e, VerificationError):
+        file = get("vk") if isinstance(e, KeyFormatError) and get("vk") else get("proof")
+        obj.update(kind="verification", file=file, message=e.detail, check=e.check, valid=False)
+    elif isinstance(e, InputError):
+        file = e.file or get(_FILE_OF.get(e.parameter, "input"))
+        obj.update(kind="input", file=file, line=e.line, column=e.column, message=str(e), parameter=e.parameter)
+    elif isinstance(e, ParameterError):
+        obj.update(kind="usage", parameter=e.parameter)
+    elif isinstance(e, UsageError):
+        obj.update(kind="usage", message=f"{e.parser.prog}: {e}")
+    elif isinstance(e, KeyboardInterrupt):
+        obj.update(kind="interrupted", message="interrupted")
+    elif isinstance(e, MemoryError):
+        obj.update(message="out of memory (try a machine with more RAM, or a smaller trace)")
+    elif isinstance(e, ZkvmError):
+        obj.update(kind="error")
+    else:
+        obj.update(message=f"internal error (a bug in zkvm, please report it): {type(e).__name__}: {e}")
+    return obj
+
+
+def _fail(args: argparse.Namespace | None, e: BaseException, code: int, text: str, json_mode: bool = False) -> int:
+    """Report a failure and return its exit code: with --json, its JSON object on stdout (and
+    nothing else on stdout); otherwise ``text`` on stderr."""
+    if json_mode or getattr(args, "json", False):
+        print(json.dumps(error_object(e, args, code)))
+    else:
+        print(text, file=sys.stderr)
+    return code
 
 
 def _emit(args: argparse.Namespace, obj: dict[str, Any], text: str) -> None:
@@ -157,11 +234,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         if args.expect_output is not None and claim.output != _expected_output(args.expect_output):
             raise StatementMismatch(f"the proof attests the output {_fmt_output(claim.output)}, not {args.expect_output}")
     except VerificationError as e:
-        if args.json:
-            print(json.dumps({"valid": False, "check": e.check, "error": str(e)}))
-        else:
-            print(f"REJECTED ({e.check}): {e.detail}", file=sys.stderr)
-        return EXIT_REJECTED
+        return _fail(args, e, EXIT_REJECTED, f"REJECTED ({e.check}): {e.detail}")
     secs = time.perf_counter() - t
     obj = {
         "valid": True,
@@ -237,7 +310,8 @@ def cmd_keygen(args: argparse.Namespace) -> int:
     from zkvm.keygen import verifying_key
 
     if (args.proof is None) == (args.input is None):
-        raise InputError("--proof/--input", "give exactly one: a proof (its trace length and blowup) or an input file (run once to learn the trace length)")
+        raise ParameterError("--proof/--input", "give exactly one: a proof (its trace length and blowup) or an input file "
+                                                "(run once to learn the trace length)")
     if args.proof is not None:
         from zkvm.proof_file import ProofFile
         from zkvm.verifier import verify
@@ -313,8 +387,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     try:
         pf = ProofFile.from_bytes(data)
     except VerificationError as e:
-        print(f"not a valid proof file: {e.detail}", file=sys.stderr)
-        return EXIT_REJECTED
+        return _fail(args, e, EXIT_REJECTED, f"not a valid proof file: {e.detail}")
     st = pf.stark
     o = st.options
     sections = {name: len(blob) for name, blob in st.sections()}
@@ -370,8 +443,17 @@ def cmd_compile(args: argparse.Namespace) -> int:
     loaded = programs.load(args.program, input_obj)
     p = loaded.program
     if args.out:
-        Path(args.out).write_text(json.dumps(p.to_json()))
-    if args.asm:
+        try:
+            Path(args.out).write_text(json.dumps(p.to_json()))
+        except OSError as e:
+            raise InputError("--out", f"cannot write {args.out}: {e.strerror}") from None
+    obj = {"ok": True, "program_hash": p.hex_hash(), "instructions": len(p.code), "constant_words": len(p.data),
+           "input_words": p.layout.in_size, "output_words": p.layout.out_size, "out": args.out}
+    if args.json:
+        if args.asm:
+            obj["asm"] = disassemble(p)
+        print(json.dumps(obj))
+    elif args.asm:
         print(disassemble(p), end="")
     else:
         print(f"program {p.hex_hash()}")
@@ -386,7 +468,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     loaded = programs.load(args.program, programs.read_input_file(args.input))
     params = loaded.program.signature.get("params", [])
     desc = ", ".join(f"{p['name']}: {p.get('type', 'int')} {p.get('shape', [])}" for p in params) or "no parameters"
-    print(f"{args.input} matches main({desc}): {len(loaded.inputs)} input values")
+    obj = {"ok": True, "input": args.input, "params": params, "input_values": len(loaded.inputs)}
+    _emit(args, obj, f"{args.input} matches main({desc}): {len(loaded.inputs)} input values")
     return EXIT_OK
 
 
@@ -396,7 +479,8 @@ def cmd_warmup(args: argparse.Namespace) -> int:
 
     t = time.perf_counter()
     warm(lambda msg: None if args.quiet else print(msg, file=sys.stderr, flush=True))
-    print(f"prover kernels compiled and cached in {time.perf_counter() - t:.1f} s")
+    secs = time.perf_counter() - t
+    _emit(args, {"ok": True, "seconds": round(secs, 3)}, f"prover kernels compiled and cached in {secs:.1f} s")
     return EXIT_OK
 
 
@@ -442,7 +526,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 # --- parser --------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="zkvm",
         description="Prove the execution of ML inference written in plain Python; verify proofs.",
         epilog="Exit codes: 0 ok, 1 proof rejected or execution failed, 2 usage, compile or input errors.",
@@ -503,22 +587,25 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--input", "-i", help="an input file fixing the shapes of list parameters")
     comp.add_argument("--asm", action="store_true", help="print the assembly, with source lines as comments")
     comp.add_argument("--out", help="write the compiled program as JSON (for the light verifier)")
+    comp.add_argument("--json", action="store_true", help="print one JSON object (the assembly under \"asm\" with --asm)")
     comp.set_defaults(func=cmd_compile)
 
     ins = sub.add_parser("inspect", help="show a proof's statement, parameters and sizes")
     ins.add_argument("proof")
-    ins.add_argument("--json", action="store_true")
+    ins.add_argument("--json", action="store_true", help="print one JSON object")
     ins.set_defaults(func=cmd_inspect)
 
     chk = sub.add_parser("check", help="check an input file against main's signature")
     chk.add_argument("program")
     chk.add_argument("--input", "-i", required=True)
+    chk.add_argument("--json", action="store_true", help="print one JSON object")
     chk.set_defaults(func=cmd_check)
 
     warmup = sub.add_parser("warmup", help="compile and cache the prover's kernels now (else the first proof does)",
                             description="Compile the prover's Numba kernels into the on-disk cache (about a minute, "
                                         "once per installation; the first proof otherwise does it, using both cores).")
     warmup.add_argument("--quiet", "-q", action="store_true", help="no progress output")
+    warmup.add_argument("--json", action="store_true", help="print one JSON object")
     warmup.set_defaults(func=cmd_warmup)
     demo = sub.add_parser("demo", help="prove and verify a FRI low-degree test (foundations demo)")
     demo.add_argument("--log-degree", type=int, default=16, help="log2 of the degree bound (default 16)")
@@ -530,36 +617,40 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    json_mode = "--json" in argv  # (known before argparse has read the line, for its own errors)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as e:  # argparse printed the usage message
+    except UsageError as e:
+        if json_mode:
+            return _fail(None, e, EXIT_USAGE, "", json_mode=True)
+        e.parser.print_usage(sys.stderr)
+        print(f"{e.parser.prog}: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except SystemExit as e:  # --help printed the help
         return EXIT_USAGE if e.code else EXIT_OK
     if not getattr(args, "func", None):
+        if json_mode:
+            return _fail(None, UsageError(parser, "no command given"), EXIT_USAGE, "", json_mode=True)
         parser.print_help()
         return EXIT_USAGE
     try:
         return args.func(args)
     except VerificationError as e:
-        print(f"rejected ({e.check}): {e.detail}", file=sys.stderr)
-        return EXIT_REJECTED
+        return _fail(args, e, EXIT_REJECTED, f"rejected ({e.check}): {e.detail}")
     except ExecutionError as e:
-        print(f"execution failed: {e}", file=sys.stderr)
-        return EXIT_REJECTED
+        return _fail(args, e, EXIT_REJECTED, f"execution failed: {e}")
     except (InputError, ParameterError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_USAGE
+        return _fail(args, e, EXIT_USAGE, f"error: {e}")
     except ZkvmError as e:
         kind = type(e).__name__
         code = EXIT_USAGE if kind in ("CompileError", "AssemblyError") else EXIT_REJECTED
-        print(f"error: {e}", file=sys.stderr)
-        return code
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except MemoryError:
-        print("error: out of memory (try a machine with more RAM, or a smaller trace)", file=sys.stderr)
-        return EXIT_INTERNAL
+        return _fail(args, e, code, f"error: {e}")
+    except KeyboardInterrupt as e:
+        return _fail(args, e, 130, "interrupted")
+    except MemoryError as e:
+        return _fail(args, e, EXIT_INTERNAL, "error: out of memory (try a machine with more RAM, or a smaller trace)")
     except BrokenPipeError:  # the reader went away (zkvm inspect p | head): not an error of ours
         try:
             sys.stdout = open(os.devnull, "w")  # so that the interpreter's final flush is quiet
@@ -569,9 +660,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # a bug in zkvm, not in the user's input: say so, briefly
         if os.environ.get("ZKVM_DEBUG"):
             raise
-        print(f"internal error (a bug in zkvm, please report it): {type(e).__name__}: {e}\n"
-              "rerun with ZKVM_DEBUG=1 for the traceback", file=sys.stderr)
-        return EXIT_INTERNAL
+        return _fail(args, e, EXIT_INTERNAL, f"internal error (a bug in zkvm, please report it): {type(e).__name__}: {e}\n"
+                     "rerun with ZKVM_DEBUG=1 for the traceback")
 
 
 if __name__ == "__main__":

@@ -111,11 +111,16 @@ class ExecutionError(ZkvmError):
 
 
 class InputError(ZkvmError, ValueError):
-    """Inputs that do not match the program's signature; names the parameter."""
+    """Inputs that do not match the program's signature; names the parameter (or the file, or
+    the command-line flag). ``file``, ``line`` and ``column`` locate the problem when it is
+    known (a JSON syntax error in an input file); None otherwise."""
 
-    def __init__(self, parameter: str, message: str) -> None:
+    def __init__(self, parameter: str, message: str, file: str | None = None, line: int | None = None,
+                 column: int | None = None) -> None:
         super().__init__(f"input {parameter!r}: {message}")
         self.parameter = parameter
+        self.detail = message
+        self.file, self.line, self.column = file, line, column
 
 
 class CompileError(ZkvmError):

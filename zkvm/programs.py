@@ -35,11 +35,12 @@ def read_json(path: str | Path, what: str = "input file") -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        raise InputError(what, f"{p} is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
+        raise InputError(what, f"{p} is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})", str(p),
+                         e.lineno, e.colno) from None
     except RecursionError:
-        raise InputError(what, f"{p} is nested too deeply") from None
+        raise InputError(what, f"{p} is nested too deeply", str(p)) from None
     except ValueError as e:  # an integer of more digits than Python converts (sys.get_int_max_str_digits)
-        raise InputError(what, f"{p} is not usable JSON ({e})") from None
+        raise InputError(what, f"{p} is not usable JSON ({e})", str(p)) from None
 
 
 def read_input_file(path: str | Path) -> Any:
@@ -47,7 +48,8 @@ def read_input_file(path: str | Path) -> Any:
     input file", which would ask the user for the input file they gave)."""
     obj = read_json(path, "input file")
     if obj is None:
-        raise InputError("input file", f"{path} holds null, not main's inputs (a JSON object mapping parameter names to values)")
+        raise InputError("input file", f"{path} holds null, not main's inputs (a JSON object mapping parameter names to values)",
+                         str(path))
     return obj
 
 
@@ -55,11 +57,11 @@ def _read_text(p: Path, what: str) -> str:
     try:
         return p.read_bytes().decode()
     except FileNotFoundError:
-        raise InputError(what, f"{p} does not exist") from None
+        raise InputError(what, f"{p} does not exist", str(p)) from None
     except OSError as e:
-        raise InputError(what, f"cannot read {p}: {e.strerror}") from None
+        raise InputError(what, f"cannot read {p}: {e.strerror}", str(p)) from None
     except UnicodeDecodeError as e:
-        raise InputError(what, f"{p} is not UTF-8 text (byte {e.start})") from None
+        raise InputError(what, f"{p} is not UTF-8 text (byte {e.start})", str(p)) from None
 
 
 def is_assembly(path: str | Path) -> bool:
@@ -103,7 +105,7 @@ def load(program_path: str | Path, input_obj: Any | None = None, signature: dict
     proof, StatementMismatch or ProofFormatError; the caller still compares hashes)."""
     path = Path(program_path)
     if not path.exists():
-        raise InputError("program", f"{path} does not exist")
+        raise InputError("program", f"{path} does not exist", str(path))
     text = _read_text(path, "program")  # an unreadable or non-UTF-8 file is the user's error, named here
     if is_assembly(path):
         program = load_assembly(path)

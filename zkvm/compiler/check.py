@@ -38,8 +38,8 @@ BUILTIN_ADVICE = {
     "int": "values are ints already: write x for int(x) (and // for division)",
     "float": "floats are not supported: use scaled integers (multiply by a power of two or 1000, divide with //)",
     "complex": "floats are not supported: use scaled integers",
-    "bool": "write x != 0 (comparisons give booleans, which are the ints 1 and 0)",
-    "round": "ints need no rounding; to divide a by b rounding to the nearest, write (a + b // 2) // b",
+    "bool": "write x != 0 for an int and len(xs) > 0 for a list (comparisons give booleans, the ints 1 and 0)",
+    "round": "ints need no rounding; (a + b // 2) // b divides a by b (b > 0) rounding to the nearest, halves up",
     "pow": "write a ** b (and (a ** b) % m for a modulus)",
     "divmod": "write a // b and a % b",
     "sorted": "sort a copy with a loop (insertion sort), or keep the best k elements in a loop",
@@ -489,7 +489,8 @@ class Checker:
         if module_level:
             if e.func not in self.module_names:
                 self.error(e, f"unsupported call {e.func}() at module level",
-                           "module-level constants may only use load(), len(), range() and arithmetic")
+                           "module-level constants are computed with load(), len(), min(), max(), sum(), abs(), "
+                           "range() in comprehensions and arithmetic; call functions from main()")
             return
         if out is not None and scope.fn is not None:
             if scope.fn.name in out.calls:
