@@ -310,6 +310,7 @@ class RangeAnalysis:
             self._loops[-1].continues.append(dict(env))
             raise _Unreachable
         if isinstance(s, A.Assert):
+            self._expr(s.test, env)
             refined = self._refine(s.test, env, True)
             if refined is None:
                 raise _Unreachable
@@ -445,8 +446,11 @@ class RangeAnalysis:
         return widened
 
     def _while(self, s: A.While, env: Env) -> Env:
-        return self._loop(env, s.body, lambda e: self._refine(s.test, e, True),
-                          lambda e: self._refine(s.test, e, False), MAX_LENGTH)
+        def enter(e: Env) -> Env | None:
+            self._expr(s.test, e)  # (the test's own arithmetic, recorded)
+            return self._refine(s.test, e, True)
+
+        return self._loop(env, s.body, enter, lambda e: self._refine(s.test, e, False), MAX_LENGTH)
 
     def _for(self, s: A.For, env: Env) -> Env:
         it = s.iter
