@@ -1,4 +1,5 @@
-"""Compile time of a realistic ~1,000-line DSL program (issue 6: <= 1 s).
+"""Compile time of a realistic ~1,000-line DSL program (issue 6: <= 1 s) and of model files
+holding their weights as literal lists (issue 18: <= 3x CPython's ``ast.parse``).
 
 The program is generated deterministically (``generate(lines=1000)``): constants (weight
 matrices, biases, tables), about eighty helper functions of a dozen kinds (dense layers as
@@ -19,8 +20,18 @@ Measured in the same run:
 - peak memory: Python allocations during one compile (tracemalloc) and the peak RSS of the
   cold compile process.
 
-Usage: ``python bench/bench_compile.py [--quick] [--lines N] [--write-program PATH]``.
-Writes ``bench/results/compile.json``.
+Literal data (issue 18): two generated MLPs whose weights are integer literals in nested lists,
+written the way exporters and people write them (one matrix as ``w.tolist()`` prints it, on
+one line; the others a row at a time, wrapped at 16 numbers with trailing commas, with
+comments), 85 k literals (64-1000-20, about 400 KB) and 1.08 M literals (64-1000-1000-10).
+Each is checked once against CPython on the VM. For each: the median compile
+(``compile_source``, in process, warm) and the median ``ast.parse`` of the same text, in
+alternation (one warm-up each), and their ratio (target <= 3); for the 85 k program also one
+compile through the grammar alone (the fast path for literal data off: the old way, less its
+second parse) and a cold ``python3 -m zkvm compile`` process.
+
+Usage: ``python bench/bench_compile.py [--quick] [--lines N] [--write-program PATH]
+[--skip-1m]``. Writes ``bench/results/compile.json``.
 """
 
 from __future__ import annotations
@@ -28,6 +39,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import os
 import random
 import resource
 import statistics
@@ -45,6 +57,7 @@ if str(ROOT) not in sys.path:
 from bench.harness import fmt_bytes, fmt_seconds, print_table, write_results  # noqa: E402
 
 TARGET_SECONDS = 1.0
+TARGET_LITERAL_RATIO = 3.0  # compile <= 3x CPython's ast.parse of the same file (issue 18)
 N_IN = 16  # length of main's input vector
 
 
@@ -333,6 +346,99 @@ def inputs_for(seed: int = 6) -> dict:
     return {"x": [rng.randint(-100, 100) for _ in range(N_IN)], "seed": 7}
 
 
+# --- model files with literal weights (issue 18) ------------------------------------------------
+def literal_model(layers: list[int], seed: int = 18) -> str:
+    """An int8 MLP whose weights and biases are literals: the first matrix on one line as
+    ``w.tolist()`` prints it, the others a row at a time wrapped at 16 numbers with trailing
+    commas (as black or an exporter writes them), biases likewise, with comments."""
+    rng = random.Random(seed)
+    out = ['"""An MLP exported with its weights as literal lists (bench/bench_compile.py)."""', ""]
+    names = []
+    for k, (n_in, n_out) in enumerate(zip(layers, layers[1:]), 1):
+        rows = [[rng.randint(-127, 127) for _ in range(n_in)] for _ in range(n_out)]
+        bias = [rng.randint(-(2**15), 2**15) for _ in range(n_out)]
+        if k == 1:
+            out.append(f"W{k} = {rows!r}")
+        else:
+            out.append(f"# layer {k}: {n_out} x {n_in}")
+            out.append(f"W{k} = [")
+            for r, row in enumerate(rows):
+                chunks = [", ".join(str(v) for v in row[i:i + 16]) for i in range(0, n_in, 16)]
+                out.append("    [  # row " + str(r) + "\n        " + ",\n        ".join(chunks) + ",\n    ],")
+            out.append("]")
+        chunks = [", ".join(str(v) for v in bias[i:i + 16]) for i in range(0, n_out, 16)]
+        out.append(f"B{k} = [\n    " + ",\n    ".join(chunks) + ",\n]")
+        names.append(k)
+    out.append("""
+
+def dense(w: list[list[int]], b: list[int], x: list[int]) -> list[int]:
+    out = []
+    for j in range(len(w)):
+        acc = b[j]
+        row = w[j]
+        for i in range(len(x)):
+            acc += row[i] * x[i]
+        out.append(acc // 128)
+    return out
+
+
+def main(x: list[int]) -> list[int]:
+    for v in x:
+        assert -128 <= v <= 127
+    h = x""")
+    for k in names[:-1]:
+        out.append(f"    h = [max(v, 0) % 128 for v in dense(W{k}, B{k}, h)]")
+    out.append(f"    return dense(W{names[-1]}, B{names[-1]}, h)")
+    return "\n".join(out) + "\n"
+
+
+def literal_benchmark(name: str, layers: list[int], runs: int, slow_once: bool, cold_runs: int, tmp: Path) -> dict:
+    """Compile time of a literal model against ast.parse of the same text, in alternation."""
+    from zkvm.compiler import compile_source, input_shapes_of, main_parameters, parser
+
+    source = literal_model(layers)
+    rng = random.Random(7)
+    inputs = {"x": [rng.randint(-128, 127) for _ in range(layers[0])]}
+    path = f"{name}.py"
+    literals = sum(a * b + b for a, b in zip(layers, layers[1:]))
+    sanity = check_against_cpython(source, path, inputs)
+    shapes = input_shapes_of(main_parameters(source, path), inputs)
+    compile_times, parse_times = [], []
+    compile_source(source, path, shapes)
+    ast.parse(source)
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        compile_source(source, path, shapes)
+        compile_times.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        ast.parse(source)
+        parse_times.append(time.perf_counter() - t0)
+    row = {
+        "program": name, "layers": layers, "literals": literals, "bytes": len(source.encode()),
+        "lines": source.count("\n"), "instructions": sanity["instructions"], "cycles": sanity["cycles"],
+        "compile_seconds": statistics.median(compile_times), "ast_parse_seconds": statistics.median(parse_times),
+        "compile_runs_s": [round(t, 4) for t in compile_times], "ast_parse_runs_s": [round(t, 4) for t in parse_times],
+    }
+    row["ratio"] = row["compile_seconds"] / row["ast_parse_seconds"]
+    row["met"] = row["ratio"] <= TARGET_LITERAL_RATIO
+    if slow_once:  # the grammar alone, as before the fast path (one parse instead of two)
+        old = parser.MIN_FAST_LITERALS
+        parser.MIN_FAST_LITERALS = 10**12
+        try:
+            t0 = time.perf_counter()
+            compile_source(source, path, shapes)
+            row["compile_without_fast_path_seconds"] = time.perf_counter() - t0
+        finally:
+            parser.MIN_FAST_LITERALS = old
+    if cold_runs:
+        prog = tmp / path
+        prog.write_text(source)
+        inp = tmp / f"{name}.json"
+        inp.write_text(json.dumps(inputs))
+        row["cold_process_seconds"], row["cold_process_peak_rss_bytes"] = cold_process(prog, inp, cold_runs)
+    return row
+
+
 # --- measurements -------------------------------------------------------------------------------
 def check_against_cpython(source: str, path: str, inputs: dict) -> dict:
     """Compile, run on the VM and compare with CPython once (the program is valid DSL)."""
@@ -383,6 +489,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="fewer runs")
     ap.add_argument("--lines", type=int, default=1000)
     ap.add_argument("--write-program", help="also save the generated program here")
+    ap.add_argument("--skip-1m", action="store_true", help="leave out the 1 M-literal model (minutes, about 3 GB)")
     args = ap.parse_args()
     runs = 3 if args.quick else 9
     cold_runs = 1 if args.quick else 3
@@ -425,6 +532,11 @@ def main() -> None:
         inp = Path(tmp) / "in.json"
         inp.write_text(json.dumps(inputs))
         cold_s, cold_rss = cold_process(prog, inp, cold_runs)
+        # literal data: 85 k and 1 M integer literals in nested lists
+        literal_rows = [literal_benchmark("literals_85k", [64, 1000, 20], runs, True, cold_runs, Path(tmp))]
+        if not args.skip_1m:
+            literal_rows.append(literal_benchmark("literals_1m", [64, 1000, 1000, 10], 1 if args.quick else 3,
+                                                  False, 0, Path(tmp)))
 
     rows = [
         {"what": "zkvm compile_source, in process (warm)", "seconds": compile_s, "vs_cpython_compile": compile_s / cpython_s},
@@ -452,7 +564,22 @@ def main() -> None:
     verdict = "met" if compile_s <= TARGET_SECONDS else "NOT met"
     print(f"target: compile a 1,000-line program in <= {TARGET_SECONDS:.0f} s: {verdict} ({compile_s:.3f} s in process, "
           f"{cold_s:.2f} s as a cold process)")
-    out = write_results("compile", [dict(r, seconds=round(r["seconds"], 5)) for r in rows] + [summary])
+    print()
+    print_table([{"program": r["program"], "literals": f"{r['literals']:,}", "size": fmt_bytes(r["bytes"]),
+                  "compile": fmt_seconds(r["compile_seconds"]), "ast.parse": fmt_seconds(r["ast_parse_seconds"]),
+                  "ratio": f"{r['ratio']:.2f}x",
+                  "grammar only": fmt_seconds(r["compile_without_fast_path_seconds"]) if "compile_without_fast_path_seconds" in r else "",
+                  "cold process": fmt_seconds(r["cold_process_seconds"]) if "cold_process_seconds" in r else ""}
+                 for r in literal_rows],
+                ["program", "literals", "size", "compile", "ast.parse", "ratio", "grammar only", "cold process"])
+    for r in literal_rows:
+        print(f"target: {r['program']} compiles in <= {TARGET_LITERAL_RATIO:.0f}x ast.parse of the same file: "
+              f"{'met' if r['met'] else 'NOT met'} ({r['ratio']:.2f}x)")
+    load = os.getloadavg()
+    print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    summary["load_average_at_end"] = [round(x, 2) for x in load]
+    literal_out = [{k: (round(v, 5) if isinstance(v, float) else v) for k, v in r.items()} for r in literal_rows]
+    out = write_results("compile", [dict(r, seconds=round(r["seconds"], 5)) for r in rows] + [summary] + literal_out)
     print(f"wrote {out.relative_to(ROOT)}")
 
 
