@@ -116,7 +116,8 @@ def error_object(e: BaseException, args: argparse.Namespace | None, code: int) -
         obj.update(kind="execution", file=file or get("program"), line=line, message=e.reason, pc=e.pc, cycle=e.cycle)
     elif isinstance(e, VerificationError):
         file = get("vk") if isinstance(e, KeyFormatError) and get("vk") else get("proof")
-        obj.update(kind="verification", file=file, message=e.detail, check=e.check, valid=False)
+        # (valid, check and error are what verify --json printed before every failure had this form)
+        obj.update(kind="verification", file=file, message=e.detail, check=e.check, valid=False, error=str(e))
     elif isinstance(e, InputError):
         file = e.file or get(_FILE_OF.get(e.parameter, "input"))
         obj.update(kind="input", file=file, line=e.line, column=e.column, message=str(e), parameter=e.parameter)
