@@ -35,12 +35,10 @@ def compile(path_or_source, inputs=None):  # noqa: A001 - the documented name (z
     is_path = isinstance(path_or_source, Path) or (
         isinstance(path_or_source, str) and "\n" not in path_or_source and path_or_source.endswith(".py")
         and os.path.exists(path_or_source))
-    if is_path:
-        shapes = compiler.input_shapes_of_file(path_or_source, inputs) if inputs is not None else None
-        return compiler.compile_file(path_or_source, shapes)
-    text = str(path_or_source)
-    shapes = compiler.input_shapes_of(compiler.main_parameters(text), inputs) if inputs is not None else None
-    return compiler.compile_source(text, "<string>", shapes)
+    # parsed and checked once, whatever is asked of it (a model file can hold a million literals)
+    checked = compiler.check_file(path_or_source) if is_path else compiler.check_source(str(path_or_source))
+    shapes = compiler.input_shapes_of(checked.main_parameters(), inputs) if inputs is not None else None
+    return checked.compile(shapes)
 
 
 def __getattr__(name: str):
