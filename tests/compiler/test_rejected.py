@@ -271,17 +271,6 @@ def main(x, y: int) -> int:
     return x * SCALE + y
 '''
 
-UNANNOTATED_HELPER = '''"""A helper's parameter has no type."""
-
-
-def scale(a: int, factor) -> int:
-    return a * factor
-
-
-def main(x: int) -> int:
-    return scale(x, 3)
-'''
-
 DEFAULT_VALUE = '''"""A default parameter value."""
 
 
@@ -334,7 +323,6 @@ PROGRAM_CASES = [
     ("mutual-recursion", MUTUAL_RECURSION, 9, 33, ["mutual recursion", "loop"]),
     ("missing-main", NO_MAIN, 1, 1, ["no main()", "def main"]),
     ("unannotated-main-parameter", UNANNOTATED_MAIN, 6, 10, ["parameter 'x' of main()", "type annotation", "list[int]"]),
-    ("unannotated-helper-parameter", UNANNOTATED_HELPER, 4, 19, ["parameter 'factor' of scale()", "type annotation"]),
     ("default-parameter-value", DEFAULT_VALUE, 4, 19, ["default parameter value", "explicitly"]),
     ("star-parameter", STAR_PARAMETER, 4, 11, ["*args", "by name"]),
 ]

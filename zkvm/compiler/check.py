@@ -250,9 +250,9 @@ class Checker:
                 self.error(p, "unsupported: default parameter value", "pass every argument explicitly")
             elif p.name in names:
                 self.error(p, f"parameter {p.name!r} repeated")
-            elif p.annotation is None:
-                self.error(p, f"parameter {p.name!r} of {fn.name}() needs a type annotation",
-                           "annotate it: int, bool, list[int] or list[list[int]]")
+            elif p.annotation is None and fn.name == "main":
+                self.error(p, f"parameter {p.name!r} of main() needs a type annotation",
+                           "annotate it: int, bool, list[int] or list[list[int]] (the input file's values must match it)")
             names.add(p.name.rstrip("="))
         out.calls[fn.name] = set()
         scope = self.scope_of(fn)

@@ -136,7 +136,7 @@ class ProgramCompiler:
         self.in_progress.add(key)
         for p, t in zip(fn.params, arg_types):
             if p.annotation is None:
-                raise CodegenError(p.span, f"parameter {p.name!r} of {fn.name}() needs a type annotation", "annotate it: int, list[int] or list[list[int]]")
+                continue  # typed by its call sites: one specialization per combination of types
             declared = from_annotation(p.annotation)
             if declared is None:
                 raise CodegenError(p.annotation.span, f"unsupported parameter type for {p.name!r}", "use int, bool, list[int] or list[list[int]]")
@@ -158,7 +158,7 @@ class ProgramCompiler:
         a subroutine) and never rebound in the body (no assignment, loop or comprehension
         variable of that name)."""
         if fn.name not in self._constant_params:
-            ints = {p.name for p in fn.params if p.annotation is not None and from_annotation(p.annotation) == INT}
+            ints = {p.name for p in fn.params if p.annotation is None or from_annotation(p.annotation) == INT}
             used, rebound = set(), set()
             for node in _walk(fn.body):
                 right = None
