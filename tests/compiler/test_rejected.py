@@ -107,16 +107,12 @@ BODY_CASES = [
     ("dict-comprehension", "table = {k: k * k for k in range(4)}", 0, 17, ["dict", "list"]),
     ("set", "seen = {1, 2}", 0, 16, ["set", "list"]),
     ("set-comprehension", "seen = {k for k in range(4)}", 0, 16, ["set", "list"]),
-    ("tuple-literal", "pair = (total, i)", 0, 16, ["tuple", "list"]),
-    ("tuple-unpacking", "a, b = [total, i]", 0, 9, ["unpacking", "one name at a time"]),
-    ("for-unpacking", "for a, b in [[1, 2]]:\n    total += a", 0, 13, ["unpacking"]),
     ("class", "class Box:\n    size = 1", 0, 9, ["class", "functions and lists"]),
     ("lambda", "f = lambda v: v + 1", 0, 13, ["lambda", "def"]),
     ("nested-def", "def inner(v: int) -> int:\n    return v", 0, 9, ["nested function", "module level"]),
     ("yield", "yield total", 0, 9, ["yield", "list"]),
     ("yield-value", "got = (yield total)", 0, 16, ["yield", "list"]),
-    ("generator-expression", "total = sum(v * v for v in range(3))", 0, 21, ["generator", "list comprehension"]),
-    ("generator-parenthesized", "g = (v for v in range(3))", 0, 13, ["generator", "list comprehension"]),
+    ("generator-parenthesized", "g = (v for v in range(3))", 0, 13, ["generator", "argument", "list comprehension"]),
     ("try-except", "try:\n    total += 1\nexcept ValueError:\n    total = 0", 0, 9, ["exceptions", "assert"]),
     ("raise", 'raise ValueError("bad")', 0, 9, ["exceptions", "assert"]),
     ("global", "global SCALE", 0, 9, ["global", "arguments"]),
@@ -139,28 +135,17 @@ BODY_CASES = [
     ("builtin-arity", "total = abs(total, 1)", 0, 17, ["abs() takes 1 argument", "got 2"]),
     ("builtin-arity-range", "total = len(range(1, 2, 3, 4))", 0, 21, ["range() takes 1 to 3 argument", "got 4"]),
     ("user-function-arity", "total = helper(total, 1)", 0, 17, ["helper() takes 1 argument", "got 2"]),
-    ("keyword-argument", "total = max(total, key=i)", 0, 28, ["keyword argument", "position"]),
-    ("star-argument", "total = max(*[total, i])", 0, 21, ["*args"]),
-    ("slice", "part = [total, i][1:]", 0, 27, ["slice"]),
+    ("keyword-argument", "total = max(total, start=i)", 0, 17, ["keyword argument", "'start'"]),
     ("slice-assignment", "xs = [total, i]\nxs[0:1] = [3]", 1, 12, ["slice"]),
-    ("in-operator", "found = i in [1, 2]", 0, 17, ["'in'", "loop"]),
-    ("not-in-operator", "found = i not in [1, 2]", 0, 17, ["'not in'", "loop"]),
     ("is-operator", "same = total is None", 0, 16, ["'is'", "=="]),
     ("f-string", 'label = f"{total}"', 0, 17, ["f-string"]),
     ("walrus", "if (n := total) > 0:\n    total += n", 0, 13, ["walrus", ":="]),
-    ("star-expression", "xs = [*[total]]", 0, 15, ["starred expression", "concatenate lists with +"]),
-    ("starred-assignment", "first, *rest = [total, i]", 0, 16, ["*rest in an assignment", "first = xs[0]"]),
-    ("starred-for-target", "for a, *b in [[1, 2]]:\n    total += a", 0, 16, ["*b", "one name at a time"]),
     ("await", "total = await helper(total)", 0, 17, ["await"]),
     ("matrix-multiplication", "total = total @ total", 0, 17, ["'@'", "mac"]),
     ("attribute", "total = x.real", 0, 17, ["attribute .real", "append"]),
-    ("method-other-than-append", "xs = [total]\nxs.sort()", 1, 9, [".sort()", "append"]),
-    ("negative-index", "total = [total, i][-1]", 0, 28, ["negative index", "len("]),
+    ("method-other-than-append", "xs = [total]\nxs.pop()", 1, 9, [".pop()", "append"]),
     ("literal-out-of-range", "total = 99999999999999999999", 0, 17, ["out of range"]),
-    ("nested-comprehension", "ys = [a + b for a in range(2) for b in range(2)]", 0, 14, ["nested comprehension", "loops"]),
     ("call-of-expression", "total = [abs][0](total)", 0, 17, ["call of an expression", "by name"]),
-    ("for-else", "for k in range(2):\n    total += k\nelse:\n    total = 0", 0, 9, ["else", "loops"]),
-    ("while-else", "while total > 100:\n    total -= 1\nelse:\n    total = 0", 0, 9, ["else", "loops"]),
     ("list-comparison", "same = [total] == [i]", 0, 16, ["comparing lists", "elements"]),
     ("range-as-value", "r = range(3)", 0, 13, ["range()", "for loop"]),
     ("list-repeat-augmented", "xs = [total]\nxs *= 2", 1, 9, ["*= on a list", "+="]),
@@ -209,7 +194,6 @@ MODULE_CASES = [
     ("unknown-helper", "from zkvm.lang import relu", 0, 1, ["helper 'relu'", "load"]),
     ("float-constant", "RATE = 0.25", 0, 8, ["float", "scaled integers"]),
     ("string-constant", 'NAME = "mlp"', 0, 8, ["string", "integer"]),
-    ("tuple-constant", "SHAPE = 3, 4", 0, 9, ["tuple", "list"]),
     ("class", "class Model:\n    size = 1", 0, 1, ["class", "functions and lists"]),
     ("lambda", "F = lambda v: v", 0, 5, ["lambda", "def"]),
     ("async-def", "async def fetch(a: int) -> int:\n    return a", 0, 1, ["async", "def"]),
@@ -323,7 +307,6 @@ PROGRAM_CASES = [
     ("mutual-recursion", MUTUAL_RECURSION, 9, 33, ["mutual recursion", "loop"]),
     ("missing-main", NO_MAIN, 1, 1, ["no main()", "def main"]),
     ("unannotated-main-parameter", UNANNOTATED_MAIN, 6, 10, ["parameter 'x' of main()", "type annotation", "list[int]"]),
-    ("default-parameter-value", DEFAULT_VALUE, 4, 19, ["default parameter value", "explicitly"]),
     ("star-parameter", STAR_PARAMETER, 4, 11, ["*args", "by name"]),
 ]
 
@@ -331,11 +314,6 @@ PROGRAM_CASES = [
 @pytest.mark.parametrize("source,line,col,words", [c[1:] for c in PROGRAM_CASES], ids=[c[0] for c in PROGRAM_CASES])
 def test_rejected_program(source, line, col, words):
     assert_diagnostic(diagnose(source), line, col, words)
-
-
-def test_unpacking_a_tuple_is_one_problem():
-    err = diagnose(in_body("a, b = total, i"))
-    assert [(d.span.line, d.span.col, d.message) for d in err.diagnostics] == [(14, 9, "unsupported: unpacking")]
 
 
 def test_every_problem_is_reported_at_once():
@@ -487,7 +465,7 @@ def test_doc_program_matches_cpython(tmp_path, monkeypatch, name, source):
 def test_doc_diagnostic_example():
     """The rendered diagnostic the document shows is what the compiler prints."""
     source = dict(doc_programs())["example.py"]
-    variant = source.replace("    best = -1\n    best_score = threshold\n", "    best, best_score = -1, threshold\n")
+    variant = source.replace("    best_score = threshold\n", "    best_score = threshold / 2\n")
     assert variant != source
     shown = [text for lang, _, text in doc_blocks() if lang == "text" and text.startswith("example.py:")]
     assert len(shown) == 1

@@ -68,13 +68,14 @@ def check_source(text: str, path: str = "<string>") -> CheckedSource:
     """Parse and check DSL source. Raises CompileError with every problem the parser (its
     first syntax error) and the checker find, each rendered with its source line and caret."""
     from zkvm.compiler.check import check
+    from zkvm.compiler.desugar import desugar
     from zkvm.compiler.parser import parse
 
     try:
         module = parse(text, path)
     except CompileError as e:
         raise _rendered(e, text, path) from None
-    checked, diags = check(module, path)
+    checked, diags = check(desugar(module), path)
     if diags:
         raise _rendered(CompileError(diags), text, path)
     return CheckedSource(text, path, checked)

@@ -199,6 +199,7 @@ class UnsupportedStmt(Stmt):
 class Param(Node):
     name: str
     annotation: Expr | None
+    default: Expr | None = None  # bound at each call site by desugar.py (none after it)
 
 
 @dataclass(frozen=True)
@@ -218,6 +219,75 @@ class ImportFrom(Stmt):
 @dataclass(frozen=True)
 class Module(Node):
     body: tuple[Stmt, ...] = field(default_factory=tuple)
+
+
+# --- surface syntax: built by transform.py, rewritten into the nodes above by desugar.py ------
+@dataclass(frozen=True)
+class Tuple(Expr):
+    elts: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Starred(Expr):
+    value: Expr
+
+
+@dataclass(frozen=True)
+class Slice(Expr):
+    lower: Expr | None
+    upper: Expr | None
+    step: Expr | None
+
+
+@dataclass(frozen=True)
+class Keyword(Expr):
+    """A keyword argument of a call: ``name=value``."""
+
+    name: str
+    value: Expr
+
+
+@dataclass(frozen=True)
+class CompFor(Node):
+    target: Expr  # a Name, or a Tuple of targets
+    iter: Expr
+
+
+@dataclass(frozen=True)
+class CompIf(Node):
+    cond: Expr
+
+
+@dataclass(frozen=True)
+class Comprehension(Expr):
+    """A list comprehension or generator expression with any clauses and targets."""
+
+    kind: str  # "list" | "generator"
+    elt: Expr
+    clauses: tuple[Node, ...]  # CompFor / CompIf, in order
+
+
+@dataclass(frozen=True)
+class Lambda(Expr):
+    params: tuple[Param, ...]
+    body: Expr
+
+
+@dataclass(frozen=True)
+class ForLoop(Stmt):
+    """``for TARGET in ITER: ... else: ...`` with any target."""
+
+    target: Expr
+    iter: Expr
+    body: tuple[Stmt, ...]
+    orelse: tuple[Stmt, ...] | None
+
+
+@dataclass(frozen=True)
+class WhileElse(Stmt):
+    test: Expr
+    body: tuple[Stmt, ...]
+    orelse: tuple[Stmt, ...]
 
 
 def walk(node):

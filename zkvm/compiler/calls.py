@@ -206,7 +206,7 @@ class CallsMixin:
             if declared is not None and (declared.kind != t.kind or (t.is_list and declared.depth != t.depth)) and t.kind != "none":
                 raise CodegenError(a.span, f"{e.func}() expects {declared.describe()} for {p.name!r}, got {t.describe()}")
             arg_types.append(t)
-        compiled = self.prog.specialize(callee, arg_types, e.span, self.int_constants(callee, e.args))
+        compiled = self.prog.specialize(callee, arg_types, e.span, self.int_constants(callee, e.args), self.site)
         self.callees.add(compiled.key)
         vals = [self.expr(a) for a in e.args]
         for k, v in enumerate(vals):

@@ -377,9 +377,6 @@ class Checker:
             for x in (e.test, e.body, e.orelse):
                 self.expr(x, scope, out, module_level)
         elif isinstance(e, A.Subscript):
-            if isinstance(e.index, A.IntLit) and e.index.value < 0:
-                self.error(e.index, f"unsupported: negative index {e.index.value}",
-                           "count from the start: xs[len(xs) - 1] is the last element")
             self.expr(e.value, scope, out, module_level)
             self.expr(e.index, scope, out, module_level)
         elif isinstance(e, LiteralData) and _within_range(e.values):
@@ -502,7 +499,7 @@ class Checker:
             if e.func in out.functions:
                 callee = out.functions[e.func]
                 # (parameters with a default value or a star are reported where they are declared)
-                required = sum(1 for p in callee.params if p.name != "*" and not p.name.endswith("="))
+                required = sum(1 for p in callee.params if p.name != "*" and p.default is None)
                 most = None if any(p.name == "*" for p in callee.params) else len(callee.params)
                 if arity and (len(e.args) < required or (most is not None and len(e.args) > most)):
                     takes = most if most == required else f"{required} to {most}" if most is not None else f"at least {required}"

@@ -62,7 +62,7 @@ class FunctionCompiler(LoopsMixin, MacMixin, ExpressionsMixin, ListsMixin, Calls
     """Compiles one specialization of one function."""
 
     def __init__(self, program: "ProgramCompiler", fn: A.FunctionDef, key: str, param_types: list[VType],
-                 known: dict[str, int] | None = None) -> None:
+                 known: dict[str, int] | None = None, site: "Span | None" = None) -> None:
         self.prog = program
         self.fn = fn
         self.key = key
@@ -81,6 +81,8 @@ class FunctionCompiler(LoopsMixin, MacMixin, ExpressionsMixin, ListsMixin, Calls
         self.cold: list[tuple[list[Ins], list[Label]]] = []  # out-of-line blocks (see cold_block)
         self.placed: list[Label] | None = None  # labels placed in the cold block being emitted
         self.loc = ""
+        # a builtin of prelude.py is compiled for each call site, and its errors name that site
+        self.site: "Span | None" = site
         # int parameters whose value this specialization was compiled for (see int_constants)
         self.known: dict[str, int] = dict(known or {})
         # int loop variables with known bounds while their loop body runs: name -> (lo, hi)
@@ -198,12 +200,14 @@ class FunctionCompiler(LoopsMixin, MacMixin, ExpressionsMixin, ListsMixin, Calls
         return [FrameEnd(3 + k) for k in range(results)]
 
     def at(self, node: A.Node) -> None:
-        self.loc = f"{node.span.file}:{node.span.line}"
+        span = self.site or node.span
+        self.loc = f"{span.file}:{span.line}"
 
     def trap(self, node: A.Node, reason: str) -> Label:
         """A label whose code stops the machine with an error naming this line."""
         lab = Label("trap")
-        self.traps.append((lab, f"{node.span.file}:{node.span.line}{TRAP_SEPARATOR}{reason}"))
+        span = self.site or node.span
+        self.traps.append((lab, f"{span.file}:{span.line}{TRAP_SEPARATOR}{reason}"))
         return lab
 
     # --- function body -------------------------------------------------------------------
@@ -396,8 +400,7 @@ class FunctionCompiler(LoopsMixin, MacMixin, ExpressionsMixin, ListsMixin, Calls
         elif isinstance(t, A.Subscript):
             self.check_subscript(t, value_expr)
             lst = self.expr(t.value)
-            idx = self.expr(t.index)
-            addr = self.element_address(lst, idx, t, self.index_in_bounds(t.value, t.index))
+            idx, addr = self.subscript_address(lst, t)
             self.emit(op.ST, a=addr, b=value, imm=0)
             self.release(lst, idx, addr)
         else:
@@ -421,9 +424,14 @@ class FunctionCompiler(LoopsMixin, MacMixin, ExpressionsMixin, ListsMixin, Calls
                 raise CodegenError(s.span, f"unsupported: {s.op}= on a row of a list of lists",
                                    "append to the row (m[i].append(v)) or assign a new row (m[i] = m[i] + [v])")
             self.need_int(s.value, f"'{s.op}='")
+            called = any(isinstance(n, A.Call) and n.receiver is None and n.func in self.prog.functions
+                         for n in walk_all(s.value))
             lst = self.expr(s.target.value)
-            idx = self.expr(s.target.index)
-            addr = self.element_address(lst, idx, s.target, self.index_in_bounds(s.target.value, s.target.index))
+            # xs[-1] += f(xs): Python stores at the index counted from the end of the list as
+            # it is after the call (which may have grown it), so a call keeps the raw index
+            raw = self.expr(s.target.index) if called and not self.from_start(s.target) \
+                and self.const_value(s.target.index) is None else None
+            idx, addr = self.subscript_address(lst, s.target, raw)  # (idx: counted from the start)
             cur = self.temp()
             self.emit(op.LD, c=cur, a=addr, imm=0)
             rc = self.const_value(s.value)
@@ -431,11 +439,15 @@ class FunctionCompiler(LoopsMixin, MacMixin, ExpressionsMixin, ListsMixin, Calls
                 raise CodegenError(s.value.span, f"unsupported: ** with the negative exponent {rc} (Python gives a float)",
                                    "use a non-negative exponent; for scaled integers divide with //")
             rhs = self.expr(s.value) if rc is None else None
-            if any(isinstance(n, A.Call) and n.receiver is None and n.func in self.prog.functions for n in walk_all(s.value)):
+            if called and self.from_start(s.target):
                 # W[0] -= f(W): the call may have grown the list and moved its elements (Python
                 # stores into the same list object, at the same index: it cannot have shrunk)
                 self.emit(op.LD, c=addr, a=lst, imm=2)
                 self.emit(op.ADD, c=addr, a=addr, b=idx)
+            elif called:
+                self.release(idx, addr)
+                idx, addr = self.subscript_address(lst, s.target, raw)  # counted from the new end
+                self.release(raw)
             self.int_op(s.op, cur, rhs, cur, s, rc, None, s.value)
             self.emit(op.ST, a=addr, b=cur, imm=0)
             self.release(lst, idx, addr, cur)

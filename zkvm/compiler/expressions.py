@@ -177,6 +177,20 @@ class ExpressionsMixin:
             return _binop_interval(e.op, self.interval(e.left), self.interval(e.right), self.const_value(e.right))
         return None
 
+    def index_interval(self, index: A.Expr) -> tuple[int, int] | None:
+        """Bounds of a list index: ``interval``'s, narrowed by what the range analysis saw of
+        this index in every context (ranges.py; both are sound, so their meet is). An index
+        shown non-negative is compiled as before negative indexes existed (lists.py)."""
+        local = self.interval(index)
+        ranges = self.prog.ranges
+        seen = ranges.index(self.fn.name, index) if ranges is not None else None
+        if seen is None:
+            return local
+        if local is None:
+            return seen.lo, seen.hi
+        lo, hi = max(local[0], seen.lo), min(local[1], seen.hi)
+        return (lo, hi) if lo <= hi else local
+
     def copy(self, dst: int, src: int) -> None:
         if dst != src:
             self.emit(op.ADDI, c=dst, a=src, imm=0)
@@ -267,8 +281,7 @@ class ExpressionsMixin:
         if isinstance(e, A.Subscript):
             self.check_subscript(e)
             lst = self.expr(e.value)
-            idx = self.expr(e.index)
-            addr = self.element_address(lst, idx, e, self.index_in_bounds(e.value, e.index))
+            idx, addr = self.subscript_address(lst, e)
             r = self.dest_or_temp(dest)
             self.emit(op.LD, c=r, a=addr, imm=0)
             self.release(lst, idx, addr)

@@ -285,7 +285,7 @@ class LengthAnalysis:
                 self.guessed = outer
                 try:
                     compiled = prog.specialize(prog.functions[e.func], arg_types, e.span,
-                                               self.fc.int_constants(prog.functions[e.func], e.args))
+                                               self.fc.int_constants(prog.functions[e.func], e.args), self.fc.site)
                 except CodegenError:
                     raise
                 return compiled.returns

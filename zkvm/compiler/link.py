@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from zkvm.compiler import prelude
 from zkvm.compiler import ast as A
 from zkvm.compiler.aliases import AliasAnalysis
 from zkvm.compiler.bounds import declared_bounds
@@ -114,13 +115,30 @@ class ProgramCompiler:
         return key
 
     # --- specialization ----------------------------------------------------------------
-    def specialize(self, fn: A.FunctionDef, arg_types: list[VType], span: Span, known: dict[str, int] | None = None) -> Compiled:
+    def specialize(self, fn: A.FunctionDef, arg_types: list[VType], span: Span, known: dict[str, int] | None = None,
+                   site: Span | None = None) -> Compiled:
         """The compiled function for these argument types (list lengths) and constant int
         arguments (see FunctionCompiler.int_constants), compiled on first use. A function gets
         at most MAX_CONSTANT_VARIANTS versions for different constant arguments; further
-        calls pass them at run time."""
+        calls pass them at run time. A builtin of prelude.py is compiled for each call site
+        (``site``: the caller's own site if it is one, else the call), so that its errors, at
+        compile time and at run time, name the program's line."""
+        if prelude.is_prelude(fn.name):
+            site = site or span
+            try:
+                return self._specialize(fn, arg_types, span, known, site)
+            except CodegenError as err:
+                if err.diag.span.file != prelude.PRELUDE_PATH:
+                    raise
+                raise CodegenError(site, f"{prelude.user_name(fn.name)}: {err.diag.message}", err.diag.help) from None
+        return self._specialize(fn, arg_types, span, known, None)
+
+    def _specialize(self, fn: A.FunctionDef, arg_types: list[VType], span: Span, known: dict[str, int] | None,
+                    site: Span | None) -> Compiled:
         arg_types = [_as_declared(p, t) for p, t in zip(fn.params, arg_types)] + list(arg_types[len(fn.params):])
         key = f"{fn.name}({','.join(_type_key(t) for t in arg_types)})"
+        if site is not None:
+            key += f"@{site.line}:{site.col}"
         if known:
             variants = self.constant_variants.setdefault(fn.name, set())
             tag = ",".join(f"{k}={v}" for k, v in sorted(known.items()))
@@ -140,7 +158,7 @@ class ProgramCompiler:
             declared = from_annotation(p.annotation)
             if declared is None:
                 raise CodegenError(p.annotation.span, f"unsupported parameter type for {p.name!r}", "use int, bool, list[int] or list[list[int]]")
-        compiled = FunctionCompiler(self, fn, key, arg_types, known).compile()
+        compiled = FunctionCompiler(self, fn, key, arg_types, known, site).compile()
         if fn.returns is not None:
             declared = from_annotation(fn.returns)
             if declared is None:

@@ -64,8 +64,58 @@ class ListsMixin:
         self.release(n, cap, buf, *vals)
         return r
 
-    def element_address(self, lst: int, idx: int, node: A.Node, in_bounds: bool = False) -> int:
-        """Address of lst[idx], after checking 0 <= idx < len(lst) (unless known in bounds)."""
+    def from_start(self, e: A.Subscript) -> bool:
+        """Is the index of ``e`` known never to count from the end (never negative)?"""
+        c = self.const_value(e.index)
+        if c is not None:
+            return c >= 0
+        if self.index_in_bounds(e.value, e.index):
+            return True
+        iv = self.index_interval(e.index)
+        return iv is not None and iv[0] >= 0
+
+    def subscript_address(self, lst: int, e: A.Subscript, raw: int | None = None) -> tuple[int, int]:
+        """Evaluate the index of ``e`` (whose list is in slot ``lst``): (a slot holding the index
+        counted from the start, the element's address), bounds-checked. As in Python, an index
+        -len(xs) <= i < 0 counts from the end. An index known to be non-negative (a loop
+        variable, most computed indexes: ``index_interval``) costs nothing for that; a constant
+        -k is len(xs) - k, folded when the length is known; any other index is moved by the
+        length when it is negative, without a branch (3 or 4 cycles). ``raw``: the index,
+        already evaluated into this slot (kept)."""
+        c = self.const_value(e.index)
+        if c is not None and c < 0:
+            known = self.type_of(e.value).length
+            if known is not None and known + c >= 0:
+                idx = self.const_slot(known + c)
+                return idx, self.element_address(lst, idx, e, in_bounds=True)
+            n, idx = self.temp(), self.temp()
+            self.emit(op.LD, c=n, a=lst, imm=0)
+            self.emit(op.ADDI, c=idx, a=n, imm=c)  # (exact: n is a length, c >= -H)
+            return idx, self.element_address(lst, idx, e, length=n)
+        idx = self.expr(e.index) if raw is None else raw
+        if self.index_in_bounds(e.value, e.index):
+            return idx, self.element_address(lst, idx, e, in_bounds=True)
+        iv = self.index_interval(e.index)
+        if iv is not None and iv[0] >= 0:
+            return idx, self.element_address(lst, idx, e)
+        n, start = self.temp(), self.temp()
+        self.emit(op.LD, c=n, a=lst, imm=0)
+        if iv is not None and iv[1] < 0:
+            self.emit(op.ADD, c=start, a=idx, b=n)  # always from the end (exact: idx < 0 <= n)
+        else:
+            # start = idx + n * (idx < 0): exact, the product is 0 or n and the sum lies in [idx, n)
+            zero = self.const_slot(0)
+            intr.less(self, start, idx, zero, intr.is_small(iv))
+            self.emit(op.MUL, c=start, a=start, b=n)
+            self.emit(op.ADD, c=start, a=start, b=idx)
+            self.release(zero)
+        if raw is None:
+            self.release(idx)
+        return start, self.element_address(lst, start, e, length=n)
+
+    def element_address(self, lst: int, idx: int, node: A.Node, in_bounds: bool = False, length: int | None = None) -> int:
+        """Address of lst[idx], after checking 0 <= idx < len(lst) (unless known in bounds).
+        ``length``: a slot that already holds len(lst) (released here)."""
         if in_bounds:
             addr = self.temp()
             ptr = self.hoisted.get(node.value.id) if isinstance(node, A.Subscript) and isinstance(node.value, A.Name) else None
@@ -75,8 +125,9 @@ class ListsMixin:
                 self.emit(op.LD, c=addr, a=lst, imm=2)
                 self.emit(op.ADD, c=addr, a=addr, b=idx)
             return addr
-        n = self.temp()
-        self.emit(op.LD, c=n, a=lst, imm=0)
+        n = length if length is not None else self.temp()
+        if length is None:
+            self.emit(op.LD, c=n, a=lst, imm=0)
         # chk stops unless 0 <= idx < n (lengths are far below chk's 2^32 limits)
         self.emit_reason(op.CHK, node, "list index out of range", a=idx, b=n)
         addr = n

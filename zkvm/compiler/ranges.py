@@ -114,6 +114,7 @@ class RangeAnalysis:
         self.constants = constants  # name -> ConstValue
         self.sites: dict[object, Site] = {}
         self.records: dict[tuple[str, int, int, str], Record] = {}  # (function, line, col, operator)
+        self.indexes: dict[tuple[str, int, int, str], Interval] = {}  # list indexes, keyed by the index
         self.changed = False
         self.gave_up = False  # recursion, or no fixpoint: every operation is guarded
         self.fn = ""
@@ -149,6 +150,7 @@ class RangeAnalysis:
         for rounds in range(self.MAX_ROUNDS + 1):
             self.changed = False
             self.records = {}
+            self.indexes = {}
             before = self._snapshot()
             self._body("main", args, ())
             if not self.changed:
@@ -169,6 +171,14 @@ class RangeAnalysis:
             return False
         r = self.record(fn, node, op)
         return r is not None and r.result.fits()
+
+    def index(self, fn: str, index: A.Expr) -> Interval | None:
+        """The values the list index ``index`` of function ``fn`` takes, over every context
+        (None when unknown: not analysed, or the analysis gave up). The code generator counts a
+        negative index from the end of the list only where this may be below 0."""
+        if self.gave_up:
+            return None
+        return self.indexes.get(_key(fn, index, "[]"))
 
     # --- globals -----------------------------------------------------------------------------------
     def _site(self, key, elem: Value, length: Interval) -> Lst:
@@ -322,7 +332,7 @@ class RangeAnalysis:
             env[target.id] = v
         elif isinstance(target, A.Subscript):
             self._store(self._expr(target.value, env), v)
-            self._expr(target.index, env)
+            self._index(target.index, env)
 
     def _aug(self, s: A.AugAssign, env: Env) -> None:
         right = self._expr(s.value, env)
@@ -334,7 +344,7 @@ class RangeAnalysis:
             env[s.target.id] = self._arith(s, s.op, left, right)
         elif isinstance(s.target, A.Subscript):
             lst = self._expr(s.target.value, env)
-            self._expr(s.target.index, env)
+            self._index(s.target.index, env)
             left = self._elements(lst)
             self._store(lst, self._arith(s, s.op, left, right))
 
@@ -364,7 +374,7 @@ class RangeAnalysis:
             self._trips.pop()
 
     def _loop_fixpoint(self, env: Env, body, bind, exit_refine, trips: int) -> Env:
-        inv = dict(env)
+        inv = prev = dict(env)
         stable = False
         for _ in range(self.LOOP_ITERATIONS):
             out = self._turn(inv, body, bind)
@@ -372,9 +382,9 @@ class RangeAnalysis:
             if _env_leq(new, inv):
                 stable = True
                 break
-            inv = new
+            prev, inv = inv, new
         if not stable:
-            inv = self._widen_loop(env, inv, body, bind, trips)
+            inv = self._widen_loop(env, prev, inv, body, bind, trips)
         out = self._turn(inv, body, bind)  # the recording pass, on the invariant
         exits = [e for e in self._exits(inv, exit_refine) if e is not None]
         exits += self._last_breaks
@@ -404,16 +414,18 @@ class RangeAnalysis:
     def _exits(self, inv: Env, exit_refine) -> list:
         return [exit_refine(dict(inv))]
 
-    def _widen_loop(self, env: Env, inv: Env, body, bind, trips: int | None) -> Env:
+    def _widen_loop(self, env: Env, prev: Env, inv: Env, body, bind, trips: int | None) -> Env:
         """Variables that keep growing: accumulators of a loop of at most ``trips`` turns get
-        v0 + trips * increment; everything else the whole value range."""
+        v0 + trips * increment; for the others, each bound that still moved in the last turn
+        (from ``prev`` to ``inv``) goes to the end of the value range (a counter from 0 stays
+        non-negative). The result is checked to be an invariant by running the body on it."""
         assigned = _assigned(body)
         growing = [name for name in inv if not leq(inv.get(name), env.get(name)) and isinstance(inv.get(name), Interval)]
         acc = {name for name in growing if trips is not None and _is_accumulator(name, body)}
         widened = dict(inv)
         for name in growing:
             if name not in acc:
-                widened[name] = TOP
+                widened[name] = _widen(prev.get(name), inv[name])
         for _ in range(3):
             changed = False
             for name in acc:
@@ -431,19 +443,31 @@ class RangeAnalysis:
                 if widened.get(name) != bound:
                     widened[name] = bound
                     changed = True
-            # the others must now be stable (or are widened to everything)
-            out = self._turn(widened, body, bind)
-            for name in assigned:
-                if name in acc or name not in out:
-                    continue
-                if not leq(out.get(name), widened.get(name)):
-                    widened[name] = join(widened.get(name), out.get(name))
-                    if isinstance(widened[name], Interval):
-                        widened[name] = TOP
-                    changed = True
+            # the others must now be stable (or are widened)
+            changed |= self._settle(widened, body, bind, assigned - acc)
             if not changed:
-                break
+                return widened
+        # no invariant in three rounds: every int the body assigns may be anything
+        for name in assigned:
+            if isinstance(widened.get(name), Interval):
+                widened[name] = TOP
+        while self._settle(widened, body, bind, assigned):
+            pass
         return widened
+
+    def _settle(self, widened: Env, body, bind, names) -> bool:
+        """Run the body once on ``widened``; widen (in place) each of ``names`` that the turn
+        takes outside it (a moved bound of an int goes to the end of the value range, lists
+        join). True if any did."""
+        out = self._turn(widened, body, bind)
+        changed = False
+        for name in names:
+            if name not in out or leq(out.get(name), widened.get(name)):
+                continue
+            grown = join(widened.get(name), out.get(name))
+            widened[name] = _widen(widened.get(name), grown) if isinstance(grown, Interval) else grown
+            changed = True
+        return changed
 
     def _while(self, s: A.While, env: Env) -> Env:
         def enter(e: Env) -> Env | None:
@@ -632,7 +656,7 @@ class RangeAnalysis:
             return out
         if isinstance(e, A.Subscript):
             lst = self._expr(e.value, env)
-            self._expr(e.index, env)
+            self._index(e.index, env)
             return self._elements(lst)
         if isinstance(e, A.ListLit):
             out = None
@@ -644,6 +668,13 @@ class RangeAnalysis:
         if isinstance(e, A.Call):
             return self._call_expr(e, env)
         return TOP
+
+    def _index(self, index: A.Expr, env: Env) -> None:
+        """Evaluate a list index, recording its interval (joined over every context)."""
+        v = self._expr(index, env)
+        iv = v if isinstance(v, Interval) else TOP
+        key = _key(self.fn, index, "[]")
+        self.indexes[key] = iv.join(self.indexes.get(key))
 
     def _listcomp(self, e: A.ListComp, env: Env) -> Value:
         inner = dict(env)
@@ -709,6 +740,13 @@ def _key(fn: str, node: A.Node, op: str) -> tuple[str, int, int, str]:
     (an augmented assignment becomes a binary operation with the statement's span). Two
     operations with the same start and operator (``(a * b) * c``) share, and join, a record."""
     return (fn, node.span.line, node.span.col, op)
+
+
+def _widen(old: Value, new: Interval) -> Interval:
+    """``new`` with each bound that moved beyond ``old`` at the end of the value range."""
+    if not isinstance(old, Interval):
+        return TOP
+    return Interval(new.lo if new.lo >= old.lo else TOP.lo, new.hi if new.hi <= old.hi else TOP.hi)
 
 
 def _join_envs(envs: list) -> Env:

@@ -248,14 +248,8 @@ class ToAst(Transformer):
         return A.Assign(self.sp(meta), tuple(self._target(t) for t in targets), value)
 
     def _target(self, t):
-        """A tuple of targets is unpacking (starred unpacking, if one of them has a star)."""
-        if not (isinstance(t, Rejected) and t.construct == "tuple"):
-            return t
-        star = _starred(t)
-        if star is not None:
-            return _unsupported(star.span, f"{_star_text(star)} in an assignment (starred unpacking)", _target_reads(t),
-                                assigns=target_names(t), help=HELP["starred assignment"])
-        return _unsupported(t.span, "unpacking", _target_reads(t), assigns=target_names(t))
+        """Targets stay as written: a tuple or list of targets is unpacking (desugar.py)."""
+        return t
 
     def augassign(self, meta, children):
         target, op, value = children
@@ -341,34 +335,21 @@ class ToAst(Transformer):
 
     def while_stmt(self, meta, children):
         test, body, orelse = (children + [None])[:3]
-        loop = A.While(self.sp(meta), test, body)
-        if orelse:  # the loop and its else clause are checked in the statement's place
-            return _unsupported_stmt(self.sp(meta), "while-else", body=(loop, *orelse))
-        return loop
+        if orelse:
+            return A.WhileElse(self.sp(meta), test, body, orelse)
+        return A.While(self.sp(meta), test, body)
 
     def for_stmt(self, meta, children):
         target, iterable, body, orelse = (children + [None])[:4]
-        if isinstance(target, A.Name):
-            loop = A.For(self.sp(meta), target.id, target.span, iterable, body)
-        else:  # for a, b in ...: the iterable and the body are still checked
-            span = target.span if isinstance(target, A.Node) else self.sp(meta)
-            star = _starred(target)
-            if star is None:
-                loop = _unsupported_stmt(span, "unpacking", (iterable, *_target_reads(target)), body,
-                                         assigns=target_names(target), help=HELP["for unpacking"])
-            else:
-                loop = _unsupported_stmt(star.span, f"{_star_text(star)} in a for loop's target (starred unpacking)",
-                                         (iterable, *_target_reads(target)), body, target_names(target),
-                                         HELP["starred assignment"])
-        if orelse:
-            return _unsupported_stmt(self.sp(meta), "for-else", body=(loop, *orelse))
-        return loop
+        if isinstance(target, A.Name) and not orelse and not isinstance(iterable, A.Tuple):
+            return A.For(self.sp(meta), target.id, target.span, iterable, body)
+        return A.ForLoop(self.sp(meta), target, iterable, body, orelse or None)
 
     def target_list(self, meta, children):
         items = [c for c in children if c is not None]
-        if len(items) == 1:
+        if len(items) == 1 and not isinstance(items[0], A.Starred):
             return items[0]
-        return _unsupported(self.sp(meta), "unpacking", items)
+        return A.Tuple(self.sp(meta), tuple(items))
 
     def funcdef(self, meta, children):
         name, params, returns, body = children
@@ -379,9 +360,7 @@ class ToAst(Transformer):
 
     def param(self, meta, children):
         name, annotation, default = (children + [None, None])[:3]
-        if default is not None:
-            return A.Param(self.sp(meta), f"{name}=", annotation)  # reported by the checker
-        return A.Param(self.sp(meta), str(name), annotation)
+        return A.Param(self.sp(meta), str(name), annotation, default)
 
     def star_param(self, meta, children):
         return A.Param(self.sp(meta), "*", None)
@@ -428,7 +407,11 @@ class ToAst(Transformer):
         params, body = (children[0], children[1]) if len(children) == 2 else (None, children[-1])
         names = [n for n, _ in params or ()]
         defaults = [d for _, d in params or () if d is not None]
-        return _unsupported(self.sp(meta), "lambda", (*defaults, body), scoped=names)
+        if any(not n for n in names):  # lambda *args: ...
+            return _unsupported(self.sp(meta), "lambda", (*defaults, body), scoped=[n for n in names if n],
+                                help="a lambda takes named parameters only: lambda a, b: ...")
+        span = self.sp(meta)
+        return A.Lambda(span, tuple(A.Param(span, n, None, d) for n, d in params or ()), body)
 
     def lambda_params(self, meta, children):
         return [c for c in children if c is not None]
@@ -455,8 +438,6 @@ class ToAst(Transformer):
         ops, rights = [], []
         for i in range(1, len(children), 2):
             op = children[i]
-            if op in ("in", "not in"):
-                return _unsupported(self.sp(meta), "in operator", children[0::2])
             if op in ("is", "is not"):
                 return _unsupported(self.sp(meta), "is operator", children[0::2])
             ops.append(op)
@@ -522,12 +503,12 @@ class ToAst(Transformer):
         return _unsupported(self.sp(meta), "await", children[-1:])
 
     def star_expr(self, meta, children):
-        return _unsupported(self.sp(meta), "starred expression", children)
+        return A.Starred(self.sp(meta), children[0])
 
     def call(self, meta, children):
         func, args = children
         args = tuple(args or ())
-        bad = [a for a in args if isinstance(a, Rejected) and a.construct in ("keyword argument", "star argument", "generator")]
+        bad = [a for a in args if isinstance(a, Rejected) and a.construct in ("star argument",)]
         kept = tuple(a for a in args if not any(a is b for b in bad))
         if isinstance(func, A.Name):
             call = A.Call(self.sp(meta), func.id, kept)
@@ -550,21 +531,22 @@ class ToAst(Transformer):
 
     def gen_argument(self, meta, children):
         elt, clauses = children
-        parts, names = _comprehension(clauses)
-        return _unsupported(self.sp(meta), "generator", (elt, *parts), scoped=names)
+        return A.Comprehension(self.sp(meta), "generator", elt, self._clauses(clauses))
 
     def kwargument(self, meta, children):
-        return _unsupported(self.sp(meta), "keyword argument", children[1:])
+        return A.Keyword(self.sp(meta), str(children[0]), children[1])
 
     def star_argument(self, meta, children):
+        return A.Starred(self.sp(meta), children[0])
+
+    def dstar_argument(self, meta, children):
         return _unsupported(self.sp(meta), "star argument", children)
 
     def subscript(self, meta, children):
         value, items = children
         if len(items) != 1:
-            return _unsupported(self.sp(meta), "tuple", (value, *items))
-        if isinstance(items[0], Rejected) and items[0].construct == "slice":
-            return _unsupported(items[0].span, "slice", (value, *items[0].parts))
+            return _unsupported(self.sp(meta), "tuple", (value, *items),
+                                help="an index is one int: write m[i][j] for a list of lists (there are no arrays)")
         if isinstance(items[0], A.Unsupported):
             return items[0]
         return A.Subscript(self.sp(meta), value, items[0])
@@ -573,7 +555,8 @@ class ToAst(Transformer):
         return [c for c in children if c is not None]
 
     def slice(self, meta, children):
-        return _unsupported(self.sp(meta), "slice", children)
+        lower, upper, step = (list(children) + [None, None, None])[:3]
+        return A.Slice(self.sp(meta), lower, upper, step)
 
     def attribute(self, meta, children):
         # An attribute is only meaningful as the callee of a method call (xs.append(v)); the
@@ -593,19 +576,27 @@ class ToAst(Transformer):
         return _unsupported(self.sp(meta), "yield", children)
 
     def empty_tuple(self, meta, children):
-        return _unsupported(self.sp(meta), "tuple")
+        return A.Tuple(self.sp(meta), ())
 
     def paren_tuple(self, meta, children):
-        inner = children[0]
-        return _unsupported(self.sp(meta), "tuple", inner.parts if isinstance(inner, Rejected) else ())
+        return A.Tuple(self.sp(meta), children[0].elts)
 
     def test_tuple(self, meta, children):
-        return _unsupported(self.sp(meta), "tuple", children)
+        return A.Tuple(self.sp(meta), tuple(c for c in children if c is not None))
 
     def generator(self, meta, children):
         elt, clauses = children
-        parts, names = _comprehension(clauses)
-        return _unsupported(self.sp(meta), "generator", (elt, *parts), scoped=names)
+        return A.Comprehension(self.sp(meta), "generator", elt, self._clauses(clauses))
+
+    def _clauses(self, clauses) -> tuple[A.Node, ...]:
+        out: list[A.Node] = []
+        for clause in clauses:
+            if clause[0] == "for":
+                target, it = clause[1], clause[2]
+                out.append(A.CompFor(Span(self.path, target.span.line, target.span.col, it.span.end_line, it.span.end_col), target, it))
+            else:
+                out.append(A.CompIf(clause[1].span, clause[1]))
+        return tuple(out)
 
     def empty_list(self, meta, children):
         return A.ListLit(self.sp(meta), ())
@@ -617,13 +608,10 @@ class ToAst(Transformer):
         elt, clauses = children
         first = clauses[0]
         simple = len(clauses) == 1 or (len(clauses) == 2 and clauses[1][0] == "if")
-        if simple and isinstance(first[1], A.Name):
+        if simple and isinstance(first[1], A.Name) and not isinstance(first[2], A.Tuple):
             cond = clauses[1][1] if len(clauses) == 2 else None
             return A.ListComp(self.sp(meta), elt, first[1].id, first[1].span, first[2], cond)
-        parts, names = _comprehension(clauses)
-        if isinstance(first[1], A.Name):
-            return _unsupported(self.sp(meta), "nested comprehension", (elt, *parts), scoped=names)
-        return _unsupported(self.sp(meta), "unpacking", (elt, *parts), scoped=names, help=HELP["for unpacking"])
+        return A.Comprehension(self.sp(meta), "list", elt, self._clauses(clauses))
 
     def comp_for(self, meta, children):
         target, iterable, rest = (children + [None])[:3]

@@ -1,0 +1,218 @@
+"""Builtins written in the DSL itself: slices, sorted, reversed, any/all, ``in``, divmod, ...
+
+desugar.py rewrites ``sorted(xs, key=f)`` or ``xs[a:b]`` into calls of these functions; the
+code generator then compiles each one for the argument types of its call sites, like any
+helper of the program (a list of ints and a list of tuples get their own versions). Writing
+them in the DSL keeps their semantics checkable against CPython line by line, and keeps new
+instructions out of the VM. Each follows CPython's definition: slices clamp as
+``slice.indices`` does, ``sorted`` is stable (an insertion sort, also with ``reverse=True``),
+``min``/``max`` return the first best element.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from zkvm.compiler import ast as A
+
+PRELUDE_PATH = "<zkvm builtins>"
+PREFIX = "__zkvm_"
+
+SOURCE = '''
+def __zkvm_slice(xs, start, stop, step, has_start, has_stop):
+    n = len(xs)
+    assert step != 0, "slice step cannot be zero"
+    if not has_start:
+        start = n - 1 if step < 0 else 0
+    elif start < 0:
+        start += n
+        if start < 0:
+            start = -1 if step < 0 else 0
+    elif start >= n:
+        start = n - 1 if step < 0 else n
+    if not has_stop:
+        stop = -1 if step < 0 else n
+    elif stop < 0:
+        stop += n
+        if stop < 0:
+            stop = -1 if step < 0 else 0
+    elif stop >= n:
+        stop = n - 1 if step < 0 else n
+    out = []
+    i = start
+    if step > 0:
+        while i < stop:
+            out.append(xs[i])
+            i += step
+    else:
+        while i > stop:
+            out.append(xs[i])
+            i += step
+    return out
+
+
+def __zkvm_slice1(xs, start, stop, has_start, has_stop):
+    n = len(xs)
+    if not has_start:
+        start = 0
+    elif start < 0:
+        start += n
+        if start < 0:
+            start = 0
+    elif start > n:
+        start = n
+    if not has_stop:
+        stop = n
+    elif stop < 0:
+        stop += n
+        if stop < 0:
+            stop = 0
+    elif stop > n:
+        stop = n
+    return [xs[i] for i in range(start, stop)]
+
+
+def __zkvm_sorted(xs, reverse):
+    out = [v for v in xs]
+    for i in range(1, len(out)):
+        cur = out[i]
+        j = i - 1
+        while j >= 0 and (out[j] < cur if reverse else cur < out[j]):
+            out[j + 1] = out[j]
+            j -= 1
+        out[j + 1] = cur
+    return out
+
+
+def __zkvm_sorted_by(xs, keys, reverse):
+    order = [i for i in range(len(xs))]
+    for i in range(1, len(order)):
+        cur = order[i]
+        j = i - 1
+        while j >= 0 and (keys[order[j]] < keys[cur] if reverse else keys[cur] < keys[order[j]]):
+            order[j + 1] = order[j]
+            j -= 1
+        order[j + 1] = cur
+    return [xs[k] for k in order]
+
+
+def __zkvm_best_by(xs, keys, largest):
+    assert len(xs) > 0, "min()/max() of an empty sequence"
+    best = 0
+    for i in range(1, len(xs)):
+        if (keys[best] < keys[i]) if largest else (keys[i] < keys[best]):
+            best = i
+    return xs[best]
+
+
+def __zkvm_best(xs, largest):
+    assert len(xs) > 0, "min()/max() of an empty sequence"
+    best = xs[0]
+    for i in range(1, len(xs)):
+        if (best < xs[i]) if largest else (xs[i] < best):
+            best = xs[i]
+    return best
+
+
+def __zkvm_reversed(xs):
+    n = len(xs)
+    return [xs[n - 1 - i] for i in range(n)]
+
+
+def __zkvm_copy(xs):
+    return [v for v in xs]
+
+
+def __zkvm_any(xs):
+    for v in xs:
+        if v:
+            return True
+    return False
+
+
+def __zkvm_all(xs):
+    for v in xs:
+        if not v:
+            return False
+    return True
+
+
+def __zkvm_contains(xs, x):
+    for v in xs:
+        if v == x:
+            return True
+    return False
+
+
+def __zkvm_index(xs, x):
+    for i in range(len(xs)):
+        if xs[i] == x:
+            return i
+    assert False, "list.index(x): x not in list"
+    return -1
+
+
+def __zkvm_count(xs, x):
+    c = 0
+    for v in xs:
+        if v == x:
+            c += 1
+    return c
+
+
+def __zkvm_divmod(a, b):
+    return [a // b, a % b]
+
+
+def __zkvm_min_len(rows):
+    if len(rows) == 0:
+        return 0
+    m = len(rows[0])
+    for r in rows:
+        if len(r) < m:
+            m = len(r)
+    return m
+
+
+def __zkvm_column(rows, i):
+    return [r[i] for r in rows]
+
+
+def __zkvm_range_list(start, stop, step):
+    out = []
+    i = start
+    if step > 0:
+        while i < stop:
+            out.append(i)
+            i += step
+    else:
+        assert step != 0, "range() arg 3 must not be zero"
+        while i > stop:
+            out.append(i)
+            i += step
+    return out
+'''
+
+
+@lru_cache(maxsize=1)
+def functions() -> dict[str, A.FunctionDef]:
+    """The prelude's functions by name, parsed once per process."""
+    from zkvm.compiler.parser import parse
+
+    module = parse(SOURCE, PRELUDE_PATH)
+    return {s.name: s for s in module.body if isinstance(s, A.FunctionDef)}
+
+
+def is_prelude(name: str) -> bool:
+    return name.startswith(PREFIX)
+
+
+USER_NAMES = {"slice": "a slice", "slice1": "a slice", "sorted": "sorted()", "sorted_by": "sorted() with key=",
+              "best_by": "min()/max() with key=", "best": "min()/max()", "reversed": "reversed()", "copy": "a list copy",
+              "any": "any()", "all": "all()", "contains": "'in'", "index": "list.index()", "count": "list.count()",
+              "divmod": "divmod()", "min_len": "zip(*rows)", "column": "zip(*rows)", "range_list": "range()"}
+
+
+def user_name(name: str) -> str:
+    """How an error inside a prelude function names what the program wrote."""
+    return USER_NAMES.get(name[len(PREFIX):], name[len(PREFIX):] + "()")
