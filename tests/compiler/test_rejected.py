@@ -101,8 +101,8 @@ BODY_CASES = [
     ("float", "total = total + 1.5", 0, 25, ["float", "scaled integers"]),
     ("float-exponent", "total = 2e3", 0, 17, ["float", "scaled integers"]),
     ("complex", "total = 2j", 0, 17, ["float", "scaled integers"]),
-    ("string-value", 'name = "relu"', 0, 16, ["string", "integer"]),
-    ("bytes-value", "name = b'relu'", 0, 16, ["string", "integer"]),
+    ("string-value", 'name = "relu" * 2', 0, 16, ["string", "integer"]),
+    ("bytes-value", "name = b'relu' + b'x'", 0, 16, ["string", "integer"]),
     ("dict", "table = {1: 2, 3: 4}", 0, 17, ["dict", "list"]),
     ("dict-comprehension", "table = {k: k * k for k in range(4)}", 0, 17, ["dict", "list"]),
     ("set", "seen = {1, 2}", 0, 16, ["set", "list"]),
@@ -193,7 +193,7 @@ MODULE_CASES = [
     ("star-import", "from zkvm.lang import *", 0, 1, ["import", "from zkvm.lang import"]),
     ("unknown-helper", "from zkvm.lang import relu", 0, 1, ["helper 'relu'", "load"]),
     ("float-constant", "RATE = 0.25", 0, 8, ["float", "scaled integers"]),
-    ("string-constant", 'NAME = "mlp"', 0, 8, ["string", "integer"]),
+    ("string-constant", 'NAME = "mlp" + "v2"', 0, 8, ["string", "integer"]),
     ("class", "class Model:\n    size = 1", 0, 1, ["class", "functions and lists"]),
     ("lambda", "F = lambda v: v", 0, 5, ["lambda", "def"]),
     ("async-def", "async def fetch(a: int) -> int:\n    return a", 0, 1, ["async", "def"]),
@@ -317,7 +317,7 @@ def test_rejected_program(source, line, col, words):
 
 
 def test_every_problem_is_reported_at_once():
-    source = in_body("total = total + 1.5\nname = 'relu'")
+    source = in_body("total = total + 1.5\nname = 'relu' * 2")
     err = diagnose(source)
     positions = [(d.span.line, d.span.col) for d in err.diagnostics]
     assert positions == [(14, 25), (15, 16)]

@@ -228,6 +228,12 @@ class Tuple(Expr):
 
 
 @dataclass(frozen=True)
+class DictLit(Expr):
+    keys: tuple[Expr, ...]
+    values: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
 class Starred(Expr):
     value: Expr
 

@@ -61,6 +61,13 @@ class Desugarer:
             if isinstance(s, (A.Assign, A.AnnAssign)):
                 for t in (s.targets if isinstance(s, A.Assign) else (s.target,)):
                     self.module_names.update(_bound_names(t))
+        self.strings: dict[str, int] = {}  # string literals (dict keys) -> their int codes
+        self.dicts: dict[str, _Table] = {}  # module-level dicts of constant keys
+        for s in module.body:
+            if isinstance(s, (A.Assign, A.AnnAssign)) and isinstance(s.value, A.DictLit):
+                targets = s.targets if isinstance(s, A.Assign) else (s.target,)
+                if len(targets) == 1 and isinstance(targets[0], A.Name):
+                    self.dicts[targets[0].id] = _Table(targets[0].id, s.value)
         self.extra: list[A.FunctionDef] = []  # lifted helpers
         self.prelude_used: set[str] = set()
         self.lift_count = 0
@@ -84,6 +91,11 @@ class Desugarer:
         return A.Module(self.module.span, tuple(body))
 
     def module_stmt(self, s: A.Stmt) -> list[A.Stmt]:
+        if isinstance(s, (A.Assign, A.AnnAssign)) and isinstance(s.value, A.DictLit):
+            targets = s.targets if isinstance(s, A.Assign) else (s.target,)
+            table = self.dicts.get(targets[0].id) if isinstance(targets[0], A.Name) else None
+            if table is not None:
+                return self.table_constants(table, s)
         if isinstance(s, A.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], A.Tuple):
             target = s.targets[0]
             if isinstance(s.value, A.Tuple) and len(s.value.elts) == len(target.elts) and \
@@ -94,6 +106,50 @@ class Desugarer:
         if isinstance(s, A.AnnAssign) and s.value is not None:
             return [A.AnnAssign(s.span, s.target, s.annotation, self.expr(s.value))]
         return [s]
+
+    def table_constants(self, table: "_Table", s: A.Stmt) -> list[A.Stmt]:
+        """``D = {k: v, ...}``: the constants ``D.keys`` and ``D.values`` (keys known at compile
+        time: ints, strings, tuples of those; a later duplicate key replaces the value, as in
+        CPython)."""
+        d = table.node
+        keys: list = []
+        values: list[A.Expr] = []
+        for k, v in zip(d.keys, d.values):
+            key = self.constant_key(k)
+            if key is None:
+                return [RejectedStmt(k.span, "dict", "a dict's keys must be known when the program is compiled: "
+                                     "ints, strings or tuples of those", (self.expr(v),))]
+            if key in keys:
+                values[keys.index(key)] = self.expr(v)
+            else:
+                keys.append(key)
+                values.append(self.expr(v))
+        table.keys = keys
+        span = s.span
+        return [A.Assign(span, (A.Name(span, table.keys_name),), _key_list(keys, span)),
+                A.Assign(span, (A.Name(span, table.values_name),), A.ListLit(span, tuple(values)))]
+
+    def constant_key(self, k: A.Expr):
+        """A dict key as a Python value (strings as their codes), or None if not a constant."""
+        if isinstance(k, A.IntLit):
+            return k.value
+        if isinstance(k, A.BoolLit):
+            return int(k.value)
+        if isinstance(k, A.UnaryOp) and k.op == "-" and isinstance(k.operand, A.IntLit):
+            return -k.operand.value
+        if isinstance(k, A.Unsupported) and k.construct == "string":  # (a Rejected without parts)
+            return self.string_code(k.text)
+        if isinstance(k, A.Tuple) and not any(isinstance(x, A.Starred) for x in k.elts):
+            parts = [self.constant_key(x) for x in k.elts]
+            return None if any(p is None for p in parts) else tuple(parts)
+        return None
+
+    def string_code(self, text: str) -> int:
+        """The int a string literal is compiled to: strings only serve as dict keys and in ==,
+        so distinct strings need distinct codes, far from the ints programs use as keys."""
+        if text not in self.strings:
+            self.strings[text] = STRING_BASE + len(self.strings)
+        return self.strings[text]
 
     def function(self, fn: A.FunctionDef) -> A.FunctionDef:
         outer = self.fn
@@ -147,7 +203,10 @@ class Desugarer:
         return [s]
 
     def with_else(self, loop: A.Stmt, orelse, flag: str, span: Span) -> list[A.Stmt]:
-        """A loop with an ``else`` clause: the clause runs unless a ``break`` left the loop."""
+        """A loop with an ``else`` clause: the clause runs unless a ``break`` left the loop
+        (always, if the loop has no ``break`` of its own)."""
+        if not _has_break(loop.body):
+            return [*self.stmt(loop), *self.stmts(orelse)]
         init = A.Assign(span, (A.Name(span, flag),), A.BoolLit(span, False))
         after = A.If(span, A.UnaryOp(span, "not", A.Name(span, flag)), tuple(orelse), ())
         return [init, *self.stmt(loop), *self.stmt(after)]
@@ -262,6 +321,7 @@ class Desugarer:
 
     # --- loops -----------------------------------------------------------------------------
     def for_loop(self, target: A.Expr, it: A.Expr, body, orelse, span: Span) -> list[A.Stmt]:
+        it = self.table_view(it) or it
         if orelse is not None:
             flag = self.fn.fresh("broke")
             loop = A.ForLoop(span, target, it, _flag_breaks(body, flag), None)
@@ -372,6 +432,9 @@ class Desugarer:
 
     def as_list(self, it: A.Expr) -> A.Expr:
         """An iterable as a list value (a range, zip, enumerate or reversed made into one)."""
+        view = self.table_view(it)
+        if view is not None:
+            return self.as_list(view) if isinstance(view, A.Call) else view
         if isinstance(it, A.Call) and it.receiver is None and it.func == "range" and not any(
                 isinstance(a, (A.Keyword, A.Starred)) for a in it.args):
             v = A.Name(it.span, self.fn.fresh("v"))
@@ -385,6 +448,17 @@ class Desugarer:
     def expr(self, e):
         if e is None or isinstance(e, (A.IntLit, A.BoolLit, A.NoneLit, A.Name, LiteralData)):
             return e
+        if isinstance(e, A.Unsupported) and e.construct == "string":
+            return A.IntLit(e.span, self.string_code(e.text))
+        if isinstance(e, A.DictLit):
+            return Rejected(e.span, "dict", "a dict of constant keys is a module-level constant, TABLE = {key: value, ...} "
+                            "(read with TABLE[k], TABLE.get(k, default), in, and loops over its keys, values or items); "
+                            "a dict built at run time is not supported: use lists indexed by integers", "",
+                            tuple(self.expr(x) for x in e.keys + e.values))
+        if isinstance(e, A.Name) and self.table(e) is not None:
+            return Rejected(e.span, "dict used as a value", f"read the dict {e.id} where it is used: {e.id}[k], "
+                            f"{e.id}.get(k, default), k in {e.id}, len({e.id}), or loop over {e.id}, {e.id}.values(), "
+                            f"{e.id}.items()", "", ())
         if isinstance(e, A.Tuple):
             if any(isinstance(x, A.Starred) for x in e.elts):
                 return self.starred_display(e)
@@ -394,6 +468,10 @@ class Desugarer:
                 return self.starred_display(e)
             return A.ListLit(e.span, tuple(self.expr(x) for x in e.elts))
         if isinstance(e, A.BinOp):
+            text = next((x for x in (e.left, e.right) if _is_string(x)), None)
+            if text is not None:
+                return Rejected(text.span, "string operation", "strings serve as dict keys and in comparisons (==, !=, in); "
+                                "there is no string arithmetic: use integer codes", "", (self.expr(e.left), self.expr(e.right)))
             return A.BinOp(e.span, e.op, self.expr(e.left), self.expr(e.right))
         if isinstance(e, A.UnaryOp):
             return A.UnaryOp(e.span, e.op, self.expr(e.operand))
@@ -406,6 +484,9 @@ class Desugarer:
         if isinstance(e, A.Subscript):
             if isinstance(e.index, A.Slice):
                 return self.slice(e)
+            table = self.table(e.value)
+            if table is not None:
+                return self.lookup(table, e.index, None, e.span)
             return A.Subscript(e.span, self.expr(e.value), self.expr(e.index))
         if isinstance(e, A.ListComp):
             return self.comprehension(A.Comprehension(e.span, "list", e.elt, (
@@ -464,6 +545,7 @@ class Desugarer:
         return A.UnaryOp(e.span, "not", test) if e.ops[0] == "not in" else test
 
     def contains(self, seq: A.Expr, x: A.Expr, span: Span) -> A.Expr:
+        seq = self.table_view(seq) or seq
         cx = self.expr(x)
         if isinstance(seq, (A.Tuple, A.ListLit)) and not isinstance(seq, LiteralData) and _simple(cx) and \
                 not any(isinstance(v, A.Starred) for v in seq.elts) and len(seq.elts) <= 16:
@@ -493,6 +575,47 @@ class Desugarer:
         self.prelude_used.add(full)
         return A.Call(span, full, tuple(args))
 
+    # --- dicts of constant keys ---------------------------------------------------------------
+    def table(self, e) -> "_Table | None":
+        """The module-level dict a name stands for (unless a local variable shadows it)."""
+        if isinstance(e, A.Name) and e.id in self.dicts and e.id not in self.fn.locals:
+            return self.dicts[e.id]
+        return None
+
+    def lookup(self, table: "_Table", key: A.Expr, default: A.Expr | None, span: Span) -> A.Expr:
+        """``D[k]`` / ``D.get(k, default)``: a constant key is looked up now, any other by a
+        search over the keys (a missing key stops the run, as CPython's KeyError does)."""
+        values = A.Name(span, table.values_name)
+        const = self.constant_key(key) if not isinstance(key, A.Name) else self.constant_name_key(key)
+        if const is not None and table.keys is not None:
+            if const in table.keys:
+                return A.Subscript(span, values, A.IntLit(span, table.keys.index(const)))
+            if default is not None:
+                return self.expr(default)
+        k = self.expr(key)
+        keys = A.Name(span, table.keys_name)
+        if default is None:
+            return self.call_prelude("dict_get", span, keys, values, k)
+        return self.call_prelude("dict_lookup", span, keys, values, k, self.expr(default))
+
+    def constant_name_key(self, key: A.Name):
+        return None
+
+    def table_view(self, e) -> A.Expr | None:
+        """What iterating over a dict's view gives: its keys, values or (key, value) pairs."""
+        if isinstance(e, A.Call) and e.receiver is not None and not e.args:
+            table = self.table(e.receiver)
+            if table is not None:
+                span = e.span
+                if e.func == "keys":
+                    return A.Name(span, table.keys_name)
+                if e.func == "values":
+                    return A.Name(span, table.values_name)
+                if e.func == "items":
+                    return A.Call(span, "zip", (A.Name(span, table.keys_name), A.Name(span, table.values_name)))
+        table = self.table(e)
+        return A.Name(e.span, table.keys_name) if table is not None else None
+
     # --- comprehensions --------------------------------------------------------------------
     def comprehension(self, c: A.Comprehension) -> A.Expr:
         """A list comprehension or generator (as a list): inline when the core's one-clause
@@ -508,6 +631,7 @@ class Desugarer:
         return self.lift_comprehension(c, "list")
 
     def inline_comprehension(self, target, it, elt, cond, span):
+        it = self.table_view(it) or it
         pre: list[A.Stmt] = []
         view = self.view(it, pre, span)
         if view is None:
@@ -564,6 +688,11 @@ class Desugarer:
         if e.receiver is not None:
             return self.method(e)
         f = e.func
+        if f in ("print", "load"):  # their string arguments stay strings (load's file and array names)
+            return A.Call(e.span, f, tuple(a if isinstance(a, A.Unsupported) and a.construct == "string" else self.expr(a)
+                                           for a in e.args))
+        if f == "len" and len(e.args) == 1 and self.table(e.args[0]) is not None:
+            return A.IntLit(e.span, len(self.dicts[e.args[0].id].keys or ()))
         kws = {a.name: a.value for a in e.args if isinstance(a, A.Keyword)}
         args = [a for a in e.args if not isinstance(a, A.Keyword)]
         if f in self.functions and f not in self.fn.locals:
@@ -731,6 +860,16 @@ class Desugarer:
         return A.Call(e.span, e.func, tuple(self.expr(a) for a in bound))
 
     def method(self, e: A.Call) -> A.Expr:
+        table = self.table(e.receiver)
+        if table is not None:
+            args = [a for a in e.args if not isinstance(a, A.Keyword)]
+            if e.func == "get" and len(args) in (1, 2) and len(args) == len(e.args):
+                return self.lookup(table, args[0], args[1] if len(args) == 2 else A.NoneLit(e.span), e.span)
+            if e.func in ("keys", "values", "items") and not e.args:
+                return self.as_list(e)
+            return Rejected(e.span, f"dict method .{e.func}()", "a dict of constant keys is read only: D[k], "
+                            "D.get(k, default), k in D, len(D), D.keys(), D.values(), D.items()", "",
+                            tuple(self.expr(a) for a in args))
         recv = self.expr(e.receiver)
         args = tuple(self.expr(a) for a in e.args if not isinstance(a, A.Keyword))
         if e.func in ("index", "count") and len(args) == 1:
@@ -741,11 +880,38 @@ class Desugarer:
 
 
 # --- helpers -----------------------------------------------------------------------------------
+STRING_BASE = 1 << 52  # string codes: 2^52, 2^52 + 1, ... (ints programs use as keys are far smaller)
+
+
+class _Table:
+    """A module-level dict of constant keys: its keys (Python values, strings as codes, known
+    once its statement is desugared) and the names of the two list constants it becomes."""
+
+    def __init__(self, name: str, node: A.DictLit) -> None:
+        self.name = name
+        self.node = node
+        self.keys: list | None = None
+        self.keys_name = f"{name}.keys"
+        self.values_name = f"{name}.values"
+
+
+def _key_list(keys: list, span: Span) -> A.Expr:
+    def lit(k):
+        if isinstance(k, tuple):
+            return A.ListLit(span, tuple(lit(x) for x in k))
+        return A.IntLit(span, k)
+
+    return A.ListLit(span, tuple(lit(k) for k in keys))
+
 class _Parts:
     """The element of a zip or enumerate: a tuple of expressions, never built as a list."""
 
     def __init__(self, items: tuple) -> None:
         self.items = items
+
+
+def _is_string(e) -> bool:
+    return isinstance(e, A.Unsupported) and e.construct in ("string", "f-string")
 
 
 def _as_tuple(element, span: Span) -> A.Expr:
@@ -919,6 +1085,16 @@ def _substitute_node(n, sub):
 
 def _substitute_stmts(stmts: tuple, sub) -> tuple:
     return tuple(_substitute_node(s, sub) for s in stmts)
+
+
+def _has_break(body) -> bool:
+    """Whether a loop body has a ``break`` of its own (not one of a nested loop)."""
+    for s in body:
+        if isinstance(s, A.Break):
+            return True
+        if isinstance(s, A.If) and (_has_break(s.body) or _has_break(s.orelse)):
+            return True
+    return False
 
 
 def _flag_breaks(body, flag: str) -> tuple:

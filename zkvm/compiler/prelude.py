@@ -160,6 +160,21 @@ def __zkvm_count(xs, x):
     return c
 
 
+def __zkvm_dict_get(keys, values, k):
+    for i in range(len(keys)):
+        if keys[i] == k:
+            return values[i]
+    assert False, "KeyError: the key is not in the dict"
+    return values[0]
+
+
+def __zkvm_dict_lookup(keys, values, k, default):
+    for i in range(len(keys)):
+        if keys[i] == k:
+            return values[i]
+    return default
+
+
 def __zkvm_divmod(a, b):
     return [a // b, a % b]
 
@@ -210,7 +225,7 @@ def is_prelude(name: str) -> bool:
 USER_NAMES = {"slice": "a slice", "slice1": "a slice", "sorted": "sorted()", "sorted_by": "sorted() with key=",
               "best_by": "min()/max() with key=", "best": "min()/max()", "reversed": "reversed()", "copy": "a list copy",
               "any": "any()", "all": "all()", "contains": "'in'", "index": "list.index()", "count": "list.count()",
-              "divmod": "divmod()", "min_len": "zip(*rows)", "column": "zip(*rows)", "range_list": "range()"}
+              "divmod": "divmod()", "dict_get": "a dict lookup", "dict_lookup": "dict.get()", "min_len": "zip(*rows)", "column": "zip(*rows)", "range_list": "range()"}
 
 
 def user_name(name: str) -> str:

@@ -625,7 +625,11 @@ class ToAst(Transformer):
         return _unsupported(self.sp(meta), "dict")
 
     def dict_display(self, meta, children):
-        return _unsupported(self.sp(meta), "dict", children[0])
+        items = children[0]
+        if any(len(item) != 2 for item in items):  # {**other}
+            return _unsupported(self.sp(meta), "dict", [x for item in items for x in item],
+                                help="a dict is a table of constant keys written out: {key: value, ...}")
+        return A.DictLit(self.sp(meta), tuple(k for k, _ in items), tuple(v for _, v in items))
 
     def dictcomp(self, meta, children):
         key, value, clauses = children
@@ -633,7 +637,7 @@ class ToAst(Transformer):
         return _unsupported(self.sp(meta), "dict", (key, value, *parts), scoped=names)
 
     def dict_items(self, meta, children):
-        return [x for item in children for x in item]
+        return list(children)
 
     def dict_item(self, meta, children):
         return list(children)
