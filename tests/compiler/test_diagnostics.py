@@ -225,14 +225,14 @@ def test_advice_for_unknown_names_and_calls(code, words, never):
         assert w not in text, text
 
 
-def test_a_function_passed_as_a_parameter_is_not_told_to_be_defined():
+def test_a_function_passed_as_an_argument_is_called():
+    """(Rejected before issue 18.) apply() is compiled for the function passed to it."""
     source = ("def apply(f: int, v: int) -> int:\n    return f(v)\n\n\ndef double(v: int) -> int:\n    return 2 * v\n\n\n"
-              "def main(x: int) -> int:\n    return apply(double, x)\n")
-    found = diagnostics(source)
-    assert [(line, col) for line, col, _ in found] == [(2, 12), (10, 18)]
-    assert "'f' is a parameter of apply(), not a function" in found[0][2]
-    assert "the function double() used as a value" in found[1][2]
-    assert not any("define it" in m for _, _, m in found)
+              "def main(x: int) -> int:\n    return apply(double, x) + apply(lambda v: v + 1, x)\n")
+    program = compile_source(source, FILE)
+    from zkvm.vm.run import run
+
+    assert run(program, [5], record=False).outputs[0] == 2 * 5 + 6
 
 
 def test_a_call_with_a_default_parameter_is_not_an_arity_error():

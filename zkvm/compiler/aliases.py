@@ -73,8 +73,10 @@ def fresh_lists(fn: A.FunctionDef, functions) -> set[str]:
             if isinstance(n.value, A.Name):
                 escaping.add(n.value.id)
         elif isinstance(n, A.Call):
+            # (min and max of several values may return a list argument itself)
             escaping.update(x.id for x in n.args if isinstance(x, A.Name)
-                            and not (n.func in ("len", "range", "sum", "min", "max", "abs") and n.receiver is None))
+                            and not (n.func in ("len", "range", "sum", "abs") and n.receiver is None)
+                            and not (n.func in ("min", "max") and n.receiver is None and len(n.args) == 1))
         elif isinstance(n, A.ListLit):
             escaping.update(x.id for x in n.elts if isinstance(x, A.Name))
         elif isinstance(n, (A.For, A.AugAssign)):
@@ -182,6 +184,8 @@ class _Depths:
             ds = {self.depth(v) for v in vals}
             return ds.pop() if len(ds) == 1 else None
         if isinstance(e, A.Call):
+            if e.receiver is None and e.func in ("min", "max") and e.args:
+                return self.depth(_min_max_pick(e))
             if e.receiver is not None or e.func in BUILTINS:
                 return 0
             f = self.functions.get(e.func)
@@ -269,6 +273,10 @@ class AliasAnalysis:
                 return [r for v in e.values for r in roots(v)]
             if isinstance(e, A.Call) and e.receiver is None and e.func in self.functions:
                 return [] if depths.depth(e) == 0 else [(e.func, RET)]
+            if isinstance(e, A.Call) and e.receiver is None and e.func in ("min", "max") and e.args:
+                if len(e.args) > 1:
+                    return [r for a in e.args for r in roots(a)]  # one of the lists
+                return roots(_min_max_pick(e))  # one of the rows (or an int)
             return []
 
         def bind(name: str, e) -> None:
@@ -324,6 +332,14 @@ class AliasAnalysis:
 
     def unstable_names(self, fn_name: str) -> set[str]:
         return self.unstable.get(fn_name, set())
+
+
+def _min_max_pick(e: A.Call):
+    """What min/max returns, as an expression of the same depth and lists: one of several
+    arguments (the first stands for all: they share one type), or an element of the one."""
+    if len(e.args) > 1:
+        return e.args[0]
+    return A.Subscript(e.span, e.args[0], A.IntLit(e.span, 0))
 
 
 def _is_range(e) -> bool:

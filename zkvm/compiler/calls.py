@@ -82,6 +82,9 @@ class CallsMixin:
         return self.user_call(e, dest)
 
     def min_max(self, e: A.Call, dest: int | None) -> int:
+        if any(self.type_of(a).is_list for a in e.args) and len(e.args) > 1 or \
+                len(e.args) == 1 and self.type_of(e.args[0]).is_list and self.type_of(e.args[0]).depth == 2:
+            return self.min_max_lists(e, dest)
         r = self.dest_or_temp(dest)
         small = len(e.args) > 1 and all(intr.is_small(self.interval(a)) for a in e.args)
 
@@ -151,6 +154,66 @@ class CallsMixin:
             self.label(keep)
         self.release(c, *vals)
         if dest is not None and r != dest:
+            self.copy(dest, r)
+            self.release(r)
+            return dest
+        return r
+
+    def min_max_lists(self, e: A.Call, dest: int | None) -> int:
+        """min/max of several lists, or of the rows of a list of lists: compared as Python
+        compares lists (lexicographically); the first of equal candidates wins, as in Python."""
+        if len(e.args) == 1:
+            rows = self.type_of(e.args[0])
+            types, row_t = None, rows.element()
+        else:
+            types = [self.type_of(a) for a in e.args]
+            for a, t in zip(e.args, types):
+                if not t.is_list:
+                    raise CodegenError(a.span, f"type error: {e.func}() of a list and {a_type(t)}",
+                                       "Python raises TypeError: compare values of one type")
+            row_t = types[0]
+        r = self.temp()
+        c = self.temp()
+
+        def better(cand: int, cand_t) -> None:
+            """r = cand if cand beats r (strictly)."""
+            keep = Label("mm_keep")
+            o, (xt, x), (yt, y) = "<", (cand_t, cand), (row_t, r)
+            if e.func == "max":
+                (xt, x), (yt, y) = (yt, y), (xt, x)
+            if self.compare_values(o, xt, x, yt, y, c, e):  # (never negated for <)
+                self.negate_bool(c)
+            self.emit(op.BZ, a=c, imm=keep)
+            self.copy(r, cand)
+            self.label(keep)
+
+        if types is not None:
+            vals = [self.expr(a) for a in e.args]
+            self.copy(r, vals[0])
+            for v, t in zip(vals[1:], types[1:]):
+                better(v, t)
+            self.release(*vals)
+        else:
+            lst = self.expr(e.args[0])
+            n, i, p, v = (self.temp() for _ in range(4))
+            self.emit(op.LD, c=n, a=lst, imm=0)
+            self.emit(op.BZ, a=n, imm=self.trap(e, f"{e.func}() of an empty list"))
+            self.emit(op.LD, c=p, a=lst, imm=2)
+            self.emit(op.LD, c=r, a=p, imm=0)
+            self.emit(op.MOVI, c=i, imm=1)
+            top, end = Label("mm"), Label("mm_end")
+            self.label(top)
+            self.emit(op.LT32, c=v, a=i, b=n)
+            self.emit(op.BZ, a=v, imm=end)
+            self.emit(op.ADD, c=v, a=p, b=i)
+            self.emit(op.LD, c=v, a=v, imm=0)
+            better(v, row_t)
+            self.emit(op.ADDI, c=i, a=i, imm=1)
+            self.emit(op.JMP, imm=top)
+            self.label(end)
+            self.release(lst, n, i, p, v)
+        self.release(c)
+        if dest is not None:
             self.copy(dest, r)
             self.release(r)
             return dest

@@ -44,6 +44,9 @@ class _Fn:
         self.name = name
         self.locals = locals_
         self.count = 0
+        # local names bound once to a function (f = double, sq = lambda v: v * v): their calls
+        # become calls of that function (a lambda's free variables passed as arguments)
+        self.aliases: dict[str, A.Expr] = {}
 
     def fresh(self, kind: str) -> str:
         self.count += 1
@@ -71,12 +74,18 @@ class Desugarer:
         self.extra: list[A.FunctionDef] = []  # lifted helpers
         self.prelude_used: set[str] = set()
         self.lift_count = 0
+        self._fparams: dict[str, set[str]] = {}
+        self._current_body: tuple = ()
+        self._current_params: set[str] = set()
+        self._lambdas: dict[tuple, str] = {}
         self.fn: _Fn = _Fn("<module>", set())
 
     # --- module ----------------------------------------------------------------------------
     def run(self) -> A.Module:
         body: list[A.Stmt] = []
         for s in self.module.body:
+            if isinstance(s, A.FunctionDef) and s.name != "main" and (self.function_params(s) or _none_params(s)):
+                continue  # compiled once per function passed to it (call_with_functions)
             if isinstance(s, A.FunctionDef):
                 body.append(self.function(s))
             else:
@@ -156,6 +165,8 @@ class Desugarer:
         # (defaults stay for the checker's arity message; call sites pass every argument)
         params = tuple(A.Param(p.span, p.name, p.annotation, self.expr(p.default)) for p in fn.params)
         self.fn = _Fn(fn.name, {p.name for p in fn.params} | _assigned_names(fn.body))
+        self.fn.aliases = self.function_aliases(fn)
+        self._current_body, self._current_params = fn.body, {p.name for p in fn.params}
         body = self.stmts(fn.body)
         self.fn = outer
         return A.FunctionDef(fn.span, fn.name, params, fn.returns, tuple(body))
@@ -168,6 +179,9 @@ class Desugarer:
         return out
 
     def stmt(self, s: A.Stmt) -> list[A.Stmt]:
+        if isinstance(s, A.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], A.Name) \
+                and s.targets[0].id in self.fn.aliases:
+            return []  # f = lambda ...: its calls call the lifted lambda
         if isinstance(s, A.Assign):
             return self.assign(s)
         if isinstance(s, A.AugAssign):
@@ -535,6 +549,10 @@ class Desugarer:
         return out
 
     def compare(self, e: A.Compare) -> A.Expr:
+        if e.ops[0] in ("is", "is not"):
+            return Rejected(e.span, "is operator", "'is' is supported as 'p is None' for a parameter p whose default is "
+                            "None (each call decides it when the program is compiled); a variable keeps one type, so "
+                            "nothing else can be None: compare values with == or !=", "", (self.expr(e.left),))
         if not any(op in ("in", "not in") for op in e.ops):
             return A.Compare(e.span, self.expr(e.left), e.ops, tuple(self.expr(c) for c in e.comparators))
         if len(e.ops) != 1:
@@ -695,6 +713,8 @@ class Desugarer:
             return A.IntLit(e.span, len(self.dicts[e.args[0].id].keys or ()))
         kws = {a.name: a.value for a in e.args if isinstance(a, A.Keyword)}
         args = [a for a in e.args if not isinstance(a, A.Keyword)]
+        if f in self.fn.aliases:
+            return self.alias_call(e, args, kws)
         if f in self.functions and f not in self.fn.locals:
             args = [A.Comprehension(a.span, "list", a.elt, a.clauses) if isinstance(a, A.Comprehension) else a for a in args]
             return self.user_call(e, args, kws)
@@ -830,7 +850,7 @@ class Desugarer:
         params = fn.params
         if any(isinstance(a, A.Starred) for a in args):
             return Rejected(e.span, "star argument", "pass the arguments one by one", "", tuple(self.expr(a) for a in e.args))
-        if not kws and all(p.default is None for p in params):
+        if not kws and all(p.default is None for p in params) and not self.function_params(fn) and not _none_params(fn):
             return A.Call(e.span, e.func, tuple(self.expr(a) for a in args))
         bound: list[A.Expr | None] = [None] * len(params)
         if len(args) > len(params):
@@ -855,9 +875,143 @@ class Desugarer:
                 bound[j] = p.default
         if any(not isinstance(a, A.Keyword) for a in e.args[len(args):]):
             pass
-        # keyword arguments are evaluated in the order written: a temporary is not needed
-        # unless their order differs from the parameters' and they could have effects
+        fparams = self.function_params(fn)
+        if fparams or _none_params(fn):
+            return self.call_with_functions(e, fn, bound, fparams)
         return A.Call(e.span, e.func, tuple(self.expr(a) for a in bound))
+
+    # --- functions as values ---------------------------------------------------------------
+    def function_params(self, fn: A.FunctionDef) -> set[str]:
+        """The parameters a function calls (``act(x)``) or passes on to a parameter that is
+        called: they take functions, and the function is compiled once per function passed."""
+        if fn.name not in self._fparams:
+            self._fparams[fn.name] = set()  # (recursion: assume none while computing)
+            names = {p.name for p in fn.params}
+            found = set()
+            for n in A.walk(fn.body):
+                if isinstance(n, A.Call) and n.receiver is None and n.func in names:
+                    found.add(n.func)
+                elif isinstance(n, A.Call) and n.receiver is None and n.func in self.functions and n.func != fn.name:
+                    callee = self.functions[n.func]
+                    inner = self.function_params(callee)
+                    for p, a in zip(callee.params, n.args):
+                        if p.name in inner and isinstance(a, A.Name) and a.id in names:
+                            found.add(a.id)
+            self._fparams[fn.name] = found
+        return self._fparams[fn.name]
+
+    def function_aliases(self, fn: A.FunctionDef) -> dict[str, A.Expr]:
+        """Local names assigned once, to a lambda or a function's name, and only called."""
+        counts: dict[str, int] = {}
+        values: dict[str, A.Expr] = {}
+        for n in A.walk(fn.body):
+            if isinstance(n, A.Assign):
+                for t in n.targets:
+                    for name in _bound_names(t):
+                        counts[name] = counts.get(name, 0) + 1
+                if len(n.targets) == 1 and isinstance(n.targets[0], A.Name):
+                    values[n.targets[0].id] = n.value
+            elif isinstance(n, (A.AugAssign, A.AnnAssign, A.ForLoop, A.For)):
+                for name in (_bound_names(n.target) if not isinstance(n, A.For) else {n.target}):
+                    counts[name] = counts.get(name, 2) + 2
+        params = {p.name for p in fn.params}
+        out = {}
+        for name, v in values.items():
+            if counts.get(name) != 1 or name in params:
+                continue
+            if isinstance(v, A.Lambda) or (isinstance(v, A.Name) and v.id in self.functions and v.id not in params):
+                reads = [n for n in A.walk(fn.body) if isinstance(n, A.Name) and n.id == name]
+                called = any(isinstance(n, A.Call) and n.receiver is None and n.func == name for n in A.walk(fn.body))
+                if len(reads) == 1 and called:  # only the assignment's target: used in calls alone
+                    out[name] = v
+        return out
+
+    def alias_call(self, e: A.Call, args, kws) -> A.Expr:
+        """``f(x)`` with f a local alias of a function or a lambda."""
+        v = self.fn.aliases[e.func]
+        if isinstance(v, A.Name):
+            return self.call(replace(e, func=v.id))
+        free = sorted((_names_read(v.body) - {p.name for p in v.params}) & self.fn.locals)
+        name = self.lift_lambda(v, free)
+        lam = self.functions[name]
+        return self.call(A.Call(e.span, name, (*e.args, *(A.Keyword(e.span, f, A.Name(e.span, f)) for f in free))))
+
+    def lift_lambda(self, a: A.Lambda, free: list[str]) -> str:
+        """A lambda as a module-level function; its free variables (locals of the enclosing
+        function) become parameters after its own."""
+        key = (a.span.file, a.span.line, a.span.col)
+        if key not in self._lambdas:
+            self.lift_count += 1
+            name = f"{self.fn.name}.lambda{self.lift_count}"
+            params = (*(A.Param(p.span, p.name, None, p.default) for p in a.params), *(A.Param(a.span, f, None) for f in free))
+            fn = A.FunctionDef(a.span, name, params, None, (A.Return(a.span, a.body),))
+            self._lambdas[key] = name
+            self.functions[name] = fn
+            outer = self.fn
+            self.extra.append(self.function(fn))
+            self.fn = outer
+        return self._lambdas[key]
+
+    def known_none(self, a: A.Expr) -> bool | None:
+        """Whether an argument is None (True), certainly not None (False), or cannot be told."""
+        if isinstance(a, A.NoneLit):
+            return True
+        if isinstance(a, A.Name):
+            if a.id in self.fn.locals:
+                assigned_none = any(isinstance(n, A.Assign) and isinstance(n.value, A.NoneLit) and
+                                    any(isinstance(t, A.Name) and t.id == a.id for t in n.targets)
+                                    for n in A.walk(self._current_body))
+                return None if assigned_none or a.id in self._current_params else False
+            return False  # a constant or a function: never None
+        if isinstance(a, (A.Call,)) and a.receiver is None and a.func in self.functions:
+            return None  # a function may return None
+        return False  # literals, lists, arithmetic, comparisons: never None
+
+    def function_value(self, a: A.Expr) -> str | None:
+        """The module-level function an argument stands for: a function's name, a builtin's,
+        or a lambda (lifted to a function of its own). None if it is no function."""
+        if isinstance(a, A.Name) and a.id not in self.fn.locals and (a.id in self.functions or a.id in KEY_BUILTINS):
+            return a.id
+        if isinstance(a, A.Lambda):
+            if (_names_read(a.body) - {p.name for p in a.params}) & self.fn.locals:
+                return None  # it reads the caller's variables (a closure)
+            return self.lift_lambda(a, [])
+        if isinstance(a, A.Name) and a.id in self.fn.aliases:
+            return self.function_value(self.fn.aliases[a.id])
+        return None
+
+    def call_with_functions(self, e: A.Call, fn: A.FunctionDef, bound: list, fparams: set[str]) -> A.Expr:
+        """A call passing functions: the version of ``fn`` for those functions (made once),
+        called with the other arguments."""
+        chosen: dict[str, str] = {}
+        nones: dict[str, bool] = {}
+        for p, a in zip(fn.params, bound):
+            if p.name in _none_params(fn) and p.name not in fparams:
+                is_none = self.known_none(a)
+                if is_none is None:
+                    return Rejected(a.span, "None test", f"{fn.name}() tests whether {p.name!r} is None: pass None "
+                                    "itself or a value that is clearly not None (a variable keeps one type)", "",
+                                    tuple(self.expr(x) for x in bound))
+                nones[p.name] = is_none
+            if p.name in fparams:
+                g = self.function_value(a)
+                if g is None:
+                    return Rejected(a.span, "function argument", f"{fn.name}() calls its parameter {p.name!r}: pass a "
+                                    "function defined with def, a builtin, or a lambda that reads only its parameters "
+                                    "and module constants (pass the values it needs as further arguments)", "", tuple(self.expr(x) for x in bound))
+                chosen[p.name] = g
+        tags = [f"{k}={v}" for k, v in sorted(chosen.items())] + [f"{k}{'=' if v else '!='}None" for k, v in sorted(nones.items())]
+        name = f"{fn.name}[{','.join(tags)}]"
+        if name not in self.functions:
+            body = _substitute_stmts(_rename_calls(fn.body, chosen), {k: A.Name(fn.span, v) for k, v in chosen.items()})
+            body = _fold_tests(_decide_none(body, nones))
+            clone = A.FunctionDef(fn.span, name, tuple(p for p in fn.params if p.name not in chosen), fn.returns, body)
+            self.functions[name] = clone
+            outer = self.fn
+            self.extra.append(self.function(clone))
+            self.fn = outer
+        args = [a for p, a in zip(fn.params, bound) if p.name not in chosen]
+        return A.Call(e.span, name, tuple(self.expr(a) for a in args))
 
     def method(self, e: A.Call) -> A.Expr:
         table = self.table(e.receiver)
@@ -1085,6 +1239,105 @@ def _substitute_node(n, sub):
 
 def _substitute_stmts(stmts: tuple, sub) -> tuple:
     return tuple(_substitute_node(s, sub) for s in stmts)
+
+
+def _none_params(fn: A.FunctionDef) -> set[str]:
+    """Parameters the body tests with ``p is None`` / ``p is not None``."""
+    names = {p.name for p in fn.params}
+    return {n.left.id for n in A.walk(fn.body) if isinstance(n, A.Compare) and n.ops[0] in ("is", "is not")
+            and isinstance(n.left, A.Name) and n.left.id in names}
+
+
+def _decide_none(stmts, nones: dict[str, bool]) -> tuple:
+    """``p is None`` tests replaced by their answer for this version of the function."""
+    def visit(n):
+        if isinstance(n, A.Compare) and n.ops[0] in ("is", "is not") and isinstance(n.left, A.Name) and n.left.id in nones:
+            return A.BoolLit(n.span, nones[n.left.id] == (n.ops[0] == "is"))
+        return _map_children(n, visit)
+
+    return tuple(visit(s) for s in stmts)
+
+
+def _fold_tests(stmts) -> tuple:
+    """Branches decided by a constant test kept alone (the other may not even type-check:
+    ``series[0] if start is None else start`` with start None)."""
+    def const(e):
+        if isinstance(e, A.BoolLit):
+            return e.value
+        if isinstance(e, A.UnaryOp) and e.op == "not":
+            v = const(e.operand)
+            return None if v is None else not v
+        if isinstance(e, A.BoolOp):
+            vals = [const(v) for v in e.values]
+            if e.op == "and" and False in vals and all(v is not None for v in vals[:vals.index(False)]):
+                return False
+            if e.op == "or" and True in vals and all(v is not None for v in vals[:vals.index(True)]):
+                return True
+            if all(v is not None for v in vals):
+                return all(vals) if e.op == "and" else any(vals)
+        return None
+
+    def expr(n):
+        n = _map_children(n, expr)
+        if isinstance(n, A.IfExp) and const(n.test) is not None:
+            return n.body if const(n.test) else n.orelse
+        return n
+
+    def stmts_(body):
+        out = []
+        for s in body:
+            if isinstance(s, A.If) and const(expr(s.test)) is not None:
+                out.extend(stmts_(s.body if const(expr(s.test)) else s.orelse))
+                continue
+            s = _map_children(s, expr)
+            if isinstance(s, (A.If,)):
+                s = replace(s, body=tuple(stmts_(s.body)), orelse=tuple(stmts_(s.orelse)))
+            elif isinstance(s, (A.While, A.For, A.ForLoop, A.WhileElse)):
+                s = replace(s, body=tuple(stmts_(s.body)))
+            out.append(s)
+        return out
+
+    return tuple(stmts_(stmts))
+
+
+def _map_children(n, f):
+    if not isinstance(n, A.Node):
+        return n
+    changes = {}
+    for name in n.__dataclass_fields__:
+        v = getattr(n, name)
+        if isinstance(v, A.Node):
+            nv = f(v)
+        elif isinstance(v, tuple) and any(isinstance(x, A.Node) for x in v):
+            nv = tuple(f(x) for x in v)
+        else:
+            continue
+        if nv is not v:
+            changes[name] = nv
+    return replace(n, **changes) if changes else n
+
+
+def _rename_calls(stmts, names: dict[str, str]) -> tuple:
+    """Calls of the parameters in ``names`` made calls of the functions they stand for."""
+    def visit(n):
+        if not isinstance(n, A.Node):
+            return n
+        changes = {}
+        for f in n.__dataclass_fields__:
+            v = getattr(n, f)
+            if isinstance(v, A.Node):
+                nv = visit(v)
+            elif isinstance(v, tuple) and any(isinstance(x, A.Node) for x in v):
+                nv = tuple(visit(x) for x in v)
+            else:
+                continue
+            if nv is not v:
+                changes[f] = nv
+        if isinstance(n, A.Call) and n.receiver is None and n.func in names:
+            changes["func"] = names[n.func]
+        return replace(n, **changes) if changes else n
+
+    return tuple(visit(s) for s in stmts)
 
 
 def _has_break(body) -> bool:

@@ -383,8 +383,6 @@ class ExpressionsMixin:
         return None if self.const_value(e) is not None else self.expr(e)
 
     def check_comparable(self, e: A.Compare, left: A.Expr, right: A.Expr) -> None:
-        if self.type_of(right).is_list or self.type_of(e.left).is_list:
-            raise CodegenError(e.span, "comparing lists is not supported", "compare their elements")
         for side in (left, right):
             if self.type_of(side).kind == "none":
                 raise CodegenError(side.span, "unsupported: comparing None",
@@ -401,6 +399,8 @@ class ExpressionsMixin:
         the other way). ``x``/``y`` are None for constants. Uses lt32 when both operands are
         known to fit it; ``a <= c`` with a constant c is ``a < c + 1`` (one compare, no
         negation)."""
+        if self.type_of(xe).is_list or self.type_of(ye).is_list:
+            return self.compare_lists(o, xe, x, ye, y, r)
         xc = self.const_value(xe) if x is None else None
         yc = self.const_value(ye) if y is None else None
         temps: list[int] = []

@@ -274,6 +274,14 @@ class LengthAnalysis:
             if e.func in ("len", "abs", "sum", "print"):
                 return INT
             if e.func in ("min", "max"):
+                ts = [self.expr_type(a, env) for a in e.args]
+                if len(ts) == 1 and ts[0].is_list and ts[0].depth == 2:
+                    return ts[0].element()  # the smallest or largest row
+                if len(ts) > 1 and ts[0].is_list:
+                    out = ts[0]
+                    for t in ts[1:]:
+                        out = unify(out, t) or out
+                    return out  # one of the lists
                 return INT
             if e.func in prog.functions:
                 outer, self.guessed = self.guessed, False

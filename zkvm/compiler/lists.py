@@ -383,6 +383,45 @@ class ListsMixin:
             self.vars[e.target] = saved
         return r
 
+    # --- comparisons --------------------------------------------------------------------------
+    def compare_lists(self, o: str, xe: A.Expr, x: int | None, ye: A.Expr, y: int | None, r: int) -> bool:
+        """r = (x o y) where a list is compared (its negation when this returns True), with
+        CPython's semantics: lists are equal when they have the same length and equal elements,
+        and ordered by their first differing element, or else by length (``[1, 2] < [1, 2, 3]``),
+        rows of a list of lists compared the same way. A shared routine gives the three-way
+        result (-1, 0, 1); one ``eq`` turns it into the operator's. A list is never equal to an
+        int (``==`` is False, as in Python); ordering them is a type error, as in Python."""
+        return self.compare_values(o, self.type_of(xe), x, self.type_of(ye), y, r, xe)
+
+    def compare_values(self, o: str, xt: VType, x: int | None, yt: VType, y: int | None, r: int, node: A.Node) -> bool:
+        """compare_lists for values of types ``xt`` and ``yt`` (at least one a list)."""
+        if xt.is_list != yt.is_list or (xt.depth and yt.depth and xt.depth != yt.depth):
+            if o not in ("==", "!="):
+                raise CodegenError(node.span, f"type error: '{o}' between {a_type(xt)} and {a_type(yt)}",
+                                   "Python raises TypeError: compare values of one type")
+            if xt.is_list and yt.is_list:  # list[int] against list[list[int]]: equal only when both are empty
+                self.both_empty(x, y, r)
+            else:
+                self.emit(op.MOVI, c=r, imm=0)
+            return o == "!="
+        name, build = ("listcmp2", build_compare_rows) if 2 in (xt.depth, yt.depth) else ("listcmp1", build_compare_ints)
+        (three_way,) = self.call_routine(name, build, [x, y], 1)
+        want = {"==": 0, "!=": 0, "<": -1, ">=": -1, ">": 1, "<=": 1}[o]
+        k = self.const_slot(want)
+        self.emit(op.EQ, c=r, a=three_way, b=k)
+        self.release(k)
+        return o in ("!=", ">=", "<=")
+
+    def both_empty(self, x: int, y: int, r: int) -> None:
+        """r = (len(x) == 0 and len(y) == 0), for lengths (never negative): their sum is 0."""
+        a, b = self.temp(), self.temp()
+        self.emit(op.LD, c=a, a=x, imm=0)
+        self.emit(op.LD, c=b, a=y, imm=0)
+        self.emit(op.ADD, c=a, a=a, b=b)
+        zero = self.const_slot(0)
+        self.emit(op.EQ, c=r, a=a, b=zero)
+        self.release(a, b, zero)
+
     def must_be_empty(self, lst: int, node: A.Expr) -> None:
         """A list nothing is ever stored in has no element type (``g = []`` and no append): it is
         empty, and a loop over it never runs. Should it hold elements after all (through an
@@ -394,3 +433,78 @@ class ListsMixin:
         self.emit(op.BZ, a=n, imm=self.trap(node, "iterating over a list whose element type the compiler "
                                                 "could not infer (it expected the list to stay empty); append to it directly"))
         self.release(n, zero)
+
+
+# --- the comparison routines (ProgramCompiler.routine) -------------------------------------------
+def _compare_lengths(fc, la: int, lb: int, out: int) -> None:
+    """out = sign(la - lb) for two lengths (lt32: lengths are far below 2^31)."""
+    c = fc.temp()
+    fc.emit(op.LT32, c=c, a=lb, b=la)
+    fc.emit(op.LT32, c=out, a=la, b=lb)
+    fc.emit(op.SUB, c=out, a=c, b=out)
+    fc.release(c)
+
+
+def _compare_elements(fc, differ) -> None:
+    """The loop shared by both routines: p0, p1 are list headers; for each index i below both
+    lengths, ``differ(fc, x, y, done)`` gets the two elements' slots and leaves its three-way
+    result in p0 and jumps to ``done`` when they differ; after the loop, p0 = sign of the
+    length difference."""
+    la, lb, n, pa, pb, i, c, x, y = (fc.temp() for _ in range(9))
+    top, tail, done = Label("cmp_list"), Label("cmp_list_tail"), Label("cmp_list_done")
+    fc.emit(op.LD, c=la, a=0, imm=0)
+    fc.emit(op.LD, c=lb, a=1, imm=0)
+    fc.emit(op.LD, c=pa, a=0, imm=2)
+    fc.emit(op.LD, c=pb, a=1, imm=2)
+    fc.emit(op.LT32, c=c, a=la, b=lb)  # n = min(la, lb) = lb + (la - lb) (la < lb)
+    fc.emit(op.SUB, c=n, a=la, b=lb)
+    fc.emit(op.MUL, c=n, a=n, b=c)
+    fc.emit(op.ADD, c=n, a=n, b=lb)
+    fc.emit(op.MOVI, c=i, imm=0)
+    fc.label(top)
+    fc.emit(op.LT32, c=c, a=i, b=n)
+    fc.emit(op.BZ, a=c, imm=tail)
+    fc.emit(op.ADD, c=x, a=pa, b=i)
+    fc.emit(op.LD, c=x, a=x, imm=0)
+    fc.emit(op.ADD, c=y, a=pb, b=i)
+    fc.emit(op.LD, c=y, a=y, imm=0)
+    differ(fc, x, y, done)
+    fc.emit(op.ADDI, c=i, a=i, imm=1)
+    fc.emit(op.JMP, imm=top)
+    fc.label(tail)
+    _compare_lengths(fc, la, lb, 0)
+    fc.label(done)
+
+
+def _ints_differ(fc, x: int, y: int, done: Label) -> None:
+    """Two ints: equal ones go on (two cycles); else, out of line, p0 = 1 - 2 (x < y) (lt:
+    any two ints)."""
+    c = fc.temp()
+    differ = Label("cmp_differ")
+    fc.emit(op.EQ, c=c, a=x, b=y)
+    fc.emit(op.BZ, a=c, imm=differ)
+    with fc.cold_block(differ):
+        fc.emit(op.LT, c=c, a=x, b=y)
+        fc.emit(op.MULI, c=0, a=c, imm=-2)
+        fc.emit(op.ADDI, c=0, a=0, imm=1)
+        fc.emit(op.JMP, imm=done)
+    fc.release(c)
+
+
+def build_compare_ints(fc) -> None:
+    """<listcmp1>(a, b): the three-way comparison of two lists of ints, in p0."""
+    _compare_elements(fc, _ints_differ)
+
+
+def _rows_differ(fc, x: int, y: int, done: Label) -> None:
+    """Two rows: compared by <listcmp1>; a non-zero result is the lists' result."""
+    (r,) = fc.call_routine("listcmp1", build_compare_ints, [x, y], 1)
+    fc.emit(op.ADDI, c=0, a=r, imm=0)
+    fc.emit(op.BZ, a=0, imm=(after := Label("cmp_next")))
+    fc.emit(op.JMP, imm=done)
+    fc.label(after)
+
+
+def build_compare_rows(fc) -> None:
+    """<listcmp2>(a, b): the three-way comparison of two lists of lists of ints, in p0."""
+    _compare_elements(fc, _rows_differ)

@@ -713,6 +713,13 @@ class RangeAnalysis:
             total = Interval(n * min(elem.lo, 0), n * max(elem.hi, 0))
             return self._arith(e, "+", point(0), total, key_op="sum")
         if f in ("min", "max"):
+            if len(args) > 1 and any(isinstance(a, Lst) for a in args):
+                out: Value = None
+                for a in args:
+                    out = join(out, a)
+                return out  # one of the lists
+            if len(args) == 1 and isinstance(args[0], Lst) and isinstance(self._elements(args[0]), Lst):
+                return self._elements(args[0])  # one of the rows
             vals = [self._elements(a) if isinstance(a, Lst) else a for a in args]
             vals = [v if isinstance(v, Interval) else TOP for v in vals]
             if not vals:

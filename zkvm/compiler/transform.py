@@ -438,7 +438,7 @@ class ToAst(Transformer):
         ops, rights = [], []
         for i in range(1, len(children), 2):
             op = children[i]
-            if op in ("is", "is not"):
+            if op in ("is", "is not") and not (len(children) == 3 and isinstance(children[2], A.NoneLit)):
                 return _unsupported(self.sp(meta), "is operator", children[0::2])
             ops.append(op)
             rights.append(children[i + 1])
