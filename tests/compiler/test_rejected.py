@@ -209,34 +209,6 @@ def test_rejected_at_module_level(code, offset, col, words):
     assert_diagnostic(diagnose(at_top(code)), MODULE_LINE + offset, col, words)
 
 
-RECURSION = '''"""Factorial, recursively."""
-
-
-def fact(n: int) -> int:
-    if n <= 1:
-        return 1
-    return n * fact(n - 1)
-
-
-def main(x: int) -> int:
-    return fact(x)
-'''
-
-MUTUAL_RECURSION = '''"""Parity by mutual recursion."""
-
-
-def is_even(n: int) -> bool:
-    return True if n == 0 else is_odd(n - 1)
-
-
-def is_odd(n: int) -> bool:
-    return False if n == 0 else is_even(n - 1)
-
-
-def main(x: int) -> int:
-    return is_even(x)
-'''
-
 NO_MAIN = '''"""No entry point."""
 
 
@@ -301,8 +273,6 @@ def main(x: int) -> int:
 PROGRAM_CASES = [
     ("none-result-as-number", NONE_RESULT, 9, 12, ["'+' needs an int, got None"]),
     ("falls-off-the-end", FALLS_OFF_THE_END, 5, 5, ["positive() can reach the end", "return statement"]),
-    ("recursion", RECURSION, 7, 16, ["recursion", "fact -> fact", "loop"]),
-    ("mutual-recursion", MUTUAL_RECURSION, 9, 33, ["mutual recursion", "loop"]),
     ("missing-main", NO_MAIN, 1, 1, ["no main()", "def main"]),
     ("unannotated-main-parameter", UNANNOTATED_MAIN, 6, 10, ["parameter 'x' of main()", "type annotation", "list[int]"]),
     ("star-parameter", STAR_PARAMETER, 4, 11, ["*args", "by name"]),

@@ -275,10 +275,21 @@ class CallsMixin:
         for k, v in enumerate(vals):
             self.emit(op.ADDI, c=FrameEnd(3 + k), a=v, imm=0)
         self.release(*vals)
+        self.pass_depth(callee, len(callee.params))
         self.emit(op.CALL, b=FrameEnd(2), c=FrameEnd(1), imm=FuncRef(compiled.key))
         r = self.dest_or_temp(dest)
         self.emit(op.ADDI, c=r, a=FrameEnd(0), imm=0)
         return r
+
+    def pass_depth(self, callee: A.FunctionDef, k: int) -> None:
+        """A recursive callee's extra argument (after its ``k`` arguments): its depth, one more
+        than the caller's inside their cycle of functions, 0 when the cycle is entered."""
+        if not self.prog.recursive_cycle(callee.name):
+            return
+        if callee.name in self.cycle:
+            self.emit(op.ADDI, c=FrameEnd(3 + k), a=self.depth_slot, imm=1)
+        else:
+            self.emit(op.MOVI, c=FrameEnd(3 + k), imm=0)
 
     def int_constants(self, callee: A.FunctionDef, args) -> dict[str, int]:
         """The int arguments of a call that are compile-time constants (literals, constants and

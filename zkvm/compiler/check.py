@@ -506,25 +506,14 @@ class Checker:
                     self.error(e, f"{e.func}() takes {takes} argument(s), got {len(e.args)}")
             else:
                 self.unknown_function(e, scope)
-        # recursion: cycles in the call graph
+        # callees before callers (recursion, a cycle of calls, is compiled by link.py)
         state: dict[str, int] = {}
         order: list[str] = []
-        reported = set()
 
         def visit(f: str, stack: list[str]) -> None:
             state[f] = 1
             for g in sorted(out.calls.get(f, ())):
-                if g not in out.functions:
-                    continue
-                if state.get(g) == 1:
-                    cycle = stack[stack.index(g):] + [g] if g in stack else [f, g]
-                    if g not in reported:
-                        reported.add(g)
-                        site = next((e for e, s, _ in self._pending if s.fn is not None and s.fn.name == f and e.func == g), None)
-                        what = "recursion" if len(cycle) <= 2 else "mutual recursion"
-                        self.error(site or out.functions[g], f"unsupported: {what} ({' -> '.join(cycle)})",
-                                   "rewrite the recursion as a loop")
-                elif state.get(g) is None:
+                if g in out.functions and state.get(g) is None:
                     visit(g, stack + [g])
             state[f] = 2
             order.append(f)

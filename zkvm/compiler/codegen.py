@@ -100,6 +100,11 @@ class FunctionCompiler(LoopsMixin, MacMixin, ExpressionsMixin, ListsMixin, Calls
         self._fresh: set[str] | None = None
         for p, t in zip(fn.params, param_types):
             self.vars[p.name] = Var(self.alloc_var(), t)
+        # a recursive function takes one more argument, after its parameters: its depth among
+        # the active calls of its cycle of functions (link.py, MAX_RECURSION_DEPTH)
+        recursive = getattr(program, "recursive_cycle", None)
+        self.cycle: frozenset[str] = recursive(fn.name) if recursive is not None else frozenset()
+        self.depth_slot: int | None = self.alloc_var() if self.cycle else None
         self.param_names = [p.name for p in fn.params]
         self.lengths = LengthAnalysis(self, param_types).run()
         # reads of a loop variable after a loop that may not have run (see definite.py): each
@@ -214,6 +219,8 @@ class FunctionCompiler(LoopsMixin, MacMixin, ExpressionsMixin, ListsMixin, Calls
     def compile(self) -> Compiled:
         self.at(self.fn)
         self.hoist_constants = True
+        if self.depth_slot is not None:
+            self.check_depth()
         for name in sorted(set(self.unbound_reads.values())):
             self.flags[name] = self.alloc_var()
             self.emit(op.MOVI, c=self.flags[name], imm=0)
@@ -239,6 +246,18 @@ class FunctionCompiler(LoopsMixin, MacMixin, ExpressionsMixin, ListsMixin, Calls
         self.emit_traps()
         self.emit_prologue()
         return Compiled(self.key, self.code, self.high, self.returns, self.callees)
+
+    def check_depth(self) -> None:
+        """Stop, as CPython raises RecursionError, when this call would make more than
+        MAX_RECURSION_DEPTH calls of the function's cycle active (its depth counts from 0): the
+        stack reserved for the cycle (link.py) holds that many frames, so recursion never
+        overwrites the heap."""
+        limit = self.temp()
+        self.emit(op.MOVI, c=limit, imm=self.prog.max_recursion_depth)
+        self.emit_reason(op.CHK, self.fn, f"RecursionError: maximum recursion depth exceeded ({self.fn.name}() and the "
+                         f"functions it calls recursively have {self.prog.max_recursion_depth} calls active)",
+                         a=self.depth_slot, b=limit)
+        self.release(limit)
 
     def emit_prologue(self) -> None:
         """Put the movi instructions of the constant slots (const_slot) at the function's start,

@@ -30,6 +30,10 @@ DATA_BASE = 1  # Layout.build puts the data region right after the reserved addr
 MAX_CONSTANT_VARIANTS = 8  # versions of one function compiled for constant int arguments
 CONSTANT_OPERAND_OPS = ("//", "%", "<<", ">>", "**", "&", "|", "^")
 HP_INDEX = 0  # data[0] is the heap pointer cell
+MAX_RECURSION_DEPTH = 200
+"""Recursive functions: at most this many calls of one cycle of functions (a function that
+calls itself, or functions that call each other) are active at once; the next one stops the
+run with CPython's RecursionError message. The stack holds that many frames of the cycle."""
 
 
 def _type_key(t: VType) -> str:
@@ -60,6 +64,10 @@ class ProgramCompiler:
         self.ranges: RangeAnalysis | None = None
         self._constant_params: dict[str, set[str]] = {}
         self.constant_variants: dict[str, set[str]] = {}  # function -> its constant-argument versions
+        self.max_recursion_depth = MAX_RECURSION_DEPTH
+        self._cycles: dict[str, frozenset[str]] | None = None
+        self.guesses: dict[str, VType] = {}  # specializations in progress: their assumed return type
+        self.guessed: set[str] = set()  # ... whose assumed type a recursive call has used
 
     # --- constants -----------------------------------------------------------------------
     def place_constants(self) -> None:
@@ -114,6 +122,54 @@ class ProgramCompiler:
             self.compiled[key] = Compiled(key, fc.code, fc.high, INT, fc.callees)
         return key
 
+    # --- recursion -----------------------------------------------------------------------------
+    def recursive_cycle(self, name: str) -> frozenset[str]:
+        """The functions that ``name`` belongs to a cycle of calls with (itself included), or
+        the empty set for a function that is not recursive: from the calls written in the
+        program (a function passed as a value and called through a parameter is not seen)."""
+        if self._cycles is None:
+            self._cycles = _cycles(self.functions)
+        return self._cycles.get(name, frozenset())
+
+    def _recursive_call(self, fn: A.FunctionDef, key: str) -> Compiled:
+        """A call of a specialization that is being compiled (recursion): what the caller
+        needs of it, its key and the return type assumed while it is compiled."""
+        if key not in self.guesses:
+            raise CodegenError(fn.span, f"recursion through {fn.name}() by a function passed as a value is not supported",
+                               "call the function by its name")
+        self.guessed.add(key)
+        return Compiled(key, [], 0, self.guesses[key], set())
+
+    def _compile_recursive(self, fn: A.FunctionDef, key: str, arg_types, known, site) -> Compiled:
+        """Compile a recursive function, whose own calls need its return type before it is
+        known: assume the annotated type, or else int, a list, a list of lists, None in turn,
+        until the function compiles and returns what was assumed (the code compiled under a
+        wrong assumption, and the functions compiled with it, are dropped)."""
+        declared = from_annotation(fn.returns) if fn.returns is not None else None
+        guesses = [declared.unknown_lengths()] if declared is not None else [INT, VType("list", 1), VType("list", 2), NONE]
+        first_error = None
+        for guess in guesses:
+            before = set(self.compiled)
+            self.guesses[key] = guess
+            self.guessed.discard(key)
+            try:
+                compiled = FunctionCompiler(self, fn, key, arg_types, known, site).compile()
+            except CodegenError as err:
+                first_error = first_error or err
+                compiled = None
+            used = key in self.guessed
+            del self.guesses[key]
+            if compiled is not None and (not used or _fits(compiled.returns, guess)):
+                return compiled
+            for k in set(self.compiled) - before:
+                del self.compiled[k]
+            if not used and first_error is not None:
+                break  # an error that no assumption caused
+        if first_error is not None:
+            raise first_error
+        raise CodegenError(fn.span, f"cannot tell the return type of the recursive function {fn.name}()",
+                           "annotate it (-> int, -> list[int], ...)")
+
     # --- specialization ----------------------------------------------------------------
     def specialize(self, fn: A.FunctionDef, arg_types: list[VType], span: Span, known: dict[str, int] | None = None,
                    site: Span | None = None) -> Compiled:
@@ -136,6 +192,11 @@ class ProgramCompiler:
     def _specialize(self, fn: A.FunctionDef, arg_types: list[VType], span: Span, known: dict[str, int] | None,
                     site: Span | None) -> Compiled:
         arg_types = [_as_declared(p, t) for p, t in zip(fn.params, arg_types)] + list(arg_types[len(fn.params):])
+        if self.recursive_cycle(fn.name):
+            known = None  # (a recursive call with n - 1 would make a version per value)
+            if any(k.startswith(fn.name + "(") for k in self.guesses):
+                # a recursive call: lists of any length, so that the versions do not multiply
+                arg_types = [t.unknown_lengths() for t in arg_types]
         key = f"{fn.name}({','.join(_type_key(t) for t in arg_types)})"
         if site is not None:
             key += f"@{site.line}:{site.col}"
@@ -150,7 +211,7 @@ class ProgramCompiler:
         if key in self.compiled:
             return self.compiled[key]
         if key in self.in_progress:
-            raise CodegenError(span, f"recursion through {fn.name}() is not supported", "rewrite it as a loop")
+            return self._recursive_call(fn, key)
         self.in_progress.add(key)
         for p, t in zip(fn.params, arg_types):
             if p.annotation is None:
@@ -158,7 +219,10 @@ class ProgramCompiler:
             declared = from_annotation(p.annotation)
             if declared is None:
                 raise CodegenError(p.annotation.span, f"unsupported parameter type for {p.name!r}", "use int, bool, list[int] or list[list[int]]")
-        compiled = FunctionCompiler(self, fn, key, arg_types, known, site).compile()
+        if self.recursive_cycle(fn.name):
+            compiled = self._compile_recursive(fn, key, arg_types, known, site)
+        else:
+            compiled = FunctionCompiler(self, fn, key, arg_types, known, site).compile()
         if fn.returns is not None:
             declared = from_annotation(fn.returns)
             if declared is None:
@@ -298,16 +362,7 @@ class ProgramCompiler:
             out_size = 1
             output_sig = {"type": "int", "shape": []}
         entry = self.entry_code(types, sig, header_slots, out_type)
-        # stack: the deepest chain of frames (no recursion, so it is finite)
-        need: dict[str, int] = {}
-
-        def stack_need(key: str) -> int:
-            if key not in need:
-                c = self.compiled[key]
-                need[key] = c.frame_size + 3 + max((stack_need(k) for k in c.callees), default=0)
-            return need[key]
-
-        stack_size = entry.frame_size + 3 + stack_need(main.key) + 4
+        stack_size = entry.frame_size + 3 + self.stack_need(main.key) + 4
         data_size = self.data_size()
         layout = Layout.build(data_size, 0, in_size, out_size, stack_size)
         data = np.concatenate(self.data_words) if self.data_words else np.zeros(0, dtype=object)
@@ -335,6 +390,26 @@ class ProgramCompiler:
         }
         return Program(tuple(code), _int_tuple(data), layout, signature, tuple(debug))
 
+    def stack_need(self, root: str) -> int:
+        """The words of stack the calls from ``root`` (a compiled function) can occupy: the
+        deepest chain of frames (each frame and the three words of its call), where a cycle of
+        functions that call each other counts MAX_RECURSION_DEPTH frames of its largest one
+        (their calls stop there, see FunctionCompiler.check_depth)."""
+        graph = {k: {c for c in u.callees if c in self.compiled} for k, u in self.compiled.items()}
+        comp = _components(graph)
+        need: dict[int, int] = {}
+
+        def of(cid: int) -> int:
+            if cid not in need:
+                keys = [k for k, c in comp.items() if c == cid]
+                cyclic = len(keys) > 1 or keys[0] in graph[keys[0]]
+                frames = max(self.compiled[k].frame_size + 3 for k in keys) * (self.max_recursion_depth if cyclic else 1)
+                below = {comp[c] for k in keys for c in graph[k]} - {cid}
+                need[cid] = frames + max((of(b) for b in below), default=0)
+            return need[cid]
+
+        return of(comp[root])
+
     def entry_code(self, types, sig, header_slots, out_type: VType) -> Compiled:
         fn = A.FunctionDef(self.functions["main"].span, "<entry>", (), None, ())
         fc = FunctionCompiler(self, fn, "<entry>", [])
@@ -346,6 +421,7 @@ class ProgramCompiler:
             else:
                 fc.emit(op.LDA, c=FrameEnd(3 + k), imm=Abs("in", s["offset"]))
         main_key = self.compiled_key("main")
+        fc.pass_depth(self.functions["main"], len(self.functions["main"].params))
         fc.emit(op.CALL, b=FrameEnd(2), c=FrameEnd(1), imm=FuncRef(main_key))
         result = fc.temp()
         fc.emit(op.ADDI, c=result, a=FrameEnd(0), imm=0)
@@ -463,6 +539,66 @@ class ProgramCompiler:
 
 def _walk(stmts):
     return A.walk(tuple(stmts))
+
+
+def _fits(actual: VType, guess: VType) -> bool:
+    """Does a recursive function's return type agree with the type its own calls assumed?"""
+    if actual.kind != guess.kind:
+        return False
+    return not actual.is_list or actual.depth in (0, guess.depth)
+
+
+def _cycles(functions: dict[str, A.FunctionDef]) -> dict[str, frozenset[str]]:
+    """Each function that is part of a cycle of calls -> the functions of its cycle."""
+    graph = {name: {n.func for n in _walk(fn.body) if isinstance(n, A.Call) and n.receiver is None and n.func in functions}
+             for name, fn in functions.items()}
+    comp = _components(graph)
+    out = {}
+    for name, cid in comp.items():
+        members = frozenset(k for k, c in comp.items() if c == cid)
+        if len(members) > 1 or name in graph[name]:
+            out[name] = members
+    return out
+
+
+def _components(graph: dict[str, set[str]]) -> dict[str, int]:
+    """Strongly connected components (Tarjan, iterative): node -> component number."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    comp: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    for start in graph:
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph[start])))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, edges = work[-1]
+            nxt = next(edges, None)
+            if nxt is not None:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(sorted(graph.get(nxt, ())))))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                cid = len(set(comp.values()))
+                while True:
+                    w = stack.pop()
+                    on_stack.discard(w)
+                    comp[w] = cid
+                    if w == node:
+                        break
+    return comp
 
 
 def _root(e):
