@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from zkvm.compiler import compile_file, flatten_inputs, input_shapes_of_file
+from zkvm.compiler import compile_file, compile_source, flatten_inputs, input_shapes_of_file
 from zkvm.errors import CompileError
 from zkvm.isa.program import shaped_output
 from zkvm.vm.run import run
@@ -26,10 +26,7 @@ from zkvm.vm.run import run
 HERE = Path(__file__).resolve().parent / "natural"
 PROGRAMS = sorted(p.stem for p in HERE.glob("*.py"))
 
-NOT_YET = {
-    "argsort", "class_model", "credit_rules", "dict_table", "ema", "gcd_recursion", "knn", "lstm_gate", "median_filter",
-    "nested_tuples", "piecewise", "tree_walk",
-}
+NOT_YET: set[str] = set()  # every program compiles since issue 18's desugaring pass
 
 
 def _cpython(name: str, inputs: dict):
@@ -51,6 +48,30 @@ def test_natural_program_matches_cpython(name):
     program = compile_file(path, input_shapes_of_file(path, inputs))
     result = run(program, flatten_inputs(program, inputs), record=False)
     assert shaped_output(program, result.outputs) == expected
+
+
+STILL_UNSUPPORTED = [
+    # (what, a natural program using it, words the message must hold)
+    ("a dict built at run time", "def main(xs: list[int]) -> int:\n    counts = {}\n    for x in xs:\n"
+     "        counts[x] = counts.get(x, 0) + 1\n    return len(counts)\n", ["dict", "module-level"]),
+    ("inheritance", "class Base:\n    pass\n\n\nclass Model(Base):\n    pass\n\n\ndef main(x: int) -> int:\n"
+     "    return x\n", ["inheritance", "object"]),
+    ("exceptions", "def main(x: int) -> int:\n    try:\n        return 10 // x\n    except ZeroDivisionError:\n"
+     "        return 0\n", ["exceptions", "assert"]),
+    ("a variable that changes type", "def main(xs: list[int]) -> int:\n    best = None\n    for x in xs:\n"
+     "        if best is None or x > best:\n            best = x\n    return best\n", ["None"]),
+]
+
+
+@pytest.mark.parametrize("source,words", [c[1:] for c in STILL_UNSUPPORTED], ids=[c[0] for c in STILL_UNSUPPORTED])
+def test_what_is_still_unsupported_is_rejected_with_a_location(source, words):
+    """What the DSL cannot express is rejected with a line of the program and what to do."""
+    with pytest.raises(CompileError) as info:
+        compile_source(source, "prog.py", {"xs": [3]} if "xs" in source else None)
+    text = str(info.value)
+    assert "prog.py:" in text
+    for w in words:
+        assert w in text, text
 
 
 @pytest.mark.parametrize("name", sorted(NOT_YET))

@@ -228,6 +228,13 @@ class Tuple(Expr):
 
 
 @dataclass(frozen=True)
+class ClassDef(Stmt):
+    name: str
+    bases: tuple[Expr, ...]
+    body: tuple[Stmt, ...]
+
+
+@dataclass(frozen=True)
 class DictLit(Expr):
     keys: tuple[Expr, ...]
     values: tuple[Expr, ...]

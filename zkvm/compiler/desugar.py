@@ -28,6 +28,7 @@ from dataclasses import replace
 
 from zkvm.compiler import ast as A
 from zkvm.compiler import prelude
+from zkvm.compiler.desugar_classes import ClassesMixin, ClassInfo, field_of
 from zkvm.compiler.transform import LiteralData, Rejected, RejectedStmt
 from zkvm.source import Span
 
@@ -55,11 +56,24 @@ class _Fn:
         return name
 
 
-class Desugarer:
+class Desugarer(ClassesMixin):
     def __init__(self, module: A.Module) -> None:
         self.module = module
         self.functions = {s.name: s for s in module.body if isinstance(s, A.FunctionDef)}
-        self.module_names = set(self.functions)
+        self.classes = {s.name: ClassInfo(s) for s in module.body if isinstance(s, A.ClassDef)}
+        self.instances: dict[str, ClassInfo] = {}  # module-level instances
+        self.local_instances: dict[str, ClassInfo] = {}  # instances of the function being rewritten
+        for info in self.classes.values():
+            for m in info.methods.values():
+                me = m.params[0].name if m.params else "self"
+                self.functions[f"{info.name}.{m.name}"] = A.FunctionDef(
+                    m.span, f"{info.name}.{m.name}", (*(A.Param(m.span, f"{me}.{f}", None) for f in info.fields), *m.params[1:]),
+                    m.returns, m.body)
+        for s in module.body:
+            if isinstance(s, A.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], A.Name) and \
+                    isinstance(s.value, A.Call) and s.value.receiver is None and s.value.func in self.classes:
+                self.instances[s.targets[0].id] = self.classes[s.value.func]
+        self.module_names = set(self.functions) | set(self.classes) | set(self.instances)
         for s in module.body:
             if isinstance(s, (A.Assign, A.AnnAssign)):
                 for t in (s.targets if isinstance(s, A.Assign) else (s.target,)):
@@ -87,7 +101,11 @@ class Desugarer:
             if isinstance(s, A.FunctionDef) and s.name != "main" and (self.function_params(s) or _none_params(s)):
                 continue  # compiled once per function passed to it (call_with_functions)
             if isinstance(s, A.FunctionDef):
+                self.local_instances = {}
                 body.append(self.function(s))
+            elif isinstance(s, A.ClassDef):
+                self.fn = _Fn("<module>", set())
+                body.extend(self.class_def(s))
             else:
                 self.fn = _Fn("<module>", set())
                 body.extend(self.module_stmt(s))
@@ -100,6 +118,9 @@ class Desugarer:
         return A.Module(self.module.span, tuple(body))
 
     def module_stmt(self, s: A.Stmt) -> list[A.Stmt]:
+        if isinstance(s, A.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], A.Name) and \
+                s.targets[0].id in self.instances and isinstance(s.value, A.Call) and s.value.func in self.classes:
+            return self.construction(s.targets[0], s.value, module_level=True)
         if isinstance(s, (A.Assign, A.AnnAssign)) and isinstance(s.value, A.DictLit):
             targets = s.targets if isinstance(s, A.Assign) else (s.target,)
             table = self.dicts.get(targets[0].id) if isinstance(targets[0], A.Name) else None
@@ -182,6 +203,14 @@ class Desugarer:
         if isinstance(s, A.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], A.Name) \
                 and s.targets[0].id in self.fn.aliases:
             return []  # f = lambda ...: its calls call the lifted lambda
+        if isinstance(s, A.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], A.Name) and \
+                isinstance(s.value, A.Call) and s.value.receiver is None and s.value.func in self.classes:
+            name = s.targets[0].id
+            if name in self.local_instances or _assign_count(self._current_body, name) != 1:
+                return [RejectedStmt(s.span, "instance", f"{name} is assigned an instance and something else: an "
+                                     "instance variable is assigned once")]
+            self.local_instances[name] = self.classes[s.value.func]
+            return self.construction(s.targets[0], s.value, module_level=False)
         if isinstance(s, A.Assign):
             return self.assign(s)
         if isinstance(s, A.AugAssign):
@@ -212,6 +241,9 @@ class Desugarer:
             return [A.Assert(s.span, self.expr(s.test), s.msg)]
         if isinstance(s, A.FunctionDef):
             return [self.function(s)]
+        if isinstance(s, A.ClassDef):
+            return [RejectedStmt(s.span, "class inside a function", "define classes at module level",
+                                 body=tuple(x for x in s.body if not isinstance(x, A.FunctionDef)), assigns=(s.name,))]
         if isinstance(s, RejectedStmt):
             return [replace(s, parts=tuple(self.expr(p) for p in s.parts), body=tuple(self.stmts(s.body)))]
         return [s]
@@ -325,6 +357,12 @@ class Desugarer:
         return [A.Assign(span, (tmp,), value), *self.assign_to(target, tmp, span)]
 
     def target(self, t: A.Expr) -> A.Expr:
+        if isinstance(t, Rejected) and t.construct.startswith("attribute .") and t.parts:
+            inst = self.instance_of(t.parts[0])
+            if inst is not None and inst[0] in self.local_instances and t.text in inst[1].fields and \
+                    f"{inst[0]}.{t.text}" not in {p for p in self._current_params}:
+                return A.Name(t.span, f"{inst[0]}.{t.text}")
+            return self.expr(t)
         if isinstance(t, A.Subscript):
             if isinstance(t.index, A.Slice):
                 bounds = tuple(self.expr(x) for x in (t.index.lower, t.index.upper, t.index.step) if x is not None)
@@ -469,6 +507,13 @@ class Desugarer:
                             "(read with TABLE[k], TABLE.get(k, default), in, and loops over its keys, values or items); "
                             "a dict built at run time is not supported: use lists indexed by integers", "",
                             tuple(self.expr(x) for x in e.keys + e.values))
+        if isinstance(e, Rejected) and e.construct.startswith("attribute .") and e.parts:
+            read = self.attribute(e)
+            if read is not None:
+                return read
+        if isinstance(e, A.Name) and self.instance_of(e) is not None:
+            return Rejected(e.span, "instance as a value", f"{e.id} is an instance: use its fields and methods "
+                            f"({e.id}.field, {e.id}.method(...)) where it is, not as a value passed or stored", "", ())
         if isinstance(e, A.Name) and self.table(e) is not None:
             return Rejected(e.span, "dict used as a value", f"read the dict {e.id} where it is used: {e.id}[k], "
                             f"{e.id}.get(k, default), k in {e.id}, len({e.id}), or loop over {e.id}, {e.id}.values(), "
@@ -593,6 +638,25 @@ class Desugarer:
         self.prelude_used.add(full)
         return A.Call(span, full, tuple(args))
 
+    def attribute(self, e: Rejected) -> A.Expr | None:
+        """``obj.f`` of an instance (its field variable), ``C.attr`` or ``obj.attr`` (a class
+        attribute, a constant); None for any other attribute."""
+        value, name = e.parts[0], e.text
+        inst = self.instance_of(value)
+        if inst is not None:
+            obj, info = inst
+            if name in info.fields:
+                return A.Name(e.span, f"{obj}.{name}")
+            if name in info.attributes:
+                return A.Name(e.span, f"{info.name}.{name}")
+            return Rejected(e.span, f"attribute .{name}", f"{info.name} has no field {name!r} (its fields: "
+                            f"{', '.join(info.fields) or 'none'}); a method is called, {obj}.{name}(...)", "", ())
+        if isinstance(value, A.Name) and value.id in self.classes and value.id not in self.fn.locals:
+            info = self.classes[value.id]
+            if name in info.attributes:
+                return A.Name(e.span, f"{info.name}.{name}")
+        return None
+
     # --- dicts of constant keys ---------------------------------------------------------------
     def table(self, e) -> "_Table | None":
         """The module-level dict a name stands for (unless a local variable shadows it)."""
@@ -715,6 +779,12 @@ class Desugarer:
         args = [a for a in e.args if not isinstance(a, A.Keyword)]
         if f in self.fn.aliases:
             return self.alias_call(e, args, kws)
+        inst = self.instance_of(A.Name(e.span, f)) if f not in self.functions else None
+        if inst is not None:  # obj(x): __call__
+            return self.method(A.Call(e.span, "__call__", e.args, receiver=A.Name(e.span, f)))
+        if f in self.classes and f not in self.fn.locals:
+            return Rejected(e.span, "instance as a value", f"an instance of {f} is assigned to a name, obj = {f}(...), "
+                            "and used through its fields and methods", "", tuple(self.expr(a) for a in args))
         if f in self.functions and f not in self.fn.locals:
             args = [A.Comprehension(a.span, "list", a.elt, a.clauses) if isinstance(a, A.Comprehension) else a for a in args]
             return self.user_call(e, args, kws)
@@ -1014,6 +1084,14 @@ class Desugarer:
         return A.Call(e.span, name, tuple(self.expr(a) for a in args))
 
     def method(self, e: A.Call) -> A.Expr:
+        inst = self.instance_of(e.receiver)
+        if inst is not None:
+            obj, info = inst
+            if e.func not in info.methods or e.func == "__init__":
+                return Rejected(e.span, f"method .{e.func}()", f"{info.name} has no method {e.func}()", "",
+                                tuple(self.expr(a) for a in e.args if not isinstance(a, A.Keyword)))
+            fields = tuple(A.Name(e.span, f"{obj}.{f}") for f in info.fields)
+            return self.call(A.Call(e.span, f"{info.name}.{e.func}", (*fields, *e.args)))
         table = self.table(e.receiver)
         if table is not None:
             args = [a for a in e.args if not isinstance(a, A.Keyword)]
@@ -1239,6 +1317,10 @@ def _substitute_node(n, sub):
 
 def _substitute_stmts(stmts: tuple, sub) -> tuple:
     return tuple(_substitute_node(s, sub) for s in stmts)
+
+
+def _assign_count(body, name: str) -> int:
+    return sum(1 for n in A.walk(tuple(body)) if isinstance(n, A.Assign) for t in n.targets if _bound_names(t) & {name})
 
 
 def _none_params(fn: A.FunctionDef) -> set[str]:

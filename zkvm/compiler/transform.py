@@ -22,7 +22,8 @@ HELP = {
     "float": "floats are not supported: use scaled integers (for example multiply by 1000 and divide with //)",
     "string": "strings are not supported: use integer codes",
     "f-string": "f-strings are not supported (there are no strings): print the integers themselves, print(x, y)",
-    "dict": "dicts are not supported: use lists indexed by integers",
+    "dict": "a dict of constant keys is a module-level constant, TABLE = {key: value, ...}; a dict built at run "
+            "time is not supported: use lists indexed by integers",
     "set": "sets are not supported: use a list",
     "tuple": "tuples are not supported: use a list (and return a list)",
     "class": "classes are not supported: use functions and lists",
@@ -370,7 +371,8 @@ class ToAst(Transformer):
         return _unsupported_stmt(self.sp(meta), "async", body=(fn,))
 
     def classdef(self, meta, children):
-        return _unsupported_stmt(self.sp(meta), "class", assigns=[str(children[0])])
+        name, bases, body = children[0], children[1], children[-1]
+        return A.ClassDef(self.sp(meta), str(name), tuple(bases or ()), tuple(body))
 
     def try_stmt(self, meta, children):
         body: list = []
