@@ -1,0 +1,367 @@
+"""Tree utilities of the desugaring pass (desugar.py and its mixins): which names a target
+binds or an expression reads, substitution of names by expressions (respecting the scopes of
+comprehensions and lambdas), the loop-element shapes of zip/enumerate, constant folding of
+decided tests, and the small node classes the pass uses in between."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from zkvm.compiler import ast as A
+from zkvm.compiler.transform import LiteralData, Rejected, RejectedStmt
+from zkvm.source import Span
+
+VIEW_FUNCS = ("zip", "enumerate", "reversed")
+KEY_BUILTINS = ("abs", "len", "sum", "min", "max")
+
+
+STRING_BASE = 1 << 52  # string codes: 2^52, 2^52 + 1, ... (ints programs use as keys are far smaller)
+
+
+class Table:
+    """A module-level dict of constant keys: its keys (Python values, strings as codes, known
+    once its statement is desugared) and the names of the two list constants it becomes."""
+
+    def __init__(self, name: str, node: A.DictLit) -> None:
+        self.name = name
+        self.node = node
+        self.keys: list | None = None
+        self.keys_name = f"{name}.keys"
+        self.values_name = f"{name}.values"
+
+
+def key_list(keys: list, span: Span) -> A.Expr:
+    def lit(k):
+        if isinstance(k, tuple):
+            return A.ListLit(span, tuple(lit(x) for x in k))
+        return A.IntLit(span, k)
+
+    return A.ListLit(span, tuple(lit(k) for k in keys))
+
+class Parts:
+    """The element of a zip or enumerate: a tuple of expressions, never built as a list."""
+
+    def __init__(self, items: tuple) -> None:
+        self.items = items
+
+
+def is_string(e) -> bool:
+    return isinstance(e, A.Unsupported) and e.construct in ("string", "f-string")
+
+
+def as_tuple(element, span: Span) -> A.Expr:
+    if isinstance(element, Parts):
+        return A.ListLit(span, tuple(as_tuple(x, span) for x in element.items))
+    return element
+
+
+def message(span: Span, text: str) -> A.Expr:
+    return A.Unsupported(span, "string", "", text)
+
+
+def is_pattern(t) -> bool:
+    return isinstance(t, A.Tuple) or (isinstance(t, A.ListLit) and not isinstance(t, LiteralData))
+
+
+def pattern_elts(t) -> tuple:
+    return t.elts
+
+
+def bound_names(t) -> set[str]:
+    if isinstance(t, A.Name):
+        return {t.id}
+    if isinstance(t, A.Starred):
+        return bound_names(t.value)
+    if is_pattern(t):
+        return set().union(*(bound_names(x) for x in t.elts)) if t.elts else set()
+    return set()
+
+
+def assigned_names(stmts) -> set[str]:
+    out: set[str] = set()
+    for n in A.walk(tuple(stmts)):
+        if isinstance(n, A.Assign):
+            for t in n.targets:
+                out |= bound_names(t)
+        elif isinstance(n, (A.AnnAssign, A.AugAssign)):
+            out |= bound_names(n.target)
+        elif isinstance(n, A.For):
+            out.add(n.target)
+        elif isinstance(n, A.ForLoop):
+            out |= bound_names(n.target)
+        elif isinstance(n, RejectedStmt):
+            out |= set(n.assigns)
+    return out
+
+
+def names_read(e) -> set[str]:
+    return {n.id for n in A.walk(e) if isinstance(n, A.Name)}
+
+
+def comprehension_bound(c: A.Comprehension) -> set[str]:
+    out: set[str] = set()
+    for n in A.walk(c):
+        if isinstance(n, A.CompFor):
+            out |= bound_names(n.target)
+        elif isinstance(n, A.ListComp):
+            out.add(n.target)
+        elif isinstance(n, A.Lambda):
+            out |= {p.name for p in n.params}
+    return out
+
+
+def lambda_bound(e) -> set[str]:
+    out: set[str] = set()
+    for n in A.walk(e):
+        if isinstance(n, A.Lambda):
+            out |= {p.name for p in n.params}
+        elif isinstance(n, A.CompFor):
+            out |= bound_names(n.target)
+        elif isinstance(n, A.ListComp):
+            out.add(n.target)
+    return out
+
+
+def simple(e) -> bool:
+    """A value that can be read twice at no cost and with no effect: a name or a literal."""
+    return isinstance(e, (A.Name, A.IntLit, A.BoolLit)) or (
+        isinstance(e, A.UnaryOp) and e.op == "-" and isinstance(e.operand, A.IntLit))
+
+
+def cheap(e) -> bool:
+    """An element read worth repeating instead of binding: xs[i], xs[i][j], i + k, names."""
+    if simple(e):
+        return True
+    if isinstance(e, A.Subscript):
+        return cheap(e.value) and simple(e.index) or (cheap(e.value) and isinstance(e.index, A.BinOp) and cheap(e.index))
+    if isinstance(e, A.BinOp) and e.op in ("+", "-"):
+        return simple(e.left) and simple(e.right) or (cheap(e.left) and simple(e.right))
+    return False
+
+
+def match(target, element) -> dict[str, A.Expr] | None:
+    """Names of a loop target mapped to the parts of a zip/enumerate element they take."""
+    if isinstance(target, A.Name):
+        if isinstance(element, Parts):
+            return None
+        return {target.id: element}
+    if not is_pattern(target) or any(isinstance(t, A.Starred) for t in target.elts):
+        return None
+    if isinstance(element, Parts):
+        if len(element.items) != len(target.elts):
+            return None
+        out: dict[str, A.Expr] = {}
+        for t, part in zip(target.elts, element.items):
+            m = match(t, part)
+            if m is None or set(m) & set(out):
+                return None
+            out.update(m)
+        return out
+    return None  # a tuple target over a list element: bound with its length checked
+
+
+def may_mutate(stmts, functions) -> bool:
+    for n in A.walk(tuple(stmts)):
+        if isinstance(n, (A.Assign, A.AugAssign)):
+            targets = n.targets if isinstance(n, A.Assign) else (n.target,)
+            if any(not isinstance(t, A.Name) for t in targets):
+                return True
+        if isinstance(n, A.Call) and (n.receiver is not None or n.func in functions):
+            return True
+        if isinstance(n, (RejectedStmt, Rejected)):
+            return True
+    return False
+
+
+def substitute(e, sub: dict[str, A.Expr]):
+    """``e`` with the names of ``sub`` replaced (not where a comprehension or lambda inside
+    binds the same name again)."""
+    if e is None or not sub:
+        return e
+    if isinstance(e, A.Name):
+        return sub.get(e.id, e)
+    if isinstance(e, LiteralData):
+        return e
+    if isinstance(e, A.Lambda):
+        inner = {k: v for k, v in sub.items() if k not in {p.name for p in e.params}}
+        return A.Lambda(e.span, e.params, substitute(e.body, inner))
+    if isinstance(e, A.Comprehension):
+        bound = comprehension_bound(e)
+        if bound & set(sub):
+            inner = {k: v for k, v in sub.items() if k not in bound}
+            # the first iterable is evaluated in the enclosing scope
+            first = e.clauses[0]
+            clauses = (A.CompFor(first.span, first.target, substitute(first.iter, sub)),
+                       *(substitute_node(cl, inner) for cl in e.clauses[1:]))
+            return A.Comprehension(e.span, e.kind, substitute(e.elt, inner), clauses)
+    if isinstance(e, A.ListComp) and e.target in sub:
+        inner = {k: v for k, v in sub.items() if k != e.target}
+        return A.ListComp(e.span, substitute(e.elt, inner), e.target, e.target_span, substitute(e.iter, sub),
+                          substitute(e.cond, inner))
+    return substitute_node(e, sub)
+
+
+def substitute_node(n, sub):
+    if not isinstance(n, A.Node) or not sub:
+        return n
+    changes = {}
+    for name in n.__dataclass_fields__:
+        v = getattr(n, name)
+        if isinstance(v, A.Node):
+            nv = substitute(v, sub) if isinstance(v, A.Expr) else substitute_node(v, sub)
+        elif isinstance(v, tuple) and v and any(isinstance(x, A.Node) for x in v):
+            nv = tuple(substitute(x, sub) if isinstance(x, A.Expr) else substitute_node(x, sub) for x in v)
+        else:
+            continue
+        if nv is not v:
+            changes[name] = nv
+    return replace(n, **changes) if changes else n
+
+
+def substitute_stmts(stmts: tuple, sub) -> tuple:
+    return tuple(substitute_node(s, sub) for s in stmts)
+
+
+def assign_count(body, name: str) -> int:
+    return sum(1 for n in A.walk(tuple(body)) if isinstance(n, A.Assign) for t in n.targets if bound_names(t) & {name})
+
+
+def none_params(fn: A.FunctionDef) -> set[str]:
+    """Parameters the body tests with ``p is None`` / ``p is not None``."""
+    names = {p.name for p in fn.params}
+    return {n.left.id for n in A.walk(fn.body) if isinstance(n, A.Compare) and n.ops[0] in ("is", "is not")
+            and isinstance(n.left, A.Name) and n.left.id in names}
+
+
+def decide_none(stmts, nones: dict[str, bool]) -> tuple:
+    """``p is None`` tests replaced by their answer for this version of the function."""
+    def visit(n):
+        if isinstance(n, A.Compare) and n.ops[0] in ("is", "is not") and isinstance(n.left, A.Name) and n.left.id in nones:
+            return A.BoolLit(n.span, nones[n.left.id] == (n.ops[0] == "is"))
+        return map_children(n, visit)
+
+    return tuple(visit(s) for s in stmts)
+
+
+def fold_tests(stmts) -> tuple:
+    """Branches decided by a constant test kept alone (the other may not even type-check:
+    ``series[0] if start is None else start`` with start None)."""
+    def const(e):
+        if isinstance(e, A.BoolLit):
+            return e.value
+        if isinstance(e, A.UnaryOp) and e.op == "not":
+            v = const(e.operand)
+            return None if v is None else not v
+        if isinstance(e, A.BoolOp):
+            vals = [const(v) for v in e.values]
+            if e.op == "and" and False in vals and all(v is not None for v in vals[:vals.index(False)]):
+                return False
+            if e.op == "or" and True in vals and all(v is not None for v in vals[:vals.index(True)]):
+                return True
+            if all(v is not None for v in vals):
+                return all(vals) if e.op == "and" else any(vals)
+        return None
+
+    def expr(n):
+        n = map_children(n, expr)
+        if isinstance(n, A.IfExp) and const(n.test) is not None:
+            return n.body if const(n.test) else n.orelse
+        return n
+
+    def stmts_(body):
+        out = []
+        for s in body:
+            if isinstance(s, A.If) and const(expr(s.test)) is not None:
+                out.extend(stmts_(s.body if const(expr(s.test)) else s.orelse))
+                continue
+            s = map_children(s, expr)
+            if isinstance(s, (A.If,)):
+                s = replace(s, body=tuple(stmts_(s.body)), orelse=tuple(stmts_(s.orelse)))
+            elif isinstance(s, (A.While, A.For, A.ForLoop, A.WhileElse)):
+                s = replace(s, body=tuple(stmts_(s.body)))
+            out.append(s)
+        return out
+
+    return tuple(stmts_(stmts))
+
+
+def map_children(n, f):
+    if not isinstance(n, A.Node):
+        return n
+    changes = {}
+    for name in n.__dataclass_fields__:
+        v = getattr(n, name)
+        if isinstance(v, A.Node):
+            nv = f(v)
+        elif isinstance(v, tuple) and any(isinstance(x, A.Node) for x in v):
+            nv = tuple(f(x) for x in v)
+        else:
+            continue
+        if nv is not v:
+            changes[name] = nv
+    return replace(n, **changes) if changes else n
+
+
+def rename_calls(stmts, names: dict[str, str]) -> tuple:
+    """Calls of the parameters in ``names`` made calls of the functions they stand for."""
+    def visit(n):
+        if not isinstance(n, A.Node):
+            return n
+        changes = {}
+        for f in n.__dataclass_fields__:
+            v = getattr(n, f)
+            if isinstance(v, A.Node):
+                nv = visit(v)
+            elif isinstance(v, tuple) and any(isinstance(x, A.Node) for x in v):
+                nv = tuple(visit(x) for x in v)
+            else:
+                continue
+            if nv is not v:
+                changes[f] = nv
+        if isinstance(n, A.Call) and n.receiver is None and n.func in names:
+            changes["func"] = names[n.func]
+        return replace(n, **changes) if changes else n
+
+    return tuple(visit(s) for s in stmts)
+
+
+def has_break(body) -> bool:
+    """Whether a loop body has a ``break`` of its own (not one of a nested loop)."""
+    for s in body:
+        if isinstance(s, A.Break):
+            return True
+        if isinstance(s, A.If) and (has_break(s.body) or has_break(s.orelse)):
+            return True
+    return False
+
+
+def flag_breaks(body, flag: str) -> tuple:
+    """The loop body with each of its own ``break`` statements setting ``flag`` first."""
+    out = []
+    for s in body:
+        if isinstance(s, A.Break):
+            out.append(A.Assign(s.span, (A.Name(s.span, flag),), A.BoolLit(s.span, True)))
+            out.append(s)
+        elif isinstance(s, A.If):
+            out.append(A.If(s.span, s.test, flag_breaks(s.body, flag), flag_breaks(s.orelse, flag)))
+        elif isinstance(s, RejectedStmt) and not s.construct.startswith(("for", "while")):
+            out.append(replace(s, body=flag_breaks(s.body, flag)))
+        else:
+            out.append(s)
+    return tuple(out)
+
+
+def target_for(v: A.Name, it: A.Call) -> A.Expr:
+    """The loop target that takes a view's element whole: a tuple of names for zip and
+    enumerate, a name for reversed."""
+    if it.func == "reversed":
+        return v
+    n = 2 if it.func == "enumerate" else len([a for a in it.args if not isinstance(a, A.Keyword)])
+    if it.func == "zip" and len(it.args) == 1 and isinstance(it.args[0], A.Starred):
+        return v
+    return A.Tuple(v.span, tuple(A.Name(v.span, f"{v.id}.{k}") for k in range(n)))
+
+
+def tuple_of_target(v: A.Name, it: A.Call) -> A.Expr:
+    t = target_for(v, it)
+    return t if isinstance(t, A.Name) else A.Tuple(t.span, t.elts)
