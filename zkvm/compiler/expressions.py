@@ -113,6 +113,11 @@ class ExpressionsMixin:
                 return int_binop(e.op, a, b)
             except (ZeroDivisionError, ValueError, OverflowError):
                 return None  # the run-time code raises the error where Python does
+        if isinstance(e, A.Call) and e.func in ("min", "max") and e.receiver is None and len(e.args) > 1:
+            vals = [self.const_value(a) for a in e.args]  # min(len(a), len(b)): zip's length
+            if any(v is None for v in vals):
+                return None
+            return min(vals) if e.func == "min" else max(vals)
         if isinstance(e, A.Call) and e.func == "len" and e.receiver is None and len(e.args) == 1:
             if getattr(self, "lengths", None) is None:
                 return None  # asked while the length analysis itself runs
