@@ -165,6 +165,9 @@ class For(Stmt):
     target_span: Span
     iter: Expr
     body: tuple[Stmt, ...]
+    # names the body's first statements assign on every turn (the unpacked targets of
+    # ``for a, b in ...``, desugar.py): after the loop they are bound exactly when the target is
+    binds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -144,14 +144,17 @@ class DefiniteAssignment:
             self.read(s.iter, state)
             loop = _Loop()
             self.loops.append(loop)
-            end = self.block(s.body, _add(state, s.target))
+            inside = _add(state, s.target)
+            for name in s.binds:
+                inside = _add(inside, name)
+            end = self.block(s.body, inside)
             self.loops.pop()
             if self.runs_at_least_once(s.iter):
                 out = end
                 for b in loop.breaks + loop.continues:
                     out = _meet(out, b)
                 return out
-            return (state[0], state[1] | {s.target})
+            return (state[0], state[1] | {s.target} | set(s.binds))
         if isinstance(s, A.Break):
             if self.loops:
                 self.loops[-1].breaks.append(state)

@@ -51,6 +51,7 @@ from zkvm.compiler.desugar_tree import (
     key_list,
     match,
     may_mutate,
+    read_elsewhere,
     message,
     names_read,
     none_params,
@@ -415,7 +416,8 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
                 return [*pre, A.For(span, target.id, target.span, core_iter, tuple(self.stmts(body)))]
             item = A.Name(target.span, self.fn.fresh("item"))
             unpack = self.assign_to(target, item, target.span)
-            return [*pre, A.For(span, item.id, item.span, core_iter, tuple(unpack + self.stmts(body)))]
+            return [*pre, A.For(span, item.id, item.span, core_iter, tuple(unpack + self.stmts(body)),
+                                tuple(sorted(bound_names(target))))]
         length, element = view
         i = A.Name(span, self.fn.fresh("i"))
         subst = self.substitution(target, element(i), body)
@@ -423,7 +425,8 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
             new_body = substitute_stmts(tuple(body), subst)
             return [*pre, A.For(span, i.id, span, A.Call(span, "range", (length,)), tuple(self.stmts(new_body)))]
         binds = self.bind_parts(target, element(i), span)
-        return [*pre, A.For(span, i.id, span, A.Call(span, "range", (length,)), tuple(binds + self.stmts(body)))]
+        return [*pre, A.For(span, i.id, span, A.Call(span, "range", (length,)), tuple(binds + self.stmts(body)),
+                            tuple(sorted(bound_names(target))))]
 
     def bind_parts(self, target: A.Expr, element, span: Span) -> list[A.Stmt]:
         if isinstance(element, Parts) and isinstance(target, A.Name):
@@ -450,6 +453,8 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
         assigned = assigned_names(body)
         if assigned & set(pairs) or may_mutate(body, self.functions):
             return None
+        if read_elsewhere(self._current_body, set(pairs), body):
+            return None  # read after the loop (Python leaves them bound): assigned in the loop instead
         return pairs
 
     def view(self, it: A.Expr, pre: list[A.Stmt], span: Span):

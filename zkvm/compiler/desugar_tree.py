@@ -160,6 +160,37 @@ def match(target, element) -> dict[str, A.Expr] | None:
     return None  # a tuple target over a list element: bound with its length checked
 
 
+def read_elsewhere(function_body, names: set[str], loop_body) -> bool:
+    """Whether a function reads any of ``names`` outside ``loop_body`` and outside the other
+    loops and comprehensions that bind them (where they are other variables of the same name)."""
+    skip = {id(s) for s in loop_body}
+
+    def visit(n) -> bool:
+        if not isinstance(n, A.Node) or id(n) in skip:
+            return False
+        if isinstance(n, A.Name):
+            return n.id in names
+        if isinstance(n, (A.For, A.ForLoop)):
+            bound = {n.target} if isinstance(n, A.For) else bound_names(n.target)
+            if bound & names:
+                orelse = n.orelse if isinstance(n, A.ForLoop) else None
+                return visit(n.iter) or any(visit(s) for s in (orelse or ()))
+        if isinstance(n, (A.ListComp, A.Comprehension)):
+            bound = {n.target} if isinstance(n, A.ListComp) else {x for c in n.clauses if isinstance(c, A.CompFor)
+                                                                   for x in bound_names(c.target)}
+            if bound & names:
+                return False
+        for f in n.__dataclass_fields__:
+            v = getattr(n, f)
+            if isinstance(v, A.Node) and visit(v):
+                return True
+            if isinstance(v, tuple) and any(visit(x) for x in v):
+                return True
+        return False
+
+    return any(visit(s) for s in function_body)
+
+
 def may_mutate(stmts, functions) -> bool:
     for n in A.walk(tuple(stmts)):
         if isinstance(n, (A.Assign, A.AugAssign)):
@@ -271,6 +302,8 @@ def fold_tests(stmts) -> tuple:
     def stmts_(body):
         out = []
         for s in body:
+            if out and isinstance(out[-1], A.Return):
+                break  # unreachable after a return the folding made unconditional
             if isinstance(s, A.If) and const(expr(s.test)) is not None:
                 out.extend(stmts_(s.body if const(expr(s.test)) else s.orelse))
                 continue

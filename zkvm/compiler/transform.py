@@ -549,7 +549,7 @@ class ToAst(Transformer):
         if len(items) != 1:
             return _unsupported(self.sp(meta), "tuple", (value, *items),
                                 help="an index is one int: write m[i][j] for a list of lists (there are no arrays)")
-        if isinstance(items[0], A.Unsupported):
+        if isinstance(items[0], A.Unsupported) and items[0].construct not in ("string", "attribute ." + items[0].text):
             return items[0]
         return A.Subscript(self.sp(meta), value, items[0])
 
