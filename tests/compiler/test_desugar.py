@@ -126,6 +126,14 @@ CASES = [
      "def main(xs: list[int]) -> list[int]:\n    return [fact(abs(v) % 10) for v in xs]\n"),
     ("int and pow", "def main(xs: list[int]) -> list[int]:\n    return [int(v > 0) for v in xs] + [pow(2, 5), pow(3, 4, 5)]\n"),
     ("sum with a start", "def main(xs: list[int]) -> list[int]:\n    return [sum(xs, 100), sum(xs[:2], start=-1)]\n"),
+    ("one-bit masks and bool()", "def main(xs: list[int]) -> list[int]:\n"
+     "    return ([v & 8 for v in xs] + [v & 1 for v in xs] + [v & (1 << 30) for v in xs] + [v & 2**40 for v in xs]\n"
+     "            + [int(bool(v & 2)) for v in xs] + [int(bool(xs)), int(bool([])), int(bool(xs[3]))])\n"),
+    ("star argument from a table row", "STUMPS = ((0, 3, -1, 2), (2, 1, 5, -6))\n\n\n"
+     "def stump(x, feature, threshold, low, high):\n    return low if x[feature] < threshold else high\n\n\n"
+     "def pair(a, b, scale=1):\n    return (a - b) * scale\n\n\n"
+     "def main(xs: list[int]) -> list[int]:\n    ab = xs[:2]\n"
+     "    return [stump(xs, *s) for s in STUMPS] + [sum(stump(xs, *s) for s in STUMPS), pair(*ab), pair(*ab, scale=3)]\n"),
 ]
 
 
@@ -151,6 +159,30 @@ def test_constructs_on_random_inputs():
             assert on_vm(source, {"xs": xs})[0] == as_output(expected), (name, xs)
 
 
+def test_star_argument_of_a_wrong_length_stops_like_cpython():
+    source = "def f(a, b):\n    return a - b\n\n\ndef main(xs: list[int]) -> int:\n    return f(*xs)\n"
+    assert same_as_cpython(source, xs=[7, 2])
+    with pytest.raises(TypeError):
+        cpython(source, {"xs": [1, 2, 3]})
+    program = compile_source(source, "prog.py", {"xs": [3]})
+    from zkvm.errors import ExecutionError
+
+    with pytest.raises(ExecutionError, match="prog.py:6"):
+        run(program, [1, 2, 3], record=False)
+
+
+def test_star_argument_fills_parameters_with_defaults_like_cpython():
+    source = ("def f(a, b=10, c=100):\n    return a + b + c\n\n\n"
+              "def main(xs: list[int]) -> list[int]:\n    return [f(*xs), f(1, *xs[1:]), f(*xs[:1], c=5)]\n")
+    for xs in ([7, 2], [7], [1, 2, 3]):
+        same_as_cpython(source, xs=xs)
+    program = compile_source(source, "prog.py", {"xs": [4]})
+    from zkvm.errors import ExecutionError
+
+    with pytest.raises(ExecutionError, match="prog.py:6"):  # CPython: TypeError, too many arguments
+        run(program, [1, 2, 3, 4], record=False)
+
+
 def test_unpacking_a_wrong_length_stops_like_cpython():
     source = "def main(xs: list[int]) -> int:\n    a, b = xs\n    return a + b\n"
     with pytest.raises(ValueError):
@@ -169,6 +201,10 @@ def test_unpacking_a_wrong_length_stops_like_cpython():
     ("f = lambda v: v\n    return [f]", ["lambda"]),
     ("xs[1:2] = [3]\n    return xs", ["slice assignment"]),
     ("return max(xs, start=1)", ["keyword argument", "'start'"]),
+    ("return [xs[0]] if False else (xs[0], xs)", ["tuple that mixes ints and lists", "[score] + path"]),
+    ("pairs = [(x, [x]) for x in xs]\n    return pairs[0][1]", ["tuple that mixes ints and lists"]),
+    ("xs.pop()\n    return xs", [".pop()", "xs = xs[:-1]"]),
+    ("xs.remove(3)\n    return xs", [".remove()", "never shrink"]),
 ])
 def test_what_stays_unsupported_is_named(code, words):
     source = f"def main(xs: list[int]) -> list[int]:\n    {code}\n"

@@ -95,6 +95,12 @@ class ListLit(Expr):
 
 
 @dataclass(frozen=True)
+class TupleLit(ListLit):
+    """A tuple display after desugaring: a list of a known length (kept apart only so that
+    errors can say 'tuple')."""
+
+
+@dataclass(frozen=True)
 class ListComp(Expr):
     elt: Expr
     target: str

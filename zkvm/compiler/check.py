@@ -463,7 +463,14 @@ class Checker:
         if e.receiver is not None:
             self.expr(e.receiver, scope, out, module_level)
             if e.func != "append":
-                self.error(e, f"unsupported method .{e.func}()", "lists support .append(x); use len(), indexing and loops")
+                shrink = e.func in ("pop", "remove", "insert", "clear")
+                self.error(e, f"unsupported method .{e.func}()",
+                           ("lists grow with append and extend but never shrink or move their elements in the DSL: "
+                            "build the new list, "
+                            "xs = xs[:-1], xs = xs[1:], xs = [v for v in xs if v != x], xs = xs[:i] + [x] + xs[i:], "
+                            "or keep an index (head += 1 for a queue)") if shrink else
+                           "lists support append, extend, index, count, sort, reverse and copy; "
+                           "use len(), indexing and loops")
             elif arity and len(e.args) != 1:
                 self.error(e, "append takes exactly one argument")
             return

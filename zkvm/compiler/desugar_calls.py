@@ -139,6 +139,8 @@ class CallsMixin:
             if simple(a) and simple(b):
                 return A.ListLit(span, (A.BinOp(span, "//", a, b), A.BinOp(span, "%", a, b)))
             return self.call_prelude("divmod", span, a, b)
+        if f == "bool" and len(args) == 1 and f not in self.fn.locals:  # an int or a list: its truth, True or False
+            return A.UnaryOp(span, "not", A.UnaryOp(span, "not", self.expr(args[0])))
         if f == "int" and len(args) == 1:
             return A.BinOp(span, "+", A.IntLit(span, 0), self.expr(args[0]))  # an int or a bool: its int value
         if f == "pow" and len(args) in (2, 3):
@@ -226,7 +228,10 @@ class CallsMixin:
         fn = self.functions[e.func]
         params = fn.params
         if any(isinstance(a, A.Starred) for a in args):
-            return Rejected(e.span, "star argument", "pass the arguments one by one", "", tuple(self.expr(a) for a in e.args))
+            spread = self.spread_star(e, fn, args, kws)
+            if isinstance(spread, Rejected):
+                return spread
+            args = spread
         if not kws and all(p.default is None for p in params) and not self.function_params(fn) and not none_params(fn):
             return A.Call(e.span, e.func, tuple(self.expr(a) for a in args))
         bound: list[A.Expr | None] = [None] * len(params)
@@ -256,6 +261,171 @@ class CallsMixin:
         if fparams or none_params(fn):
             return self.call_with_functions(e, fn, bound, fparams)
         return A.Call(e.span, e.func, tuple(self.expr(a) for a in bound))
+
+    def spread_star(self, e: A.Call, fn: A.FunctionDef, args, kws):
+        """``f(x, *t)``: the starred sequence fills the parameters left after the other
+        positional and the keyword arguments, ``f(x, t[0], t[1], ...)``, and those it does not
+        reach take their defaults (``t[2] if len(t) > 2 else default``); its length is checked
+        at run time first (CPython's TypeError stops the run)."""
+        stars = [k for k, a in enumerate(args) if isinstance(a, A.Starred)]
+        parts = tuple(self.expr(a.value if isinstance(a, A.Starred) else a) for a in args)
+        if len(stars) > 1 or stars[0] != len(args) - 1:
+            return Rejected(args[stars[0]].span, "star argument", "one *sequence, as the last positional argument: "
+                            "f(x, *t); or pass the arguments one by one", "", parts)
+        star = args[-1]
+        free = [p for p in fn.params[len(args) - 1:] if p.name not in kws]
+        value = star.value  # (the call's arguments are desugared with the others)
+        if not _pure(value):  # (it is read once per parameter it fills)
+            return Rejected(star.span, "star argument", "unpack a name or a slice of one: t = ...; f(x, *t)", "", parts)
+        if not free:
+            return Rejected(star.span, "star argument", f"{fn.name}() has no parameter left for *t: remove it", "", parts)
+        if any(p.name in kws for p in fn.params[len(args) - 1:len(args) - 1 + len(free)]):
+            return Rejected(star.span, "star argument", "*t and a keyword argument for the same parameters: pass the "
+                            "arguments one by one", "", parts)
+        required = sum(1 for p in free if p.default is None)
+        span = star.span
+        checked = self.call_prelude("star", span, value, A.IntLit(span, required), A.IntLit(span, len(free)))
+        spread: list[A.Expr] = []
+        for k, p in enumerate(free):
+            seq = checked if k == 0 else value  # (the check runs first, whatever the first item is)
+            if p.default is None:
+                spread.append(A.Subscript(span, seq, A.IntLit(span, k)))
+            else:
+                given = A.Compare(span, A.Call(span, "len", (seq,)), (">",), (A.IntLit(span, k),))
+                spread.append(A.IfExp(span, given, A.Subscript(span, value, A.IntLit(span, k)), p.default))
+        return [*args[:-1], *spread]
+
+    # --- functions as values ---------------------------------------------------------------
+    def function_params(self, fn: A.FunctionDef) -> set[str]:
+        """The parameters a function calls (``act(x)``) or passes on to a parameter that is
+        called: they take functions, and the function is compiled once per function passed."""
+        if fn.name not in self._fparams:
+            self._fparams[fn.name] = set()  # (recursion: assume none while computing)
+            names = {p.name for p in fn.params}
+            found = set()
+            for n in A.walk(fn.body):
+                if isinstance(n, A.Call) and n.receiver is None and n.func in names:
+                    found.add(n.func)
+                elif isinstance(n, A.Call) and n.receiver is None and n.func in self.functions and n.func != fn.name:
+                    callee = self.functions[n.func]
+                    inner = self.function_params(callee)
+                    for p, a in zip(callee.params, n.args):
+                        if p.name in inner and isinstance(a, A.Name) and a.id in names:
+                            found.add(a.id)
+            self._fparams[fn.name] = found
+        return self._fparams[fn.name]
+
+    def function_aliases(self, fn: A.FunctionDef) -> dict[str, A.Expr]:
+        """Local names assigned once, to a lambda or a function's name, and only called."""
+        counts: dict[str, int] = {}
+        values: dict[str, A.Expr] = {}
+        for n in A.walk(fn.body):
+            if isinstance(n, A.Assign):
+                for t in n.targets:
+                    for name in bound_names(t):
+                        counts[name] = counts.get(name, 0) + 1
+                if len(n.targets) == 1 and isinstance(n.targets[0], A.Name):
+                    values[n.targets[0].id] = n.value
+            elif isinstance(n, (A.AugAssign, A.AnnAssign, A.ForLoop, A.For)):
+                for name in (bound_names(n.target) if not isinstance(n, A.For) else {n.target}):
+                    counts[name] = counts.get(name, 2) + 2
+        params = {p.name for p in fn.params}
+        out = {}
+        for name, v in values.items():
+            if counts.get(name) != 1 or name in params:
+                continue
+            if isinstance(v, A.Lambda) or (isinstance(v, A.Name) and v.id in self.functions and v.id not in params):
+                reads = [n for n in A.walk(fn.body) if isinstance(n, A.Name) and n.id == name]
+                called = any(isinstance(n, A.Call) and n.receiver is None and n.func == name for n in A.walk(fn.body))
+                if len(reads) == 1 and called:  # only the assignment's target: used in calls alone
+                    out[name] = v
+        return out
+
+    def alias_call(self, e: A.Call, args, kws) -> A.Expr:
+        """``f(x)`` with f a local alias of a function or a lambda."""
+        v = self.fn.aliases[e.func]
+        if isinstance(v, A.Name):
+            return self.call(replace(e, func=v.id))
+        free = sorted((names_read(v.body) - {p.name for p in v.params}) & self.fn.locals)
+        name = self.lift_lambda(v, free)
+        return self.call(A.Call(e.span, name, (*e.args, *(A.Keyword(e.span, f, A.Name(e.span, f)) for f in free))))
+
+    def lift_lambda(self, a: A.Lambda, free: list[str]) -> str:
+        """A lambda as a module-level function; its free variables (locals of the enclosing
+        function) become parameters after its own."""
+        key = (a.span.file, a.span.line, a.span.col)
+        if key not in self._lambdas:
+            self.lift_count += 1
+            name = f"{self.fn.name}.lambda{self.lift_count}"
+            params = (*(A.Param(p.span, p.name, None, p.default) for p in a.params), *(A.Param(a.span, f, None) for f in free))
+            fn = A.FunctionDef(a.span, name, params, None, (A.Return(a.span, a.body),))
+            self._lambdas[key] = name
+            self.functions[name] = fn
+            outer = self.fn
+            self.extra.append(self.function(fn))
+            self.fn = outer
+        return self._lambdas[key]
+
+    def known_none(self, a: A.Expr) -> bool | None:
+        """Whether an argument is None (True), certainly not None (False), or cannot be told."""
+        if isinstance(a, A.NoneLit):
+            return True
+        if isinstance(a, A.Name):
+            if a.id in self.fn.locals:
+                assigned_none = any(isinstance(n, A.Assign) and isinstance(n.value, A.NoneLit) and
+                                    any(isinstance(t, A.Name) and t.id == a.id for t in n.targets)
+                                    for n in A.walk(self._current_body))
+                return None if assigned_none or a.id in self._current_params else False
+            return False  # a constant or a function: never None
+        if isinstance(a, (A.Call,)) and a.receiver is None and a.func in self.functions:
+            return None  # a function may return None
+        return False  # literals, lists, arithmetic, comparisons: never None
+
+    def function_value(self, a: A.Expr) -> str | None:
+        """The module-level function an argument stands for: a function's name, a builtin's,
+        or a lambda (lifted to a function of its own). None if it is no function."""
+        if isinstance(a, A.Name) and a.id not in self.fn.locals and (a.id in self.functions or a.id in KEY_BUILTINS):
+            return a.id
+        if isinstance(a, A.Lambda):
+            if (names_read(a.body) - {p.name for p in a.params}) & self.fn.locals:
+                return None  # it reads the caller's variables (a closure)
+            return self.lift_lambda(a, [])
+        if isinstance(a, A.Name) and a.id in self.fn.aliases:
+            return self.function_value(self.fn.aliases[a.id])
+        return None
+
+    def call_with_functions(self, e: A.Call, fn: A.FunctionDef, bound: list, fparams: set[str]) -> A.Expr:
+        """A call passing functions: the version of ``fn`` for those functions (made once),
+        called with the other arguments."""
+        chosen: dict[str, str] = {}
+        nones: dict[str, bool] = {}
+        for p, a in zip(fn.params, bound):
+            if p.name in none_params(fn) and p.name not in fparams:
+                is_none = self.known_none(a)
+                if is_none is None:
+                    return Rejected(a.span, "None test", f"{fn.name}() tests whether {p.name!r} is None: pass None "
+                                    "itself or a value that is clearly not None (a variable keeps one type)", "",
+                                    tuple(self.expr(x) for x in bound))
+                nones[p.name] = is_none
+            if p.name in fparams:
+                g = self.function_value(a)
+                if g is None:
+                    return Rejected(a.span, "function argument", f"{fn.name}() calls its parameter {p.name!r}: pass a "
+                                    "function defined with def, a builtin, or a lambda that reads only its parameters "
+                                    "and module constants (pass the values it needs as further arguments)", "", tuple(self.expr(x) for x in bound))
+                chosen[p.name] = g
+        tags = [f"{k}={v}" for k, v in sorted(chosen.items())] + [f"{k}{'=' if v else '!='}None" for k, v in sorted(nones.items())]
+        name = f"{fn.name}[{','.join(tags)}]"
+        if name not in self.functions:
+            body = substitute_stmts(rename_calls(fn.body, chosen), {k: A.Name(fn.span, v) for k, v in chosen.items()})
+            body = fold_tests(decide_none(body, nones))
+            clone = A.FunctionDef(fn.span, name, tuple(p for p in fn.params if p.name not in chosen), fn.returns, body)
+            self.functions[name] = clone
+            outer = self.fn
+            self.extra.append(self.function(clone))
+            self.fn = outer
+        args = [a for p, a in zip(fn.params, bound) if p.name not in chosen]
+        return A.Call(e.span, name, tuple(self.expr(a) for a in args))
 
     # --- functions as values ---------------------------------------------------------------
     def function_params(self, fn: A.FunctionDef) -> set[str]:
@@ -416,4 +586,19 @@ class CallsMixin:
             return self.call_prelude("copy", e.span, recv)
         return A.Call(e.span, e.func, args, receiver=recv)
 
+
+def _pure(e) -> bool:
+    """An expression that can be evaluated again with the same value and no effect: names,
+    constants, indexes and slices of them, arithmetic (no call)."""
+    if isinstance(e, (A.Name, A.IntLit, A.BoolLit)):
+        return True
+    if isinstance(e, A.Subscript):
+        return _pure(e.value) and _pure(e.index)
+    if isinstance(e, A.Slice):
+        return all(x is None or _pure(x) for x in (e.lower, e.upper, e.step))
+    if isinstance(e, A.UnaryOp):
+        return _pure(e.operand)
+    if isinstance(e, A.BinOp):
+        return e.op not in ("//", "%", "**", "<<", ">>") and _pure(e.left) and _pure(e.right)
+    return False
 

@@ -49,7 +49,7 @@ class ExpressionsMixin:
         if isinstance(e, A.Tuple):
             if any(isinstance(x, A.Starred) for x in e.elts):
                 return self.starred_display(e)
-            return A.ListLit(e.span, tuple(self.expr(x) for x in e.elts))
+            return A.TupleLit(e.span, tuple(self.expr(x) for x in e.elts))
         if isinstance(e, A.ListLit):
             if any(isinstance(x, A.Starred) for x in e.elts):
                 return self.starred_display(e)

@@ -409,7 +409,8 @@ def bitwise(fc: FunctionCompiler, o: str, a: int, b: int | None, r: int, node: A
 
 
 def special_mask(fc: FunctionCompiler, o: str, a: int, r: int, node: A.Node, c: int) -> bool:
-    """The constant operands that need no digit walk: 0, -1, and & with 2^k - 1 (= % 2^k)."""
+    """The constant operands that need no digit walk: 0, -1, & with 2^k - 1 (= % 2^k), and &
+    with one bit 2^k (k < 31)."""
     if c == 0:
         if o == "&":
             fc.emit(op.MOVI, c=r, imm=0)
@@ -432,6 +433,15 @@ def special_mask(fc: FunctionCompiler, o: str, a: int, r: int, node: A.Node, c: 
             fc.release(t)
         else:
             divide_by_factors(fc, "%", a, r, 1 << k, 1 << 31, 1 << (k - 31))
+        return True
+    if o == "&" and c > 0 and c & (c - 1) == 0 and c.bit_length() <= 31:
+        # one bit, c = 2^k: a & c = a % 2^(k+1) - a % 2^k (floor modulo: negative a too)
+        m, low = fc.temp(), fc.temp()
+        two, one = movi(fc, c << 1), movi(fc, c)
+        fc.emit(op.MOD, c=m, a=a, b=two)
+        fc.emit(op.MOD, c=low, a=m, b=one)
+        fc.emit(op.SUB, c=r, a=m, b=low)
+        fc.release(m, low, two, one)
         return True
     return False
 

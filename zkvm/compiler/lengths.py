@@ -14,12 +14,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from zkvm.compiler import ast as A
-from zkvm.compiler.ir import CodegenError
+from zkvm.compiler.ir import CodegenError, a_type
 from zkvm.compiler.tree import is_range_call, root_name, walk_all
 from zkvm.compiler.types import INT, NONE, VType, from_annotation, unify
 
 if TYPE_CHECKING:  # pragma: no cover
     from zkvm.compiler.codegen import FunctionCompiler
+
+
+def mixed_tuple(types) -> tuple[str, str]:
+    """The message and help for a tuple whose elements are ints and lists (a list of one
+    element type in the DSL)."""
+    return (f"unsupported: a tuple that mixes ints and lists ({', '.join(a_type(t) for t in types)})",
+            "a tuple is a list of one element type in the DSL (all ints, or all lists of ints), nested at most two "
+            "deep; keep its parts apart (two names, two lists), or give them one type: [score] + path, or ([score], path)")
 
 
 class _Pending(Exception):
@@ -251,6 +259,8 @@ class LengthAnalysis:
             if not e.elts:
                 return VType("list", 0, 0)
             ts = [self.expr_type(x, env) for x in e.elts]
+            if isinstance(e, A.TupleLit) and any(t.is_list != ts[0].is_list for t in ts):
+                raise CodegenError(e.span, *mixed_tuple(ts))
             if ts[0].is_list:
                 inner = ts[0].length if all(t.length == ts[0].length for t in ts) else None
                 return VType("list", 2, len(ts), inner)

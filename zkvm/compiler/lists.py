@@ -14,6 +14,7 @@ from __future__ import annotations
 from zkvm.compiler import ast as A
 from zkvm.compiler import intrinsics as intr
 from zkvm.compiler.constants import HEADER
+from zkvm.compiler.lengths import mixed_tuple
 from zkvm.compiler.ir import NONE_HELP, Abs, CodegenError, Label, Var, a_type
 from zkvm.compiler.tree import is_range_call
 from zkvm.compiler.types import INT, VType
@@ -48,10 +49,15 @@ class ListsMixin:
 
     def list_literal(self, e: A.ListLit, dest: int | None) -> int:
         if e.elts:
-            first = self.type_of(e.elts[0])
-            self.element_fits(VType("list", 0), e.elts[0], "putting")
-            for x in e.elts[1:]:
-                self.element_fits(VType("list", 2 if first.is_list else 1), x, "putting")
+            try:
+                first = self.type_of(e.elts[0])
+                self.element_fits(VType("list", 0), e.elts[0], "putting")
+                for x in e.elts[1:]:
+                    self.element_fits(VType("list", 2 if first.is_list else 1), x, "putting")
+            except CodegenError as err:
+                if not isinstance(e, A.TupleLit):
+                    raise
+                raise CodegenError(e.span, *mixed_tuple([self.type_of(x) for x in e.elts])) from err
         vals = [self.expr(x) for x in e.elts]
         r = self.dest_or_temp(dest)
         n = self.temp()

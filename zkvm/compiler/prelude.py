@@ -175,6 +175,11 @@ def __zkvm_dict_lookup(keys, values, k, default):
     return default
 
 
+def __zkvm_star(xs, least, most):
+    assert least <= len(xs) <= most, "f(*args): the sequence has the wrong number of values for the function's parameters"
+    return xs
+
+
 def __zkvm_divmod(a, b):
     return [a // b, a % b]
 
@@ -225,7 +230,7 @@ def is_prelude(name: str) -> bool:
 USER_NAMES = {"slice": "a slice", "slice1": "a slice", "sorted": "sorted()", "sorted_by": "sorted() with key=",
               "best_by": "min()/max() with key=", "best": "min()/max()", "reversed": "reversed()", "copy": "a list copy",
               "any": "any()", "all": "all()", "contains": "'in'", "index": "list.index()", "count": "list.count()",
-              "divmod": "divmod()", "dict_get": "a dict lookup", "dict_lookup": "dict.get()", "min_len": "zip(*rows)", "column": "zip(*rows)", "range_list": "range()"}
+              "divmod": "divmod()", "star": "f(*args)", "dict_get": "a dict lookup", "dict_lookup": "dict.get()", "min_len": "zip(*rows)", "column": "zip(*rows)", "range_list": "range()"}
 
 
 def user_name(name: str) -> str:
