@@ -87,6 +87,8 @@ class Builder:
     loop variables of ``range(len(xs))``-style loops, or guarded (``xs[p % len(xs)] if len(xs)
     > 0 else 0``)."""
 
+    POOLS = {INT: INT_NAMES, L1: L1_NAMES, L2: L2_NAMES}
+
     def __init__(self, draw) -> None:
         self.draw = draw
         self.helpers: list[tuple[str, list[tuple[str, str]], str | None]] = []
@@ -117,7 +119,7 @@ class Builder:
     # --- names ---------------------------------------------------------------------------
     def name_for(self, typ: str, env: dict, ctx: Ctx, new_ok: bool = True) -> str | None:
         """A variable of this type to assign: an existing one, or a fresh name."""
-        pool = {INT: INT_NAMES, L1: L1_NAMES, L2: L2_NAMES}[typ]
+        pool = self.POOLS[typ]
         existing = [n for n, i in env.items() if i.type == typ and n not in ctx.locked and n not in self.constants]
         fresh = [n for n in pool if n not in env and self.types.get(n, typ) == typ and n not in ctx.locked]
         options = existing + (fresh if new_ok else [])
@@ -863,6 +865,879 @@ class Builder:
         return [f"def main({sig}) -> list[list[int]]:"] + self.lines
 
 
+# --- Python as people write it (issue 18) -----------------------------------------------------
+T1, T2 = "tuple[int]", "tuple[tuple[int, int]]"  # tuples of ints; tuples of pairs (read only)
+T1_NAMES = ["tp", "tq"]
+T2_NAMES = ["pr"]
+PAIR_VARS = ["x", "y", "e", "v"]  # ints bound by tuple targets (for x, y in zip(...))
+KEY_BUILTINS = ["abs"]
+
+
+@dataclass
+class Flags:
+    """Constructs that are switched on only where the compiler supports them."""
+
+    # xs[-1], xs[-k], xs[e] with e of any sign (landed with the desugaring pass)
+    negative_indexes: bool = True
+    # xs == ys, xs < ys, (a, b) < (c, d), row in m, sorting rows without key=: off while the
+    # compiler rejects them ("comparing lists is not supported"); switch on when they land
+    sequence_comparisons: bool = False
+    # bodies of for loops over zip(...)/enumerate(...) that append to the iterated lists: off,
+    # the VM fixes the trip count when the loop starts where CPython sees the appended
+    # elements (see test_zip_enumerate_see_appends below)
+    grow_in_zip_enumerate: bool = False
+    # mutable default arguments (def f(x, acc=[])): off, the VM makes a fresh list per call
+    # where CPython shares one list between calls (see test_mutable_default_is_shared)
+    mutable_defaults: bool = False
+    # keyword arguments written out of parameter order with side effects or errors in them:
+    # off, the VM evaluates them in parameter order, CPython in written order (see
+    # test_keyword_arguments_evaluated_in_written_order); keywords are still generated, in
+    # parameter order, or out of order when their values are pure and cannot fail
+    keyword_order: bool = False
+
+
+class PyBuilder(Builder):
+    """Builder plus tuples, unpacking, zip/enumerate/reversed, generator expressions,
+    comprehensions with several clauses, slices, keyword and default arguments, sorted/min/max
+    with key= and reverse=, in/not in, divmod, list()/tuple(), sum(xs, start), extend/sort/
+    index/count, for-else/while-else and helpers without annotations.
+
+    Tuples have their own types (T1, T2) so that they are never mutated, concatenated with a
+    list or passed where a list is grown (TypeError/AttributeError in CPython)."""
+
+    POOLS = {INT: INT_NAMES, L1: L1_NAMES, L2: L2_NAMES, T1: T1_NAMES, T2: T2_NAMES}
+
+    def __init__(self, draw, flags: Flags) -> None:
+        super().__init__(draw)
+        self.flags = flags
+        self.defaults: dict[str, dict[str, str]] = {}  # helper -> parameter -> default text
+        self.ret_len: dict[str, int] = {}  # helper returning a tuple -> its length
+        self.cur_ret_len = 0
+        # an unpacking whose lengths may differ: CPython raises ValueError when it runs, the
+        # compiler rejects it when it knows both lengths ("cannot be unpacked")
+        self.maybe_mismatch = False
+        self.annotated: set[str] = set()
+        # > 0 while writing a comprehension the compiler lifts into a helper (any/all
+        # generators, several for clauses): names bound inside it by a nested comprehension or
+        # lambda then avoid the function's names, which the lifted helper fails to receive
+        # ("unknown name"; see test_lifted_comprehension_with_shadowing_inner_scope)
+        self.lifted = 0
+
+    # --- ints ------------------------------------------------------------------------------
+    def int_expr(self, env, ctx, depth, pure=False, prefer=None):
+        if depth > 0 and self.chance(30):
+            got = self.py_int(env, ctx, depth, pure, prefer)
+            if got is not None:
+                return got
+        return super().int_expr(env, ctx, depth, pure, prefer)
+
+    def py_int(self, env, ctx, depth, pure, prefer):
+        sub = lambda: self.int_expr(env, ctx, depth - 1, pure, prefer)  # noqa: E731
+        kind = self.pick(["agg", "agg", "in", "divmod", "keyed", "tuple", "method", "len_of", "literal_tuple"])
+        if kind == "agg":
+            f = self.pick(["sum", "min", "max", "any", "all", "sum_start"])
+            if f in ("sum", "sum_start") and self.chance(25):
+                lst = self.list_expr(env, ctx, L1, depth - 1, pure=pure)
+                if lst is not None:
+                    return f"sum({lst[0]}, {sub()})"
+            gen = self.generator(env, ctx, depth, "cond" if f in ("any", "all") else "int", lifted=f in ("any", "all"))
+            if f == "sum_start":
+                return f"sum(({gen}), {sub()})"
+            return f"{f}({gen})"
+        if kind == "in":
+            seq = self.sequence(env, ctx, depth - 1, pure)
+            return f"({sub()} {self.pick(['in', 'not in'])} {seq})"
+        if kind == "divmod":
+            return f"divmod({sub()}, {self.divisor(env, ctx, depth, pure, prefer)})[{self.pick([0, 1, -1, -2]) if self.flags.negative_indexes else self.pick([0, 1])}]"
+        if kind == "keyed":
+            f = self.pick(["min", "max"])
+            if self.chance(30):
+                args = ", ".join(sub() for _ in range(self.number(2, 3)))
+                return f"{f}({args}, key={self.key(env, ctx, INT)})"
+            lst = self.list_expr(env, ctx, L1, depth - 1, pure=pure)
+            if lst is None:
+                return None
+            seq = lst[0] if self.chance(40) else f"{lst[0]} + [{sub()}]"  # may be empty: ValueError
+            return f"{f}({seq}, key={self.key(env, ctx, INT)})"
+        if kind == "tuple":
+            got = self.tuple_expr(env, ctx, depth - 1, pure)
+            if got is None:
+                return None
+            text, minlen = got
+            way = self.pick(["len", "index", "sum", "max", "count"])
+            if way == "len":
+                # of a name only: len() of a display, concatenation, comprehension or tuple()
+                # is folded without evaluating its elements (test_len_of_display_evaluates_elements)
+                return f"len({text})" if text.isidentifier() else None
+            if way == "sum":
+                return f"sum({text})"
+            if way == "max":
+                return f"{self.pick(['max', 'min'])}({text} + ({sub()},))"
+            if way == "count":
+                return f"{text}.count({sub()})"
+            return self.subscript(text, minlen, env, ctx, pure, prefer)
+        if kind == "method":
+            got = self.list_expr(env, ctx, L1, depth - 1, pure=pure)
+            if got is None:
+                return None
+            text, minlen, _ = got
+            if self.chance(50):
+                return f"{text}.count({sub()})"
+            if minlen > 0 and self.chance(60):
+                return f"{text}.index({text}[{self.number(0, minlen - 1)}])"
+            return f"{text}.index({sub()})"  # ValueError when absent
+        if kind == "len_of":
+            got = self.list_expr(env, ctx, self.pick([L1, L2]), depth - 1, pure=pure)
+            if got is not None and (got[0].isidentifier() or got[0].startswith("sorted(")):
+                return f"len({got[0]})"  # (see the tuple case above: not of displays)
+            return None
+        # an element of a tuple display
+        n = self.number(1, 4)
+        items = [sub() for _ in range(n)]
+        k = self.number(-n if self.flags.negative_indexes else 0, n - 1)
+        return f"({', '.join(items)}{',' if n == 1 else ''})[{k}]"
+
+    def divisor(self, env, ctx, depth, pure, prefer):
+        way = self.pick(["small", "bounded", "any"])
+        if way == "small":
+            return str(self.pick([1, 2, 3, 7, -1, -3]))
+        if way == "bounded":
+            return f"(abs({self.int_expr(env, ctx, 0, True, prefer)}) % 5 + 1)"
+        return self.int_expr(env, ctx, depth - 1, pure, prefer)  # zero included
+
+    def subscript(self, text, minlen, env, ctx, pure, prefer):
+        """text[k] of a list or tuple of at least minlen elements, in range or guarded."""
+        neg = self.flags.negative_indexes
+        way = self.pick(["const", "guard", "neg", "raw"] if neg else ["const", "guard"])
+        if way == "const" and minlen > 0:
+            return f"{text}[{self.number(0, minlen - 1)}]"
+        if way == "neg" and minlen > 0:
+            return f"{text}[{-self.number(1, minlen)}]"
+        index = self.int_expr(env, ctx, 0, True, prefer)
+        if way == "raw":
+            return f"{text}[{index}]"  # any sign, maybe out of range (IndexError)
+        if neg and self.chance(50):
+            return f"({text}[-1 - {index} % len({text})] if len({text}) > 0 else {self.literal()})"
+        return f"({text}[{index} % len({text})] if len({text}) > 0 else {self.literal()})"
+
+    def element(self, env, ctx, pure_index):
+        if self.flags.negative_indexes and self.chance(25):
+            options = [(n, env[n].minlen) for n in self.vars_of(env, L1)]
+            r = self.row(env, ctx)
+            if r is not None:
+                options.append(r)
+            if options:
+                lst, minlen = self.pick(options)
+                return self.subscript(lst, minlen, env, ctx, True, None)
+        return super().element(env, ctx, pure_index)
+
+    def cond(self, env, ctx, depth, pure=False, prefer=None):
+        if depth > 0 and self.chance(20):
+            kind = self.pick(["in", "agg", "seqcmp"])
+            if kind == "in":
+                return f"{self.int_expr(env, ctx, depth - 1, pure, prefer)} {self.pick(['in', 'not in'])} {self.sequence(env, ctx, depth - 1, pure)}"
+            if kind == "agg":
+                return f"{self.pick(['any', 'all'])}({self.generator(env, ctx, depth, 'cond', lifted=True)})"
+            if self.flags.sequence_comparisons:
+                return self.seq_compare(env, ctx, depth, pure)
+        return super().cond(env, ctx, depth, pure, prefer)
+
+    def seq_compare(self, env, ctx, depth, pure):
+        op = self.pick(["==", "!=", "<", "<=", ">", ">="])
+        way = self.pick(["lists", "tuples", "row_in"])
+        if way == "row_in":
+            m = self.l2_variable(env)
+            row = self.list_expr(env, ctx, L1, depth - 1, pure)
+            if m is not None and row is not None:
+                return f"{row[0]} {self.pick(['in', 'not in'])} {m[0]}"
+        if way == "tuples":
+            a, b = self.tuple_expr(env, ctx, depth - 1, pure), self.tuple_expr(env, ctx, depth - 1, pure)
+            if a is not None and b is not None:
+                return f"{a[0]} {op} {b[0]}"
+        a, b = self.list_expr(env, ctx, L1, depth - 1, pure), self.list_expr(env, ctx, L1, depth - 1, pure)
+        if a is None or b is None:
+            return "True"
+        return f"{a[0]} {op} {b[0]}"
+
+    def sequence(self, env, ctx, depth, pure):
+        """Something `in` can search: a list of ints, a tuple, a tuple display."""
+        way = self.pick(["list", "tuple", "display"])
+        if way == "list":
+            got = self.list_expr(env, ctx, L1, depth, pure=pure)
+            if got is not None:
+                return got[0]
+        if way == "tuple":
+            got = self.tuple_expr(env, ctx, depth, pure)
+            if got is not None:
+                return got[0]
+        n = self.number(0, 3)
+        items = [self.int_expr(env, ctx, 0, pure) for _ in range(n)]
+        return f"({', '.join(items)}{',' if n == 1 else ''})"
+
+    def key(self, env, ctx, elem: str) -> str:
+        """A key= function for elements of type elem: a lambda, abs, or a helper."""
+        if elem == L1:
+            var = self.pick([n for n in ["r", "row", "v", "n2"] if not self.lifted or n not in self.types])
+            body = self.pick([f"sum({var})", f"len({var})", f"({var}[0] if {var} else 0)",
+                              f"-len({var})", f"max({var} + [0])"])
+            return f"lambda {var}: {body}"
+        helpers = [h for h, params, ret in self.helpers
+                   if ret == INT and params[0][1] == INT
+                   and all(p in self.defaults.get(h, {}) for p, _ in params[1:])]
+        way = self.pick(["lambda", "lambda", "abs", "helper"])
+        if way == "abs":
+            return "abs"
+        if way == "helper" and helpers:
+            return self.pick(helpers)
+        var = self.pick([n for n in COMP_VARS + ["x", "n1"] if not self.lifted or n not in self.types])
+        inner = dict(env)
+        inner[var] = Info(INT)
+        ictx = self.scoped_ctx(ctx, [var])
+        return f"lambda {var}: {self.int_expr(inner, ictx, 1, pure=True, prefer=var)}"
+
+    def scoped_ctx(self, ctx, names):
+        return Ctx(ctx.ret, ctx.in_loop, ctx.no_grow, ctx.locked,
+                   {k: v for k, v in ctx.safe.items() if k not in names}, ctx.depth, ctx.loop_depth)
+
+    # --- iteration sources (for loops, comprehensions, generator expressions) ----------------
+    def iter_source(self, env, ctx, depth, names=None):
+        """(targets, [(name, type)], source text, fresh, kind). ``names`` gives the target
+        names (comprehensions: any names; statements: see s_for_py)."""
+        kind = self.pick(["list", "range", "zip", "enumerate", "reversed", "rows", "cols", "tuple", "pairs",
+                          "zip_tuple", "sorted"])
+        pick_name = names or (lambda typ, taken: self.pick([n for n in COMP_VARS + PAIR_VARS if n not in taken]))
+        sub_list = lambda: self.list_expr(env, ctx, L1, depth - 1, pure=True)  # noqa: E731
+        if kind == "range":
+            args, _ = self.range_args(env, ctx, pure=True)
+            v = pick_name(INT, [])
+            return v, [(v, INT)], f"range({args})", True, kind
+        if kind in ("zip", "zip_tuple"):
+            n = self.number(2, 3) if self.chance(30) else 2
+            srcs = [sub_list() for _ in range(n)]
+            if any(s is None for s in srcs):
+                return None
+            text = f"zip({', '.join(s[0] for s in srcs)})"
+            fresh = all(s[0].startswith(("[", "(")) for s in srcs)
+            if kind == "zip_tuple":
+                v = pick_name(T1, [])
+                return v, [(v, T1)], text, fresh, kind
+            taken = []
+            for _ in range(n):
+                taken.append(pick_name(INT, taken))
+            return ", ".join(taken), [(v, INT) for v in taken], text, fresh, kind
+        if kind == "enumerate":
+            over_rows = self.chance(25) and self.vars_of(env, L2)
+            src = (self.l2_variable(env) if over_rows else sub_list())
+            if src is None:
+                return None
+            start = self.pick(["", "", ", 1", f", start={self.number(-3, 3)}", f", {self.int_expr(env, ctx, 0, True)}"])
+            i = pick_name(INT, [])
+            x = pick_name(L1 if over_rows else INT, [i])
+            return f"{i}, {x}", [(i, INT), (x, L1 if over_rows else INT)], f"enumerate({src[0]}{start})", \
+                src[0].startswith(("[", "(")), kind
+        if kind == "rows" or kind == "cols":
+            m = self.l2_variable(env)
+            if m is None:
+                return None
+            if kind == "rows":
+                r = pick_name(L1, [])
+                return r, [(r, L1)], m[0], False, kind
+            c = pick_name(T1, [])
+            return c, [(c, T1)], f"zip(*{m[0]})", False, kind
+        if kind == "tuple":
+            got = self.tuple_expr(env, ctx, depth - 1, True)
+            if got is None:
+                return None
+            v = pick_name(INT, [])
+            return v, [(v, INT)], got[0], True, kind
+        if kind == "pairs":
+            got = self.pairs_expr(env, ctx, depth - 1, True)
+            if got is None:
+                return None
+            p = pick_name(INT, [])
+            q = pick_name(INT, [p])
+            return f"{p}, {q}", [(p, INT), (q, INT)], got, True, kind
+        src = sub_list()
+        if src is None:
+            return None
+        v = pick_name(INT, [])
+        if kind == "reversed":
+            return v, [(v, INT)], f"reversed({src[0]})", src[0].startswith(("[", "(")), kind
+        if kind == "sorted":
+            return v, [(v, INT)], self.sorted_call(env, ctx, src[0], INT), True, kind
+        return v, [(v, INT)], src[0], src[0].startswith(("[", "(")), kind
+
+    def clauses(self, env, ctx, depth, lifted=False):
+        """The for/if clauses of a comprehension: (text, inner env, inner ctx)."""
+        count = self.number(1, 3) if self.chance(35) else 1
+        lifted = lifted or count > 1
+        restricted = self.lifted > 0  # nested in a lifted comprehension
+        self.lifted += lifted
+        try:
+            return self._clauses(env, ctx, depth, count, restricted)
+        finally:
+            self.lifted -= lifted
+
+    def _clauses(self, env, ctx, depth, count, restricted):
+        inner, ictx, parts = dict(env), ctx, []
+        # names that a nested scope may not rebind (see self.lifted)
+        # (the enclosing comprehensions' names too: "unknown name 'v'" for
+        # [... for v, e in ps if any(... for e, v in enumerate([0 for v in range(v % 6)]))])
+        taken: list[str] = list(self.types) + list(env) if restricted else []
+        if count > 1:
+            # a name bound by a later clause is local to the whole comprehension: an earlier
+            # clause reading the enclosing name would raise UnboundLocalError in CPython
+            taken += list(env)
+
+        def pick_name(typ, _):
+            # distinct across the clauses: the compiler keeps one type per name in a
+            # comprehension ("'e' holds a int; the loop gives it a list[int]"), CPython rebinds
+            options = [n for n in COMP_VARS + PAIR_VARS + [f"n{k}" for k in range(1, 10)] if n not in taken]
+            if not options:
+                raise _NoName
+            v = self.pick(options)
+            taken.append(v)
+            return v
+
+        for k in range(count):
+            try:
+                got = self.iter_source(inner, ictx, depth if k == 0 else min(depth, 1), pick_name)
+            except _NoName:
+                got = None
+            if got is None:
+                break
+            targets, binds, src, _, _ = got
+            parts.append(f"for {targets} in {src}")
+            names = [n for n, _ in binds]
+            ictx = self.scoped_ctx(ictx, names)
+            inner = dict(inner)
+            for n, t in binds:
+                inner[n] = Info(t)
+            if self.chance(35):
+                parts.append("if " + self.cond(inner, ictx, 1, pure=True, prefer=names[0] if binds[0][1] == INT else None))
+        if not parts:
+            v = self.pick([n for n in [f"n{k}" for k in range(1, 10)] if n not in taken] or ["n9"])
+            parts.append(f"for {v} in range({self.number(0, 4)})")
+            inner = dict(env)
+            inner[v] = Info(INT)
+            ictx = self.scoped_ctx(ctx, [v])
+        return " ".join(parts), inner, ictx
+
+    def generator(self, env, ctx, depth, what, lifted=False):
+        text, inner, ictx = self.clauses(env, ctx, depth, lifted)
+        ints = [n for n, i in inner.items() if i.type == INT and n not in env]
+        prefer = self.pick(ints) if ints else None
+        if what == "cond":
+            elt = self.cond(inner, ictx, 1, pure=True, prefer=prefer)
+        else:
+            elt = self.int_expr(inner, ictx, 1, pure=True, prefer=prefer)
+        return f"{elt} {text}"
+
+    def sorted_call(self, env, ctx, src, elem):
+        args = [src]
+        if elem == INT or self.flags.sequence_comparisons:
+            if self.chance(50):
+                args.append("key=" + self.key(env, ctx, elem))
+        else:
+            args.append("key=" + self.key(env, ctx, elem))
+        if self.chance(50):
+            args.append(f"reverse={self.pick(['True', 'False'])}")
+        return f"sorted({', '.join(args)})"
+
+    # --- lists and tuples -----------------------------------------------------------------
+    def list_expr(self, env, ctx, typ, depth, pure=False, prefer=None):
+        if depth >= 0 and self.chance(30):
+            got = self.py_list(env, ctx, typ, depth, pure, prefer)
+            if got is not None:
+                return got
+        return super().list_expr(env, ctx, typ, depth, pure, prefer)
+
+    def slice_text(self, env, ctx) -> str:
+        def bound():
+            way = self.pick(["none", "lit", "lit", "expr"])
+            if way == "none":
+                return ""
+            if way == "lit":
+                return str(self.number(-8, 8))
+            return self.int_expr(env, ctx, 0, True)
+
+        parts = [bound(), bound()]
+        way = self.pick(["none", "none", "lit", "expr", "any"])
+        if way == "lit":
+            parts.append(str(self.pick([1, 2, 3, -1, -2, -3, 5, -7])))
+        elif way == "expr":
+            parts.append(f"({self.pick(['', '-'])}(abs({self.int_expr(env, ctx, 0, True)}) % 3 + 1))")
+        elif way == "any":
+            parts.append(self.int_expr(env, ctx, 0, True))  # zero: ValueError
+        return ":".join(parts)
+
+    def py_list(self, env, ctx, typ, depth, pure, prefer):
+        kind = self.pick(["slice", "slice", "sorted", "comp", "comp", "list_call", "gen_call"])
+        if kind == "slice":
+            got = self.list_expr(env, ctx, typ, depth - 1, pure, prefer)
+            if got is None:
+                return None
+            return f"{got[0]}[{self.slice_text(env, ctx)}]", 0, 0
+        if kind == "sorted":
+            got = self.list_expr(env, ctx, typ, depth - 1, pure, prefer)
+            if got is None:
+                return None
+            return self.sorted_call(env, ctx, got[0], INT if typ == L1 else L1), got[1], got[2]
+        if kind == "list_call" and typ == L1:
+            way = self.pick(["list", "reversed", "tuple"])
+            if way == "tuple":
+                got = self.tuple_expr(env, ctx, depth - 1, pure)
+                return (f"list({got[0]})", got[1], 0) if got is not None else None
+            got = self.list_expr(env, ctx, L1, depth - 1, pure, prefer)
+            if got is None:
+                return None
+            return (f"list({got[0]})" if way == "list" else f"list(reversed({got[0]}))"), got[1], 0
+        if kind == "gen_call" and typ == L1:
+            f = self.pick(["list", "sorted"])
+            return f"{f}({self.generator(env, ctx, depth, 'int')})", 0, 0
+        if typ == L2 and kind != "comp":
+            m = self.l2_variable(env)
+            if m is None:
+                return None
+            if self.chance(50):
+                c = self.pick(["c", "col"])
+                return f"[list({c}) for {c} in zip(*{m[0]})]", 0, 0  # transpose
+            a, b = self.pick(PAIR_VARS[:2]), self.pick(PAIR_VARS[2:])
+            got = [self.list_expr(env, ctx, L1, depth - 1, True) for _ in range(2)]
+            if None in got:
+                return None
+            return f"[[{a}, {b}] for {a}, {b} in zip({got[0][0]}, {got[1][0]})]", 0, 2
+        # a comprehension with any clauses
+        text, inner, ictx = self.clauses(env, ctx, depth)
+        new = [n for n, i in inner.items() if n not in env or i.type != env[n].type]
+        if typ == L1:
+            ints = [n for n in new if inner[n].type == INT]
+            elt = self.int_expr(inner, ictx, min(depth, 1), pure=True, prefer=self.pick(ints) if ints else None)
+            return f"[{elt} {text}]", 0, 0
+        rows = [n for n in new if inner[n].type == L1]
+        tuples = [n for n in new if inner[n].type == T1]
+        if tuples and self.chance(50):
+            return f"[list({self.pick(tuples)}) {text}]", 0, 0
+        got = self.list_expr(inner, ictx, L1, depth - 1, pure=True, prefer=self.pick(rows) if rows else None)
+        return (f"[{got[0]} {text}]", 0, 0) if got is not None else None
+
+    def tuple_expr(self, env, ctx, depth, pure=False):
+        """(text, min length) of a tuple of ints."""
+        names = self.vars_of(env, T1)
+        kind = self.pick(["var", "var", "display", "display", "tuple_call", "slice", "concat", "divmod", "call"])
+        if kind == "var" and names:
+            n = self.pick(names)
+            return n, env[n].minlen
+        if kind == "tuple_call" and depth >= 0:
+            got = self.list_expr(env, ctx, L1, depth - 1, pure)
+            if got is not None:
+                return f"tuple({got[0]})", got[1]
+        if kind == "slice" and names:
+            return f"{self.pick(names)}[{self.slice_text(env, ctx)}]", 0
+        if kind == "concat" and depth >= 0:
+            a, b = self.tuple_expr(env, ctx, depth - 1, pure), self.tuple_expr(env, ctx, depth - 1, pure)
+            if a is not None and b is not None:
+                return f"({a[0]} + {b[0]})", a[1] + b[1]
+        if kind == "divmod":
+            return f"divmod({self.int_expr(env, ctx, 0, pure)}, {self.divisor(env, ctx, 1, pure, None)})", 2
+        if kind == "call" and not pure:
+            call = self.call(env, ctx, T1, max(depth, 0))
+            if call is not None:
+                return call, self.ret_len[call.split("(")[0]]
+        n = self.number(0, 3)
+        items = [self.int_expr(env, ctx, max(min(depth, 1), 0), pure) for _ in range(n)]
+        return f"({', '.join(items)}{',' if n == 1 else ''})", n
+
+    def pairs_expr(self, env, ctx, depth, pure=False):
+        names = self.vars_of(env, T2)
+        way = self.pick(["var", "display", "zip"])
+        if way == "var" and names:
+            return self.pick(names)
+        if way == "zip":
+            a, b = self.list_expr(env, ctx, L1, depth, pure), self.list_expr(env, ctx, L1, depth, pure)
+            if a is not None and b is not None:
+                return f"tuple(zip({a[0]}, {b[0]}))"
+        n = self.number(0, 3)
+        items = [f"({self.int_expr(env, ctx, 0, pure)}, {self.int_expr(env, ctx, 0, pure)})" for _ in range(n)]
+        return f"({', '.join(items)}{',' if n == 1 else ''})"
+
+    # --- calls with keyword and default arguments -----------------------------------------------
+    def call(self, env, ctx, ret, depth):
+        options = [h for h in self.helpers if h[2] == ret]
+        if not options:
+            return None
+        name, params, _ = self.pick(options)
+        defaults = self.defaults.get(name, {})
+        given = []  # (param, text)
+        for pname, ptype in params:
+            if pname in defaults and self.chance(40):
+                continue  # the default
+            text = self.argument(env, ctx, ptype, depth)
+            if text == "[]" and ptype == L2 and name not in self.annotated:
+                # an unannotated parameter given [] is typed list[int]: zip(*p) is then rejected
+                # ("zip(*rows): type error: len() needs a list, got an int")
+                text = "[[]]"
+            given.append((pname, text))
+        # positional up to the first omitted parameter or a random cut, keywords after it
+        cut = 0
+        while cut < len(given) and given[cut][0] == params[cut][0] and self.chance(70):
+            cut += 1
+        kws = given[cut:]
+        if len(kws) > 1 and self.chance(50):
+            pure = all(_simple(t) for _, t in kws)
+            if self.flags.keyword_order or pure:
+                kws = [kws[i] for i in self.draw(st.permutations(range(len(kws))))]
+        args = [t for _, t in given[:cut]] + [f"{p}={t}" for p, t in kws]
+        return f"{name}({', '.join(args)})"
+
+    def argument(self, env, ctx, ptype, depth):
+        if ptype == INT:
+            return self.int_expr(env, ctx, max(depth, 0))
+        if ptype == T1:
+            got = self.tuple_expr(env, ctx, 0)
+            return got[0] if got is not None else "()"
+        growing_ok = not ctx.no_grow
+        got = None
+        if growing_ok and self.chance(70):
+            names = [n for n in self.vars_of(env, ptype) if n not in self.readonly]
+            got = (self.pick(names), 0, 0) if names else None
+        if got is None:
+            got = self.list_expr(env, ctx, ptype, 0) if growing_ok else None
+            if got is None or (not got[0].startswith("[") and not got[0].startswith("(")):
+                got = ("[]", 0, 0)
+        return got[0]
+
+    def helper(self, name):
+        params = []
+        for k in range(self.number(1, 3)):
+            typ = self.pick([INT, INT, L1, L1, L2, T1])
+            params.append((f"p{k}", typ))
+        defaults = {}
+        for pname, typ in reversed(params[1:]):  # a suffix of the parameters
+            if not self.chance(50):
+                break
+            if typ == INT:
+                defaults[pname] = self.pick([self.literal(), "K" if "K" in self.constants else "0"])
+            elif typ == T1:
+                defaults[pname] = self.pick(["()", f"({self.literal()},)", f"({self.literal()}, {self.literal()})"])
+            elif typ == L1 and self.flags.mutable_defaults:
+                defaults[pname] = f"[{self.literal()}]"
+            else:
+                break
+        ret = self.pick([INT, L1, None, T1])
+        self.cur_ret_len = self.number(1, 3)
+        if ret == T1:
+            self.ret_len[name] = self.cur_ret_len
+        annotate = T1 not in [t for _, t in params] and ret != T1 and self.chance(40)
+        lines = self.function(name, params, ret)
+        if annotate:
+            self.annotated.add(name)
+        sig = []
+        for pname, typ in params:
+            text = f"{pname}: {typ}" if annotate else pname
+            if pname in defaults:
+                text += f" = {defaults[pname]}" if annotate else f"={defaults[pname]}"
+            sig.append(text)
+        lines[0] = f"def {name}({', '.join(sig)})" + (f" -> {ret or 'None'}:" if annotate else ":")
+        self.helpers.append((name, params, ret))
+        self.defaults[name] = defaults
+        return lines
+
+    def value_of(self, env, ctx, typ):
+        if typ == T1:
+            items = [self.int_expr(env, ctx, 1) for _ in range(self.cur_ret_len)]
+            if self.chance(50):
+                return ", ".join(items) + ("," if len(items) == 1 else "")
+            return f"({', '.join(items)}{',' if len(items) == 1 else ''})"
+        return super().value_of(env, ctx, typ)
+
+    # --- statements ------------------------------------------------------------------------
+    def statement(self, env, ctx):
+        if self.chance(35):
+            kinds = ["swap", "unpack", "unpack", "tuple_assign", "for_py", "for_py", "extend", "sort"]
+            kind = self.pick(kinds)
+            got = getattr(self, "p_" + kind)(env, ctx)
+            if got is not False:
+                return got
+        return super().statement(env, ctx)
+
+    def assignable(self, env, ctx, typ):
+        return [n for n in self.vars_of(env, typ) if n not in ctx.locked and n not in self.constants]
+
+    def p_swap(self, env, ctx):
+        typ = self.pick([INT, INT, L1, T1])
+        names = self.assignable(env, ctx, typ)
+        if len(names) < 2:
+            return False
+        n = self.number(2, min(3, len(names)))
+        chosen = [self.pick(names) for _ in range(n)]
+        if len(set(chosen)) < n:
+            return False
+        rotated = chosen[1:] + chosen[:1]
+        if typ in (L1, T1) and ctx.in_loop and len({env[c].minlen for c in chosen}) > 1:
+            return False  # a list may not get shorter inside a loop
+        if typ == INT and self.chance(40):
+            rotated = [self.int_expr(env, ctx, 1, prefer=r) for r in rotated]
+        self.emit(ctx, f"{', '.join(chosen)} = {', '.join(rotated)}")
+        env = dict(env)
+        infos = {c: env[c] for c in chosen}
+        for c, r in zip(chosen, chosen[1:] + chosen[:1]):
+            if r in infos:
+                env[c] = infos[r] if typ != INT else Info(INT)
+        if typ != INT:
+            for c, r in zip(chosen, chosen[1:] + chosen[:1]):
+                env[c] = infos[r]
+        return env
+
+    def fresh_ints(self, env, ctx, n):
+        names = []
+        for _ in range(n):
+            name = self.name_for(INT, env, ctx)
+            if name is None or name in names:
+                return None
+            names.append(name)
+        return names
+
+    def p_unpack(self, env, ctx):
+        way = self.pick(["values", "tuple", "star", "nested", "divmod", "call", "store"])
+        env = dict(env)
+        if way == "star":
+            got = self.list_expr(env, ctx, L1, 1) if self.chance(70) else self.tuple_expr(env, ctx, 1)
+            if got is None:
+                return False
+            text, minlen = got[0], got[1]
+            rest = self.name_for(L1, env, ctx)
+            shape = self.pick(["first", "last", "both"])
+            n = 2 if shape == "both" else 1
+            ints = self.fresh_ints(env, ctx, n)
+            if rest is None or ints is None or rest in ints:
+                return False
+            restlen = max(minlen - n, 0)
+            if ctx.in_loop and rest in env and restlen < env[rest].minlen:
+                return False
+            if shape == "first":
+                targets = f"{ints[0]}, *{rest}"
+            elif shape == "last":
+                targets = f"*{rest}, {ints[0]}"
+            else:
+                targets = f"{ints[0]}, *{rest}, {ints[1]}"
+            self.emit(ctx, f"{targets} = {text}")  # ValueError when too short
+            self.maybe_mismatch |= minlen < n
+            for i in ints:
+                env[i] = Info(INT)
+            env[rest] = Info(L1, restlen)
+            return env
+        if way == "store":
+            # xs[k], t = t, xs[k]: the targets are assigned left to right after the right side
+            lists = [n for n in self.vars_of(env, L1) if n not in self.readonly and env[n].minlen > 0]
+            ints = self.assignable(env, ctx, INT)
+            if not lists or not ints:
+                return False
+            lst, x = self.pick(lists), self.pick(ints)
+            k = self.number(0, env[lst].minlen - 1)
+            self.emit(ctx, f"{lst}[{k}], {x} = {self.int_expr(env, ctx, 1, prefer=x)}, {lst}[{k}]")
+            return env
+        if way == "call":
+            call = self.call(env, ctx, T1, 1)
+            if call is None:
+                return False
+            n = self.ret_len[call.split("(")[0]]
+            ints = self.fresh_ints(env, ctx, n if self.chance(90) else n + 1)  # (ValueError)
+            if ints is None:
+                return False
+            self.maybe_mismatch |= len(ints) != n
+            self.emit(ctx, f"{', '.join(ints)}{',' if len(ints) == 1 else ''} = {call}")
+        elif way == "nested":
+            ints = self.fresh_ints(env, ctx, 3)
+            if ints is None:
+                return False
+            a, b, c = ints
+            v = [self.int_expr(env, ctx, 1) for _ in range(3)]
+            if self.chance(50):
+                self.emit(ctx, f"({a}, {b}), {c} = ({v[0]}, {v[1]}), {v[2]}")
+            else:
+                self.emit(ctx, f"{a}, ({b}, {c}) = {v[0]}, [{v[1]}, {v[2]}]")
+        elif way == "divmod":
+            ints = self.fresh_ints(env, ctx, 2)
+            if ints is None:
+                return False
+            self.emit(ctx, f"{ints[0]}, {ints[1]} = divmod({self.int_expr(env, ctx, 1)}, {self.divisor(env, ctx, 1, False, None)})")
+        elif way == "tuple":
+            got = self.tuple_expr(env, ctx, 1)
+            if got is None:
+                return False
+            n = got[1] if got[1] > 0 and self.chance(80) else self.number(1, 3)  # (ValueError)
+            self.maybe_mismatch |= n != got[1] or not got[0].startswith("(")
+            ints = self.fresh_ints(env, ctx, n)
+            if ints is None:
+                return False
+            self.emit(ctx, f"{', '.join(ints)}{',' if n == 1 else ''} = {got[0]}")
+        else:
+            n = self.number(2, 3)
+            ints = self.fresh_ints(env, ctx, n)
+            if ints is None:
+                return False
+            values = [self.int_expr(env, ctx, 1, prefer=self.pick(ints)) for _ in range(n)]
+            form = self.pick(["plain", "parens", "list"])
+            lhs = ", ".join(ints) if form != "list" else f"[{', '.join(ints)}]"
+            rhs = ", ".join(values) if form == "plain" else f"({', '.join(values)})"
+            self.emit(ctx, f"{lhs} = {rhs}")
+        for i in ints:
+            env[i] = Info(INT)
+        return env
+
+    def p_tuple_assign(self, env, ctx):
+        typ = T1 if self.chance(75) else T2
+        name = self.name_for(typ, env, ctx)
+        if name is None:
+            return False
+        if typ == T1:
+            got = self.tuple_expr(env, ctx, 2)
+            if got is None:
+                return False
+            text, minlen = got
+        else:
+            text, minlen = self.pairs_expr(env, ctx, 1), 0
+        if ctx.in_loop and name in env and minlen < env[name].minlen:
+            return False
+        self.emit(ctx, f"{name} = {text}")
+        env = dict(env)
+        env[name] = Info(typ, minlen)
+        return env
+
+    def p_extend(self, env, ctx):
+        if L1 in ctx.no_grow:
+            return False
+        names = [n for n in self.vars_of(env, L1) if n not in self.readonly]
+        if not names:
+            return False
+        target = self.pick(names)
+        way = self.pick(["list", "tuple", "gen"])
+        if way == "tuple":
+            got = self.tuple_expr(env, ctx, 1)
+        elif way == "gen":
+            # (xs.extend(generator) is rejected: "a generator expression is supported as the
+            # argument of a call": sum, min, max, any, all, sorted, list, tuple)
+            got = (f"list({self.generator(env, ctx, 1, 'int')})", 0)
+        else:
+            got = self.list_expr(env, ctx, L1, 1)
+        if got is None:
+            return False
+        self.emit(ctx, f"{target}.extend({got[0]})")
+        env = dict(env)
+        env[target] = Info(L1, env[target].minlen + got[1])
+        return env
+
+    def p_sort(self, env, ctx):
+        typ = L1 if self.chance(75) else L2
+        names = [n for n in self.vars_of(env, typ) if n not in self.readonly]
+        if not names:
+            return False
+        args = self.sorted_call(env, ctx, "X", INT if typ == L1 else L1)[len("sorted(X"):-1].lstrip(", ")
+        self.emit(ctx, f"{self.pick(names)}.sort({args})")
+        return env
+
+    def p_for_py(self, env, ctx):
+        if ctx.depth >= 3:
+            return False
+        taken: list[str] = []
+
+        def names(typ, _):
+            pool = {INT: PAIR_VARS + RANGE_VARS, L1: ["r", "row"], T1: ["col", "tp"]}[typ]
+            v = self.loop_var(env, ctx, typ, [n for n in pool if n not in taken])
+            if v is None:
+                raise _NoName
+            taken.append(v)
+            return v
+
+        try:
+            got = self.iter_source(env, ctx, 1, names)
+        except _NoName:
+            return False
+        if got is None:
+            return False
+        targets, binds, src, fresh, kind = got
+        no_grow = frozenset()
+        if not fresh:
+            no_grow = frozenset({L1, L2})
+        if kind in ("zip", "zip_tuple", "enumerate") and not self.flags.grow_in_zip_enumerate:
+            no_grow = frozenset({L1, L2})  # the VM does not see appends (Flags.grow_in_zip_enumerate)
+        self.emit(ctx, f"for {targets} in {src}:")
+        inner = self.loop_ctx(ctx, None, set(), no_grow=no_grow)
+        inner = Ctx(inner.ret, inner.in_loop, inner.no_grow, inner.locked,
+                    {k: v for k, v in inner.safe.items() if k not in taken}, inner.depth, inner.loop_depth)
+        body_env = dict(env)
+        for n, t in binds:
+            body_env[n] = Info(t)
+        self.block(body_env, inner)
+        out = env
+        for n, _ in binds:
+            out = self.after_loop(out, n, False, ctx)
+        return self.loop_else(out, ctx)
+
+    def loop_else(self, env, ctx):
+        if not self.chance(40):
+            return env
+        self.emit(ctx, "else:")
+        inner = Ctx(ctx.ret, ctx.in_loop, ctx.no_grow, ctx.locked, ctx.safe, ctx.depth + 1, ctx.loop_depth)
+        return _merge([env, self.block(env, inner)])
+
+    def _with_else(self, method, env, ctx):
+        start = len(self.lines)
+        out = method(env, ctx)
+        indent = "    " * (ctx.depth + 1)
+        loop = [line for line in self.lines[start:] if line.startswith(indent + "for ") or line.startswith(indent + "while ")]
+        if out is None or not loop or loop[-1].startswith(indent + "while True"):
+            return out
+        return self.loop_else(out, ctx)
+
+    def s_for(self, env, ctx):
+        return self._with_else(super().s_for, env, ctx)
+
+    def s_for_list(self, env, ctx):
+        return self._with_else(super().s_for_list, env, ctx)
+
+    def s_while(self, env, ctx):
+        return self._with_else(super().s_while, env, ctx)
+
+    def s_index_loop(self, env, ctx):
+        return self._with_else(super().s_index_loop, env, ctx)
+
+    # --- main -----------------------------------------------------------------------------
+    def main(self):
+        self.types = {p: t for p, t in MAIN_PARAMS}
+        for c, info in self.constants.items():
+            self.types[c] = info.type
+        self.lines = []
+        env = {p: Info(t) for p, t in MAIN_PARAMS}
+        env.update(self.constants)
+        ctx = Ctx()
+        env = self.block(env, ctx, self.number(1, 8))
+        ints = [n for n in self.vars_of(env, INT) if n not in self.constants]
+        parts = ["[[" + ", ".join(ints) + "]]"]
+        l1 = self.vars_of(env, L1)
+        if l1:
+            parts.append("[" + ", ".join(f"list({n})" if self.chance(30) else n for n in l1) + "]")
+        parts += self.vars_of(env, L2)
+        t1 = self.vars_of(env, T1)
+        if t1:
+            parts.append("[" + ", ".join(f"list({n})" for n in t1) + "]")
+        for n in self.vars_of(env, T2):
+            parts.append(f"[[p, q] for p, q in {n}]")
+        self.emit(ctx, "return " + " + ".join(parts))
+        sig = ", ".join(f"{p}: {t}" for p, t in MAIN_PARAMS)
+        return [f"def main({sig}) -> list[list[int]]:"] + self.lines
+
+
+class _NoName(Exception):
+    pass
+
+
+def _simple(text: str) -> bool:
+    """An argument that neither calls a function nor can fail (keywords may be reordered)."""
+    return text.lstrip("-").isdigit() or text.isidentifier()
+
+
 def _is_int(text: str) -> bool:
     try:
         int(text)
@@ -887,8 +1762,9 @@ BOUNDARY = [0, 2**31, -(2**31), 2**32, -(2**32), 2**62, -(2**62), HALF_P, -HALF_
 
 
 @st.composite
-def programs(draw):
-    builder = Builder(draw)
+def programs(draw, python: bool = False, flags: Flags | None = None):
+    """(source, two inputs, maybe_unbound); ``python`` adds the constructs of PyBuilder."""
+    builder = PyBuilder(draw, flags or Flags()) if python else Builder(draw)
     source = builder.program()
     n = draw(st.integers(0, 5))
     k = draw(st.integers(0, 5))
@@ -905,6 +1781,10 @@ def programs(draw):
             "ys": draw(st.lists(small, min_size=k, max_size=k)),
             "m": [draw(st.lists(small, min_size=cols, max_size=cols)) for _ in range(rows)],
         })
+    if python:
+        # what the compiler may reject where CPython raises only if the line runs
+        return source, inputs, frozenset({"unbound"} if builder.maybe_unbound else set()) | (
+            {"unpack"} if builder.maybe_mismatch else set())
     return source, inputs, builder.maybe_unbound
 
 
@@ -941,9 +1821,9 @@ def _shl(a, b):
     return _w(a << b)
 
 
-def _sum(xs):
+def _sum(xs, start=0):
     """sum() as the VM adds: left to right, every partial sum in the value range."""
-    acc = 0
+    acc = start
     for x in xs:
         acc = _w(acc + x)
     return acc
@@ -970,10 +1850,25 @@ def _rng(v):
     return v
 
 
+def _tick_true():
+    _Budget.tick()
+    return True
+
+
 class _Checks(ast.NodeTransformer):
     """Wraps every int operation whose result may leave the value range in a check that raises
     OutOfRange (** and << before computing a huge int), sum() in a left-to-right checked sum,
-    range() arguments and loop turns in budgets that raise Discard."""
+    range() arguments and loop turns in budgets that raise Discard (with ``comprehensions``,
+    the turns of comprehensions and generator expressions too: several for clauses multiply)."""
+
+    def __init__(self, comprehensions: bool = False) -> None:
+        self.comprehensions = comprehensions
+
+    def visit_comprehension(self, node):
+        self.generic_visit(node)
+        if self.comprehensions:
+            node.ifs.insert(0, self.call("_tick_true"))
+        return node
 
     def call(self, fn, *args):
         return ast.Call(ast.Name(fn, ast.Load()), list(args), [])
@@ -1015,11 +1910,11 @@ class _Checks(ast.NodeTransformer):
         return node
 
 
-def cpython(source: str, inputs: dict):
+def cpython(source: str, inputs: dict, python: bool = False):
     """("ok", output) or ("error", exception name); raises Discard."""
-    tree = ast.fix_missing_locations(_Checks().visit(ast.parse(source)))
+    tree = ast.fix_missing_locations(_Checks(comprehensions=python).visit(ast.parse(source)))
     namespace = {"_w": _w, "_pow": _pow, "_shl": _shl, "_sum": _sum, "_rng": _rng, "_tick": _Budget.tick,
-                 "print": lambda *a: None}
+                 "_tick_true": _tick_true, "print": lambda *a: None}
     _Budget.left = MAX_ITERATIONS
     exec(compile(tree, "<random>", "exec"), namespace)
     try:
@@ -1036,7 +1931,7 @@ def cpython(source: str, inputs: dict):
 def _normalize(v):
     if isinstance(v, bool):
         return int(v)
-    if isinstance(v, list):
+    if isinstance(v, (list, tuple)):
         return [_normalize(x) for x in v]
     return _w(v)
 
@@ -1048,6 +1943,10 @@ def compiled(source: str, inputs_list: list[dict]):
     except CompileError as e:
         # a variable that may be read before it is assigned is a compile error (docs/dsl.md),
         # where CPython raises UnboundLocalError when the read happens
+        # unpacking of a known number of values into another number of targets: ValueError
+        # (first: the names it leaves unassigned are reported as unknown after it)
+        if "cannot be unpacked" in str(e):
+            return None, [("unpack", str(e))] * len(inputs_list)
         if "before it is assigned" in str(e) or "unknown name" in str(e):
             return None, [("unbound", str(e))] * len(inputs_list)
         raise
@@ -1061,12 +1960,12 @@ def compiled(source: str, inputs_list: list[dict]):
     return program, results
 
 
-def check_program(source: str, inputs_list: list[dict], maybe_unbound: bool = False):
+def check_program(source: str, inputs_list: list[dict], maybe_unbound: bool = False, python: bool = False):
     note(source)
     expected = []
     for inputs in inputs_list:
         try:
-            expected.append(cpython(source, inputs))
+            expected.append(cpython(source, inputs, python))
         except Discard as e:
             note(f"discarded: {e}")
             assume(False)
@@ -1075,6 +1974,10 @@ def check_program(source: str, inputs_list: list[dict], maybe_unbound: bool = Fa
     if program is None:
         # rejecting a read that may be unassigned is stricter than CPython, which raises only when
         # the read happens: accepted where the generator wrote such a read
+        if isinstance(maybe_unbound, frozenset):  # (python=True: the kinds the generator wrote)
+            want = {"unbound": "UnboundLocalError", "unpack": "ValueError"}[got[0][0]]
+            assert got[0][0] in maybe_unbound or ("error", want) in expected, f"compile error, but CPython ran: {got[0][1]}"
+            return None, expected
         assert maybe_unbound or ("error", "UnboundLocalError") in expected, f"compile error, but CPython ran: {got[0][1]}"
         return None, expected
     for inputs, want, have in zip(inputs_list, expected, got):
@@ -1104,3 +2007,81 @@ def test_random_program_proved_and_verified(case):
     result = zkvm.prove(program, flat)
     claim = zkvm.verify(result.proof, program)
     assert claim.output == expected[0][1]
+
+
+@given(programs(python=True))
+def test_random_programs_with_python_constructs(case):
+    """The random programs plus tuples, unpacking, zip/enumerate/reversed, generator
+    expressions, comprehensions with several clauses, slices, keyword and default arguments,
+    sorted/min/max with key= and reverse=, in/not in, divmod, extend/sort/index/count and loop
+    else clauses (PyBuilder; Flags lists what is held back and why)."""
+    source, inputs_list, maybe_unbound = case
+    check_program(source, inputs_list, maybe_unbound, python=True)
+
+
+# --- mismatches the generator found (minimized by hand; Flags and PyBuilder avoid them) -------
+def _same_as_cpython(source: str, inputs: dict):
+    want = cpython(source, inputs, python=True)
+    _, got = compiled(source, [inputs])
+    if want[0] == "error":
+        assert got[0][0] == "error", (want, got[0])
+    else:
+        assert got[0] == want, (want, got[0])
+
+
+@pytest.mark.xfail(strict=True, reason="for over enumerate()/zip() fixes its trip count when the loop starts; "
+                   "CPython's iterators see elements appended by the body (VM: [5, -1, 7, 2])")
+def test_zip_enumerate_see_appends():
+    source = ("def main(xs: list[int]) -> list[int]:\n    out = []\n    for i, x in enumerate(xs):\n"
+              "        if i < 2:\n            xs.append(x)\n        out.append(x)\n    return out\n")
+    _same_as_cpython(source, {"xs": [5, -1, 7, 2]})  # CPython: [5, -1, 7, 2, 5, -1]
+
+
+@pytest.mark.xfail(strict=True, reason="zip(): same as enumerate (VM: [5, -1, 7])")
+def test_zip_sees_appends():
+    source = ("def main(xs: list[int], ys: list[int]) -> list[int]:\n    out = []\n"
+              "    for x, y in zip(xs, ys):\n        ys.append(x)\n        xs.append(y)\n        out.append(x)\n"
+              "        if len(out) > 5:\n            break\n    return out\n")
+    _same_as_cpython(source, {"xs": [5, -1, 7, 2], "ys": [1, 2, 3]})  # CPython: [5, -1, 7, 2, 1, 2]
+
+
+@pytest.mark.xfail(strict=True, reason="a mutable default argument is a fresh list per call in the VM; CPython "
+                   "evaluates the default once and shares it between calls (VM: [1, 1, 1])")
+def test_mutable_default_is_shared():
+    source = ("def f(x, acc=[]):\n    acc.append(x)\n    return len(acc)\n\n\n"
+              "def main(a: int) -> list[int]:\n    return [f(1), f(2), f(3)]\n")
+    _same_as_cpython(source, {"a": 0})  # CPython: [1, 2, 3]
+
+
+@pytest.mark.xfail(strict=True, reason="keyword arguments are evaluated in the order of the parameters, "
+                   "CPython evaluates them in the order they are written (VM: [2, 1, 1])")
+def test_keyword_arguments_evaluated_in_written_order():
+    source = ("def log(out, v):\n    out.append(v)\n    return v\n\n\ndef f(x, y):\n    return x - y\n\n\n"
+              "def main(a: int) -> list[int]:\n    out = []\n    r = f(y=log(out, 1), x=log(out, 2))\n"
+              "    return out + [r]\n")
+    _same_as_cpython(source, {"a": 0})  # CPython: [1, 2, 1]
+
+
+@pytest.mark.xfail(strict=True, reason="a lifted comprehension (any/all generator, several for clauses) does "
+                   "not receive an enclosing variable that a comprehension or lambda inside it rebinds: "
+                   "compile error \"unknown name 'i'\"")
+def test_lifted_comprehension_with_shadowing_inner_scope():
+    source = ("def main(a: int) -> int:\n    i = a\n"
+              "    return all(i + n for n in range(2) if [i for i in range(3)])\n")
+    _same_as_cpython(source, {"a": 1})  # CPython: 1
+
+
+@pytest.mark.xfail(strict=True, reason="an unannotated parameter given [] is typed list[int], so zip(*p) on it "
+                   "is rejected (\"zip(*rows): type error: len() needs a list, got an int\")")
+def test_empty_list_argument_to_zip_star():
+    source = ("def f(p):\n    return [len(c) for c in zip(*p)]\n\n\n"
+              "def main(a: int) -> list[int]:\n    return f([])\n")
+    _same_as_cpython(source, {"a": 1})  # CPython: []
+
+
+@pytest.mark.xfail(strict=True, reason="len() of a list display, concatenation, comprehension or tuple() is "
+                   "folded to its static length without evaluating the elements: their errors (and calls) "
+                   "are lost (VM: 1 where CPython raises ZeroDivisionError)")
+def test_len_of_display_evaluates_elements():
+    source = "def main(a: int) -> int:\n    return a + len([10 // a])\n"
+    _same_as_cpython(source, {"a": 0})
