@@ -125,6 +125,14 @@ CASES = [
     ("recursion", "def fact(n):\n    return 1 if n <= 1 else n * fact(n - 1)\n\n\n"
      "def main(xs: list[int]) -> list[int]:\n    return [fact(abs(v) % 10) for v in xs]\n"),
     ("int and pow", "def main(xs: list[int]) -> list[int]:\n    return [int(v > 0) for v in xs] + [pow(2, 5), pow(3, 4, 5)]\n"),
+    ("a variable that is None until a value is found", "def argmax(xs):\n    best = None\n    best_i = -1\n"
+     "    for i, x in enumerate(xs):\n        if best is None or x > best:\n            best, best_i = x, i\n"
+     "    return best_i, best\n\n\ndef first_neg(xs):\n    found = None\n    for x in xs:\n        if x < 0:\n"
+     "            found = x\n            break\n    return -1 if found is None else found\n\n\n"
+     "def main(xs: list[int]) -> list[int]:\n    i, b = argmax(xs)\n    return [i, b, first_neg(xs), first_neg([1, 2])]\n"),
+    ("math module", "import math\nfrom math import isqrt as isq, gcd\n\n\ndef main(xs: list[int]) -> list[int]:\n"
+     "    print(f'xs = {xs}', 'debug', len(xs))\n    return [math.isqrt(sum(x * x for x in xs)), isq(99), gcd(12, 18),\n"
+     "            math.gcd(0, -5, 10), math.prod(xs[:3]), math.factorial(5), math.floor(7)]\n"),
     ("sum with a start", "def main(xs: list[int]) -> list[int]:\n    return [sum(xs, 100), sum(xs[:2], start=-1)]\n"),
     ("one-bit masks and bool()", "def main(xs: list[int]) -> list[int]:\n"
      "    return ([v & 8 for v in xs] + [v & 1 for v in xs] + [v & (1 << 30) for v in xs] + [v & 2**40 for v in xs]\n"
@@ -201,6 +209,8 @@ def test_unpacking_a_wrong_length_stops_like_cpython():
     ("f = lambda v: v\n    return [f]", ["lambda"]),
     ("xs[1:2] = [3]\n    return xs", ["slice assignment"]),
     ("return max(xs, start=1)", ["keyword argument", "'start'"]),
+    ("best = None\n    return [best + 1]", ["None"]),
+    ("return [math.sqrt(2)]", ["math"]),
     ("return [xs[0]] if False else (xs[0], xs)", ["tuple that mixes ints and lists", "[score] + path"]),
     ("pairs = [(x, [x]) for x in xs]\n    return pairs[0][1]", ["tuple that mixes ints and lists"]),
     ("xs.pop()\n    return xs", [".pop()", "xs = xs[:-1]"]),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import operator
 import os
+import resource
 import random
 from collections import defaultdict
 from pathlib import Path
@@ -127,6 +128,15 @@ def _analysis(path: str, text: str, bounds: dict, shapes: dict) -> R.RangeAnalys
     return ra.run(params)
 
 
+CPYTHON_MEMORY = 2 << 30  # address space a random program may add while CPython runs it
+
+
+def _address_space() -> int:
+    """The process's current virtual size in bytes (Linux)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[0]) * resource.getpagesize()
+
+
 def check_against_cpython(path: str, text: str, bounds: dict, shapes: dict, inputs: list[dict]) -> R.RangeAnalysis:
     ra = _analysis(path, text, bounds, shapes)
     by_position: dict[tuple[int, int], I.Interval] = {}
@@ -138,15 +148,21 @@ def check_against_cpython(path: str, text: str, bounds: dict, shapes: dict, inpu
     code, scope, seen = _instrumented(text, path)
     cwd = os.getcwd()
     os.chdir(os.path.dirname(os.path.abspath(path)) if os.path.exists(path) else cwd)
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     try:
+        # a random program may grow a list exponentially (ys += ys + [...] in nested loops):
+        # CPython then runs out of a bounded address space, where the VM stops at its memory or
+        # cycle limit, instead of taking the machine's memory
+        resource.setrlimit(resource.RLIMIT_AS, (min(_address_space() + CPYTHON_MEMORY, hard if hard > 0 else 1 << 62), hard))
         for kwargs in inputs:
             fresh = dict(scope)  # a fresh module per run: programs may mutate their constants
             exec(code, fresh)
             try:
                 fresh["main"](**kwargs)
-            except (AssertionError, IndexError, ZeroDivisionError, ValueError, OverflowError, NameError):
+            except (AssertionError, IndexError, ZeroDivisionError, ValueError, OverflowError, NameError, MemoryError):
                 pass  # the VM stops there too
     finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
         os.chdir(cwd)
     assert not ra.gave_up
     for key, values in seen.items():

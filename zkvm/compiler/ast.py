@@ -163,6 +163,7 @@ class If(Stmt):
 class While(Stmt):
     test: Expr
     body: tuple[Stmt, ...]
+    binds: tuple[str, ...] = ()  # as For.binds: names its body's first statements assign every turn
 
 
 @dataclass(frozen=True)

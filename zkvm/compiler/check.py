@@ -36,7 +36,8 @@ _NO_CLASSES = "classes are not supported: use functions and lists"
 _NO_INTROSPECTION = "a variable keeps one type, known when the program is compiled, so there is nothing to test"
 BUILTIN_ADVICE = {
     "int": "values are ints already: write x for int(x) (and // for division)",
-    "float": "floats are not supported: use scaled integers (multiply by a power of two or 1000, divide with //)",
+    "float": "floats are not supported: use scaled integers (multiply by a power of two or 1000, divide with //); "
+             "for float('inf') as a starting best, start from None (best = None) or from the first element",
     "complex": "floats are not supported: use scaled integers",
     "bool": "write x != 0 for an int and len(xs) > 0 for a list (comparisons give booleans, the ints 1 and 0)",
     "round": "ints need no rounding; (a + b // 2) // b divides a by b (b > 0) rounding to the nearest, halves up",

@@ -40,6 +40,7 @@ the final addresses.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from zkvm.compiler import ast as A
 from zkvm.compiler import guards
@@ -54,6 +55,10 @@ from zkvm.compiler.tree import breaks, walk_all
 from zkvm.compiler.types import NONE, VType, from_annotation, unify
 from zkvm.isa import opcodes as op
 
+if TYPE_CHECKING:
+    from zkvm.compiler.link import ProgramCompiler
+    from zkvm.source import Span
+
 TRAP_SEPARATOR = "|"
 LIST_HELP = "index the list, or use len(), sum(), min() or max()"
 
@@ -61,8 +66,8 @@ LIST_HELP = "index the list, or use len(), sum(), min() or max()"
 class FunctionCompiler(LoopsMixin, MacMixin, ExpressionsMixin, ListsMixin, CallsMixin):
     """Compiles one specialization of one function."""
 
-    def __init__(self, program: "ProgramCompiler", fn: A.FunctionDef, key: str, param_types: list[VType],
-                 known: dict[str, int] | None = None, site: "Span | None" = None) -> None:
+    def __init__(self, program: ProgramCompiler, fn: A.FunctionDef, key: str, param_types: list[VType],
+                 known: dict[str, int] | None = None, site: Span | None = None) -> None:
         self.prog = program
         self.fn = fn
         self.key = key
@@ -82,7 +87,7 @@ class FunctionCompiler(LoopsMixin, MacMixin, ExpressionsMixin, ListsMixin, Calls
         self.placed: list[Label] | None = None  # labels placed in the cold block being emitted
         self.loc = ""
         # a builtin of prelude.py is compiled for each call site, and its errors name that site
-        self.site: "Span | None" = site
+        self.site: Span | None = site
         # int parameters whose value this specialization was compiled for (see int_constants)
         self.known: dict[str, int] = dict(known or {})
         # int loop variables with known bounds while their loop body runs: name -> (lo, hi)

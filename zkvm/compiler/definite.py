@@ -132,14 +132,17 @@ class DefiniteAssignment:
             self.read(s.test, state)
             loop = _Loop()
             self.loops.append(loop)
-            self.block(s.body, state)
+            inside = state
+            for name in s.binds:
+                inside = _add(inside, name)
+            self.block(s.body, inside)
             self.loops.pop()
             if _truthy_constant(s.test):
                 out = None  # while True: left only through break
                 for b in loop.breaks:
                     out = _meet(out, b)
                 return out
-            return state
+            return (state[0], state[1] | set(s.binds)) if s.binds else state
         if isinstance(s, A.For):
             self.read(s.iter, state)
             loop = _Loop()

@@ -55,6 +55,7 @@ from zkvm.compiler.desugar_tree import (
     message,
     names_read,
     none_params,
+    optional_names,
     pattern_elts,
     simple,
     substitute_stmts,
@@ -65,6 +66,10 @@ from zkvm.compiler.transform import Rejected, RejectedStmt
 from zkvm.source import Span
 
 MATERIALIZE = ("list", "tuple")
+
+
+# the functions of the math module that work on ints (desugar_calls.math_call)
+MATH_FUNCTIONS = ("isqrt", "gcd", "prod", "factorial", "floor", "ceil", "trunc")
 
 
 class _Fn:
@@ -78,6 +83,9 @@ class _Fn:
         # local names bound once to a function (f = double, sq = lambda v: v * v): their calls
         # become calls of that function (a lambda's free variables passed as arguments)
         self.aliases: dict[str, A.Expr] = {}
+        # local names assigned None and other values (best = None, then an int): a value and
+        # a flag "<name>.none"; name -> the placeholder value while it is None (0 or [])
+        self.optional: dict[str, A.Expr] = {}
 
     def fresh(self, kind: str) -> str:
         self.count += 1
@@ -103,6 +111,17 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
             if isinstance(s, A.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], A.Name) and \
                     isinstance(s.value, A.Call) and s.value.receiver is None and s.value.func in self.classes:
                 self.instances[s.targets[0].id] = self.classes[s.value.func]
+        # the math module: `import math` (its alias) and `from math import isqrt` (local names)
+        self.math_modules: set[str] = set()
+        self.math_names: dict[str, str] = {}
+        for s in module.body:
+            if isinstance(s, RejectedStmt) and s.construct == "import math":
+                self.math_modules.update(s.assigns)
+            elif isinstance(s, A.ImportFrom) and s.module == "math":
+                for n in s.names:
+                    name, _, alias = n.partition(" as ")
+                    if name in MATH_FUNCTIONS:  # (the others are reported at the import)
+                        self.math_names[alias or name] = name
         self.module_names = set(self.functions) | set(self.classes) | set(self.instances)
         for s in module.body:
             if isinstance(s, (A.Assign, A.AnnAssign)):
@@ -116,6 +135,19 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
                 if len(targets) == 1 and isinstance(targets[0], A.Name):
                     self.dicts[targets[0].id] = Table(targets[0].id, s.value)
         self.extra: list[A.FunctionDef] = []  # lifted helpers
+        # a default that is a list display is one list shared by every call, as in Python: a
+        # module-level constant "f.p.default" (appends to it are seen by the next calls)
+        self.shared_defaults: list[A.Stmt] = []
+        for name, fn in list(self.functions.items()):
+            if any(isinstance(p.default, (A.ListLit, A.ListComp, A.Comprehension)) for p in fn.params):
+                params = []
+                for p in fn.params:
+                    if isinstance(p.default, (A.ListLit, A.ListComp, A.Comprehension)):
+                        const = A.Name(p.default.span, f"{name}.{p.name}.default")
+                        self.shared_defaults.append(A.Assign(p.default.span, (const,), p.default))
+                        p = replace(p, default=const)
+                    params.append(p)
+                self.functions[name] = replace(fn, params=tuple(params))
         self.prelude_used: set[str] = set()
         self.lift_count = 0
         self._fparams: dict[str, set[str]] = {}
@@ -127,7 +159,12 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
     # --- module ----------------------------------------------------------------------------
     def run(self) -> A.Module:
         body: list[A.Stmt] = []
+        self.fn = _Fn("<module>", set())
+        for s in self.shared_defaults:
+            body.extend(self.module_stmt(s))
         for s in self.module.body:
+            if isinstance(s, A.FunctionDef):
+                s = self.functions.get(s.name, s)
             if isinstance(s, A.FunctionDef) and s.name != "main" and (self.function_params(s) or none_params(s)):
                 continue  # compiled once per function passed to it (call_with_functions)
             if isinstance(s, A.FunctionDef):
@@ -148,6 +185,15 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
         return A.Module(self.module.span, tuple(body))
 
     def module_stmt(self, s: A.Stmt) -> list[A.Stmt]:
+        if isinstance(s, A.ImportFrom) and s.module == "math":
+            unknown = [n.partition(" as ")[0] for n in s.names if n.partition(" as ")[0] not in MATH_FUNCTIONS]
+            if unknown:
+                return [RejectedStmt(s.span, f"math.{unknown[0]}", f"math.{unknown[0]} works on floats, and the VM has "
+                                     f"integers only: use scaled integers ({', '.join(MATH_FUNCTIONS)} are available)",
+                                     assigns=tuple(n.partition(" as ")[2] or n for n in s.names))]
+            return []
+        if isinstance(s, RejectedStmt) and s.construct == "import math":
+            return []  # its integer functions are builtins (desugar_calls.py)
         if isinstance(s, A.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], A.Name) and \
                 s.targets[0].id in self.instances and isinstance(s.value, A.Call) and s.value.func in self.classes:
             return self.construction(s.targets[0], s.value, module_level=True)
@@ -217,6 +263,8 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
         params = tuple(A.Param(p.span, p.name, p.annotation, self.expr(p.default)) for p in fn.params)
         self.fn = _Fn(fn.name, {p.name for p in fn.params} | assigned_names(fn.body))
         self.fn.aliases = self.function_aliases(fn)
+        self.fn.optional = optional_names(fn)
+        self.fn.locals |= {f"{n}.none" for n in self.fn.optional}
         self._current_body, self._current_params = fn.body, {p.name for p in fn.params}
         body = self.stmts(fn.body)
         self.fn = outer
@@ -233,6 +281,10 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
         if isinstance(s, A.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], A.Name) \
                 and s.targets[0].id in self.fn.aliases:
             return []  # f = lambda ...: its calls call the lifted lambda
+        if isinstance(s, (A.Assign, A.AugAssign)) and self.fn.optional:
+            optional = self.optional_assign(s)
+            if optional is not None:
+                return optional
         if isinstance(s, A.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], A.Name) and \
                 isinstance(s.value, A.Call) and s.value.receiver is None and s.value.func in self.classes:
             name = s.targets[0].id
@@ -277,6 +329,33 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
         if isinstance(s, RejectedStmt):
             return [replace(s, parts=tuple(self.expr(p) for p in s.parts), body=tuple(self.stmts(s.body)))]
         return [s]
+
+    def store(self, target: A.Expr, value: A.Expr, span: Span) -> list[A.Stmt]:
+        """target = value (value in core form), clearing the None flag of a name that has one."""
+        out: list[A.Stmt] = [A.Assign(span, (self.target(target),), value)]
+        if isinstance(target, A.Name) and target.id in self.fn.optional:
+            out.append(A.Assign(span, (A.Name(span, f"{target.id}.none"),), A.BoolLit(span, False)))
+        return out
+
+    def optional_assign(self, s) -> list[A.Stmt] | None:
+        """An assignment to a name that is sometimes None: the value and its flag."""
+        targets = s.targets if isinstance(s, A.Assign) else (s.target,)
+        names = [t.id for t in targets if isinstance(t, A.Name) and t.id in self.fn.optional]
+        if not names:
+            return None
+        if len(targets) != 1:
+            return [RejectedStmt(s.span, "None", "assign a variable that may be None on its own: x = None")]
+        name = names[0]
+        span = s.span
+        flag = A.Name(span, f"{name}.none")
+        target = A.Name(targets[0].span, name)
+        if isinstance(s, A.Assign) and isinstance(s.value, A.NoneLit):
+            return [A.Assign(span, (target,), self.fn.optional[name]), A.Assign(span, (flag,), A.BoolLit(span, True))]
+        if isinstance(s, A.Assign):
+            value = self.expr(s.value)
+        else:  # x += v: reading x when it is None stops, as Python's TypeError
+            value = A.BinOp(span, s.op, self.expr(A.Name(target.span, name)), self.expr(s.value))
+        return [A.Assign(span, (target,), value), A.Assign(span, (flag,), A.BoolLit(span, False))]
 
     def with_else(self, loop: A.Stmt, orelse, flag: str, span: Span) -> list[A.Stmt]:
         """A loop with an ``else`` clause: the clause runs unless a ``break`` left the loop
@@ -334,7 +413,7 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
         out: list[A.Stmt] = []
         if direct:
             for t, v in zip(elts, value.elts):
-                out.append(A.Assign(span, (t,), self.expr(v)))
+                out.extend(self.store(t, self.expr(v), span))
             return out
         temps = []
         for v in value.elts:
@@ -349,7 +428,7 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
         """Assign the value held in the name ``src`` to a target (a name, an element, or a
         pattern of them, unpacked with CPython's length check)."""
         if isinstance(target, (A.Name, A.Subscript)):
-            return [A.Assign(span, (self.target(target),), src)]
+            return self.store(target, src, span)
         if not is_pattern(target):
             return [RejectedStmt(target.span, "assignment target", "assign to a name, an element xs[i], or a tuple of them")]
         elts = pattern_elts(target)
@@ -382,7 +461,7 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
     def bind(self, target: A.Expr, value: A.Expr, span: Span) -> list[A.Stmt]:
         """target = value, with value already in core form."""
         if isinstance(target, (A.Name, A.Subscript)):
-            return [A.Assign(span, (self.target(target),), value)]
+            return self.store(target, value, span)
         tmp = A.Name(span, self.fn.fresh("value"))
         return [A.Assign(span, (tmp,), value), *self.assign_to(target, tmp, span)]
 
@@ -420,6 +499,14 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
                                 tuple(sorted(bound_names(target))))]
         length, element = view
         i = A.Name(span, self.fn.fresh("i"))
+        if isinstance(it, A.Call) and it.func in ("zip", "enumerate") and may_mutate(body, self.functions):
+            # the body may append to the lists: as in Python, the loop sees their new elements
+            # (their lengths are read again before each turn)
+            binds = self.bind_parts(target, element(i), span)
+            step = A.AugAssign(span, i, "+", A.IntLit(span, 1))
+            test = A.Compare(span, A.BinOp(span, "+", i, A.IntLit(span, 1)), ("<",), (length,))
+            return [*pre, A.Assign(span, (i,), A.IntLit(span, -1)),
+                    A.While(span, test, (step, *binds, *self.stmts(body)), tuple(sorted(bound_names(target))))]
         subst = self.substitution(target, element(i), body)
         if subst is not None:
             new_body = substitute_stmts(tuple(body), subst)

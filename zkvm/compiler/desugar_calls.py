@@ -9,14 +9,13 @@ from dataclasses import replace
 
 from zkvm.compiler import ast as A
 from zkvm.compiler.desugar_tree import (
+    free_names,
     KEY_BUILTINS,
     Table,
     VIEW_FUNCS,
     bound_names,
     decide_none,
     fold_tests,
-    lambda_bound,
-    names_read,
     none_params,
     rename_calls,
     simple,
@@ -77,9 +76,14 @@ class CallsMixin:
         if e.receiver is not None:
             return self.method(e)
         f = e.func
-        if f in ("print", "load"):  # their string arguments stay strings (load's file and array names)
+        if f == "print":  # nothing is printed in the VM: strings and f-strings are left out
+            return A.Call(e.span, f, tuple(self.expr(a) for a in e.args if not isinstance(a, A.Keyword)
+                                           and not (isinstance(a, A.Unsupported) and a.construct in ("string", "f-string"))))
+        if f == "load":  # its string arguments stay strings (the file and the array's name)
             return A.Call(e.span, f, tuple(a if isinstance(a, A.Unsupported) and a.construct == "string" else self.expr(a)
                                            for a in e.args))
+        if f in self.math_names and f not in self.fn.locals and f not in self.functions:
+            return self.math_call(e, self.math_names[f])
         if f == "len" and len(e.args) == 1 and self.table(e.args[0]) is not None:
             return A.IntLit(e.span, len(self.dicts[e.args[0].id].keys or ()))
         kws = {a.name: a.value for a in e.args if isinstance(a, A.Keyword)}
@@ -199,7 +203,7 @@ class CallsMixin:
         (and the enclosing variables the call reads), so that it is evaluated once."""
         span = e.span
         seq_name = A.Name(span, "seq.0")
-        free = sorted((names_read(e) - lambda_bound(e)) & self.fn.locals)
+        free = sorted(free_names(e) & self.fn.locals)
         self.lift_count += 1
         name = f"{self.fn.name}.{f}{self.lift_count}"
         seq_arg = args[0] if len(args) == 1 else A.Tuple(span, tuple(args))
@@ -255,12 +259,29 @@ class CallsMixin:
                     return Rejected(e.span, "call", f"{e.func}() missing required argument {p.name!r}", "",
                                     tuple(self.expr(a) for a in e.args))
                 bound[j] = p.default
-        if any(not isinstance(a, A.Keyword) for a in e.args[len(args):]):
-            pass
         fparams = self.function_params(fn)
         if fparams or none_params(fn):
             return self.call_with_functions(e, fn, bound, fparams)
+        order = [names.index(k) for k in kws]
+        if order != sorted(order) and sum(1 for v in kws.values() if not simple(v)) > 1:
+            return self.reordering_call(e, fn, [*args, *kws.values()], [*range(len(args)), *order])
         return A.Call(e.span, e.func, tuple(self.expr(a) for a in bound))
+
+    def reordering_call(self, e: A.Call, fn: A.FunctionDef, written: list, slots: list[int]) -> A.Expr:
+        """``f(y=g(), x=h())``: Python evaluates the arguments in the order written, then binds
+        them; a helper taking them in that order calls ``f`` with them in its order."""
+        span = e.span
+        self.lift_count += 1
+        name = f"{fn.name}.keywords{self.lift_count}"
+        params = tuple(A.Param(span, f"arg.{k}", None) for k in range(len(written)))
+        by_slot = {slot: A.Name(span, f"arg.{k}") for k, slot in enumerate(slots)}
+        inner = tuple(by_slot.get(j, p.default) for j, p in enumerate(fn.params))
+        wrapper = A.FunctionDef(span, name, params, None, (A.Return(span, A.Call(span, fn.name, inner)),))
+        self.functions[name] = wrapper
+        outer = self.fn
+        self.extra.append(self.function(wrapper))
+        self.fn = outer
+        return A.Call(span, name, tuple(self.expr(a) for a in written))
 
     def spread_star(self, e: A.Call, fn: A.FunctionDef, args, kws):
         """``f(x, *t)``: the starred sequence fills the parameters left after the other
@@ -346,7 +367,7 @@ class CallsMixin:
         v = self.fn.aliases[e.func]
         if isinstance(v, A.Name):
             return self.call(replace(e, func=v.id))
-        free = sorted((names_read(v.body) - {p.name for p in v.params}) & self.fn.locals)
+        free = sorted(free_names(v) & self.fn.locals)
         name = self.lift_lambda(v, free)
         return self.call(A.Call(e.span, name, (*e.args, *(A.Keyword(e.span, f, A.Name(e.span, f)) for f in free))))
 
@@ -387,7 +408,7 @@ class CallsMixin:
         if isinstance(a, A.Name) and a.id not in self.fn.locals and (a.id in self.functions or a.id in KEY_BUILTINS):
             return a.id
         if isinstance(a, A.Lambda):
-            if (names_read(a.body) - {p.name for p in a.params}) & self.fn.locals:
+            if free_names(a) & self.fn.locals:
                 return None  # it reads the caller's variables (a closure)
             return self.lift_lambda(a, [])
         if isinstance(a, A.Name) and a.id in self.fn.aliases:
@@ -427,139 +448,30 @@ class CallsMixin:
         args = [a for p, a in zip(fn.params, bound) if p.name not in chosen]
         return A.Call(e.span, name, tuple(self.expr(a) for a in args))
 
-    # --- functions as values ---------------------------------------------------------------
-    def function_params(self, fn: A.FunctionDef) -> set[str]:
-        """The parameters a function calls (``act(x)``) or passes on to a parameter that is
-        called: they take functions, and the function is compiled once per function passed."""
-        if fn.name not in self._fparams:
-            self._fparams[fn.name] = set()  # (recursion: assume none while computing)
-            names = {p.name for p in fn.params}
-            found = set()
-            for n in A.walk(fn.body):
-                if isinstance(n, A.Call) and n.receiver is None and n.func in names:
-                    found.add(n.func)
-                elif isinstance(n, A.Call) and n.receiver is None and n.func in self.functions and n.func != fn.name:
-                    callee = self.functions[n.func]
-                    inner = self.function_params(callee)
-                    for p, a in zip(callee.params, n.args):
-                        if p.name in inner and isinstance(a, A.Name) and a.id in names:
-                            found.add(a.id)
-            self._fparams[fn.name] = found
-        return self._fparams[fn.name]
-
-    def function_aliases(self, fn: A.FunctionDef) -> dict[str, A.Expr]:
-        """Local names assigned once, to a lambda or a function's name, and only called."""
-        counts: dict[str, int] = {}
-        values: dict[str, A.Expr] = {}
-        for n in A.walk(fn.body):
-            if isinstance(n, A.Assign):
-                for t in n.targets:
-                    for name in bound_names(t):
-                        counts[name] = counts.get(name, 0) + 1
-                if len(n.targets) == 1 and isinstance(n.targets[0], A.Name):
-                    values[n.targets[0].id] = n.value
-            elif isinstance(n, (A.AugAssign, A.AnnAssign, A.ForLoop, A.For)):
-                for name in (bound_names(n.target) if not isinstance(n, A.For) else {n.target}):
-                    counts[name] = counts.get(name, 2) + 2
-        params = {p.name for p in fn.params}
-        out = {}
-        for name, v in values.items():
-            if counts.get(name) != 1 or name in params:
-                continue
-            if isinstance(v, A.Lambda) or (isinstance(v, A.Name) and v.id in self.functions and v.id not in params):
-                reads = [n for n in A.walk(fn.body) if isinstance(n, A.Name) and n.id == name]
-                called = any(isinstance(n, A.Call) and n.receiver is None and n.func == name for n in A.walk(fn.body))
-                if len(reads) == 1 and called:  # only the assignment's target: used in calls alone
-                    out[name] = v
-        return out
-
-    def alias_call(self, e: A.Call, args, kws) -> A.Expr:
-        """``f(x)`` with f a local alias of a function or a lambda."""
-        v = self.fn.aliases[e.func]
-        if isinstance(v, A.Name):
-            return self.call(replace(e, func=v.id))
-        free = sorted((names_read(v.body) - {p.name for p in v.params}) & self.fn.locals)
-        name = self.lift_lambda(v, free)
-        return self.call(A.Call(e.span, name, (*e.args, *(A.Keyword(e.span, f, A.Name(e.span, f)) for f in free))))
-
-    def lift_lambda(self, a: A.Lambda, free: list[str]) -> str:
-        """A lambda as a module-level function; its free variables (locals of the enclosing
-        function) become parameters after its own."""
-        key = (a.span.file, a.span.line, a.span.col)
-        if key not in self._lambdas:
-            self.lift_count += 1
-            name = f"{self.fn.name}.lambda{self.lift_count}"
-            params = (*(A.Param(p.span, p.name, None, p.default) for p in a.params), *(A.Param(a.span, f, None) for f in free))
-            fn = A.FunctionDef(a.span, name, params, None, (A.Return(a.span, a.body),))
-            self._lambdas[key] = name
-            self.functions[name] = fn
-            outer = self.fn
-            self.extra.append(self.function(fn))
-            self.fn = outer
-        return self._lambdas[key]
-
-    def known_none(self, a: A.Expr) -> bool | None:
-        """Whether an argument is None (True), certainly not None (False), or cannot be told."""
-        if isinstance(a, A.NoneLit):
-            return True
-        if isinstance(a, A.Name):
-            if a.id in self.fn.locals:
-                assigned_none = any(isinstance(n, A.Assign) and isinstance(n.value, A.NoneLit) and
-                                    any(isinstance(t, A.Name) and t.id == a.id for t in n.targets)
-                                    for n in A.walk(self._current_body))
-                return None if assigned_none or a.id in self._current_params else False
-            return False  # a constant or a function: never None
-        if isinstance(a, (A.Call,)) and a.receiver is None and a.func in self.functions:
-            return None  # a function may return None
-        return False  # literals, lists, arithmetic, comparisons: never None
-
-    def function_value(self, a: A.Expr) -> str | None:
-        """The module-level function an argument stands for: a function's name, a builtin's,
-        or a lambda (lifted to a function of its own). None if it is no function."""
-        if isinstance(a, A.Name) and a.id not in self.fn.locals and (a.id in self.functions or a.id in KEY_BUILTINS):
-            return a.id
-        if isinstance(a, A.Lambda):
-            if (names_read(a.body) - {p.name for p in a.params}) & self.fn.locals:
-                return None  # it reads the caller's variables (a closure)
-            return self.lift_lambda(a, [])
-        if isinstance(a, A.Name) and a.id in self.fn.aliases:
-            return self.function_value(self.fn.aliases[a.id])
-        return None
-
-    def call_with_functions(self, e: A.Call, fn: A.FunctionDef, bound: list, fparams: set[str]) -> A.Expr:
-        """A call passing functions: the version of ``fn`` for those functions (made once),
-        called with the other arguments."""
-        chosen: dict[str, str] = {}
-        nones: dict[str, bool] = {}
-        for p, a in zip(fn.params, bound):
-            if p.name in none_params(fn) and p.name not in fparams:
-                is_none = self.known_none(a)
-                if is_none is None:
-                    return Rejected(a.span, "None test", f"{fn.name}() tests whether {p.name!r} is None: pass None "
-                                    "itself or a value that is clearly not None (a variable keeps one type)", "",
-                                    tuple(self.expr(x) for x in bound))
-                nones[p.name] = is_none
-            if p.name in fparams:
-                g = self.function_value(a)
-                if g is None:
-                    return Rejected(a.span, "function argument", f"{fn.name}() calls its parameter {p.name!r}: pass a "
-                                    "function defined with def, a builtin, or a lambda that reads only its parameters "
-                                    "and module constants (pass the values it needs as further arguments)", "", tuple(self.expr(x) for x in bound))
-                chosen[p.name] = g
-        tags = [f"{k}={v}" for k, v in sorted(chosen.items())] + [f"{k}{'=' if v else '!='}None" for k, v in sorted(nones.items())]
-        name = f"{fn.name}[{','.join(tags)}]"
-        if name not in self.functions:
-            body = substitute_stmts(rename_calls(fn.body, chosen), {k: A.Name(fn.span, v) for k, v in chosen.items()})
-            body = fold_tests(decide_none(body, nones))
-            clone = A.FunctionDef(fn.span, name, tuple(p for p in fn.params if p.name not in chosen), fn.returns, body)
-            self.functions[name] = clone
-            outer = self.fn
-            self.extra.append(self.function(clone))
-            self.fn = outer
-        args = [a for p, a in zip(fn.params, bound) if p.name not in chosen]
-        return A.Call(e.span, name, tuple(self.expr(a) for a in args))
+    def math_call(self, e: A.Call, name: str) -> A.Expr:
+        """math.isqrt, gcd, prod, factorial, floor, ceil, trunc on ints (the others work on floats)."""
+        args = [self.expr(a) for a in e.args if not isinstance(a, A.Keyword)]
+        span = e.span
+        if name in ("isqrt", "factorial") and len(args) == 1:
+            return self.call_prelude(name, span, args[0])
+        if name in ("floor", "ceil", "trunc") and len(args) == 1:
+            return A.BinOp(span, "+", A.IntLit(span, 0), args[0])  # of an int: the int
+        if name == "gcd":
+            if not args:
+                return A.IntLit(span, 0)
+            out = A.Call(span, "abs", (args[0],))
+            for a in args[1:]:
+                out = self.call_prelude("gcd", span, out, a)
+            return out
+        if name == "prod" and len(args) == 1:
+            start = next((self.expr(a.value) for a in e.args if isinstance(a, A.Keyword) and a.name == "start"), A.IntLit(span, 1))
+            return self.call_prelude("prod", span, self.as_list(e.args[0]), start)
+        return Rejected(span, f"math.{name}", f"math.{name}() is not available: the VM has integers only (math.isqrt, gcd, "
+                        "prod, factorial, floor, ceil and trunc are); use scaled integers", "", tuple(args))
 
     def method(self, e: A.Call) -> A.Expr:
+        if isinstance(e.receiver, A.Name) and e.receiver.id in self.math_modules and e.receiver.id not in self.fn.locals:
+            return self.math_call(replace(e, receiver=None), e.func)
         inst = self.instance_of(e.receiver)
         if inst is not None:
             obj, info = inst
@@ -601,4 +513,3 @@ def _pure(e) -> bool:
     if isinstance(e, A.BinOp):
         return e.op not in ("//", "%", "**", "<<", ">>") and _pure(e.left) and _pure(e.right)
     return False
-

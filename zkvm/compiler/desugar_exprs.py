@@ -9,11 +9,10 @@ from dataclasses import replace
 from zkvm.compiler import ast as A
 from zkvm.compiler import prelude
 from zkvm.compiler.desugar_tree import (
+    free_names,
     cheap,
-    comprehension_bound,
     is_string,
     match,
-    names_read,
     simple,
     substitute,
 )
@@ -26,6 +25,10 @@ class ExpressionsMixin:
 
     # --- expressions -----------------------------------------------------------------------
     def expr(self, e):
+        if isinstance(e, A.Name) and e.id in self.fn.optional:
+            # a read of a variable that may be None: its value, or a stop where Python would
+            # use None (in arithmetic, an index, a comparison: a TypeError there)
+            return self.call_prelude("some", e.span, e, A.Name(e.span, f"{e.id}.none"))
         if e is None or isinstance(e, (A.IntLit, A.BoolLit, A.NoneLit, A.Name, LiteralData)):
             return e
         if isinstance(e, A.Unsupported) and e.construct == "string":
@@ -122,6 +125,9 @@ class ExpressionsMixin:
         return out
 
     def compare(self, e: A.Compare) -> A.Expr:
+        if e.ops[0] in ("is", "is not") and isinstance(e.left, A.Name) and e.left.id in self.fn.optional:
+            flag = A.Name(e.left.span, f"{e.left.id}.none")
+            return flag if e.ops[0] == "is" else A.UnaryOp(e.span, "not", flag)
         if e.ops[0] in ("is", "is not"):
             return Rejected(e.span, "is operator", "'is' is supported as 'p is None' for a parameter p whose default is "
                             "None (each call decides it when the program is compiled); a variable keeps one type, so "
@@ -228,7 +234,7 @@ class ExpressionsMixin:
         """A helper function that computes the comprehension with statements: ``mode`` "list"
         builds the list, "any"/"all" stop at the first deciding element."""
         span = c.span
-        free = sorted((names_read(c) - comprehension_bound(c)) & self.fn.locals)
+        free = sorted(free_names(c) & self.fn.locals)
         self.lift_count += 1
         name = f"{self.fn.name}.{'comprehension' if mode == 'list' else mode}{self.lift_count}"
         out = A.Name(span, "out.0")

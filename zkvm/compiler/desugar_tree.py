@@ -110,15 +110,39 @@ def comprehension_bound(c: A.Comprehension) -> set[str]:
     return out
 
 
-def lambda_bound(e) -> set[str]:
-    out: set[str] = set()
-    for n in A.walk(e):
-        if isinstance(n, A.Lambda):
-            out |= {p.name for p in n.params}
-        elif isinstance(n, A.CompFor):
-            out |= bound_names(n.target)
-        elif isinstance(n, A.ListComp):
-            out.add(n.target)
+def free_names(e, bound: frozenset = frozenset()) -> set[str]:
+    """The names an expression reads from its surroundings, with Python's scopes: a
+    comprehension's variables are bound in its later clauses and element (its first iterable
+    is evaluated outside), a lambda's parameters in its body."""
+    if isinstance(e, A.Name):
+        return set() if e.id in bound else {e.id}
+    if isinstance(e, A.Comprehension):
+        out: set[str] = set()
+        inner = set(bound)
+        for cl in e.clauses:
+            if isinstance(cl, A.CompFor):
+                out |= free_names(cl.iter, frozenset(inner))
+                inner |= bound_names(cl.target)
+            else:
+                out |= free_names(cl.cond, frozenset(inner))
+        return out | free_names(e.elt, frozenset(inner))
+    if isinstance(e, A.ListComp):
+        inner = bound | {e.target}
+        return free_names(e.iter, bound) | free_names(e.elt, inner) | free_names(e.cond, inner)
+    if isinstance(e, A.Lambda):
+        out = set().union(*(free_names(p.default, bound) for p in e.params)) if e.params else set()
+        return out | free_names(e.body, bound | {p.name for p in e.params})
+    if not isinstance(e, A.Node):
+        return set()
+    out = set()
+    for f in e.__dataclass_fields__:
+        v = getattr(e, f)
+        if isinstance(v, A.Node):
+            out |= free_names(v, bound)
+        elif isinstance(v, tuple):
+            for x in v:
+                if isinstance(x, A.Node):
+                    out |= free_names(x, bound)
     return out
 
 
@@ -255,6 +279,35 @@ def substitute_stmts(stmts: tuple, sub) -> tuple:
 
 def assign_count(body, name: str) -> int:
     return sum(1 for n in A.walk(tuple(body)) if isinstance(n, A.Assign) for t in n.targets if bound_names(t) & {name})
+
+
+def optional_names(fn: A.FunctionDef) -> dict[str, A.Expr]:
+    """Local variables assigned None and something else (``best = None`` then ``best = x``),
+    mapped to the value they hold while None: ``[]`` if a list display or comprehension is
+    assigned to them, else 0. Parameters are not among them (a None default is decided per
+    call)."""
+    params = {p.name for p in fn.params}
+    nones: set[str] = set()
+    values: dict[str, list] = {}
+    for n in A.walk(fn.body):
+        if isinstance(n, A.Assign):
+            for t in n.targets:
+                if isinstance(t, A.Name) and t.id not in params:
+                    if isinstance(n.value, A.NoneLit):
+                        nones.add(t.id)
+                    else:
+                        values.setdefault(t.id, []).append(n.value)
+                elif not isinstance(t, A.Name):  # unpacking: a, best = ...
+                    for name in bound_names(t) - params:
+                        values.setdefault(name, []).append(None)
+        elif isinstance(n, (A.AugAssign, A.AnnAssign)) and isinstance(n.target, A.Name):
+            values.setdefault(n.target.id, []).append(n.value)
+    out: dict[str, A.Expr] = {}
+    for name in nones & set(values):
+        listy = any(isinstance(v, (A.ListLit, A.ListComp, A.Comprehension, A.Tuple)) for v in values[name])
+        span = fn.span
+        out[name] = A.ListLit(span, ()) if listy else A.IntLit(span, 0)
+    return out
 
 
 def none_params(fn: A.FunctionDef) -> set[str]:

@@ -123,6 +123,8 @@ class ExpressionsMixin:
                 return None  # asked while the length analysis itself runs
             if any(isinstance(n, A.Name) and (n.span.line, n.span.col) in self.unbound_reads for n in walk_all(e.args[0])):
                 return None  # the read must happen: the variable may be unassigned (definite.py)
+            if not _reads_only(e.args[0]):
+                return None  # len([10 // a]): the elements are evaluated (and may stop the run) first
             return self.type_of(e.args[0]).length
         return None
 
@@ -476,3 +478,13 @@ def _binop_interval(o: str, a, b, bc: int | None):
     if o == ">>" and bc is not None and 0 <= bc:
         return a[0] >> min(bc, 64), a[1] >> min(bc, 64)
     return None
+
+
+def _reads_only(e) -> bool:
+    """A list expression whose evaluation cannot fail or have effects: a name, or constant
+    indexes into one (len() of it may be known without evaluating it)."""
+    while isinstance(e, A.Subscript):
+        if not isinstance(e.index, A.IntLit):
+            return False
+        e = e.value
+    return isinstance(e, A.Name)

@@ -17,7 +17,7 @@ from zkvm.compiler.check import CheckedModule
 from zkvm.compiler.codegen import FunctionCompiler
 from zkvm.compiler.constants import HEADER, ConstError, ConstEvaluator, ConstValue, layout_constant
 from zkvm.compiler.intervals import TOP
-from zkvm.compiler.ir import Abs, CodegenError, Compiled, FrameEnd, FuncRef, Ins, Label
+from zkvm.compiler.ir import Abs, CodegenError, Compiled, FrameEnd, FuncRef, Label
 from zkvm.compiler.ranges import RangeAnalysis
 from zkvm.compiler.types import INT, NONE, VType, from_annotation
 from zkvm.errors import Diagnostic, InputError

@@ -180,6 +180,48 @@ def __zkvm_star(xs, least, most):
     return xs
 
 
+def __zkvm_some(value, none):
+    assert not none, "the variable is None here (Python raises TypeError using None as a value)"
+    return value
+
+
+def __zkvm_isqrt(n):
+    assert n >= 0, "isqrt() argument must be nonnegative"
+    if n == 0:
+        return 0
+    x = n
+    y = (x + 1) // 2
+    while y < x:
+        x = y
+        y = (x + n // x) // 2
+    return x
+
+
+def __zkvm_gcd(a, b):
+    a = abs(a)
+    b = abs(b)
+    while b != 0:
+        t = a % b
+        a = b
+        b = t
+    return a
+
+
+def __zkvm_prod(xs, start):
+    p = start
+    for v in xs:
+        p *= v
+    return p
+
+
+def __zkvm_factorial(n):
+    assert n >= 0, "factorial() not defined for negative values"
+    r = 1
+    for i in range(2, n + 1):
+        r *= i
+    return r
+
+
 def __zkvm_divmod(a, b):
     return [a // b, a % b]
 
@@ -230,7 +272,8 @@ def is_prelude(name: str) -> bool:
 USER_NAMES = {"slice": "a slice", "slice1": "a slice", "sorted": "sorted()", "sorted_by": "sorted() with key=",
               "best_by": "min()/max() with key=", "best": "min()/max()", "reversed": "reversed()", "copy": "a list copy",
               "any": "any()", "all": "all()", "contains": "'in'", "index": "list.index()", "count": "list.count()",
-              "divmod": "divmod()", "star": "f(*args)", "dict_get": "a dict lookup", "dict_lookup": "dict.get()", "min_len": "zip(*rows)", "column": "zip(*rows)", "range_list": "range()"}
+              "divmod": "divmod()", "some": "a variable that may be None", "isqrt": "math.isqrt()", "gcd": "math.gcd()",
+              "prod": "math.prod()", "factorial": "math.factorial()", "star": "f(*args)", "dict_get": "a dict lookup", "dict_lookup": "dict.get()", "min_len": "zip(*rows)", "column": "zip(*rows)", "range_list": "range()"}
 
 
 def user_name(name: str) -> str:
