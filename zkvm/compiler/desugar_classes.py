@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from zkvm.compiler import ast as A
+from zkvm.compiler.desugar_tree import map_children
 from zkvm.compiler.transform import Rejected, RejectedStmt
 
 
@@ -189,7 +190,7 @@ def _replace_names(n, names: dict):
         return names.get(n.id, n)
     if isinstance(n, A.For) and n.target in names and isinstance(names[n.target], A.Name):
         n = replace(n, target=names[n.target].id)
-    return _map(n, lambda x: _replace_names(x, names))
+    return map_children(n, lambda x: _replace_names(x, names))
 
 
 def _fields_to_names(n, me: str | None, fields: dict):
@@ -197,21 +198,5 @@ def _fields_to_names(n, me: str | None, fields: dict):
     f = field_of(n, me)
     if f is not None and f in fields:
         return fields[f]
-    return _map(n, lambda x: _fields_to_names(x, me, fields))
+    return map_children(n, lambda x: _fields_to_names(x, me, fields))
 
-
-def _map(n, f):
-    if not isinstance(n, A.Node):
-        return n
-    changes = {}
-    for name in n.__dataclass_fields__:
-        v = getattr(n, name)
-        if isinstance(v, A.Node):
-            nv = f(v)
-        elif isinstance(v, tuple) and any(isinstance(x, A.Node) for x in v):
-            nv = tuple(f(x) for x in v)
-        else:
-            continue
-        if nv is not v:
-            changes[name] = nv
-    return replace(n, **changes) if changes else n

@@ -257,20 +257,10 @@ def substitute(e, sub: dict[str, A.Expr]):
 
 
 def substitute_node(n, sub):
+    """A statement or clause with ``sub`` applied to the expressions inside it."""
     if not isinstance(n, A.Node) or not sub:
         return n
-    changes = {}
-    for name in n.__dataclass_fields__:
-        v = getattr(n, name)
-        if isinstance(v, A.Node):
-            nv = substitute(v, sub) if isinstance(v, A.Expr) else substitute_node(v, sub)
-        elif isinstance(v, tuple) and v and any(isinstance(x, A.Node) for x in v):
-            nv = tuple(substitute(x, sub) if isinstance(x, A.Expr) else substitute_node(x, sub) for x in v)
-        else:
-            continue
-        if nv is not v:
-            changes[name] = nv
-    return replace(n, **changes) if changes else n
+    return map_children(n, lambda x: substitute(x, sub) if isinstance(x, A.Expr) else substitute_node(x, sub))
 
 
 def substitute_stmts(stmts: tuple, sub) -> tuple:
@@ -372,6 +362,7 @@ def fold_tests(stmts) -> tuple:
 
 
 def map_children(n, f):
+    """The node with ``f`` applied to each child node (``n`` itself if nothing changed)."""
     if not isinstance(n, A.Node):
         return n
     changes = {}
@@ -391,22 +382,10 @@ def map_children(n, f):
 def rename_calls(stmts, names: dict[str, str]) -> tuple:
     """Calls of the parameters in ``names`` made calls of the functions they stand for."""
     def visit(n):
-        if not isinstance(n, A.Node):
-            return n
-        changes = {}
-        for f in n.__dataclass_fields__:
-            v = getattr(n, f)
-            if isinstance(v, A.Node):
-                nv = visit(v)
-            elif isinstance(v, tuple) and any(isinstance(x, A.Node) for x in v):
-                nv = tuple(visit(x) for x in v)
-            else:
-                continue
-            if nv is not v:
-                changes[f] = nv
+        n = map_children(n, visit)
         if isinstance(n, A.Call) and n.receiver is None and n.func in names:
-            changes["func"] = names[n.func]
-        return replace(n, **changes) if changes else n
+            return replace(n, func=names[n.func])
+        return n
 
     return tuple(visit(s) for s in stmts)
 
