@@ -325,3 +325,27 @@ def test_random_programs_are_sound(data, tmp_path_factory):
     path.write_text(source)
     bounds = {name: (-BOUND, BOUND) for name in ("a", "b", "xs", "ys", "m")}
     check_against_cpython(str(path), source, bounds, shapes, inputs)
+
+
+def test_an_analysis_out_of_steps_gives_up_and_the_program_stays_right(monkeypatch):
+    """Past RangeAnalysis.MAX_STEPS (deep nests of loops and calls) the analysis gives up:
+    every operation gets its overflow guard, and the program still gives CPython's result."""
+    from zkvm.compiler import compile_source, flatten_inputs
+    from zkvm.isa.program import shaped_output
+    from zkvm.vm.run import run
+
+    source = ("def inner(v, k):\n    t = 0\n    j = 0\n    while j < k:\n        t += v * j\n        j += 1\n    return t\n\n\n"
+              "def main(xs: list[int]) -> list[int]:\n    out = []\n    for x in xs:\n        i = 0\n"
+              "        while i < 3:\n            out.append(inner(x, i) + x * x)\n            i += 1\n    return out\n")
+    inputs = {"xs": [3, -7, 12]}
+    namespace: dict = {}
+    exec(source, namespace)
+    expected = namespace["main"](**inputs)
+    cycles = []
+    for limit in (R.RangeAnalysis.MAX_STEPS, 5):
+        monkeypatch.setattr(R.RangeAnalysis, "MAX_STEPS", limit)
+        program = compile_source(source, "prog.py", {"xs": [3]})
+        result = run(program, flatten_inputs(program, inputs), record=False)
+        assert shaped_output(program, result.outputs) == expected
+        cycles.append(result.cycles)
+    assert cycles[1] > cycles[0]  # the guards the analysis could not remove

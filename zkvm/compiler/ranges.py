@@ -106,6 +106,9 @@ class RangeAnalysis:
     the operand and exact result intervals over every context the node runs in."""
 
     MAX_ROUNDS = 12
+    # statements analysed over all rounds before giving up (the example models take at most
+    # a few thousand; deep nests of loops and calls could take hours: compile time stays bounded)
+    MAX_STEPS = 50_000
     LOOP_ITERATIONS = 4
 
     def __init__(self, functions: dict[str, A.FunctionDef], constants: dict[str, object],
@@ -147,12 +150,17 @@ class RangeAnalysis:
         if main is None:
             return self
         args = [self._main_params.get(p.name, TOP) for p in main.params]
+        self.steps = 0
         for rounds in range(self.MAX_ROUNDS + 1):
             self.changed = False
             self.records = {}
             self.indexes = {}
             before = self._snapshot()
-            self._body("main", args, ())
+            try:
+                self._body("main", args, ())
+            except _OutOfSteps:  # loops nested in loops in calls: too costly to follow, guard all
+                self.gave_up = True
+                return self
             if not self.changed:
                 return self
             if rounds >= self.MAX_ROUNDS // 2:  # not converging: widen what keeps growing
@@ -285,6 +293,9 @@ class RangeAnalysis:
     # --- statements --------------------------------------------------------------------------------
     def _block(self, stmts: Iterable[A.Stmt], env: Env) -> Env:
         for s in stmts:
+            self.steps += 1
+            if self.steps > self.MAX_STEPS:
+                raise _OutOfSteps
             env = self._stmt(s, env)
         return env
 
@@ -829,3 +840,7 @@ def _is_accumulator(name: str, body) -> bool:
 
 
 __all__ = ["RangeAnalysis", "Record"]
+
+
+class _OutOfSteps(Exception):
+    """The analysis exceeded RangeAnalysis.MAX_STEPS."""
