@@ -133,6 +133,9 @@ CASES = [
     ("math module", "import math\nfrom math import isqrt as isq, gcd\n\n\ndef main(xs: list[int]) -> list[int]:\n"
      "    print(f'xs = {xs}', 'debug', len(xs))\n    return [math.isqrt(sum(x * x for x in xs)), isq(99), gcd(12, 18),\n"
      "            math.gcd(0, -5, 10), math.prod(xs[:3]), math.factorial(5), math.floor(7)]\n"),
+    ("a loop variable read inside a generator whose inner comprehension rebinds it",
+     "def main(xs: list[int]) -> int:\n    t = 0\n    for n, v in enumerate(xs):\n"
+     "        t += sum(n * w for w in [v for n in range(2)])\n    return t\n"),
     ("sum with a start", "def main(xs: list[int]) -> list[int]:\n    return [sum(xs, 100), sum(xs[:2], start=-1)]\n"),
     ("one-bit masks and bool()", "def main(xs: list[int]) -> list[int]:\n"
      "    return ([v & 8 for v in xs] + [v & 1 for v in xs] + [v & (1 << 30) for v in xs] + [v & 2**40 for v in xs]\n"

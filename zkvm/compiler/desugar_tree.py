@@ -98,18 +98,6 @@ def names_read(e) -> set[str]:
     return {n.id for n in A.walk(e) if isinstance(n, A.Name)}
 
 
-def comprehension_bound(c: A.Comprehension) -> set[str]:
-    out: set[str] = set()
-    for n in A.walk(c):
-        if isinstance(n, A.CompFor):
-            out |= bound_names(n.target)
-        elif isinstance(n, A.ListComp):
-            out.add(n.target)
-        elif isinstance(n, A.Lambda):
-            out |= {p.name for p in n.params}
-    return out
-
-
 def free_names(e, bound: frozenset = frozenset()) -> set[str]:
     """The names an expression reads from its surroundings, with Python's scopes: a
     comprehension's variables are bound in its later clauses and element (its first iterable
@@ -241,14 +229,17 @@ def substitute(e, sub: dict[str, A.Expr]):
         inner = {k: v for k, v in sub.items() if k not in {p.name for p in e.params}}
         return A.Lambda(e.span, e.params, substitute(e.body, inner))
     if isinstance(e, A.Comprehension):
-        bound = comprehension_bound(e)
-        if bound & set(sub):
-            inner = {k: v for k, v in sub.items() if k not in bound}
-            # the first iterable is evaluated in the enclosing scope
-            first = e.clauses[0]
-            clauses = (A.CompFor(first.span, first.target, substitute(first.iter, sub)),
-                       *(substitute_node(cl, inner) for cl in e.clauses[1:]))
-            return A.Comprehension(e.span, e.kind, substitute(e.elt, inner), clauses)
+        # clause by clause: a clause sees the names its earlier clauses bind (nested
+        # comprehensions take care of their own)
+        inner = dict(sub)
+        clauses = []
+        for cl in e.clauses:
+            if isinstance(cl, A.CompFor):
+                clauses.append(A.CompFor(cl.span, cl.target, substitute(cl.iter, inner)))
+                inner = {k: v for k, v in inner.items() if k not in bound_names(cl.target)}
+            else:
+                clauses.append(A.CompIf(cl.span, substitute(cl.cond, inner)))
+        return A.Comprehension(e.span, e.kind, substitute(e.elt, inner), tuple(clauses))
     if isinstance(e, A.ListComp) and e.target in sub:
         inner = {k: v for k, v in sub.items() if k != e.target}
         return A.ListComp(e.span, substitute(e.elt, inner), e.target, e.target_span, substitute(e.iter, sub),
