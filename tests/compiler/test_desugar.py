@@ -136,6 +136,8 @@ CASES = [
     ("a loop variable read inside a generator whose inner comprehension rebinds it",
      "def main(xs: list[int]) -> int:\n    t = 0\n    for n, v in enumerate(xs):\n"
      "        t += sum(n * w for w in [v for n in range(2)])\n    return t\n"),
+    ("extend by itself and by a generator", "def main(xs: list[int]) -> list[int]:\n    xs.extend(xs)\n    ys = [1]\n"
+     "    ys.extend(v * 2 for v in xs if v)\n    m = [[1]]\n    m[0].extend(m[0])\n    xs += xs\n    return xs + ys + m[0]\n"),
     ("sum with a start", "def main(xs: list[int]) -> list[int]:\n    return [sum(xs, 100), sum(xs[:2], start=-1)]\n"),
     ("one-bit masks and bool()", "def main(xs: list[int]) -> list[int]:\n"
      "    return ([v & 8 for v in xs] + [v & 1 for v in xs] + [v & (1 << 30) for v in xs] + [v & 2**40 for v in xs]\n"

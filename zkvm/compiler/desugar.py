@@ -368,10 +368,16 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
 
     def expr_stmt(self, s: A.ExprStmt) -> list[A.Stmt]:
         e = s.value
-        if isinstance(e, A.Call) and e.receiver is not None and e.func == "extend" and len(e.args) == 1:
-            v = A.Name(e.span, self.fn.fresh("item"))
-            append = A.ExprStmt(e.span, A.Call(e.span, "append", (v,), receiver=e.receiver))
-            return self.for_loop(v, e.args[0], (append,), None, s.span)
+        if isinstance(e, A.Call) and e.receiver is not None and e.func == "extend" and len(e.args) == 1 \
+                and self.table(e.receiver) is None and self.instance_of(e.receiver) is None:
+            # the items as they are when the call starts (xs.extend(xs) doubles xs, as in Python):
+            # the iterable is evaluated once, its length read once
+            span = e.span
+            items, n, k = (A.Name(span, self.fn.fresh(kind)) for kind in ("items", "n", "k"))
+            append = A.ExprStmt(span, A.Call(span, "append", (A.Subscript(span, items, k),), receiver=e.receiver))
+            return [A.Assign(span, (items,), self.as_list(e.args[0])),
+                    A.Assign(span, (n,), A.Call(span, "len", (items,))),
+                    *self.stmt(A.For(span, k.id, span, A.Call(span, "range", (n,)), (append,)))]
         if isinstance(e, A.Call) and e.receiver is not None and e.func in ("sort", "reverse") and isinstance(e.receiver, A.Name):
             kw = {a.name: a.value for a in e.args if isinstance(a, A.Keyword)}
             if e.func == "sort":
@@ -608,6 +614,8 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
         view = self.table_view(it)
         if view is not None:
             return self.as_list(view) if isinstance(view, A.Call) else view
+        if isinstance(it, A.Comprehension):  # a generator consumed whole: its list
+            return self.comprehension(A.Comprehension(it.span, "list", it.elt, it.clauses))
         if isinstance(it, A.Call) and it.receiver is None and it.func == "range" and not any(
                 isinstance(a, (A.Keyword, A.Starred)) for a in it.args):
             v = A.Name(it.span, self.fn.fresh("v"))
