@@ -46,7 +46,6 @@ from zkvm.compiler.desugar_tree import (
     bound_names,
     cheap,
     flag_breaks,
-    has_break,
     is_pattern,
     key_list,
     match,
@@ -63,6 +62,7 @@ from zkvm.compiler.desugar_tree import (
     tuple_of_target,
 )
 from zkvm.compiler.transform import Rejected, RejectedStmt
+from zkvm.compiler.tree import breaks
 from zkvm.source import Span
 
 MATERIALIZE = ("list", "tuple")
@@ -360,7 +360,7 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
     def with_else(self, loop: A.Stmt, orelse, flag: str, span: Span) -> list[A.Stmt]:
         """A loop with an ``else`` clause: the clause runs unless a ``break`` left the loop
         (always, if the loop has no ``break`` of its own)."""
-        if not has_break(loop.body):
+        if not breaks(loop.body):
             return [*self.stmt(loop), *self.stmts(orelse)]
         init = A.Assign(span, (A.Name(span, flag),), A.BoolLit(span, False))
         after = A.If(span, A.UnaryOp(span, "not", A.Name(span, flag)), tuple(orelse), ())

@@ -381,16 +381,6 @@ def rename_calls(stmts, names: dict[str, str]) -> tuple:
     return tuple(visit(s) for s in stmts)
 
 
-def has_break(body) -> bool:
-    """Whether a loop body has a ``break`` of its own (not one of a nested loop)."""
-    for s in body:
-        if isinstance(s, A.Break):
-            return True
-        if isinstance(s, A.If) and (has_break(s.body) or has_break(s.orelse)):
-            return True
-    return False
-
-
 def flag_breaks(body, flag: str) -> tuple:
     """The loop body with each of its own ``break`` statements setting ``flag`` first."""
     out = []
