@@ -138,6 +138,8 @@ CASES = [
      "        t += sum(n * w for w in [v for n in range(2)])\n    return t\n"),
     ("extend by itself and by a generator", "def main(xs: list[int]) -> list[int]:\n    xs.extend(xs)\n    ys = [1]\n"
      "    ys.extend(v * 2 for v in xs if v)\n    m = [[1]]\n    m[0].extend(m[0])\n    xs += xs\n    return xs + ys + m[0]\n"),
+    ("keyword-only parameters", "def label(s, *, strict=False, cut=10):\n    return int(s > (cut * 5 if strict else cut))\n\n\n"
+     "def main(xs: list[int]) -> list[int]:\n    return [label(v, strict=i % 2 == 0) for i, v in enumerate(xs)] + [label(9, cut=8)]\n"),
     ("sum with a start", "def main(xs: list[int]) -> list[int]:\n    return [sum(xs, 100), sum(xs[:2], start=-1)]\n"),
     ("one-bit masks and bool()", "def main(xs: list[int]) -> list[int]:\n"
      "    return ([v & 8 for v in xs] + [v & 1 for v in xs] + [v & (1 << 30) for v in xs] + [v & 2**40 for v in xs]\n"
@@ -214,6 +216,7 @@ def test_unpacking_a_wrong_length_stops_like_cpython():
     ("f = lambda v: v\n    return [f]", ["lambda"]),
     ("xs[1:2] = [3]\n    return xs", ["slice assignment"]),
     ("return max(xs, start=1)", ["keyword argument", "'start'"]),
+    ("return [kw(1, 2)]\n\n\ndef kw(a, *, b=0):\n    return a + b", ["1 positional argument", "keyword"]),
     ("best = None\n    return [best + 1]", ["None"]),
     ("return [math.sqrt(2)]", ["math"]),
     ("return [xs[0]] if False else (xs[0], xs)", ["tuple that mixes ints and lists", "[score] + path"]),

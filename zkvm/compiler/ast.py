@@ -232,6 +232,7 @@ class Module(Node):
 
 
 # --- surface syntax: built by transform.py, rewritten into the nodes above by desugar.py ------
+KWONLY = "*,"  # the name of the bare * of def f(a, *, b): the parameters after it are keyword-only
 @dataclass(frozen=True)
 class Tuple(Expr):
     elts: tuple[Expr, ...]

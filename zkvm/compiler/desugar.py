@@ -138,6 +138,13 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
         # a default that is a list display is one list shared by every call, as in Python: a
         # module-level constant "f.p.default" (appends to it are seen by the next calls)
         self.shared_defaults: list[A.Stmt] = []
+        # def f(a, *, b): the marker is dropped; f's calls may pass only a by position
+        self.positional: dict[str, int] = {}
+        for name, fn in list(self.functions.items()):
+            marks = [k for k, p in enumerate(fn.params) if p.name == A.KWONLY]
+            if marks:
+                self.positional[name] = marks[0]
+                self.functions[name] = fn = replace(fn, params=tuple(p for p in fn.params if p.name != A.KWONLY))
         for name, fn in list(self.functions.items()):
             if any(isinstance(p.default, (A.ListLit, A.ListComp, A.Comprehension)) for p in fn.params):
                 params = []

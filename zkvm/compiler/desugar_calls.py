@@ -236,9 +236,14 @@ class CallsMixin:
             if isinstance(spread, Rejected):
                 return spread
             args = spread
-        if not kws and all(p.default is None for p in params) and not self.function_params(fn) and not none_params(fn):
+        if not kws and all(p.default is None for p in params) and not self.function_params(fn) and not none_params(fn) \
+                and e.func not in self.positional:
             return A.Call(e.span, e.func, tuple(self.expr(a) for a in args))
         bound: list[A.Expr | None] = [None] * len(params)
+        most = self.positional.get(e.func)
+        if most is not None and len(args) > most:
+            return Rejected(e.span, "call", f"{e.func}() takes {most} positional argument(s) but {len(args)} were given "
+                            "(the parameters after * are passed by keyword)", "", tuple(self.expr(a) for a in e.args))
         if len(args) > len(params):
             return A.Call(e.span, e.func, tuple(self.expr(a) for a in args))  # the checker reports the arity
         for k, a in enumerate(args):

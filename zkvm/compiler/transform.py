@@ -16,6 +16,7 @@ from lark import Token, Transformer, v_args
 from lark.exceptions import VisitError
 
 from zkvm.compiler import ast as A
+from zkvm.compiler.ast import KWONLY
 from zkvm.source import Span
 
 HELP = {
@@ -365,6 +366,9 @@ class ToAst(Transformer):
 
     def star_param(self, meta, children):
         return A.Param(self.sp(meta), "*", None)
+
+    def kwonly_param(self, meta, children):
+        return A.Param(self.sp(meta), KWONLY, None)  # the parameters after it are keyword-only
 
     def async_funcdef(self, meta, children):
         fn = children[-1]  # the function is still checked (its body, and calls of it)
