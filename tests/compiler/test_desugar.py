@@ -140,6 +140,18 @@ CASES = [
      "    ys.extend(v * 2 for v in xs if v)\n    m = [[1]]\n    m[0].extend(m[0])\n    xs += xs\n    return xs + ys + m[0]\n"),
     ("keyword-only parameters", "def label(s, *, strict=False, cut=10):\n    return int(s > (cut * 5 if strict else cut))\n\n\n"
      "def main(xs: list[int]) -> list[int]:\n    return [label(v, strict=i % 2 == 0) for i, v in enumerate(xs)] + [label(9, cut=8)]\n"),
+    ("shrinking lists", "def main(xs: list[int]) -> list[int]:\n    stack, out = [], []\n    for x in xs:\n"
+     "        while stack and stack[-1] < x:\n            out.append(stack.pop())\n        stack.append(x)\n"
+     "    q = list(xs)\n    q.insert(0, 99)\n    q.insert(-2, 7)\n    q.insert(100, 5)\n    q.insert(-100, 4)\n"
+     "    q.remove(7)\n    del q[1]\n    del q[-2:], q[0]\n    first = q.pop(0)\n    while q:\n"
+     "        out.append(q.pop(-1) * 2 + first)\n    rows = [[1, 2], [3], xs]\n    r = rows.pop(1)\n"
+     "    rows.insert(0, r)\n    rows.remove([1, 2])\n    rows[-1].pop()\n    out += [len(rows[0]), len(rows), len(xs)]\n"
+     "    stack.clear()\n    stack.append(len(stack))\n    return out + stack + xs\n"),
+    ("shrinking while iterating", "def drop(zs):\n    zs.pop()\n\n\n"
+     "def main(xs: list[int]) -> list[int]:\n    a = list(xs)\n    for v in a:\n        a.remove(v)\n"
+     "    b = [1, 2, 3, 4]\n    c = b\n    drop(c)\n    t = 0\n    for v in b:\n        t += v\n"
+     "    d = [[5, 6], [7, 8]]\n    row = d[0]\n    drop(row)\n    del d[1:]\n"
+     "    return a + b + [t, sum(b), len(b), len(d), len(d[0])] + d[0]\n"),
     ("sum with a start", "def main(xs: list[int]) -> list[int]:\n    return [sum(xs, 100), sum(xs[:2], start=-1)]\n"),
     ("one-bit masks and bool()", "def main(xs: list[int]) -> list[int]:\n"
      "    return ([v & 8 for v in xs] + [v & 1 for v in xs] + [v & (1 << 30) for v in xs] + [v & 2**40 for v in xs]\n"
@@ -221,8 +233,10 @@ def test_unpacking_a_wrong_length_stops_like_cpython():
     ("return [math.sqrt(2)]", ["math"]),
     ("return [xs[0]] if False else (xs[0], xs)", ["tuple that mixes ints and lists", "[score] + path"]),
     ("pairs = [(x, [x]) for x in xs]\n    return pairs[0][1]", ["tuple that mixes ints and lists"]),
-    ("xs.pop()\n    return xs", [".pop()", "xs = xs[:-1]"]),
-    ("xs.remove(3)\n    return xs", [".remove()", "never shrink"]),
+    ("xs.pop(1, 2)\n    return xs", ["wrong arguments for .pop()", "xs.pop() or pop(i)"]),
+    ("xs.discard(3)\n    return xs", ["unsupported method .discard()", "xs.remove(v)"]),
+    ("del xs\n    return [1]", ["del of a name", "stays bound"]),
+    ("del xs[::2]\n    return xs", ["del of a slice with a step", "enumerate"]),
 ])
 def test_what_stays_unsupported_is_named(code, words):
     source = f"def main(xs: list[int]) -> list[int]:\n    {code}\n"

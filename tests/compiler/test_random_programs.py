@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import ast
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 from hypothesis import HealthCheck, assume, event, given, note, settings
@@ -1455,7 +1455,7 @@ class PyBuilder(Builder):
     # --- statements ------------------------------------------------------------------------
     def statement(self, env, ctx):
         if self.chance(35):
-            kinds = ["swap", "unpack", "unpack", "tuple_assign", "for_py", "for_py", "extend", "sort"]
+            kinds = ["swap", "unpack", "unpack", "tuple_assign", "for_py", "for_py", "extend", "sort", "shrink"]
             kind = self.pick(kinds)
             got = getattr(self, "p_" + kind)(env, ctx)
             if got is not False:
@@ -1627,6 +1627,56 @@ class PyBuilder(Builder):
         self.emit(ctx, f"{target}.extend({got[0]})")
         env = dict(env)
         env[target] = Info(L1, env[target].minlen + got[1])
+        return env
+
+    def p_shrink(self, env, ctx):
+        """pop, remove, del, clear and insert, outside loops (the minimum lengths the builder
+        records hold for the list it shrinks; another name for the same list may then index
+        past its end, and CPython's IndexError is expected of the VM too)."""
+        if ctx.in_loop:
+            return False
+        typ = L1 if self.chance(75) else L2
+        names = [n for n in self.assignable(env, ctx, typ) if n not in self.readonly]
+        if not names:
+            return False
+        name = self.pick(names)
+        n = env[name].minlen
+        k = self.number(0, n - 1) if n else 0
+        way = self.pick(["pop", "pop_at", "pop_neg", "del", "del_slice", "remove", "insert", "clear"])
+        guard = way in ("pop", "pop_at", "pop_neg", "del", "remove") and n == 0
+        if way == "insert" and (typ != L1 or L1 in ctx.no_grow):
+            way = "clear"
+        gone = 1 if not guard else 0
+        if way == "pop":
+            ints = self.assignable(env, ctx, INT) if typ == L1 else []
+            line = f"{name}.pop()"
+            if ints and self.chance(50):
+                line = f"{self.pick(ints)} = {line}"
+        elif way == "pop_at":
+            line = f"{name}.pop({k})"
+        elif way == "pop_neg":
+            line = f"{name}.pop(-{k + 1})"
+        elif way == "del":
+            line = f"del {name}[{self.pick([k, -k - 1])}]"
+        elif way == "del_slice":
+            a, b = self.number(-3, 3), self.number(-3, 5)
+            line = f"del {name}[{self.pick([a, '']) }:{self.pick([b, ''])}]"
+            gone = n
+        elif way == "remove":
+            line = f"{name}.remove({name}[{k}])"
+        elif way == "insert":
+            line = f"{name}.insert({self.number(-4, n + 2)}, {self.int_expr(env, ctx, 1)})"
+            gone = -1
+        else:
+            line = f"{name}.clear()"
+            gone = n
+        if guard:  # (the list may be empty: if xs: xs.pop())
+            self.emit(ctx, f"if {self.pick([name, f'len({name}) > 0'])}:")
+            self.emit(replace(ctx, depth=ctx.depth + 1), line)
+        else:
+            self.emit(ctx, line)
+        env = dict(env)
+        env[name] = replace(env[name], minlen=max(0, n - gone))
         return env
 
     def p_sort(self, env, ctx):

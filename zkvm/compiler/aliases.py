@@ -117,7 +117,8 @@ class _Depths:
                 binds.append((n.target, n.iter, 1))
             elif isinstance(n, A.ListComp):
                 binds.append((n.target, n.iter, 1))
-            elif isinstance(n, A.Call) and n.receiver is not None and isinstance(n.receiver, A.Name) and n.args:
+            elif isinstance(n, A.Call) and n.receiver is not None and isinstance(n.receiver, A.Name) and n.args \
+                    and n.func == "append":
                 binds.append((n.receiver.id, n.args[0], -1))
         self.locals = set(self.maybe) | {name for name, _, shift in binds if shift != -1}
         binds = [b for b in binds if b[0] in self.locals]

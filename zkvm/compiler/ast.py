@@ -308,10 +308,22 @@ class ForLoop(Stmt):
 
 
 @dataclass(frozen=True)
+class Delete(Stmt):
+    """``del xs[i]``, ``del xs[a:b]`` (several targets: deleted left to right)."""
+
+    targets: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
 class WhileElse(Stmt):
     test: Expr
     body: tuple[Stmt, ...]
     orelse: tuple[Stmt, ...]
+
+
+# xs.__zkvm_setlen(n) (0 <= n <= len(xs)): the one core operation that shrinks a list, written
+# only by the prelude's pop, remove, clear and del
+SET_LENGTH = "__zkvm_setlen"
 
 
 def walk(node):

@@ -38,6 +38,13 @@ class CallsMixin:
         self.release(lst, v)
 
     def call(self, e: A.Call, dest: int | None) -> int:
+        if e.receiver is not None and e.func == A.SET_LENGTH:
+            lst, n = self.expr(e.receiver), self.expr(e.args[0])
+            self.emit(op.ST, a=lst, b=n, imm=0)
+            self.release(lst, n)
+            r = self.dest_or_temp(dest)
+            self.emit(op.MOVI, c=r, imm=0)
+            return r
         if e.receiver is not None:  # xs.append(v)
             self.append_call(e)
             r = self.dest_or_temp(dest)

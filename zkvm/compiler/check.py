@@ -17,10 +17,14 @@ from dataclasses import dataclass, field
 
 from zkvm.compiler import ast as A
 from zkvm.compiler.definite import check_function, local_names
+from zkvm.compiler.prelude import PRELUDE_PATH
 from zkvm.compiler.transform import LiteralData, Rejected, RejectedStmt
 from zkvm.errors import Diagnostic
 from zkvm.field.goldilocks import HALF_P
 
+LIST_METHODS = {"append": "append(v)", "extend": "extend(ys)", "insert": "insert(i, v)", "pop": "pop() or pop(i)",
+                "remove": "remove(v)", "clear": "clear()", "index": "index(v)", "count": "count(v)",
+                "sort": "sort(key=..., reverse=...)", "reverse": "reverse()", "copy": "copy()"}
 BUILTINS = {"len": (1, 1), "range": (1, 3), "min": (1, None), "max": (1, None), "abs": (1, 1), "sum": (1, 1), "print": (0, None)}
 LANG_HELPERS = {"load", "field_arithmetic"}
 AUG_OPS = {"+", "-", "*", "//", "%", "**", "<<", ">>", "&", "|", "^"}
@@ -463,15 +467,13 @@ class Checker:
             self.expr(a, scope, out, module_level, iterable=iterables)
         if e.receiver is not None:
             self.expr(e.receiver, scope, out, module_level)
+            if e.func == A.SET_LENGTH and e.span.file == PRELUDE_PATH:
+                return
             if e.func != "append":
-                shrink = e.func in ("pop", "remove", "insert", "clear")
-                self.error(e, f"unsupported method .{e.func}()",
-                           ("lists grow with append and extend but never shrink or move their elements in the DSL: "
-                            "build the new list, "
-                            "xs = xs[:-1], xs = xs[1:], xs = [v for v in xs if v != x], xs = xs[:i] + [x] + xs[i:], "
-                            "or keep an index (head += 1 for a queue)") if shrink else
-                           "lists support append, extend, index, count, sort, reverse and copy; "
-                           "use len(), indexing and loops")
+                known = e.func in LIST_METHODS
+                self.error(e, f"{'wrong arguments for' if known else 'unsupported method'} .{e.func}()",
+                           "lists support " + ", ".join(f"xs.{m}" for m in LIST_METHODS.values()) + "; "
+                           "use len(), indexing and loops for the rest")
             elif arity and len(e.args) != 1:
                 self.error(e, "append takes exactly one argument")
             return

@@ -328,6 +328,8 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
             return self.for_loop(s.target, s.iter, s.body, s.orelse, s.span)
         if isinstance(s, A.Assert):
             return [A.Assert(s.span, self.expr(s.test), s.msg)]
+        if isinstance(s, A.Delete):
+            return [x for t in s.targets for x in self.delete(t)]
         if isinstance(s, A.FunctionDef):
             return [self.function(s)]
         if isinstance(s, A.ClassDef):
@@ -336,6 +338,29 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
         if isinstance(s, RejectedStmt):
             return [replace(s, parts=tuple(self.expr(p) for p in s.parts), body=tuple(self.stmts(s.body)))]
         return [s]
+
+    def delete(self, t: A.Expr) -> list[A.Stmt]:
+        """``del xs[i]`` and ``del xs[a:b]`` shrink the list in place (as Python does, every
+        alias sees it); names stay bound and dicts are read only."""
+        if not isinstance(t, A.Subscript) or self.table(t.value) is not None:
+            what = "a name" if isinstance(t, A.Name) else "a dict entry" if isinstance(t, A.Subscript) else "this target"
+            return [RejectedStmt(t.span, f"del of {what}", "del removes list elements (del xs[i], del xs[a:b]); "
+                                 "a name stays bound (assign it a new value) and a dict of constant keys is read only",
+                                 (self.expr(t),))]
+        if isinstance(t.index, A.Slice):
+            sl = t.index
+            if sl.step is not None:
+                return [RejectedStmt(t.span, "del of a slice with a step", "keep what stays: xs = [v for k, v in "
+                                     "enumerate(xs) if ...] (or delete the elements one by one)",
+                                     (self.expr(t.value), self.expr(sl.step)))]
+            zero = A.IntLit(t.span, 0)
+            call = self.call_prelude("del_slice", t.span, self.expr(t.value),
+                                     self.expr(sl.lower) if sl.lower is not None else zero,
+                                     self.expr(sl.upper) if sl.upper is not None else zero,
+                                     A.BoolLit(t.span, sl.lower is not None), A.BoolLit(t.span, sl.upper is not None))
+        else:
+            call = self.call_prelude("del_at", t.span, self.expr(t.value), self.expr(t.index))
+        return [A.ExprStmt(t.span, call)]
 
     def store(self, target: A.Expr, value: A.Expr, span: Span) -> list[A.Stmt]:
         """target = value (value in core form), clearing the None flag of a name that has one."""

@@ -501,7 +501,14 @@ class CallsMixin:
             return self.call_prelude(e.func, e.span, recv, args[0])
         if e.func == "copy" and not args:
             return self.call_prelude("copy", e.span, recv)
+        if len(args) == len(e.args) and (e.func, len(args)) in _SHRINKING_METHODS:
+            return self.call_prelude(_SHRINKING_METHODS[e.func, len(args)], e.span, recv, *args)
         return A.Call(e.span, e.func, args, receiver=recv)
+
+
+# list methods that move or remove elements, as prelude functions: (method, arguments) -> name
+_SHRINKING_METHODS = {("pop", 0): "pop", ("pop", 1): "pop_at", ("insert", 2): "insert", ("remove", 1): "remove",
+                      ("clear", 0): "clear"}
 
 
 def _pure(e) -> bool:

@@ -175,7 +175,11 @@ class LengthAnalysis:
         elif isinstance(e, A.Call) and e.receiver is None and e.func in ("len", "sum", "min", "max") and len(e.args) == 1:
             self.row_used(e.args[0])
         if isinstance(e, A.Call):
-            if e.receiver is not None and e.func == "append":
+            if e.receiver is not None and e.func == A.SET_LENGTH:
+                root = root_name(e.receiver)
+                if root is not None:
+                    self.grown.add(root)  # a shrinking list has no compile-time length either
+            elif e.receiver is not None and e.func == "append":
                 root = root_name(e.receiver)
                 if root is not None:
                     self.grown.add(root)

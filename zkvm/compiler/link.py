@@ -258,8 +258,14 @@ class ProgramCompiler:
             self._constant_params[fn.name] = (ints & used) - rebound
         return self._constant_params[fn.name]
 
+    @property
+    def shrinks_lists(self) -> bool:
+        """Does the program remove elements from a list anywhere (so lengths may decrease)?"""
+        return any(name in self.functions for name in prelude.SHRINKERS)
+
     def grows_params(self, name: str) -> set[int]:
-        """Indices of a function's parameters whose list it may grow (append), transitively."""
+        """Indices of a function's parameters whose list it may grow (append) or shrink,
+        transitively."""
         if self._grows is None:
             self._grows = {f: set() for f in self.functions}
             changed = True
@@ -270,7 +276,7 @@ class ProgramCompiler:
                     found = set()
                     for node in _walk(fn.body):
                         if isinstance(node, A.Call):
-                            if node.receiver is not None and node.func == "append":
+                            if node.receiver is not None and node.func in ("append", A.SET_LENGTH):
                                 root = _root(node.receiver)
                                 if root in params:
                                     found.add(params.index(root))

@@ -170,8 +170,9 @@ class ListsMixin:
         """True when ``lst[index]`` cannot be out of range: the index is the variable of a
         running ``for j in range(stop)`` loop (start >= 0, positive step, j never assigned in
         the body) and either the list's known length is at least ``stop``, or ``stop`` is
-        ``len(xs)`` and the list is ``xs`` itself, not reassigned in the loop (lists never
-        shrink, so every index below the length read at the loop's start stays valid)."""
+        ``len(xs)`` and the list is ``xs`` itself, not reassigned in the loop, and the program
+        never shrinks a list (pop, remove, del, clear): then every index below the length read
+        at the loop's start stays valid."""
         if not isinstance(index, A.Name) or index.id not in self.bounded:
             return False
         stop, assigned = self.bounded[index.id]
@@ -179,7 +180,8 @@ class ListsMixin:
         known = self.type_of(lst).length if self.type_of(lst).is_list else None
         if n is not None and known is not None and n <= known:
             return True
-        return (isinstance(stop, A.Call) and stop.func == "len" and stop.receiver is None and len(stop.args) == 1
+        return (not self.prog.shrinks_lists
+                and isinstance(stop, A.Call) and stop.func == "len" and stop.receiver is None and len(stop.args) == 1
                 and isinstance(stop.args[0], A.Name) and isinstance(lst, A.Name)
                 and stop.args[0].id == lst.id and lst.id not in assigned)
 

@@ -17,6 +17,7 @@ from zkvm.compiler import ast as A
 
 PRELUDE_PATH = "<zkvm builtins>"
 PREFIX = "__zkvm_"
+SHRINKERS = tuple(PREFIX + n for n in ("pop", "pop_at", "del_at", "del_slice", "remove", "clear"))
 
 SOURCE = '''
 def __zkvm_slice(xs, start, stop, step, has_start, has_stop):
@@ -240,6 +241,93 @@ def __zkvm_column(rows, i):
     return [r[i] for r in rows]
 
 
+def __zkvm_pop(xs):
+    n = len(xs)
+    assert n > 0, "pop from empty list"
+    v = xs[n - 1]
+    xs.__zkvm_setlen(n - 1)
+    return v
+
+
+def __zkvm_pop_at(xs, i):
+    n = len(xs)
+    assert n > 0, "pop from empty list"
+    if i < 0:
+        i += n
+    assert 0 <= i < n, "pop index out of range"
+    v = xs[i]
+    for j in range(i, n - 1):
+        xs[j] = xs[j + 1]
+    xs.__zkvm_setlen(n - 1)
+    return v
+
+
+def __zkvm_del_at(xs, i):
+    n = len(xs)
+    if i < 0:
+        i += n
+    assert 0 <= i < n, "list assignment index out of range"
+    for j in range(i, n - 1):
+        xs[j] = xs[j + 1]
+    xs.__zkvm_setlen(n - 1)
+
+
+def __zkvm_del_slice(xs, start, stop, has_start, has_stop):
+    n = len(xs)
+    if not has_start:
+        start = 0
+    elif start < 0:
+        start += n
+        if start < 0:
+            start = 0
+    elif start > n:
+        start = n
+    if not has_stop:
+        stop = n
+    elif stop < 0:
+        stop += n
+        if stop < 0:
+            stop = 0
+    elif stop > n:
+        stop = n
+    if stop > start:
+        gone = stop - start
+        for j in range(start, n - gone):
+            xs[j] = xs[j + gone]
+        xs.__zkvm_setlen(n - gone)
+
+
+def __zkvm_insert(xs, i, v):
+    n = len(xs)
+    if i < 0:
+        i += n
+        if i < 0:
+            i = 0
+    elif i > n:
+        i = n
+    xs.append(v)
+    j = n
+    while j > i:
+        xs[j] = xs[j - 1]
+        j -= 1
+    xs[i] = v
+
+
+def __zkvm_remove(xs, x):
+    n = len(xs)
+    for i in range(n):
+        if xs[i] == x:
+            for j in range(i, n - 1):
+                xs[j] = xs[j + 1]
+            xs.__zkvm_setlen(n - 1)
+            return
+    assert False, "list.remove(x): x not in list"
+
+
+def __zkvm_clear(xs):
+    xs.__zkvm_setlen(0)
+
+
 def __zkvm_range_list(start, stop, step):
     out = []
     i = start
@@ -273,7 +361,9 @@ USER_NAMES = {"slice": "a slice", "slice1": "a slice", "sorted": "sorted()", "so
               "best_by": "min()/max() with key=", "best": "min()/max()", "reversed": "reversed()", "copy": "a list copy",
               "any": "any()", "all": "all()", "contains": "'in'", "index": "list.index()", "count": "list.count()",
               "divmod": "divmod()", "some": "a variable that may be None", "isqrt": "math.isqrt()", "gcd": "math.gcd()",
-              "prod": "math.prod()", "factorial": "math.factorial()", "star": "f(*args)", "dict_get": "a dict lookup", "dict_lookup": "dict.get()", "min_len": "zip(*rows)", "column": "zip(*rows)", "range_list": "range()"}
+              "prod": "math.prod()", "factorial": "math.factorial()", "star": "f(*args)", "dict_get": "a dict lookup", "dict_lookup": "dict.get()", "min_len": "zip(*rows)", "column": "zip(*rows)", "range_list": "range()",
+              "pop": "list.pop()", "pop_at": "list.pop(i)", "del_at": "del xs[i]", "del_slice": "del xs[a:b]",
+              "insert": "list.insert()", "remove": "list.remove()", "clear": "list.clear()"}
 
 
 def user_name(name: str) -> str:

@@ -70,10 +70,11 @@ class Site:
     base: Interval  # the length it is created with
     depth: int = 0  # the loop nesting (across calls) where it is created
     growth: dict = field(default_factory=dict)  # appending statement -> elements it can add
+    shrinks: bool = False  # some list created here may lose elements (pop, remove, del, clear)
 
     @property
     def length(self) -> Interval:
-        return Interval(self.base.lo, min(MAX_LENGTH, self.base.hi + sum(self.growth.values())))
+        return Interval(0 if self.shrinks else self.base.lo, min(MAX_LENGTH, self.base.hi + sum(self.growth.values())))
 
 
 @dataclass
@@ -709,6 +710,11 @@ class RangeAnalysis:
             recv = self._expr(e.receiver, env)
             if e.func == "append" and args:
                 self._store(recv, args[0], grows=1, node=e)
+            elif e.func == A.SET_LENGTH and isinstance(recv, Lst):
+                for key in recv.sites:
+                    if not self.sites[key].shrinks:
+                        self.sites[key].shrinks = True
+                        self.changed = True
             return None
         f = e.func
         if f in self.functions:

@@ -317,7 +317,8 @@ class ToAst(Transformer):
         return _unsupported_stmt(self.sp(meta), "raise")
 
     def del_stmt(self, meta, children):
-        return _unsupported_stmt(self.sp(meta), "del")
+        target = children[0]
+        return A.Delete(self.sp(meta), target.elts if isinstance(target, A.Tuple) else (target,))
 
     def if_stmt(self, meta, children):
         test, body, *rest = children
