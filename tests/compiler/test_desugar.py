@@ -152,6 +152,14 @@ CASES = [
      "    b = [1, 2, 3, 4]\n    c = b\n    drop(c)\n    t = 0\n    for v in b:\n        t += v\n"
      "    d = [[5, 6], [7, 8]]\n    row = d[0]\n    drop(row)\n    del d[1:]\n"
      "    return a + b + [t, sum(b), len(b), len(d), len(d[0])] + d[0]\n"),
+    ("tuples mixing ints and lists", "def stats(v):\n    return min(v), sorted(v), max(v)\n\n\n"
+     "def best(v):\n    if not v:\n        return 0, []\n    return v[0], v[1:]\n\n\n"
+     "def main(xs: list[int]) -> tuple[list[int], int, int]:\n    lo, s, hi = stats(xs)\n    t = stats(xs)\n"
+     "    h, rest = best(xs)\n    path = t[1]\n    path.append(t[0] + t[-1] + h)\n    pair = (h, rest)\n"
+     "    same = int(best(xs) == pair) + int(best(xs) < (h + 1, [])) + int(best([]) == (0, []))\n"
+     "    return path + rest + pair[1], hi - lo + pair[-2], same\n"),
+    ("empty lists with no element type", "def main(xs: list[int]) -> list[list[int]]:\n    m = [xs, [1]]\n"
+     "    return [[e for r in m] for e in range(2)] + sorted([], key=lambda row: -len(row)) + m[:0] + sorted([])\n"),
     ("sum with a start", "def main(xs: list[int]) -> list[int]:\n    return [sum(xs, 100), sum(xs[:2], start=-1)]\n"),
     ("one-bit masks and bool()", "def main(xs: list[int]) -> list[int]:\n"
      "    return ([v & 8 for v in xs] + [v & 1 for v in xs] + [v & (1 << 30) for v in xs] + [v & 2**40 for v in xs]\n"
@@ -231,7 +239,12 @@ def test_unpacking_a_wrong_length_stops_like_cpython():
     ("return [kw(1, 2)]\n\n\ndef kw(a, *, b=0):\n    return a + b", ["1 positional argument", "keyword"]),
     ("best = None\n    return [best + 1]", ["None"]),
     ("return [math.sqrt(2)]", ["math"]),
-    ("return [xs[0]] if False else (xs[0], xs)", ["tuple that mixes ints and lists", "[score] + path"]),
+    ("return [xs[0]] if False else (xs[0], xs)", ["conditional expression mixes", "tuple[int, list[int]]"]),
+    ("t = (xs[0], xs)\n    return t[xs[0] % 2]", ["computed index into a tuple that mixes", "t[0]"]),
+    ("t = (xs[0], xs)\n    t[0] = 1\n    return xs", ["does not support item assignment"]),
+    ("t = (xs[0], xs)\n    return [v for v in t]", ["a comprehension over a tuple that mixes", "unpack"]),
+    ("t = (xs[0], xs)\n    return [sum(t)]", ["sum() of a tuple that mixes"]),
+    ("t = (xs[0], [xs])\n    return xs", ["a tuple that mixes an int, a list[list[int]]"]),
     ("pairs = [(x, [x]) for x in xs]\n    return pairs[0][1]", ["tuple that mixes ints and lists"]),
     ("xs.pop(1, 2)\n    return xs", ["wrong arguments for .pop()", "xs.pop() or pop(i)"]),
     ("xs.discard(3)\n    return xs", ["unsupported method .discard()", "xs.remove(v)"]),

@@ -414,7 +414,21 @@ class FunctionCompiler(LoopsMixin, MacMixin, ExpressionsMixin, ListsMixin, Calls
         lt = self.need_list(e.value, "indexing")
         self.need_int(e.index, "a list index")
         if stored is not None:
+            if lt.boxed:
+                raise CodegenError(e.span, "type error: a tuple does not support item assignment (Python raises TypeError)",
+                                   "build a new tuple: t = (v, t[1])")
             self.element_fits(lt, stored, "storing")
+
+    def tuple_position(self, e: A.Subscript, t: VType) -> int:
+        """The position a constant index reads in a tuple mixing ints and lists (negative ones
+        count from the end, as in Python; out of range is Python's IndexError, found here)."""
+        k = self.const_value(e.index)
+        if k is None:
+            raise CodegenError(e.index.span, f"unsupported: a computed index into a tuple that mixes ints and lists ({t.describe()})",
+                               "its positions have different types: index it with a constant (t[0], t[-1]) or unpack it (score, path = t)")
+        if not -t.length <= k < t.length:
+            raise CodegenError(e.index.span, f"tuple index {k} out of range for a tuple of {t.length} (Python raises IndexError)")
+        return k % t.length
 
     def store_target(self, t: A.Expr, value: int, vt: VType, value_expr: A.Expr | None = None) -> None:
         if isinstance(t, A.Name):
@@ -551,6 +565,10 @@ class FunctionCompiler(LoopsMixin, MacMixin, ExpressionsMixin, ListsMixin, Calls
         vt = self.type_of(value)
         if vt.kind == "none":
             raise CodegenError(value.span, f"type error: {what} None into a list", NONE_HELP + "; lists hold ints or lists of ints")
+        if vt.boxed:
+            raise CodegenError(value.span, f"unsupported: {what} a tuple that mixes ints and lists ({vt.describe()}) into a list",
+                               "lists nest at most two deep and a boxed tuple already uses both levels: keep parallel lists "
+                               "(scores.append(score); paths.append(path)), or put the int into the row ([score] + path)")
         if vt.is_list and vt.depth == 2:
             raise CodegenError(value.span, f"unsupported: {what} a list of lists into a list",
                                "lists nest at most two deep: list[list[int]]")

@@ -287,6 +287,9 @@ class ExpressionsMixin:
             return r
         if isinstance(e, A.Subscript):
             self.check_subscript(e)
+            vt = self.type_of(e.value)
+            if vt.boxed:
+                return self.tuple_part(e, vt, dest)
             lst = self.expr(e.value)
             idx, addr = self.subscript_address(lst, e)
             r = self.dest_or_temp(dest)

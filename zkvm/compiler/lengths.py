@@ -16,18 +16,27 @@ from typing import TYPE_CHECKING
 from zkvm.compiler import ast as A
 from zkvm.compiler.ir import CodegenError, a_type
 from zkvm.compiler.tree import is_range_call, root_name, walk_all
-from zkvm.compiler.types import INT, NONE, VType, from_annotation, unify
+from zkvm.compiler.types import INT, NONE, VType, from_annotation, mixed, unify
 
 if TYPE_CHECKING:  # pragma: no cover
     from zkvm.compiler.codegen import FunctionCompiler
 
 
 def mixed_tuple(types) -> tuple[str, str]:
-    """The message and help for a tuple whose elements are ints and lists (a list of one
-    element type in the DSL)."""
-    return (f"unsupported: a tuple that mixes ints and lists ({', '.join(a_type(t) for t in types)})",
-            "a tuple is a list of one element type in the DSL (all ints, or all lists of ints), nested at most two "
-            "deep; keep its parts apart (two names, two lists), or give them one type: [score] + path, or ([score], path)")
+    """The message and help for a tuple whose elements mix ints or lists with lists of lists
+    (three levels of lists)."""
+    return (f"unsupported: a tuple that mixes {', '.join(a_type(t) for t in types)}",
+            "a tuple may mix ints and lists of ints, or hold only lists of lists; lists are nested at most two deep: "
+            "keep the parts apart (return them separately, or as two tuples)")
+
+
+def whole_tuple(node: A.Node, t: VType, what: str) -> None:
+    """Refuse to treat a tuple mixing ints and lists as a sequence of one element type (its
+    positions have different types: Python would compare an int with a list, or the result
+    could not be typed)."""
+    if t.boxed:
+        raise CodegenError(node.span, f"unsupported: {what} a tuple that mixes ints and lists ({t.describe()})",
+                           "read its parts with constant indexes (t[0], t[-1]) or unpack it (score, path = t)")
 
 
 class _Pending(Exception):
@@ -88,6 +97,7 @@ class LengthAnalysis:
                     if self.guessed:
                         continue  # it reads a name not inferred yet: decided in a later round
                     if kind == "elem":
+                        whole_tuple(e, et, "a loop over")
                         et = et.element() if et.is_list else INT
                     u = unify(t, et) if t is not None else et
                     if u is None:
@@ -247,6 +257,7 @@ class LengthAnalysis:
             return unify(self.expr_type(e.body, env), self.expr_type(e.orelse, env)) or INT
         if isinstance(e, A.BinOp):
             lt, rt = self.expr_type(e.left, env), self.expr_type(e.right, env)
+            whole_tuple(e, lt if lt.boxed else rt, f"'{e.op}' on")
             if e.op == "+" and lt.is_list and rt.is_list:
                 n = lt.length + rt.length if lt.length is not None and rt.length is not None else None
                 return VType("list", max(lt.depth, rt.depth), n, lt.inner if lt.inner == rt.inner else None)
@@ -258,13 +269,18 @@ class LengthAnalysis:
             return INT
         if isinstance(e, A.Subscript):
             t = self.expr_type(e.value, env)
+            if t.boxed:
+                return t.part(self.fc.tuple_position(e, t))
             return t.element() if t.is_list else INT
         if isinstance(e, A.ListLit):
             if not e.elts:
                 return VType("list", 0, 0)
             ts = [self.expr_type(x, env) for x in e.elts]
             if isinstance(e, A.TupleLit) and any(t.is_list != ts[0].is_list for t in ts):
-                raise CodegenError(e.span, *mixed_tuple(ts))
+                vt = mixed(ts)
+                if vt is None:
+                    raise CodegenError(e.span, *mixed_tuple(ts))
+                return vt
             if ts[0].is_list:
                 inner = ts[0].length if all(t.length == ts[0].length for t in ts) else None
                 return VType("list", 2, len(ts), inner)
@@ -276,8 +292,15 @@ class LengthAnalysis:
                 n = self.fc.static_range_length(e.iter) if e.cond is None else None
             else:
                 it = self.expr_type(e.iter, env)
+                whole_tuple(e.iter, it, "a comprehension over")
+                if it.is_list and it.depth == 0:
+                    return VType("list", 0, 0)  # over a list that stays empty: empty, no element type
                 inner_env[e.target] = it.element() if it.is_list else INT
                 n = it.length if e.cond is None else None
+            if isinstance(e.elt, A.Subscript):
+                vt = self.expr_type(e.elt.value, inner_env)
+                if vt.is_list and vt.depth == 0:
+                    return VType("list", 0, 0)  # elements of a list that stays empty: none, or IndexError
             et = self.expr_type(e.elt, inner_env)
             if et.is_list:
                 return VType("list", 2, n, et.length)
@@ -285,10 +308,15 @@ class LengthAnalysis:
         if isinstance(e, A.Call):
             if e.receiver is not None:
                 return NONE
-            if e.func in ("len", "abs", "sum", "print"):
+            if e.func in ("len", "abs", "print"):
+                return INT
+            if e.func in ("min", "max", "sum"):
+                ts = [self.expr_type(a, env) for a in e.args]
+                for a, t in zip(e.args, ts):
+                    whole_tuple(a, t, f"{e.func}() of")
+            if e.func == "sum":
                 return INT
             if e.func in ("min", "max"):
-                ts = [self.expr_type(a, env) for a in e.args]
                 if len(ts) == 1 and ts[0].is_list and ts[0].depth == 2:
                     return ts[0].element()  # the smallest or largest row
                 if len(ts) > 1 and ts[0].is_list:

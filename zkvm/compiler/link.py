@@ -223,6 +223,9 @@ class ProgramCompiler:
             compiled = self._compile_recursive(fn, key, arg_types, known, site)
         else:
             compiled = FunctionCompiler(self, fn, key, arg_types, known, site).compile()
+        if fn.name in prelude.SAME_ELEMENTS and arg_types and arg_types[0].is_list and arg_types[0].depth == 0 \
+                and compiled.returns.is_list:
+            compiled.returns = VType("list", 0)  # sorted([]) + rows: no element type to clash with
         if fn.returns is not None:
             declared = from_annotation(fn.returns)
             if declared is None:
@@ -361,6 +364,8 @@ class ProgramCompiler:
         if out_type.is_list:
             out_size = 1  # the output cell points to a record built by the entry stub
             output_sig = {"type": out_type.describe(), "record": True, "depth": out_type.depth}
+            if out_type.boxed:
+                output_sig["boxed"] = sorted(out_type.boxed)
         elif out_type.kind == "none":
             out_size = 0
             output_sig = {"type": "none", "shape": []}

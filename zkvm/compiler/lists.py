@@ -47,7 +47,23 @@ class ListsMixin:
         self.emit(op.ST, a=r, b=buf, imm=2)
         return buf
 
+    def tuple_part(self, e: A.Subscript, vt: VType, dest: int | None) -> int:
+        """t[k] of a tuple mixing ints and lists: the row at k, unboxed if k holds an int."""
+        k = self.tuple_position(e, vt)
+        t = self.expr(e.value)
+        r = self.dest_or_temp(dest)
+        self.emit(op.LD, c=r, a=t, imm=2)
+        self.emit(op.LD, c=r, a=r, imm=k)
+        if k in vt.boxed:
+            self.emit(op.LD, c=r, a=r, imm=2)
+            self.emit(op.LD, c=r, a=r, imm=0)
+        self.release(t)
+        return r
+
     def list_literal(self, e: A.ListLit, dest: int | None) -> int:
+        boxed = self.type_of(e).boxed if isinstance(e, A.TupleLit) else frozenset()
+        if boxed:  # a tuple mixing ints and lists: each int in a one-element row
+            e = A.TupleLit(e.span, tuple(A.ListLit(x.span, (x,)) if k in boxed else x for k, x in enumerate(e.elts)))
         if e.elts:
             try:
                 first = self.type_of(e.elts[0])

@@ -17,6 +17,9 @@ from zkvm.compiler import ast as A
 
 PRELUDE_PATH = "<zkvm builtins>"
 PREFIX = "__zkvm_"
+# functions returning a list of their first argument's elements: of an empty list literal
+# (no element type) they return a list with no element type either
+SAME_ELEMENTS = tuple(PREFIX + n for n in ("slice", "slice1", "sorted", "sorted_by", "reversed", "copy"))
 SHRINKERS = tuple(PREFIX + n for n in ("pop", "pop_at", "del_at", "del_slice", "remove", "clear"))
 
 SOURCE = '''

@@ -671,9 +671,16 @@ class RangeAnalysis:
             self._index(e.index, env)
             return self._elements(lst)
         if isinstance(e, A.ListLit):
+            values = [self._expr(x, env) for x in e.elts]
+            if any(isinstance(v, Lst) for v in values) and any(isinstance(v, Interval) for v in values):
+                # a tuple mixing ints and lists: each int is boxed in a one-element row (a site
+                # of its own), so its list parts stay lists for the analysis (an int read back
+                # from it is a row here, and arithmetic on a row is unbounded: guarded)
+                values = [self._site((self.ctx, x, "box"), v, point(1)) if isinstance(v, Interval) else v
+                          for x, v in zip(e.elts, values)]
             out = None
-            for x in e.elts:
-                out = join(out, self._expr(x, env))
+            for v in values:
+                out = join(out, v)
             return self._site((self.ctx, e), out, point(len(e.elts)))
         if isinstance(e, A.ListComp):
             return self._listcomp(e, env)

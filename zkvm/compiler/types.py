@@ -4,6 +4,10 @@ Values are ints (bools are ints 0/1) or lists: ``list[int]`` (depth 1) or ``list
 (depth 2). A list type may carry its length (and, for a list of lists, the common length of
 its rows) when it is known at compile time; lengths drive the output size, the ``mac`` fusion
 of dot products, and static bounds.
+
+A tuple mixing ints and lists (``return score, path``) is a list of lists whose int positions
+hold *boxed* ints, one-element rows: its type lists those positions (``boxed``), and only
+constant indexes (and unpacking) read it, each position with its own type.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ class VType:
     depth: int = 0  # for lists: 1 = list[int], 2 = list[list[int]], 0 = not known yet ([])
     length: int | None = None
     inner: int | None = None  # row length of a list of lists
+    boxed: frozenset = frozenset()  # a tuple mixing ints and lists: the positions of its ints
 
     @property
     def is_list(self) -> bool:
@@ -30,14 +35,22 @@ class VType:
         return INT
 
     def with_length(self, length: int | None, inner: int | None = None) -> "VType":
+        if self.boxed:
+            return self  # a tuple's length never changes
         return VType(self.kind, self.depth, length, inner if self.depth == 2 else None)
 
     def unknown_lengths(self) -> "VType":
-        return VType(self.kind, self.depth)
+        return self if self.boxed else VType(self.kind, self.depth)
+
+    def part(self, k: int) -> "VType":
+        """The type of position k (0 <= k < length) of a tuple mixing ints and lists."""
+        return INT if k in self.boxed else VType("list", 1)
 
     def describe(self) -> str:
         if self.kind != "list":
             return self.kind
+        if self.boxed:
+            return "tuple[" + ", ".join("int" if k in self.boxed else "list[int]" for k in range(self.length)) + "]"
         return {0: "list", 1: "list[int]", 2: "list[list[int]]"}[self.depth]
 
 
@@ -47,21 +60,60 @@ LIST1 = VType("list", 1)
 LIST2 = VType("list", 2)
 
 
+def mixed(parts: list[VType]) -> VType | None:
+    """The type of a tuple of ints and lists of ints (at least one of each); None for any other
+    mix (a list of lists beside an int or a list would need a third level)."""
+    if not all(t == INT or (t.is_list and t.depth <= 1 and not t.boxed) for t in parts):
+        return None
+    return VType("list", 2, len(parts), None, frozenset(k for k, t in enumerate(parts) if t == INT))
+
+
 def from_annotation(ann: A.Expr | None) -> VType | None:
-    """int, bool, list[int], list[list[int]], None -> a VType; anything else None."""
+    """int, bool, list[int], list[list[int]], None, tuple[...] of those -> a VType; anything
+    else None."""
     if ann is None:
         return None
     if isinstance(ann, A.Name) and ann.id in ("int", "bool"):
         return INT
     if isinstance(ann, A.NoneLit):
         return NONE
-    if isinstance(ann, A.Subscript) and isinstance(ann.value, A.Name) and ann.value.id in ("list", "List"):
+    if isinstance(ann, A.Subscript) and isinstance(ann.value, A.Name) and ann.value.id in ("list", "List", "tuple", "Tuple"):
         inner = from_annotation(ann.index)
         if inner == INT:
             return LIST1
-        if inner is not None and inner.is_list and inner.depth == 1:
+        if inner is not None and inner.is_list and inner.depth == 1 and not inner.boxed:
             return LIST2
+        return None
+    parts = _tuple_annotation(ann)
+    if parts is not None:
+        types = [from_annotation(p) for p in parts]
+        if not types or any(t is None for t in types):
+            return None
+        any_length = getattr(parts[-1], "construct", None) == "ellipsis"
+        if any_length:
+            types = types[:-1]
+        n = None if any_length else len(types)
+        if all(t == INT for t in types):
+            return VType("list", 1, n)
+        if all(t.is_list and t.depth == 1 and not t.boxed for t in types):
+            return VType("list", 2, n)
+        return None if any_length else mixed(types)
+    if getattr(ann, "construct", None) == "ellipsis":
+        return INT  # (the ... of tuple[T, ...]: stands for T, dropped above)
     return None
+
+
+def _tuple_annotation(ann) -> tuple | None:
+    """The element annotations of ``tuple[A, B, ...]`` (parsed as a rejected subscript with
+    several indexes), ``tuple[A, ...]`` reading as ``tuple[A]`` (a tuple of any length)."""
+    parts = getattr(ann, "parts", None)
+    if getattr(ann, "construct", None) != "tuple" or not parts or not isinstance(parts[0], A.Name) \
+            or parts[0].id not in ("tuple", "Tuple"):
+        return None
+    items = parts[1:]
+    if any(getattr(x, "construct", None) == "ellipsis" for x in items[:-1]):
+        return None
+    return items
 
 
 def unify(a: VType | None, b: VType | None) -> VType | None:
@@ -79,4 +131,6 @@ def unify(a: VType | None, b: VType | None) -> VType | None:
         return None
     if a.kind != "list":
         return a
+    if a.boxed or b.boxed:
+        return a if a == b else None  # tuples mixing ints and lists: the same positions and length
     return VType("list", a.depth, a.length if a.length == b.length else None, a.inner if a.inner == b.inner else None)

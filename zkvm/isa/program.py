@@ -309,6 +309,10 @@ def validate_signature(signature: Any, max_words: int = MAX_SIGNATURE_WORDS) -> 
     depth = output.get("depth", 1)
     if type(depth) is not int or not 1 <= depth <= MAX_SHAPE_RANK:
         raise ParameterError("signature", f"the output's depth must be an integer in [1, {MAX_SHAPE_RANK}]")
+    boxed = output.get("boxed", [])
+    if not isinstance(boxed, list) or len(boxed) > max_words or any(type(k) is not int or k < 0 for k in boxed) \
+            or boxed != sorted(set(boxed)) or (boxed and depth != 2):
+        raise ParameterError("signature", "the output's boxed positions must be increasing non-negative ints of a depth-2 output")
     out_words = _shape_words(output.get("shape", []), "the output")
     if words > max_words or out_words > max_words:
         raise ParameterError("signature", f"the shapes need {max(words, out_words)} memory words, more than {max_words}")
@@ -400,7 +404,9 @@ def arithmetic_contract(program: "Program") -> str:
 
 
 def shaped_output(program: "Program", outputs: list[int]) -> Any:
-    """The output as the program returned it (an int, a list, or a list of lists)."""
+    """The output as the program returned it (an int, a list, a list of lists, or a tuple
+    mixing ints and lists, shown as a list: its ``boxed`` positions hold one-element rows that
+    stand for ints)."""
     if not output_record(program):
         shape = program.signature.get("output", {}).get("shape", [len(outputs)] if len(outputs) != 1 else [])
         return unflatten(list(outputs), shape)
@@ -412,6 +418,9 @@ def shaped_output(program: "Program", outputs: list[int]) -> Any:
     for ln in lens:
         out.append(list(outputs[pos : pos + ln]))
         pos += ln
+    for k in program.signature["output"].get("boxed", []):
+        if k < len(out) and len(out[k]) == 1:
+            out[k] = out[k][0]
     return out
 
 

@@ -1,0 +1,61 @@
+"""Tuples mixing ints and lists (``return label, scores``): boxed in the VM, shown and proven
+as Python returns them.
+
+A mixed tuple is a list of rows whose int positions hold one-element rows; the program's
+signature lists those positions, so that the output a proof claims reads back as CPython's
+value, and a signature that lies about them is malformed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import zkvm
+from zkvm.compiler import compile_source, flatten_inputs
+from zkvm.errors import ParameterError
+from zkvm.isa.program import Program, shaped_output, validate_signature
+from zkvm.vm.run import run
+
+SOURCE = '''
+def classify(xs):
+    scores = [2 * v - 3 for v in xs]
+    best = max(range(len(scores)), key=lambda i: scores[i])
+    return best, scores
+
+
+def main(xs: list[int]) -> tuple[int, list[int], int]:
+    label, scores = classify(xs)
+    return label, sorted(scores), len(scores)
+'''
+
+
+def _cpython(inputs: dict):
+    ns: dict = {}
+    exec(compile(SOURCE, "prog.py", "exec"), ns)
+    return ns["main"](**inputs)
+
+
+def test_mixed_tuple_output_is_proven_and_reads_back_as_python_returns_it():
+    inputs = {"xs": [4, -1, 9, 2]}
+    program = compile_source(SOURCE, "prog.py", {"xs": [4]})
+    assert program.signature["output"]["boxed"] == [0, 2]
+    flat = flatten_inputs(program, inputs)
+    want = [_cpython(inputs)[0], _cpython(inputs)[1], _cpython(inputs)[2]]
+    assert shaped_output(program, run(program, flat, record=False).outputs) == want
+    claim = zkvm.verify(zkvm.prove(program, flat).proof, program)
+    assert claim.output == want
+
+
+@pytest.mark.parametrize("boxed", [[1, 0], [-1], [0, 0], "0", [True], [0.5]])
+def test_malformed_boxed_positions_are_refused(boxed):
+    program = compile_source(SOURCE, "prog.py", {"xs": [4]})
+    sig = {**program.signature, "output": {**program.signature["output"], "boxed": boxed}}
+    with pytest.raises(ParameterError, match="boxed"):
+        validate_signature(sig)
+
+
+def test_boxed_positions_are_part_of_the_program_hash():
+    program = compile_source(SOURCE, "prog.py", {"xs": [4]})
+    sig = {**program.signature, "output": {**program.signature["output"], "boxed": [0]}}
+    other = Program(program.code, program.data, program.layout, sig)
+    assert other.hash() != program.hash()
