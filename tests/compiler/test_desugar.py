@@ -160,6 +160,20 @@ CASES = [
      "    return path + rest + pair[1], hi - lo + pair[-2], same\n"),
     ("empty lists with no element type", "def main(xs: list[int]) -> list[list[int]]:\n    m = [xs, [1]]\n"
      "    return [[e for r in m] for e in range(2)] + sorted([], key=lambda row: -len(row)) + m[:0] + sorted([])\n"),
+    ("dicts and sets built in a function", "def vote(labels):\n    votes = {}\n    for lab in labels:\n"
+     "        votes[lab] = votes.get(lab, 0) + 1\n    return max(votes, key=votes.get), len(votes)\n\n\n"
+     "def main(xs: list[int]) -> list[int]:\n    counts = {}\n    for x in xs:\n        if x in counts:\n"
+     "            counts[x] += 1\n        else:\n            counts[x] = 1\n    seen, order = set(), []\n"
+     "    for x in xs:\n        if x not in seen:\n            seen.add(x)\n            order.append(x)\n"
+     "    groups = {}\n    for i, x in enumerate(xs):\n        groups.setdefault(x % 3, []).append(i)\n"
+     "    sq = {x: x * x for x in xs if x > 1}\n    inv = {v: k for k, v in counts.items()}\n"
+     "    if xs[0] in sq:\n        del sq[xs[0]]\n    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3]\n"
+     "    b, n = vote(xs)\n    evens = {x for x in xs if x % 2 == 0}\n    seen.discard(xs[0])\n    seen.update([100, 8])\n"
+     "    last = counts.pop(xs[-1])\n    gone = counts.pop(12345, -1)\n    pairs = {(1, 2): 3}\n    pairs[(1, 2)] += 1\n"
+     "    return ([len(counts), sum(counts.values()), len(seen), b, n, len(evens), sum(evens), max(seen), last, gone,\n"
+     "             pairs[1, 2], int(bool(sq)), int((1, 2) in pairs), int(not counts)]\n"
+     "            + order + list(counts.keys()) + groups[0] + groups.get(5, [-1]) + [v for k, v in sorted(sq.items())]\n"
+     "            + [p for kv in top for p in kv] + sorted(inv) + sorted(seen))\n"),
     ("sum with a start", "def main(xs: list[int]) -> list[int]:\n    return [sum(xs, 100), sum(xs[:2], start=-1)]\n"),
     ("one-bit masks and bool()", "def main(xs: list[int]) -> list[int]:\n"
      "    return ([v & 8 for v in xs] + [v & 1 for v in xs] + [v & (1 << 30) for v in xs] + [v & 2**40 for v in xs]\n"
@@ -231,7 +245,13 @@ def test_unpacking_a_wrong_length_stops_like_cpython():
 
 @pytest.mark.parametrize("code,words", [
     ("g = (v for v in xs)\n    return sum(g)", ["generator", "argument of a call"]),
-    ("d = {1: 2}\n    return d[1]", ["dict", "module-level"]),
+    ("d = {1: 2}\n    return d", ["dict or set used as a value", "cannot be passed"]),
+    ("d = {1: 2}\n    return [len(f(d))]\n\n\ndef f(t):\n    return t", ["dict or set used as a value"]),
+    ("s = set(xs)\n    return [v for v in s]", ["comprehension over a set", "sorted(s)"]),
+    ("s = set(xs)\n    return list(s)", ["list() of a set", "sorted(s)"]),
+    ("s = set(xs)\n    out = []\n    for v in s:\n        out.append(v)\n    return out", ["loop over a set", "sorted(s)"]),
+    ("d = {v: f(v) for v in xs}\n    return [d[1]]\n\n\ndef f(t):\n    return t", ["call in a dict comprehension"]),
+    ("d = {}\n    d[1] = 2\n    return [d.popitem()]", ["method .popitem()", "d.setdefault"]),
     ("return 'a' + 'b'", ["string", "dict keys"]),
     ("f = lambda v: v\n    return [f]", ["lambda"]),
     ("xs[1:2] = [3]\n    return xs", ["slice assignment"]),

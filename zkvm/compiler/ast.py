@@ -292,6 +292,24 @@ class Comprehension(Expr):
 
 
 @dataclass(frozen=True)
+class DictComp(Expr):
+    key: Expr
+    value: Expr
+    clauses: tuple[Node, ...]  # CompFor / CompIf, in order
+
+
+@dataclass(frozen=True)
+class SetLit(Expr):
+    elts: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class SetComp(Expr):
+    elt: Expr
+    clauses: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
 class Lambda(Expr):
     params: tuple[Param, ...]
     body: Expr

@@ -33,6 +33,7 @@ from dataclasses import replace
 from zkvm.compiler import ast as A
 from zkvm.compiler import prelude
 from zkvm.compiler.desugar_calls import CallsMixin
+from zkvm.compiler.desugar_tables import TableRewriter, local_tables
 from zkvm.compiler.desugar_classes import ClassesMixin, ClassInfo
 from zkvm.compiler.desugar_exprs import ExpressionsMixin
 from zkvm.compiler.desugar_tree import (
@@ -272,8 +273,13 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
         self.fn.aliases = self.function_aliases(fn)
         self.fn.optional = optional_names(fn)
         self.fn.locals |= {f"{n}.none" for n in self.fn.optional}
-        self._current_body, self._current_params = fn.body, {p.name for p in fn.params}
-        body = self.stmts(fn.body)
+        source = fn.body
+        dicts, sets = local_tables(fn)
+        if dicts or sets:  # d = {}, seen = set(): lists, rewritten before the rest (desugar_tables.py)
+            self.fn.locals |= {f"{n}.keys" for n in dicts} | {f"{n}.vals" for n in dicts} | {f"{n}.items" for n in sets}
+            source = TableRewriter(self, dicts, sets).body(fn.body)
+        self._current_body, self._current_params = source, {p.name for p in fn.params}
+        body = self.stmts(source)
         self.fn = outer
         return A.FunctionDef(fn.span, fn.name, params, fn.returns, tuple(body))
 

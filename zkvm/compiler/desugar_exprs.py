@@ -33,11 +33,15 @@ class ExpressionsMixin:
             return e
         if isinstance(e, A.Unsupported) and e.construct == "string":
             return A.IntLit(e.span, self.string_code(e.text))
-        if isinstance(e, A.DictLit):
-            return Rejected(e.span, "dict", "a dict of constant keys is a module-level constant, TABLE = {key: value, ...} "
-                            "(read with TABLE[k], TABLE.get(k, default), in, and loops over its keys, values or items); "
-                            "a dict built at run time is not supported: use lists indexed by integers", "",
-                            tuple(self.expr(x) for x in e.keys + e.values))
+        if isinstance(e, (A.DictLit, A.DictComp)):
+            parts = e.keys + e.values if isinstance(e, A.DictLit) else ()
+            return Rejected(e.span, "dict", "a dict is a module-level table of constant keys, TABLE = {key: value, ...}, "
+                            "or a local variable that is only ever assigned dicts (d = {}; d[k] = v; d.get(k, 0)); "
+                            "it is not a value to pass, return or store", "", tuple(self.expr(x) for x in parts))
+        if isinstance(e, (A.SetLit, A.SetComp)):
+            return Rejected(e.span, "set", "a set is a local variable that is only ever assigned sets (seen = set(); "
+                            "seen.add(x); x in seen); it is not a value to pass, return or store: use a list", "",
+                            tuple(self.expr(x) for x in e.elts) if isinstance(e, A.SetLit) else ())
         if isinstance(e, Rejected) and e.construct.startswith("attribute .") and e.parts:
             read = self.attribute(e)
             if read is not None:

@@ -20,7 +20,7 @@ PREFIX = "__zkvm_"
 # functions returning a list of their first argument's elements: of an empty list literal
 # (no element type) they return a list with no element type either
 SAME_ELEMENTS = tuple(PREFIX + n for n in ("slice", "slice1", "sorted", "sorted_by", "reversed", "copy"))
-SHRINKERS = tuple(PREFIX + n for n in ("pop", "pop_at", "del_at", "del_slice", "remove", "clear"))
+SHRINKERS = tuple(PREFIX + n for n in ("pop", "pop_at", "del_at", "del_slice", "remove", "clear", "dict_pop", "dict_pop_or"))
 
 SOURCE = '''
 def __zkvm_slice(xs, start, stop, step, has_start, has_stop):
@@ -177,6 +177,28 @@ def __zkvm_dict_lookup(keys, values, k, default):
         if keys[i] == k:
             return values[i]
     return default
+
+
+def __zkvm_find(xs, x):
+    for i in range(len(xs)):
+        if xs[i] == x:
+            return i
+    return -1
+
+
+def __zkvm_dict_pop(keys, values, k):
+    i = __zkvm_find(keys, k)
+    assert i >= 0, "KeyError: the key is not in the dict"
+    keys.pop(i)
+    return values.pop(i)
+
+
+def __zkvm_dict_pop_or(keys, values, k, default):
+    i = __zkvm_find(keys, k)
+    if i < 0:
+        return default
+    keys.pop(i)
+    return values.pop(i)
 
 
 def __zkvm_star(xs, least, most):
@@ -366,7 +388,8 @@ USER_NAMES = {"slice": "a slice", "slice1": "a slice", "sorted": "sorted()", "so
               "divmod": "divmod()", "some": "a variable that may be None", "isqrt": "math.isqrt()", "gcd": "math.gcd()",
               "prod": "math.prod()", "factorial": "math.factorial()", "star": "f(*args)", "dict_get": "a dict lookup", "dict_lookup": "dict.get()", "min_len": "zip(*rows)", "column": "zip(*rows)", "range_list": "range()",
               "pop": "list.pop()", "pop_at": "list.pop(i)", "del_at": "del xs[i]", "del_slice": "del xs[a:b]",
-              "insert": "list.insert()", "remove": "list.remove()", "clear": "list.clear()"}
+              "insert": "list.insert()", "remove": "list.remove()", "clear": "list.clear()",
+              "find": "a dict or set lookup", "dict_pop": "dict.pop() or del d[k]", "dict_pop_or": "dict.pop(k, default)"}
 
 
 def user_name(name: str) -> str:

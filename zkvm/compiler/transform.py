@@ -629,7 +629,7 @@ class ToAst(Transformer):
         return [("if", cond)] + (rest or [])
 
     def empty_dict(self, meta, children):
-        return _unsupported(self.sp(meta), "dict")
+        return A.DictLit(self.sp(meta), (), ())
 
     def dict_display(self, meta, children):
         items = children[0]
@@ -640,8 +640,7 @@ class ToAst(Transformer):
 
     def dictcomp(self, meta, children):
         key, value, clauses = children
-        parts, names = _comprehension(clauses)
-        return _unsupported(self.sp(meta), "dict", (key, value, *parts), scoped=names)
+        return A.DictComp(self.sp(meta), key, value, self._clauses(clauses))
 
     def dict_items(self, meta, children):
         return list(children)
@@ -651,11 +650,10 @@ class ToAst(Transformer):
 
     def setcomp(self, meta, children):
         elt, clauses = children
-        parts, names = _comprehension(clauses)
-        return _unsupported(self.sp(meta), "set", (elt, *parts), scoped=names)
+        return A.SetComp(self.sp(meta), elt, self._clauses(clauses))
 
     def set_display(self, meta, children):
-        return _unsupported(self.sp(meta), "set", children)
+        return A.SetLit(self.sp(meta), tuple(c for c in children if c is not None))
 
     def name(self, meta, children):
         tok = children[0]
