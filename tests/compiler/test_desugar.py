@@ -174,6 +174,15 @@ CASES = [
      "             pairs[1, 2], int(bool(sq)), int((1, 2) in pairs), int(not counts)]\n"
      "            + order + list(counts.keys()) + groups[0] + groups.get(5, [-1]) + [v for k, v in sorted(sq.items())]\n"
      "            + [p for kv in top for p in kv] + sorted(inv) + sorted(seen))\n"),
+    ("break in a nested loop's else clause", "def main(xs: list[int]) -> list[int]:\n    out = []\n"
+     "    for i in range(3):\n        for x in xs:\n            out.append(x)\n        else:\n            if i == 1:\n"
+     "                break\n    else:\n        out.append(99)\n    w = 0\n    while w < 3:\n        w += 1\n"
+     "        while False:\n            pass\n        else:\n            break\n    else:\n        out.append(98)\n"
+     "    return out + [w]\n"),
+    ("a generator's variable shadows a list of the function", "G = [[1, 2, 4], [3]]\n\n\n"
+     "def main(xs: list[int]) -> list[int]:\n    out = []\n    for k, r in enumerate(G, 1):\n"
+     "        out.append(max(n for r, n in ((len(r), k), (k, 7))))\n"
+     "        out.append(int(all(r > 0 for r in reversed([r[0], len(r)]))))\n    return out + [len(r)]\n"),
     ("sum with a start", "def main(xs: list[int]) -> list[int]:\n    return [sum(xs, 100), sum(xs[:2], start=-1)]\n"),
     ("one-bit masks and bool()", "def main(xs: list[int]) -> list[int]:\n"
      "    return ([v & 8 for v in xs] + [v & 1 for v in xs] + [v & (1 << 30) for v in xs] + [v & 2**40 for v in xs]\n"

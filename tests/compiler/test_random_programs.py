@@ -1455,7 +1455,8 @@ class PyBuilder(Builder):
     # --- statements ------------------------------------------------------------------------
     def statement(self, env, ctx):
         if self.chance(35):
-            kinds = ["swap", "unpack", "unpack", "tuple_assign", "for_py", "for_py", "extend", "sort", "shrink"]
+            kinds = ["swap", "unpack", "unpack", "tuple_assign", "for_py", "for_py", "extend", "sort", "shrink",
+                     "table", "mixed"]
             kind = self.pick(kinds)
             got = getattr(self, "p_" + kind)(env, ctx)
             if got is not False:
@@ -1677,6 +1678,101 @@ class PyBuilder(Builder):
             self.emit(ctx, line)
         env = dict(env)
         env[name] = replace(env[name], minlen=max(0, n - gone))
+        return env
+
+    def _assign_result(self, env, ctx, typ: str, text: str, minlen: int = 0):
+        """name = text for a fresh or existing variable of this type; the new env, or False."""
+        name = self.name_for(typ, env, ctx)
+        if name is None or (typ != INT and ctx.in_loop and name in env and minlen < env[name].minlen):
+            return False
+        self.emit(ctx, f"{name} = {text}")
+        env = dict(env)
+        env[name] = Info(typ, minlen)
+        return env
+
+    def p_table(self, env, ctx):
+        """A dict (counts, votes) or a set (visited) built in the function from a list, then read."""
+        src = self.list_expr(env, ctx, L1, 1)
+        if src is None:
+            return False
+        self.table_count = getattr(self, "table_count", 0) + 1
+        t, v = f"tb{self.table_count}", f"tv{self.table_count}"
+        body = replace(ctx, depth=ctx.depth + 1, in_loop=True, loop_depth=ctx.loop_depth + 1,
+                       locked=ctx.locked | {v})
+        inner = dict(env)
+        inner[v] = Info(INT)
+        k = self.number(2, 5)
+        if self.chance(60):
+            key = self.pick([f"{v} % {k}", f"abs({v}) % {k}", f"({v} > 0, {v} % 2)", f"{v} // {k}"])
+            tuple_key = key.startswith("(")
+            self.emit(ctx, f"{t} = {self.pick(['{}', 'dict()'])}")
+            self.emit(ctx, f"for {v} in {src[0]}:")
+            value = self.int_expr(inner, body, 1)
+            way = self.pick(["get", "in", "setdefault", "plain"])
+            if way == "get":
+                self.emit(body, f"{t}[{key}] = {t}.get({key}, 0) + {value}")
+            elif way == "in":
+                self.emit(body, f"if {key} in {t}:")
+                self.emit(replace(body, depth=body.depth + 1), f"{t}[{key}] += {value}")
+                self.emit(body, "else:")
+                self.emit(replace(body, depth=body.depth + 1), f"{t}[{key}] = {value}")
+            elif way == "setdefault":
+                self.emit(body, f"{t}.setdefault({key}, {value})")
+            else:
+                self.emit(body, f"{t}[{key}] = {value}")
+            if self.chance(30):
+                probe = self.int_expr(env, ctx, 1)
+                self.emit(ctx, f"if {probe} in {t}:" if not tuple_key else f"if ({probe}, 1) in {t}:")
+                self.emit(replace(ctx, depth=ctx.depth + 1), f"del {t}[{probe if not tuple_key else f'({probe}, 1)'}]")
+            ints = [f"len({t})", f"sum({t}.values())", f"max({t}.values(), default=-1)"]
+            lists = [f"list({t}.values())"]
+            if not tuple_key:
+                ints += [f"{t}.get({self.int_expr(env, ctx, 1)}, -1)", f"(max({t}, key={t}.get) if {t} else 0)"]
+                lists += [f"sorted({t})", f"[kk * 2 - vv for kk, vv in {t}.items()]", f"list({t})",
+                          f"[{t}[kk] for kk in sorted({t}, reverse=True)]"]
+            if self.chance(50):
+                return self._assign_result(env, ctx, INT, self.pick(ints))
+            return self._assign_result(env, ctx, L1, self.pick(lists))
+        if self.chance(50):
+            self.emit(ctx, f"{t} = set({src[0]})")
+        else:
+            self.emit(ctx, f"{t} = {self.pick(['set()', '{-1, 2}'])}")
+            self.emit(ctx, f"for {v} in {src[0]}:")
+            self.emit(body, f"{t}.add({self.int_expr(inner, body, 1)} % {k})")
+        if self.chance(40):
+            self.emit(ctx, f"{t}.{self.pick(['discard', 'add'])}({self.int_expr(env, ctx, 1)})")
+        ints = [f"len({t})", f"sum({t})", f"int({self.int_expr(env, ctx, 1)} in {t})", f"(max({t}) if {t} else 0)"]
+        if self.chance(50):
+            return self._assign_result(env, ctx, INT, self.pick(ints))
+        return self._assign_result(env, ctx, L1, f"sorted({t})")
+
+    def p_mixed(self, env, ctx):
+        """A tuple mixing ints and lists: made, compared, indexed with constants, unpacked."""
+        lst = self.list_expr(env, ctx, L1, 1)
+        if lst is None:
+            return False
+        self.table_count = getattr(self, "table_count", 0) + 1
+        t = f"mt{self.table_count}"
+        first_int = self.chance(50)
+        parts = [self.int_expr(env, ctx, 1), lst[0]] if first_int else [lst[0], self.int_expr(env, ctx, 1)]
+        self.emit(ctx, f"{t} = ({parts[0]}, {parts[1]})")
+        ip, lp = (0, 1) if first_int else (1, 0)
+        way = self.pick(["index", "unpack", "compare"])
+        if way == "index":
+            if self.chance(50):
+                return self._assign_result(env, ctx, INT, f"{t}[{self.pick([ip, ip - 2])}] + len({t}[{lp}])")
+            return self._assign_result(env, ctx, L1, f"{t}[{self.pick([lp, lp - 2])}] + [{t}[{ip}]]", lst[1] + 1)
+        if way == "compare":
+            other = f"({self.int_expr(env, ctx, 1)}, [])" if first_int else f"([], {self.int_expr(env, ctx, 1)})"
+            return self._assign_result(env, ctx, INT, f"int({t} {self.pick(['<', '==', '!=', '>='])} {other})")
+        names = self.fresh_ints(env, ctx, 1)
+        lname = self.name_for(L1, env, ctx)
+        if names is None or lname is None or (ctx.in_loop and lname in env and lst[1] < env[lname].minlen):
+            return False
+        self.emit(ctx, f"{names[0]}, {lname} = {t}" if first_int else f"{lname}, {names[0]} = {t}")
+        env = dict(env)
+        env[names[0]] = Info(INT)
+        env[lname] = Info(L1, lst[1])
         return env
 
     def p_sort(self, env, ctx):

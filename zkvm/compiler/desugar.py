@@ -189,7 +189,10 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
         while self.prelude_used - done:  # prelude functions may use others
             for name in sorted(self.prelude_used - done):
                 done.add(name)
-                body.append(self.function(prelude.functions()[name]))
+                fn = prelude.functions()[name]
+                self.prelude_used.update(n.func for n in A.walk(fn.body) if isinstance(n, A.Call) and n.receiver is None
+                                         and prelude.is_prelude(n.func))  # (one builtin calling another by name)
+                body.append(self.function(fn))
         return A.Module(self.module.span, tuple(body))
 
     def module_stmt(self, s: A.Stmt) -> list[A.Stmt]:

@@ -234,10 +234,30 @@ class ExpressionsMixin:
         return A.ListComp(span, self.expr(elt2), i.id, span, A.Call(span, "range", (length,)),
                           self.expr(cond2) if cond2 is not None else None)
 
+    def own_targets(self, c: A.Comprehension) -> A.Comprehension:
+        """The comprehension with the names its clauses bind renamed to fresh ones: they are
+        its own in Python 3 (``[r for r in row]`` inside a loop over rows ``r``), while each
+        clause's iterable still reads the names bound before it (the first one, the enclosing
+        scope's)."""
+        sub: dict[str, A.Expr] = {}
+        clauses = []
+        for cl in c.clauses:
+            if isinstance(cl, A.CompFor):
+                it = substitute(cl.iter, sub)
+                names = [n.id for n in A.walk(cl.target) if isinstance(n, A.Name)]
+                for n in names:  # (numbered across the module: the lifted function numbers its own)
+                    self.own_count = getattr(self, "own_count", 0) + 1
+                    sub = {**sub, n: A.Name(cl.target.span, f"{n}.own{self.own_count}")}
+                clauses.append(replace(cl, target=substitute(cl.target, sub), iter=it))
+            else:
+                clauses.append(replace(cl, cond=substitute(cl.cond, sub)))
+        return replace(c, elt=substitute(c.elt, sub), clauses=tuple(clauses))
+
     def lift_comprehension(self, c: A.Comprehension, mode: str) -> A.Expr:
         """A helper function that computes the comprehension with statements: ``mode`` "list"
         builds the list, "any"/"all" stop at the first deciding element."""
         span = c.span
+        c = self.own_targets(c)
         free = sorted(free_names(c) & self.fn.locals)
         self.lift_count += 1
         name = f"{self.fn.name}.{'comprehension' if mode == 'list' else mode}{self.lift_count}"

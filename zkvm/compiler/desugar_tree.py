@@ -392,6 +392,8 @@ def flag_breaks(body, flag: str) -> tuple:
             out.append(A.If(s.span, s.test, flag_breaks(s.body, flag), flag_breaks(s.orelse, flag)))
         elif isinstance(s, RejectedStmt) and not s.construct.startswith(("for", "while")):
             out.append(replace(s, body=flag_breaks(s.body, flag)))
+        elif isinstance(s, (A.ForLoop, A.WhileElse)) and s.orelse:
+            out.append(replace(s, orelse=flag_breaks(s.orelse, flag)))  # its else clause is this loop's body
         else:
             out.append(s)
     return tuple(out)

@@ -43,4 +43,6 @@ def breaks(stmts) -> bool:
             return True
         if isinstance(st, A.If) and (breaks(st.body) or breaks(st.orelse)):
             return True
+        if isinstance(st, (A.ForLoop, A.WhileElse)) and st.orelse and breaks(st.orelse):
+            return True  # (a nested loop's else clause runs as part of this loop's body)
     return False
