@@ -179,7 +179,7 @@ CASES = [
      "                break\n    else:\n        out.append(99)\n    w = 0\n    while w < 3:\n        w += 1\n"
      "        while False:\n            pass\n        else:\n            break\n    else:\n        out.append(98)\n"
      "    return out + [w]\n"),
-    ("a generator's variable shadows a list of the function", "G = [[1, 2, 4], [3]]\n\n\n"
+    ("a generator's variable shadows a list of the function", "G = [[1, 2, 4], [3, 0, 5]]\n\n\n"
      "def main(xs: list[int]) -> list[int]:\n    out = []\n    for k, r in enumerate(G, 1):\n"
      "        out.append(max(n for r, n in ((len(r), k), (k, 7))))\n"
      "        out.append(int(all(r > 0 for r in reversed([r[0], len(r)]))))\n    return out + [len(r)]\n"),
