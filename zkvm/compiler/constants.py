@@ -77,7 +77,9 @@ class ConstError(Exception):
 
 @dataclass
 class ConstValue:
-    """An int, or a list as a numpy int64 array (1-D or 2-D, rectangular), or a ragged list."""
+    """An int, or a list as a numpy int64 array (1-D or 2-D, rectangular), or a list of lists
+    with rows of different lengths (a Python list of 1-D int64 arrays: adjacency lists, the
+    rows of a sparse matrix)."""
 
     value: object
 
@@ -86,12 +88,17 @@ class ConstValue:
         return isinstance(self.value, int)
 
     @property
-    def shape(self) -> tuple[int, ...]:
+    def is_ragged(self) -> bool:
+        return isinstance(self.value, list)
+
+    @property
+    def shape(self) -> tuple:
+        """(), (n,), (rows, cols), or (rows, None) for ragged rows."""
         if self.is_int:
             return ()
         if isinstance(self.value, np.ndarray):
             return self.value.shape
-        return (len(self.value),)
+        return (len(self.value), None)
 
 
 def _check_range(v: int, node: A.Node) -> int:
@@ -115,9 +122,16 @@ def to_const(py: object, node: A.Node) -> ConstValue:
             return ConstValue(np.array([int(x) for x in py], dtype=np.int64))
         if all(isinstance(x, list) for x in py):
             lens = {len(x) for x in py}
-            if len(lens) == 1 and all(isinstance(v, (int, bool)) for x in py for v in x):
-                return ConstValue(np.array([[int(v) for v in x] for x in py], dtype=np.int64).reshape(len(py), lens.pop() if py else 0))
-            raise ConstError(node, "ragged or deeper nested constant lists are not supported", "use rectangular lists of lists of ints")
+            if all(isinstance(v, (int, bool)) for x in py for v in x):
+                for x in py:
+                    for v in x:
+                        _check_range(int(v), node)
+                if len(lens) == 1:
+                    return ConstValue(np.array([[int(v) for v in x] for x in py], dtype=np.int64).reshape(len(py), lens.pop() if py else 0))
+                return ConstValue([np.array([int(v) for v in x], dtype=np.int64) for x in py])
+            raise ConstError(node, "constant lists nested more than two deep are not supported",
+                             "lists nest at most two deep (list[list[int]]): split the table into several constants, "
+                             "or flatten it and index it as T[i * n + j]")
         raise ConstError(node, "constant lists must hold ints or lists of ints")
     raise ConstError(node, f"unsupported constant of type {type(py).__name__}")
 
@@ -125,6 +139,8 @@ def to_const(py: object, node: A.Node) -> ConstValue:
 def as_python(c: ConstValue) -> object:
     if c.is_int:
         return c.value
+    if c.is_ragged:
+        return [row.tolist() for row in c.value]
     return np.asarray(c.value).tolist()
 
 
@@ -259,6 +275,21 @@ def _copy(values: list) -> list:
 def layout_constant(value: ConstValue, base: int) -> tuple[np.ndarray, int]:
     """The data words of a constant placed at address ``base`` and the address of its header
     (ints are not placed: they become immediates)."""
+    if value.is_ragged:
+        rows = len(value.value)
+        lens = [len(r) for r in value.value]
+        ptrs, inner = base + HEADER, base + HEADER + rows
+        elems = inner + HEADER * rows
+        words = np.empty(HEADER + rows + HEADER * rows + sum(lens), dtype=object)
+        words[0], words[1], words[2] = rows, rows, ptrs
+        at = elems
+        for r, n in enumerate(lens):
+            words[HEADER + r] = inner + HEADER * r
+            h = HEADER + rows + HEADER * r
+            words[h], words[h + 1], words[h + 2] = n, n, at
+            words[at - base : at - base + n] = value.value[r].astype(object)
+            at += n
+        return words, base
     arr = np.asarray(value.value)
     if arr.ndim == 1:
         n = arr.shape[0]

@@ -260,6 +260,12 @@ class RangeAnalysis:
         v = c.value
         if isinstance(v, int):
             return point(v)
+        if isinstance(v, list):  # ragged rows
+            vals = [int(x) for row in v for x in row]
+            lens = [len(row) for row in v]
+            rows = self._site(("const rows", name), Interval(min(vals), max(vals)) if vals else None,
+                              Interval(min(lens, default=0), max(lens, default=0)))
+            return self._site(("const", name), rows, point(len(v)))
         arr = np.asarray(v)
         if arr.ndim == 1:
             elem = Interval(int(arr.min()), int(arr.max())) if arr.size else None
