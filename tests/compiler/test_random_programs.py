@@ -2219,3 +2219,12 @@ def test_empty_list_argument_to_zip_star():
 def test_len_of_display_evaluates_elements():
     source = "def main(a: int) -> int:\n    return a + len([10 // a])\n"
     _same_as_cpython(source, {"a": 0})
+
+
+def test_membership_in_an_empty_tuple_reads_its_operand():
+    """x in () is False only once x is read: an unassigned loop variable stops the run there,
+    as CPython's UnboundLocalError does (found by the random programs)."""
+    source = ("def main(xs: list[int]) -> int:\n    for j in range(len(xs)):\n        pass\n"
+              "    return int(j not in ())\n")
+    _same_as_cpython(source, {"xs": []})
+    _same_as_cpython(source, {"xs": [4]})

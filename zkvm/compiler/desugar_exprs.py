@@ -151,7 +151,7 @@ class ExpressionsMixin:
         if isinstance(seq, (A.Tuple, A.ListLit)) and not isinstance(seq, LiteralData) and simple(cx) and \
                 not any(isinstance(v, A.Starred) for v in seq.elts) and len(seq.elts) <= 16:
             if not seq.elts:
-                return A.BoolLit(span, False)
+                return A.Compare(span, cx, ("!=",), (cx,))  # False, once x is read (it may be unbound)
             tests = tuple(A.Compare(span, cx, ("==",), (self.expr(v),)) for v in seq.elts)
             return tests[0] if len(tests) == 1 else A.BoolOp(span, "or", tests)
         if isinstance(seq, A.Call) and seq.func == "range" and seq.receiver is None and len(seq.args) in (1, 2) and simple(cx) \
