@@ -183,6 +183,19 @@ CASES = [
      "def main(xs: list[int]) -> list[int]:\n    out = []\n    for k, r in enumerate(G, 1):\n"
      "        out.append(max(n for r, n in ((len(r), k), (k, 7))))\n"
      "        out.append(int(all(r > 0 for r in reversed([r[0], len(r)]))))\n    return out + [len(r)]\n"),
+    ("raise stops the run", "def root(n):\n    if n < -100:\n        raise ValueError(\"too small\")\n"
+     "    if n > 0:\n        return n // 2\n    raise OverflowError\n\n\n"
+     "def main(xs: list[int]) -> list[int]:\n    return [root(abs(v) + 1) for v in xs]\n"),
+    ("key functions from a list or a dict", "PRIORS = {0: 5, 1: 9, 2: 1}\n\n\n"
+     "def main(xs: list[int]) -> list[int]:\n    best = max(range(len(xs)), key=xs.__getitem__)\n"
+     "    order = sorted(range(len(xs)), key=xs.__getitem__, reverse=True)\n"
+     "    return [best, max(PRIORS, key=PRIORS.get)] + order\n"),
+    ("dict() of pairs and module-level sets", "NAMES = [\"age\", \"income\", \"debt\"]\nW = {\"age\": 2, \"income\": 3, \"debt\": -4}\n"
+     "BAD = {7, 13, 42, -1}\nPAIRS = {(1, 2), (3, 4)}\n\n\n"
+     "def main(xs: list[int]) -> list[int]:\n    f = dict(zip(NAMES, xs))\n    p = dict([(1, 2), (3, xs[0])])\n"
+     "    q = dict(p)\n    q[5] = 6\n    score = sum(W[n] * f[n] for n in NAMES)\n"
+     "    return [score, p[3], len(q), int(xs[1] in BAD), len(BAD), int((1, 2) in PAIRS)] + list(BAD)"
+     " + [v for v in BAD if v in xs] + list(q)\n"),
     ("sum with a start", "def main(xs: list[int]) -> list[int]:\n    return [sum(xs, 100), sum(xs[:2], start=-1)]\n"),
     ("one-bit masks and bool()", "def main(xs: list[int]) -> list[int]:\n"
      "    return ([v & 8 for v in xs] + [v & 1 for v in xs] + [v & (1 << 30) for v in xs] + [v & 2**40 for v in xs]\n"

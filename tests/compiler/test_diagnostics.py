@@ -189,7 +189,7 @@ def _body(code: str) -> str:
 
 
 # builtins that desugar.py rewrites (tested against CPython in test_desugar.py)
-DESUGARED = {"all", "any", "bool", "divmod", "enumerate", "int", "list", "pow", "reversed", "set", "sorted", "tuple", "zip"}
+DESUGARED = {"all", "any", "bool", "dict", "divmod", "enumerate", "int", "list", "pow", "reversed", "set", "sorted", "tuple", "zip"}
 
 
 @pytest.mark.parametrize("name", sorted(n for n in dir(builtins) if not n.startswith("_") and n not in BUILTINS

@@ -604,8 +604,8 @@ class FunctionCompiler(LoopsMixin, MacMixin, ExpressionsMixin, ListsMixin, Calls
 
 def _falls_through(stmts) -> bool:
     """Can execution reach the end of this statement list (conservatively: True unless a
-    statement certainly returns: a return, an if whose branches both return, or a
-    ``while True`` loop without a break)?"""
+    statement certainly returns or stops: a return, an if whose branches both do, a ``while
+    True`` loop without a break, or ``assert False`` (what ``raise`` becomes))?"""
     for st in stmts:
         if isinstance(st, A.Return):
             return False
@@ -613,6 +613,8 @@ def _falls_through(stmts) -> bool:
             return False
         if isinstance(st, A.While) and _truthy_constant(st.test) and not breaks(st.body):
             return False
+        if isinstance(st, A.Assert) and isinstance(st.test, (A.BoolLit, A.IntLit)) and not _truthy_constant(st.test):
+            return False  # assert False (and raise): the run stops here
     return True
 
 

@@ -131,10 +131,11 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
         self.strings: dict[str, int] = {}  # string literals (dict keys) -> their int codes
         self.dicts: dict[str, Table] = {}  # module-level dicts of constant keys
         for s in module.body:
-            if isinstance(s, (A.Assign, A.AnnAssign)) and isinstance(s.value, A.DictLit):
+            if isinstance(s, (A.Assign, A.AnnAssign)) and isinstance(s.value, (A.DictLit, A.SetLit)):
                 targets = s.targets if isinstance(s, A.Assign) else (s.target,)
                 if len(targets) == 1 and isinstance(targets[0], A.Name):
-                    self.dicts[targets[0].id] = Table(targets[0].id, s.value)
+                    node = s.value if isinstance(s.value, A.DictLit) else A.DictLit(s.value.span, s.value.elts, s.value.elts)
+                    self.dicts[targets[0].id] = Table(targets[0].id, node, is_set=isinstance(s.value, A.SetLit))
         self.extra: list[A.FunctionDef] = []  # lifted helpers
         # a default that is a list display is one list shared by every call, as in Python: a
         # module-level constant "f.p.default" (appends to it are seen by the next calls)
@@ -208,7 +209,7 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
         if isinstance(s, A.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], A.Name) and \
                 s.targets[0].id in self.instances and isinstance(s.value, A.Call) and s.value.func in self.classes:
             return self.construction(s.targets[0], s.value, module_level=True)
-        if isinstance(s, (A.Assign, A.AnnAssign)) and isinstance(s.value, A.DictLit):
+        if isinstance(s, (A.Assign, A.AnnAssign)) and isinstance(s.value, (A.DictLit, A.SetLit)):
             targets = s.targets if isinstance(s, A.Assign) else (s.target,)
             table = self.dicts.get(targets[0].id) if isinstance(targets[0], A.Name) else None
             if table is not None:
@@ -241,6 +242,13 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
             else:
                 keys.append(key)
                 values.append(self.expr(v))
+        if table.is_set:
+            # a set constant: its elements in the order CPython iterates them (for ints and tuples
+            # of ints its hash order is fixed; strings are codes here, and CPython's order of
+            # strings changes from run to run anyway)
+            order = list(set(keys))
+            values = [values[keys.index(k)] for k in order]
+            keys = order
         table.keys = keys
         span = s.span
         return [A.Assign(span, (A.Name(span, table.keys_name),), key_list(keys, span)),

@@ -131,6 +131,8 @@ class CallsMixin:
                 a = args[0]
                 if isinstance(a, (A.Comprehension, A.ListComp)) or (isinstance(a, A.Call) and a.func in VIEW_FUNCS + ("range",)):
                     return self.as_list(a)
+                if self.table_view(a) is not None:  # list(D), list(D.values()): a copy of the keys (values)
+                    return self.call_prelude("copy", span, self.as_list(a))
                 return self.call_prelude("copy", span, self.expr(a))
         if f == "sorted" and len(args) == 1:
             return self.call_prelude("sorted", span, self.as_list(args[0]), A.BoolLit(span, False))
@@ -223,6 +225,9 @@ class CallsMixin:
             body = substitute(key.body, {key.params[0].name: v})
         elif isinstance(key, A.Name) and (key.id in self.functions or key.id in KEY_BUILTINS) and key.id not in self.fn.locals:
             body = A.Call(span, key.id, (v,))
+        elif isinstance(key, Rejected) and key.construct in ("attribute .__getitem__", "attribute .get") and key.parts \
+                and (key.text == "__getitem__" or self.table(key.parts[0]) is not None):
+            body = A.Subscript(span, key.parts[0], v)  # key=xs.__getitem__ (argmax), key=D.get
         else:
             return Rejected(key.span, "key function", "key= takes a lambda or the name of a function", "", (self.expr(key),))
         return A.ListComp(span, self.expr(body), v.id, v.span, seq, None)

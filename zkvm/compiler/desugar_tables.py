@@ -36,7 +36,7 @@ _AS_VALUE = ("a dict or set built in a function is used where it is made: d[k], 
 
 def _is_dict_value(e) -> bool:
     return isinstance(e, (A.DictLit, A.DictComp)) or (isinstance(e, A.Call) and e.receiver is None and e.func == "dict"
-                                                      and not e.args)
+                                                      and len(e.args) <= 1 and not any(isinstance(a, A.Keyword) for a in e.args))
 
 
 def _is_set_value(e) -> bool:
@@ -196,6 +196,15 @@ class TableRewriter:
             ks = self.temp("ks", self.expr(A.Comprehension(span, "list", value.key, value.clauses)), out)
             vs = self.temp("vs", self.expr(A.Comprehension(span, "list", value.value, value.clauses)), out)
             out.extend(self.insert_all(name, ks, vs, span))
+        elif isinstance(value, A.Call) and value.func == "dict" and value.args:
+            # dict(zip(names, row)), dict(pairs), dict(other): the pairs in order
+            k, v = (A.Name(span, self.d.fn.fresh(n)) for n in ("k", "v"))
+            self.d.fn.locals |= {k.id, v.id}
+            src = value.args[0]
+            src = self.keys(src.id, span) if self.table(src) in self.sets else \
+                A.Call(span, "zip", (self.keys(src.id, span), self.vals(src.id, span))) if self.table(src) in self.dicts else src
+            out.extend(self.stmt(A.ForLoop(span, A.Tuple(span, (k, v)), src,
+                                           (A.Assign(span, (A.Subscript(span, A.Name(span, name), k),), v),), None)))
         elif isinstance(value, A.SetLit):
             for x in value.elts:
                 out.extend(self.add(name, self.temp("x", self.expr(x), out), span))

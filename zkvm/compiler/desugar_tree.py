@@ -22,9 +22,10 @@ class Table:
     """A module-level dict of constant keys: its keys (Python values, strings as codes, known
     once its statement is desugared) and the names of the two list constants it becomes."""
 
-    def __init__(self, name: str, node: A.DictLit) -> None:
+    def __init__(self, name: str, node: A.DictLit, is_set: bool = False) -> None:
         self.name = name
         self.node = node
+        self.is_set = is_set  # a module-level set: its elements are the keys
         self.keys: list | None = None
         self.keys_name = f"{name}.keys"
         self.values_name = f"{name}.values"

@@ -32,7 +32,8 @@ HELP = {
     "generator": "generator expressions are not supported: use a list comprehension [... for ... in ...]",
     "yield": "generators (yield) are not supported: build a list with append and return it",
     "try": "exceptions are not supported: check conditions with if and assert",
-    "raise": "exceptions are not supported: use assert to stop on a failed condition",
+    "raise": "a bare raise re-raises, and there is no except to catch anything: raise an exception by name "
+             "(raise ValueError(\"...\")), which stops the run like a failed assert",
     "with": "with statements are not supported: there are no files or context managers; load weights with load() at module level",
     "global": "global is not supported: module-level names are constants; pass values as arguments and return results",
     "nonlocal": "nonlocal is not supported: nested functions are not supported either",
@@ -314,7 +315,16 @@ class ToAst(Transformer):
         return _unsupported_stmt(self.sp(meta), "nonlocal", assigns=[str(c) for c in children])
 
     def raise_stmt(self, meta, children):
-        return _unsupported_stmt(self.sp(meta), "raise")
+        """``raise ValueError("negative")``: the run stops there, as a failed assert stops it (an
+        exception that nothing catches ends a CPython run too; no proof exists for it)."""
+        exc = children[0] if children else None
+        name = exc.id if isinstance(exc, A.Name) else exc.func if isinstance(exc, A.Call) and exc.receiver is None else None
+        if name is None:
+            return _unsupported_stmt(self.sp(meta), "raise")  # a bare raise re-raises: there is no except
+        args = exc.args if isinstance(exc, A.Call) else ()
+        text = args[0].text if args and isinstance(args[0], A.Unsupported) and args[0].construct == "string" else ""
+        msg = _unsupported(self.sp(meta), "string", text=f"{name}: {text}" if text else name)
+        return A.Assert(self.sp(meta), A.BoolLit(self.sp(meta), False), msg)
 
     def del_stmt(self, meta, children):
         target = children[0]
