@@ -156,7 +156,7 @@ class _Depths:
                 c = self.constants.get(e.id)
                 if c is None or c.is_int:
                     return 0
-                return len(c.shape)
+                return len(c.shape) if not c.boxed else 2
             known = {d for d in s if d is not None}
             if None in s or len(known) != 1:
                 return 0 if s == {0} else None

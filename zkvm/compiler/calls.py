@@ -90,7 +90,7 @@ class CallsMixin:
 
     def min_max(self, e: A.Call, dest: int | None) -> int:
         if any(self.type_of(a).is_list for a in e.args) and len(e.args) > 1 or \
-                len(e.args) == 1 and self.type_of(e.args[0]).is_list and self.type_of(e.args[0]).depth == 2:
+                len(e.args) == 1 and self.type_of(e.args[0]).is_list and self.type_of(e.args[0]).depth >= 2:
             return self.min_max_lists(e, dest)
         r = self.dest_or_temp(dest)
         small = len(e.args) > 1 and all(intr.is_small(self.interval(a)) for a in e.args)

@@ -543,7 +543,7 @@ class FunctionCompiler(LoopsMixin, MacMixin, ExpressionsMixin, ListsMixin, Calls
         if t.is_list:
             raise CodegenError(e.span, f"type error: {what} needs an int, got {a_type(t)}", LIST_HELP)
 
-    def need_list(self, e: A.Expr, what: str, depths=(0, 1, 2)) -> VType:
+    def need_list(self, e: A.Expr, what: str, depths=(0, 1, 2, 3)) -> VType:
         """Reject a value that is not a list (of one of the given depths) where one is needed."""
         t = self.type_of(e)
         if t.kind == "none":
@@ -552,7 +552,7 @@ class FunctionCompiler(LoopsMixin, MacMixin, ExpressionsMixin, ListsMixin, Calls
             raise CodegenError(e.span, f"type error: {what} needs a list, got {a_type(t)}",
                                "only lists can be indexed, measured or iterated")
         if t.depth not in depths:
-            if 2 in depths or t.depth != 2:  # pragma: no cover - depths are 0..2
+            if 2 in depths or t.depth < 2:  # pragma: no cover - depths are 0..3
                 raise CodegenError(e.span, f"type error: {what} needs a list, got {a_type(t)}")
             fname = what.rstrip("()")
             raise CodegenError(e.span, f"unsupported: {what} of a list of lists",
@@ -565,16 +565,20 @@ class FunctionCompiler(LoopsMixin, MacMixin, ExpressionsMixin, ListsMixin, Calls
         vt = self.type_of(value)
         if vt.kind == "none":
             raise CodegenError(value.span, f"type error: {what} None into a list", NONE_HELP + "; lists hold ints or lists of ints")
-        if vt.boxed:
-            raise CodegenError(value.span, f"unsupported: {what} a tuple that mixes ints and lists ({vt.describe()}) into a list",
-                               "lists nest at most two deep and a boxed tuple already uses both levels: keep parallel lists "
-                               "(scores.append(score); paths.append(path)), or put the int into the row ([score] + path)")
-        if vt.is_list and vt.depth == 2:
-            raise CodegenError(value.span, f"unsupported: {what} a list of lists into a list",
-                               "lists nest at most two deep: list[list[int]]")
+        if vt.is_list and vt.depth == 3:
+            raise CodegenError(value.span, f"unsupported: {what} {a_type(vt)} into a list",
+                               "lists nest at most three deep")
         if lst.depth == 0:
             return
-        want_list = lst.depth == 2
+        if lst.depth == 3 and vt.is_list and vt.depth in (0, 2):
+            if vt.depth == 2 and lst.item is not None and unify(lst.item.unknown_lengths(), vt.unknown_lengths()) is None:
+                raise CodegenError(value.span, f"type error: {what} {a_type(vt)} into a {lst.describe()}",
+                                   "a list holds elements of one type (tuples of the same shape)")
+            return
+        want_list = lst.depth >= 2
+        if vt.is_list and vt.depth == 2 or lst.depth == 3:
+            raise CodegenError(value.span, f"type error: {what} {a_type(vt)} into a {lst.describe()}",
+                               "a list holds elements of one type")
         if vt.is_list != want_list:
             if what == "putting":
                 raise CodegenError(value.span, "unsupported: a list that mixes ints and lists",

@@ -77,11 +77,15 @@ class ConstError(Exception):
 
 @dataclass
 class ConstValue:
-    """An int, or a list as a numpy int64 array (1-D or 2-D, rectangular), or a list of lists
-    with rows of different lengths (a Python list of 1-D int64 arrays: adjacency lists, the
-    rows of a sparse matrix)."""
+    """An int, or a list as a numpy int64 array (1-D or 2-D, rectangular), or any other list as
+    nested Python lists of ints (``nested``): rows of different lengths (adjacency lists), a
+    tuple mixing ints and lists (its ints boxed as one-element rows, positions in ``boxed``),
+    a list of those or of lists of lists (depth 3; ``item_boxed``: the elements' boxing)."""
 
     value: object
+    depth: int = 0  # of a nested value
+    boxed: frozenset = frozenset()
+    item_boxed: frozenset = frozenset()
 
     @property
     def is_int(self) -> bool:
@@ -93,12 +97,12 @@ class ConstValue:
 
     @property
     def shape(self) -> tuple:
-        """(), (n,), (rows, cols), or (rows, None) for ragged rows."""
+        """(), (n,), (rows, cols), (rows, None) for ragged rows, (n, None, None) at depth 3."""
         if self.is_int:
             return ()
         if isinstance(self.value, np.ndarray):
             return self.value.shape
-        return (len(self.value), None)
+        return (len(self.value),) + (None,) * (self.depth - 1)
 
 
 def _check_range(v: int, node: A.Node) -> int:
@@ -115,33 +119,46 @@ def to_const(py: object, node: A.Node) -> ConstValue:
         return ConstValue(_check_range(py, node))
     if isinstance(py, np.ndarray):
         return ConstValue(py)
-    if isinstance(py, list):
+    if isinstance(py, (list, tuple)):
         if all(isinstance(x, (int, bool)) for x in py):
             for x in py:
                 _check_range(int(x), node)
             return ConstValue(np.array([int(x) for x in py], dtype=np.int64))
-        if all(isinstance(x, list) for x in py):
+        if all(isinstance(x, (list, tuple)) and all(isinstance(v, (int, bool)) for v in x) for x in py):
+            for x in py:
+                for v in x:
+                    _check_range(int(v), node)
             lens = {len(x) for x in py}
-            if all(isinstance(v, (int, bool)) for x in py for v in x):
-                for x in py:
-                    for v in x:
-                        _check_range(int(v), node)
-                if len(lens) == 1:
-                    return ConstValue(np.array([[int(v) for v in x] for x in py], dtype=np.int64).reshape(len(py), lens.pop() if py else 0))
-                return ConstValue([np.array([int(v) for v in x], dtype=np.int64) for x in py])
-            raise ConstError(node, "constant lists nested more than two deep are not supported",
-                             "lists nest at most two deep (list[list[int]]): split the table into several constants, "
-                             "or flatten it and index it as T[i * n + j]")
-        raise ConstError(node, "constant lists must hold ints or lists of ints")
+            if len(lens) == 1:
+                return ConstValue(np.array([[int(v) for v in x] for x in py], dtype=np.int64).reshape(len(py), lens.pop() if py else 0))
+            return ConstValue([[int(v) for v in x] for x in py], depth=2)
+        parts = [to_const(x, node) for x in py]
+        if all(p.is_int or _depth(p) == 1 for p in parts):  # a tuple of ints and lists: the ints boxed
+            return ConstValue([[p.value] if p.is_int else as_python(p) for p in parts], depth=2,
+                              boxed=frozenset(k for k, p in enumerate(parts) if p.is_int))
+        if all(_depth(p) == 2 for p in parts) and len({p.boxed for p in parts}) == 1:
+            return ConstValue([as_python(p) for p in parts], depth=3, item_boxed=parts[0].boxed)
+        raise ConstError(node, "unsupported constant: lists of mixed shapes or nested more than three deep",
+                         "a constant is an int, a list of ints, a list of lists, a tuple of ints and lists, or a list "
+                         "of those; give its elements one shape")
     raise ConstError(node, f"unsupported constant of type {type(py).__name__}")
 
 
+def _depth(c: ConstValue) -> int:
+    return 0 if c.is_int else c.depth if c.is_ragged else np.asarray(c.value).ndim
+
+
 def as_python(c: ConstValue) -> object:
+    """The constant as CPython holds it (a boxed tuple keeps its boxes: the VM's layout)."""
     if c.is_int:
         return c.value
     if c.is_ragged:
-        return [row.tolist() for row in c.value]
+        return _copy_nested(c.value)
     return np.asarray(c.value).tolist()
+
+
+def _copy_nested(v):
+    return [_copy_nested(x) for x in v] if isinstance(v, list) else v
 
 
 class ConstEvaluator:
@@ -173,8 +190,10 @@ class ConstEvaluator:
             arr = load_array(base / fname, key)
         except (OSError, KeyError, ValueError) as e:
             raise ConstError(call, f"load({fname!r}, {key!r}) failed: {e}") from None
-        if arr.ndim > 2:
-            raise ConstError(call, f"load() gave a {arr.ndim}-dimensional array", "store 1-D or 2-D integer arrays")
+        if arr.ndim == 3:
+            return ConstValue(arr.tolist(), depth=3)
+        if arr.ndim > 3:
+            raise ConstError(call, f"load() gave a {arr.ndim}-dimensional array", "store 1-D, 2-D or 3-D integer arrays")
         return ConstValue(arr)
 
     def _string(self, node: A.Unsupported) -> str:
@@ -276,20 +295,24 @@ def layout_constant(value: ConstValue, base: int) -> tuple[np.ndarray, int]:
     """The data words of a constant placed at address ``base`` and the address of its header
     (ints are not placed: they become immediates)."""
     if value.is_ragged:
-        rows = len(value.value)
-        lens = [len(r) for r in value.value]
-        ptrs, inner = base + HEADER, base + HEADER + rows
-        elems = inner + HEADER * rows
-        words = np.empty(HEADER + rows + HEADER * rows + sum(lens), dtype=object)
-        words[0], words[1], words[2] = rows, rows, ptrs
-        at = elems
-        for r, n in enumerate(lens):
-            words[HEADER + r] = inner + HEADER * r
-            h = HEADER + rows + HEADER * r
-            words[h], words[h + 1], words[h + 2] = n, n, at
-            words[at - base : at - base + n] = value.value[r].astype(object)
-            at += n
-        return words, base
+        words: list = []
+
+        def place(v) -> int:
+            """Lay out a nested list after the words so far; its header's address."""
+            at = base + len(words)
+            n = len(v)
+            words.extend([n, n, at + HEADER])
+            if v and isinstance(v[0], list):
+                slots = len(words)
+                words.extend([0] * n)
+                for k, x in enumerate(v):
+                    words[slots + k] = place(x)
+            else:
+                words.extend(int(x) for x in v)
+            return at
+
+        place(value.value)
+        return np.array(words, dtype=object), base
     arr = np.asarray(value.value)
     if arr.ndim == 1:
         n = arr.shape[0]

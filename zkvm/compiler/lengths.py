@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from zkvm.compiler import ast as A
 from zkvm.compiler.ir import CodegenError, a_type
 from zkvm.compiler.tree import is_range_call, root_name, walk_all
-from zkvm.compiler.types import INT, NONE, VType, from_annotation, mixed, unify
+from zkvm.compiler.types import INT, NONE, VType, from_annotation, list_of, mixed, unify
 
 if TYPE_CHECKING:  # pragma: no cover
     from zkvm.compiler.codegen import FunctionCompiler
@@ -28,6 +28,14 @@ def mixed_tuple(types) -> tuple[str, str]:
     return (f"unsupported: a tuple that mixes {', '.join(a_type(t) for t in types)}",
             "a tuple may mix ints and lists of ints, or hold only lists of lists; lists are nested at most two deep: "
             "keep the parts apart (return them separately, or as two tuples)")
+
+
+def constant_type(c) -> VType:
+    """The type of a nested constant (constants.ConstValue): a boxed tuple, or depth 3."""
+    if c.depth == 2:
+        return VType("list", 2, len(c.value), None, c.boxed)
+    item = VType("list", 2, len(c.value[0]), None, c.item_boxed) if c.item_boxed and c.value else VType("list", 2)
+    return VType("list", 3, len(c.value), item=item)
 
 
 def whole_tuple(node: A.Node, t: VType, what: str) -> None:
@@ -116,7 +124,9 @@ class LengthAnalysis:
                     if self.guessed:
                         continue  # (g.append(zs) before zs is inferred: a later round)
                     depth = (max(et.depth, 1) if et.is_list else 0) + 1 + levels  # ([] appended: a row)
-                    u = unify(t, VType("list", min(depth, 2))) if t is not None else VType("list", min(depth, 2))
+                    grown_t = list_of(et.unknown_lengths()) if levels == 0 and et.is_list and et.depth == 2 \
+                        else VType("list", min(depth, 3))
+                    u = unify(t, grown_t) if t is not None else grown_t
                     if u is not None:
                         t = u
                 for depth in self.depth_hints.get(name, ()):
@@ -239,6 +249,8 @@ class LengthAnalysis:
                     return INT
                 shape = c.shape
                 aliases = getattr(prog, "aliases", None)
+                if len(shape) == 3 or c.boxed:
+                    return constant_type(c)
                 if aliases is not None and e.id in aliases.unstable_constants:
                     return VType("list", len(shape))  # a constant list the program grows
                 if len(shape) == 1:
@@ -260,12 +272,14 @@ class LengthAnalysis:
             whole_tuple(e, lt if lt.boxed else rt, f"'{e.op}' on")
             if e.op == "+" and lt.is_list and rt.is_list:
                 n = lt.length + rt.length if lt.length is not None and rt.length is not None else None
-                return VType("list", max(lt.depth, rt.depth), n, lt.inner if lt.inner == rt.inner else None)
+                both = unify(lt.with_length(None), rt.with_length(None))
+                return VType("list", max(lt.depth, rt.depth), n, lt.inner if lt.inner == rt.inner else None,
+                             item=both.item if both is not None else None)
             if e.op == "*" and (lt.is_list or rt.is_list):
                 lst, other = (lt, e.right) if lt.is_list else (rt, e.left)
                 k = self.fc.const_value(other)
                 n = lst.length * max(0, k) if lst.length is not None and k is not None else None
-                return VType("list", lst.depth, n, lst.inner)
+                return VType("list", lst.depth, n, lst.inner, item=lst.item)
             return INT
         if isinstance(e, A.Subscript):
             t = self.expr_type(e.value, env)
@@ -281,6 +295,13 @@ class LengthAnalysis:
                 if vt is None:
                     raise CodegenError(e.span, *mixed_tuple(ts))
                 return vt
+            if ts[0].is_list and any(t.is_list and t.depth == 2 for t in ts):
+                item = ts[0].unknown_lengths() if ts[0].depth else None  # (lengths may differ: rows of rows)
+                for t in ts[1:]:
+                    item = unify(item, t.unknown_lengths()) if item is not None else t.unknown_lengths()
+                    if item is None:
+                        raise CodegenError(e.span, *mixed_tuple(ts))
+                return VType("list", 3, len(ts), item=item)
             if ts[0].is_list:
                 inner = ts[0].length if all(t.length == ts[0].length for t in ts) else None
                 return VType("list", 2, len(ts), inner)
@@ -303,7 +324,10 @@ class LengthAnalysis:
                     return VType("list", 0, 0)  # elements of a list that stays empty: none, or IndexError
             et = self.expr_type(e.elt, inner_env)
             if et.is_list:
-                return VType("list", 2, n, et.length)
+                lt = list_of(et.unknown_lengths() if et.depth == 2 else et, n, et.length)
+                if lt is None:
+                    raise CodegenError(e.elt.span, "unsupported: a list nested four deep", "lists nest at most three deep")
+                return lt
             return VType("list", 1, n)
         if isinstance(e, A.Call):
             if e.receiver is not None:
@@ -317,7 +341,7 @@ class LengthAnalysis:
             if e.func == "sum":
                 return INT
             if e.func in ("min", "max"):
-                if len(ts) == 1 and ts[0].is_list and ts[0].depth == 2:
+                if len(ts) == 1 and ts[0].is_list and ts[0].depth >= 2:
                     return ts[0].element()  # the smallest or largest row
                 if len(ts) > 1 and ts[0].is_list:
                     out = ts[0]
@@ -395,7 +419,7 @@ class CountedAppends:
                 if inner is not None and start.length and inner != count[1]:
                     return None
                 inner = count[1]
-        return VType("list", vt.depth, total, inner if vt.depth == 2 else None)
+        return VType("list", vt.depth, total, inner if vt.depth == 2 else None, item=vt.item)
 
     def count(self, st, trips: int, allowed: bool):
         """(appends to the list made by st, row length of what they append); None if the

@@ -17,7 +17,7 @@ from zkvm.compiler.check import CheckedModule
 from zkvm.compiler.codegen import FunctionCompiler
 from zkvm.compiler.constants import HEADER, ConstError, ConstEvaluator, ConstValue, layout_constant
 from zkvm.compiler.intervals import TOP
-from zkvm.compiler.ir import Abs, CodegenError, Compiled, FrameEnd, FuncRef, Label
+from zkvm.compiler.ir import Abs, CodegenError, Compiled, FrameEnd, FuncRef, Label, a_type
 from zkvm.compiler.ranges import RangeAnalysis
 from zkvm.compiler.types import INT, NONE, VType, from_annotation
 from zkvm.errors import Diagnostic, InputError
@@ -361,6 +361,12 @@ class ProgramCompiler:
                 header_slots.append((s, addr))
         main = self.specialize(self.functions["main"], types, self.functions["main"].span)
         out_type = main.returns
+        if out_type.is_list and out_type.depth > 2:
+            fn = self.functions["main"]
+            raise CodegenError(fn.returns.span if fn.returns is not None else fn.span,
+                               f"unsupported: main() returns {a_type(out_type)}, nested three deep",
+                               "an output is an int, a list, a list of lists or a tuple of ints and lists: "
+                               "return the parts (return m[0], m[1]) or flatten them")
         if out_type.is_list:
             out_size = 1  # the output cell points to a record built by the entry stub
             output_sig = {"type": out_type.describe(), "record": True, "depth": out_type.depth}

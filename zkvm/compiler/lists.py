@@ -68,8 +68,9 @@ class ListsMixin:
             try:
                 first = self.type_of(e.elts[0])
                 self.element_fits(VType("list", 0), e.elts[0], "putting")
+                whole = self.type_of(e)
                 for x in e.elts[1:]:
-                    self.element_fits(VType("list", 2 if first.is_list else 1), x, "putting")
+                    self.element_fits(whole if whole.depth == 3 else VType("list", 2 if first.is_list else 1), x, "putting")
             except CodegenError as err:
                 if not isinstance(e, A.TupleLit):
                     raise
@@ -428,7 +429,11 @@ class ListsMixin:
             else:
                 self.emit(op.MOVI, c=r, imm=0)
             return o == "!="
-        name, build = ("listcmp2", build_compare_rows) if 2 in (xt.depth, yt.depth) else ("listcmp1", build_compare_ints)
+        if xt.boxed != yt.boxed and xt.boxed and yt.boxed:
+            raise CodegenError(node.span, f"type error: '{o}' between {a_type(xt)} and {a_type(yt)}",
+                               "Python compares an int with a list there (TypeError): compare tuples of one shape")
+        name, build = ("listcmp3", build_compare_tables) if 3 in (xt.depth, yt.depth) else \
+            ("listcmp2", build_compare_rows) if 2 in (xt.depth, yt.depth) else ("listcmp1", build_compare_ints)
         (three_way,) = self.call_routine(name, build, [x, y], 1)
         want = {"==": 0, "!=": 0, "<": -1, ">=": -1, ">": 1, "<=": 1}[o]
         k = self.const_slot(want)
@@ -532,3 +537,18 @@ def _rows_differ(fc, x: int, y: int, done: Label) -> None:
 def build_compare_rows(fc) -> None:
     """<listcmp2>(a, b): the three-way comparison of two lists of lists of ints, in p0."""
     _compare_elements(fc, _rows_differ)
+
+
+def _tables_differ(fc, x: int, y: int, done: Label) -> None:
+    """Two lists of lists: compared by <listcmp2>."""
+    (r,) = fc.call_routine("listcmp2", build_compare_rows, [x, y], 1)
+    fc.emit(op.ADDI, c=0, a=r, imm=0)
+    fc.emit(op.BZ, a=0, imm=(after := Label("cmp_next")))
+    fc.emit(op.JMP, imm=done)
+    fc.label(after)
+
+
+def build_compare_tables(fc) -> None:
+    """<listcmp3>(a, b): the three-way comparison of two lists nested three deep (lists of
+    tuples mixing ints and lists: boxed ints compare as their one-element rows do), in p0."""
+    _compare_elements(fc, _tables_differ)

@@ -260,12 +260,17 @@ class RangeAnalysis:
         v = c.value
         if isinstance(v, int):
             return point(v)
-        if isinstance(v, list):  # ragged rows
-            vals = [int(x) for row in v for x in row]
-            lens = [len(row) for row in v]
-            rows = self._site(("const rows", name), Interval(min(vals), max(vals)) if vals else None,
-                              Interval(min(lens, default=0), max(lens, default=0)))
-            return self._site(("const", name), rows, point(len(v)))
+        if isinstance(v, list):  # nested rows (ragged, boxed, three deep): one site per level
+            def level(items: list, depth: int, key) -> Value:
+                lens = [len(x) for x in items]
+                length = Interval(min(lens, default=0), max(lens, default=0))
+                if depth == 1:
+                    vals = [int(x) for row in items for x in row]
+                    return self._site(key, Interval(min(vals), max(vals)) if vals else None, length)
+                inner = level([y for x in items for y in x], depth - 1, key + ("rows",))
+                return self._site(key, inner, length)
+
+            return level([v], c.depth, ("const", name))
         arr = np.asarray(v)
         if arr.ndim == 1:
             elem = Interval(int(arr.min()), int(arr.max())) if arr.size else None

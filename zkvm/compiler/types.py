@@ -20,16 +20,19 @@ from zkvm.compiler import ast as A
 @dataclass(frozen=True)
 class VType:
     kind: str  # "int" | "list" | "none"
-    depth: int = 0  # for lists: 1 = list[int], 2 = list[list[int]], 0 = not known yet ([])
+    depth: int = 0  # for lists: 1 = list[int], 2 = list[list[int]], 3 = a list of those, 0 = not known yet ([])
     length: int | None = None
     inner: int | None = None  # row length of a list of lists
     boxed: frozenset = frozenset()  # a tuple mixing ints and lists: the positions of its ints
+    item: "VType | None" = None  # depth 3: the elements' type (a list of lists, or a mixed tuple)
 
     @property
     def is_list(self) -> bool:
         return self.kind == "list"
 
     def element(self) -> "VType":
+        if self.depth == 3:
+            return self.item if self.item is not None else VType("list", 2)
         if self.depth == 2:
             return VType("list", 1, self.inner)
         return INT
@@ -37,10 +40,12 @@ class VType:
     def with_length(self, length: int | None, inner: int | None = None) -> "VType":
         if self.boxed:
             return self  # a tuple's length never changes
-        return VType(self.kind, self.depth, length, inner if self.depth == 2 else None)
+        return VType(self.kind, self.depth, length, inner if self.depth == 2 else None, item=self.item)
 
     def unknown_lengths(self) -> "VType":
-        return self if self.boxed else VType(self.kind, self.depth)
+        if self.boxed:
+            return self
+        return VType(self.kind, self.depth, item=self.item.unknown_lengths() if self.item is not None else None)
 
     def part(self, k: int) -> "VType":
         """The type of position k (0 <= k < length) of a tuple mixing ints and lists."""
@@ -51,6 +56,8 @@ class VType:
             return self.kind
         if self.boxed:
             return "tuple[" + ", ".join("int" if k in self.boxed else "list[int]" for k in range(self.length)) + "]"
+        if self.depth == 3:
+            return f"list[{self.element().describe()}]"
         return {0: "list", 1: "list[int]", 2: "list[list[int]]"}[self.depth]
 
 
@@ -58,6 +65,18 @@ INT = VType("int")
 NONE = VType("none")
 LIST1 = VType("list", 1)
 LIST2 = VType("list", 2)
+
+
+def list_of(t: VType, length: int | None = None, inner: int | None = None) -> VType | None:
+    """The type of a list whose elements have type ``t`` (None if it would nest more than three
+    deep)."""
+    if not t.is_list:
+        return VType("list", 1, length)
+    if t.depth == 0 or (t.depth == 1 and not t.boxed):
+        return VType("list", 2, length, inner if inner is not None else t.length)
+    if t.depth == 2:
+        return VType("list", 3, length, item=t)
+    return None
 
 
 def mixed(parts: list[VType]) -> VType | None:
@@ -83,6 +102,8 @@ def from_annotation(ann: A.Expr | None) -> VType | None:
             return LIST1
         if inner is not None and inner.is_list and inner.depth == 1 and not inner.boxed:
             return LIST2
+        if inner is not None and inner.is_list and inner.depth == 2:
+            return VType("list", 3, item=inner)
         return None
     parts = _tuple_annotation(ann)
     if parts is not None:
@@ -97,6 +118,8 @@ def from_annotation(ann: A.Expr | None) -> VType | None:
             return VType("list", 1, n)
         if all(t.is_list and t.depth == 1 and not t.boxed for t in types):
             return VType("list", 2, n)
+        if all(t.is_list and t.depth == 2 for t in types) and all(unify(types[0], t) for t in types):
+            return VType("list", 3, n, item=types[0].unknown_lengths())
         return None if any_length else mixed(types)
     if getattr(ann, "construct", None) == "ellipsis":
         return INT  # (the ... of tuple[T, ...]: stands for T, dropped above)
@@ -127,10 +150,19 @@ def unify(a: VType | None, b: VType | None) -> VType | None:
     if a.depth != b.depth:
         if a.kind == "list" and 0 in (a.depth, b.depth):
             deeper = a if a.depth else b
-            return VType("list", deeper.depth, a.length if a.length == b.length else None, deeper.inner)
+            return VType("list", deeper.depth, a.length if a.length == b.length else None, deeper.inner, item=deeper.item)
         return None
     if a.kind != "list":
         return a
     if a.boxed or b.boxed:
         return a if a == b else None  # tuples mixing ints and lists: the same positions and length
-    return VType("list", a.depth, a.length if a.length == b.length else None, a.inner if a.inner == b.inner else None)
+    item = None
+    if a.depth == 3:
+        if a.item is None or b.item is None:
+            item = a.item or b.item
+        else:
+            item = unify(a.item, b.item)
+            if item is None:
+                return None
+    return VType("list", a.depth, a.length if a.length == b.length else None, a.inner if a.inner == b.inner else None,
+                 item=item)
