@@ -198,6 +198,11 @@ CASES = [
      " + [v for v in BAD if v in xs] + list(q)\n"),
     ("lists nested three deep", "def pair(a, b):\n    return (a, b)\n\ndef unpack(params):\n    x, y = params\n    return [sum(r) for r in x] + [len(y)]\n\ndef main(xs: list[int]) -> list[int]:\n    m = [[1, 2], [3, xs[1]]]\n    cube = [[[0] * 2 for _ in range(2)] for _ in range(3)]\n    for i in range(3):\n        for j in range(2):\n            for k in range(2):\n                cube[i][j][k] = i * 4 + j * 2 + k + xs[0]\n    flat = [v for plane in cube for row in plane for v in row]\n    items = [(x, [x, i]) for i, x in enumerate(xs)]\n    items.sort()\n    best = max(items)\n    worst = min(items, key=lambda t: t[1][1])\n    rows = sorted(items, reverse=True)[:2]\n    stack = [m, m]\n    stack.append([[7]])\n    last = stack.pop()\n    return (flat + [best[0], worst[0]] + [t[0] for t in rows] + unpack(pair(m, [xs])) + unpack((m, []))\n            + [len(stack), last[0][0], cube[-1][-1][-1], len(cube[0])] + [s for s, _ in items])\n"),
     ("constants nested three deep and tuple tables", "TRAIN = [([1, 2], 0), ([2, 1], 0), ([8, 9], 1), ([9, 8], 1), ([5, 5], 2)]\nCUBE = [[[1, 2], [3, 4]], [[5, 6], [7, 8]]]\nCONF = (3, [1, 2])\n\ndef main(xs: list[int]) -> list[int]:\n    dists = sorted((sum((a - b) ** 2 for a, b in zip(xs[:2], feat)), label) for feat, label in TRAIN)\n    return [d[1] for d in dists[:3]] + [CUBE[xs[0] % 2][1][0], sum(CUBE[1][0]), len(CUBE), CONF[0]] + CONF[1] + [TRAIN[2][1]] + TRAIN[4][0]\n"),
+    ("a None default given a caller's parameter", "def linear(x, w, b=None, shift=1):\n    out = []\n"
+     "    for i, row in enumerate(w):\n        acc = sum(a * c for a, c in zip(row, x))\n        if b is not None:\n"
+     "            acc += b[i]\n        out.append(acc >> shift)\n    return out\n\n\n"
+     "def block(x, w, b):\n    return linear(linear(x, w, b), w) + linear(x, w, b=b)\n\n\n"
+     "def main(xs: list[int]) -> list[int]:\n    w = [xs[:3], xs[1:4]]\n    return block(xs[:3], w, xs[:2])\n"),
     ("sum with a start", "def main(xs: list[int]) -> list[int]:\n    return [sum(xs, 100), sum(xs[:2], start=-1)]\n"),
     ("one-bit masks and bool()", "def main(xs: list[int]) -> list[int]:\n"
      "    return ([v & 8 for v in xs] + [v & 1 for v in xs] + [v & (1 << 30) for v in xs] + [v & 2**40 for v in xs]\n"

@@ -406,11 +406,64 @@ class CallsMixin:
                 assigned_none = any(isinstance(n, A.Assign) and isinstance(n.value, A.NoneLit) and
                                     any(isinstance(t, A.Name) and t.id == a.id for t in n.targets)
                                     for n in A.walk(self._current_body))
-                return None if assigned_none or a.id in self._current_params else False
+                if assigned_none:
+                    return None
+                if a.id in self._current_params:
+                    return None if self.param_may_be_none(self.fn.name, a.id) else False
+                return False
             return False  # a constant or a function: never None
         if isinstance(a, (A.Call,)) and a.receiver is None and a.func in self.functions:
             return None  # a function may return None
         return False  # literals, lists, arithmetic, comparisons: never None
+
+    def param_may_be_none(self, fname: str, pname: str, seen: frozenset = frozenset()) -> bool:
+        """May the parameter ``pname`` of ``fname`` be None at some call? main's parameters are
+        inputs (never None); another function's may be None if its default is None, or if some
+        call passes None, a variable that may be None, a call's result, or (the same question,
+        asked of the caller) a parameter of the caller. A function used as a value may be called
+        with anything."""
+        if fname == "main":
+            return False
+        fn = self.module.body and next((s for s in self.module.body if isinstance(s, A.FunctionDef) and s.name == fname), None)
+        if fn is None or (fname, pname) in seen:
+            return fn is None
+        seen = seen | {(fname, pname)}
+        names = [p.name for p in fn.params]
+        if pname not in names:
+            return True
+        k = names.index(pname)
+        default = fn.params[k].default
+        callers = [s for s in self.module.body if isinstance(s, A.FunctionDef)]
+        for caller in callers:
+            locals_none = {t.id for n in A.walk(caller.body) if isinstance(n, A.Assign) and isinstance(n.value, A.NoneLit)
+                           for t in n.targets if isinstance(t, A.Name)}
+            caller_params = {p.name for p in caller.params}
+            for n in A.walk(caller.body):
+                if isinstance(n, A.Name) and n.id == fname:
+                    return True  # passed as a value
+                if not (isinstance(n, A.Call) and n.receiver is None and n.func == fname):
+                    continue
+                if any(isinstance(a, A.Starred) for a in n.args):
+                    return True
+                positional = [a for a in n.args if not isinstance(a, A.Keyword)]
+                given = {a.name: a.value for a in n.args if isinstance(a, A.Keyword)}
+                arg = positional[k] if k < len(positional) else given.get(pname, default)
+                if arg is None or self._may_be_none(arg, caller.name, caller_params, locals_none, seen):
+                    return True
+        return False
+
+    def _may_be_none(self, e, caller: str, params: set, locals_none: set, seen: frozenset) -> bool:
+        if isinstance(e, A.NoneLit):
+            return True
+        if isinstance(e, A.Name):
+            if e.id in locals_none:
+                return True
+            return e.id in params and self.param_may_be_none(caller, e.id, seen)
+        if isinstance(e, A.IfExp):
+            return any(self._may_be_none(x, caller, params, locals_none, seen) for x in (e.body, e.orelse))
+        if isinstance(e, A.BoolOp):
+            return any(self._may_be_none(x, caller, params, locals_none, seen) for x in e.values)
+        return isinstance(e, A.Call) and e.receiver is None and e.func in self.functions
 
     def function_value(self, a: A.Expr) -> str | None:
         """The module-level function an argument stands for: a function's name, a builtin's,
