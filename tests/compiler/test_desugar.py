@@ -203,6 +203,11 @@ CASES = [
      "            acc += b[i]\n        out.append(acc >> shift)\n    return out\n\n\n"
      "def block(x, w, b):\n    return linear(linear(x, w, b), w) + linear(x, w, b=b)\n\n\n"
      "def main(xs: list[int]) -> list[int]:\n    w = [xs[:3], xs[1:4]]\n    return block(xs[:3], w, xs[:2])\n"),
+    ("static methods", "class Net:\n    def __init__(self, w):\n        self.w = w\n\n    @staticmethod\n"
+     "    def relu(v):\n        return [max(0, a) for a in v]\n\n    def forward(self, x):\n"
+     "        return self.relu([a * b for a, b in zip(self.w, x)])\n\n\n"
+     "def main(xs: list[int]) -> list[int]:\n    net = Net([1, -1, 2, -2, 3, -3, 4])\n"
+     "    return net.forward(xs) + Net.relu(xs) + net.relu([-1, 1])\n"),
     ("sum with a start", "def main(xs: list[int]) -> list[int]:\n    return [sum(xs, 100), sum(xs[:2], start=-1)]\n"),
     ("one-bit masks and bool()", "def main(xs: list[int]) -> list[int]:\n"
      "    return ([v & 8 for v in xs] + [v & 1 for v in xs] + [v & (1 << 30) for v in xs] + [v & 2**40 for v in xs]\n"

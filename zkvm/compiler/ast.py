@@ -218,6 +218,7 @@ class FunctionDef(Stmt):
     params: tuple[Param, ...]
     returns: Expr | None
     body: tuple[Stmt, ...]
+    static: bool = False  # a method decorated with @staticmethod (no self)
 
 
 @dataclass(frozen=True)

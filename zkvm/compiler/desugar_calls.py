@@ -541,8 +541,13 @@ class CallsMixin:
             if e.func not in info.methods or e.func == "__init__":
                 return Rejected(e.span, f"method .{e.func}()", f"{info.name} has no method {e.func}()", "",
                                 tuple(self.expr(a) for a in e.args if not isinstance(a, A.Keyword)))
-            fields = tuple(A.Name(e.span, f"{obj}.{f}") for f in info.fields)
+            fields = tuple(A.Name(e.span, f"{obj}.{f}") for f in info.fields) if not info.methods[e.func].static else ()
             return self.call(A.Call(e.span, f"{info.name}.{e.func}", (*fields, *e.args)))
+        if isinstance(e.receiver, A.Name) and e.receiver.id in self.classes and e.receiver.id not in self.fn.locals:
+            info = self.classes[e.receiver.id]
+            m = info.methods.get(e.func)
+            if m is not None and m.static:  # C.helper(x)
+                return self.call(A.Call(e.span, f"{info.name}.{e.func}", e.args))
         table = self.table(e.receiver)
         if table is not None:
             args = [a for a in e.args if not isinstance(a, A.Keyword)]

@@ -88,7 +88,12 @@ class ClassesMixin:
         return out
 
     def method_function(self, info: ClassInfo, m: A.FunctionDef) -> A.FunctionDef:
-        """``def forward(self, x)`` -> ``def Linear.forward(self.weights, self.bias, x)``."""
+        """``def forward(self, x)`` -> ``def Linear.forward(self.weights, self.bias, x)``; a
+        static method keeps its parameters."""
+        if m.static:
+            fn = A.FunctionDef(m.span, f"{info.name}.{m.name}", m.params, m.returns, m.body)
+            self.functions[fn.name] = fn
+            return self.function(fn)
         me = _self_name(m)
         if me is None:
             return A.FunctionDef(m.span, f"{info.name}.{m.name}", (), None,

@@ -9,7 +9,7 @@ inside a rejected slice, generator, lambda, tuple or loop ``else`` is reported i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from lark import Token, Transformer, v_args
@@ -410,10 +410,14 @@ class ToAst(Transformer):
         return list(target_names(children[1])) if len(children) > 1 and children[1] is not None else []
 
     def decorated(self, meta, children):
-        return _unsupported_stmt(self.sp(meta), "decorator", body=(children[-1],))
+        target, decorators = children[-1], children[:-1]
+        if isinstance(target, A.FunctionDef) and decorators and all(
+                isinstance(d, A.Name) and d.id == "staticmethod" for d in decorators):
+            return replace(target, static=True)  # (a class method without self: desugar_classes.py)
+        return _unsupported_stmt(self.sp(meta), "decorator", body=(target,))
 
     def decorator(self, meta, children):
-        return None
+        return children[0]
 
     # --- expressions -----------------------------------------------------------------------
     def ifexp(self, meta, children):
