@@ -208,6 +208,7 @@ CASES = [
      "        return self.relu([a * b for a, b in zip(self.w, x)])\n\n\n"
      "def main(xs: list[int]) -> list[int]:\n    net = Net([1, -1, 2, -2, 3, -3, 4])\n"
      "    return net.forward(xs) + Net.relu(xs) + net.relu([-1, 1])\n"),
+    ("functions passed to methods", "def sq(v):\n    return v * v\n\nclass C:\n    def __init__(self, k):\n        self.k = k\n\n    def apply(self, v, act):\n        return act(v) + self.k\n\n    def run(self, v):\n        return self.apply(v, sq)\n\ndef main(xs: list[int]) -> list[int]:\n    c = C(3)\n    return [c.apply(x, sq) + c.run(x) + c.apply(x, lambda v: -v) for x in xs]\n"),
     ("sum with a start", "def main(xs: list[int]) -> list[int]:\n    return [sum(xs, 100), sum(xs[:2], start=-1)]\n"),
     ("one-bit masks and bool()", "def main(xs: list[int]) -> list[int]:\n"
      "    return ([v & 8 for v in xs] + [v & 1 for v in xs] + [v & (1 << 30) for v in xs] + [v & 2**40 for v in xs]\n"

@@ -160,6 +160,7 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
         self.prelude_used: set[str] = set()
         self.lift_count = 0
         self._fparams: dict[str, set[str]] = {}
+        self.method_owner: dict[str, tuple] = {}  # a method's function -> (its self name, its class)
         self._current_body: tuple = ()
         self._current_params: set[str] = set()
         self._lambdas: dict[tuple, str] = {}

@@ -505,9 +505,13 @@ class CallsMixin:
             body = fold_tests(decide_none(body, nones))
             clone = A.FunctionDef(fn.span, name, tuple(p for p in fn.params if p.name not in chosen), fn.returns, body)
             self.functions[name] = clone
-            outer = self.fn
+            outer, outer_instances = self.fn, self.local_instances
+            if fn.name in self.method_owner:  # a method's version: self is its instance again
+                me, info = self.method_owner[fn.name]
+                self.method_owner[name] = (me, info)
+                self.local_instances = {me: info}
             self.extra.append(self.function(clone))
-            self.fn = outer
+            self.fn, self.local_instances = outer, outer_instances
         args = [a for p, a in zip(fn.params, bound) if p.name not in chosen]
         return A.Call(e.span, name, tuple(self.expr(a) for a in args))
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from zkvm.compiler import ast as A
-from zkvm.compiler.desugar_tree import map_children
+from zkvm.compiler.desugar_tree import map_children, none_params
 from zkvm.compiler.transform import Rejected, RejectedStmt
 
 
@@ -84,10 +84,12 @@ class ClassesMixin:
         for m in info.methods.values():
             if m.name == "__init__":
                 continue
-            out.append(self.method_function(info, m))
+            fn = self.method_function(info, m)
+            if fn is not None:
+                out.append(fn)
         return out
 
-    def method_function(self, info: ClassInfo, m: A.FunctionDef) -> A.FunctionDef:
+    def method_function(self, info: ClassInfo, m: A.FunctionDef) -> A.FunctionDef | None:
         """``def forward(self, x)`` -> ``def Linear.forward(self.weights, self.bias, x)``; a
         static method keeps its parameters."""
         if m.static:
@@ -113,6 +115,9 @@ class ClassesMixin:
                                              "change the object in CPython; return the new value instead")] + body
         fn = A.FunctionDef(m.span, f"{info.name}.{m.name}", params, m.returns, tuple(body))
         self.functions[fn.name] = fn
+        self.method_owner[fn.name] = (me, info)
+        if self.function_params(fn) or none_params(fn):
+            return None  # compiled once per function passed to it (call_with_functions), as functions are
         outer_instances = dict(self.local_instances)
         self.local_instances = {me: info}
         out = self.function(fn)
