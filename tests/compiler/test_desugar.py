@@ -299,7 +299,7 @@ def test_unpacking_a_wrong_length_stops_like_cpython():
     ("t = (xs[0], xs)\n    t[0] = 1\n    return xs", ["does not support item assignment"]),
     ("t = (xs[0], xs)\n    return [v for v in t]", ["a comprehension over a tuple that mixes", "unpack"]),
     ("t = (xs[0], xs)\n    return [sum(t)]", ["sum() of a tuple that mixes"]),
-    ("t = (xs[0], [xs])\n    return xs", ["a tuple that mixes an int, a list[list[int]]"]),
+    ("t = (xs[0], [[xs]])\n    return xs", ["a tuple that mixes an int, a list[list[list[int]]]"]),
     ("pairs = [(x, [x]) for x in xs]\n    return pairs", ["returns list[tuple[int, list[int]]]"]),
     ("xs.pop(1, 2)\n    return xs", ["wrong arguments for .pop()", "xs.pop() or pop(i)"]),
     ("xs.discard(3)\n    return xs", ["unsupported method .discard()", "xs.remove(v)"]),

@@ -59,3 +59,33 @@ def test_boxed_positions_are_part_of_the_program_hash():
     sig = {**program.signature, "output": {**program.signature["output"], "boxed": [0]}}
     other = Program(program.code, program.data, program.layout, sig)
     assert other.hash() != program.hash()
+
+
+TABLE_SOURCE = '''
+def main(m: list[list[int]], k: int) -> tuple[list[list[int]], int, list[int]]:
+    sq = [[v * v for v in r] for r in m]
+    return sq, k * 2, [len(r) for r in m]
+'''
+
+
+def test_a_tuple_holding_a_list_of_lists_is_proven_and_reads_back():
+    inputs = {"m": [[1, -2], [3, 4], [5, 6]], "k": 7}
+    ns: dict = {}
+    exec(compile(TABLE_SOURCE, "prog.py", "exec"), ns)
+    want = [list(x) if isinstance(x, list) else x for x in ns["main"](**inputs)]
+    program = compile_source(TABLE_SOURCE, "prog.py", {"m": [3, 2]})
+    assert program.signature["output"]["parts"] == ["table", "int", "list"]
+    flat = flatten_inputs(program, inputs)
+    assert shaped_output(program, run(program, flat, record=False).outputs) == want
+    claim = zkvm.verify(zkvm.prove(program, flat).proof, program)
+    assert claim.output == want
+
+
+@pytest.mark.parametrize("parts", [["int", "matrix"], "int", [1], ["int"] * 2])
+def test_malformed_output_parts_are_refused(parts):
+    program = compile_source(TABLE_SOURCE, "prog.py", {"m": [3, 2]})
+    output = {**program.signature["output"], "parts": parts}
+    if parts == ["int"] * 2:
+        output["boxed"] = [0]  # (parts and boxed positions never go together)
+    with pytest.raises(ParameterError, match="parts|boxed"):
+        validate_signature({**program.signature, "output": output})

@@ -414,7 +414,7 @@ class FunctionCompiler(LoopsMixin, MacMixin, ExpressionsMixin, ListsMixin, Calls
         lt = self.need_list(e.value, "indexing")
         self.need_int(e.index, "a list index")
         if stored is not None:
-            if lt.boxed:
+            if lt.is_tuple:
                 raise CodegenError(e.span, "type error: a tuple does not support item assignment (Python raises TypeError)",
                                    "build a new tuple: t = (v, t[1])")
             self.element_fits(lt, stored, "storing")

@@ -288,7 +288,7 @@ class ExpressionsMixin:
         if isinstance(e, A.Subscript):
             self.check_subscript(e)
             vt = self.type_of(e.value)
-            if vt.boxed:
+            if vt.is_tuple:
                 return self.tuple_part(e, vt, dest)
             lst = self.expr(e.value)
             idx, addr = self.subscript_address(lst, e)

@@ -26,8 +26,8 @@ def mixed_tuple(types) -> tuple[str, str]:
     """The message and help for a tuple whose elements mix ints or lists with lists of lists
     (three levels of lists)."""
     return (f"unsupported: a tuple that mixes {', '.join(a_type(t) for t in types)}",
-            "a tuple may mix ints and lists of ints, or hold only lists of lists; lists are nested at most two deep: "
-            "keep the parts apart (return them separately, or as two tuples)")
+            "a tuple may mix ints, lists and lists of lists; values nest at most three deep: keep the parts apart "
+            "(return them separately, or as two tuples)")
 
 
 def constant_type(c) -> VType:
@@ -42,7 +42,7 @@ def whole_tuple(node: A.Node, t: VType, what: str) -> None:
     """Refuse to treat a tuple mixing ints and lists as a sequence of one element type (its
     positions have different types: Python would compare an int with a list, or the result
     could not be typed)."""
-    if t.boxed:
+    if t.is_tuple:
         raise CodegenError(node.span, f"unsupported: {what} a tuple that mixes ints and lists ({t.describe()})",
                            "read its parts with constant indexes (t[0], t[-1]) or unpack it (score, path = t)")
 
@@ -269,7 +269,7 @@ class LengthAnalysis:
             return unify(self.expr_type(e.body, env), self.expr_type(e.orelse, env)) or INT
         if isinstance(e, A.BinOp):
             lt, rt = self.expr_type(e.left, env), self.expr_type(e.right, env)
-            whole_tuple(e, lt if lt.boxed else rt, f"'{e.op}' on")
+            whole_tuple(e, lt if lt.is_tuple else rt, f"'{e.op}' on")
             if e.op == "+" and lt.is_list and rt.is_list:
                 n = lt.length + rt.length if lt.length is not None and rt.length is not None else None
                 both = unify(lt.with_length(None), rt.with_length(None))
@@ -283,14 +283,15 @@ class LengthAnalysis:
             return INT
         if isinstance(e, A.Subscript):
             t = self.expr_type(e.value, env)
-            if t.boxed:
+            if t.is_tuple:
                 return t.part(self.fc.tuple_position(e, t))
             return t.element() if t.is_list else INT
         if isinstance(e, A.ListLit):
             if not e.elts:
                 return VType("list", 0, 0)
             ts = [self.expr_type(x, env) for x in e.elts]
-            if isinstance(e, A.TupleLit) and any(t.is_list != ts[0].is_list for t in ts):
+            if isinstance(e, A.TupleLit) and any(t.is_list != ts[0].is_list or (t.is_list and t.depth and ts[0].depth
+                                                                                   and t.depth != ts[0].depth) for t in ts):
                 vt = mixed(ts)
                 if vt is None:
                     raise CodegenError(e.span, *mixed_tuple(ts))

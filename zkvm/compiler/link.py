@@ -361,6 +361,14 @@ class ProgramCompiler:
                 header_slots.append((s, addr))
         main = self.specialize(self.functions["main"], types, self.functions["main"].span)
         out_type = main.returns
+        adapter = None
+        if out_type.parts is not None:
+            # a tuple holding lists of lists: main's result goes through a function that lays it
+            # out as rows (see output_rows); the signature says how to read them back
+            adapter = self.specialize(output_rows(out_type, self.functions["main"].span), [out_type],
+                                      self.functions["main"].span)
+            parts = [("int" if not p.is_list else "list" if p.depth == 1 else "table") for p in out_type.parts]
+            out_type = adapter.returns
         if out_type.is_list and out_type.depth > 2:
             fn = self.functions["main"]
             raise CodegenError(fn.returns.span if fn.returns is not None else fn.span,
@@ -372,14 +380,17 @@ class ProgramCompiler:
             output_sig = {"type": out_type.describe(), "record": True, "depth": out_type.depth}
             if out_type.boxed:
                 output_sig["boxed"] = sorted(out_type.boxed)
+            if adapter is not None:
+                output_sig["parts"] = parts
         elif out_type.kind == "none":
             out_size = 0
             output_sig = {"type": "none", "shape": []}
         else:
             out_size = 1
             output_sig = {"type": "int", "shape": []}
-        entry = self.entry_code(types, sig, header_slots, out_type)
-        stack_size = entry.frame_size + 3 + self.stack_need(main.key) + 4
+        entry = self.entry_code(types, sig, header_slots, out_type, adapter)
+        need = max(self.stack_need(main.key), self.stack_need(adapter.key) if adapter is not None else 0)
+        stack_size = entry.frame_size + 3 + need + 4
         data_size = self.data_size()
         layout = Layout.build(data_size, 0, in_size, out_size, stack_size)
         data = np.concatenate(self.data_words) if self.data_words else np.zeros(0, dtype=object)
@@ -427,7 +438,7 @@ class ProgramCompiler:
 
         return of(comp[root])
 
-    def entry_code(self, types, sig, header_slots, out_type: VType) -> Compiled:
+    def entry_code(self, types, sig, header_slots, out_type: VType, adapter: Compiled | None = None) -> Compiled:
         fn = A.FunctionDef(self.functions["main"].span, "<entry>", (), None, ())
         fc = FunctionCompiler(self, fn, "<entry>", [])
         fc.at(self.functions["main"])
@@ -442,13 +453,19 @@ class ProgramCompiler:
         fc.emit(op.CALL, b=FrameEnd(2), c=FrameEnd(1), imm=FuncRef(main_key))
         result = fc.temp()
         fc.emit(op.ADDI, c=result, a=FrameEnd(0), imm=0)
+        callees = {main_key}
+        if adapter is not None:
+            fc.emit(op.ADDI, c=FrameEnd(3), a=result, imm=0)
+            fc.emit(op.CALL, b=FrameEnd(2), c=FrameEnd(1), imm=FuncRef(adapter.key))
+            fc.emit(op.ADDI, c=result, a=FrameEnd(0), imm=0)
+            callees.add(adapter.key)
         if out_type.is_list:
             self.output_record(fc, result, out_type.depth)
         elif out_type.kind != "none":
             fc.emit(op.STA, a=result, imm=Abs("out", 0))
         fc.emit(op.HALT)
         fc.emit_traps()
-        return Compiled("<entry>", fc.code, fc.high, NONE, {main_key})
+        return Compiled("<entry>", fc.code, fc.high, NONE, callees)
 
     def output_record(self, fc: FunctionCompiler, result: int, depth: int) -> None:
         """Copy the returned list into a record [n, values...] (or [rows, len_0, .., values...])
@@ -556,6 +573,30 @@ class ProgramCompiler:
 
 def _walk(stmts):
     return A.walk(tuple(stmts))
+
+
+def output_rows(t: VType, span: Span) -> A.FunctionDef:
+    """The function that lays out a tuple holding lists of lists (``return matrix, n``) as a
+    list of rows, in core form: an int as the row [x], a list as one row, a list of lists as
+    the row [number of rows] followed by its rows. shaped_output reads it back with the
+    signature's ``parts``."""
+    t_name, out = A.Name(span, "t"), A.Name(span, "out")
+    body: list[A.Stmt] = [A.Assign(span, (out,), A.ListLit(span, ()))]
+
+    def append(v: A.Expr) -> A.Stmt:
+        return A.ExprStmt(span, A.Call(span, "append", (v,), receiver=A.Name(span, "out")))
+
+    for k, p in enumerate(t.parts):
+        part = A.Subscript(span, A.Name(span, "t"), A.IntLit(span, k))
+        if not p.is_list:
+            body.append(append(A.ListLit(span, (part,))))
+        elif p.depth == 1:
+            body.append(append(part))
+        else:
+            body.append(append(A.ListLit(span, (A.Call(span, "len", (part,)),))))
+            body.append(A.For(span, f"row.{k}", span, part, (append(A.Name(span, f"row.{k}")),)))
+    body.append(A.Return(span, out))
+    return A.FunctionDef(span, "<output>", (A.Param(span, t_name.id, None),), None, tuple(body))
 
 
 def _fits(actual: VType, guess: VType) -> bool:

@@ -54,16 +54,21 @@ class ListsMixin:
         r = self.dest_or_temp(dest)
         self.emit(op.LD, c=r, a=t, imm=2)
         self.emit(op.LD, c=r, a=r, imm=k)
-        if k in vt.boxed:
+        for _ in range(vt.levels(k)):  # (each box: the header's buffer, its one element)
             self.emit(op.LD, c=r, a=r, imm=2)
             self.emit(op.LD, c=r, a=r, imm=0)
         self.release(t)
         return r
 
     def list_literal(self, e: A.ListLit, dest: int | None) -> int:
-        boxed = self.type_of(e).boxed if isinstance(e, A.TupleLit) else frozenset()
-        if boxed:  # a tuple mixing ints and lists: each int in a one-element row
-            e = A.TupleLit(e.span, tuple(A.ListLit(x.span, (x,)) if k in boxed else x for k, x in enumerate(e.elts)))
+        tt = self.type_of(e) if isinstance(e, A.TupleLit) else None
+        if tt is not None and tt.is_tuple:  # a tuple mixing ints and lists: each int in a one-element row
+            boxes = []
+            for k, x in enumerate(e.elts):
+                for _ in range(tt.levels(k)):
+                    x = A.ListLit(x.span, (x,))
+                boxes.append(x)
+            e = A.TupleLit(e.span, tuple(boxes))
         if e.elts:
             try:
                 first = self.type_of(e.elts[0])
@@ -429,7 +434,7 @@ class ListsMixin:
             else:
                 self.emit(op.MOVI, c=r, imm=0)
             return o == "!="
-        if xt.boxed != yt.boxed and xt.boxed and yt.boxed:
+        if xt.is_tuple and yt.is_tuple and (xt.boxed, xt.parts) != (yt.boxed, yt.parts):
             raise CodegenError(node.span, f"type error: '{o}' between {a_type(xt)} and {a_type(yt)}",
                                "Python compares an int with a list there (TypeError): compare tuples of one shape")
         name, build = ("listcmp3", build_compare_tables) if 3 in (xt.depth, yt.depth) else \

@@ -25,6 +25,18 @@ class VType:
     inner: int | None = None  # row length of a list of lists
     boxed: frozenset = frozenset()  # a tuple mixing ints and lists: the positions of its ints
     item: "VType | None" = None  # depth 3: the elements' type (a list of lists, or a mixed tuple)
+    parts: "tuple | None" = None  # a tuple mixing lists of lists with ints or lists (depth 3): each position's type
+
+    @property
+    def is_tuple(self) -> bool:
+        """A tuple whose positions have different types (read with constant indexes only)."""
+        return bool(self.boxed) or self.parts is not None
+
+    def levels(self, k: int) -> int:
+        """How many one-element lists box position k of such a tuple (its value is that deep)."""
+        if self.parts is not None:
+            return 2 - (self.parts[k].depth if self.parts[k].is_list else 0)
+        return 1 if k in self.boxed else 0
 
     @property
     def is_list(self) -> bool:
@@ -38,24 +50,26 @@ class VType:
         return INT
 
     def with_length(self, length: int | None, inner: int | None = None) -> "VType":
-        if self.boxed:
+        if self.is_tuple:
             return self  # a tuple's length never changes
         return VType(self.kind, self.depth, length, inner if self.depth == 2 else None, item=self.item)
 
     def unknown_lengths(self) -> "VType":
-        if self.boxed:
+        if self.is_tuple:
             return self
         return VType(self.kind, self.depth, item=self.item.unknown_lengths() if self.item is not None else None)
 
     def part(self, k: int) -> "VType":
         """The type of position k (0 <= k < length) of a tuple mixing ints and lists."""
+        if self.parts is not None:
+            return self.parts[k]
         return INT if k in self.boxed else VType("list", 1)
 
     def describe(self) -> str:
         if self.kind != "list":
             return self.kind
-        if self.boxed:
-            return "tuple[" + ", ".join("int" if k in self.boxed else "list[int]" for k in range(self.length)) + "]"
+        if self.is_tuple:
+            return "tuple[" + ", ".join(self.part(k).describe() for k in range(self.length)) + "]"
         if self.depth == 3:
             return f"list[{self.element().describe()}]"
         return {0: "list", 1: "list[int]", 2: "list[list[int]]"}[self.depth]
@@ -80,9 +94,13 @@ def list_of(t: VType, length: int | None = None, inner: int | None = None) -> VT
 
 
 def mixed(parts: list[VType]) -> VType | None:
-    """The type of a tuple of ints and lists of ints (at least one of each); None for any other
-    mix (a list of lists beside an int or a list would need a third level)."""
-    if not all(t == INT or (t.is_list and t.depth <= 1 and not t.boxed) for t in parts):
+    """The type of a tuple of ints and lists of ints (at least one of each), or of lists of lists
+    with ints or lists (each position boxed to the depth of the deepest: ``parts``); None for
+    any other mix."""
+    if all(t == INT or (t.is_list and t.depth <= 2 and not t.is_tuple) for t in parts) and \
+            any(t.is_list and t.depth == 2 for t in parts):
+        return VType("list", 3, len(parts), parts=tuple(t if t == INT else VType("list", max(t.depth, 1)) for t in parts))
+    if not all(t == INT or (t.is_list and t.depth <= 1 and not t.is_tuple) for t in parts):
         return None
     return VType("list", 2, len(parts), None, frozenset(k for k, t in enumerate(parts) if t == INT))
 
@@ -154,7 +172,7 @@ def unify(a: VType | None, b: VType | None) -> VType | None:
         return None
     if a.kind != "list":
         return a
-    if a.boxed or b.boxed:
+    if a.is_tuple or b.is_tuple:
         return a if a == b else None  # tuples mixing ints and lists: the same positions and length
     item = None
     if a.depth == 3:

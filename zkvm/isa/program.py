@@ -313,6 +313,10 @@ def validate_signature(signature: Any, max_words: int = MAX_SIGNATURE_WORDS) -> 
     if not isinstance(boxed, list) or len(boxed) > max_words or any(type(k) is not int or k < 0 for k in boxed) \
             or boxed != sorted(set(boxed)) or (boxed and depth != 2):
         raise ParameterError("signature", "the output's boxed positions must be increasing non-negative ints of a depth-2 output")
+    parts = output.get("parts", [])
+    if not isinstance(parts, list) or len(parts) > max_words or any(p not in ("int", "list", "table") for p in parts) \
+            or (parts and (depth != 2 or boxed)):
+        raise ParameterError("signature", "the output's parts must be 'int', 'list' or 'table' of a depth-2 output")
     out_words = _shape_words(output.get("shape", []), "the output")
     if words > max_words or out_words > max_words:
         raise ParameterError("signature", f"the shapes need {max(words, out_words)} memory words, more than {max_words}")
@@ -421,6 +425,29 @@ def shaped_output(program: "Program", outputs: list[int]) -> Any:
     for k in program.signature["output"].get("boxed", []):
         if k < len(out) and len(out[k]) == 1:
             out[k] = out[k][0]
+    parts = program.signature["output"].get("parts")
+    if parts:
+        return _read_parts(out, parts)
+    return out
+
+
+def _read_parts(rows: list, parts: list) -> list:
+    """A tuple laid out as rows (compiler.link.output_rows) read back: an int is the row [x],
+    a list one row, a list of lists [count] and its rows."""
+    out, at = [], 0
+    for p in parts:
+        if at >= len(rows):
+            break
+        if p == "list":
+            out.append(rows[at])
+            at += 1
+        elif p == "int":
+            out.append(rows[at][0] if rows[at] else None)
+            at += 1
+        else:
+            n = rows[at][0] if rows[at] else 0
+            out.append(rows[at + 1 : at + 1 + n])
+            at += 1 + n
     return out
 
 
