@@ -89,3 +89,42 @@ def test_malformed_output_parts_are_refused(parts):
         output["boxed"] = [0]  # (parts and boxed positions never go together)
     with pytest.raises(ParameterError, match="parts|boxed"):
         validate_signature({**program.signature, "output": output})
+
+
+RAGGED_SOURCE = '''
+def main(adj: list[list[int]], x: int) -> list[int]:
+    seen = {x}
+    queue = [x]
+    order = []
+    while queue:
+        u = queue.pop(0)
+        order.append(u)
+        for v in adj[u]:
+            if v not in seen:
+                seen.add(v)
+                queue.append(v)
+    return order + [len(r) for r in adj]
+'''
+
+
+def test_an_input_whose_rows_differ_in_length_is_proven_with_its_row_lengths_public():
+    from zkvm.compiler import check_source, input_shapes_of
+
+    inputs = {"adj": [[1, 2], [3], [3], [], [0, 1, 2]], "x": 0}
+    ns: dict = {}
+    exec(compile(RAGGED_SOURCE, "prog.py", "exec"), ns)
+    checked = check_source(RAGGED_SOURCE, "prog.py")
+    shapes = input_shapes_of(checked.main_parameters(), inputs)
+    assert shapes["adj"] == [5, [2, 1, 1, 0, 3]]
+    program = checked.compile(shapes)
+    flat = flatten_inputs(program, inputs)
+    claim = zkvm.verify(zkvm.prove(program, flat).proof, program)
+    assert claim.output == ns["main"](**inputs)
+
+
+@pytest.mark.parametrize("shape", [[3, [1, 2]], [2, [1, -1]], [2, [1, True]], [2, "ab"]])
+def test_malformed_row_lengths_are_refused(shape):
+    program = compile_source(RAGGED_SOURCE, "prog.py", {"adj": [2, [1, 2]], "x": []})
+    params = [{**p, "shape": shape} if p["name"] == "adj" else p for p in program.signature["params"]]
+    with pytest.raises(ParameterError):
+        validate_signature({**program.signature, "params": params})

@@ -138,13 +138,13 @@ def _shape_of(name: str, value: Any) -> list[int]:
         return [len(value)]
     if all(isinstance(v, list) for v in value):
         lens = {len(v) for v in value}
-        if len(lens) > 1:
-            raise bad("rows of different lengths: list[list[int]] inputs must be rectangular")
         for r, row in enumerate(value):
             for c, v in enumerate(row):
                 if isinstance(v, bool) or not isinstance(v, int):
                     kind = "a float (use scaled integers)" if isinstance(v, float) else type(v).__name__
                     raise bad(f"element [{r}][{c}] is {kind}, expected an int")
+        if len(lens) > 1:  # rows of different lengths: their lengths are part of the (public) shape
+            return [len(value), [len(v) for v in value]]
         return [len(value), lens.pop() if value else 0]
     for i, v in enumerate(value):
         if isinstance(v, float):

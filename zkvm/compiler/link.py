@@ -330,8 +330,9 @@ class ProgramCompiler:
                                        "pass an input file (zkvm run/compile --input FILE) that fixes its length")
                 if len(shape) != declared.depth:
                     raise InputError(p.name, f"expected a {declared.describe()}, got a value of {len(shape)} dimension(s)")
-                t = VType("list", declared.depth, shape[0], shape[1] if len(shape) > 1 else None)
-                size = int(np.prod(shape)) if shape else 0
+                ragged = len(shape) > 1 and isinstance(shape[1], list)
+                t = VType("list", declared.depth, shape[0], shape[1] if len(shape) > 1 and not ragged else None)
+                size = sum(shape[1]) if ragged else int(np.prod(shape)) if shape else 0
             else:
                 if shape not in (None, []):
                     raise InputError(p.name, f"expected an int, got a list of shape {shape}")
@@ -403,13 +404,16 @@ class ProgramCompiler:
                 data[base : base + 3] = [shape[0], shape[0], first]
             else:
                 rows, cols = shape
+                lens = cols if isinstance(cols, list) else [cols] * rows  # (rows of different lengths)
                 ptrs = addr + HEADER
                 inner = ptrs + rows
                 data[base : base + 3] = [rows, rows, ptrs]
+                at = first
                 for r in range(rows):
                     data[base + HEADER + r] = inner + HEADER * r
                     h = base + HEADER + rows + HEADER * r
-                    data[h : h + 3] = [cols, cols, first + r * cols]
+                    data[h : h + 3] = [lens[r], lens[r], at]
+                    at += lens[r]
         code, debug = self.link([entry] + [c for k, c in self.compiled.items()], layout)
         signature = {
             "params": [{"name": s["name"], "type": s["type"], "shape": s["shape"]} for s in sig],

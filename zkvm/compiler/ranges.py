@@ -137,7 +137,9 @@ class RangeAnalysis:
         a list of lists) with the declared element bounds and the input file's lengths."""
         if depth == 1:
             return self._site(("input", name), elements, point(shape[0] if shape else 0))
-        rows = self._site(("input rows", name), elements, point(shape[1] if len(shape) > 1 else 0))
+        cols = shape[1] if len(shape) > 1 else 0
+        length = Interval(min(cols, default=0), max(cols, default=0)) if isinstance(cols, list) else point(cols)
+        rows = self._site(("input rows", name), elements, length)
         return self._site(("input", name), rows, point(shape[0] if shape else 0))
 
     def run(self, main_params: dict[str, Value] | None = None) -> "RangeAnalysis":

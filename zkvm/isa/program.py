@@ -324,7 +324,13 @@ def validate_signature(signature: Any, max_words: int = MAX_SIGNATURE_WORDS) -> 
 
 
 def _shape_words(shape: Any, what: str) -> int:
-    """The memory a value of this shape takes: its elements and the lists holding them."""
+    """The memory a value of this shape takes: its elements and the lists holding them. A list
+    of lists whose rows differ in length has the shape [rows, [len_0, ..., len_{rows-1}]]."""
+    if isinstance(shape, list) and len(shape) == 2 and isinstance(shape[1], list) and type(shape[0]) is int:
+        lens = shape[1]
+        if shape[0] != len(lens) or len(lens) > MAX_SIGNATURE_WORDS or any(type(d) is not int or d < 0 for d in lens):
+            raise ParameterError("signature", f"the row lengths of {what} must be {shape[0]} non-negative ints")
+        return 1 + len(lens) + sum(lens)
     if not isinstance(shape, list) or len(shape) > MAX_SHAPE_RANK or any(type(d) is not int or d < 0 for d in shape):
         raise ParameterError("signature", f"the shape of {what} must be a list of at most {MAX_SHAPE_RANK} non-negative ints")
     words, lists = 0, 1
