@@ -125,12 +125,20 @@ def to_const(py: object, node: A.Node) -> ConstValue:
                 _check_range(int(x), node)
             return ConstValue(np.array([int(x) for x in py], dtype=np.int64))
         if all(isinstance(x, (list, tuple)) and all(isinstance(v, (int, bool)) for v in x) for x in py):
+            lens = {len(x) for x in py}
+            if len(lens) == 1:  # (rectangular: checked as one array, fast for pasted weights)
+                try:
+                    arr = np.array([[int(v) for v in x] for x in py], dtype=np.int64).reshape(len(py), lens.pop() if py else 0)
+                except OverflowError:
+                    arr = None
+                if arr is None or (arr.size and (int(arr.max()) > HALF_P or int(arr.min()) < -HALF_P)):
+                    for x in py:
+                        for v in x:
+                            _check_range(int(v), node)
+                return ConstValue(arr)
             for x in py:
                 for v in x:
                     _check_range(int(v), node)
-            lens = {len(x) for x in py}
-            if len(lens) == 1:
-                return ConstValue(np.array([[int(v) for v in x] for x in py], dtype=np.int64).reshape(len(py), lens.pop() if py else 0))
             return ConstValue([[int(v) for v in x] for x in py], depth=2)
         parts = [to_const(x, node) for x in py]
         if all(p.is_int or _depth(p) == 1 for p in parts):  # a tuple of ints and lists: the ints boxed
