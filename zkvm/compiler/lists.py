@@ -530,30 +530,25 @@ def build_compare_ints(fc) -> None:
     _compare_elements(fc, _ints_differ)
 
 
-def _rows_differ(fc, x: int, y: int, done: Label) -> None:
-    """Two rows: compared by <listcmp1>; a non-zero result is the lists' result."""
-    (r,) = fc.call_routine("listcmp1", build_compare_ints, [x, y], 1)
-    fc.emit(op.ADDI, c=0, a=r, imm=0)
-    fc.emit(op.BZ, a=0, imm=(after := Label("cmp_next")))
-    fc.emit(op.JMP, imm=done)
-    fc.label(after)
+def _lists_differ(routine: str, build):
+    """Two lists compared by the routine ``routine`` (built by ``build``): a non-zero result
+    is the enclosing lists' result."""
+    def differ(fc, x: int, y: int, done: Label) -> None:
+        (r,) = fc.call_routine(routine, build, [x, y], 1)
+        fc.emit(op.ADDI, c=0, a=r, imm=0)
+        fc.emit(op.BZ, a=0, imm=(after := Label("cmp_next")))
+        fc.emit(op.JMP, imm=done)
+        fc.label(after)
+
+    return differ
 
 
 def build_compare_rows(fc) -> None:
     """<listcmp2>(a, b): the three-way comparison of two lists of lists of ints, in p0."""
-    _compare_elements(fc, _rows_differ)
-
-
-def _tables_differ(fc, x: int, y: int, done: Label) -> None:
-    """Two lists of lists: compared by <listcmp2>."""
-    (r,) = fc.call_routine("listcmp2", build_compare_rows, [x, y], 1)
-    fc.emit(op.ADDI, c=0, a=r, imm=0)
-    fc.emit(op.BZ, a=0, imm=(after := Label("cmp_next")))
-    fc.emit(op.JMP, imm=done)
-    fc.label(after)
+    _compare_elements(fc, _lists_differ("listcmp1", build_compare_ints))
 
 
 def build_compare_tables(fc) -> None:
     """<listcmp3>(a, b): the three-way comparison of two lists nested three deep (lists of
     tuples mixing ints and lists: boxed ints compare as their one-element rows do), in p0."""
-    _compare_elements(fc, _tables_differ)
+    _compare_elements(fc, _lists_differ("listcmp2", build_compare_rows))

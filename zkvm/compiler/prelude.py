@@ -298,28 +298,12 @@ def __zkvm_del_at(xs, i):
 
 
 def __zkvm_del_slice(xs, start, stop, has_start, has_stop):
-    n = len(xs)
-    if not has_start:
-        start = 0
-    elif start < 0:
-        start += n
-        if start < 0:
-            start = 0
-    elif start > n:
-        start = n
-    if not has_stop:
-        stop = n
-    elif stop < 0:
-        stop += n
-        if stop < 0:
-            stop = 0
-    elif stop > n:
-        stop = n
-    if stop > start:
-        gone = stop - start
-        for j in range(start, n - gone):
-            xs[j] = xs[j + gone]
-        xs.__zkvm_setlen(n - gone)
+    kept = __zkvm_slice1(xs, 0, start if has_start else 0, False, True) + \
+        __zkvm_slice1(xs, stop if has_stop else len(xs), 0, True, False)
+    if len(kept) < len(xs):
+        for i in range(len(kept)):
+            xs[i] = kept[i]
+        xs.__zkvm_setlen(len(kept))
 
 
 def __zkvm_insert(xs, i, v):
