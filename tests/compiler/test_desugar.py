@@ -209,6 +209,7 @@ CASES = [
      "def main(xs: list[int]) -> list[int]:\n    net = Net([1, -1, 2, -2, 3, -3, 4])\n"
      "    return net.forward(xs) + Net.relu(xs) + net.relu([-1, 1])\n"),
     ("functions passed to methods", "def sq(v):\n    return v * v\n\nclass C:\n    def __init__(self, k):\n        self.k = k\n\n    def apply(self, v, act):\n        return act(v) + self.k\n\n    def run(self, v):\n        return self.apply(v, sq)\n\ndef main(xs: list[int]) -> list[int]:\n    c = C(3)\n    return [c.apply(x, sq) + c.run(x) + c.apply(x, lambda v: -v) for x in xs]\n"),
+    ("methods that change their object", "class Tracker:\n    def __init__(self, decay=2):\n        self.count = 0\n        self.total = 0\n        self.lo = None\n        self.hi = None\n        self.history = []\n        self.decay = decay\n        self.ema = None\n\n    def update(self, x):\n        self.count += 1\n        self.total += x\n        if self.lo is None or x < self.lo:\n            self.lo = x\n        if self.hi is None or x > self.hi:\n            self.hi = x\n        self.ema = x if self.ema is None else self.ema + (x - self.ema) // self.decay\n        self.history.append(x)\n\n    def feed(self, xs):\n        for x in xs:\n            self.update(x)\n        return self.count\n\n    def reset(self):\n        self.count, self.total = 0, 0\n        self.lo = None\n        self.history = []\n\n    def mean(self):\n        return self.total // self.count if self.count else 0\n\n\ndef main(xs: list[int]) -> list[int]:\n    t = Tracker()\n    n = t.feed(xs[:4])\n    t.update(xs[-1])\n    first = [t.mean(), t.lo, t.hi, t.ema, len(t.history), int(t.lo is None)]\n    t.reset()\n    empty = [int(t.lo is None), t.count, len(t.history), int(t.hi is not None)]\n    t.update(3)\n    return first + empty + [n, t.lo, t.mean()]\n"),
     ("sum with a start", "def main(xs: list[int]) -> list[int]:\n    return [sum(xs, 100), sum(xs[:2], start=-1)]\n"),
     ("one-bit masks and bool()", "def main(xs: list[int]) -> list[int]:\n"
      "    return ([v & 8 for v in xs] + [v & 1 for v in xs] + [v & (1 << 30) for v in xs] + [v & 2**40 for v in xs]\n"
@@ -302,6 +303,10 @@ def test_unpacking_a_wrong_length_stops_like_cpython():
     ("t = (xs[0], [[xs]])\n    return xs", ["a tuple that mixes an int, a list[list[list[int]]]"]),
     ("pairs = [(x, [x]) for x in xs]\n    return pairs", ["returns list[tuple[int, list[int]]]"]),
     ("xs.pop(1, 2)\n    return xs", ["wrong arguments for .pop()", "xs.pop() or pop(i)"]),
+    ("c = Counter()\n    return [c.bump() + 1]\n\n\nclass Counter:\n    def __init__(self):\n        self.n = 0\n\n"
+     "    def bump(self):\n        self.n += 1\n        return self.n", ["call of Counter.bump() in an expression", "as a statement"]),
+    ("C.bump()\n    return xs\n\n\nclass Counter:\n    def __init__(self):\n        self.n = 0\n\n"
+     "    def bump(self):\n        self.n += 1\n\n\nC = Counter()", ["module-level instance", "constants"]),
     ("xs.discard(3)\n    return xs", ["unsupported method .discard()", "xs.remove(v)"]),
     ("del xs\n    return [1]", ["del of a name", "stays bound"]),
     ("del xs[::2]\n    return xs", ["del of a slice with a step", "enumerate"]),

@@ -62,7 +62,7 @@ from zkvm.compiler.desugar_tree import (
     target_for,
     tuple_of_target,
 )
-from zkvm.compiler.transform import Rejected, RejectedStmt
+from zkvm.compiler.transform import LiteralData, Rejected, RejectedStmt
 from zkvm.compiler.tree import breaks
 from zkvm.source import Span
 
@@ -160,7 +160,8 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
         self.prelude_used: set[str] = set()
         self.lift_count = 0
         self._fparams: dict[str, set[str]] = {}
-        self.method_owner: dict[str, tuple] = {}  # a method's function -> (its self name, its class)
+        self.method_owner: dict[str, tuple] = {}
+        self.writing_back = False  # a method's function -> (its self name, its class)
         self._current_body: tuple = ()
         self._current_params: set[str] = set()
         self._lambdas: dict[tuple, str] = {}
@@ -303,6 +304,10 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
         return out
 
     def stmt(self, s: A.Stmt) -> list[A.Stmt]:
+        if isinstance(s, (A.ExprStmt, A.Assign, A.Return)) and not self.writing_back:
+            written = self.mutating_call(s)
+            if written is not None:
+                return written
         if isinstance(s, A.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], A.Name) \
                 and s.targets[0].id in self.fn.aliases:
             return []  # f = lambda ...: its calls call the lifted lambda
@@ -443,6 +448,9 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
 
     # --- assignment and unpacking ------------------------------------------------------------
     def assign(self, s: A.Assign) -> list[A.Stmt]:
+        fields = tuple(self.field_targets(t) for t in s.targets)
+        if fields != s.targets:  # obj.f = v, self.f = v: the field's variable
+            s = A.Assign(s.span, fields, s.value)
         if all(isinstance(t, (A.Name, A.Subscript)) for t in s.targets):
             return [A.Assign(s.span, tuple(self.target(t) for t in s.targets), self.expr(s.value))]
         if len(s.targets) == 1 and is_pattern(s.targets[0]) and isinstance(s.value, A.Tuple) \
@@ -521,12 +529,28 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
         tmp = A.Name(span, self.fn.fresh("value"))
         return [A.Assign(span, (tmp,), value), *self.assign_to(target, tmp, span)]
 
+    def field_targets(self, t):
+        """``t`` with its instance fields (also inside a tuple of targets) as their variables."""
+        if self.field_target(t):
+            return self.target(t)
+        if isinstance(t, (A.Tuple, A.ListLit)) and not isinstance(t, LiteralData):
+            return replace(t, elts=tuple(self.field_targets(x) for x in t.elts))
+        if isinstance(t, A.Starred):
+            return replace(t, value=self.field_targets(t.value))
+        return t
+
+    def field_target(self, t) -> bool:
+        """Is ``t`` a field of an instance of this function (``obj.f``, or ``self.f`` in a method)?"""
+        if isinstance(t, Rejected) and t.construct.startswith("attribute .") and t.parts:
+            inst = self.instance_of(t.parts[0])
+            return inst is not None and inst[0] in self.local_instances and t.text in inst[1].fields
+        return False
+
     def target(self, t: A.Expr) -> A.Expr:
         if isinstance(t, Rejected) and t.construct.startswith("attribute .") and t.parts:
             inst = self.instance_of(t.parts[0])
-            if inst is not None and inst[0] in self.local_instances and t.text in inst[1].fields and \
-                    f"{inst[0]}.{t.text}" not in {p for p in self._current_params}:
-                return A.Name(t.span, f"{inst[0]}.{t.text}")
+            if inst is not None and inst[0] in self.local_instances and t.text in inst[1].fields:
+                return A.Name(t.span, f"{inst[0]}.{t.text}")  # (in a method: a field it returns)
             return self.expr(t)
         if isinstance(t, A.Subscript):
             if isinstance(t.index, A.Slice):

@@ -545,6 +545,10 @@ class CallsMixin:
             if e.func not in info.methods or e.func == "__init__":
                 return Rejected(e.span, f"method .{e.func}()", f"{info.name} has no method {e.func}()", "",
                                 tuple(self.expr(a) for a in e.args if not isinstance(a, A.Keyword)))
+            if info.mutated(e.func) and not self.writing_back:
+                return Rejected(e.span, f"call of {info.name}.{e.func}() in an expression", f"{e.func}() changes fields of "
+                                f"{obj}: call it as a statement ({obj}.{e.func}(...), or v = {obj}.{e.func}(...)) so that "
+                                "the changes are written back", "", tuple(self.expr(a) for a in e.args))
             fields = tuple(A.Name(e.span, f"{obj}.{f}") for f in info.fields) if not info.methods[e.func].static else ()
             return self.call(A.Call(e.span, f"{info.name}.{e.func}", (*fields, *e.args)))
         if isinstance(e.receiver, A.Name) and e.receiver.id in self.classes and e.receiver.id not in self.fn.locals:

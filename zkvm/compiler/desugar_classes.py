@@ -50,6 +50,39 @@ class ClassInfo:
                         f = field_of(t, _self_name(init))
                         if f is not None and f not in self.fields:
                             self.fields.append(f)
+        # fields set to None somewhere (self.lo = None, then a value): a value and a flag field
+        # "f.none", as a function's variables that may be None are (desugar.py)
+        self.optional: set[str] = set()
+        for m in self.methods.values():
+            for n in A.walk(m.body):
+                if isinstance(n, A.Assign) and isinstance(n.value, A.NoneLit):
+                    self.optional |= {f for t in n.targets if (f := field_of(t, _self_name(m))) in self.fields}
+        self.fields = [x for f in self.fields for x in ((f, f"{f}.none") if f in self.optional else (f,))]
+        # the placeholder an optional field holds while it is None (0, or [] for a list field)
+        self.placeholder = {f: "list" if any(isinstance(n, A.Assign) and isinstance(n.value, (A.ListLit, A.ListComp, A.Comprehension))
+                                             and any(field_of(t, _self_name(m)) == f for t in n.targets)
+                                             for m in self.methods.values() for n in A.walk(m.body)) else "int"
+                            for f in self.optional}
+
+    def mutated(self, name: str, seen: frozenset = frozenset()) -> list[str]:
+        """The fields method ``name`` assigns (itself, or through the methods it calls on self),
+        in field order: such a method returns them with its value, and each call writes them
+        back into the instance's variables (Python changes the object)."""
+        m = self.methods.get(name)
+        if m is None or m.static or name in seen or name == "__init__":
+            return []
+        me = _self_name(m)
+        found: set[str] = set()
+        for n in A.walk(m.body):
+            if isinstance(n, (A.Assign, A.AugAssign)):
+                for target in (n.targets if isinstance(n, A.Assign) else (n.target,)):
+                    for t in A.walk(target):  # (self.a, self.b = ...: both)
+                        f = field_of(t, me)
+                        if f is not None and (t is target or not isinstance(target, A.Subscript)):
+                            found |= {f, f"{f}.none"}
+            if isinstance(n, A.Call) and n.receiver is not None and isinstance(n.receiver, A.Name) and n.receiver.id == me:
+                found |= set(self.mutated(n.func, seen | {name}))
+        return [f for f in self.fields if f in found]
 
 
 def field_of(e, obj: str | None) -> str | None:
@@ -101,19 +134,11 @@ class ClassesMixin:
             return A.FunctionDef(m.span, f"{info.name}.{m.name}", (), None,
                                  (RejectedStmt(m.span, "method without self", "a method's first parameter is self"),))
         params = (*(A.Param(m.span, f"{me}.{f}", None) for f in info.fields), *m.params[1:])
-        body = list(m.body)
-        for n in A.walk(tuple(body)):
-            if isinstance(n, (A.Assign, A.AugAssign)):
-                targets = n.targets if isinstance(n, A.Assign) else (n.target,)
-                for t in targets:
-                    root = t
-                    while isinstance(root, A.Subscript):
-                        root = root.value
-                    if field_of(root, me) is not None and root is t:
-                        body = [RejectedStmt(t.span, "field assignment in a method",
-                                             f"only __init__ assigns fields: a method that changes self.{root.text} would "
-                                             "change the object in CPython; return the new value instead")] + body
-        fn = A.FunctionDef(m.span, f"{info.name}.{m.name}", params, m.returns, tuple(body))
+        body = self.optional_fields(m.body, me, info)
+        changed = info.mutated(m.name)
+        if changed:  # return the fields it changes with its value: the calls write them back
+            body = _returning_fields(body, me, changed, m.span)
+        fn = A.FunctionDef(m.span, f"{info.name}.{m.name}", params, m.returns if not changed else None, tuple(body))
         self.functions[fn.name] = fn
         self.method_owner[fn.name] = (me, info)
         if self.function_params(fn) or none_params(fn):
@@ -122,6 +147,87 @@ class ClassesMixin:
         self.local_instances = {me: info}
         out = self.function(fn)
         self.local_instances = outer_instances
+        return out
+
+    def optional_fields(self, body, me: str, info: ClassInfo) -> list:
+        """A method's (or __init__'s) body with its fields that may be None (``self.lo = None``,
+        then a value) kept as a value and a flag: ``self.lo is None`` reads the flag, an
+        assignment sets both, and any other read stops the run while the field is None
+        (Python would use None as a number there: a TypeError)."""
+        if not info.optional:
+            return list(body)
+
+        def optional(e) -> str | None:
+            f = field_of(e, me)
+            return f if f in info.optional else None
+
+        def expr(e):
+            if isinstance(e, A.Compare) and len(e.ops) == 1 and e.ops[0] in ("is", "is not") \
+                    and isinstance(e.comparators[0], A.NoneLit) and optional(e.left):
+                flag = field_node(e.span, me, f"{optional(e.left)}.none")
+                return flag if e.ops[0] == "is" else A.UnaryOp(e.span, "not", flag)
+            f = optional(e)
+            if f is not None:
+                return self.call_prelude("some", e.span, field_node(e.span, me, f), field_node(e.span, me, f"{f}.none"))
+            return map_children(e, expr)
+
+        def stmt(s) -> list:
+            span = s.span
+            if isinstance(s, (A.Assign, A.AugAssign)):
+                targets = s.targets if isinstance(s, A.Assign) else (s.target,)
+                if len(targets) == 1 and optional(targets[0]):
+                    f = optional(targets[0])
+                    flag = field_node(span, me, f"{f}.none")
+                    if isinstance(s, A.Assign) and isinstance(s.value, A.NoneLit):
+                        hold = A.ListLit(span, ()) if info.placeholder[f] == "list" else A.IntLit(span, 0)
+                        return [A.Assign(span, (targets[0],), hold), A.Assign(span, (flag,), A.BoolLit(span, True))]
+                    value = expr(s.value) if isinstance(s, A.Assign) else A.BinOp(span, s.op, expr(targets[0]), expr(s.value))
+                    return [A.Assign(span, (targets[0],), value), A.Assign(span, (flag,), A.BoolLit(span, False))]
+            out = {}
+            for name in s.__dataclass_fields__:
+                v = getattr(s, name)
+                if isinstance(v, tuple) and v and all(isinstance(x, A.Stmt) for x in v):
+                    out[name] = tuple(x for st in v for x in stmt(st))
+                elif isinstance(v, A.Expr) and name not in ("targets", "target"):
+                    out[name] = expr(v)
+                elif isinstance(v, tuple) and v and all(isinstance(x, A.Expr) for x in v) and name != "targets":
+                    out[name] = tuple(expr(x) for x in v)
+            return [replace(s, **out) if out else s]
+
+        return [x for s in body for x in stmt(s)]
+
+    def mutating_call(self, s: A.Stmt) -> list[A.Stmt] | None:
+        """``obj.m(...)`` (a statement, ``x = obj.m(...)`` or ``return obj.m(...)``) of a method
+        that changes fields: the call, then the fields written back into the instance."""
+        call = s.value if isinstance(s, (A.ExprStmt, A.Return)) else s.value if isinstance(s, A.Assign) else None
+        if not (isinstance(call, A.Call) and call.receiver is not None):
+            return None
+        inst = self.instance_of(call.receiver)
+        if inst is None:
+            return None
+        obj, info = inst
+        changed = info.mutated(call.func)
+        if not changed:
+            return None
+        span = s.span
+        if obj not in self.local_instances:
+            return [RejectedStmt(span, "method changing a module-level instance", f"{call.func}() changes fields of "
+                                 f"{obj}, whose fields are constants: make the instance in the function that uses it")]
+        if isinstance(s, A.Assign) and not (len(s.targets) == 1 and isinstance(s.targets[0], A.Name)):
+            return None
+        valued = any(isinstance(n, A.Return) and n.value is not None for n in A.walk(info.methods[call.func].body))
+        result = A.Name(span, self.fn.fresh("state"))
+        self.writing_back = True  # (desugar_calls.method: this call may change the instance)
+        out = self.stmt(A.Assign(span, (result,), replace(call, receiver=A.Name(call.receiver.span, obj))))
+        self.writing_back = False
+        shift = 1 if valued else 0
+        for k, f in enumerate(changed):
+            out.append(A.Assign(span, (A.Name(span, f"{obj}.{f}"),), A.Subscript(span, result, A.IntLit(span, k + shift))))
+        value = A.Subscript(span, result, A.IntLit(span, 0)) if valued else A.NoneLit(span)
+        if isinstance(s, A.Assign):
+            out.extend(self.stmt(A.Assign(span, s.targets, value)))
+        elif isinstance(s, A.Return):
+            out.append(A.Return(span, value))
         return out
 
     # --- instances -----------------------------------------------------------------------------
@@ -159,6 +265,7 @@ class ClassesMixin:
             return [RejectedStmt(call.span, "call", f"{info.name}() takes {len(params)} argument(s)")]
         fields = {f: A.Name(target.span, f"{target.id}.{f}") for f in info.fields}
         out: list[A.Stmt] = []
+        init = replace(init, body=tuple(self.optional_fields(init.body, me, info)))
         if module_level:
             for s in init.body:
                 if isinstance(s, A.Pass):
@@ -182,6 +289,42 @@ class ClassesMixin:
         body = tuple(_fields_to_names(_replace_names(s, {**temps, **local}), me, fields) for s in init.body)
         out.extend(self.stmts(body))
         return out
+
+
+def field_node(span, me: str, f: str) -> Rejected:
+    """``self.f`` as the parser writes it (an attribute read of ``me``), read raw: the value of
+    a field that may be None, without the check a program's own read gets."""
+    return Rejected(span, f"attribute .{f}", "raw", f, (A.Name(span, me),))
+
+
+def _returning_fields(body, me: str, fields: list[str], span) -> list:
+    """A method that changes fields returns them after its value: ``return e`` becomes
+    ``return e, self.f, ...``, and a method without a value returns ``(self.f, ...)`` (at its
+    end too)."""
+    valued = any(isinstance(n, A.Return) and n.value is not None for n in A.walk(tuple(body)))
+    state = tuple(field_node(span, me, f) for f in fields)
+
+    def ret(value):
+        return A.Return(span, A.Tuple(span, ((value,) if valued else ()) + state))
+
+    def rewrite(stmts):
+        out = []
+        for s in stmts:
+            if isinstance(s, A.Return):
+                out.append(ret(s.value))
+                continue
+            fields_ = {}
+            for name in s.__dataclass_fields__:
+                v = getattr(s, name)
+                if isinstance(v, tuple) and v and all(isinstance(x, A.Stmt) for x in v):
+                    fields_[name] = tuple(rewrite(v))
+            out.append(replace(s, **fields_) if fields_ else s)
+        return out
+
+    out = rewrite(body)
+    if not valued:
+        out.append(ret(None))
+    return out
 
 
 def _assigned_in(stmts) -> set[str]:

@@ -129,6 +129,12 @@ class ExpressionsMixin:
         return out
 
     def compare(self, e: A.Compare) -> A.Expr:
+        if e.ops[0] in ("is", "is not") and len(e.ops) == 1 and isinstance(e.comparators[0], A.NoneLit) \
+                and isinstance(e.left, Rejected) and e.left.construct.startswith("attribute .") and e.left.parts:
+            inst = self.instance_of(e.left.parts[0])
+            if inst is not None and e.left.text in inst[1].optional:  # obj.lo is None: its flag
+                flag = A.Name(e.left.span, f"{inst[0]}.{e.left.text}.none")
+                return flag if e.ops[0] == "is" else A.UnaryOp(e.span, "not", flag)
         if e.ops[0] in ("is", "is not") and isinstance(e.left, A.Name) and e.left.id in self.fn.optional:
             flag = A.Name(e.left.span, f"{e.left.id}.none")
             return flag if e.ops[0] == "is" else A.UnaryOp(e.span, "not", flag)
@@ -183,6 +189,8 @@ class ExpressionsMixin:
         inst = self.instance_of(value)
         if inst is not None:
             obj, info = inst
+            if name in info.optional and e.help != "raw":  # a field that may be None: its value, checked
+                return self.call_prelude("some", e.span, A.Name(e.span, f"{obj}.{name}"), A.Name(e.span, f"{obj}.{name}.none"))
             if name in info.fields:
                 return A.Name(e.span, f"{obj}.{name}")
             if name in info.attributes:
