@@ -792,7 +792,7 @@ class Builder:
 
     # --- the program -----------------------------------------------------------------------
     def program(self) -> str:
-        out = ['"""A random program."""', ""]
+        out = ['"""A random program."""', ""] + getattr(self, "extras", [])
         if self.chance(50):
             self.constants["K"] = Info(INT)
             out.append(f"K = {self.number(0, 5)}")
@@ -922,6 +922,31 @@ class PyBuilder(Builder):
         # lambda then avoid the function's names, which the lifted helper fails to receive
         # ("unknown name"; see test_lifted_comprehension_with_shadowing_inner_scope)
         self.lifted = 0
+        # module-level pieces the statements may use: a class with methods that change their
+        # object (a field that starts as None, a static method), a recursive function and a
+        # dict of constant keys, each with drawn details
+        self.extras: list[str] = []
+        self.has_class, self.has_rec, self.has_table = self.chance(40), self.chance(30), self.chance(30)
+        if self.has_class:
+            op, lim = self.pick(["+", "-", "*"]), self.number(5, 500)
+            self.extras += ["class Acc:", "    def __init__(self, scale, xs):", "        self.scale = scale",
+                            "        self.items = list(xs)", "        self.total = 0", "        self.best = None", "",
+                            "    def add(self, v):", f"        self.total += v {op} self.scale",
+                            "        if self.best is None or v > self.best:", "            self.best = v",
+                            "        self.items.append(v)", "        return self.total", "",
+                            "    def score(self, k=1):", "        return self.total + k * len(self.items)", "",
+                            "    @staticmethod", "    def clip(v):", f"        return max(-{lim}, min({lim}, v))", "", ""]
+        if self.has_rec:
+            op = self.pick(["+", "-", "^"])
+            self.extras += ["def halves(n, acc=0):", "    if n <= 1:", "        return acc",
+                            f"    return halves(n // 2, acc {op} n % 7)", "", "",
+                            "def rsum(xs, i=0):", "    if i >= min(len(xs), 30):", "        return 0",
+                            "    return xs[i] + rsum(xs, i + 1)", "", ""]
+        if self.has_table:
+            keys = sorted({self.number(-5, 9) for _ in range(self.number(1, 4))})
+            self.extras.append("TABLE = {" + ", ".join(f"{k}: {self.number(-50, 50)}" for k in keys) + ", 'x': 3}")
+            self.extras += ["", ""]
+        self.objects = 0
 
     # --- ints ------------------------------------------------------------------------------
     def int_expr(self, env, ctx, depth, pure=False, prefer=None):
@@ -1456,7 +1481,7 @@ class PyBuilder(Builder):
     def statement(self, env, ctx):
         if self.chance(35):
             kinds = ["swap", "unpack", "unpack", "tuple_assign", "for_py", "for_py", "extend", "sort", "shrink",
-                     "table", "mixed"]
+                     "table", "mixed", "extra", "extra"]
             kind = self.pick(kinds)
             got = getattr(self, "p_" + kind)(env, ctx)
             if got is not False:
@@ -1745,6 +1770,39 @@ class PyBuilder(Builder):
         if self.chance(50):
             return self._assign_result(env, ctx, INT, self.pick(ints))
         return self._assign_result(env, ctx, L1, f"sorted({t})")
+
+    def p_extra(self, env, ctx):
+        """Use the module-level class, recursive functions or constant dict (see __init__)."""
+        ways = [w for w, on in (("obj", self.has_class), ("rec", self.has_rec), ("ctable", self.has_table)) if on]
+        if not ways:
+            return False
+        way = self.pick(ways)
+        if way == "rec":
+            if self.chance(50):
+                return self._assign_result(env, ctx, INT, f"halves(abs({self.int_expr(env, ctx, 1)}) % 100000)")
+            lst = self.list_expr(env, ctx, L1, 1)
+            return False if lst is None else self._assign_result(env, ctx, INT, f"rsum({lst[0]})")
+        if way == "ctable":
+            k = self.int_expr(env, ctx, 1)
+            text = self.pick([f"TABLE.get({k}, -1)", f"(TABLE[{k}] if {k} in TABLE else 0)", "sum(TABLE.values())",
+                              "len(TABLE)", "TABLE['x']"])
+            return self._assign_result(env, ctx, INT, text)
+        lst = self.list_expr(env, ctx, L1, 1)
+        if lst is None:
+            return False
+        self.objects += 1
+        obj, v = f"ac{self.objects}", f"av{self.objects}"
+        self.emit(ctx, f"{obj} = Acc({self.int_expr(env, ctx, 1)} % 9, {lst[0]})")
+        src = self.list_expr(env, ctx, L1, 1)
+        if src is not None and self.chance(60):
+            self.emit(ctx, f"for {v} in {src[0]}:")
+            self.emit(replace(ctx, depth=ctx.depth + 1), f"{obj}.add(Acc.clip({v}))")
+        else:
+            self.emit(ctx, f"{obj}.add({self.int_expr(env, ctx, 1)})")
+        if self.chance(50):
+            best = f"({obj}.best if {obj}.best is not None else -1)"
+            return self._assign_result(env, ctx, INT, f"{obj}.score({self.number(0, 3)}) + {best}")
+        return self._assign_result(env, ctx, L1, f"{obj}.items[:]", lst[1])
 
     def p_mixed(self, env, ctx):
         """A tuple mixing ints and lists: made, compared, indexed with constants, unpacked."""

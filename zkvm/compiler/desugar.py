@@ -291,9 +291,11 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
         if dicts or sets:  # d = {}, seen = set(): lists, rewritten before the rest (desugar_tables.py)
             self.fn.locals |= {f"{n}.keys" for n in dicts} | {f"{n}.vals" for n in dicts} | {f"{n}.items" for n in sets}
             source = TableRewriter(self, dicts, sets).body(fn.body)
+        saved = self._current_body, self._current_params  # (a lifted helper is rewritten inside)
         self._current_body, self._current_params = source, {p.name for p in fn.params}
         body = self.stmts(source)
         self.fn = outer
+        self._current_body, self._current_params = saved
         return A.FunctionDef(fn.span, fn.name, params, fn.returns, tuple(body))
 
     # --- statements ------------------------------------------------------------------------
