@@ -2266,8 +2266,6 @@ def test_lifted_comprehension_with_shadowing_inner_scope():
     _same_as_cpython(source, {"a": 1})  # CPython: 1
 
 
-@pytest.mark.xfail(strict=True, reason="an unannotated parameter given [] is typed list[int], so zip(*p) on it "
-                   "is rejected (\"zip(*rows): type error: len() needs a list, got an int\")")
 def test_empty_list_argument_to_zip_star():
     source = ("def f(p):\n    return [len(c) for c in zip(*p)]\n\n\n"
               "def main(a: int) -> list[int]:\n    return f([])\n")

@@ -253,13 +253,11 @@ def __zkvm_divmod(a, b):
 
 
 def __zkvm_min_len(rows):
-    if len(rows) == 0:
-        return 0
-    m = len(rows[0])
+    m = -1
     for r in rows:
-        if len(r) < m:
+        if m < 0 or len(r) < m:
             m = len(r)
-    return m
+    return max(m, 0)
 
 
 def __zkvm_column(rows, i):
