@@ -210,6 +210,12 @@ CASES = [
      "    return net.forward(xs) + Net.relu(xs) + net.relu([-1, 1])\n"),
     ("functions passed to methods", "def sq(v):\n    return v * v\n\nclass C:\n    def __init__(self, k):\n        self.k = k\n\n    def apply(self, v, act):\n        return act(v) + self.k\n\n    def run(self, v):\n        return self.apply(v, sq)\n\ndef main(xs: list[int]) -> list[int]:\n    c = C(3)\n    return [c.apply(x, sq) + c.run(x) + c.apply(x, lambda v: -v) for x in xs]\n"),
     ("methods that change their object", "class Tracker:\n    def __init__(self, decay=2):\n        self.count = 0\n        self.total = 0\n        self.lo = None\n        self.hi = None\n        self.history = []\n        self.decay = decay\n        self.ema = None\n\n    def update(self, x):\n        self.count += 1\n        self.total += x\n        if self.lo is None or x < self.lo:\n            self.lo = x\n        if self.hi is None or x > self.hi:\n            self.hi = x\n        self.ema = x if self.ema is None else self.ema + (x - self.ema) // self.decay\n        self.history.append(x)\n\n    def feed(self, xs):\n        for x in xs:\n            self.update(x)\n        return self.count\n\n    def reset(self):\n        self.count, self.total = 0, 0\n        self.lo = None\n        self.history = []\n\n    def mean(self):\n        return self.total // self.count if self.count else 0\n\n\ndef main(xs: list[int]) -> list[int]:\n    t = Tracker()\n    n = t.feed(xs[:4])\n    t.update(xs[-1])\n    first = [t.mean(), t.lo, t.hi, t.ema, len(t.history), int(t.lo is None)]\n    t.reset()\n    empty = [int(t.lo is None), t.count, len(t.history), int(t.hi is not None)]\n    t.update(3)\n    return first + empty + [n, t.lo, t.mean()]\n"),
+    ("dicts and sets passed to functions", "NAMES = [\"a\", \"b\", \"c\"]\nW = {\"a\": 3, \"b\": -2, \"c\": 5}\n\n\n"
+     "def score(row):\n    return sum(w * row[n] for n, w in W.items())\n\n\n"
+     "def bump(counts, seen, x):\n    counts[x] = counts.get(x, 0) + 1\n    seen.add(x % 3)\n    return len(counts)\n\n\n"
+     "def main(xs: list[int]) -> list[int]:\n    row = dict(zip(NAMES, xs))\n    counts, seen = {xs[0]: 0}, {-1}\n"
+     "    sizes = [bump(counts, seen, x) for x in xs]\n"
+     "    return [score(row), len(counts), len(seen), counts[xs[0]]] + sizes + sorted(seen)\n"),
     ("sum with a start", "def main(xs: list[int]) -> list[int]:\n    return [sum(xs, 100), sum(xs[:2], start=-1)]\n"),
     ("one-bit masks and bool()", "def main(xs: list[int]) -> list[int]:\n"
      "    return ([v & 8 for v in xs] + [v & 1 for v in xs] + [v & (1 << 30) for v in xs] + [v & 2**40 for v in xs]\n"
@@ -283,6 +289,7 @@ def test_unpacking_a_wrong_length_stops_like_cpython():
     ("g = (v for v in xs)\n    return sum(g)", ["generator", "argument of a call"]),
     ("d = {1: 2}\n    return d", ["dict or set used as a value", "cannot be passed"]),
     ("d = {1: 2}\n    return [len(f(d))]\n\n\ndef f(t):\n    return t", ["dict or set used as a value"]),
+    ("d = {1: 2}\n    f(d)\n    return xs\n\n\ndef f(t):\n    t = {}", ["f() assigns its parameter 't'"]),
     ("s = set(xs)\n    return [v for v in s]", ["comprehension over a set", "sorted(s)"]),
     ("s = set(xs)\n    return list(s)", ["list() of a set", "sorted(s)"]),
     ("s = set(xs)\n    out = []\n    for v in s:\n        out.append(v)\n    return out", ["loop over a set", "sorted(s)"]),

@@ -33,7 +33,7 @@ from dataclasses import replace
 from zkvm.compiler import ast as A
 from zkvm.compiler import prelude
 from zkvm.compiler.desugar_calls import CallsMixin
-from zkvm.compiler.desugar_tables import TableRewriter, local_tables
+from zkvm.compiler.desugar_tables import TableRewriter, local_tables, table_only_functions
 from zkvm.compiler.desugar_classes import ClassesMixin, ClassInfo
 from zkvm.compiler.desugar_exprs import ExpressionsMixin
 from zkvm.compiler.desugar_tree import (
@@ -161,6 +161,7 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
         self.lift_count = 0
         self._fparams: dict[str, set[str]] = {}
         self.method_owner: dict[str, tuple] = {}
+        self.table_only = table_only_functions(module)
         self.writing_back = False  # a method's function -> (its self name, its class)
         self._current_body: tuple = ()
         self._current_params: set[str] = set()
@@ -178,6 +179,8 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
                 s = self.functions.get(s.name, s)
             if isinstance(s, A.FunctionDef) and s.name != "main" and (self.function_params(s) or none_params(s)):
                 continue  # compiled once per function passed to it (call_with_functions)
+            if isinstance(s, A.FunctionDef) and s.name in self.table_only:
+                continue  # compiled for the dicts and sets passed to it (desugar_tables.TableRewriter.table_call)
             if isinstance(s, A.FunctionDef):
                 self.local_instances = {}
                 body.append(self.function(s))

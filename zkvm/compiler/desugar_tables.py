@@ -74,6 +74,33 @@ def local_tables(fn: A.FunctionDef) -> tuple[set[str], set[str]]:
     return dicts, sets
 
 
+def _bound(t) -> list[str]:
+    """The names an assignment target rebinds (not those it only indexes: d[k] = v)."""
+    if isinstance(t, A.Name):
+        return [t.id]
+    if isinstance(t, (A.Tuple, A.ListLit)):
+        return [n for x in t.elts for n in _bound(x)]
+    if isinstance(t, A.Starred):
+        return _bound(t.value)
+    return []
+
+
+def table_only_functions(module: A.Module) -> set[str]:
+    """Functions called with a dict or set built in a function as an argument, and never
+    otherwise: they are compiled only in the versions those calls make (TableRewriter)."""
+    functions = {s.name: s for s in module.body if isinstance(s, A.FunctionDef)}
+    with_tables, without = set(), set()
+    for fn in functions.values():
+        dicts, sets = local_tables(fn)
+        tables = dicts | sets
+        for n in A.walk(fn.body):
+            if isinstance(n, A.Call) and n.receiver is None and n.func in functions:
+                (with_tables if any(isinstance(a, A.Name) and a.id in tables for a in n.args) else without).add(n.func)
+            elif isinstance(n, A.Name) and n.id in functions:
+                without.add(n.id)  # (passed as a value)
+    return with_tables - without - {"main"}
+
+
 def _parallel(target, value) -> bool:
     return isinstance(target, A.Tuple) and isinstance(value, A.Tuple) and len(target.elts) == len(value.elts) \
         and not any(isinstance(x, A.Starred) for x in target.elts + value.elts)
@@ -109,8 +136,13 @@ class TableRewriter:
             return e.parts[0].id, A.Tuple(e.span, tuple(e.parts[1:]))
         return None
 
+    def fresh(self, kind: str) -> str:
+        """A new local name, of kinds the rest of the desugaring never uses (a function
+        version made here is desugared with its own counter)."""
+        return self.d.fn.fresh("table." + kind)
+
     def temp(self, kind: str, value: A.Expr, out: list) -> A.Name:
-        name = A.Name(value.span, self.d.fn.fresh(kind))
+        name = A.Name(value.span, self.fresh(kind))
         out.append(A.Assign(value.span, (name,), value))
         return name
 
@@ -198,7 +230,7 @@ class TableRewriter:
             out.extend(self.insert_all(name, ks, vs, span))
         elif isinstance(value, A.Call) and value.func == "dict" and value.args:
             # dict(zip(names, row)), dict(pairs), dict(other): the pairs in order
-            k, v = (A.Name(span, self.d.fn.fresh(n)) for n in ("k", "v"))
+            k, v = (A.Name(span, self.fresh(n)) for n in ("k", "v"))
             self.d.fn.locals |= {k.id, v.id}
             src = value.args[0]
             src = self.keys(src.id, span) if self.table(src) in self.sets else \
@@ -217,7 +249,7 @@ class TableRewriter:
         return out
 
     def insert_all(self, name: str, ks: A.Name, vs: A.Name | None, span) -> list:
-        i = self.d.fn.fresh("i")
+        i = self.fresh("i")
         k = A.Subscript(span, ks, A.Name(span, i))
         body = self.store(name, k, A.Subscript(span, vs, A.Name(span, i)), span) if vs is not None \
             else self.add(name, k, span)
@@ -226,7 +258,7 @@ class TableRewriter:
     def store(self, name: str, k: A.Expr, v: A.Expr, span) -> list:
         """d[k] = v with k and v evaluated already (names): update in place or append. (Each
         use of a list gets a Name node of its own: later passes tell uses apart by identity.)"""
-        at = A.Name(span, self.d.fn.fresh("at"))
+        at = A.Name(span, self.fresh("at"))
         find = A.Assign(span, (at,), self.d.call_prelude("find", span, self.keys(name, span), k))
         new = (A.ExprStmt(span, A.Call(span, "append", (k,), receiver=self.keys(name, span))),
                A.ExprStmt(span, A.Call(span, "append", (v,), receiver=self.vals(name, span))))
@@ -311,6 +343,9 @@ class TableRewriter:
             return self.get(name, self.expr(key), span)
         if isinstance(e, A.Call) and e.receiver is not None and self.table(e.receiver) is not None:
             return self.method(self.table(e.receiver), e)
+        if isinstance(e, A.Call) and e.receiver is None and e.func in self.d.functions \
+                and any(self.table(a) for a in e.args):
+            return self.table_call(e)
         if isinstance(e, A.Call) and e.receiver is None and e.func in KEY_READERS:
             set_args = [a for a in e.args if self.table(a) in self.sets]
             if set_args and e.func not in ORDER_FREE:
@@ -344,11 +379,55 @@ class TableRewriter:
             return replace(e, **fields) if fields else e
         return e
 
+    def table_call(self, e: A.Call):
+        """``score(applicant)`` with a local dict (set) as a positional argument: a version of
+        the function whose parameter is that table's lists (shared with the caller, so that
+        its changes are seen, as in Python), made once per function and table position."""
+        fn = self.d.functions[e.func]
+        if any(isinstance(a, (A.Keyword, A.Starred)) for a in e.args) or len(e.args) > len(fn.params):
+            return Rejected(e.span, "dict or set used as a value", "pass a dict or set built in a function as a "
+                            "positional argument", "", ())
+        kinds = {fn.params[k].name: ("dict" if self.table(a) in self.dicts else "set")
+                 for k, a in enumerate(e.args) if self.table(a)}
+        assigned = {n for s in A.walk(fn.body) if isinstance(s, (A.Assign, A.AugAssign))
+                    for t in (s.targets if isinstance(s, A.Assign) else (s.target,)) for n in _bound(t)}
+        if set(kinds) & assigned:
+            return Rejected(e.span, "dict or set used as a value", f"{e.func}() assigns its parameter "
+                            f"{sorted(set(kinds) & assigned)[0]!r}: pass the dict or set to a function that only reads "
+                            "and changes it", "", ())
+        name = f"{e.func}[{','.join(f'{p}={k}' for p, k in sorted(kinds.items()))}]"
+        if name not in self.d.functions:
+            params = []
+            for p in fn.params:
+                if kinds.get(p.name) == "dict":
+                    params += [A.Param(p.span, f"{p.name}.keys", None), A.Param(p.span, f"{p.name}.vals", None)]
+                elif kinds.get(p.name) == "set":
+                    params.append(A.Param(p.span, f"{p.name}.items", None))
+                else:
+                    params.append(p)
+            inner = TableRewriter(self.d, {p for p, k in kinds.items() if k == "dict"},
+                                  {p for p, k in kinds.items() if k == "set"})
+            clone = A.FunctionDef(fn.span, name, tuple(params), fn.returns, inner.body(fn.body))
+            self.d.functions[name] = clone
+            outer = self.d.fn
+            self.d.extra.append(self.d.function(clone))
+            self.d.fn = outer
+        args = []
+        for a in e.args:
+            t = self.table(a)
+            if t in self.dicts:
+                args += [self.keys(t, a.span), self.vals(t, a.span)]
+            elif t in self.sets:
+                args.append(self.keys(t, a.span))
+            else:
+                args.append(self.expr(a))
+        return A.Call(e.span, name, tuple(args))
+
     def key_function(self, kw: A.Keyword) -> A.Keyword:
         """``key=d.get`` (the argmax of votes): a lambda reading the dict."""
         v = kw.value
         if isinstance(v, Rejected) and v.construct == "attribute .get" and v.parts and self.table(v.parts[0]) in self.dicts:
-            p = self.d.fn.fresh("key")
+            p = self.fresh("key")
             return replace(kw, value=A.Lambda(v.span, (A.Param(v.span, p, None),),
                                               self.get(v.parts[0].id, A.Name(v.span, p), v.span)))
         return replace(kw, value=self.expr(v))
