@@ -62,7 +62,9 @@ BUILTIN_ADVICE = {
     "filter": "use a comprehension: [v for v in xs if cond(v)]",
     "iter": "loop with for, or index the list",
     "next": "loop with for, or index the list",
-    "isinstance": _NO_INTROSPECTION,
+    "isinstance": _NO_INTROSPECTION + "; for a tree whose leaves and nodes differ, give every node one shape: a table "
+                  "NODES = [(feature, threshold, left, right), ...] with leaves marked (feature -1, value as threshold), "
+                  "walked by index",
     "issubclass": _NO_INTROSPECTION,
     "type": _NO_INTROSPECTION,
     "callable": _NO_INTROSPECTION,
