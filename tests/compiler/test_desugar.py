@@ -216,6 +216,9 @@ CASES = [
      "def main(xs: list[int]) -> list[int]:\n    row = dict(zip(NAMES, xs))\n    counts, seen = {xs[0]: 0}, {-1}\n"
      "    sizes = [bump(counts, seen, x) for x in xs]\n"
      "    return [score(row), len(counts), len(seen), counts[xs[0]]] + sizes + sorted(seen)\n"),
+    ("zip and enumerate hold the lists they were given", "def main(xs: list[int]) -> list[int]:\n    ys = xs[:2]\n"
+     "    out = []\n    for a, b in zip(ys, [len(xs) for e in range(5)]):\n        ys, xs = xs, ys\n        out.append(a + b)\n"
+     "    for i, v in enumerate(xs):\n        xs = [0]\n        out.append(i + v)\n    return out + xs + ys\n"),
     ("sum with a start", "def main(xs: list[int]) -> list[int]:\n    return [sum(xs, 100), sum(xs[:2], start=-1)]\n"),
     ("one-bit masks and bool()", "def main(xs: list[int]) -> list[int]:\n"
      "    return ([v & 8 for v in xs] + [v & 1 for v in xs] + [v & (1 << 30) for v in xs] + [v & 2**40 for v in xs]\n"

@@ -161,6 +161,7 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
         self.lift_count = 0
         self._fparams: dict[str, set[str]] = {}
         self.method_owner: dict[str, tuple] = {}
+        self.rebound: set[str] = set()  # names the loop being rewritten assigns (see for_loop)
         self.table_only = table_only_functions(module)
         self.writing_back = False  # a method's function -> (its self name, its class)
         self._current_body: tuple = ()
@@ -573,7 +574,11 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
             loop = A.ForLoop(span, target, it, flag_breaks(body, flag), None)
             return self.with_else(loop, orelse, flag, span)
         pre: list[A.Stmt] = []
+        # (a name the body rebinds is read once, before the loop: zip and enumerate hold the
+        # object they were given, as Python's do)
+        self.rebound = assigned_names(body)
         view = self.view(it, pre, span)
+        self.rebound = set()
         if view is None:  # a list (or range) expression
             core_iter = self.iterable(it)
             if isinstance(target, A.Name):
@@ -640,7 +645,7 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
 
         def hold(e: A.Expr) -> A.Expr:
             core = self.iterable(e)
-            if simple(core):
+            if simple(core) and not (isinstance(core, A.Name) and core.id in self.rebound):
                 return core
             tmp = A.Name(e.span, self.fn.fresh("seq"))
             pre.append(A.Assign(e.span, (tmp,), core))
