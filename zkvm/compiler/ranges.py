@@ -55,6 +55,7 @@ from zkvm.compiler.intervals import (
     leq,
     point,
 )
+from zkvm.compiler.range_env import _assigned, _env_leq, _is_accumulator, _join_envs, _walk, _widen
 
 
 # --- sites -----------------------------------------------------------------------------------------
@@ -784,85 +785,6 @@ def _key(fn: str, node: A.Node, op: str) -> tuple[str, int, int, str]:
     (an augmented assignment becomes a binary operation with the statement's span). Two
     operations with the same start and operator (``(a * b) * c``) share, and join, a record."""
     return (fn, node.span.line, node.span.col, op)
-
-
-def _widen(old: Value, new: Interval) -> Interval:
-    """``new`` with each bound that moved beyond ``old`` at the end of the value range."""
-    if not isinstance(old, Interval):
-        return TOP
-    return Interval(new.lo if new.lo >= old.lo else TOP.lo, new.hi if new.hi <= old.hi else TOP.hi)
-
-
-def _join_envs(envs: list) -> Env:
-    envs = [e for e in envs if e is not None]
-    if not envs:
-        return {}
-    out = dict(envs[0])
-    for e in envs[1:]:
-        for name in set(out) | set(e):
-            if name in out and name in e:
-                out[name] = join(out[name], e[name])
-            else:
-                out.pop(name, None)  # assigned on one path only: not readable after the join
-    return out
-
-
-def _env_leq(a: Env, b: Env) -> bool:
-    return all(name in b and leq(v, b[name]) for name, v in a.items())
-
-
-_walk = A.walk
-
-
-def _assigned(body) -> set[str]:
-    out = set()
-    for s in body:
-        for n in _walk(s):
-            if isinstance(n, (A.Assign,)):
-                out |= {t.id for t in n.targets if isinstance(t, A.Name)}
-            elif isinstance(n, (A.AugAssign, A.AnnAssign)) and isinstance(n.target, A.Name):
-                out.add(n.target.id)
-            elif isinstance(n, A.For):
-                out.add(n.target)
-    return out
-
-
-def _reads(e, name: str) -> bool:
-    return any(isinstance(n, A.Name) and n.id == name for n in _walk(e))
-
-
-def _is_accumulator(name: str, body) -> bool:
-    """Every assignment to ``name`` in the body adds or subtracts something that does not read
-    it, and nothing else in the body reads it: so one turn of the body changes it by an amount
-    that does not depend on its value (running the body from 0 gives that amount)."""
-    allowed: set[int] = set()  # the Name nodes of its own updates
-    found = False
-    for s in body:
-        for n in _walk(s):
-            if isinstance(n, A.AugAssign) and isinstance(n.target, A.Name) and n.target.id == name:
-                if n.op not in ("+", "-"):
-                    return False
-                allowed.add(id(n.target))
-                found = True
-            elif isinstance(n, A.Assign) and any(isinstance(t, A.Name) and t.id == name for t in n.targets):
-                v = n.value
-                if len(n.targets) != 1 or not (isinstance(v, A.BinOp) and v.op in ("+", "-")):
-                    return False
-                if isinstance(v.left, A.Name) and v.left.id == name:
-                    allowed.add(id(v.left))
-                elif v.op == "+" and isinstance(v.right, A.Name) and v.right.id == name:
-                    allowed.add(id(v.right))
-                else:
-                    return False
-                allowed.add(id(n.targets[0]))
-                found = True
-            elif isinstance(n, A.AnnAssign) and isinstance(n.target, A.Name) and n.target.id == name:
-                return False
-            elif isinstance(n, (A.For, A.ListComp)) and getattr(n, "target", None) == name:
-                return False
-    if not found:
-        return False
-    return all(id(n) in allowed for s in body for n in _walk(s) if isinstance(n, A.Name) and n.id == name)
 
 
 __all__ = ["RangeAnalysis", "Record"]
