@@ -219,6 +219,9 @@ CASES = [
     ("zip and enumerate hold the lists they were given", "def main(xs: list[int]) -> list[int]:\n    ys = xs[:2]\n"
      "    out = []\n    for a, b in zip(ys, [len(xs) for e in range(5)]):\n        ys, xs = xs, ys\n        out.append(a + b)\n"
      "    for i, v in enumerate(xs):\n        xs = [0]\n        out.append(i + v)\n    return out + xs + ys\n"),
+    ("a key function sees the list sorted in place empty", "def main(xs: list[int]) -> list[int]:\n    ys = list(xs)\n"
+     "    xs.sort(key=lambda e: (xs[e % len(xs)] if len(xs) > 0 else 6))\n    ys.sort(key=lambda v: -v)\n"
+     "    zs = [3, 1, 2]\n    zs.sort(key=abs, reverse=True)\n    return xs + ys + zs\n"),
     ("sum with a start", "def main(xs: list[int]) -> list[int]:\n    return [sum(xs, 100), sum(xs[:2], start=-1)]\n"),
     ("one-bit masks and bool()", "def main(xs: list[int]) -> list[int]:\n"
      "    return ([v & 8 for v in xs] + [v & 1 for v in xs] + [v & (1 << 30) for v in xs] + [v & 2**40 for v in xs]\n"

@@ -1839,12 +1839,6 @@ class PyBuilder(Builder):
         if not names:
             return False
         args = self.sorted_call(env, ctx, "X", INT if typ == L1 else L1)[len("sorted(X"):-1].lstrip(", ")
-        if "key=f" in args or "key=lambda" in args:
-            # a key function may read a module constant; CPython shows a list being sorted in
-            # place as empty to it (the VM as it was: docs/dsl.md), so constants are not sorted then
-            names = [n for n in names if n not in self.constants]
-            if not names:
-                return False
         self.emit(ctx, f"{self.pick(names)}.sort({args})")
         return env
 

@@ -447,6 +447,19 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
                 new = A.Call(e.span, "reversed", (e.receiver,))
             tmp = A.Name(e.span, self.fn.fresh("sorted"))
             i = A.Name(e.span, self.fn.fresh("i"))
+            if e.func == "sort" and "key" in kw:
+                # the key function runs while the list is being sorted: CPython shows it empty
+                # then, and a list changed meanwhile is a ValueError
+                span = e.span
+                items = A.Name(span, self.fn.fresh("items"))
+                keyed = A.Call(span, "sorted", (items, *(A.Keyword(v.span, k, v) for k, v in kw.items())))
+                unchanged = A.Compare(span, A.Call(span, "len", (e.receiver,)), ("==",), (A.IntLit(span, 0),))
+                return [A.Assign(span, (items,), self.call_prelude("copy", span, e.receiver)),
+                        A.ExprStmt(span, self.call_prelude("clear", span, e.receiver)),
+                        A.Assign(span, (tmp,), self.expr(keyed)),
+                        A.Assert(span, unchanged, message(span, "ValueError: list modified during sort")),
+                        A.For(span, i.id, span, A.Call(span, "range", (A.Call(span, "len", (tmp,)),)),
+                              (A.ExprStmt(span, A.Call(span, "append", (A.Subscript(span, tmp, i),), receiver=e.receiver)),))]
             copy = A.For(e.span, i.id, e.span, A.Call(e.span, "range", (A.Call(e.span, "len", (e.receiver,)),)),
                          (A.Assign(e.span, (A.Subscript(e.span, e.receiver, i),), A.Subscript(e.span, tmp, i)),))
             return [A.Assign(e.span, (tmp,), self.expr(new)), copy]
