@@ -222,6 +222,7 @@ CASES = [
     ("a key function sees the list sorted in place empty", "def main(xs: list[int]) -> list[int]:\n    ys = list(xs)\n"
      "    xs.sort(key=lambda e: (xs[e % len(xs)] if len(xs) > 0 else 6))\n    ys.sort(key=lambda v: -v)\n"
      "    zs = [3, 1, 2]\n    zs.sort(key=abs, reverse=True)\n    return xs + ys + zs\n"),
+    ("a helper given an element of a list built later by appends", "def top_k(scores, k=2):\n    ranked = sorted(enumerate(scores), key=lambda p: -p[1])\n    return [i for i, _ in ranked[:k]]\n\ndef main(xs: list[int]) -> list[int]:\n    rows = [xs[:3], xs[2:]]\n    stack = []\n    for r in rows:\n        stack.append(r)\n    out = []\n    while stack:\n        row = stack[-1]\n        stack = stack[:-1]\n        out.append(top_k(row))\n    return out[0]\n"),
     ("sum with a start", "def main(xs: list[int]) -> list[int]:\n    return [sum(xs, 100), sum(xs[:2], start=-1)]\n"),
     ("one-bit masks and bool()", "def main(xs: list[int]) -> list[int]:\n"
      "    return ([v & 8 for v in xs] + [v & 1 for v in xs] + [v & (1 << 30) for v in xs] + [v & 2**40 for v in xs]\n"

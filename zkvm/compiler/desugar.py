@@ -388,7 +388,7 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
                                      self.expr(sl.upper) if sl.upper is not None else zero,
                                      A.BoolLit(t.span, sl.lower is not None), A.BoolLit(t.span, sl.upper is not None))
         else:
-            call = self.call_prelude("del_at", t.span, self.expr(t.value), self.expr(t.index))
+            call = self.call_prelude("pop_at", t.span, self.expr(t.value), self.expr(t.index))
         return [A.ExprStmt(t.span, call)]
 
     def store(self, target: A.Expr, value: A.Expr, span: Span) -> list[A.Stmt]:

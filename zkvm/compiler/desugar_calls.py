@@ -424,7 +424,7 @@ class CallsMixin:
         with anything."""
         if fname == "main":
             return False
-        fn = self.module.body and next((s for s in self.module.body if isinstance(s, A.FunctionDef) and s.name == fname), None)
+        fn = next((s for s in self.module.body if isinstance(s, A.FunctionDef) and s.name == fname), None)
         if fn is None or (fname, pname) in seen:
             return fn is None
         seen = seen | {(fname, pname)}

@@ -285,6 +285,8 @@ class LengthAnalysis:
             t = self.expr_type(e.value, env)
             if t.is_tuple:
                 return t.part(self.fc.tuple_position(e, t))
+            if t.is_list and t.depth == 0 and self.running:
+                self.guessed = True  # an element of a list not typed yet (xs = [] then appends): a later round
             return t.element() if t.is_list else INT
         if isinstance(e, A.ListLit):
             if not e.elts:
@@ -353,6 +355,9 @@ class LengthAnalysis:
             if e.func in prog.functions:
                 outer, self.guessed = self.guessed, False
                 arg_types = [self.expr_type(a, env) for a in e.args]
+                if self.running and any(isinstance(a, A.Name) and t.is_list and t.depth == 0 and a.id in self.appended
+                                        for a, t in zip(e.args, arg_types)):
+                    self.guessed = True  # ([] with appends later in the function: its rows not typed yet)
                 if self.guessed and self.running:
                     # an argument's type is not known yet (xs + ys, ys not inferred yet):
                     # specializing now would guess, so decide in a later round

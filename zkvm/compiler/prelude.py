@@ -20,7 +20,7 @@ PREFIX = "__zkvm_"
 # functions returning a list of their first argument's elements: of an empty list literal
 # (no element type) they return a list with no element type either
 SAME_ELEMENTS = tuple(PREFIX + n for n in ("slice", "slice1", "sorted", "sorted_by", "reversed", "copy"))
-SHRINKERS = tuple(PREFIX + n for n in ("pop", "pop_at", "del_at", "del_slice", "remove", "clear", "dict_pop", "dict_pop_or"))
+SHRINKERS = tuple(PREFIX + n for n in ("pop", "pop_at", "del_slice", "remove", "clear", "dict_pop", "dict_pop_or"))
 
 SOURCE = '''
 def __zkvm_slice(xs, start, stop, step, has_start, has_stop):
@@ -149,11 +149,9 @@ def __zkvm_contains(xs, x):
 
 
 def __zkvm_index(xs, x):
-    for i in range(len(xs)):
-        if xs[i] == x:
-            return i
-    assert False, "list.index(x): x not in list"
-    return -1
+    i = __zkvm_find(xs, x)
+    assert i >= 0, "list.index(x): x not in list"
+    return i
 
 
 def __zkvm_count(xs, x):
@@ -285,16 +283,6 @@ def __zkvm_pop_at(xs, i):
     return v
 
 
-def __zkvm_del_at(xs, i):
-    n = len(xs)
-    if i < 0:
-        i += n
-    assert 0 <= i < n, "list assignment index out of range"
-    for j in range(i, n - 1):
-        xs[j] = xs[j + 1]
-    xs.__zkvm_setlen(n - 1)
-
-
 def __zkvm_del_slice(xs, start, stop, has_start, has_stop):
     kept = __zkvm_slice1(xs, 0, start if has_start else 0, False, True) + \
         __zkvm_slice1(xs, stop if has_stop else len(xs), 0, True, False)
@@ -321,14 +309,9 @@ def __zkvm_insert(xs, i, v):
 
 
 def __zkvm_remove(xs, x):
-    n = len(xs)
-    for i in range(n):
-        if xs[i] == x:
-            for j in range(i, n - 1):
-                xs[j] = xs[j + 1]
-            xs.__zkvm_setlen(n - 1)
-            return
-    assert False, "list.remove(x): x not in list"
+    i = __zkvm_find(xs, x)
+    assert i >= 0, "list.remove(x): x not in list"
+    xs.pop(i)
 
 
 def __zkvm_clear(xs):
@@ -369,7 +352,7 @@ USER_NAMES = {"slice": "a slice", "slice1": "a slice", "sorted": "sorted()", "so
               "any": "any()", "all": "all()", "contains": "'in'", "index": "list.index()", "count": "list.count()",
               "divmod": "divmod()", "some": "a variable that may be None", "isqrt": "math.isqrt()", "gcd": "math.gcd()",
               "prod": "math.prod()", "factorial": "math.factorial()", "star": "f(*args)", "dict_get": "a dict lookup", "dict_lookup": "dict.get()", "min_len": "zip(*rows)", "column": "zip(*rows)", "range_list": "range()",
-              "pop": "list.pop()", "pop_at": "list.pop(i)", "del_at": "del xs[i]", "del_slice": "del xs[a:b]",
+              "pop": "list.pop()", "pop_at": "list.pop(i)", "del_slice": "del xs[a:b]",
               "insert": "list.insert()", "remove": "list.remove()", "clear": "list.clear()",
               "find": "a dict or set lookup", "dict_pop": "dict.pop() or del d[k]", "dict_pop_or": "dict.pop(k, default)"}
 
