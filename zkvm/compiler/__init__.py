@@ -55,9 +55,11 @@ class CheckedSource:
         Raises CompileError (every diagnostic, rendered with its source line) or InputError."""
         from zkvm.compiler.codegen import CodegenError
         from zkvm.compiler.link import ProgramCompiler
+        from zkvm.compiler.parser import without_gc
 
         try:
-            return ProgramCompiler(self.checked, self.path, input_shapes).build()
+            with without_gc():  # the analyses allocate many small objects and no garbage cycles
+                return ProgramCompiler(self.checked, self.path, input_shapes).build()
         except CodegenError as e:
             raise _rendered(CompileError([e.diag]), self.text, self.path) from None
         except CompileError as e:
@@ -69,13 +71,14 @@ def check_source(text: str, path: str = "<string>") -> CheckedSource:
     first syntax error) and the checker find, each rendered with its source line and caret."""
     from zkvm.compiler.check import check
     from zkvm.compiler.desugar import desugar
-    from zkvm.compiler.parser import parse
+    from zkvm.compiler.parser import parse, without_gc
 
     try:
         module = parse(text, path)
     except CompileError as e:
         raise _rendered(e, text, path) from None
-    checked, diags = check(desugar(module), path)
+    with without_gc():
+        checked, diags = check(desugar(module), path)
     if diags:
         raise _rendered(CompileError(diags), text, path)
     return CheckedSource(text, path, checked)

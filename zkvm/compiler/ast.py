@@ -347,12 +347,41 @@ SET_LENGTH = "__zkvm_setlen"
 
 def walk(node):
     """Every node of a tree (or of a tuple of trees), parents before children."""
-    if isinstance(node, tuple):
-        for x in node:
-            yield from walk(x)
-    elif isinstance(node, Node):
-        yield node
-        for name in node.__dataclass_fields__:
-            v = getattr(node, name)
-            if isinstance(v, (Node, tuple)):
-                yield from walk(v)
+    stack = [node]
+    pop, push = stack.pop, stack.extend
+    while stack:
+        x = pop()
+        if isinstance(x, tuple):
+            push(reversed(x))
+        elif isinstance(x, Node):
+            yield x
+            kids = [v for v in (getattr(x, n) for n in x.__dataclass_fields__) if isinstance(v, (Node, tuple))]
+            push(reversed(kids))
+
+
+def _cache_hash(cls: type) -> None:
+    """Hash a node once: the analyses key their facts by (context, node), and a frozen
+    dataclass otherwise hashes its whole subtree on every lookup."""
+    field_hash = cls.__hash__
+
+    def __hash__(self) -> int:
+        d = self.__dict__
+        h = d.get("_hash")
+        if h is None:
+            h = d["_hash"] = field_hash(self)
+        return h
+
+    cls.__hash__ = __hash__
+
+
+def _node_classes(root: type) -> list[type]:
+    out, todo = [], [root]
+    while todo:
+        cls = todo.pop()
+        out.append(cls)
+        todo.extend(cls.__subclasses__())
+    return out
+
+
+for _cls in _node_classes(Node):
+    _cache_hash(_cls)

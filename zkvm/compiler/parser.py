@@ -428,9 +428,10 @@ def _indent_help() -> str:
 
 
 @contextmanager
-def _without_gc():
-    """The cyclic garbage collector paused: parsing allocates many objects and no cycles, and
-    the collector's passes over them cost about a sixth of Lark's parse."""
+def without_gc():
+    """The cyclic garbage collector paused: parsing and the compiler's analyses allocate many
+    objects and no cycles worth collecting, and the collector's passes over them cost about a
+    sixth of Lark's parse."""
     was = gc.isenabled()
     gc.disable()
     try:
@@ -445,7 +446,7 @@ def parse(text: str, path: str = "<string>", fast_literals: bool = True) -> A.Mo
 
     ``fast_literals`` (the default) reads large displays of integer literals with the fast
     path; the tree is the same either way (tests compare them)."""
-    with _without_gc():
+    with without_gc():
         return _parse(text, path, fast_literals)
 
 

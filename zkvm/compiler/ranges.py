@@ -127,6 +127,7 @@ class RangeAnalysis:
         self._stack: list[str] = []
         self._ret: Value = None
         self._trips: list[int] = []  # the turn bounds of the loops being analysed (across calls)
+        self._plain: dict[A.Expr, bool] = {}  # memo: is an expression plain arithmetic (_peek)
         self._loops: list = []
         self._last_breaks: list = []
         self._main_params = main_params or {}
@@ -615,7 +616,10 @@ class RangeAnalysis:
             return point(-e.operand.value)
         if isinstance(e, A.Call) and e.func == "len" and e.receiver is None and len(e.args) == 1:
             return self._length(self._peek(e.args[0], env))
-        if not any(isinstance(n, (A.Call, A.ListLit, A.ListComp)) for n in _walk(e)):
+        plain = self._plain.get(e)
+        if plain is None:  # arithmetic on names and literals only (no call, no list)?
+            plain = self._plain[e] = not any(isinstance(n, (A.Call, A.ListLit, A.ListComp)) for n in _walk(e))
+        if plain:
             return self._expr(e, env)  # arithmetic on names and literals (10 ** 6, n - 1)
         return TOP
 
@@ -792,3 +796,4 @@ __all__ = ["RangeAnalysis", "Record"]
 
 class _OutOfSteps(Exception):
     """The analysis exceeded RangeAnalysis.MAX_STEPS."""
+
