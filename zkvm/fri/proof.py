@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from zkvm.codec import Reader, Writer
@@ -48,16 +49,21 @@ class FriProof:
 
     @classmethod
     def decode(cls, r: Reader, options: FriOptions, domain_size: int, degree_bound: int) -> "FriProof":
-        """Read a FRI proof whose every shape follows from the parameters the verifier knows."""
-        bounds = options.degree_bounds(degree_bound)
-        num_layers = len(bounds) - 1
-        k = options.folding_factor
+        """Read a FRI proof of one codeword, whose every shape follows from the parameters the
+        verifier knows."""
+        return cls.decode_layers(r, options, [b * options.blowup for b in options.degree_bounds(degree_bound)])
+
+    @classmethod
+    def decode_layers(cls, r: Reader, options: FriOptions, sizes: Sequence[int]) -> "FriProof":
+        """Read a FRI proof folding through layers of these domain sizes (the last one is the
+        final polynomial's: see :func:`zkvm.fri.schedule.layer_sizes`)."""
+        num_layers = len(sizes) - 1
         r.expect_count("fri layer count", num_layers)
         roots = r.digests(num_layers, "fri layer roots")
         layers = []
-        size = domain_size
-        for i in range(num_layers):
-            num_leaves = max(1, size // k)
+        for i, (size, folded) in enumerate(zip(sizes, sizes[1:])):
+            k = size // folded
+            num_leaves = max(1, folded)
             depth = num_leaves.bit_length() - 1
             max_open = min(options.num_queries, num_leaves)
             n_leaves = r.count(f"fri layer {i} leaf count", max_open, 1)
@@ -65,9 +71,9 @@ class FriProof:
             n_nodes = r.count(f"fri layer {i} node count", n_leaves * depth)
             nodes = r.digests(n_nodes, f"fri layer {i} merkle nodes")
             layers.append(FriLayerProof(leaves, nodes))
-            size //= k
-        r.expect_count("fri final coefficient count", bounds[-1])
-        coeffs = tuple(tuple(r.fields(2, "fri final coefficients")) for _ in range(bounds[-1]))
+        final_count = sizes[-1] // options.blowup
+        r.expect_count("fri final coefficient count", final_count)
+        coeffs = tuple(tuple(r.fields(2, "fri final coefficients")) for _ in range(final_count))
         nonce = r.u64("proof-of-work nonce")
         return cls(tuple(roots), tuple(layers), coeffs, nonce)  # type: ignore[arg-type]
 

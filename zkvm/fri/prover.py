@@ -14,6 +14,7 @@ Protocol, mirrored step for step by :mod:`zkvm.fri.verifier`:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,12 +23,14 @@ from zkvm.crypto.merkle import MerkleTree
 from zkvm.crypto.pow import grind
 from zkvm.crypto.transcript import Transcript
 from zkvm.errors import ParameterError, ZkvmError
+from zkvm.field import arrays as fa
 from zkvm.field import goldilocks as gl
 from zkvm.field import ntt
 from zkvm.field.ext2 import Ext2
 from zkvm.fri.folding import fold
 from zkvm.fri.options import FriOptions
 from zkvm.fri.proof import FriLayerProof, FriProof
+from zkvm.fri.schedule import folding_factors, layer_sizes
 
 
 class DegreeTooHigh(ZkvmError):
@@ -76,26 +79,46 @@ def prove(
         raise ParameterError("codeword", f"length must be a power of two, got {n}")
     if degree_bound < 1 or degree_bound & (degree_bound - 1) or degree_bound * options.blowup != n:
         raise ParameterError("degree_bound", f"must be a power of two with degree_bound * blowup = {n}")
-    k = options.folding_factor
-    bounds = options.degree_bounds(degree_bound)
+    return prove_batched([codeword], options, transcript, shift, check_degree)
+
+
+def prove_batched(
+    codewords: Sequence[np.ndarray],
+    options: FriOptions,
+    transcript: Transcript,
+    shift: int = gl.GENERATOR,
+    check_degree: bool = True,
+) -> FriProverResult:
+    """Prove that each codeword ((N_j, 2) extension values on shift*<w_N_j>, bit-reversed, the
+    N_j distinct and descending) is close to a polynomial of degree < N_j / blowup, in one
+    proof (see :mod:`zkvm.fri.schedule`). The query positions are in the largest domain."""
+    words = [np.ascontiguousarray(c, dtype=np.uint64) for c in codewords]
+    for c in words:
+        if c.ndim != 2 or c.shape[1] != 2:
+            raise ParameterError("codeword", "expected (N, 2) extension-field arrays")
+    sizes = layer_sizes([c.shape[0] for c in words], options)
+    factors = folding_factors(sizes)
+    entering = {c.shape[0]: c for c in words[1:]}
 
     trees: list[tuple[MerkleTree, np.ndarray]] = []
-    current = codeword
+    current = words[0]
     s = shift % gl.P
-    for _ in range(len(bounds) - 1):
-        leaves = current.reshape(current.shape[0] // k, 2 * k)
+    for f, size in zip(factors, sizes[1:]):
+        leaves = current.reshape(current.shape[0] // f, 2 * f)
         tree = MerkleTree(leaves)
         trees.append((tree, leaves))
         transcript.absorb_digest(b"fri layer root", tree.root)
         beta = transcript.challenge_ext(b"fri beta")
-        current = fold(current, beta.to_pair(), s, k)
-        s = pow(s, k, gl.P)
+        current = fold(current, beta.to_pair(), s, f)
+        s = pow(s, f, gl.P)
+        if size in entering:  # layer += beta^f * input (fold gave sum_t beta^t f_t, t < f)
+            current = _add_scaled(current, entering[size], beta ** f)
 
     coeffs = final_coefficients(current, s)
-    final_count = bounds[-1]
+    final_count = sizes[-1] // options.blowup
     if check_degree and any(c != (0, 0) for c in coeffs[final_count:]):
         raise DegreeTooHigh(
-            f"the folded polynomial has degree >= {final_count}: the input codeword is not of degree < {degree_bound}"
+            f"the folded polynomial has degree >= {final_count}: an input codeword is not of its declared degree"
         )
     final = coeffs[:final_count]
     transcript.absorb_ext(b"fri final", [Ext2(c0, c1) for c0, c1 in final])
@@ -103,16 +126,16 @@ def prove(
     seed = transcript.pow_seed()
     nonce = grind(seed, options.grinding_bits)
     transcript.absorb_int(b"pow nonce", nonce)
-    positions = transcript.challenge_indices(b"fri queries", options.num_queries, n)
+    positions = transcript.challenge_indices(b"fri queries", options.num_queries, sizes[0])
 
     layer_proofs = []
     pos = positions
-    log_k = options.log_folding
-    for tree, leaves in trees:
-        leaf_ids = sorted({p >> log_k for p in pos})
+    for (tree, leaves), f in zip(trees, factors):
+        log_f = f.bit_length() - 1
+        leaf_ids = sorted({p >> log_f for p in pos})
         rows = tuple(tuple(int(v) for v in leaves[i]) for i in leaf_ids)
         layer_proofs.append(FriLayerProof(rows, tuple(tree.open(leaf_ids))))
-        pos = [p >> log_k for p in pos]
+        pos = [p >> log_f for p in pos]
 
     proof = FriProof(
         layer_roots=tuple(t.root for t, _ in trees),
@@ -121,3 +144,11 @@ def prove(
         pow_nonce=nonce,
     )
     return FriProverResult(proof, positions)
+
+
+def _add_scaled(values: np.ndarray, other: np.ndarray, c: Ext2) -> np.ndarray:
+    """values + c * other for (M, 2) extension columns and an extension scalar c."""
+    a0, a1 = other[:, 0], other[:, 1]
+    prod0 = fa.add(fa.scale(a0, c.c0), fa.scale(a1, 7 * c.c1 % gl.P))
+    prod1 = fa.add(fa.scale(a0, c.c1), fa.scale(a1, c.c0))
+    return np.ascontiguousarray(np.stack([fa.add(values[:, 0], prod0), fa.add(values[:, 1], prod1)], axis=1))

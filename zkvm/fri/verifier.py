@@ -8,17 +8,19 @@ the numbered steps of :mod:`zkvm.fri.prover`. Every rejection raises
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from zkvm.codec import check_fields
 from zkvm.crypto.merkle_verify import verify_rows
 from zkvm.crypto.pow import check_pow
 from zkvm.crypto.transcript import Transcript
-from zkvm.errors import FriError, MerkleError, PowError, ProofFormatError
+from zkvm.errors import FriError, MerkleError, ParameterError, PowError, ProofFormatError
 from zkvm.field import goldilocks as gl
 from zkvm.field.ext2 import Ext2
 from zkvm.fri.options import FriOptions
 from zkvm.fri.proof import FriProof
+from zkvm.fri.schedule import folding_factors, layer_sizes
 
 P = gl.P
 INV2 = (P + 1) // 2
@@ -37,7 +39,8 @@ def _bitrev(x: int, bits: int) -> int:
     return int(format(x, f"0{bits}b")[::-1], 2) if bits else 0
 
 
-def _check_shapes(proof: FriProof, options: FriOptions, num_layers: int, final_count: int) -> None:
+def _check_shapes(proof: FriProof, sizes: list[int], final_count: int) -> None:
+    num_layers = len(sizes) - 1
     if len(proof.layer_roots) != num_layers or len(proof.layers) != num_layers:
         raise FriError(f"expected {num_layers} committed layers, got {len(proof.layer_roots)} roots and {len(proof.layers)} openings")
     if len(proof.final_coeffs) != final_count:
@@ -48,10 +51,10 @@ def _check_shapes(proof: FriProof, options: FriOptions, num_layers: int, final_c
         check_fields(c, "fri final coefficients")
     if not 0 <= proof.pow_nonce < 1 << 64:
         raise FriError("proof-of-work nonce out of range")
-    for i, layer in enumerate(proof.layers):
+    for i, (layer, k) in enumerate(zip(proof.layers, folding_factors(sizes))):
         for leaf in layer.leaves:
-            if len(leaf) != 2 * options.folding_factor:
-                raise FriError(f"layer {i}: a leaf holds {len(leaf)} values, expected {2 * options.folding_factor}")
+            if len(leaf) != 2 * k:
+                raise FriError(f"layer {i}: a leaf holds {len(leaf)} values, expected {2 * k}")
             check_fields(leaf, f"fri layer {i} values")
 
 
@@ -152,11 +155,32 @@ def verify(
     """
     if domain_size < 2 or domain_size & (domain_size - 1) or degree_bound * options.blowup != domain_size:
         raise FriError(f"domain size {domain_size} does not match degree bound {degree_bound} at blowup {options.blowup}")
-    bounds = options.degree_bounds(degree_bound)
-    num_layers = len(bounds) - 1
-    k = options.folding_factor
-    log_k = options.log_folding
-    _check_shapes(proof, options, num_layers, bounds[-1])
+    return verify_batched(proof, options, transcript, [domain_size], shift)[0]
+
+
+def verify_batched(
+    proof: FriProof,
+    options: FriOptions,
+    transcript: Transcript,
+    domain_sizes: Sequence[int],
+    shift: int = gl.GENERATOR,
+) -> list[FriQueries]:
+    """Check a FRI proof of several codewords (domain sizes distinct and descending; each of
+    degree < its size / blowup; see :mod:`zkvm.fri.schedule`). Returns, per codeword, the
+    queried positions in its own domain and the values the proof implies for it there (for
+    layer 0 its committed values; for a codeword entering at a later layer, what the layer's
+    committed value holds beyond the fold of the layer before). The caller checks them against
+    its own data: that check is what ties each codeword to the proof.
+
+    Raises:
+        FriError, MerkleError, PowError: naming the failed check.
+    """
+    try:
+        sizes = layer_sizes(list(domain_sizes), options)
+    except ParameterError as e:
+        raise FriError(f"invalid codeword sizes: {e}") from None
+    factors = folding_factors(sizes)
+    _check_shapes(proof, sizes, sizes[-1] // options.blowup)
 
     # 1. layer commitments and folding challenges
     betas = []
@@ -172,52 +196,61 @@ def verify(
         raise PowError(f"nonce does not meet the {options.grinding_bits}-bit grinding target")
     transcript.absorb_int(b"pow nonce", proof.pow_nonce)
     # 4. queries
-    positions = transcript.challenge_indices(b"fri queries", options.num_queries, domain_size)
+    positions = transcript.challenge_indices(b"fri queries", options.num_queries, sizes[0])
 
-    size = domain_size
+    entering = set(domain_sizes[1:])
+    implied: dict[int, FriQueries] = {}
     s = shift % P
     pos = list(positions)
-    layer0_values: list[tuple[int, int]] = []
     expected: dict[int, tuple[int, int]] | None = None  # folded values from the previous layer
-    for i, layer in enumerate(proof.layers):
-        leaf_ids = sorted({p >> log_k for p in pos})
-        if len(layer.leaves) != len(leaf_ids):
-            raise FriError(f"layer {i}: {len(layer.leaves)} leaves opened, {len(leaf_ids)} expected")
-        depth = (size // k).bit_length() - 1
-        try:
-            verify_rows(proof.layer_roots[i], depth, leaf_ids, layer.leaves, layer.nodes)
-        except MerkleError as e:
-            raise MerkleError(f"fri layer {i}: {e.detail}") from None
-        leaf_of = dict(zip(leaf_ids, layer.leaves))
-        for p in pos:
-            leaf = leaf_of[p >> log_k]
-            slot = p & (k - 1)
-            value = (leaf[2 * slot], leaf[2 * slot + 1])
-            if i == 0:
-                layer0_values.append(value)
-            elif expected is not None and expected[p] != value:
-                raise FriError(f"layer {i}: value at position {p} does not match the folding of layer {i - 1}")
+    for i, size in enumerate(sizes):
+        if i < len(factors):
+            k = factors[i]
+            log_k = k.bit_length() - 1
+            layer = proof.layers[i]
+            leaf_ids = sorted({p >> log_k for p in pos})
+            if len(layer.leaves) != len(leaf_ids):
+                raise FriError(f"layer {i}: {len(layer.leaves)} leaves opened, {len(leaf_ids)} expected")
+            depth = (size // k).bit_length() - 1
+            try:
+                verify_rows(proof.layer_roots[i], depth, leaf_ids, layer.leaves, layer.nodes)
+            except MerkleError as e:
+                raise MerkleError(f"fri layer {i}: {e.detail}") from None
+            leaf_of = dict(zip(leaf_ids, layer.leaves))
+            values = [(leaf_of[p >> log_k][2 * (p & (k - 1))], leaf_of[p >> log_k][2 * (p & (k - 1)) + 1]) for p in pos]
+        else:  # the final layer: the sent polynomial's values
+            log_size = size.bit_length() - 1
+            w = gl.root_of_unity(log_size)
+            values = [_horner(final, s * pow(w, _bitrev(p, log_size), P) % P) for p in pos]
+        if i == 0:
+            implied[size] = FriQueries(list(pos), values)
+        elif size in entering:
+            # the layer holds fold + beta^f * input: the input's value is the difference
+            f = factors[i - 1]
+            inv = (betas[i - 1] ** f).inverse()
+            got = [((Ext2(*v) - Ext2(*expected[p])) * inv).to_pair() for p, v in zip(pos, values)]
+            implied[size] = FriQueries(list(pos), got)
+        else:
+            for p, v in zip(pos, values):
+                if expected[p] != v:
+                    where = f"layer {i}" if i < len(factors) else "final polynomial"
+                    raise FriError(f"{where}: value at position {p} does not match the folding of layer {i - 1}")
+        if i == len(factors):
+            break
         folder = _LayerFolder(k, size, s, betas[i])
         expected = {t: folder.fold(leaf_of[t], t) for t in leaf_ids}
         pos = [p >> log_k for p in pos]
-        size //= k
         s = pow(s, k, P)
+    return [implied[size] for size in domain_sizes]
 
-    # final polynomial against the last folded values (or against layer 0 when nothing folded)
-    log_size = size.bit_length() - 1
-    w = gl.root_of_unity(log_size)
-    for p in pos:
-        x = s * pow(w, _bitrev(p, log_size), P) % P
-        c0 = c1 = 0
-        for e in reversed(final):
-            c0 = (c0 * x + e.c0) % P
-            c1 = (c1 * x + e.c1) % P
-        if expected is None:
-            # nothing was folded: layer 0 is the final polynomial itself
-            layer0_values.append((c0, c1))
-        elif expected[p] != (c0, c1):
-            raise FriError(f"final polynomial does not match the last folded layer at position {p}")
-    return FriQueries(list(positions), layer0_values)
+
+def _horner(coeffs: list[Ext2], x: int) -> tuple[int, int]:
+    """A polynomial with extension coefficients at a base-field point."""
+    c0 = c1 = 0
+    for e in reversed(coeffs):
+        c0 = (c0 * x + e.c0) % P
+        c1 = (c1 * x + e.c1) % P
+    return c0, c1
 
 
 def verify_bytes(

@@ -26,11 +26,13 @@ class ConstraintFailure:
     row: int
     value: tuple[int, int]
     where: str = ""
+    table: str = ""
 
     def __str__(self) -> str:
         at = f" ({self.where})" if self.where else ""
         v = self.value[0] if self.value[1] == 0 else self.value
-        return f"constraint {self.constraint!r} fails at row {self.row}{at}: evaluates to {v}"
+        of = f"table {self.table!r}: " if self.table else ""
+        return f"{of}constraint {self.constraint!r} fails at row {self.row}{at}: evaluates to {v}"
 
 
 class ConstraintViolation(ZkvmError):
@@ -156,7 +158,7 @@ def check_constraints(
     return failures
 
 
-def _collect(air, main, aux, challenges, publics, max_failures, describe_row, pubcols=None):
+def _collect(air, main, aux, challenges, publics, max_failures, describe_row, pubcols=None, table=""):
     n = main.shape[0]
     values = evaluate_on_trace(air, main, aux, challenges, publics, pubcols)
     found: list[tuple[int, int, str, tuple[int, int]]] = []
@@ -175,14 +177,16 @@ def _collect(air, main, aux, challenges, publics, max_failures, describe_row, pu
             found.append((int(r), ci, c.name, (int(v[r, 0]), int(v[r, 1]))))
     found.sort()
     failures = [
-        ConstraintFailure(name, row, value, describe_row(row) if describe_row else "")
+        ConstraintFailure(name, row, value, describe_row(row) if describe_row else "", table)
         for row, _, name, value in found[:max_failures]
     ]
     return failures, total
 
 
-def assert_satisfied(air, main, aux=None, challenges=(), publics=(), max_failures=10, describe_row=None, pubcols=None) -> None:
-    """Raise :class:`ConstraintViolation` naming the first failures, if any."""
-    failures, total = _collect(air, main, aux, challenges, publics, max_failures, describe_row, pubcols)
+def assert_satisfied(air, main, aux=None, challenges=(), publics=(), max_failures=10, describe_row=None, pubcols=None,
+                     table: str = "") -> None:
+    """Raise :class:`ConstraintViolation` naming the first failures (and ``table``, in a
+    multi-table proof), if any."""
+    failures, total = _collect(air, main, aux, challenges, publics, max_failures, describe_row, pubcols, table)
     if total:
         raise ConstraintViolation(failures, total)

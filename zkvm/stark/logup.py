@@ -35,11 +35,16 @@ class LogUpSum:
     fractions: list[tuple[Expr, Expr]] = field(default_factory=list)
     helper_names: list[str] = field(default_factory=list)
     sum_name: str = ""
+    share: Expr | None = None
 
     def add(self, numerator: Expr | int, denominator: Expr) -> None:
         self.fractions.append((Expr.lift(numerator), denominator))
 
-    def finish(self) -> None:
+    def finish(self, share: Expr | None = None) -> None:
+        """Add the columns and constraints. With ``share`` (a challenge slot holding S / n),
+        the running sum drops ``share`` every row, so the fractions add up to the claimed sum
+        S around the trace instead of to zero (a table's part of a bus: :mod:`zkvm.stark.tables`)."""
+        self.share = share
         b = self.builder
         pairs = [self.fractions[i : i + 2] for i in range(0, len(self.fractions) - 1, 2)]
         last = self.fractions[-1] if len(self.fractions) % 2 else None
@@ -55,14 +60,17 @@ class LogUpSum:
         b.add_aux(self.sum_name)
         s, s_next = b.aux(self.sum_name), b.aux_next(self.sum_name)
         step = s_next - s - total
+        if share is not None:
+            step = step + share
         if last is not None:
             n_last, d_last = last
             b.transition(f"{self.name} running sum", step * d_last - n_last, cyclic=True)
         else:
             b.transition(f"{self.name} running sum", step, cyclic=True)
 
-    def build_matrix(self, main, challenges, publics, pubcols) -> np.ndarray:
-        """The helper columns and the running sum side by side: the (n, 2A) auxiliary matrix.
+    def build_matrix(self, main, challenges, publics, pubcols):
+        """The helper columns and the running sum side by side: the (n, 2A) auxiliary matrix
+        (with a share: the matrix and the claimed sum, the total of every row's fractions).
 
         The fractions are evaluated a window of rows at a time into small reused buffers: the
         numerators and denominators of the whole trace would be the largest arrays of this
@@ -92,9 +100,44 @@ class LogUpSum:
             evaluate_values(denominators, rows, challenges, publics, pub, window=True, out=dens)
             if helper_columns(nums, dens, matrix[lo:hi], with_running_sum=False) >= 0:
                 raise ZkvmError(f"{self.name}: a LogUp denominator vanished (probability ~ rows/|F|); prove again")
-        matrix[:, -1] = running_sum(np.ascontiguousarray(matrix[:, -1]))
-        return matrix.reshape(n, 2 * width)
+        if self.share is None:
+            matrix[:, -1] = running_sum(np.ascontiguousarray(matrix[:, -1]))
+            return matrix.reshape(n, 2 * width)
+        total = _column_sum(matrix[:, -1])
+        matrix[:, -1] = running_sum(_minus_share(np.ascontiguousarray(matrix[:, -1]), total, n))
+        return matrix.reshape(n, 2 * width), [total]
 
 
 WINDOW_ROWS = 1 << 15
 """Rows per window when building LogUp columns (buffers of a few MiB, reused)."""
+
+
+def _column_sum(column: np.ndarray) -> tuple[int, int]:
+    """The sum of an (n, 2) extension column, as a pair."""
+    from zkvm.field import goldilocks as gl
+
+    c = np.ascontiguousarray(column)
+    return int(_sum_mod(c[:, 0])) % gl.P, int(_sum_mod(c[:, 1])) % gl.P
+
+
+def _sum_mod(values: np.ndarray) -> int:
+    """Sum of canonical uint64 field elements mod p: the low and high 32-bit halves are summed
+    separately (neither sum can overflow 64 bits below 2^32 rows)."""
+    from zkvm.field import goldilocks as gl
+
+    low = int((values & np.uint64(0xFFFFFFFF)).sum(dtype=np.uint64))
+    high = int((values >> np.uint64(32)).sum(dtype=np.uint64))
+    return (low + (high << 32)) % gl.P
+
+
+def _minus_share(increments: np.ndarray, total: tuple[int, int], n: int) -> np.ndarray:
+    """Each row's increment minus total / n (both extension values)."""
+    from zkvm.field import arrays as fa
+    from zkvm.field import goldilocks as gl
+
+    inv_n = gl.inv(n)
+    share = (total[0] * inv_n % gl.P, total[1] * inv_n % gl.P)
+    out = np.empty_like(increments)
+    out[:, 0] = fa.sub(increments[:, 0], np.full(n, share[0], dtype=np.uint64))
+    out[:, 1] = fa.sub(increments[:, 1], np.full(n, share[1], dtype=np.uint64))
+    return out

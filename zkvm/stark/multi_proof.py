@@ -1,0 +1,221 @@
+"""The multi-table STARK proof and its canonical, versioned binary encoding.
+
+Layout (little-endian; field elements 8 bytes, canonical):
+
+====================  ==========================================================
+magic                 8 bytes ``ZKVMTBLS``
+format version        u16
+parameters            log2 blowup, queries, grinding bits, folding factor (u8 each),
+                      final degree (u16), security bits, zk flag (u8 each)
+system digest         32 bytes (every table's AIR, in order)
+table count           u32, then per table:
+  height              log2 of its trace length (u8)
+  public inputs       count (u32) + values
+  commitments         main root; aux flag (u8) + aux root; claimed bus sums (count u32 +
+                      extension elements); composition root
+  out-of-domain       widths W, A, D (u32); main(z), main(zg), aux(z), aux(zg), composition(z)
+  DEEP high part      count (u32) + extension elements (zk only)
+FRI                   one batched proof over every table height (:mod:`zkvm.fri.schedule`)
+openings              per table: main, aux (if any), composition: row count, rows (with zk
+                      each ending with its salt), node count, nodes
+====================  ==========================================================
+
+Every count is bounded before anything is allocated; trailing bytes are rejected. Decoding
+needs no AIR; the verifier checks every width against the tables it expects.
+Verifier-safe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zkvm.codec import Reader, Writer
+from zkvm.errors import ParameterError, ProofFormatError
+from zkvm.fri.options import FriOptions
+from zkvm.fri.proof import FriProof
+from zkvm.fri.schedule import layer_sizes
+from zkvm.stark.proof import MAX_COLUMNS, MAX_LOG_TRACE, MAX_PUBLIC_INPUTS, SALT_WIDTH, Opening
+
+MAGIC = b"ZKVMTBLS"
+FORMAT_VERSION = 1
+MAX_TABLES = 64
+MAX_BUS_SUMS = 16
+
+Ext = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class TableProof:
+    """One table's part of a multi-table proof."""
+
+    trace_length: int
+    public_inputs: tuple[int, ...]
+    main_root: bytes
+    aux_root: bytes | None
+    claimed_sums: tuple[Ext, ...]
+    composition_root: bytes
+    ood_main: tuple[Ext, ...]
+    ood_main_next: tuple[Ext, ...]
+    ood_aux: tuple[Ext, ...]
+    ood_aux_next: tuple[Ext, ...]
+    ood_composition: tuple[Ext, ...]
+    deep_high: tuple[Ext, ...]
+    main_opening: Opening
+    aux_opening: Opening | None
+    composition_opening: Opening
+
+
+@dataclass(frozen=True)
+class MultiProof:
+    options: FriOptions
+    security_bits: int
+    system_digest: bytes
+    tables: tuple[TableProof, ...]
+    fri: FriProof
+
+    def lde_sizes(self) -> list[int]:
+        """The distinct LDE domain sizes of the tables, descending (the FRI inputs)."""
+        return sorted({t.trace_length * self.options.blowup for t in self.tables}, reverse=True)
+
+    # --- encoding ----------------------------------------------------------------------------
+    def to_bytes(self) -> bytes:
+        return b"".join(part for _, part in self.sections())
+
+    def sections(self) -> list[tuple[str, bytes]]:
+        """The encoding split into named sections (for inspection and tamper tests)."""
+        out: list[tuple[str, bytes]] = []
+
+        def section(name: str, fill) -> None:
+            w = Writer()
+            fill(w)
+            out.append((name, w.getvalue()))
+
+        o = self.options
+
+        def header(w: Writer) -> None:
+            w.raw(MAGIC)
+            w.raw(FORMAT_VERSION.to_bytes(2, "little"))
+            for v in (o.log_blowup, o.num_queries, o.grinding_bits, o.folding_factor):
+                w.u8(v)
+            w.raw(o.final_degree.to_bytes(2, "little"))
+            w.u8(self.security_bits)
+            w.u8(1 if o.zk else 0)
+            w.digest(self.system_digest)
+            w.count(len(self.tables))
+
+        def exts(w: Writer, values) -> None:
+            for c0, c1 in values:
+                w.fields((c0, c1))
+
+        def table(t: TableProof):
+            def fill(w: Writer) -> None:
+                w.u8(t.trace_length.bit_length() - 1)
+                w.count(len(t.public_inputs))
+                w.fields(t.public_inputs)
+                w.digest(t.main_root)
+                w.u8(0 if t.aux_root is None else 1)
+                if t.aux_root is not None:
+                    w.digest(t.aux_root)
+                w.count(len(t.claimed_sums))
+                exts(w, t.claimed_sums)
+                w.digest(t.composition_root)
+                w.count(len(t.ood_main))
+                w.count(len(t.ood_aux))
+                w.count(len(t.ood_composition))
+                for group in (t.ood_main, t.ood_main_next, t.ood_aux, t.ood_aux_next, t.ood_composition):
+                    exts(w, group)
+                w.count(len(t.deep_high))
+                exts(w, t.deep_high)
+            return fill
+
+        def openings(w: Writer) -> None:
+            for t in self.tables:
+                for op in (t.main_opening, t.aux_opening, t.composition_opening):
+                    if op is None:
+                        continue
+                    w.count(len(op.rows))
+                    for row in op.rows:
+                        w.fields(row)
+                    w.count(len(op.nodes))
+                    for node in op.nodes:
+                        w.digest(node)
+
+        section("header", header)
+        for i, t in enumerate(self.tables):
+            section(f"table {i}", table(t))
+        section("fri", self.fri.encode)
+        section("query openings", openings)
+        return out
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "MultiProof":
+        """Decode with every length bounded; raises ProofFormatError on anything malformed."""
+        r = Reader(data)
+        r.header(MAGIC, FORMAT_VERSION, "multi-table STARK proof")
+        log_blowup = r.u8("log blowup")
+        num_queries = r.u8("num queries")
+        grinding = r.u8("grinding bits")
+        folding = r.u8("folding factor")
+        final_degree = int.from_bytes(r.raw(2, "final degree"), "little")
+        security = r.u8("security bits")
+        zk = r.u8("zk flag")
+        if zk not in (0, 1):
+            raise ProofFormatError("zk flag must be 0 or 1")
+        if log_blowup > 8:
+            raise ProofFormatError("blowup out of range")
+        try:
+            options = FriOptions(blowup=1 << log_blowup, num_queries=num_queries, grinding_bits=grinding,
+                                 folding_factor=folding, final_degree=final_degree, min_security_bits=0, zk=bool(zk))
+        except ParameterError as e:
+            raise ProofFormatError(f"invalid parameters: {e}") from None
+        digest = r.digest("system digest")
+        count = r.count("table count", MAX_TABLES, 1)
+
+        def exts(k: int, what: str) -> tuple[Ext, ...]:
+            flat = r.fields(2 * k, what)
+            return tuple((flat[2 * i], flat[2 * i + 1]) for i in range(k))
+
+        heads = []
+        for i in range(count):
+            log_n = r.u8(f"table {i} log trace length")
+            if not 1 <= log_n <= MAX_LOG_TRACE or log_n + log_blowup > 32:
+                raise ProofFormatError(f"table {i}: trace length out of range")
+            publics = r.fields(r.count(f"table {i} public input count", MAX_PUBLIC_INPUTS), f"table {i} public inputs")
+            main_root = r.digest(f"table {i} main root")
+            has_aux = r.u8(f"table {i} aux flag")
+            if has_aux not in (0, 1):
+                raise ProofFormatError("aux flag must be 0 or 1")
+            aux_root = r.digest(f"table {i} aux root") if has_aux else None
+            sums = exts(r.count(f"table {i} bus sum count", MAX_BUS_SUMS), f"table {i} bus sums")
+            comp_root = r.digest(f"table {i} composition root")
+            w = r.count(f"table {i} main width", MAX_COLUMNS, 1)
+            a = r.count(f"table {i} aux width", MAX_COLUMNS if has_aux else 0, 1 if has_aux else 0)
+            d = r.count(f"table {i} composition width", MAX_COLUMNS, 1)
+            ood = [exts(k, f"table {i} out-of-domain values") for k in (w, w, a, a, d)]
+            high = exts(r.count(f"table {i} DEEP high part", options.zk_randomness), f"table {i} DEEP high part")
+            heads.append((1 << log_n, publics, main_root, aux_root, sums, comp_root, ood, high, (w, a, d)))
+        lde_sizes = sorted({h[0] << log_blowup for h in heads}, reverse=True)
+        try:
+            sizes = layer_sizes(lde_sizes, options)
+        except ParameterError as e:
+            raise ProofFormatError(f"table heights: {e}") from None
+        fri = FriProof.decode_layers(r, options, sizes)
+        salt = SALT_WIDTH if options.zk else 0
+        tables = []
+        for i, (n, publics, main_root, aux_root, sums, comp_root, ood, high, (w, a, d)) in enumerate(heads):
+            lde = n << log_blowup
+            depth = lde.bit_length() - 1
+
+            def opening(width: int, what: str) -> Opening:
+                k = r.count(f"table {i} {what} opened rows", min(num_queries, lde), 1)
+                rows = tuple(r.fields(width, f"table {i} {what} rows") for _ in range(k))
+                n_nodes = r.count(f"table {i} {what} merkle nodes", k * depth)
+                return Opening(rows, r.digests(n_nodes, f"table {i} {what} merkle nodes"))
+
+            main_open = opening(w + salt, "main")
+            aux_open = opening(2 * a + salt, "aux") if aux_root is not None else None
+            comp_open = opening(2 * d + salt, "composition")
+            tables.append(TableProof(n, tuple(publics), main_root, aux_root, sums, comp_root, *ood, high,
+                                     main_open, aux_open, comp_open))
+        r.finish()
+        return cls(options, security, digest, tuple(tables), fri)

@@ -1,0 +1,252 @@
+"""The multi-table STARK prover: one proof over the traces of a :class:`TableSystem`.
+
+Protocol (the verifier, :mod:`zkvm.stark.multi_verifier`, replays the same transcript):
+
+1. Bind the statement: protocol version, options, claimed security, the system's digest and
+   every table's height and public inputs, and the caller's statement bytes.
+2. Commit to every table's main trace (its own LDE of its own height), in table order.
+3. Draw the shared bus challenges; build, commit every table's auxiliary trace and bind its
+   claimed bus sums. The sums of all tables must add up to zero (checked by the verifier).
+4. Draw alpha; commit to every table's composition polynomial (its constraints divided by its
+   own vanishing polynomials).
+5. Draw the out-of-domain point z; send every table's values at z and z * g_t.
+6. Draw gamma; every table's DEEP quotient on its LDE domain; tables of equal height are
+   added; one batched FRI proof over the heights (:mod:`zkvm.fri.schedule`).
+7. Open every table's rows at the query positions folded down to its domain.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from zkvm.crypto.transcript import Transcript
+from zkvm.errors import InsufficientMemory, OodMismatch, ParameterError
+from zkvm.field import arrays as fa
+from zkvm.field import goldilocks as gl
+from zkvm.field.ext2 import Ext2
+from zkvm.fri import prover as fri_prover
+from zkvm.fri.options import FriOptions
+from zkvm.stark import debug
+from zkvm.stark.multi_proof import MultiProof, TableProof
+from zkvm.stark.multi_verifier import bind_system, table_shares
+from zkvm.stark.prover import (
+    OwnedTrace,
+    ProverError,
+    ProverReport,
+    _prefer_small_pages,
+    default_memory_budget,
+    estimate_peak_bytes,
+)
+from zkvm.stark.table_prover import INVALID_TABLE, TableWork
+from zkvm.stark.tables import TableSystem
+from zkvm.stark.transcript_setup import draw_ood_point
+from zkvm.stark.verifier import check_ood
+from zkvm.stark.zk import ZkRandomness
+
+
+class BusImbalance(ProverError):
+    """The tables' bus sums do not add up to zero: what some table sends, no table receives."""
+
+
+def prove_tables(
+    system: TableSystem,
+    traces: Sequence["np.ndarray | OwnedTrace"],
+    public_inputs: Sequence[Sequence[int]] | None = None,
+    options: FriOptions | None = None,
+    *,
+    debug_check: bool | None = None,
+    check: bool = True,
+    memory_budget: int | None = None,
+    report: ProverReport | None = None,
+    progress: Callable[[str], None] | None = None,
+    describe_rows: dict[str, Callable[[int], str]] | None = None,
+    statement: bytes = b"",
+    zk_seed: bytes | None = None,
+) -> MultiProof:
+    """Prove that each trace satisfies its table's AIR and that the buses balance.
+
+    ``traces[i]`` is table i's (n_i, width_i) trace, n_i a power of two of its own;
+    ``public_inputs[i]`` its public inputs. The other arguments are those of
+    :func:`zkvm.stark.prover.prove` (``check=False`` plays a lying prover; ``debug_check``
+    names the failing table, constraint and row; ``describe_rows`` maps a table's name to a
+    function describing its rows in those messages).
+
+    Raises:
+        ParameterError, InsufficientMemory, ConstraintViolation, ProverError (BusImbalance when
+        the tables' bus sums do not cancel).
+    """
+    options = options or FriOptions()
+    _prefer_small_pages()
+    report = report if report is not None else ProverReport()
+    say = progress or (lambda _msg: None)
+    tables = system.tables
+    if len(traces) != len(tables):
+        raise ParameterError("traces", f"{system.name!r} has {len(tables)} tables, got {len(traces)} traces")
+    public_inputs = public_inputs if public_inputs is not None else [[] for _ in tables]
+    if len(public_inputs) != len(tables):
+        raise ParameterError("public_inputs", f"expected one list per table ({len(tables)}), got {len(public_inputs)}")
+    if debug_check is None:
+        debug_check = os.environ.get("ZKVM_DEBUG", "") not in ("", "0")
+    rng = ZkRandomness(zk_seed) if options.zk else None
+    zk_h = options.zk_randomness
+
+    work: list[TableWork] = []
+    for i, (air, trace, pubs) in enumerate(zip(tables, traces, public_inputs)):
+        if isinstance(trace, OwnedTrace):
+            trace = trace.take()
+        trace = np.ascontiguousarray(trace, dtype=np.uint64)
+        if trace.ndim != 2 or trace.shape[1] != air.width:
+            raise ParameterError("trace", f"table {air.name!r}: expected shape (n, {air.width}), got {trace.shape}")
+        n = trace.shape[0]
+        if n < 2 or n & (n - 1):
+            raise ParameterError("trace", f"table {air.name!r}: the height must be a power of two >= 2, got {n}")
+        if len(pubs) != len(air.public_inputs):
+            raise ParameterError("public_inputs", f"table {air.name!r}: expected {len(air.public_inputs)} values, got {len(pubs)}")
+        if check and trace.size and int(trace.max()) >= gl.P:
+            raise ParameterError("trace", f"table {air.name!r}: trace values must be canonical field elements")
+        if zk_h and air.max_degree * zk_h >= n:
+            raise ParameterError("trace", f"table {air.name!r}: a zero-knowledge proof of {n} rows needs more rows than "
+                                 f"{air.max_degree} x {zk_h} random coefficients (pad the table)")
+        work.append(TableWork(i, air, trace, [int(v) % gl.P for v in pubs], options, rng, report))
+    big = max(w.lde_size for w in work)
+    # the weakest table sets the level: the largest domain for the DEEP (field) term, the
+    # smallest for the queries when zk randomness lowers the rate
+    weakest = min({w.lde_size for w in work}, key=options.security_bits)
+    security = options.check_security(weakest) if check else options.security_bits(weakest)
+    estimate = sum(estimate_peak_bytes(w.air, w.n, options) for w in work)
+    report.estimated_peak_bytes = estimate
+    report.trace_length, report.lde_size = max(w.n for w in work), big
+    budget = memory_budget if memory_budget is not None else default_memory_budget()
+    if estimate > budget:
+        raise InsufficientMemory(
+            f"proving the {len(work)} tables of {system.name!r} needs about {estimate / 2**30:.2f} GiB, above the "
+            f"budget of {budget / 2**30:.2f} GiB (raise it with memory_budget= or ZKVM_MEMORY_BUDGET)")
+    clock = time.perf_counter
+
+    # 1. statement
+    transcript = Transcript(b"zkvm tables")
+    bind_system(transcript, system, options, security, [w.n for w in work], [w.publics for w in work], statement)
+
+    # 2. main traces
+    say("committing to the tables' main traces")
+    for w in work:
+        transcript.absorb_digest(b"main root", w.commit_main())
+
+    # 3. bus challenges, auxiliary traces and bus sums
+    say("building the bus and lookup columns")
+    shared = [c.to_pair() for c in transcript.challenge_exts(b"bus challenges", system.shared_challenges)]
+    for i, w in enumerate(work):
+        t = clock()
+        trace = w.trace
+        aux = w.build_aux(shared, system.bus_sums(i))
+        report.add("aux trace", clock() - t)
+        if debug_check:
+            rows = (describe_rows or {}).get(w.air.name)
+            debug.assert_satisfied(w.air, trace, aux, w.challenges, w.publics, describe_row=rows, table=w.air.name)
+        del trace
+        root = w.commit_aux(aux)
+        del aux
+        if root is not None:
+            transcript.absorb_digest(b"aux root", root)
+        transcript.absorb_ext(b"bus sums", [Ext2(*c) for c in w.claimed_sums])
+    total = Ext2(0)
+    for w in work:
+        for c in w.claimed_sums:
+            total = total + Ext2(*c)
+    if check and total != Ext2(0):
+        sums = ", ".join(f"{w.air.name}: {Ext2(*c)}" for w in work for c in w.claimed_sums)
+        raise BusImbalance(f"the buses of {system.name!r} do not balance (claimed sums {sums}): some table sends "
+                           "what no table receives, or with other multiplicities")
+
+    # 4. composition polynomials
+    say("evaluating constraints")
+    alpha = transcript.challenge_ext(b"composition alpha")
+    t = clock()
+    for w in work:
+        transcript.absorb_digest(b"composition root", w.commit_composition(alpha, check))
+    report.add("constraint evaluation", clock() - t)
+
+    # 5. out-of-domain values
+    t = clock()
+    z = draw_ood_point(transcript)
+    for w in work:
+        ood = w.ood_values(z)
+        if check:
+            try:
+                check_ood(w.air, w.n, w.generator, z, alpha, ood["main"], ood["main next"], ood["aux"], ood["aux next"],
+                          ood["composition"][: _pieces(w)], [Ext2(*c) for c in w.challenges], w.publics)
+            except OodMismatch:
+                raise ProverError(INVALID_TABLE.format(name=w.air.name)) from None
+        for label in ("main", "main next", "aux", "aux next", "composition"):
+            transcript.absorb_ext(b"ood " + label.encode(), ood[label])
+    report.add("out-of-domain", clock() - t)
+
+    # 6. DEEP codewords and one batched FRI
+    say("DEEP composition and FRI")
+    t = clock()
+    gamma = transcript.challenge_ext(b"deep gamma")
+    by_size: dict[int, np.ndarray] = {}
+    acc = Ext2(1)
+    for w in work:
+        count = w.air.width + w.air.aux_width + w.comp_coeffs.shape[1] // 2
+        gammas = []
+        for _ in range(count):
+            gammas.append(acc)
+            acc = acc * gamma
+        word = w.deep_codeword(z, gammas)
+        if zk_h:
+            transcript.absorb_ext(b"deep high", [Ext2(*v) for v in w.deep_high])
+        size = word.shape[0]
+        by_size[size] = fa.add(by_size[size], word) if size in by_size else word
+    report.add("deep", clock() - t)
+    t = clock()
+    sizes = sorted(by_size, reverse=True)
+    fri_result = fri_prover.prove_batched([by_size[s] for s in sizes], options, transcript, check_degree=check)
+    del by_size
+    report.add("fri", clock() - t)
+
+    # 7. openings
+    t = clock()
+    log_big = big.bit_length() - 1
+    proofs = []
+    for w in work:
+        drop = log_big - (w.lde_size.bit_length() - 1)
+        positions = sorted({p >> drop for p in fri_result.positions})
+        main_open, aux_open, comp_open = w.open(positions)
+        o = w.ood
+        proofs.append(TableProof(
+            trace_length=w.n,
+            public_inputs=tuple(w.publics),
+            main_root=w.main_tree.root,
+            aux_root=w.aux_tree.root if w.aux_tree is not None else None,
+            claimed_sums=tuple(w.claimed_sums),
+            composition_root=w.comp_tree.root,
+            ood_main=_pairs(o["main"]),
+            ood_main_next=_pairs(o["main next"]),
+            ood_aux=_pairs(o["aux"]),
+            ood_aux_next=_pairs(o["aux next"]),
+            ood_composition=_pairs(o["composition"]),
+            deep_high=w.deep_high,
+            main_opening=main_open,
+            aux_opening=aux_open,
+            composition_opening=comp_open,
+        ))
+    report.add("queries", clock() - t)
+    return MultiProof(options, security, system.digest(), tuple(proofs), fri_result.proof)
+
+
+def _pieces(w: TableWork) -> int:
+    from zkvm.stark.verifier import composition_pieces
+
+    return composition_pieces(w.air, w.options.zk)
+
+
+def _pairs(values: list[Ext2]) -> tuple[tuple[int, int], ...]:
+    return tuple(v.to_pair() for v in values)
+
+
+__all__ = ["prove_tables", "BusImbalance", "table_shares"]

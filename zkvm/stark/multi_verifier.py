@@ -1,0 +1,269 @@
+"""The multi-table STARK verifier: plain Python, no Numba; replays the transcript of
+:mod:`zkvm.stark.multi_prover` step by step.
+
+Per table it runs the single-table checks (the constraints at z against the table's
+composition, the DEEP values at the queried rows) with the table's own height; across tables
+it checks that the claimed bus sums cancel and that the one batched FRI proof ties every
+table's DEEP codeword to a low-degree polynomial. Every failure raises a
+:class:`~zkvm.errors.VerificationError` subclass naming the table and the check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from zkvm.codec import check_fields
+from zkvm.crypto.merkle_verify import verify_rows
+from zkvm.crypto.transcript import Transcript
+from zkvm.errors import (
+    DeepMismatch,
+    InsufficientSecurity,
+    MerkleError,
+    OodMismatch,
+    ProofFormatError,
+    StatementMismatch,
+    VerificationError,
+)
+from zkvm.field import goldilocks as gl
+from zkvm.field.ext2 import Ext2, ext_batch_inverse
+from zkvm.fri import verifier as fri_verifier
+from zkvm.fri.options import DEFAULT_MIN_SECURITY_BITS, FriOptions
+from zkvm.stark.multi_proof import FORMAT_VERSION, MultiProof, TableProof
+from zkvm.stark.proof import SALT_WIDTH
+from zkvm.stark.tables import TableSystem
+from zkvm.stark.transcript_setup import draw_ood_point
+from zkvm.stark.verifier import _bitrev, _combine_base, _combine_ext, _dot, check_ood, composition_pieces
+
+P = gl.P
+SHIFT = gl.GENERATOR
+
+
+class BusMismatch(VerificationError):
+    """The tables' claimed bus sums do not cancel."""
+
+
+def bind_system(t: Transcript, system: TableSystem, options: FriOptions, security: int, heights: Sequence[int],
+                publics: Sequence[Sequence[int]], statement: bytes) -> None:
+    """Absorb everything the proof is about before any commitment: protocol version,
+    parameters, claimed security, the system's digest, every table's height and public
+    inputs, and the caller's statement."""
+    t.absorb_int(b"format version", FORMAT_VERSION)
+    t.absorb_bytes(
+        b"parameters",
+        bytes([options.log_blowup, options.num_queries, options.grinding_bits, options.folding_factor])
+        + options.final_degree.to_bytes(2, "little")
+        + bytes([security, 1 if options.zk else 0]),
+    )
+    t.absorb_digest(b"system digest", system.digest())
+    t.absorb_int(b"table count", len(heights))
+    for n, pubs in zip(heights, publics):
+        t.absorb_int(b"table height", n.bit_length() - 1)
+        t.absorb_int(b"public input count", len(pubs))
+        t.absorb_fields(b"public inputs", [int(v) % P for v in pubs])
+    t.absorb_bytes(b"statement", statement)
+
+
+def table_shares(shared: Sequence[Ext2], claimed: Sequence[tuple[int, int]], n: int) -> list[Ext2]:
+    """A table's challenges: the shared ones, then each claimed bus sum divided by its height."""
+    inv_n = Ext2(gl.inv(n))
+    return list(shared) + [Ext2(*c) * inv_n for c in claimed]
+
+
+def verify_tables(
+    proof: MultiProof,
+    system: TableSystem,
+    public_inputs: Sequence[Sequence[int]] | None = None,
+    min_security_bits: int = DEFAULT_MIN_SECURITY_BITS,
+    *,
+    statement: bytes = b"",
+    heights: Sequence[int] | None = None,
+) -> None:
+    """Accept the proof (return None) or raise a VerificationError naming the failed check.
+
+    ``public_inputs[i]`` and ``statement`` must be those the prover used. ``heights``, if
+    given, pins each table's trace length (a statement that fixes them); otherwise the
+    proof's heights are taken, bound into the transcript and checked against the openings."""
+    options = proof.options
+    tables = system.tables
+    if proof.system_digest != system.digest():
+        raise StatementMismatch(f"the proof is for another table system (digest differs from {system.name!r})")
+    if len(proof.tables) != len(tables):
+        raise StatementMismatch(f"the proof has {len(proof.tables)} tables, {system.name!r} has {len(tables)}")
+    public_inputs = public_inputs if public_inputs is not None else [[] for _ in tables]
+    if len(public_inputs) != len(tables):
+        raise StatementMismatch(f"expected public inputs for {len(tables)} tables, got {len(public_inputs)}")
+    publics = [[int(v) % P for v in pubs] for pubs in public_inputs]
+    for air, tp, pubs in zip(tables, proof.tables, publics):
+        if len(pubs) != len(air.public_inputs) or tuple(pubs) != tuple(tp.public_inputs):
+            raise StatementMismatch(f"table {air.name!r}: the proof's public inputs differ from the expected ones")
+    if heights is not None and list(heights) != [tp.trace_length for tp in proof.tables]:
+        raise StatementMismatch("the proof's table heights differ from the statement's")
+    expected_security = min(options.security_bits(tp.trace_length * options.blowup) for tp in proof.tables)
+    if proof.security_bits != expected_security:
+        raise ProofFormatError(f"the proof claims {proof.security_bits} security bits, its parameters give {expected_security}")
+    if expected_security < min_security_bits:
+        raise InsufficientSecurity(f"the proof has {expected_security} conjectured bits, below the required {min_security_bits}")
+    for i, (air, tp) in enumerate(zip(tables, proof.tables)):
+        _check_shapes(tp, air, options, system.bus_sums(i))
+
+    # 1-4. statement, commitments, challenges, bus sums
+    t = Transcript(b"zkvm tables")
+    bind_system(t, system, options, proof.security_bits, [tp.trace_length for tp in proof.tables], publics, statement)
+    for tp in proof.tables:
+        t.absorb_digest(b"main root", tp.main_root)
+    shared = t.challenge_exts(b"bus challenges", system.shared_challenges)
+    total = Ext2(0)
+    for tp in proof.tables:
+        if tp.aux_root is not None:
+            t.absorb_digest(b"aux root", tp.aux_root)
+        sums = [Ext2(*c) for c in tp.claimed_sums]
+        t.absorb_ext(b"bus sums", sums)
+        for s in sums:
+            total = total + s
+    if total != Ext2(0):
+        raise BusMismatch("the tables' bus sums do not cancel: what one table sends, the others do not receive")
+    alpha = t.challenge_ext(b"composition alpha")
+    for tp in proof.tables:
+        t.absorb_digest(b"composition root", tp.composition_root)
+
+    # 5. out-of-domain values, per table
+    z = draw_ood_point(t)
+    ood = []
+    for air, tp, pubs in zip(tables, proof.tables, publics):
+        vals = {k: [Ext2(*v) for v in getattr(tp, "ood_" + k.replace(" ", "_"))]
+                for k in ("main", "main next", "aux", "aux next", "composition")}
+        for label in ("main", "main next", "aux", "aux next", "composition"):
+            t.absorb_ext(b"ood " + label.encode(), vals[label])
+        n = tp.trace_length
+        g = gl.root_of_unity(n.bit_length() - 1)
+        challenges = table_shares(shared, tp.claimed_sums, n)[: air.num_challenges]
+        try:
+            check_ood(air, n, g, z, alpha, vals["main"], vals["main next"], vals["aux"], vals["aux next"],
+                      vals["composition"][: composition_pieces(air, options.zk)], challenges, pubs)
+        except OodMismatch:
+            raise OodMismatch(f"table {air.name!r}: the constraints at the out-of-domain point do not match its "
+                              "composition polynomial") from None
+        ood.append(vals)
+
+    # 6. DEEP coefficients and the batched FRI
+    gamma = t.challenge_ext(b"deep gamma")
+    acc = Ext2(1)
+    deep_terms = []
+    for air, tp, vals in zip(tables, proof.tables, ood):
+        w, a, c = air.width, air.aux_width, len(vals["composition"])
+        gammas = []
+        for _ in range(w + a + c):
+            gammas.append(acc)
+            acc = acc * gamma
+        gm, ga, gc = gammas[:w], gammas[w : w + a], gammas[w + a :]
+        l_z = _dot(gm, vals["main"]) + _dot(ga, vals["aux"]) + _dot(gc, vals["composition"])
+        l_zg = _dot(gm, vals["main next"]) + _dot(ga, vals["aux next"])
+        deep_high = [Ext2(*v) for v in tp.deep_high]
+        if options.zk:
+            t.absorb_ext(b"deep high", deep_high)
+        deep_terms.append((gm, ga, gc, l_z, l_zg, deep_high))
+    sizes = proof.lde_sizes()
+    queries = fri_verifier.verify_batched(proof.fri, options, t, sizes, SHIFT)
+    implied = dict(zip(sizes, queries))
+
+    # 7. openings: each table's rows at the positions of its own domain; the DEEP values of the
+    # tables of one height, added, must be what FRI implies there
+    expected: dict[int, dict[int, Ext2]] = {s: {} for s in sizes}
+    for air, tp, terms in zip(tables, proof.tables, deep_terms):
+        lde = tp.trace_length * options.blowup
+        q = implied[lde]
+        values = _table_deep_values(air, tp, terms, z, sorted(set(q.positions)), lde)
+        for p, v in values.items():
+            expected[lde][p] = expected[lde].get(p, Ext2(0)) + v
+    for s in sizes:
+        q = implied[s]
+        for p, v in zip(q.positions, q.values):
+            if expected[s][p].to_pair() != v:
+                raise DeepMismatch(f"the committed rows of the tables of {s // options.blowup} rows at position {p} do not "
+                                   "match the FRI codeword")
+
+
+def _table_deep_values(air, tp: TableProof, terms, z: Ext2, positions: list[int], lde: int) -> dict[int, Ext2]:
+    """Check one table's openings at these positions (distinct, ascending) and return its DEEP
+    value at each."""
+    gm, ga, gc, l_z, l_zg, deep_high = terms
+    log_lde = lde.bit_length() - 1
+    for name, opening, root in (("main", tp.main_opening, tp.main_root), ("aux", tp.aux_opening, tp.aux_root),
+                                ("composition", tp.composition_opening, tp.composition_root)):
+        if opening is None:
+            continue
+        if len(opening.rows) != len(positions):
+            raise ProofFormatError(f"table {air.name!r}: {name} opening has {len(opening.rows)} rows for {len(positions)} positions")
+        try:
+            verify_rows(root, log_lde, positions, opening.rows, opening.nodes)
+        except MerkleError as e:
+            raise MerkleError(f"table {air.name!r}, {name} trace: {e.detail}") from None
+    n = tp.trace_length
+    g = gl.root_of_unity(n.bit_length() - 1)
+    zg = z * g
+    w_lde = gl.root_of_unity(log_lde)
+    xs = [SHIFT * pow(w_lde, _bitrev(p, log_lde), P) % P for p in positions]
+    inverses = ext_batch_inverse([x - z for x in xs] + [x - zg for x in xs])
+    count = len(xs)
+    high_pairs = [(c.c0, c.c1) for c in reversed(deep_high)]
+    out = {}
+    for qi, p in enumerate(positions):
+        l_trace = _combine_base(gm, tp.main_opening.rows[qi])
+        if ga:
+            l_trace = l_trace + _combine_ext(ga, tp.aux_opening.rows[qi])
+        l_comp = _combine_ext(gc, tp.composition_opening.rows[qi])
+        value = (l_trace + l_comp - l_z) * inverses[qi] + (l_trace - l_zg) * inverses[count + qi]
+        if deep_high:
+            x = xs[qi]
+            h0 = h1 = 0
+            for c0, c1 in high_pairs:
+                h0 = (h0 * x + c0) % P
+                h1 = (h1 * x + c1) % P
+            value = value - Ext2(h0, h1) * pow(x, n, P)
+        out[p] = value
+    return out
+
+
+def _check_shapes(tp: TableProof, air, options: FriOptions, bus_sums: int) -> None:
+    name = air.name
+    if len(tp.ood_main) != air.width or len(tp.ood_main_next) != air.width:
+        raise ProofFormatError(f"table {name!r}: the proof has {len(tp.ood_main)} main columns, the AIR {air.width}")
+    if len(tp.ood_aux) != air.aux_width or len(tp.ood_aux_next) != air.aux_width:
+        raise ProofFormatError(f"table {name!r}: the proof has {len(tp.ood_aux)} aux columns, the AIR {air.aux_width}")
+    if (tp.aux_root is None) != (air.aux_width == 0) or (tp.aux_opening is None) != (air.aux_width == 0):
+        raise ProofFormatError(f"table {name!r}: aux commitment present/absent contrary to the AIR")
+    if len(tp.claimed_sums) != bus_sums:
+        raise ProofFormatError(f"table {name!r}: {len(tp.claimed_sums)} bus sums, the AIR has {bus_sums}")
+    zk = options.zk
+    ncomp = composition_pieces(air, zk) + (1 if zk else 0)
+    if len(tp.ood_composition) != ncomp:
+        raise ProofFormatError(f"table {name!r}: expected {ncomp} composition columns, got {len(tp.ood_composition)}")
+    if len(tp.deep_high) != (options.zk_randomness if zk else 0):
+        raise ProofFormatError(f"table {name!r}: expected {options.zk_randomness} DEEP high coefficients")
+    if zk and air.max_degree * options.zk_randomness >= tp.trace_length:
+        raise ProofFormatError(f"table {name!r}: {tp.trace_length} rows are too few for a zero-knowledge proof")
+    salt = SALT_WIDTH if zk else 0
+    widths = [(tp.main_opening, air.width + salt, "main"), (tp.composition_opening, 2 * ncomp + salt, "composition")]
+    if tp.aux_opening is not None:
+        widths.append((tp.aux_opening, 2 * air.aux_width + salt, "aux"))
+    for opening, width, what in widths:
+        for row in opening.rows:
+            if len(row) != width:
+                raise ProofFormatError(f"table {name!r}: {what} rows have {len(row)} values, expected {width}")
+            check_fields(row, f"table {name!r} {what} rows")
+    for group in (tp.ood_main, tp.ood_main_next, tp.ood_aux, tp.ood_aux_next, tp.ood_composition, tp.deep_high,
+                  tp.claimed_sums):
+        for c0, c1 in group:
+            if not (0 <= c0 < P and 0 <= c1 < P):
+                raise ProofFormatError(f"table {name!r}: non-canonical field element")
+
+
+def verify_tables_bytes(data: bytes, system: TableSystem, public_inputs: Sequence[Sequence[int]] | None = None,
+                        min_security_bits: int = DEFAULT_MIN_SECURITY_BITS, *, statement: bytes = b"",
+                        heights: Sequence[int] | None = None) -> None:
+    """Decode (bounded) and verify. Malformed bytes raise ProofFormatError."""
+    verify_tables(MultiProof.from_bytes(data), system, public_inputs, min_security_bits, statement=statement,
+                  heights=heights)
+
+
+__all__ = ["verify_tables", "verify_tables_bytes", "bind_system", "table_shares", "BusMismatch"]

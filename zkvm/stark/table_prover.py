@@ -1,0 +1,319 @@
+"""One table's share of a multi-table proof (prover only): its commitments, its composition
+polynomial, its out-of-domain values, its DEEP codeword and its openings.
+
+:mod:`zkvm.stark.multi_prover` runs these steps for every table in the transcript's order;
+each step is the single-table prover's (:mod:`zkvm.stark.prover`) for one trace, with the
+table's own height n, generator g and randomness (labels prefixed by the table's index).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from zkvm.crypto.merkle import MerkleTree
+from zkvm.errors import ParameterError
+from zkvm.field import arrays as fa
+from zkvm.field import goldilocks as gl
+from zkvm.field import ntt
+from zkvm.field.ext2 import Ext2
+from zkvm.field.poly_kernels import ext_powers
+from zkvm.fri.options import FriOptions
+from zkvm.stark import codegen, extra_coset
+from zkvm.stark import kernels as sk
+from zkvm.stark.air import Air
+from zkvm.stark.proof import Opening
+from zkvm.stark.prover import (
+    SHIFT,
+    ProverError,
+    ProverReport,
+    _commit_streaming,
+    _group_divisors,
+    _keep_constraint_blocks,
+    _lde_block,
+    _mask_composition,
+    _ood_values,
+    _open,
+    _scratch_view,
+)
+from zkvm.stark.verifier import composition_pieces
+from zkvm.stark.zk import ZkRandomness
+
+INVALID_TABLE = (
+    "the trace of table {name!r} does not satisfy its AIR; run with debug_check=True "
+    "(or ZKVM_DEBUG=1) to see which constraint fails and where"
+)
+
+
+@dataclass
+class TableWork:
+    """A table's prover state between the protocol's steps (arrays are dropped when done)."""
+
+    index: int
+    air: Air
+    trace: np.ndarray | None
+    publics: list[int]
+    options: FriOptions
+    rng: ZkRandomness | None
+    report: ProverReport
+    n: int = 0
+    keep_lde: bool = True
+    d_eval: int = 1
+    main_coeffs: np.ndarray | None = None
+    main_hi: np.ndarray | None = None
+    main_tree: MerkleTree | None = None
+    main_lde: np.ndarray | None = None
+    aux_coeffs: np.ndarray | None = None
+    aux_hi: np.ndarray | None = None
+    aux_tree: MerkleTree | None = None
+    aux_lde: np.ndarray | None = None
+    comp_coeffs: np.ndarray | None = None
+    comp_hi: np.ndarray | None = None
+    comp_tree: MerkleTree | None = None
+    challenges: list[tuple[int, int]] = field(default_factory=list)
+    claimed_sums: list[tuple[int, int]] = field(default_factory=list)
+    ood: dict[str, list[Ext2]] = field(default_factory=dict)
+    deep_high: tuple = ()
+    scratch: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        self.n = self.trace.shape[0]
+        self.d_eval = extra_coset.kept_blocks(self.air)
+        if self.d_eval > self.options.blowup:
+            raise ParameterError("blowup", f"must be at least {self.d_eval} for table {self.air.name!r}")
+        self.keep_lde = _keep_constraint_blocks(self.air, self.n, self.d_eval)
+
+    @property
+    def generator(self) -> int:
+        return gl.root_of_unity(self.n.bit_length() - 1)
+
+    @property
+    def lde_size(self) -> int:
+        return self.n * self.options.blowup
+
+    # --- randomness (zk): every label carries the table's index ------------------------------
+    def _label(self, what: bytes) -> bytes:
+        return b"table %d " % self.index + what
+
+    def _randomizer(self, what: bytes, cols: int) -> np.ndarray | None:
+        h = self.options.zk_randomness
+        return self.rng.field(self._label(what), (h, cols)) if self.rng is not None and h else None
+
+    def _salts(self, what: bytes) -> Callable[[int, int], np.ndarray] | None:
+        if self.rng is None:
+            return None
+        label = self._label(what)
+        return lambda r, rows: self.rng.salts(label, r, rows)
+
+    def _salts_at(self, what: bytes) -> Callable[[list[int]], np.ndarray] | None:
+        if self.rng is None:
+            return None
+        label = self._label(what)
+        return lambda ps: self.rng.salts_at(label, ps)
+
+    def _interpolate(self, values: np.ndarray, what: bytes, overwrite: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+        """Coefficients of the committed polynomials T + (X^n - 1) R (R random, zk), kept as a
+        low part (n rows) and the high part R."""
+        coeffs = ntt.interpolate_columns(values, overwrite=overwrite)
+        hi = self._randomizer(what, values.shape[1])
+        if hi is not None:
+            h = hi.shape[0]
+            coeffs[:h] = fa.sub(coeffs[:h], hi)
+        return coeffs, hi
+
+    # --- 2. main trace -------------------------------------------------------------------------
+    def commit_main(self) -> bytes:
+        air, n = self.air, self.n
+        keep = self.d_eval if self.keep_lde else 0
+        if not self.keep_lde:
+            d = composition_pieces(air, self.options.zk)
+            self.scratch = np.empty(n * max(air.width, 2 * air.aux_width, 2 * (d + 1)), dtype=np.uint64)
+        self.main_coeffs, self.main_hi = self._interpolate(self.trace, b"main")
+        self.main_tree, self.main_lde = _commit_streaming(self.main_coeffs, self.options.blowup, keep, self.report,
+                                                          self.main_hi, self._salts(b"main"), self.scratch)
+        return self.main_tree.root
+
+    # --- 3. auxiliary trace --------------------------------------------------------------------
+    def build_aux(self, shared: Sequence[tuple[int, int]], own_sums: int) -> np.ndarray | None:
+        """The auxiliary matrix, built with the shared bus challenges; a table with bus sums
+        learns them here (its challenges are the shared ones followed by each sum / n)."""
+        air, n = self.air, self.n
+        self.challenges = list(shared)
+        if not air.aux_width:
+            self.challenges = (self.challenges + [(0, 0)] * own_sums)[: air.num_challenges]
+            return None
+        placeholder = self.challenges + [(0, 0)] * own_sums
+        built = air.build_aux(self.trace, placeholder, self.publics, None)
+        if own_sums:
+            if not (isinstance(built, tuple) and len(built) == 2 and len(built[1]) == own_sums):
+                raise ProverError(f"table {air.name!r}: its aux builder must return (matrix, {own_sums} bus sums)")
+            aux, sums = built
+            self.claimed_sums = [(int(a) % gl.P, int(b) % gl.P) for a, b in sums]
+            inv_n = Ext2(gl.inv(n))
+            self.challenges += [(Ext2(*c) * inv_n).to_pair() for c in self.claimed_sums]
+        else:
+            aux = built
+        aux = np.ascontiguousarray(aux, dtype=np.uint64)
+        if aux.shape != (n, 2 * air.aux_width):
+            raise ProverError(f"table {air.name!r}: aux builder returned shape {aux.shape}, expected {(n, 2 * air.aux_width)}")
+        return aux
+
+    def commit_aux(self, aux: np.ndarray | None) -> bytes | None:
+        self.trace = None  # no longer needed: returned before the auxiliary commitment
+        if aux is None:
+            self.aux_coeffs = np.zeros((self.n, 0), dtype=np.uint64)
+            self.aux_lde = np.zeros((self.n * self.d_eval if self.keep_lde else 0, 0), dtype=np.uint64)
+            h = self.options.zk_randomness
+            self.aux_hi = np.zeros((h, 0), dtype=np.uint64) if self.rng is not None and h else None
+            return None
+        self.aux_coeffs, self.aux_hi = self._interpolate(aux, b"aux", overwrite=True)
+        keep = self.d_eval if self.keep_lde else 0
+        self.aux_tree, self.aux_lde = _commit_streaming(self.aux_coeffs, self.options.blowup, keep, self.report,
+                                                        self.aux_hi, self._salts(b"aux"), self.scratch)
+        return self.aux_tree.root
+
+    # --- 4. composition polynomial -------------------------------------------------------------
+    def commit_composition(self, alpha: Ext2, check: bool) -> bytes:
+        air, n, options = self.air, self.n, self.options
+        program = codegen.compile_air(air)
+        zk_h = options.zk_randomness if self.rng is not None else 0
+        d = composition_pieces(air, options.zk)
+        m = n * self.d_eval
+        k_extra = extra_coset.extra_coset_size(air, n, zk_h)
+        num_c = len(air.constraints)
+        alphas = np.array([a.to_pair() for a in _powers(alpha, num_c)], dtype=np.uint64).reshape(num_c, 2)
+        offsets = ntt.coset_offsets(n, options.blowup, SHIFT)
+        wbr = sk.bitrev_powers(n)
+        g = self.generator
+        kinds, points = _group_divisors(program.groups, n, g)
+        inv_zn = np.array([gl.inv(pow(int(o), n, gl.P) - 1) for o in offsets[: self.d_eval]], dtype=np.uint64)
+        g_last = np.uint64(pow(g, n - 1, gl.P))
+        comp_values = np.empty((m, 2), dtype=np.uint64)
+        if not self.keep_lde:
+            main_blk = _scratch_view(self.scratch, n, air.width)
+            aux_blk = np.empty((n, 2 * air.aux_width), dtype=np.uint64)
+        for r in range(self.d_eval):
+            rows = slice(r * n, (r + 1) * n)
+            if self.keep_lde:
+                main_blk, aux_blk = self.main_lde[rows], self.aux_lde[rows]
+            else:
+                _lde_block(self.main_coeffs, self.main_hi, r, options.blowup, main_blk)
+                if air.aux_width:
+                    _lde_block(self.aux_coeffs, self.aux_hi, r, options.blowup, aux_blk)
+            groups = codegen.evaluate_groups(program, main_blk, aux_blk, n, 1, self.challenges, self.publics, alphas)
+            sk.combine_groups(groups, kinds, points, g_last, inv_zn[r : r + 1], offsets[r : r + 1], wbr, n,
+                              comp_values[rows])
+        self.main_lde = self.aux_lde = None
+        q_extra = None
+        if k_extra:
+            q_extra = extra_coset.quotient_on_extra_coset(
+                program, [(self.main_coeffs, self.main_hi), (self.aux_coeffs, self.aux_hi)], None, n, k_extra, g,
+                self.challenges, self.publics, alphas, kinds, points)
+        comp_all = ntt.inverse_from_bitrev(comp_values)
+        ntt._scale_rows_parallel(comp_all, np.uint64(gl.inv(SHIFT)), np.uint64(1))
+        invalid = ProverError(INVALID_TABLE.format(name=air.name))
+        if check and comp_all[d * n :].any():
+            raise invalid
+        if q_extra is not None:
+            bound = extra_coset.quotient_coefficients(air, n, zk_h)
+            comp_all, b = extra_coset.combine(comp_all, q_extra, max(m + k_extra, d * n))
+            if check and (b[bound - m :].any() or comp_all[d * n :].any()):
+                raise invalid
+        elif comp_all.shape[0] < d * n:
+            comp_all = np.vstack([comp_all, np.zeros((d * n - comp_all.shape[0], 2), dtype=np.uint64)])
+        comp = np.ascontiguousarray(comp_all[: d * n].reshape(d, n, 2).transpose(1, 0, 2).reshape(n, 2 * d))
+        del comp_all, comp_values
+        if self.rng is not None and zk_h:
+            label_rng = _PrefixedRandomness(self.rng, self._label(b""))
+            comp, self.comp_hi = _mask_composition(comp, d, zk_h, label_rng)
+        self.comp_coeffs = comp
+        self.comp_tree, _ = _commit_streaming(comp, options.blowup, 0, self.report, self.comp_hi,
+                                              self._salts(b"composition"), self.scratch)
+        self.scratch = None
+        return self.comp_tree.root
+
+    # --- 5. out-of-domain values ----------------------------------------------------------------
+    def ood_values(self, z: Ext2) -> dict[str, list[Ext2]]:
+        n = self.n
+        zg = z * self.generator
+        zpow, zgpow = ext_powers(z.to_pair(), n), ext_powers(zg.to_pair(), n)
+        z_n, zg_n = z**n, zg**n
+        self.ood = {
+            "main": _ood_values(self.main_coeffs, zpow, False, self.main_hi, z_n),
+            "main next": _ood_values(self.main_coeffs, zgpow, False, self.main_hi, zg_n),
+            "aux": _ood_values(self.aux_coeffs, zpow, True, self.aux_hi, z_n),
+            "aux next": _ood_values(self.aux_coeffs, zgpow, True, self.aux_hi, zg_n),
+            "composition": _ood_values(self.comp_coeffs, zpow, True, self.comp_hi, z_n),
+        }
+        return self.ood
+
+    # --- 6. DEEP codeword ------------------------------------------------------------------------
+    def deep_codeword(self, z: Ext2, gammas: list[Ext2]) -> np.ndarray:
+        """The table's DEEP quotient on its LDE domain: sum over its columns c of
+        gamma_c (c(X) - c(z)) / (X - z), plus, for the trace columns, gamma_c (c(X) - c(zg)) / (X - zg).
+        With zk its coefficients from X^n up are kept in ``deep_high`` (sent in the clear)."""
+        air, n = self.air, self.n
+        zk_h = self.options.zk_randomness if self.rng is not None else 0
+        ncomp = self.comp_coeffs.shape[1] // 2
+        w, a = air.width, air.aux_width
+        gm, ga, gc = _as_array(gammas[:w]), _as_array(gammas[w : w + a]), _as_array(gammas[w + a : w + a + ncomp])
+        gf = np.zeros((0, 2), dtype=np.uint64)
+        no_fixed = np.zeros((n, 0), dtype=np.uint64)
+        l_trace = np.empty((n, 2), dtype=np.uint64)
+        l_all = np.empty((n, 2), dtype=np.uint64)
+        sk.combine_coefficients(self.main_coeffs, self.aux_coeffs, self.comp_coeffs, no_fixed, gm, ga, gc, gf,
+                                l_trace, l_all)
+        if zk_h:
+            lt_hi = np.empty((zk_h, 2), dtype=np.uint64)
+            la_hi = np.empty((zk_h, 2), dtype=np.uint64)
+            sk.combine_coefficients(self.main_hi, self.aux_hi, self.comp_hi, no_fixed[:zk_h], gm, ga, gc, gf, lt_hi, la_hi)
+            l_trace, l_all = np.vstack([l_trace, lt_hi]), np.vstack([l_all, la_hi])
+        # synthetic division by X - z (and X - zg) drops the remainders L(z) and L_T(zg)
+        deep = np.zeros((n + zk_h, 2), dtype=np.uint64)
+        zg = z * self.generator
+        sk.divide_by_linear(l_all, np.uint64(z.c0), np.uint64(z.c1), deep)
+        sk.divide_by_linear(l_trace, np.uint64(zg.c0), np.uint64(zg.c1), deep)
+        if zk_h:
+            self.deep_high = tuple((int(x), int(y)) for x, y in deep[n:])
+            deep = np.ascontiguousarray(deep[:n])
+        return ntt.lde_from_coefficients(deep, self.options.blowup, SHIFT)
+
+    # --- 7. openings -----------------------------------------------------------------------------
+    def open(self, positions: list[int]) -> tuple[Opening, Opening | None, Opening]:
+        """The table's rows at these positions of its LDE domain (distinct, ascending)."""
+        n = self.n
+        offsets = ntt.coset_offsets(n, self.options.blowup, SHIFT)
+        wbr = sk.bitrev_powers(n)
+
+        def point_of(p: int) -> int:
+            return int(offsets[p // n]) * int(wbr[p % n]) % gl.P
+
+        main = _open(self.main_tree, self.main_coeffs, point_of, positions, self.main_hi, self._salts_at(b"main"))
+        aux = (_open(self.aux_tree, self.aux_coeffs, point_of, positions, self.aux_hi, self._salts_at(b"aux"))
+               if self.aux_tree is not None else None)
+        comp = _open(self.comp_tree, self.comp_coeffs, point_of, positions, self.comp_hi, self._salts_at(b"composition"))
+        return main, aux, comp
+
+
+class _PrefixedRandomness:
+    """A view of a ZkRandomness whose labels all start with a prefix (one table's streams)."""
+
+    def __init__(self, rng: ZkRandomness, prefix: bytes) -> None:
+        self.rng, self.prefix = rng, prefix
+
+    def field(self, label: bytes, shape: tuple[int, ...]) -> np.ndarray:
+        return self.rng.field(self.prefix + label, shape)
+
+
+def _powers(x: Ext2, count: int) -> list[Ext2]:
+    out, acc = [], Ext2(1)
+    for _ in range(count):
+        out.append(acc)
+        acc = acc * x
+    return out
+
+
+def _as_array(values: list[Ext2]) -> np.ndarray:
+    return np.array([x.to_pair() for x in values], dtype=np.uint64).reshape(-1, 2)
