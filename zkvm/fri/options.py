@@ -103,18 +103,28 @@ class FriOptions:
         commitments, proportional to the blowup, are most of the proving time; the proof is
         about a third larger), with the fewest queries that reach ``min_security_bits`` for
         this trace length. Either choice can be fixed by passing it."""
+        return cls.for_tables([rows], blowup=blowup, num_queries=num_queries, grinding_bits=grinding_bits, zk=zk,
+                              min_security_bits=min_security_bits)
+
+    @classmethod
+    def for_tables(cls, heights: "list[int]", *, blowup: int | None = None, num_queries: int | None = None,
+                   grinding_bits: int = 20, zk: bool = True,
+                   min_security_bits: int = DEFAULT_MIN_SECURITY_BITS) -> "FriOptions":
+        """:meth:`for_trace` for the tables of a multi-table proof: the blowup by the tallest
+        table, the fewest queries that reach ``min_security_bits`` for every height (with zk
+        the shortest table has the lowest rate)."""
         if blowup is None:
-            blowup = 4 if rows >= LARGE_TRACE_ROWS else 8
+            blowup = 4 if max(heights) >= LARGE_TRACE_ROWS else 8
         if num_queries is not None:
             return cls(blowup=blowup, num_queries=num_queries, grinding_bits=grinding_bits, zk=zk,
                        min_security_bits=min_security_bits)
         for q in range(1, 256):
             trial = cls(blowup=blowup, num_queries=q, grinding_bits=grinding_bits, zk=zk, min_security_bits=0)
-            if trial.security_bits(rows * blowup) >= min_security_bits:
+            if min(trial.security_bits(rows * blowup) for rows in heights) >= min_security_bits:
                 return cls(blowup=blowup, num_queries=q, grinding_bits=grinding_bits, zk=zk,
                            min_security_bits=min_security_bits)
         raise ParameterError("blowup", f"no number of queries reaches {min_security_bits} bits at blowup {blowup} "
-                             f"for {rows} rows")
+                             f"for tables of {sorted(set(heights))} rows")
 
     @property
     def log_blowup(self) -> int:

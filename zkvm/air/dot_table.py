@@ -1,0 +1,196 @@
+"""The dot-product table (issue 19): multiply-accumulate, ``k`` MACs per row.
+
+A ``mac`` of L = R k elements is a *segment* of R consecutive rows. Row r of a segment holds
+the weights w_0 .. w_{k-1} at addresses ``w_addr + j`` and the activations x_0 .. x_{k-1} at
+``x_addr + j``; ``acc`` is the accumulator before the row, ``out`` the segment's result (the
+same on all its rows), ``rem`` the rows left (R on the first row, 1 on the last). Columns
+``on`` (a real row; padding rows come last), ``first`` and ``last`` delimit segments.
+
+Buses (all through LogUp, see :mod:`zkvm.stark.tables`):
+
+- MAC (received once per segment, on its first row): (x_addr, w_addr, R, acc_in, out, epoch),
+  what the CPU's ``mac`` instruction sends;
+- DATA (sent on every real row): (w_addr, w_0, .., w_{k-1}), a k-word row of the program's
+  constant data (the weights), looked up read-only;
+- FROZEN (sent k times per real row): (x_addr + j, x_j, epoch), an activation read from the
+  frozen view of memory during ``epoch`` (docs/tables.md argues why that read is sound).
+
+Constraints: inside a segment the addresses advance by k, ``rem`` drops by one, ``acc`` adds
+the row's k products and ``out`` and ``epoch`` stay; on the last row ``rem = 1`` and
+``out = acc + products``. Degree 3.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zkvm.field import goldilocks as gl
+from zkvm.stark.air import Air, AirBuilder
+from zkvm.stark.tables import BUS_CHALLENGES, Bus, BusInteractions, TableSystem
+
+MAC_BUS = Bus("mac", 1, 6)
+FROZEN_BUS = Bus("frozen", 3, 3)
+
+
+def data_bus(k: int) -> Bus:
+    """The bus of k-word rows of constant data (its tuples have k + 1 values)."""
+    return Bus(f"data{k}", 2, k + 1)
+
+
+def dot_columns(k: int) -> list[str]:
+    return (["on", "first", "last", "rem", "w_addr", "x_addr", "acc", "out", "epoch"]
+            + [f"w{j}" for j in range(k)] + [f"x{j}" for j in range(k)])
+
+
+def dot_table_air(k: int) -> Air:
+    """The dot-product table's AIR for k MACs per row."""
+    b = AirBuilder(f"dot{k}", dot_columns(k), num_challenges=BUS_CHALLENGES)
+    on, first, last = b.main("on"), b.main("first"), b.main("last")
+    products = sum((b.main(f"w{j}") * b.main(f"x{j}") for j in range(k)), start=0)
+    for name in ("on", "first", "last"):
+        c = b.main(name)
+        b.transition(f"{name} is boolean", c * (c - 1), cyclic=True)
+    b.transition("first and last rows are real rows", (first + last) * (1 - on), cyclic=True)
+    b.transition("padding rows come last", (1 - on) * b.next("on"))
+    b.boundary("the table starts with a segment", first - on, "first")
+    b.boundary("the table's last real row ends its segment", on * (1 - last), "last")
+    # a row that continues its segment (on and not last) is followed by the segment's next row
+    cont = on - last
+    b.transition("a segment continues on the next row", cont * (1 - b.next("on")))
+    b.transition("a segment starts after the last row of the previous one", b.next("first") - last * b.next("on"))
+    b.transition("rem counts down", cont * (b.next("rem") - b.main("rem") + 1))
+    b.transition("weights advance", cont * (b.next("w_addr") - b.main("w_addr") - k))
+    b.transition("activations advance", cont * (b.next("x_addr") - b.main("x_addr") - k))
+    b.transition("acc accumulates", cont * (b.next("acc") - b.main("acc") - products))
+    b.transition("out is the segment's", cont * (b.next("out") - b.main("out")))
+    b.transition("epoch is the segment's", cont * (b.next("epoch") - b.main("epoch")))
+    b.transition("the last row has rem 1", last * (b.main("rem") - 1), cyclic=True)
+    b.transition("out is the final sum", last * (b.main("out") - b.main("acc") - products), cyclic=True)
+    bus = BusInteractions(b)
+    bus.receive(MAC_BUS, [b.main("x_addr"), b.main("w_addr"), b.main("rem"), b.main("acc"), b.main("out"),
+                          b.main("epoch")], first)
+    bus.send(data_bus(k), [b.main("w_addr")] + [b.main(f"w{j}") for j in range(k)], on)
+    for j in range(k):
+        bus.send(FROZEN_BUS, [b.main("x_addr") + j, b.main(f"x{j}"), b.main("epoch")], on)
+    return b.build(bus.finish().build_matrix)
+
+
+
+
+# --- stand-ins for the VM's other tables (until they exist): the benchmark's and tests' system
+def _source_air() -> Air:
+    """Stands in for the CPU: sends one MAC message per row it marks ``on`` (nothing checks
+    what it claims: the dot table must)."""
+    b = AirBuilder("mac_source", ["on", "x_addr", "w_addr", "rows", "acc_in", "out", "epoch"], num_challenges=BUS_CHALLENGES)
+    b.transition("on is boolean", b.main("on") * (b.main("on") - 1), cyclic=True)
+    bus = BusInteractions(b)
+    bus.send(MAC_BUS, [b.main(c) for c in ("x_addr", "w_addr", "rows", "acc_in", "out", "epoch")], b.main("on"))
+    return b.build(bus.finish().build_matrix)
+
+
+def _data_air(k: int) -> Air:
+    """Stands in for the program's constant data: row r holds the k words at k r .. k r + k - 1
+    (in the VM these are committed program columns) and how often they are read."""
+    b = AirBuilder(f"data{k}", ["addr"] + [f"v{j}" for j in range(k)] + ["m"], num_challenges=BUS_CHALLENGES)
+    b.boundary("addresses start at 0", b.main("addr"), "first")
+    b.transition("addresses advance by k", b.next("addr") - b.main("addr") - k)
+    bus = BusInteractions(b)
+    bus.receive(data_bus(k), [b.main("addr")] + [b.main(f"v{j}") for j in range(k)], b.main("m"))
+    return b.build(bus.finish().build_matrix)
+
+
+def _frozen_air() -> Air:
+    """Stands in for the frozen view of memory: (address, value, epoch) and how often it is
+    read (in the VM each row also takes the address out of the memory argument for the epoch)."""
+    b = AirBuilder("frozen", ["addr", "value", "epoch", "m"], num_challenges=BUS_CHALLENGES)
+    bus = BusInteractions(b)
+    bus.receive(FROZEN_BUS, [b.main("addr"), b.main("value"), b.main("epoch")], b.main("m"))
+    return b.build(bus.finish().build_matrix)
+
+
+def standalone_system(k: int) -> TableSystem:
+    """The dot table with its stand-ins: what the benchmark and the tests prove."""
+    return TableSystem(f"dot-standalone-{k}", (_source_air(), dot_table_air(k), _data_air(k), _frozen_air()))
+
+
+def _pow2(n: int, at_least: int = 8) -> int:
+    return max(at_least, 1 << max(0, (n - 1).bit_length()))
+
+
+def _field(a: np.ndarray) -> np.ndarray:
+    """int64 values (any sign) as canonical field elements."""
+    from zkvm.field import arrays as fa
+
+    return fa.from_signed(np.asarray(a, dtype=np.int64))
+
+
+def layer_traces(layers, k: int, min_rows: int = 8):
+    """Traces of the standalone system for dense layers ``layers`` = [(W, b, x), ...] (int64
+    arrays: W (outputs, L) with L a multiple of k, b (outputs,), x (L,)): one mac per output,
+    the weights of all layers stored one after another, layer l's activations frozen in epoch
+    l at addresses 0 .. L-1. Returns the four traces and each layer's outputs W x + b."""
+    sources, dots, outs = [], [], []
+    w_base = 0
+    frozen = []
+    all_w = []
+    for epoch, (w, bias, x) in enumerate(layers):
+        w = np.asarray(w, dtype=np.int64)
+        outputs, length = w.shape
+        if length % k:
+            raise ValueError(f"a mac's length must be a multiple of k={k}, got {length}")
+        rows_per = length // k
+        wr = w.reshape(outputs * rows_per, k)
+        xr = np.tile(np.asarray(x, dtype=np.int64).reshape(rows_per, k), (outputs, 1))
+        prod = (wr * xr).sum(axis=1).reshape(outputs, rows_per)
+        before = np.cumsum(prod, axis=1) - prod + np.asarray(bias, dtype=np.int64)[:, None]
+        result = prod.sum(axis=1) + np.asarray(bias, dtype=np.int64)
+        outs.append(result)
+        seg = np.zeros((outputs * rows_per, 9), dtype=np.int64)
+        r = np.arange(rows_per)
+        seg[:, 0] = 1
+        seg[:, 1] = np.tile(r == 0, outputs)
+        seg[:, 2] = np.tile(r == rows_per - 1, outputs)
+        seg[:, 3] = np.tile(rows_per - r, outputs)
+        seg[:, 4] = (w_base + np.arange(outputs)[:, None] * length + r[None, :] * k).ravel()
+        seg[:, 5] = np.tile(r * k, outputs)
+        seg[:, 6] = before.ravel()
+        seg[:, 7] = np.repeat(result, rows_per)
+        seg[:, 8] = epoch
+        dots.append(np.hstack([seg, wr, xr]))
+        src = np.zeros((outputs, 7), dtype=np.int64)
+        src[:, 0] = 1
+        src[:, 1] = 0
+        src[:, 2] = w_base + np.arange(outputs) * length
+        src[:, 3] = rows_per
+        src[:, 4] = bias
+        src[:, 5] = result
+        src[:, 6] = epoch
+        sources.append(src)
+        fr = np.zeros((length, 4), dtype=np.int64)
+        fr[:, 0] = np.arange(length)
+        fr[:, 1] = x
+        fr[:, 2] = epoch
+        fr[:, 3] = outputs
+        frozen.append(fr)
+        all_w.append(w.ravel())
+        w_base += outputs * length
+
+    def padded(parts, width, fill=None):
+        rows = np.vstack(parts) if parts else np.zeros((0, width), dtype=np.int64)
+        n = _pow2(rows.shape[0], min_rows)
+        out = np.zeros((n, width), dtype=np.int64)
+        out[: rows.shape[0]] = rows
+        if fill is not None:
+            fill(out, rows.shape[0])
+        return _field(out)
+
+    def data_fill(out, used):
+        out[:, 0] = np.arange(out.shape[0]) * k
+
+    weights = np.concatenate(all_w).reshape(-1, k)
+    data = np.hstack([np.zeros((weights.shape[0], 1), dtype=np.int64), weights, np.ones((weights.shape[0], 1), dtype=np.int64)])
+    traces = [padded(sources, 7), padded(dots, 9 + 2 * k), padded([data], k + 2, data_fill), padded(frozen, 4)]
+    return traces, outs
+
+
+__all__ = ["dot_table_air", "dot_columns", "data_bus", "standalone_system", "layer_traces", "MAC_BUS", "FROZEN_BUS"]
