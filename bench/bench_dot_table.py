@@ -56,30 +56,34 @@ layers = layers_of(pixels)
 macs = sum(l[0].size for l in layers)
 # warm-up on a small instance (kernels compiled and cached)
 small = [(l[0][:4, :16], l[1][:4], l[2][:16]) for l in layers[:2]]
-t_small, _ = layer_traces(small, k, min_rows=256)
+t_small, _, p_small = layer_traces(small, k, min_rows=256)
 system = standalone_system(k)
-prove_tables(system, t_small, None, FriOptions.for_tables([t.shape[0] for t in t_small]))
+prove_tables(system, t_small, None, FriOptions.for_tables([t.shape[0] for t in t_small]), public_columns=p_small)
 
-t = time.perf_counter(); traces, outs = layer_traces(layers, k, min_rows=256); build_s = time.perf_counter() - t
+t = time.perf_counter(); traces, outs, public = layer_traces(layers, k, min_rows=256); build_s = time.perf_counter() - t
 for (W, B, x), o in zip(layers, outs):
     assert (o == W @ x + B).all()
 heights = [tr.shape[0] for tr in traces]
 options = FriOptions.for_tables(heights)
 cells = sum(h * (a.width + 2 * a.aux_width) for h, a in zip(heights, system.tables))
+# the committed program columns (the weights) are committed by every proof too: counted apart
+program_cells = sum(h * p.committed_width for h, p in zip(heights, public) if p is not None)
 proves, stages = [], None
 for _ in range(runs):
     copies = [tr.copy() for tr in traces]
     report = ProverReport()
-    t = time.perf_counter(); proof = prove_tables(system, copies, None, options, report=report); proves.append(time.perf_counter() - t)
+    t = time.perf_counter(); proof = prove_tables(system, copies, None, options, report=report, public_columns=public); proves.append(time.perf_counter() - t)
     stages = report.stages
 data = proof.to_bytes()
+from zkvm.stark.prover import commit_public_columns
+roots = [commit_public_columns(p, h, options.blowup)[0].root if p is not None else None for p, h in zip(public, heights)]
 verifies = []
 for _ in range(5):
-    t = time.perf_counter(); verify_tables_bytes(data, system, None); verifies.append(time.perf_counter() - t)
+    t = time.perf_counter(); verify_tables_bytes(data, system, None, public_columns=public, trusted_roots=roots); verifies.append(time.perf_counter() - t)
 with open("/proc/self/status") as f:
     peak = next(int(l.split()[1]) * 1024 for l in f if l.startswith("VmHWM:"))
 print(json.dumps(dict(k=k, macs=macs, heights=heights, widths=[(a.width, a.aux_width) for a in system.tables],
-      build_seconds=build_s, prove_seconds=proves, verify_seconds=verifies, proof_bytes=len(data), cells=cells,
+      build_seconds=build_s, program_cells=program_cells, prove_seconds=proves, verify_seconds=verifies, proof_bytes=len(data), cells=cells,
       peak_rss=peak, security_bits=proof.security_bits, blowup=options.blowup, stages=stages)))
 """
 

@@ -15,7 +15,7 @@ from zkvm.fri.options import FriOptions
 from zkvm.stark.debug import ConstraintViolation
 from zkvm.stark.multi_prover import prove_tables
 from zkvm.stark.multi_verifier import verify_tables
-from zkvm.stark.prover import ProverError
+from zkvm.stark.prover import ProverError, commit_public_columns
 
 FAST = FriOptions(blowup=8, num_queries=12, grinding_bits=0, min_security_bits=0, zk=False)
 SOURCE, DOT, DATA, FROZEN = range(4)
@@ -35,12 +35,14 @@ def layers(k: int, seed: int = 0):
 @pytest.mark.parametrize("k", [1, 2, 3, 4, 8])
 def test_dense_layers_prove_and_verify_with_numpy_results(k):
     ls = layers(k)
-    traces, outs = layer_traces(ls, k)
+    traces, outs, public = layer_traces(ls, k)
     for (w, b, x), o in zip(ls, outs):
         assert (o == w @ x + b).all()
     system = standalone_system(k)
-    proof = prove_tables(system, traces, None, FAST, debug_check=True)
-    verify_tables(proof, system, None, 0)
+    proof = prove_tables(system, traces, None, FAST, debug_check=True, public_columns=public)
+    verify_tables(proof, system, None, 0, public_columns=public)
+    root = commit_public_columns(public[DATA], traces[DATA].shape[0], FAST.blowup)[0].root
+    verify_tables(proof, system, None, 0, public_columns=public, trusted_roots=[None, None, root, None])
     # the CPU stand-in's claimed results are what the proof attests
     src = traces[SOURCE]
     claimed = [int(v) - gl.P if int(v) > gl.P // 2 else int(v) for v in src[src[:, 0] == 1][:, 5]]
@@ -51,13 +53,13 @@ def forged(k, lie, match=None):
     """Apply ``lie`` to honest traces; the prover's checks must refuse and the verifier must
     reject the forced proof."""
     system = standalone_system(k)
-    traces, _ = layer_traces(layers(k), k)
+    traces, _, public = layer_traces(layers(k), k)
     lie(traces)
     with pytest.raises((ProverError, ConstraintViolation)):
-        prove_tables(system, [t.copy() for t in traces], None, FAST, debug_check=True)
-    proof = prove_tables(system, traces, None, FAST, check=False)
+        prove_tables(system, [t.copy() for t in traces], None, FAST, debug_check=True, public_columns=public)
+    proof = prove_tables(system, traces, None, FAST, check=False, public_columns=public)
     with pytest.raises(VerificationError, match=match):
-        verify_tables(proof, system, None, 0)
+        verify_tables(proof, system, None, 0, public_columns=public)
 
 
 @pytest.mark.parametrize("k", [1, 4])
@@ -112,3 +114,29 @@ def test_a_segment_shorter_than_the_mac_is_rejected():
         d[rows - 2, 2] = 1  # last one row early
         d[rows - 1, 1] = 1  # the dropped row starts a new segment...
     forged(k, lie)
+
+
+def test_a_proof_over_other_weights_is_rejected_with_and_without_a_key():
+    """The forger proves with weights of its choice (committed honestly as its own program
+    columns); the verifier holds the real program's weights, or only their root."""
+    k = 2
+    system = standalone_system(k)
+    real = layers(k)
+    fake = [(w.copy(), b, x) for w, b, x in real]
+    fake[0][0][0, 0] += 1
+    traces, _, fake_public = layer_traces(fake, k)
+    _, _, real_public = layer_traces(real, k)
+    proof = prove_tables(system, traces, None, FAST, public_columns=fake_public)
+    verify_tables(proof, system, None, 0, public_columns=fake_public)
+    with pytest.raises(VerificationError):  # (the columns' digest is bound: every challenge differs)
+        verify_tables(proof, system, None, 0, public_columns=real_public)
+    root = commit_public_columns(real_public[DATA], traces[DATA].shape[0], FAST.blowup)[0].root
+    with pytest.raises(VerificationError, match="verifying key"):
+        verify_tables(proof, system, None, 0, public_columns=real_public, trusted_roots=[None, None, root, None])
+    # a forger claiming the real root for its own columns: the openings do not match it
+    from dataclasses import replace
+
+    t = proof.tables[DATA]
+    lying = replace(proof, tables=(*proof.tables[:DATA], replace(t, fixed_root=root), *proof.tables[DATA + 1:]))
+    with pytest.raises(VerificationError):
+        verify_tables(lying, system, None, 0, public_columns=real_public, trusted_roots=[None, None, root, None])

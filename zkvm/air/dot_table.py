@@ -26,6 +26,7 @@ import numpy as np
 
 from zkvm.field import goldilocks as gl
 from zkvm.stark.air import Air, AirBuilder
+from zkvm.stark.public_columns import PublicColumns
 from zkvm.stark.tables import BUS_CHALLENGES, Bus, BusInteractions, TableSystem
 
 MAC_BUS = Bus("mac", 1, 6)
@@ -89,14 +90,25 @@ def _source_air() -> Air:
 
 
 def _data_air(k: int) -> Air:
-    """Stands in for the program's constant data: row r holds the k words at k r .. k r + k - 1
-    (in the VM these are committed program columns) and how often they are read."""
-    b = AirBuilder(f"data{k}", ["addr"] + [f"v{j}" for j in range(k)] + ["m"], num_challenges=BUS_CHALLENGES)
+    """The program's constant data: row r holds the k words at k r .. k r + k - 1 in public
+    columns (committed program columns: the verifier holds their root in a verifying key) and
+    how often they are read."""
+    b = AirBuilder(f"data{k}", ["addr", "m"], num_challenges=BUS_CHALLENGES,
+                   public_columns=[f"v{j}" for j in range(k)])
     b.boundary("addresses start at 0", b.main("addr"), "first")
     b.transition("addresses advance by k", b.next("addr") - b.main("addr") - k)
     bus = BusInteractions(b)
-    bus.receive(data_bus(k), [b.main("addr")] + [b.main(f"v{j}") for j in range(k)], b.main("m"))
+    bus.receive(data_bus(k), [b.main("addr")] + [b.pubcol(f"v{j}") for j in range(k)], b.main("m"))
     return b.build(bus.finish().build_matrix)
+
+
+def data_columns(weights: np.ndarray, k: int, n: int) -> PublicColumns:
+    """The data table's public columns for these constant words (zero-padded to k n), all
+    committed."""
+    flat = np.zeros(k * n, dtype=np.int64)
+    flat[: weights.size] = weights.ravel()
+    part = PublicColumns.from_dense(_field(flat.reshape(n, k)).T)
+    return PublicColumns.combine(k, [(part, range(k), True)])
 
 
 def _frozen_air() -> Air:
@@ -128,7 +140,8 @@ def layer_traces(layers, k: int, min_rows: int = 8):
     """Traces of the standalone system for dense layers ``layers`` = [(W, b, x), ...] (int64
     arrays: W (outputs, L) with L a multiple of k, b (outputs,), x (L,)): one mac per output,
     the weights of all layers stored one after another, layer l's activations frozen in epoch
-    l at addresses 0 .. L-1. Returns the four traces and each layer's outputs W x + b."""
+    l at addresses 0 .. L-1. Returns the four traces, each layer's outputs W x + b and the
+    tables' public columns (the data table's: the weights)."""
     sources, dots, outs = [], [], []
     w_base = 0
     frozen = []
@@ -187,10 +200,12 @@ def layer_traces(layers, k: int, min_rows: int = 8):
     def data_fill(out, used):
         out[:, 0] = np.arange(out.shape[0]) * k
 
-    weights = np.concatenate(all_w).reshape(-1, k)
-    data = np.hstack([np.zeros((weights.shape[0], 1), dtype=np.int64), weights, np.ones((weights.shape[0], 1), dtype=np.int64)])
-    traces = [padded(sources, 7), padded(dots, 9 + 2 * k), padded([data], k + 2, data_fill), padded(frozen, 4)]
-    return traces, outs
+    weights = np.concatenate(all_w)
+    data = np.zeros((weights.size // k, 2), dtype=np.int64)
+    data[:, 1] = 1
+    traces = [padded(sources, 7), padded(dots, 9 + 2 * k), padded([data], 2, data_fill), padded(frozen, 4)]
+    public = [None, None, data_columns(weights, k, traces[2].shape[0]), None]
+    return traces, outs, public
 
 
 __all__ = ["dot_table_air", "dot_columns", "data_bus", "standalone_system", "layer_traces", "MAC_BUS", "FROZEN_BUS"]

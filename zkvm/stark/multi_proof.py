@@ -12,12 +12,15 @@ table count           u32, then per table:
   height              log2 of its trace length (u8)
   public inputs       count (u32) + values
   commitments         main root; aux flag (u8) + aux root; claimed bus sums (count u32 +
-                      extension elements); composition root
-  out-of-domain       widths W, A, D (u32); main(z), main(zg), aux(z), aux(zg), composition(z)
+                      extension elements); composition root; program-columns flag (u8) +
+                      root of the committed public columns
+  out-of-domain       widths W, A, D, K (u32); main(z), main(zg), aux(z), aux(zg),
+                      composition(z), committed public columns(z)
   DEEP high part      count (u32) + extension elements (zk only)
 FRI                   one batched proof over every table height (:mod:`zkvm.fri.schedule`)
-openings              per table: main, aux (if any), composition: row count, rows (with zk
-                      each ending with its salt), node count, nodes
+openings              per table: main, aux (if any), composition, program columns (if any):
+                      row count, rows (with zk each trace row ending with its salt), node
+                      count, nodes
 ====================  ==========================================================
 
 Every count is bounded before anything is allocated; trailing bytes are rejected. Decoding
@@ -63,6 +66,9 @@ class TableProof:
     main_opening: Opening
     aux_opening: Opening | None
     composition_opening: Opening
+    fixed_root: bytes | None = None  # the committed public (program) columns' root, if any
+    ood_fixed: tuple[Ext, ...] = ()
+    fixed_opening: Opening | None = None
 
 
 @dataclass(frozen=True)
@@ -119,10 +125,14 @@ class MultiProof:
                 w.count(len(t.claimed_sums))
                 exts(w, t.claimed_sums)
                 w.digest(t.composition_root)
+                w.u8(0 if t.fixed_root is None else 1)
+                if t.fixed_root is not None:
+                    w.digest(t.fixed_root)
                 w.count(len(t.ood_main))
                 w.count(len(t.ood_aux))
                 w.count(len(t.ood_composition))
-                for group in (t.ood_main, t.ood_main_next, t.ood_aux, t.ood_aux_next, t.ood_composition):
+                w.count(len(t.ood_fixed))
+                for group in (t.ood_main, t.ood_main_next, t.ood_aux, t.ood_aux_next, t.ood_composition, t.ood_fixed):
                     exts(w, group)
                 w.count(len(t.deep_high))
                 exts(w, t.deep_high)
@@ -130,7 +140,7 @@ class MultiProof:
 
         def openings(w: Writer) -> None:
             for t in self.tables:
-                for op in (t.main_opening, t.aux_opening, t.composition_opening):
+                for op in (t.main_opening, t.aux_opening, t.composition_opening, t.fixed_opening):
                     if op is None:
                         continue
                     w.count(len(op.rows))
@@ -188,12 +198,17 @@ class MultiProof:
             aux_root = r.digest(f"table {i} aux root") if has_aux else None
             sums = exts(r.count(f"table {i} bus sum count", MAX_BUS_SUMS), f"table {i} bus sums")
             comp_root = r.digest(f"table {i} composition root")
+            has_fixed = r.u8(f"table {i} program columns flag")
+            if has_fixed not in (0, 1):
+                raise ProofFormatError("program columns flag must be 0 or 1")
+            fixed_root = r.digest(f"table {i} program columns root") if has_fixed else None
             w = r.count(f"table {i} main width", MAX_COLUMNS, 1)
             a = r.count(f"table {i} aux width", MAX_COLUMNS if has_aux else 0, 1 if has_aux else 0)
             d = r.count(f"table {i} composition width", MAX_COLUMNS, 1)
-            ood = [exts(k, f"table {i} out-of-domain values") for k in (w, w, a, a, d)]
+            f = r.count(f"table {i} program columns width", MAX_COLUMNS if has_fixed else 0, 1 if has_fixed else 0)
+            ood = [exts(k, f"table {i} out-of-domain values") for k in (w, w, a, a, d, f)]
             high = exts(r.count(f"table {i} DEEP high part", options.zk_randomness), f"table {i} DEEP high part")
-            heads.append((1 << log_n, publics, main_root, aux_root, sums, comp_root, ood, high, (w, a, d)))
+            heads.append((1 << log_n, publics, main_root, aux_root, sums, comp_root, ood, high, (w, a, d, f), fixed_root))
         lde_sizes = sorted({h[0] << log_blowup for h in heads}, reverse=True)
         try:
             sizes = layer_sizes(lde_sizes, options)
@@ -202,7 +217,7 @@ class MultiProof:
         fri = FriProof.decode_layers(r, options, sizes)
         salt = SALT_WIDTH if options.zk else 0
         tables = []
-        for i, (n, publics, main_root, aux_root, sums, comp_root, ood, high, (w, a, d)) in enumerate(heads):
+        for i, (n, publics, main_root, aux_root, sums, comp_root, ood, high, (w, a, d, f), fixed_root) in enumerate(heads):
             lde = n << log_blowup
             depth = lde.bit_length() - 1
 
@@ -215,7 +230,8 @@ class MultiProof:
             main_open = opening(w + salt, "main")
             aux_open = opening(2 * a + salt, "aux") if aux_root is not None else None
             comp_open = opening(2 * d + salt, "composition")
-            tables.append(TableProof(n, tuple(publics), main_root, aux_root, sums, comp_root, *ood, high,
-                                     main_open, aux_open, comp_open))
+            fixed_open = opening(f, "program columns") if fixed_root is not None else None
+            tables.append(TableProof(n, tuple(publics), main_root, aux_root, sums, comp_root, *ood[:5], high,
+                                     main_open, aux_open, comp_open, fixed_root, ood[5], fixed_open))
         r.finish()
         return cls(options, security, digest, tuple(tables), fri)

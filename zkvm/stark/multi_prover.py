@@ -33,6 +33,8 @@ from zkvm.fri.options import FriOptions
 from zkvm.stark import debug
 from zkvm.stark.multi_proof import MultiProof, TableProof
 from zkvm.stark.multi_verifier import bind_system, table_shares
+from zkvm.stark.public_columns import EMPTY as EMPTY_COLUMNS
+from zkvm.stark.public_columns import PublicColumns
 from zkvm.stark.prover import (
     OwnedTrace,
     ProverError,
@@ -66,6 +68,7 @@ def prove_tables(
     describe_rows: dict[str, Callable[[int], str]] | None = None,
     statement: bytes = b"",
     zk_seed: bytes | None = None,
+    public_columns: Sequence[PublicColumns | None] | None = None,
 ) -> MultiProof:
     """Prove that each trace satisfies its table's AIR and that the buses balance.
 
@@ -73,7 +76,8 @@ def prove_tables(
     ``public_inputs[i]`` its public inputs. The other arguments are those of
     :func:`zkvm.stark.prover.prove` (``check=False`` plays a lying prover; ``debug_check``
     names the failing table, constraint and row; ``describe_rows`` maps a table's name to a
-    function describing its rows in those messages).
+    function describing its rows in those messages). ``public_columns[i]``: table i's public
+    columns (None for none), some of them possibly committed (program columns).
 
     Raises:
         ParameterError, InsufficientMemory, ConstraintViolation, ProverError (BusImbalance when
@@ -91,11 +95,15 @@ def prove_tables(
         raise ParameterError("public_inputs", f"expected one list per table ({len(tables)}), got {len(public_inputs)}")
     if debug_check is None:
         debug_check = os.environ.get("ZKVM_DEBUG", "") not in ("", "0")
+    public_columns = list(public_columns) if public_columns is not None else [None] * len(tables)
+    if len(public_columns) != len(tables):
+        raise ParameterError("public_columns", f"expected one entry per table ({len(tables)}), got {len(public_columns)}")
+    public_columns = [pc if pc is not None else EMPTY_COLUMNS for pc in public_columns]
     rng = ZkRandomness(zk_seed) if options.zk else None
     zk_h = options.zk_randomness
 
     work: list[TableWork] = []
-    for i, (air, trace, pubs) in enumerate(zip(tables, traces, public_inputs)):
+    for i, (air, trace, pubs, pc) in enumerate(zip(tables, traces, public_inputs, public_columns)):
         if isinstance(trace, OwnedTrace):
             trace = trace.take()
         trace = np.ascontiguousarray(trace, dtype=np.uint64)
@@ -111,7 +119,11 @@ def prove_tables(
         if zk_h and air.max_degree * zk_h >= n:
             raise ParameterError("trace", f"table {air.name!r}: a zero-knowledge proof of {n} rows needs more rows than "
                                  f"{air.max_degree} x {zk_h} random coefficients (pad the table)")
-        work.append(TableWork(i, air, trace, [int(v) % gl.P for v in pubs], options, rng, report))
+        if pc.count != len(air.public_columns):
+            raise ParameterError("public_columns", f"table {air.name!r}: expected {len(air.public_columns)} public columns, "
+                                 f"got {pc.count}")
+        pc.check_fits(n)
+        work.append(TableWork(i, air, trace, [int(v) % gl.P for v in pubs], options, rng, report, public_columns=pc))
     big = max(w.lde_size for w in work)
     # the weakest table sets the level: the largest domain for the DEEP (field) term, the
     # smallest for the queries when zk randomness lowers the rate
@@ -129,7 +141,13 @@ def prove_tables(
 
     # 1. statement
     transcript = Transcript(b"zkvm tables")
-    bind_system(transcript, system, options, security, [w.n for w in work], [w.publics for w in work], statement)
+    bind_system(transcript, system, options, security, [w.n for w in work], [w.publics for w in work], statement,
+                [pc.digest() for pc in public_columns])
+    for w in work:
+        root = w.commit_public_columns()
+        if root is not None:
+            say(f"committing to the program columns of {w.air.name!r}")
+            transcript.absorb_digest(b"fixed root", root)
 
     # 2. main traces
     say("committing to the tables' main traces")
@@ -146,7 +164,8 @@ def prove_tables(
         report.add("aux trace", clock() - t)
         if debug_check:
             rows = (describe_rows or {}).get(w.air.name)
-            debug.assert_satisfied(w.air, trace, aux, w.challenges, w.publics, describe_row=rows, table=w.air.name)
+            debug.assert_satisfied(w.air, trace, aux, w.challenges, w.publics, describe_row=rows, pubcols=w.pub_dense,
+                                   table=w.air.name)
         del trace
         root = w.commit_aux(aux)
         del aux
@@ -178,10 +197,10 @@ def prove_tables(
         if check:
             try:
                 check_ood(w.air, w.n, w.generator, z, alpha, ood["main"], ood["main next"], ood["aux"], ood["aux next"],
-                          ood["composition"][: _pieces(w)], [Ext2(*c) for c in w.challenges], w.publics)
+                          ood["composition"][: _pieces(w)], [Ext2(*c) for c in w.challenges], w.publics, ood["public"])
             except OodMismatch:
                 raise ProverError(INVALID_TABLE.format(name=w.air.name)) from None
-        for label in ("main", "main next", "aux", "aux next", "composition"):
+        for label in ("main", "main next", "aux", "aux next", "composition", "fixed"):
             transcript.absorb_ext(b"ood " + label.encode(), ood[label])
     report.add("out-of-domain", clock() - t)
 
@@ -192,7 +211,7 @@ def prove_tables(
     by_size: dict[int, np.ndarray] = {}
     acc = Ext2(1)
     for w in work:
-        count = w.air.width + w.air.aux_width + w.comp_coeffs.shape[1] // 2
+        count = w.air.width + w.air.aux_width + w.comp_coeffs.shape[1] // 2 + w.fixed_coeffs.shape[1]
         gammas = []
         for _ in range(count):
             gammas.append(acc)
@@ -216,7 +235,7 @@ def prove_tables(
     for w in work:
         drop = log_big - (w.lde_size.bit_length() - 1)
         positions = sorted({p >> drop for p in fri_result.positions})
-        main_open, aux_open, comp_open = w.open(positions)
+        main_open, aux_open, comp_open, fixed_open = w.open(positions)
         o = w.ood
         proofs.append(TableProof(
             trace_length=w.n,
@@ -234,6 +253,9 @@ def prove_tables(
             main_opening=main_open,
             aux_opening=aux_open,
             composition_opening=comp_open,
+            fixed_root=w.fixed_tree.root if w.fixed_tree is not None else None,
+            ood_fixed=_pairs(o["fixed"]),
+            fixed_opening=fixed_open,
         ))
     report.add("queries", clock() - t)
     return MultiProof(options, security, system.digest(), tuple(proofs), fri_result.proof)

@@ -18,6 +18,7 @@ from zkvm.crypto.transcript import Transcript
 from zkvm.errors import (
     DeepMismatch,
     InsufficientSecurity,
+    ParameterError,
     MerkleError,
     OodMismatch,
     ProofFormatError,
@@ -30,6 +31,8 @@ from zkvm.fri import verifier as fri_verifier
 from zkvm.fri.options import DEFAULT_MIN_SECURITY_BITS, FriOptions
 from zkvm.stark.multi_proof import FORMAT_VERSION, MultiProof, TableProof
 from zkvm.stark.proof import SALT_WIDTH
+from zkvm.stark.public_columns import EMPTY as EMPTY_COLUMNS
+from zkvm.stark.public_columns import PublicColumns
 from zkvm.stark.tables import TableSystem
 from zkvm.stark.transcript_setup import draw_ood_point
 from zkvm.stark.verifier import _bitrev, _combine_base, _combine_ext, _dot, check_ood, composition_pieces
@@ -43,10 +46,10 @@ class BusMismatch(VerificationError):
 
 
 def bind_system(t: Transcript, system: TableSystem, options: FriOptions, security: int, heights: Sequence[int],
-                publics: Sequence[Sequence[int]], statement: bytes) -> None:
+                publics: Sequence[Sequence[int]], statement: bytes, public_columns_digests: Sequence[bytes]) -> None:
     """Absorb everything the proof is about before any commitment: protocol version,
-    parameters, claimed security, the system's digest, every table's height and public
-    inputs, and the caller's statement."""
+    parameters, claimed security, the system's digest, every table's height, public inputs
+    and public columns' digest, and the caller's statement."""
     t.absorb_int(b"format version", FORMAT_VERSION)
     t.absorb_bytes(
         b"parameters",
@@ -56,10 +59,11 @@ def bind_system(t: Transcript, system: TableSystem, options: FriOptions, securit
     )
     t.absorb_digest(b"system digest", system.digest())
     t.absorb_int(b"table count", len(heights))
-    for n, pubs in zip(heights, publics):
+    for n, pubs, pc in zip(heights, publics, public_columns_digests):
         t.absorb_int(b"table height", n.bit_length() - 1)
         t.absorb_int(b"public input count", len(pubs))
         t.absorb_fields(b"public inputs", [int(v) % P for v in pubs])
+        t.absorb_bytes(b"public columns", pc)
     t.absorb_bytes(b"statement", statement)
 
 
@@ -77,8 +81,15 @@ def verify_tables(
     *,
     statement: bytes = b"",
     heights: Sequence[int] | None = None,
+    public_columns: Sequence[PublicColumns | None] | None = None,
+    trusted_roots: Sequence[bytes | None] | None = None,
 ) -> None:
     """Accept the proof (return None) or raise a VerificationError naming the failed check.
+
+    ``public_columns[i]``: table i's public columns, as the prover had them; ``trusted_roots[i]``
+    the root of its committed ones for this height and blowup (from a verifying key), if any:
+    with it their values at z come from the proof once the root matches, without it they are
+    computed and compared (see docs/air.md, committed program columns).
 
     ``public_inputs[i]`` and ``statement`` must be those the prover used. ``heights``, if
     given, pins each table's trace length (a statement that fixes them); otherwise the
@@ -103,12 +114,29 @@ def verify_tables(
         raise ProofFormatError(f"the proof claims {proof.security_bits} security bits, its parameters give {expected_security}")
     if expected_security < min_security_bits:
         raise InsufficientSecurity(f"the proof has {expected_security} conjectured bits, below the required {min_security_bits}")
-    for i, (air, tp) in enumerate(zip(tables, proof.tables)):
-        _check_shapes(tp, air, options, system.bus_sums(i))
+    public_columns = list(public_columns) if public_columns is not None else [None] * len(tables)
+    trusted_roots = list(trusted_roots) if trusted_roots is not None else [None] * len(tables)
+    if len(public_columns) != len(tables) or len(trusted_roots) != len(tables):
+        raise StatementMismatch(f"expected public columns and roots for {len(tables)} tables")
+    public_columns = [pc if pc is not None else EMPTY_COLUMNS for pc in public_columns]
+    for i, (air, tp, pc, root) in enumerate(zip(tables, proof.tables, public_columns, trusted_roots)):
+        if pc.count != len(air.public_columns):
+            raise StatementMismatch(f"table {air.name!r} has {len(air.public_columns)} public columns, {pc.count} were given")
+        try:
+            pc.check_fits(tp.trace_length)
+        except ParameterError as e:
+            raise StatementMismatch(f"table {air.name!r}: {e}") from None
+        _check_shapes(tp, air, options, system.bus_sums(i), pc.committed_width)
+        if root is not None and tp.fixed_root is not None and tp.fixed_root != root:
+            raise StatementMismatch(f"table {air.name!r}: the proof commits to other program columns than the verifying key's root")
 
     # 1-4. statement, commitments, challenges, bus sums
     t = Transcript(b"zkvm tables")
-    bind_system(t, system, options, proof.security_bits, [tp.trace_length for tp in proof.tables], publics, statement)
+    bind_system(t, system, options, proof.security_bits, [tp.trace_length for tp in proof.tables], publics, statement,
+                [pc.digest() for pc in public_columns])
+    for tp in proof.tables:
+        if tp.fixed_root is not None:
+            t.absorb_digest(b"fixed root", tp.fixed_root)
     for tp in proof.tables:
         t.absorb_digest(b"main root", tp.main_root)
     shared = t.challenge_exts(b"bus challenges", system.shared_challenges)
@@ -129,17 +157,23 @@ def verify_tables(
     # 5. out-of-domain values, per table
     z = draw_ood_point(t)
     ood = []
-    for air, tp, pubs in zip(tables, proof.tables, publics):
-        vals = {k: [Ext2(*v) for v in getattr(tp, "ood_" + k.replace(" ", "_"))]
-                for k in ("main", "main next", "aux", "aux next", "composition")}
-        for label in ("main", "main next", "aux", "aux next", "composition"):
+    for air, tp, pubs, pc, root in zip(tables, proof.tables, publics, public_columns, trusted_roots):
+        labels = ("main", "main next", "aux", "aux next", "composition", "fixed")
+        vals = {k: [Ext2(*v) for v in getattr(tp, "ood_" + k.replace(" ", "_"))] for k in labels}
+        for label in labels:
             t.absorb_ext(b"ood " + label.encode(), vals[label])
         n = tp.trace_length
         g = gl.root_of_unity(n.bit_length() - 1)
+        if vals["fixed"] and root is None and pc.evaluate_committed(n, z) != vals["fixed"]:
+            # the root was bound before z was drawn: committed polynomials agreeing with the
+            # public columns at z are those columns (up to a chance of n / |F_p^2|)
+            raise OodMismatch(f"table {air.name!r}: the committed program columns' values at the out-of-domain point "
+                              "differ from the program's")
+        pub_at_z = pc.evaluate(n, z, vals["fixed"] if vals["fixed"] else None) if pc.count else []
         challenges = table_shares(shared, tp.claimed_sums, n)[: air.num_challenges]
         try:
             check_ood(air, n, g, z, alpha, vals["main"], vals["main next"], vals["aux"], vals["aux next"],
-                      vals["composition"][: composition_pieces(air, options.zk)], challenges, pubs)
+                      vals["composition"][: composition_pieces(air, options.zk)], challenges, pubs, pub_at_z)
         except OodMismatch:
             raise OodMismatch(f"table {air.name!r}: the constraints at the out-of-domain point do not match its "
                               "composition polynomial") from None
@@ -150,18 +184,18 @@ def verify_tables(
     acc = Ext2(1)
     deep_terms = []
     for air, tp, vals in zip(tables, proof.tables, ood):
-        w, a, c = air.width, air.aux_width, len(vals["composition"])
+        w, a, c, f = air.width, air.aux_width, len(vals["composition"]), len(vals["fixed"])
         gammas = []
-        for _ in range(w + a + c):
+        for _ in range(w + a + c + f):
             gammas.append(acc)
             acc = acc * gamma
-        gm, ga, gc = gammas[:w], gammas[w : w + a], gammas[w + a :]
-        l_z = _dot(gm, vals["main"]) + _dot(ga, vals["aux"]) + _dot(gc, vals["composition"])
+        gm, ga, gc, gf = gammas[:w], gammas[w : w + a], gammas[w + a : w + a + c], gammas[w + a + c :]
+        l_z = _dot(gm, vals["main"]) + _dot(ga, vals["aux"]) + _dot(gc, vals["composition"]) + _dot(gf, vals["fixed"])
         l_zg = _dot(gm, vals["main next"]) + _dot(ga, vals["aux next"])
         deep_high = [Ext2(*v) for v in tp.deep_high]
         if options.zk:
             t.absorb_ext(b"deep high", deep_high)
-        deep_terms.append((gm, ga, gc, l_z, l_zg, deep_high))
+        deep_terms.append((gm, ga, gc, gf, l_z, l_zg, deep_high))
     sizes = proof.lde_sizes()
     queries = fri_verifier.verify_batched(proof.fri, options, t, sizes, SHIFT)
     implied = dict(zip(sizes, queries))
@@ -186,10 +220,11 @@ def verify_tables(
 def _table_deep_values(air, tp: TableProof, terms, z: Ext2, positions: list[int], lde: int) -> dict[int, Ext2]:
     """Check one table's openings at these positions (distinct, ascending) and return its DEEP
     value at each."""
-    gm, ga, gc, l_z, l_zg, deep_high = terms
+    gm, ga, gc, gf, l_z, l_zg, deep_high = terms
     log_lde = lde.bit_length() - 1
     for name, opening, root in (("main", tp.main_opening, tp.main_root), ("aux", tp.aux_opening, tp.aux_root),
-                                ("composition", tp.composition_opening, tp.composition_root)):
+                                ("composition", tp.composition_opening, tp.composition_root),
+                                ("program columns", tp.fixed_opening, tp.fixed_root)):
         if opening is None:
             continue
         if len(opening.rows) != len(positions):
@@ -212,6 +247,8 @@ def _table_deep_values(air, tp: TableProof, terms, z: Ext2, positions: list[int]
         if ga:
             l_trace = l_trace + _combine_ext(ga, tp.aux_opening.rows[qi])
         l_comp = _combine_ext(gc, tp.composition_opening.rows[qi])
+        if gf:
+            l_comp = l_comp + _combine_base(gf, tp.fixed_opening.rows[qi])
         value = (l_trace + l_comp - l_z) * inverses[qi] + (l_trace - l_zg) * inverses[count + qi]
         if deep_high:
             x = xs[qi]
@@ -224,8 +261,14 @@ def _table_deep_values(air, tp: TableProof, terms, z: Ext2, positions: list[int]
     return out
 
 
-def _check_shapes(tp: TableProof, air, options: FriOptions, bus_sums: int) -> None:
+def _check_shapes(tp: TableProof, air, options: FriOptions, bus_sums: int, committed_width: int) -> None:
     name = air.name
+    if (tp.fixed_root is None) != (committed_width == 0) or (tp.fixed_opening is None) != (committed_width == 0):
+        raise StatementMismatch(f"table {name!r}: the proof commits to public columns contrary to the statement"
+                                if tp.fixed_root is not None else
+                                f"table {name!r}: the statement's committed public columns are missing from the proof")
+    if len(tp.ood_fixed) != committed_width:
+        raise ProofFormatError(f"table {name!r}: {len(tp.ood_fixed)} committed public columns, the statement {committed_width}")
     if len(tp.ood_main) != air.width or len(tp.ood_main_next) != air.width:
         raise ProofFormatError(f"table {name!r}: the proof has {len(tp.ood_main)} main columns, the AIR {air.width}")
     if len(tp.ood_aux) != air.aux_width or len(tp.ood_aux_next) != air.aux_width:
@@ -246,24 +289,25 @@ def _check_shapes(tp: TableProof, air, options: FriOptions, bus_sums: int) -> No
     widths = [(tp.main_opening, air.width + salt, "main"), (tp.composition_opening, 2 * ncomp + salt, "composition")]
     if tp.aux_opening is not None:
         widths.append((tp.aux_opening, 2 * air.aux_width + salt, "aux"))
+    if tp.fixed_opening is not None:
+        widths.append((tp.fixed_opening, committed_width, "program columns"))
     for opening, width, what in widths:
         for row in opening.rows:
             if len(row) != width:
                 raise ProofFormatError(f"table {name!r}: {what} rows have {len(row)} values, expected {width}")
             check_fields(row, f"table {name!r} {what} rows")
     for group in (tp.ood_main, tp.ood_main_next, tp.ood_aux, tp.ood_aux_next, tp.ood_composition, tp.deep_high,
-                  tp.claimed_sums):
+                  tp.claimed_sums, tp.ood_fixed):
         for c0, c1 in group:
             if not (0 <= c0 < P and 0 <= c1 < P):
                 raise ProofFormatError(f"table {name!r}: non-canonical field element")
 
 
 def verify_tables_bytes(data: bytes, system: TableSystem, public_inputs: Sequence[Sequence[int]] | None = None,
-                        min_security_bits: int = DEFAULT_MIN_SECURITY_BITS, *, statement: bytes = b"",
-                        heights: Sequence[int] | None = None) -> None:
-    """Decode (bounded) and verify. Malformed bytes raise ProofFormatError."""
-    verify_tables(MultiProof.from_bytes(data), system, public_inputs, min_security_bits, statement=statement,
-                  heights=heights)
+                        min_security_bits: int = DEFAULT_MIN_SECURITY_BITS, **kwargs) -> None:
+    """Decode (bounded) and verify (keyword arguments as :func:`verify_tables`). Malformed
+    bytes raise ProofFormatError."""
+    verify_tables(MultiProof.from_bytes(data), system, public_inputs, min_security_bits, **kwargs)
 
 
 __all__ = ["verify_tables", "verify_tables_bytes", "bind_system", "table_shares", "BusMismatch"]

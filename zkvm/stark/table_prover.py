@@ -25,6 +25,8 @@ from zkvm.stark import codegen, extra_coset
 from zkvm.stark import kernels as sk
 from zkvm.stark.air import Air
 from zkvm.stark.proof import Opening
+from zkvm.stark.public_columns import EMPTY as EMPTY_COLUMNS
+from zkvm.stark.public_columns import PublicColumns
 from zkvm.stark.prover import (
     SHIFT,
     ProverError,
@@ -37,6 +39,7 @@ from zkvm.stark.prover import (
     _ood_values,
     _open,
     _scratch_view,
+    commit_public_columns,
 )
 from zkvm.stark.verifier import composition_pieces
 from zkvm.stark.zk import ZkRandomness
@@ -77,6 +80,11 @@ class TableWork:
     ood: dict[str, list[Ext2]] = field(default_factory=dict)
     deep_high: tuple = ()
     scratch: np.ndarray | None = None
+    public_columns: PublicColumns = EMPTY_COLUMNS
+    pub_dense: np.ndarray | None = None
+    pub_coeffs: np.ndarray | None = None
+    fixed_tree: MerkleTree | None = None
+    fixed_coeffs: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.n = self.trace.shape[0]
@@ -123,6 +131,18 @@ class TableWork:
             coeffs[:h] = fa.sub(coeffs[:h], hi)
         return coeffs, hi
 
+    # --- 1. public columns ------------------------------------------------------------------
+    def commit_public_columns(self) -> bytes | None:
+        """The table's public columns over its rows; the committed ones (program columns) get
+        their own tree, whose root the caller binds before the main trace."""
+        pc = self.public_columns
+        self.pub_dense = pc.dense(self.n)
+        if not pc.committed_width:
+            self.fixed_coeffs = np.zeros((self.n, 0), dtype=np.uint64)
+            return None
+        self.fixed_tree, self.fixed_coeffs = commit_public_columns(pc, self.n, self.options.blowup, self.report)
+        return self.fixed_tree.root
+
     # --- 2. main trace -------------------------------------------------------------------------
     def commit_main(self) -> bytes:
         air, n = self.air, self.n
@@ -145,7 +165,7 @@ class TableWork:
             self.challenges = (self.challenges + [(0, 0)] * own_sums)[: air.num_challenges]
             return None
         placeholder = self.challenges + [(0, 0)] * own_sums
-        built = air.build_aux(self.trace, placeholder, self.publics, None)
+        built = air.build_aux(self.trace, placeholder, self.publics, self.pub_dense)
         if own_sums:
             if not (isinstance(built, tuple) and len(built) == 2 and len(built[1]) == own_sums):
                 raise ProverError(f"table {air.name!r}: its aux builder must return (matrix, {own_sums} bus sums)")
@@ -191,26 +211,33 @@ class TableWork:
         inv_zn = np.array([gl.inv(pow(int(o), n, gl.P) - 1) for o in offsets[: self.d_eval]], dtype=np.uint64)
         g_last = np.uint64(pow(g, n - 1, gl.P))
         comp_values = np.empty((m, 2), dtype=np.uint64)
+        pub_coeffs = ntt.interpolate_columns(self.pub_dense) if self.pub_dense.shape[1] else None
+        self.pub_dense = None
+        pub_blk = np.empty((n, pub_coeffs.shape[1]), dtype=np.uint64) if pub_coeffs is not None else None
         if not self.keep_lde:
             main_blk = _scratch_view(self.scratch, n, air.width)
             aux_blk = np.empty((n, 2 * air.aux_width), dtype=np.uint64)
         for r in range(self.d_eval):
             rows = slice(r * n, (r + 1) * n)
+            if pub_blk is not None:
+                ntt.lde_block(pub_coeffs, r, options.blowup, pub_blk, SHIFT)
             if self.keep_lde:
                 main_blk, aux_blk = self.main_lde[rows], self.aux_lde[rows]
             else:
                 _lde_block(self.main_coeffs, self.main_hi, r, options.blowup, main_blk)
                 if air.aux_width:
                     _lde_block(self.aux_coeffs, self.aux_hi, r, options.blowup, aux_blk)
-            groups = codegen.evaluate_groups(program, main_blk, aux_blk, n, 1, self.challenges, self.publics, alphas)
+            groups = codegen.evaluate_groups(program, main_blk, aux_blk, n, 1, self.challenges, self.publics, alphas,
+                                             pub_blk)
             sk.combine_groups(groups, kinds, points, g_last, inv_zn[r : r + 1], offsets[r : r + 1], wbr, n,
                               comp_values[rows])
         self.main_lde = self.aux_lde = None
         q_extra = None
         if k_extra:
             q_extra = extra_coset.quotient_on_extra_coset(
-                program, [(self.main_coeffs, self.main_hi), (self.aux_coeffs, self.aux_hi)], None, n, k_extra, g,
+                program, [(self.main_coeffs, self.main_hi), (self.aux_coeffs, self.aux_hi)], pub_coeffs, n, k_extra, g,
                 self.challenges, self.publics, alphas, kinds, points)
+        self.pub_coeffs = pub_coeffs
         comp_all = ntt.inverse_from_bitrev(comp_values)
         ntt._scale_rows_parallel(comp_all, np.uint64(gl.inv(SHIFT)), np.uint64(1))
         invalid = ProverError(INVALID_TABLE.format(name=air.name))
@@ -246,6 +273,8 @@ class TableWork:
             "aux": _ood_values(self.aux_coeffs, zpow, True, self.aux_hi, z_n),
             "aux next": _ood_values(self.aux_coeffs, zgpow, True, self.aux_hi, zg_n),
             "composition": _ood_values(self.comp_coeffs, zpow, True, self.comp_hi, z_n),
+            "fixed": _ood_values(self.fixed_coeffs, zpow, False),
+            "public": _ood_values(self.pub_coeffs, zpow, False) if self.pub_coeffs is not None else [],
         }
         return self.ood
 
@@ -259,16 +288,16 @@ class TableWork:
         ncomp = self.comp_coeffs.shape[1] // 2
         w, a = air.width, air.aux_width
         gm, ga, gc = _as_array(gammas[:w]), _as_array(gammas[w : w + a]), _as_array(gammas[w + a : w + a + ncomp])
-        gf = np.zeros((0, 2), dtype=np.uint64)
-        no_fixed = np.zeros((n, 0), dtype=np.uint64)
+        gf = _as_array(gammas[w + a + ncomp :])
         l_trace = np.empty((n, 2), dtype=np.uint64)
         l_all = np.empty((n, 2), dtype=np.uint64)
-        sk.combine_coefficients(self.main_coeffs, self.aux_coeffs, self.comp_coeffs, no_fixed, gm, ga, gc, gf,
+        sk.combine_coefficients(self.main_coeffs, self.aux_coeffs, self.comp_coeffs, self.fixed_coeffs, gm, ga, gc, gf,
                                 l_trace, l_all)
         if zk_h:
             lt_hi = np.empty((zk_h, 2), dtype=np.uint64)
             la_hi = np.empty((zk_h, 2), dtype=np.uint64)
-            sk.combine_coefficients(self.main_hi, self.aux_hi, self.comp_hi, no_fixed[:zk_h], gm, ga, gc, gf, lt_hi, la_hi)
+            sk.combine_coefficients(self.main_hi, self.aux_hi, self.comp_hi, self.fixed_coeffs[:zk_h, :0], gm, ga, gc,
+                                    gf[:0], lt_hi, la_hi)
             l_trace, l_all = np.vstack([l_trace, lt_hi]), np.vstack([l_all, la_hi])
         # synthetic division by X - z (and X - zg) drops the remainders L(z) and L_T(zg)
         deep = np.zeros((n + zk_h, 2), dtype=np.uint64)
@@ -281,7 +310,7 @@ class TableWork:
         return ntt.lde_from_coefficients(deep, self.options.blowup, SHIFT)
 
     # --- 7. openings -----------------------------------------------------------------------------
-    def open(self, positions: list[int]) -> tuple[Opening, Opening | None, Opening]:
+    def open(self, positions: list[int]) -> tuple[Opening, Opening | None, Opening, Opening | None]:
         """The table's rows at these positions of its LDE domain (distinct, ascending)."""
         n = self.n
         offsets = ntt.coset_offsets(n, self.options.blowup, SHIFT)
@@ -294,7 +323,8 @@ class TableWork:
         aux = (_open(self.aux_tree, self.aux_coeffs, point_of, positions, self.aux_hi, self._salts_at(b"aux"))
                if self.aux_tree is not None else None)
         comp = _open(self.comp_tree, self.comp_coeffs, point_of, positions, self.comp_hi, self._salts_at(b"composition"))
-        return main, aux, comp
+        fixed = _open(self.fixed_tree, self.fixed_coeffs, point_of, positions) if self.fixed_tree is not None else None
+        return main, aux, comp, fixed
 
 
 class _PrefixedRandomness:

@@ -52,8 +52,6 @@ class TableSystem:
         for t in self.tables:
             if t.num_challenges < self.shared_challenges and t.aux_width:
                 raise ParameterError(t.name, f"a table with auxiliary columns uses the {self.shared_challenges} shared challenges")
-            if t.public_columns:
-                raise ParameterError(t.name, "public columns are not supported in a table system yet")
 
     def bus_sums(self, i: int) -> int:
         """How many claimed sums table i sends (its challenges beyond the shared ones)."""
