@@ -353,18 +353,18 @@ def forge(program: Program, inputs: Sequence[int] = (), hook: Hook | None = None
 def prove_forged(program: Program, forged: Forged, public_inputs: Sequence[int] = (), outputs: Sequence[int] | None = None) -> bytes:
     """A proof file for the forged trace, claiming its outputs (or ``outputs``), made with every
     prover check off: what a forger would send."""
-    from zkvm.air.vm_air import default_commitment, public_columns, statement_bytes, vm_air_for
+    from zkvm.air.vm_air import default_commitment, public_columns, statement_bytes, vm_system
     from zkvm.fri.options import FriOptions
     from zkvm.proof_file import ProofFile
-    from zkvm.stark import prover
+    from zkvm.stark.multi_prover import prove_tables
 
     outs = list(forged.outputs if outputs is None else outputs)
     n = forged.trace.shape[0]
     commitment = default_commitment(program)
     cols = public_columns(program, list(public_inputs), outs, n, forged.output_address, commitment=commitment)
     stmt = statement_bytes(program.hash(), list(public_inputs), outs, forged.output_address)
-    stark = prover.prove(vm_air_for(n), forged.trace.copy(), [program.layout.stack_base], FriOptions.for_trace(n),
-                         public_columns=cols, statement=stmt, check=False)
+    stark = prove_tables(vm_system(n), [forged.trace.copy()], [[program.layout.stack_base]], FriOptions.for_tables([n]),
+                         public_columns=[cols], statement=stmt, check=False)
     pf = ProofFile(program.hash(), tuple(public_inputs), tuple(outs), stark, None, dict(program.signature),
                    forged.output_address, commitment)
     return pf.to_bytes()

@@ -14,7 +14,7 @@ import dataclasses
 from zkvm.fri.proof import FriProof
 from zkvm.isa.program import Program, signature_bytes
 from zkvm.proof_file import ProofFile
-from zkvm.stark.proof import StarkProof
+from zkvm.stark.multi_proof import MultiProof
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,23 +90,27 @@ def deep_json(depth: int, open_: str = "[", close: str = "]") -> bytes:
     return (open_ * depth + close * depth).encode()
 
 
-def claiming_trace_length(stark: StarkProof, log_n: int, air=None) -> StarkProof:
-    """A STARK proof of the same parameters that decodes as a proof of 2^log_n rows: every
-    count fits the claimed size, every value is zero or the original proof's (so it is false).
-    With ``air`` (the AIR for 2^log_n rows) it also has that AIR's digest, widths and the
-    security its parameters give, so it passes every check of the proof's shape and fails only
-    on the values."""
+def claiming_trace_length(stark: MultiProof, log_n: int, system=None) -> MultiProof:
+    """A multi-table proof of the same parameters whose (first and only) table decodes as
+    2^log_n rows: every count fits the claimed size, every value is zero or the original
+    proof's (so it is false). With ``system`` (the VM's table system for 2^log_n rows) it also
+    has that system's digest, widths and the security its parameters give, so it passes every
+    check of the proof's shape and fails only on the values."""
+    from zkvm.fri.schedule import layer_sizes
     from zkvm.stark.proof import Opening, SALT_WIDTH
     from zkvm.stark.verifier import composition_pieces
 
     n = 1 << log_n
     options = stark.options
-    bounds = options.degree_bounds(n)
-    layers = tuple(stark.fri.layers[i % len(stark.fri.layers)] for i in range(len(bounds) - 1))
-    roots = tuple(stark.fri.layer_roots[i % len(stark.fri.layer_roots)] for i in range(len(bounds) - 1))
-    fri = FriProof(roots, layers, ((0, 0),) * bounds[-1], stark.fri.pow_nonce)
-    fake = dataclasses.replace(stark, trace_length=n, fri=fri)
-    if air is not None:
+    sizes = layer_sizes([n * options.blowup], options)
+    count = len(sizes) - 1
+    layers = tuple(stark.fri.layers[i % len(stark.fri.layers)] for i in range(count))
+    roots = tuple(stark.fri.layer_roots[i % len(stark.fri.layer_roots)] for i in range(count))
+    fri = FriProof(roots, layers, ((0, 0),) * (sizes[-1] // options.blowup), stark.fri.pow_nonce)
+    table = dataclasses.replace(stark.tables[0], trace_length=n)
+    fake = dataclasses.replace(stark, fri=fri)
+    if system is not None:
+        air = system.tables[0]
         zero = (0, 0)
         w, a = air.width, air.aux_width
         d = composition_pieces(air, options.zk) + (1 if options.zk else 0)  # with zk: the batch randomizer
@@ -115,13 +119,16 @@ def claiming_trace_length(stark: StarkProof, log_n: int, air=None) -> StarkProof
         def opening(old: Opening | None, width: int) -> Opening | None:
             return None if old is None else Opening(tuple((0,) * width for _ in old.rows), old.nodes)
 
-        fake = dataclasses.replace(
-            fake, air_digest=air.digest(), security_bits=options.security_bits(n * options.blowup),
-            ood_main=(zero,) * w, ood_main_next=(zero,) * w, ood_aux=(zero,) * a, ood_aux_next=(zero,) * a,
-            ood_composition=(zero,) * d, main_opening=opening(stark.main_opening, w + salt),
-            aux_opening=opening(stark.aux_opening, 2 * a + salt), composition_opening=opening(stark.composition_opening, 2 * d + salt),
+        table = dataclasses.replace(
+            table, ood_main=(zero,) * w, ood_main_next=(zero,) * w, ood_aux=(zero,) * a, ood_aux_next=(zero,) * a,
+            ood_composition=(zero,) * d, main_opening=opening(table.main_opening, w + salt),
+            aux_opening=opening(table.aux_opening, 2 * a + salt),
+            composition_opening=opening(table.composition_opening, 2 * d + salt),
         )
-    assert StarkProof.from_bytes(fake.to_bytes()).trace_length == n
+        fake = dataclasses.replace(fake, system_digest=system.digest(),
+                                   security_bits=options.security_bits(n * options.blowup))
+    fake = dataclasses.replace(fake, tables=(table,))
+    assert MultiProof.from_bytes(fake.to_bytes()).tables[0].trace_length == n
     return fake
 
 

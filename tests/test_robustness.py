@@ -130,10 +130,10 @@ def test_signature_shapes_beyond_the_trace_are_refused(proved):
 def test_a_false_proof_claiming_a_huge_trace_costs_the_verifier_nothing(proved, log_n):
     """Well formed for 2^log_n rows (the AIR's digest and widths, every count in range), false
     in its values: rejected by the library verifier with no work proportional to the claim."""
-    from zkvm.air.vm_air import vm_air_for
+    from zkvm.air.vm_air import vm_system
 
     pf = ProofFile.from_bytes(proved.proof)
-    fake = dataclasses.replace(pf, stark=claiming_trace_length(pf.stark, log_n, vm_air_for(1 << log_n))).to_bytes()
+    fake = dataclasses.replace(pf, stark=claiming_trace_length(pf.stark, log_n, vm_system(1 << log_n))).to_bytes()
     cost = cost_of(verify, fake, proved.program, min_security_bits=0)
     assert isinstance(cost.error, VerificationError) and not isinstance(cost.error, ProofFormatError), repr(cost.error)
     assert cost.seconds < 1 and cost.peak_bytes < 32 * MiB, cost
@@ -161,11 +161,11 @@ def _measured_cli(*args: str) -> tuple[int, float, int, str]:
 def test_keygen_refuses_a_false_proof_claiming_a_huge_trace(proved, tmp_path, log_n):
     """The issue's finding: 75 KB claiming 2^23 rows cost 40 s and 5 GiB, 2^28 rows ran out of
     memory (exit 3). keygen now verifies the proof first: exit 1, in the time of a verify."""
-    from zkvm.air.vm_air import vm_air_for
+    from zkvm.air.vm_air import vm_system
 
     pf = ProofFile.from_bytes(proved.proof)
     fake = tmp_path / "fake.proof"
-    fake.write_bytes(dataclasses.replace(pf, stark=claiming_trace_length(pf.stark, log_n, vm_air_for(1 << log_n))).to_bytes())
+    fake.write_bytes(dataclasses.replace(pf, stark=claiming_trace_length(pf.stark, log_n, vm_system(1 << log_n))).to_bytes())
     assert fake.stat().st_size < 200_000
     key = tmp_path / "k.vk"
     code, secs, rss, err = _measured_cli("keygen", str(proved.path), "--proof", str(fake), "--out", str(key),
@@ -189,7 +189,7 @@ def test_keygen_refuses_a_tampered_proof(proved, tmp_path):
     assert not (tmp_path / "k.vk").exists()
     r = zkvm_cli("keygen", str(proved.path), "--proof", str(proved.proof_path), "--out", str(tmp_path / "k.vk"), "--json")
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout)["trace_rows"] == ProofFile.from_bytes(proved.proof).stark.trace_length
+    assert json.loads(r.stdout)["trace_rows"] == ProofFile.from_bytes(proved.proof).trace_length
 
 
 # --- signatures nested 100,000 deep ---------------------------------------------------------------
@@ -247,6 +247,20 @@ def test_cli_verify_and_inspect_exit_1_on_a_deep_signature(proved, tmp_path):
     assert verdict["valid"] is False and verdict["check"] == "proof format"
     r = zkvm_cli("inspect", str(bad))
     assert r.returncode == 1 and "signature" in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def test_a_proof_of_the_previous_format_is_refused_with_a_clear_message(proved, tmp_path):
+    """Proof files of format 2 held a single-table STARK proof: this zkvm (multi-table, format
+    3) says so, and to prove again, in the library and on the command line."""
+    old = bytearray(proved.proof)
+    old[8:10] = (2).to_bytes(2, "little")
+    with pytest.raises(ProofFormatError, match="older zkvm.*prove again"):
+        verify(bytes(old), proved.program)
+    path = tmp_path / "old.proof"
+    path.write_bytes(bytes(old))
+    r = zkvm_cli("verify", str(path), "--program", str(proved.path), "--json")
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert "older zkvm" in json.loads(r.stdout)["error"]
 
 
 # --- malformed signature shapes -------------------------------------------------------------------

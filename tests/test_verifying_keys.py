@@ -132,10 +132,12 @@ def test_tampered_committed_opening_is_rejected(proved):
     program, results = proved
     r = results["data"]
     pf = ProofFile.from_bytes(r.proof)
-    opening = pf.stark.fixed_opening
+    table = pf.stark.tables[0]
+    opening = table.fixed_opening
     rows = list(opening.rows)
     rows[-1] = ((rows[-1][0] + 1) % (2**64 - 2**32 + 1),)
-    stark = dataclasses.replace(pf.stark, fixed_opening=dataclasses.replace(opening, rows=tuple(rows)))
+    table = dataclasses.replace(table, fixed_opening=dataclasses.replace(opening, rows=tuple(rows)))
+    stark = dataclasses.replace(pf.stark, tables=(table,))
     bad = dataclasses.replace(pf, stark=stark).to_bytes()
     for key in (None, _key(program, r)):
         with pytest.raises(VerificationError):

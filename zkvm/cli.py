@@ -266,9 +266,9 @@ def _program_for_proof(program_path: str, pf):
     from zkvm.isa.program import validate_signature
 
     try:
-        validate_signature(pf.signature, max_words=pf.stark.trace_length)
+        validate_signature(pf.signature, max_words=pf.trace_length)
     except ParameterError as e:
-        raise ProofFormatError(f"{e} (the proof's trace has {pf.stark.trace_length} rows)") from None
+        raise ProofFormatError(f"{e} (the proof's trace has {pf.trace_length} rows)") from None
     return programs.load(program_path, None, signature=pf.signature).program
 
 
@@ -322,7 +322,7 @@ def cmd_keygen(args: argparse.Namespace) -> int:
         pf = ProofFile.from_bytes(_read_proof(args.proof))
         program = _program_for_proof(args.program, pf)
         verify(pf, program, min_security_bits=args.min_security)
-        n, blowup, commitment = pf.stark.trace_length, pf.stark.options.blowup, pf.commitment
+        n, blowup, commitment = pf.trace_length, pf.stark.options.blowup, pf.commitment
     else:
         from zkvm.vm.run import run
 
@@ -392,6 +392,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     st = pf.stark
     o = st.options
     sections = {name: len(blob) for name, blob in st.sections()}
+    fixed_root = st.tables[0].fixed_root
     obj = {
         "program_hash": pf.program_hash.hex(),
         "public_inputs": list(pf.public_inputs),
@@ -399,7 +400,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         "output_cells": list(pf.outputs),
         "signature": pf.signature,
         "embedded_program": pf.program is not None,
-        "trace_rows": st.trace_length,
+        "trace_rows": pf.trace_length,
+        "table_rows": [t.trace_length for t in st.tables],
         "parameters": {
             "blowup": o.blowup, "queries": o.num_queries, "grinding_bits": o.grinding_bits,
             "fri_folding": o.folding_factor, "fri_final_degree": o.final_degree,
@@ -407,7 +409,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         "security_bits": st.security_bits,
         "zero_knowledge": o.zk,
         "arithmetic": "exact" if isinstance(pf.signature, dict) and pf.signature.get("arithmetic") == "exact" else "field",
-        "program_columns_root": st.fixed_root.hex() if st.fixed_root is not None else None,
+        "program_columns_root": fixed_root.hex() if fixed_root is not None else None,
         "proof_bytes": len(data),
         "stark_sections": sections,
     }
@@ -419,7 +421,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     plain = obj["output"] in (obj["output_cells"], *obj["output_cells"][:1]) and len(obj["output_cells"]) <= 1 \
         or obj["output"] == obj["output_cells"]
     print(f"output           {obj['output']}" + ("" if plain else f"  (claimed memory cells {obj['output_cells']})"))
-    print(f"trace rows       {st.trace_length} (2^{st.trace_length.bit_length() - 1})")
+    print(f"trace rows       {pf.trace_length} (2^{pf.trace_length.bit_length() - 1})"
+          + (f"; tables of {', '.join(str(t.trace_length) for t in st.tables)} rows" if len(st.tables) > 1 else ""))
     print(f"parameters       blowup {o.blowup}, {o.num_queries} queries, {o.grinding_bits} grinding bits, "
           f"FRI folding {o.folding_factor}, final degree {o.final_degree}")
     print(f"security         {st.security_bits} bits (conjectured)")
@@ -427,8 +430,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
                                  else "NO: proved with --no-zk; the openings may reveal information about the private inputs"))
     print("arithmetic       " + ("exact (the output is CPython's result: no +, -, * can wrap around p)"
                                  if obj["arithmetic"] == "exact" else "field (+, -, * and dot products attested modulo p)"))
-    print("program columns  " + (f"committed, root {st.fixed_root.hex()} (check it with a verifying key)"
-                                 if st.fixed_root is not None else "computed by the verifier"))
+    print("program columns  " + (f"committed, root {fixed_root.hex()} (check it with a verifying key)"
+                                 if fixed_root is not None else "computed by the verifier"))
     print(f"size             {len(data)} bytes")
     for name, size in sections.items():
         print(f"  {name:<22} {size:>8} bytes")

@@ -99,6 +99,9 @@ class Reader:
         if self.raw(len(magic), "magic") != magic:
             raise ProofFormatError(f"not a zkvm {what} (bad magic bytes)")
         found = int.from_bytes(self.raw(2, "format version"), "little")
+        if found < version:
+            raise ProofFormatError(f"this {what} was made by an older zkvm (format version {found}; this zkvm reads "
+                                   f"version {version}): prove again with this version")
         if found != version:
             raise ProofFormatError(f"unsupported {what} format version {found} (this zkvm reads {version})")
 

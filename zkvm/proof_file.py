@@ -6,8 +6,8 @@ constants), public inputs and outputs (each a u32 count and field elements), the
 (u64; 0 for a fixed output region),
 the program's signature (u32 length + JSON: parameter names and shapes, so a verifier can
 recompile the source for exactly these shapes), the embedded program's
-canonical bytes if any (u64 length), then the STARK proof (u64 length; see
-:mod:`zkvm.stark.proof`). Every length is bounded before use; trailing bytes are refused.
+canonical bytes if any (u64 length), then the STARK proof (u64 length; a multi-table proof, see
+:mod:`zkvm.stark.multi_proof`). Every length is bounded before use; trailing bytes are refused.
 
 The signature copy is bound through the program hash: it must be in canonical form (sorted
 keys, no spaces: :func:`zkvm.isa.program.decode_signature`), and the verifier requires it to
@@ -27,10 +27,10 @@ from zkvm.codec import Reader, Writer
 from zkvm.errors import ParameterError, ProofFormatError
 from zkvm.field.goldilocks import P
 from zkvm.isa.program import MAX_SIGNATURE_BYTES, Program, decode_signature, program_from_canonical_bytes, signature_bytes
-from zkvm.stark.proof import StarkProof
+from zkvm.stark.multi_proof import MultiProof
 
 MAGIC = b"ZKVMPRF1"
-VERSION = 2
+VERSION = 3  # 3: a multi-table STARK proof (zkvm.stark.multi_proof); 2: the single-table STARK
 MAX_IO = 1 << 22
 MAX_EMBEDDED = 1 << 28
 MAX_STARK = 1 << 28
@@ -45,11 +45,16 @@ class ProofFile:
     program_hash: bytes
     public_inputs: tuple[int, ...]  # signed
     outputs: tuple[int, ...]  # signed
-    stark: StarkProof
+    stark: MultiProof
     program: Program | None = None  # embedded, optional
     signature: dict | None = None  # the program's I/O signature (names and shapes)
     output_address: int = 0  # the output record's address (0: a fixed output region)
     commitment: int = 0  # the program parts the proof commits to (zkvm.air.vm_air.COMMIT_*)
+
+    @property
+    def trace_length(self) -> int:
+        """The VM trace's height (its first table's)."""
+        return self.stark.tables[0].trace_length
 
     def to_bytes(self) -> bytes:
         w = Writer()
@@ -100,12 +105,12 @@ class ProofFile:
         size = r.u64("stark proof length")
         if size > MAX_STARK:
             raise ProofFormatError("stark proof too large")
-        stark = StarkProof.from_bytes(r.raw(size, "stark proof"))
+        stark = MultiProof.from_bytes(r.raw(size, "stark proof"))
         r.finish()
         program = None
         if embedded is not None:  # decoded last: its code and constants must fit the trace (a row each)
             try:
-                program = program_from_canonical_bytes(embedded, max_words=stark.trace_length)
+                program = program_from_canonical_bytes(embedded, max_words=stark.tables[0].trace_length)
             except ParameterError as e:
                 raise ProofFormatError(f"embedded program: {e}") from None
         return cls(program_hash, groups[0], groups[1], stark, program, signature, output_address, flags >> 1)

@@ -77,8 +77,9 @@ def prove(
 def _prove(program, inputs, public_inputs, options, t0, say, embed_program, debug_check, memory_budget,
            zk_seed, commit_program) -> ProveResult:
     """:func:`prove` once its helper (if any) is started; t0 is the start time."""
-    from zkvm.air.vm_air import COMMIT_CODE, COMMIT_DATA, default_commitment, public_columns, statement_bytes, vm_air_for
+    from zkvm.air.vm_air import COMMIT_CODE, COMMIT_DATA, default_commitment, public_columns, statement_bytes, vm_system
     from zkvm.stark import prover as stark_prover
+    from zkvm.stark.multi_prover import prove_tables
     from zkvm.vm.run import run
 
     say("running the program")
@@ -105,18 +106,19 @@ def _prove(program, inputs, public_inputs, options, t0, say, embed_program, debu
         trace = execution.trace  # the debugger's messages read it
     else:
         trace, execution.trace = stark_prover.OwnedTrace(execution.trace), None
-    stark = stark_prover.prove(
-        vm_air_for(n),
-        trace,
-        [program.layout.stack_base],
-        options(n) if callable(options) else options or FriOptions.for_trace(n),
-        public_columns=cols,
+    system = vm_system(n)
+    stark = prove_tables(
+        system,
+        [trace],
+        [[program.layout.stack_base]],
+        options(n) if callable(options) else options or FriOptions.for_tables([n]),
+        public_columns=[cols],
         statement=stmt,
         report=report,
         progress=say,
         debug_check=debug_check,
         memory_budget=memory_budget,
-        describe_row=describe,
+        describe_rows={system.tables[0].name: describe},
         zk_seed=zk_seed,
     )
     pf = ProofFile(
@@ -132,7 +134,7 @@ def _prove(program, inputs, public_inputs, options, t0, say, embed_program, debu
         security_bits=stark.security_bits,
         seconds=time.perf_counter() - t0,
         stages=dict(report.stages),
-        program_root=stark.fixed_root,
+        program_root=stark.tables[0].fixed_root,
         blowup=stark.options.blowup,
         commitment=commitment,
     )

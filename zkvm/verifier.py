@@ -161,8 +161,8 @@ def verify(
         ParameterError: an argument of the wrong type (e.g. a program hash that is not hex).
     """
     from zkvm.air.layout import MIN_TRACE_LOG
-    from zkvm.air.vm_air import public_columns, statement_bytes, vm_air_for
-    from zkvm.stark import verifier as stark_verifier
+    from zkvm.air.vm_air import public_columns, statement_bytes, vm_system
+    from zkvm.stark.multi_verifier import verify_tables
 
     if vk is not None and not isinstance(vk, (VerifyingKey, bytes, bytearray, memoryview)):
         raise ParameterError("vk", f"a VerifyingKey or its bytes, not {type(vk).__name__}")
@@ -172,7 +172,7 @@ def verify(
     if key is not None and key.program_hash != pf.program_hash:
         raise StatementMismatch(f"the verifying key is for program {key.program_hash.hex()[:16]}..., "
                                 f"the proof for {pf.program_hash.hex()[:16]}...")
-    n = pf.stark.trace_length
+    n = pf.trace_length
     if n < 1 << MIN_TRACE_LOG or n & (n - 1):
         raise ProofFormatError(f"the proof's trace length {n} is not a power of two of at least 2^{MIN_TRACE_LOG}")
     _check_signature(pf, prog, n)
@@ -190,9 +190,9 @@ def verify(
         raise ProofFormatError(f"the proof's statement does not fit this program: {e}") from None
     stmt = statement_bytes(pf.program_hash, pf.public_inputs, pf.outputs, pf.output_address)
     root = key.root_for(n, pf.stark.options.blowup, pf.commitment) if key is not None and pf.commitment else None
-    stark_verifier.verify(
-        pf.stark, vm_air_for(n), [lay.stack_base], min_security_bits, public_columns=cols, statement=stmt,
-        trusted_root=root,
+    verify_tables(
+        pf.stark, vm_system(n), [[lay.stack_base]], min_security_bits, public_columns=[cols], statement=stmt,
+        trusted_roots=[root],
     )
     return VerifiedClaim(
         program_hash=pf.program_hash.hex(),
@@ -202,6 +202,6 @@ def verify(
         security_bits=pf.stark.security_bits,
         trace_length=n,
         zero_knowledge=pf.stark.options.zk,
-        program_columns="key" if root is not None and pf.stark.fixed_root is not None else "evaluated",
+        program_columns="key" if root is not None and pf.stark.tables[0].fixed_root is not None else "evaluated",
         arithmetic=arithmetic_contract(prog),
     )

@@ -149,17 +149,18 @@ def _small_proof() -> None:
     exactly the prover's types (the proof is invalid and discarded)."""
     import numpy as np
 
-    from zkvm.air.vm_air import vm_air_for
+    from zkvm.air.vm_air import vm_system
     from zkvm.field import goldilocks as gl
     from zkvm.fri.options import FriOptions
-    from zkvm.stark import prover
+    from zkvm.stark.multi_prover import prove_tables
     from zkvm.stark.public_columns import PublicColumns
 
-    air = vm_air_for(ROWS)
+    system = vm_system(ROWS)
+    air = system.tables[0]
     trace = np.random.default_rng(1).integers(0, gl.P, (ROWS, air.width), dtype=np.uint64)
     entries = [([0], [1])] * len(air.public_columns)
-    prover.prove(air, trace, [0] * len(air.public_inputs), FriOptions(min_security_bits=0), check=False,
-                 public_columns=PublicColumns.from_entries(entries))
+    prove_tables(system, [trace], [[0] * len(air.public_inputs)], FriOptions(min_security_bits=0), check=False,
+                 public_columns=[PublicColumns.from_entries(entries)])
 
 
 def warm(say: Callable[[str], None] = lambda _m: None) -> None:

@@ -51,17 +51,18 @@ def _public_parts(proof: bytes) -> dict:
     header = proof[: proof.index(stark.to_bytes()) - 8]  # without the STARK section's length (it moves with the queries)
     return {
         "header bytes": header,
-        "trace length": stark.trace_length,
         "options": stark.options,
         "security": stark.security_bits,
-        "air": stark.air_digest,
-        "stark public inputs": stark.public_inputs,
-        "value counts": tuple(len(v) for v in (stark.ood_main, stark.ood_main_next, stark.ood_aux,
-                                               stark.ood_aux_next, stark.ood_composition, stark.deep_high, stark.ood_fixed)),
-        "program root": stark.fixed_root,
+        "system": stark.system_digest,
+        "claimed bus sums": tuple(len(t.claimed_sums) for t in stark.tables),
         "fri layers": len(stark.fri.layer_roots),
         "fri final length": len(stark.fri.final_coeffs),
-        "opened widths": tuple(len(o.rows[0]) for o in (stark.main_opening, stark.aux_opening, stark.composition_opening) if o),
+        "tables": tuple(
+            (t.trace_length, t.public_inputs, t.fixed_root,
+             tuple(len(v) for v in (t.ood_main, t.ood_main_next, t.ood_aux, t.ood_aux_next, t.ood_composition, t.deep_high,
+                                    t.ood_fixed)),
+             tuple(len(o.rows[0]) for o in (t.main_opening, t.aux_opening, t.composition_opening) if o))
+            for t in stark.tables),
     }
 
 

@@ -68,7 +68,7 @@ def _samples(program, b: int, zk: bool) -> dict[str, list[float]]:
     (as fractions of p, so that uniform field elements give uniform numbers in [0, 1))."""
     out: dict[str, list[float]] = {}
     for k in range(PROOFS_PER_BIT):
-        st = _prove(program, b, zk, k).stark
+        st = _prove(program, b, zk, k).stark.tables[0]
         row = st.main_opening.rows[0]
         for name in COLUMNS:
             c = L.COL[name]
@@ -163,7 +163,7 @@ def _tampered(proof: bytes, section: str, offset: int) -> bytes:
 def test_tampered_deep_high_part_is_rejected(program, offset):
     proof = zkvm.prove(program, [0, 20]).proof
     with pytest.raises(VerificationError):
-        verify(_tampered(proof, "DEEP high part", offset), program)
+        verify(_tampered(proof, "table 0 DEEP high part", offset), program)
 
 
 def test_tampered_salt_is_rejected(program):
@@ -171,7 +171,7 @@ def test_tampered_salt_is_rejected(program):
     proof = zkvm.prove(program, [0, 20]).proof
     pf = ProofFile.from_bytes(proof)
     blob = dict(pf.stark.sections())["query openings"]
-    width = len(pf.stark.main_opening.rows[0])
+    width = len(pf.stark.tables[0].main_opening.rows[0])
     offset = 4 + 8 * (width - 1)  # the row count, then the first row: its last element
     with pytest.raises(VerificationError):
         verify(_tampered(proof, "query openings", offset), program)

@@ -30,6 +30,7 @@ from zkvm.isa.program import Program
 from zkvm.stark.air import Air, AirBuilder
 from zkvm.stark.logup import LogUpSum
 from zkvm.stark.public_columns import PublicColumns
+from zkvm.stark.tables import TableSystem
 
 TWO16 = 1 << 16
 TWO31 = 1 << 31
@@ -40,6 +41,15 @@ HALF = (0xFFFF_FFFF_0000_0001 - 1) // 2  # (p - 1) / 2: u = x + HALF maps the va
 def vm_air_for(n: int) -> Air:
     """The VM AIR for a trace of n rows (the range table's layout depends on n)."""
     return vm_air(L.range_table_width(n))
+
+
+@lru_cache(maxsize=8)
+def vm_system(n: int) -> TableSystem:
+    """The VM's table system for a trace of n rows: for now one table, the wide VM AIR (its
+    own LogUp argument uses all its challenges; docs/tables.md describes the tables it is
+    being split into)."""
+    air = vm_air_for(n)
+    return TableSystem("zkvm-vm", (air,), shared_challenges=air.num_challenges)
 
 
 @lru_cache(maxsize=8)

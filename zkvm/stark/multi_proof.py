@@ -128,12 +128,20 @@ class MultiProof:
                 w.u8(0 if t.fixed_root is None else 1)
                 if t.fixed_root is not None:
                     w.digest(t.fixed_root)
+            return fill
+
+        def table_ood(t: TableProof):
+            def fill(w: Writer) -> None:
                 w.count(len(t.ood_main))
                 w.count(len(t.ood_aux))
                 w.count(len(t.ood_composition))
                 w.count(len(t.ood_fixed))
                 for group in (t.ood_main, t.ood_main_next, t.ood_aux, t.ood_aux_next, t.ood_composition, t.ood_fixed):
                     exts(w, group)
+            return fill
+
+        def table_high(t: TableProof):
+            def fill(w: Writer) -> None:
                 w.count(len(t.deep_high))
                 exts(w, t.deep_high)
             return fill
@@ -153,6 +161,8 @@ class MultiProof:
         section("header", header)
         for i, t in enumerate(self.tables):
             section(f"table {i}", table(t))
+            section(f"table {i} out-of-domain values", table_ood(t))
+            section(f"table {i} DEEP high part", table_high(t))
         section("fri", self.fri.encode)
         section("query openings", openings)
         return out
