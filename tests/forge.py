@@ -376,6 +376,15 @@ def verify_forged(program: Program, proof: bytes):
     return verify(proof, program)
 
 
+def vm_aux(air, trace, publics, pub, seed: int = 1234567):
+    """The VM table's auxiliary columns under fixed challenges, and those challenges: the bus
+    challenges, then the share of the table's claimed bus sum, 0, what the verifier requires of
+    a lone VM table (so a trace whose buses do not balance breaks the running sum)."""
+    challenges = [(seed + 101 * i, 7654321 + 37 * i) for i in range(air.num_challenges - 1)] + [(0, 0)]
+    aux, _sums = air.build_aux(trace, challenges, publics, pub)
+    return aux, challenges
+
+
 def violations(program: Program, forged: Forged, public_inputs: Sequence[int] = ()) -> list:
     """The constraints the forged trace breaks (the debugger; LogUp built under fixed challenges)."""
     from zkvm.air.vm_air import public_columns, vm_air_for
@@ -385,7 +394,6 @@ def violations(program: Program, forged: Forged, public_inputs: Sequence[int] = 
     n = trace.shape[0]
     air = vm_air_for(n)
     pub = public_columns(program, list(public_inputs), forged.outputs, n, forged.output_address).dense(n)
-    challenges = [(1234567 + 101 * i, 7654321 + 37 * i) for i in range(air.num_challenges)]
     publics = [program.layout.stack_base]
-    aux = air.build_aux(trace, challenges, publics, pub)
+    aux, challenges = vm_aux(air, trace, publics, pub)
     return debug.check_constraints(air, trace, aux, challenges, publics, max_failures=50, pubcols=pub)

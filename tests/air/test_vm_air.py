@@ -14,13 +14,16 @@ import pytest
 import zkvm
 from tests.vm import programs as progs
 from zkvm.air import layout as L
-from zkvm.air.vm_air import public_columns, statement_bytes, vm_air_for
+from tests.forge import vm_aux
+from zkvm.air.vm_air import public_columns, statement_bytes, vm_air_for, vm_system
 from zkvm.errors import StatementMismatch, VerificationError
 from zkvm.field.ext2 import Ext2
 from zkvm.field.goldilocks import P
 from zkvm.fri.options import FriOptions
 from zkvm.isa.asm import assemble
-from zkvm.stark import debug, prover, verifier
+from zkvm.stark import debug
+from zkvm.stark.multi_prover import prove_tables
+from zkvm.stark.multi_verifier import verify_tables
 from zkvm.vm.run import run
 
 OPTIONS = FriOptions()
@@ -101,19 +104,21 @@ def _forced(program, trace, outputs, check=False):
     n = trace.shape[0]
     cols = public_columns(program, [], outputs, n)
     stmt = statement_bytes(program.hash(), [], outputs)
-    return prover.prove(vm_air_for(n), trace, [program.layout.stack_base], OPTIONS, public_columns=cols, statement=stmt, check=check), cols, stmt
+    stark = prove_tables(vm_system(n), [trace], [[program.layout.stack_base]], OPTIONS, public_columns=[cols],
+                         statement=stmt, check=check)
+    return stark, cols, stmt
 
 
 def _verify(program, stark, cols, stmt):
-    verifier.verify(stark, vm_air_for(stark.trace_length), [program.layout.stack_base], public_columns=cols, statement=stmt)
+    n = stark.tables[0].trace_length
+    verify_tables(stark, vm_system(n), [[program.layout.stack_base]], public_columns=[cols], statement=stmt)
 
 
 def _violations(program, trace, outputs):
     n = trace.shape[0]
     air = vm_air_for(n)
     pub = public_columns(program, [], outputs, n).dense(n)
-    challenges = [(11 + i, 29 + 3 * i) for i in range(air.num_challenges)]
-    aux = air.build_aux(trace, challenges, [program.layout.stack_base], pub)
+    aux, challenges = vm_aux(air, trace, [program.layout.stack_base], pub, seed=11)
     return debug.check_constraints(air, trace, aux, challenges, [program.layout.stack_base], pubcols=pub)
 
 
@@ -132,10 +137,9 @@ def test_logup_columns_built_in_windows_equal_the_whole_trace_build(sink, monkey
     n = trace.shape[0]
     air = vm_air_for(n)
     pub = public_columns(program, [], execution.outputs, n).dense(n)
-    challenges = [(11 + i, 29 + 3 * i) for i in range(air.num_challenges)]
-    whole = air.build_aux(trace, challenges, [program.layout.stack_base], pub)
+    whole, challenges = vm_aux(air, trace, [program.layout.stack_base], pub, seed=11)
     monkeypatch.setattr(logup, "WINDOW_ROWS", 64)
-    windowed = air.build_aux(trace, challenges, [program.layout.stack_base], pub)
+    windowed, _ = vm_aux(air, trace, [program.layout.stack_base], pub, seed=11)
     assert n // 64 > 2
     assert np.array_equal(whole, windowed)
     assert debug.check_constraints(air, trace, windowed, challenges, [program.layout.stack_base], pubcols=pub) == []
@@ -307,9 +311,9 @@ def test_every_range_table_width_proves_and_verifies(log_rows):
     stark, cols, stmt = _forced(program, execution.trace, execution.outputs, check=True)
     _verify(program, stark, cols, stmt)
     # a proof for one width is not a proof for another
-    other = vm_air_for(n * 2 if n < 1 << 16 else n // 2)
+    other = vm_system(n * 2 if n < 1 << 16 else n // 2)
     with pytest.raises(VerificationError):
-        verifier.verify(stark, other, [program.layout.stack_base], public_columns=cols, statement=stmt)
+        verify_tables(stark, other, [[program.layout.stack_base]], public_columns=[cols], statement=stmt)
 
 
 def _direct_public_columns(program, public_inputs, outputs, n, output_address=0):

@@ -27,15 +27,11 @@ import numpy as np
 from zkvm.field import goldilocks as gl
 from zkvm.stark.air import Air, AirBuilder
 from zkvm.stark.public_columns import PublicColumns
-from zkvm.stark.tables import BUS_CHALLENGES, Bus, BusInteractions, TableSystem
+from zkvm.air.buses import FROZEN, MAC, data_bus
+from zkvm.stark.tables import BUS_CHALLENGES, BusInteractions, TableSystem
 
-MAC_BUS = Bus("mac", 1, 6)
-FROZEN_BUS = Bus("frozen", 3, 3)
-
-
-def data_bus(k: int) -> Bus:
-    """The bus of k-word rows of constant data (its tuples have k + 1 values)."""
-    return Bus(f"data{k}", 2, k + 1)
+MAC_BUS = MAC
+FROZEN_BUS = FROZEN
 
 
 def dot_columns(k: int) -> list[str]:

@@ -28,9 +28,9 @@ from zkvm.air import layout as L
 from zkvm.errors import ParameterError
 from zkvm.isa.program import Program
 from zkvm.stark.air import Air, AirBuilder
-from zkvm.stark.logup import LogUpSum
+from zkvm.air.buses import FETCH, MEMORY, RANGE
 from zkvm.stark.public_columns import PublicColumns
-from zkvm.stark.tables import TableSystem
+from zkvm.stark.tables import BUS_CHALLENGES, BusInteractions, TableSystem
 
 TWO16 = 1 << 16
 TWO31 = 1 << 31
@@ -45,11 +45,10 @@ def vm_air_for(n: int) -> Air:
 
 @lru_cache(maxsize=8)
 def vm_system(n: int) -> TableSystem:
-    """The VM's table system for a trace of n rows: for now one table, the wide VM AIR (its
-    own LogUp argument uses all its challenges; docs/tables.md describes the tables it is
-    being split into)."""
-    air = vm_air_for(n)
-    return TableSystem("zkvm-vm", (air,), shared_challenges=air.num_challenges)
+    """The VM's table system for a trace of n rows: for now one table, the wide VM AIR, a
+    participant of the buses like every table (docs/tables.md describes the tables it is being
+    split into)."""
+    return TableSystem("zkvm-vm", (vm_air_for(n),))
 
 
 @lru_cache(maxsize=8)
@@ -60,8 +59,9 @@ def vm_air(table_width: int = 1) -> Air:
     if w < 1 or w & (w - 1) or w > L.RANGE_SIZE:
         raise ValueError(f"range table width must be a power of two in [1, 2^16], got {w}")
     extra = tuple(f"m_rc{k}" for k in range(1, w))
-    name = "zkvm-vm-v2" if w == 1 else f"zkvm-vm-v2-rt{w}"
-    b = AirBuilder(name, main=L.MAIN_COLUMNS + extra, public=["fp0"], public_columns=L.PUBLIC_COLUMNS)
+    name = "zkvm-vm-v3" if w == 1 else f"zkvm-vm-v3-rt{w}"
+    b = AirBuilder(name, main=L.MAIN_COLUMNS + extra, public=["fp0"], public_columns=L.PUBLIC_COLUMNS,
+                   num_challenges=BUS_CHALLENGES)
     m, nx, pub = b.main, b.next, b.pubcol
     f = {name: m(name) for name in L.FLAGS}
     clk, pc, fp = m("clk"), m("pc"), m("fp")
@@ -183,39 +183,29 @@ def vm_air(table_width: int = 1) -> Air:
     b.transition("range table steps", (nx("rc") - rc) * (nx("rc") - rc - w))
     b.boundary("range table ends at 2^16 - w", rc - (TWO16 - w), "last")
 
-    # LogUp: memory multiset, range lookups, instruction fetch
-    alpha_mem = b.add_challenge()
-    alpha_rc = b.add_challenge()
-    alpha_prog = b.add_challenge()
-    beta = b.add_challenge()
-
-    def mem_tuple(addr, val, time):
-        return alpha_mem - (addr + beta * val + beta * beta * time)
-
-    def code_tuple(p, o, x, y, z, i):
-        return alpha_prog - (p + beta * o + (beta**2) * x + (beta**3) * y + (beta**4) * z + (beta**5) * i)
-
-    bus = LogUpSum(b, "bus")
+    # LogUp on the VM's buses (zkvm/air/buses.py): memory multiset, range lookups, instruction
+    # fetch. Alone, the VM table's fractions sum to zero (its claimed bus sum is 0).
+    bus = BusInteractions(b)
     access = 1 - wide  # a continuation row makes no memory access
-    bus.add(-access, mem_tuple(a_addr, A, m("a_tp")))
-    bus.add(access, mem_tuple(a_addr, A, t + 1))
-    bus.add(-access, mem_tuple(b_addr, Bo, m("b_tp")))
-    bus.add(access, mem_tuple(b_addr, B, t + 2))
-    bus.add(-access, mem_tuple(c_addr, Co, m("c_tp")))
-    bus.add(access, mem_tuple(c_addr, Cv, t + 3))
-    bus.add(1, mem_tuple(clk, pub("init_pub") + m("init_priv"), 0))
-    bus.add(-1, mem_tuple(clk, m("fin_v"), m("fin_t")))
+    bus.receive(MEMORY, [a_addr, A, m("a_tp")], access)
+    bus.send(MEMORY, [a_addr, A, t + 1], access)
+    bus.receive(MEMORY, [b_addr, Bo, m("b_tp")], access)
+    bus.send(MEMORY, [b_addr, B, t + 2], access)
+    bus.receive(MEMORY, [c_addr, Co, m("c_tp")], access)
+    bus.send(MEMORY, [c_addr, Cv, t + 3], access)
+    bus.send(MEMORY, [clk, pub("init_pub") + m("init_priv"), 0])
+    bus.receive(MEMORY, [clk, m("fin_v"), m("fin_t")])
     for name in L.MEM_LIMBS + L.OP_LIMBS:
-        bus.add(-1, alpha_rc - m(name))
-    bus.add(m("m_rc"), alpha_rc - rc)
+        bus.receive(RANGE, [m(name)])
+    bus.send(RANGE, [rc], m("m_rc"))
     for k in range(1, w):
-        bus.add(m(f"m_rc{k}"), alpha_rc - (rc + k))
-    bus.add(-access, code_tuple(pc, opcode, a, bb, c, imm))  # a continuation row fetches nothing
-    bus.add(m("m_prog"), code_tuple(clk, pub("code_op"), pub("code_a"), pub("code_b"), pub("code_c"), pub("code_imm")))
-    bus.finish()
+        bus.send(RANGE, [rc + k], m(f"m_rc{k}"))
+    bus.receive(FETCH, [pc, opcode, a, bb, c, imm], access)  # a continuation row fetches nothing
+    bus.send(FETCH, [clk, pub("code_op"), pub("code_a"), pub("code_b"), pub("code_c"), pub("code_imm")], m("m_prog"))
+    logup = bus.finish()
 
     def build_aux(main, challenges, publics, pubcols=None):
-        return bus.build_matrix(main, challenges, publics, pubcols)
+        return logup.build_matrix(main, challenges, publics, pubcols)
 
     return b.build(build_aux=build_aux)
 
