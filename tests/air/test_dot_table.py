@@ -11,6 +11,7 @@ import pytest
 from zkvm.air.dot_table import layer_traces, standalone_system
 from zkvm.errors import VerificationError
 from zkvm.field import goldilocks as gl
+from zkvm.field.ext2 import Ext2
 from zkvm.fri.options import FriOptions
 from zkvm.stark.debug import ConstraintViolation
 from zkvm.stark.multi_prover import prove_tables
@@ -140,3 +141,46 @@ def test_a_proof_over_other_weights_is_rejected_with_and_without_a_key():
     lying = replace(proof, tables=(*proof.tables[:DATA], replace(t, fixed_root=root), *proof.tables[DATA + 1:]))
     with pytest.raises(VerificationError):
         verify_tables(lying, system, None, 0, public_columns=real_public, trusted_roots=[None, None, root, None])
+
+
+def _guessed_sum(source: np.ndarray, c0: Ext2, c1: Ext2) -> Ext2:
+    """What the CPU stand-in's claimed bus sum is if its rows are these: one fraction
+    1 / (c0 - fp(message)) per mac it sends."""
+    from zkvm.air.buses import MAC
+
+    total = Ext2(0)
+    for row in source[source[:, 0] == 1]:
+        fp = Ext2(0)
+        for v in reversed([int(x) for x in row[1:7]]):
+            fp = (fp + v) * c1
+        total = total + (c0 - (fp + MAC.bus_id)).inverse()
+    return total
+
+
+@pytest.mark.parametrize("zk", [False, True])
+def test_claimed_bus_sums_reveal_the_private_tuples_only_without_zero_knowledge(zk):
+    """An observer who knows the bus challenges (anyone: they come from the transcript) can
+    test a guess of a table's private tuples against its claimed sum. Without zero knowledge
+    the guess of the true input is confirmed and a wrong guess refuted; with it the masked sum
+    matches neither."""
+    from zkvm.stark.multi_verifier import bus_challenges
+
+    k = 2
+    system = standalone_system(k)
+    real, other = layers(k, seed=0), layers(k, seed=1)
+    traces, _, public = layer_traces(real, k)
+    guess_true, guess_false = traces[SOURCE].copy(), layer_traces(other, k)[0][SOURCE]
+    options = FriOptions(blowup=8, num_queries=12, grinding_bits=0, min_security_bits=0, zk=zk)
+    if zk:  # tables of at least 256 rows, as zero knowledge needs
+        traces, _, public = layer_traces(real, k, min_rows=256)
+        guess_true = traces[SOURCE].copy()
+    proof = prove_tables(system, traces, None, options, public_columns=public, zk_seed=bytes(32) if zk else None)
+    verify_tables(proof, system, None, 0, public_columns=public)
+    c0, c1 = bus_challenges(proof, system, None, public_columns=public)
+    claimed = Ext2(*proof.tables[SOURCE].claimed_sums[0])
+    if zk:
+        assert claimed != _guessed_sum(guess_true, c0, c1)
+        assert claimed != _guessed_sum(guess_false, c0, c1)
+    else:
+        assert claimed == _guessed_sum(guess_true, c0, c1)
+        assert claimed != _guessed_sum(guess_false, c0, c1)

@@ -63,7 +63,7 @@ def dot_table_air(k: int) -> Air:
     b.transition("epoch is the segment's", cont * (b.next("epoch") - b.main("epoch")))
     b.transition("the last row has rem 1", last * (b.main("rem") - 1), cyclic=True)
     b.transition("out is the final sum", last * (b.main("out") - b.main("acc") - products), cyclic=True)
-    bus = BusInteractions(b)
+    bus = BusInteractions(b, masked=True)
     bus.receive(MAC_BUS, [b.main("x_addr"), b.main("w_addr"), b.main("rem"), b.main("acc"), b.main("out"),
                           b.main("epoch")], first)
     bus.send(data_bus(k), [b.main("w_addr")] + [b.main(f"w{j}") for j in range(k)], on)
@@ -80,7 +80,7 @@ def _source_air() -> Air:
     what it claims: the dot table must)."""
     b = AirBuilder("mac_source", ["on", "x_addr", "w_addr", "rows", "acc_in", "out", "epoch"], num_challenges=BUS_CHALLENGES)
     b.transition("on is boolean", b.main("on") * (b.main("on") - 1), cyclic=True)
-    bus = BusInteractions(b)
+    bus = BusInteractions(b, masked=True)
     bus.send(MAC_BUS, [b.main(c) for c in ("x_addr", "w_addr", "rows", "acc_in", "out", "epoch")], b.main("on"))
     return b.build(bus.finish().build_matrix)
 
@@ -93,7 +93,7 @@ def _data_air(k: int) -> Air:
                    public_columns=[f"v{j}" for j in range(k)])
     b.boundary("addresses start at 0", b.main("addr"), "first")
     b.transition("addresses advance by k", b.next("addr") - b.main("addr") - k)
-    bus = BusInteractions(b)
+    bus = BusInteractions(b, masked=True)
     bus.receive(data_bus(k), [b.main("addr")] + [b.pubcol(f"v{j}") for j in range(k)], b.main("m"))
     return b.build(bus.finish().build_matrix)
 
@@ -111,7 +111,7 @@ def _frozen_air() -> Air:
     """Stands in for the frozen view of memory: (address, value, epoch) and how often it is
     read (in the VM each row also takes the address out of the memory argument for the epoch)."""
     b = AirBuilder("frozen", ["addr", "value", "epoch", "m"], num_challenges=BUS_CHALLENGES)
-    bus = BusInteractions(b)
+    bus = BusInteractions(b, masked=True)
     bus.receive(FROZEN_BUS, [b.main("addr"), b.main("value"), b.main("epoch")], b.main("m"))
     return b.build(bus.finish().build_matrix)
 
@@ -188,7 +188,7 @@ def layer_traces(layers, k: int, min_rows: int = 8):
         rows = np.vstack(parts) if parts else np.zeros((0, width), dtype=np.int64)
         n = _pow2(rows.shape[0], min_rows)
         out = np.zeros((n, width), dtype=np.int64)
-        out[: rows.shape[0]] = rows
+        out[: rows.shape[0], : rows.shape[1]] = rows
         if fill is not None:
             fill(out, rows.shape[0])
         return _field(out)
@@ -199,7 +199,8 @@ def layer_traces(layers, k: int, min_rows: int = 8):
     weights = np.concatenate(all_w)
     data = np.zeros((weights.size // k, 2), dtype=np.int64)
     data[:, 1] = 1
-    traces = [padded(sources, 7), padded(dots, 9 + 2 * k), padded([data], 2, data_fill), padded(frozen, 4)]
+    # (every table ends with its two mask columns, left zero: the prover fills them)
+    traces = [padded(sources, 9), padded(dots, 11 + 2 * k), padded([data], 4, data_fill), padded(frozen, 6)]
     public = [None, None, data_columns(weights, k, traces[2].shape[0]), None]
     return traces, outs, public
 

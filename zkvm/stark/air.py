@@ -197,6 +197,12 @@ class AirBuilder:
         """A public column (current row): known to the verifier, never committed."""
         return Expr(PUBCOL, value=self._index(self._pubcols, name, "public column"))
 
+    def add_main(self, name: str) -> None:
+        """Declare one more main column (after those given to the constructor)."""
+        if name in self._main:
+            raise ParameterError("main", f"duplicate main column {name!r}")
+        self._main[name] = len(self._main)
+
     def add_aux(self, name: str) -> None:
         """Declare one more auxiliary (extension-field) column."""
         if name in self._aux:

@@ -111,18 +111,24 @@ def prove_tables(
     report = report if report is not None else ProverReport()
     say = progress or (lambda _msg: None)
     tables = system.tables
-    if len(traces) != len(tables):
-        raise ParameterError("traces", f"{system.name!r} has {len(tables)} tables, got {len(traces)} traces")
-    public_inputs = public_inputs if public_inputs is not None else [[] for _ in tables]
-    if len(public_inputs) != len(tables):
-        raise ParameterError("public_inputs", f"expected one list per table ({len(tables)}), got {len(public_inputs)}")
+    users = system.user_tables
+    if len(traces) != users:
+        raise ParameterError("traces", f"{system.name!r} has {users} tables, got {len(traces)} traces")
+    public_inputs = list(public_inputs) if public_inputs is not None else [[] for _ in range(users)]
+    if len(public_inputs) != users:
+        raise ParameterError("public_inputs", f"expected one list per table ({users}), got {len(public_inputs)}")
     if debug_check is None:
         debug_check = os.environ.get("ZKVM_DEBUG", "") not in ("", "0")
-    public_columns = list(public_columns) if public_columns is not None else [None] * len(tables)
-    if len(public_columns) != len(tables):
-        raise ParameterError("public_columns", f"expected one entry per table ({len(tables)}), got {len(public_columns)}")
-    public_columns = [pc if pc is not None else EMPTY_COLUMNS for pc in public_columns]
+    public_columns = list(public_columns) if public_columns is not None else [None] * users
+    if len(public_columns) != users:
+        raise ParameterError("public_columns", f"expected one entry per table ({users}), got {len(public_columns)}")
     rng = ZkRandomness(zk_seed) if options.zk else None
+    traces = [t.take() if isinstance(t, OwnedTrace) else t for t in traces]
+    if system.masked:
+        traces = traces + [_masks(system, traces, rng, options)]
+        public_inputs = public_inputs + [[]]
+        public_columns = public_columns + [None]
+    public_columns = [pc if pc is not None else EMPTY_COLUMNS for pc in public_columns]
     zk_h = options.zk_randomness
 
     work: list[TableWork] = []
@@ -147,6 +153,7 @@ def prove_tables(
                                  f"got {pc.count}")
         pc.check_fits(n)
         work.append(TableWork(i, air, trace, [int(v) % gl.P for v in pubs], options, rng, report, public_columns=pc))
+    del traces, trace  # each trace is now its table's alone: dropped as soon as its aux is built
     big = max(w.lde_size for w in work)
     # the weakest table sets the level: the largest domain for the DEEP (field) term, the
     # smallest for the queries when zk randomness lowers the rate
@@ -282,6 +289,30 @@ def prove_tables(
         ))
     report.add("queries", clock() - t)
     return MultiProof(options, security, system.digest(), tuple(proofs), fri_result.proof)
+
+
+def _masks(system: TableSystem, traces: list, rng: ZkRandomness | None, options: FriOptions) -> np.ndarray:
+    """Fill each masked table's mask columns (zero-knowledge: multiplicity 1 and a random value
+    on its last row; else zero) and return the mask table's trace, which receives them."""
+    values = []
+    for i in system.masked:
+        t = traces[i] = np.array(traces[i], dtype=np.uint64, copy=True)
+        m_col, v_col = t.shape[1] - 2, t.shape[1] - 1
+        t[:, m_col] = 0
+        t[:, v_col] = 0
+        if rng is not None:
+            v = int(rng.field(b"bus mask %d" % i, (1,))[0])
+            t[-1, m_col], t[-1, v_col] = 1, v
+            values.append(v)
+    air = system.tables[system.mask_index]
+    rows = max(8, 1 << max(0, (len(system.masked) - 1).bit_length()))
+    if rng is not None:
+        while air.max_degree * options.zk_randomness >= rows:
+            rows *= 2
+    out = np.zeros((rows, 2), dtype=np.uint64)
+    for r, v in enumerate(values):
+        out[r] = (1, v)
+    return out
 
 
 def _pieces(w: TableWork) -> int:

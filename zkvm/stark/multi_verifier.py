@@ -67,6 +67,25 @@ def bind_system(t: Transcript, system: TableSystem, options: FriOptions, securit
     t.absorb_bytes(b"statement", statement)
 
 
+def bus_challenges(proof: MultiProof, system: TableSystem, public_inputs: Sequence[Sequence[int]] | None = None,
+                   *, statement: bytes = b"", public_columns: Sequence[PublicColumns | None] | None = None) -> list[Ext2]:
+    """The shared bus challenges of a proof, as the verifier derives them (for tools and tests:
+    anyone can compute them from the proof and its statement)."""
+    users = system.user_tables
+    extra = len(system.tables) - users
+    publics = [[int(v) % P for v in pubs] for pubs in (public_inputs or [[] for _ in range(users)])] + [[]] * extra
+    columns = [pc if pc is not None else EMPTY_COLUMNS for pc in (public_columns or [None] * users)] + [EMPTY_COLUMNS] * extra
+    t = Transcript(b"zkvm tables")
+    bind_system(t, system, proof.options, proof.security_bits, [tp.trace_length for tp in proof.tables], publics,
+                statement, [pc.digest() for pc in columns])
+    for tp in proof.tables:
+        if tp.fixed_root is not None:
+            t.absorb_digest(b"fixed root", tp.fixed_root)
+    for tp in proof.tables:
+        t.absorb_digest(b"main root", tp.main_root)
+    return t.challenge_exts(b"bus challenges", system.shared_challenges)
+
+
 def table_shares(shared: Sequence[Ext2], claimed: Sequence[tuple[int, int]], n: int) -> list[Ext2]:
     """A table's challenges: the shared ones, then each claimed bus sum divided by its height."""
     inv_n = Ext2(gl.inv(n))
@@ -100,24 +119,28 @@ def verify_tables(
         raise StatementMismatch(f"the proof is for another table system (digest differs from {system.name!r})")
     if len(proof.tables) != len(tables):
         raise StatementMismatch(f"the proof has {len(proof.tables)} tables, {system.name!r} has {len(tables)}")
-    public_inputs = public_inputs if public_inputs is not None else [[] for _ in tables]
-    if len(public_inputs) != len(tables):
-        raise StatementMismatch(f"expected public inputs for {len(tables)} tables, got {len(public_inputs)}")
+    users = system.user_tables
+    public_inputs = list(public_inputs) if public_inputs is not None else [[] for _ in range(users)]
+    if len(public_inputs) != users:
+        raise StatementMismatch(f"expected public inputs for {users} tables, got {len(public_inputs)}")
+    extra = len(tables) - users  # the mask table: no public inputs or columns
+    public_inputs = public_inputs + [[]] * extra
     publics = [[int(v) % P for v in pubs] for pubs in public_inputs]
     for air, tp, pubs in zip(tables, proof.tables, publics):
         if len(pubs) != len(air.public_inputs) or tuple(pubs) != tuple(tp.public_inputs):
             raise StatementMismatch(f"table {air.name!r}: the proof's public inputs differ from the expected ones")
-    if heights is not None and list(heights) != [tp.trace_length for tp in proof.tables]:
+    if heights is not None and list(heights) != [tp.trace_length for tp in proof.tables][:users]:
         raise StatementMismatch("the proof's table heights differ from the statement's")
     expected_security = min(options.security_bits(tp.trace_length * options.blowup) for tp in proof.tables)
     if proof.security_bits != expected_security:
         raise ProofFormatError(f"the proof claims {proof.security_bits} security bits, its parameters give {expected_security}")
     if expected_security < min_security_bits:
         raise InsufficientSecurity(f"the proof has {expected_security} conjectured bits, below the required {min_security_bits}")
-    public_columns = list(public_columns) if public_columns is not None else [None] * len(tables)
-    trusted_roots = list(trusted_roots) if trusted_roots is not None else [None] * len(tables)
-    if len(public_columns) != len(tables) or len(trusted_roots) != len(tables):
-        raise StatementMismatch(f"expected public columns and roots for {len(tables)} tables")
+    public_columns = list(public_columns) if public_columns is not None else [None] * users
+    trusted_roots = list(trusted_roots) if trusted_roots is not None else [None] * users
+    if len(public_columns) != users or len(trusted_roots) != users:
+        raise StatementMismatch(f"expected public columns and roots for {users} tables")
+    public_columns, trusted_roots = public_columns + [None] * extra, trusted_roots + [None] * extra
     public_columns = [pc if pc is not None else EMPTY_COLUMNS for pc in public_columns]
     for i, (air, tp, pc, root) in enumerate(zip(tables, proof.tables, public_columns, trusted_roots)):
         if pc.count != len(air.public_columns):
@@ -310,4 +333,4 @@ def verify_tables_bytes(data: bytes, system: TableSystem, public_inputs: Sequenc
     verify_tables(MultiProof.from_bytes(data), system, public_inputs, min_security_bits, **kwargs)
 
 
-__all__ = ["verify_tables", "verify_tables_bytes", "bind_system", "table_shares", "BusMismatch"]
+__all__ = ["verify_tables", "verify_tables_bytes", "bind_system", "bus_challenges", "table_shares", "BusMismatch"]

@@ -33,10 +33,21 @@ from zkvm.stark.logup import LogUpSum
 BUS_CHALLENGES = 2
 """Challenges the buses use: the LogUp point and the fingerprint multiplier."""
 
+MASK_COLUMNS = ("bus_mask_m", "bus_mask_v")
+"""The two main columns a masked table ends with: a multiplicity and a value, sent on the mask
+bus (zero but on one row, where a zero-knowledge prover puts 1 and a random value)."""
+
 
 @dataclass
 class TableSystem:
-    """The tables of one proof, in order, and how many challenges they share."""
+    """The tables of one proof, in order, and how many challenges they share.
+
+    If any table is masked (its bus interactions were declared with ``masked=True``), the
+    system ends with one more table, the mask table, that receives every table's mask: with
+    zero knowledge each masked table sends a random value on the mask bus, so that its claimed
+    bus sum is uniformly random instead of a function of its private tuples (docs/tables.md).
+    Provers and verifiers take the lists of traces, public inputs and columns of the caller's
+    tables (``user_tables``); the mask table's trace is the prover's own."""
 
     name: str
     tables: tuple[Air, ...]
@@ -52,6 +63,17 @@ class TableSystem:
         for t in self.tables:
             if t.num_challenges < self.shared_challenges and t.aux_width:
                 raise ParameterError(t.name, f"a table with auxiliary columns uses the {self.shared_challenges} shared challenges")
+        if self.tables[-1].name == MASK_TABLE:  # (a system rebuilt from another's tables)
+            self.tables = self.tables[:-1]
+        self.user_tables = len(self.tables)
+        self.masked = tuple(i for i, t in enumerate(self.tables) if t.main_columns[-2:] == MASK_COLUMNS)
+        if self.masked:
+            self.tables = self.tables + (mask_table_air(),)
+
+    @property
+    def mask_index(self) -> int | None:
+        """The mask table's index (the last), if the system has one."""
+        return len(self.tables) - 1 if self.masked else None
 
     def bus_sums(self, i: int) -> int:
         """How many claimed sums table i sends (its challenges beyond the shared ones)."""
@@ -98,13 +120,19 @@ class Bus:
 
 class BusInteractions:
     """One table's interactions with the buses: collects sends and receives, then
-    :meth:`finish` adds the LogUp columns, the share challenge and the running-sum constraint."""
+    :meth:`finish` adds the LogUp columns, the share challenge and the running-sum constraint.
 
-    def __init__(self, builder: AirBuilder, name: str = "bus") -> None:
+    ``masked=True`` appends the two mask columns (:data:`MASK_COLUMNS`) to the table's main
+    columns and sends their value on the mask bus: a table whose tuples are private must be
+    masked for its claimed sum to reveal nothing (its trace leaves the columns zero; the prover
+    fills them)."""
+
+    def __init__(self, builder: AirBuilder, name: str = "bus", masked: bool = False) -> None:
         if builder.num_challenges < BUS_CHALLENGES:
             raise ParameterError("num_challenges", f"a table on a bus declares the {BUS_CHALLENGES} shared challenges")
         self.builder = builder
         self.logup = LogUpSum(builder, name)
+        self.masked = masked
 
     def send(self, bus: Bus, values: Sequence[Expr | int], multiplicity: Expr | int = 1) -> None:
         self.logup.add(multiplicity, bus.fingerprint(self.builder, values))
@@ -113,9 +141,28 @@ class BusInteractions:
         self.logup.add(-Expr.lift(multiplicity), bus.fingerprint(self.builder, values))
 
     def finish(self) -> LogUpSum:
+        if self.masked:
+            for c in MASK_COLUMNS:
+                self.builder.add_main(c)
+            self.send(MASK_BUS, [self.builder.main(MASK_COLUMNS[1])], self.builder.main(MASK_COLUMNS[0]))
         share = self.builder.add_challenge()
         self.logup.finish(share=share)
         return self.logup
 
 
-__all__ = ["Bus", "BusInteractions", "TableSystem", "BUS_CHALLENGES"]
+MASK_TABLE = "bus masks"
+
+MASK_BUS = Bus("mask", 0, 1)
+"""The mask bus (id 0): masks carry no meaning; their fingerprints' own id keeps them apart from
+every other bus, so they cannot balance another bus's tuples."""
+
+
+def mask_table_air() -> Air:
+    """The mask table: receives (value) with multiplicity m on the mask bus, one row per mask."""
+    b = AirBuilder(MASK_TABLE, ["m", "v"], num_challenges=BUS_CHALLENGES)
+    bus = BusInteractions(b, "masks")
+    bus.receive(MASK_BUS, [b.main("v")], b.main("m"))
+    return b.build(bus.finish().build_matrix)
+
+
+__all__ = ["Bus", "BusInteractions", "TableSystem", "BUS_CHALLENGES", "MASK_BUS", "MASK_COLUMNS"]
