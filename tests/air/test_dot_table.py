@@ -84,10 +84,10 @@ def test_a_wrong_result_in_both_cpu_and_dot_table_is_rejected(k):
 @pytest.mark.parametrize("k", [1, 4])
 def test_an_activation_other_than_the_frozen_value_is_rejected(k):
     def lie(t):
-        x0 = 9 + k
+        x0 = 10 + k
         t[DOT][0, x0] = (int(t[DOT][0, x0]) + 1) % gl.P
         # keep the arithmetic consistent: the segment's later accumulators and out follow
-        w = int(t[DOT][0, 9])
+        w = int(t[DOT][0, 10])
         rows = len(layers(k)[0][2]) // k
         for r in range(1, rows):
             t[DOT][r, 6] = (int(t[DOT][r, 6]) + w) % gl.P
@@ -100,7 +100,7 @@ def test_an_activation_other_than_the_frozen_value_is_rejected(k):
 @pytest.mark.parametrize("k", [1, 4])
 def test_a_weight_other_than_the_programs_is_rejected(k):
     def lie(t):
-        t[DOT][0, 9] = (int(t[DOT][0, 9]) + 1) % gl.P
+        t[DOT][0, 10] = (int(t[DOT][0, 10]) + 1) % gl.P
     forged(k, lie)
 
 
@@ -151,7 +151,7 @@ def _guessed_sum(source: np.ndarray, c0: Ext2, c1: Ext2) -> Ext2:
     total = Ext2(0)
     for row in source[source[:, 0] == 1]:
         fp = Ext2(0)
-        for v in reversed([int(x) for x in row[1:7]]):
+        for v in reversed([int(x) for x in row[1:8]]):
             fp = (fp + v) * c1
         total = total + (c0 - (fp + MAC.bus_id)).inverse()
     return total

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from zkvm.stark.tables import Bus
 
-MAC = Bus("mac", 1, 6)
-"""(x_addr, w_addr, rows, acc_in, out, epoch): a ``mac``'s request to the dot-product table."""
+MAC = Bus("mac", 1, 7)
+"""(x_addr, w_addr, rows, acc_in, out, t_s, t_e): a ``mac``'s request to the dot-product table,
+made at a time in the epoch [t_s, t_e]."""
 
-FROZEN = Bus("frozen", 3, 3)
-"""(address, value, epoch): an activation read from the frozen view of memory."""
+FROZEN = Bus("frozen", 3, 4)
+"""(address, value, t_s, t_e): an activation read from memory frozen through the epoch."""
 
 MEMORY = Bus("memory", 4, 3)
 """(address, value, time): offline memory checking (an access consumes the tuple of the

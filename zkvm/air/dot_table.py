@@ -8,15 +8,16 @@ same on all its rows), ``rem`` the rows left (R on the first row, 1 on the last)
 
 Buses (all through LogUp, see :mod:`zkvm.stark.tables`):
 
-- MAC (received once per segment, on its first row): (x_addr, w_addr, R, acc_in, out, epoch),
+- MAC (received once per segment, on its first row): (x_addr, w_addr, R, acc_in, out, t_s, t_e),
   what the CPU's ``mac`` instruction sends;
 - DATA (sent on every real row): (w_addr, w_0, .., w_{k-1}), a k-word row of the program's
   constant data (the weights), looked up read-only;
-- FROZEN (sent k times per real row): (x_addr + j, x_j, epoch), an activation read from the
-  frozen view of memory during ``epoch`` (docs/tables.md argues why that read is sound).
+- FROZEN (sent k times per real row): (x_addr + j, x_j, t_s, t_e), an activation read from the
+  frozen view of memory during the epoch [t_s, t_e] in which the CPU's ``mac`` ran (the CPU
+  checks its time is in it; docs/tables.md argues why that read is sound).
 
 Constraints: inside a segment the addresses advance by k, ``rem`` drops by one, ``acc`` adds
-the row's k products and ``out`` and ``epoch`` stay; on the last row ``rem = 1`` and
+the row's k products and ``out``, ``t_s`` and ``t_e`` stay; on the last row ``rem = 1`` and
 ``out = acc + products``. Degree 3.
 """
 
@@ -35,7 +36,7 @@ FROZEN_BUS = FROZEN
 
 
 def dot_columns(k: int) -> list[str]:
-    return (["on", "first", "last", "rem", "w_addr", "x_addr", "acc", "out", "epoch"]
+    return (["on", "first", "last", "rem", "w_addr", "x_addr", "acc", "out", "t_s", "t_e"]
             + [f"w{j}" for j in range(k)] + [f"x{j}" for j in range(k)])
 
 
@@ -60,15 +61,16 @@ def dot_table_air(k: int) -> Air:
     b.transition("activations advance", cont * (b.next("x_addr") - b.main("x_addr") - k))
     b.transition("acc accumulates", cont * (b.next("acc") - b.main("acc") - products))
     b.transition("out is the segment's", cont * (b.next("out") - b.main("out")))
-    b.transition("epoch is the segment's", cont * (b.next("epoch") - b.main("epoch")))
+    b.transition("the epoch is the segment's", cont * (b.next("t_s") - b.main("t_s")))
+    b.transition("the epoch ends as the segment's", cont * (b.next("t_e") - b.main("t_e")))
     b.transition("the last row has rem 1", last * (b.main("rem") - 1), cyclic=True)
     b.transition("out is the final sum", last * (b.main("out") - b.main("acc") - products), cyclic=True)
     bus = BusInteractions(b, masked=True)
     bus.receive(MAC_BUS, [b.main("x_addr"), b.main("w_addr"), b.main("rem"), b.main("acc"), b.main("out"),
-                          b.main("epoch")], first)
+                          b.main("t_s"), b.main("t_e")], first)
     bus.send(data_bus(k), [b.main("w_addr")] + [b.main(f"w{j}") for j in range(k)], on)
     for j in range(k):
-        bus.send(FROZEN_BUS, [b.main("x_addr") + j, b.main(f"x{j}"), b.main("epoch")], on)
+        bus.send(FROZEN_BUS, [b.main("x_addr") + j, b.main(f"x{j}"), b.main("t_s"), b.main("t_e")], on)
     return b.build(bus.finish().build_matrix)
 
 
@@ -78,10 +80,11 @@ def dot_table_air(k: int) -> Air:
 def _source_air() -> Air:
     """Stands in for the CPU: sends one MAC message per row it marks ``on`` (nothing checks
     what it claims: the dot table must)."""
-    b = AirBuilder("mac_source", ["on", "x_addr", "w_addr", "rows", "acc_in", "out", "epoch"], num_challenges=BUS_CHALLENGES)
+    b = AirBuilder("mac_source", ["on", "x_addr", "w_addr", "rows", "acc_in", "out", "t_s", "t_e"],
+                   num_challenges=BUS_CHALLENGES)
     b.transition("on is boolean", b.main("on") * (b.main("on") - 1), cyclic=True)
     bus = BusInteractions(b, masked=True)
-    bus.send(MAC_BUS, [b.main(c) for c in ("x_addr", "w_addr", "rows", "acc_in", "out", "epoch")], b.main("on"))
+    bus.send(MAC_BUS, [b.main(c) for c in ("x_addr", "w_addr", "rows", "acc_in", "out", "t_s", "t_e")], b.main("on"))
     return b.build(bus.finish().build_matrix)
 
 
@@ -108,11 +111,11 @@ def data_columns(weights: np.ndarray, k: int, n: int) -> PublicColumns:
 
 
 def _frozen_air() -> Air:
-    """Stands in for the frozen view of memory: (address, value, epoch) and how often it is
-    read (in the VM each row also takes the address out of the memory argument for the epoch)."""
-    b = AirBuilder("frozen", ["addr", "value", "epoch", "m"], num_challenges=BUS_CHALLENGES)
+    """Stands in for the frozen view of memory (zkvm/air/frozen_table.py): (address, value,
+    epoch start, epoch end) and how often it is read, without the memory argument."""
+    b = AirBuilder("frozen", ["addr", "value", "t_s", "t_e", "m"], num_challenges=BUS_CHALLENGES)
     bus = BusInteractions(b, masked=True)
-    bus.receive(FROZEN_BUS, [b.main("addr"), b.main("value"), b.main("epoch")], b.main("m"))
+    bus.receive(FROZEN_BUS, [b.main("addr"), b.main("value"), b.main("t_s"), b.main("t_e")], b.main("m"))
     return b.build(bus.finish().build_matrix)
 
 
@@ -132,12 +135,18 @@ def _field(a: np.ndarray) -> np.ndarray:
     return fa.from_signed(np.asarray(a, dtype=np.int64))
 
 
+def epoch_times(layer: int, macs: int) -> tuple[int, int]:
+    """The stand-in CPU's epoch for layer l: its macs run at times 4 (1000 (l + 1) + j), j < macs
+    (layer l's activations are written before, at times below 4000 (l + 1))."""
+    return 4 * 1000 * (layer + 1), 4 * (1000 * (layer + 1) + macs)
+
+
 def layer_traces(layers, k: int, min_rows: int = 8):
     """Traces of the standalone system for dense layers ``layers`` = [(W, b, x), ...] (int64
     arrays: W (outputs, L) with L a multiple of k, b (outputs,), x (L,)): one mac per output,
-    the weights of all layers stored one after another, layer l's activations frozen in epoch
-    l at addresses 0 .. L-1. Returns the four traces, each layer's outputs W x + b and the
-    tables' public columns (the data table's: the weights)."""
+    the weights of all layers stored one after another, layer l's activations frozen for its
+    epoch (:func:`epoch_times`) at addresses 0 .. L-1. Returns the four traces, each layer's
+    outputs W x + b and the tables' public columns (the data table's: the weights)."""
     sources, dots, outs = [], [], []
     w_base = 0
     frozen = []
@@ -154,7 +163,8 @@ def layer_traces(layers, k: int, min_rows: int = 8):
         before = np.cumsum(prod, axis=1) - prod + np.asarray(bias, dtype=np.int64)[:, None]
         result = prod.sum(axis=1) + np.asarray(bias, dtype=np.int64)
         outs.append(result)
-        seg = np.zeros((outputs * rows_per, 9), dtype=np.int64)
+        t_s, t_e = epoch_times(epoch, outputs)
+        seg = np.zeros((outputs * rows_per, 10), dtype=np.int64)
         r = np.arange(rows_per)
         seg[:, 0] = 1
         seg[:, 1] = np.tile(r == 0, outputs)
@@ -164,22 +174,25 @@ def layer_traces(layers, k: int, min_rows: int = 8):
         seg[:, 5] = np.tile(r * k, outputs)
         seg[:, 6] = before.ravel()
         seg[:, 7] = np.repeat(result, rows_per)
-        seg[:, 8] = epoch
+        seg[:, 8] = t_s
+        seg[:, 9] = t_e
         dots.append(np.hstack([seg, wr, xr]))
-        src = np.zeros((outputs, 7), dtype=np.int64)
+        src = np.zeros((outputs, 8), dtype=np.int64)
         src[:, 0] = 1
         src[:, 1] = 0
         src[:, 2] = w_base + np.arange(outputs) * length
         src[:, 3] = rows_per
         src[:, 4] = bias
         src[:, 5] = result
-        src[:, 6] = epoch
+        src[:, 6] = t_s
+        src[:, 7] = t_e
         sources.append(src)
-        fr = np.zeros((length, 4), dtype=np.int64)
+        fr = np.zeros((length, 5), dtype=np.int64)
         fr[:, 0] = np.arange(length)
         fr[:, 1] = x
-        fr[:, 2] = epoch
-        fr[:, 3] = outputs
+        fr[:, 2] = t_s
+        fr[:, 3] = t_e
+        fr[:, 4] = outputs
         frozen.append(fr)
         all_w.append(w.ravel())
         w_base += outputs * length
@@ -200,7 +213,7 @@ def layer_traces(layers, k: int, min_rows: int = 8):
     data = np.zeros((weights.size // k, 2), dtype=np.int64)
     data[:, 1] = 1
     # (every table ends with its two mask columns, left zero: the prover fills them)
-    traces = [padded(sources, 9), padded(dots, 11 + 2 * k), padded([data], 4, data_fill), padded(frozen, 6)]
+    traces = [padded(sources, 10), padded(dots, 12 + 2 * k), padded([data], 4, data_fill), padded(frozen, 7)]
     public = [None, None, data_columns(weights, k, traces[2].shape[0]), None]
     return traces, outs, public
 
