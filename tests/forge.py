@@ -174,7 +174,7 @@ class TraceWriter:
         return row
 
     def _access(self, row: dict, a_addr: int, b_addr: int, c_addr: int, b_new: int | None, c_new: int) -> None:
-        t = 3 * row["clk"]
+        t = 4 * row["clk"]
         mem, last = self.mem, self.last_t
         for slot, addr, k in (("a", a_addr, 1), ("b", b_addr, 2), ("c", c_addr, 3)):
             row[f"{slot}_addr"] = addr

@@ -165,7 +165,7 @@ def vm_air(table_width: int = 1) -> Air:
     b.transition("c address", (1 - f["f_st"] - f["f_sta"] - wide) * (c_addr - fp - c), **every)
 
     # 4. memory: access times strictly increase (range-checked differences)
-    t = 3 * clk
+    t = 4 * clk  # access times 4 clk + 1, 2, 3 (multiples of 4 are epoch boundaries: docs/tables.md)
     for slot, k in (("a", 1), ("b", 2), ("c", 3)):
         b.transition(
             f"{slot} access time",

@@ -434,7 +434,7 @@ def _mac_counter(trace, r, cnt):
 @njit(cache=True)
 def _row_access(trace, r, mem, mem_size, last_t, a_addr, b_addr, c_addr, write_b, b_new, c_new, record):
     """Record the row's three accesses (A read, B read or write, C write) with their times."""
-    t = np.int64(3 * r)
+    t = np.int64(4 * r)  # (the AIR: access times 4 clk + 1, 2, 3)
     tp = last_t[a_addr]
     last_t[a_addr] = t + 1
     trace[r, A_ADDR] = a_addr
