@@ -232,6 +232,9 @@ class TableWork:
             sk.combine_groups(groups, kinds, points, g_last, inv_zn[r : r + 1], offsets[r : r + 1], wbr, n,
                               comp_values[rows])
         self.main_lde = self.aux_lde = None
+        del pub_blk, groups
+        if not self.keep_lde:
+            del main_blk, aux_blk  # (the blocks' buffers: returned before the composition's arrays)
         q_extra = None
         if k_extra:
             q_extra = extra_coset.quotient_on_extra_coset(
