@@ -56,11 +56,11 @@ layers = layers_of(pixels)
 macs = sum(l[0].size for l in layers)
 # warm-up on a small instance (kernels compiled and cached)
 small = [(l[0][:4, :16], l[1][:4], l[2][:16]) for l in layers[:2]]
-t_small, _, p_small = layer_traces(small, k, min_rows=256)
-system = standalone_system(k)
-prove_tables(system, t_small, None, FriOptions.for_tables([t.shape[0] for t in t_small]), public_columns=p_small)
+split = {split}
+t_small, _, p_small, s_small, i_small = layer_traces(small, k, min_rows=256, split=split)
+prove_tables(s_small, t_small, i_small, FriOptions.for_tables([t.shape[0] for t in t_small]), public_columns=p_small)
 
-t = time.perf_counter(); traces, outs, public = layer_traces(layers, k, min_rows=256); build_s = time.perf_counter() - t
+t = time.perf_counter(); traces, outs, public, system, pubs = layer_traces(layers, k, min_rows=256, split=split); build_s = time.perf_counter() - t
 for (W, B, x), o in zip(layers, outs):
     assert (o == W @ x + B).all()
 heights = [tr.shape[0] for tr in traces]
@@ -72,14 +72,14 @@ proves, stages = [], None
 for _ in range(runs):
     copies = [tr.copy() for tr in traces]
     report = ProverReport()
-    t = time.perf_counter(); proof = prove_tables(system, copies, None, options, report=report, public_columns=public); proves.append(time.perf_counter() - t)
+    t = time.perf_counter(); proof = prove_tables(system, copies, pubs, options, report=report, public_columns=public); proves.append(time.perf_counter() - t)
     stages = report.stages
 data = proof.to_bytes()
 from zkvm.stark.prover import commit_public_columns
 roots = [commit_public_columns(p, h, options.blowup)[0].root if p is not None else None for p, h in zip(public, heights)]
 verifies = []
 for _ in range(5):
-    t = time.perf_counter(); verify_tables_bytes(data, system, None, public_columns=public, trusted_roots=roots); verifies.append(time.perf_counter() - t)
+    t = time.perf_counter(); verify_tables_bytes(data, system, pubs, public_columns=public, trusted_roots=roots); verifies.append(time.perf_counter() - t)
 with open("/proc/self/status") as f:
     peak = next(int(l.split()[1]) * 1024 for l in f if l.startswith("VmHWM:"))
 print(json.dumps(dict(k=k, macs=macs, heights=heights, widths=[(a.width, a.aux_width) for a in system.tables],
@@ -88,8 +88,8 @@ print(json.dumps(dict(k=k, macs=macs, heights=heights, widths=[(a.width, a.aux_w
 """
 
 
-def child(k: int, runs: int) -> dict:
-    code = _CHILD.format(root=str(ROOT), k=k, runs=runs, npz=str(ROOT / "programs" / "mlp_1m.npz"),
+def child(k: int, runs: int, split: bool = False) -> dict:
+    code = _CHILD.format(root=str(ROOT), k=k, runs=runs, split=split, npz=str(ROOT / "programs" / "mlp_1m.npz"),
                          inputs=str(ROOT / "programs" / "mlp_1m.input.json"))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if out.returncode:
@@ -102,14 +102,17 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="one prove per k")
     ap.add_argument("--k", default="2,4,8", help="MACs per row to measure")
     ap.add_argument("--no-baseline", action="store_true", help="skip today's VM proof of programs/mlp_1m.py")
+    ap.add_argument("--split", default="no,yes", help="tall tables as one table (no) and as pieces (yes)")
     args = ap.parse_args()
     runs = 1 if args.quick else 3
     rows = []
-    for k in [int(v) for v in args.k.split(",")]:
-        r = child(k, runs)
+    cases = [(int(k), v == "yes") for k in args.k.split(",") for v in args.split.split(",")]
+    for k, split in cases:
+        r = child(k, runs, split)
         rows.append(dict(
-            what=f"dot table, k = {k}",
+            what=f"dot table, k = {k}" + (", tall tables in pieces" if split else ""),
             heights=" / ".join(f"2^{h.bit_length() - 1}" for h in r["heights"]),
+            total_rows=f"{sum(r['heights']):,}",
             prove=fmt_seconds(statistics.median(r["prove_seconds"])),
             verify=fmt_seconds(statistics.median(r["verify_seconds"])),
             proof=fmt_bytes(r["proof_bytes"]),
@@ -117,7 +120,7 @@ def main() -> None:
             cells_per_mac=f"{r['cells'] / r['macs']:.1f}",
             raw=r,
         ))
-        print(f"k={k}: {rows[-1]['prove']} prove, {rows[-1]['cells_per_mac']} cells/MAC, stages "
+        print(f"k={k}{' split' if split else ''}: {rows[-1]['prove']} prove, {rows[-1]['cells_per_mac']} cells/MAC, stages "
               + ", ".join(f"{s} {v:.2f}s" for s, v in r["stages"].items()), flush=True)
     if not args.no_baseline:
         from bench.bench_models import child as model_child
@@ -133,7 +136,7 @@ def main() -> None:
             cells_per_mac="165",
             raw={k: v for k, v in b.items() if k not in ("proof_path", "key_path")},
         ))
-    print_table(rows, ["what", "heights", "prove", "verify", "proof", "peak_rss", "cells_per_mac"])
+    print_table(rows, ["what", "heights", "total_rows", "prove", "verify", "proof", "peak_rss", "cells_per_mac"])
     print(json.dumps(machine_info()))
     write_results("dot_table", [dict(r) for r in rows])
 

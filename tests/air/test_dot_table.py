@@ -36,14 +36,14 @@ def layers(k: int, seed: int = 0):
 @pytest.mark.parametrize("k", [1, 2, 3, 4, 8])
 def test_dense_layers_prove_and_verify_with_numpy_results(k):
     ls = layers(k)
-    traces, outs, public = layer_traces(ls, k)
+    traces, outs, public, _, pubs = layer_traces(ls, k)
     for (w, b, x), o in zip(ls, outs):
         assert (o == w @ x + b).all()
     system = standalone_system(k)
-    proof = prove_tables(system, traces, None, FAST, debug_check=True, public_columns=public)
-    verify_tables(proof, system, None, 0, public_columns=public)
+    proof = prove_tables(system, traces, pubs, FAST, debug_check=True, public_columns=public)
+    verify_tables(proof, system, pubs, 0, public_columns=public)
     root = commit_public_columns(public[DATA], traces[DATA].shape[0], FAST.blowup)[0].root
-    verify_tables(proof, system, None, 0, public_columns=public, trusted_roots=[None, None, root, None])
+    verify_tables(proof, system, pubs, 0, public_columns=public, trusted_roots=[None, None, root, None])
     # the CPU stand-in's claimed results are what the proof attests
     src = traces[SOURCE]
     claimed = [int(v) - gl.P if int(v) > gl.P // 2 else int(v) for v in src[src[:, 0] == 1][:, 5]]
@@ -54,13 +54,13 @@ def forged(k, lie, match=None):
     """Apply ``lie`` to honest traces; the prover's checks must refuse and the verifier must
     reject the forced proof."""
     system = standalone_system(k)
-    traces, _, public = layer_traces(layers(k), k)
+    traces, _, public, _, pubs = layer_traces(layers(k), k)
     lie(traces)
     with pytest.raises((ProverError, ConstraintViolation)):
-        prove_tables(system, [t.copy() for t in traces], None, FAST, debug_check=True, public_columns=public)
-    proof = prove_tables(system, traces, None, FAST, check=False, public_columns=public)
+        prove_tables(system, [t.copy() for t in traces], pubs, FAST, debug_check=True, public_columns=public)
+    proof = prove_tables(system, traces, pubs, FAST, check=False, public_columns=public)
     with pytest.raises(VerificationError, match=match):
-        verify_tables(proof, system, None, 0, public_columns=public)
+        verify_tables(proof, system, pubs, 0, public_columns=public)
 
 
 @pytest.mark.parametrize("k", [1, 4])
@@ -125,22 +125,22 @@ def test_a_proof_over_other_weights_is_rejected_with_and_without_a_key():
     real = layers(k)
     fake = [(w.copy(), b, x) for w, b, x in real]
     fake[0][0][0, 0] += 1
-    traces, _, fake_public = layer_traces(fake, k)
-    _, _, real_public = layer_traces(real, k)
-    proof = prove_tables(system, traces, None, FAST, public_columns=fake_public)
-    verify_tables(proof, system, None, 0, public_columns=fake_public)
+    traces, _, fake_public, _, pubs = layer_traces(fake, k)
+    real_public = layer_traces(real, k)[2]
+    proof = prove_tables(system, traces, pubs, FAST, public_columns=fake_public)
+    verify_tables(proof, system, pubs, 0, public_columns=fake_public)
     with pytest.raises(VerificationError):  # (the columns' digest is bound: every challenge differs)
-        verify_tables(proof, system, None, 0, public_columns=real_public)
+        verify_tables(proof, system, pubs, 0, public_columns=real_public)
     root = commit_public_columns(real_public[DATA], traces[DATA].shape[0], FAST.blowup)[0].root
     with pytest.raises(VerificationError, match="verifying key"):
-        verify_tables(proof, system, None, 0, public_columns=real_public, trusted_roots=[None, None, root, None])
+        verify_tables(proof, system, pubs, 0, public_columns=real_public, trusted_roots=[None, None, root, None])
     # a forger claiming the real root for its own columns: the openings do not match it
     from dataclasses import replace
 
     t = proof.tables[DATA]
     lying = replace(proof, tables=(*proof.tables[:DATA], replace(t, fixed_root=root), *proof.tables[DATA + 1:]))
     with pytest.raises(VerificationError):
-        verify_tables(lying, system, None, 0, public_columns=real_public, trusted_roots=[None, None, root, None])
+        verify_tables(lying, system, pubs, 0, public_columns=real_public, trusted_roots=[None, None, root, None])
 
 
 def _guessed_sum(source: np.ndarray, c0: Ext2, c1: Ext2) -> Ext2:
@@ -168,15 +168,15 @@ def test_claimed_bus_sums_reveal_the_private_tuples_only_without_zero_knowledge(
     k = 2
     system = standalone_system(k)
     real, other = layers(k, seed=0), layers(k, seed=1)
-    traces, _, public = layer_traces(real, k)
+    traces, _, public, _, pubs = layer_traces(real, k)
     guess_true, guess_false = traces[SOURCE].copy(), layer_traces(other, k)[0][SOURCE]
     options = FriOptions(blowup=8, num_queries=12, grinding_bits=0, min_security_bits=0, zk=zk)
     if zk:  # tables of at least 256 rows, as zero knowledge needs
-        traces, _, public = layer_traces(real, k, min_rows=256)
+        traces, _, public, _, pubs = layer_traces(real, k, min_rows=256)
         guess_true = traces[SOURCE].copy()
-    proof = prove_tables(system, traces, None, options, public_columns=public, zk_seed=bytes(32) if zk else None)
-    verify_tables(proof, system, None, 0, public_columns=public)
-    c0, c1 = bus_challenges(proof, system, None, public_columns=public)
+    proof = prove_tables(system, traces, pubs, options, public_columns=public, zk_seed=bytes(32) if zk else None)
+    verify_tables(proof, system, pubs, 0, public_columns=public)
+    c0, c1 = bus_challenges(proof, system, pubs, public_columns=public)
     claimed = Ext2(*proof.tables[SOURCE].claimed_sums[0])
     if zk:
         assert claimed != _guessed_sum(guess_true, c0, c1)
@@ -184,3 +184,22 @@ def test_claimed_bus_sums_reveal_the_private_tuples_only_without_zero_knowledge(
     else:
         assert claimed == _guessed_sum(guess_true, c0, c1)
         assert claimed != _guessed_sum(guess_false, c0, c1)
+
+
+@pytest.mark.parametrize("k", [2, 8])
+def test_tall_tables_split_into_pieces_prove_and_verify(k):
+    """The dot and data tables as several power-of-two pieces (less padding): the same results,
+    verified; each piece's data starts at its own address."""
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 256, 8 * k)
+    w1, b1 = rng.integers(-128, 128, (37, 8 * k)), rng.integers(-99, 99, 37)
+    traces, outs, public, system, pubs = layer_traces([(w1, b1, x)], k, split=True)
+    assert (outs[0] == w1 @ x + b1).all()
+    assert len(system.tables) > 5  # (at least one table came in pieces)
+    proof = prove_tables(system, traces, pubs, FAST, debug_check=True, public_columns=public)
+    verify_tables(proof, system, pubs, 0, public_columns=public)
+    moved = [list(p) for p in pubs]
+    i = next(i for i, p in enumerate(pubs) if p and p[0])
+    moved[i] = [moved[i][0] + k]
+    with pytest.raises(VerificationError):
+        verify_tables(proof, system, moved, 0, public_columns=public)

@@ -83,7 +83,7 @@ def traces(accesses_hook=None, frozen_hook=None):
     the accesses that write each layer's activations before its epoch, the memory table and
     the range table. Hooks may lie in the accesses and frozen rows (lists of dicts) first."""
     ls = layers()
-    dot_traces, _, public = layer_traces(ls, K, min_rows=8)
+    dot_traces, _, public, _, _ = layer_traces(ls, K, min_rows=8)
     cells: dict[int, tuple[int, int]] = {}  # addr -> (value, time of the last tuple)
     accesses, frozen = [], []
     for layer, (w, _b, x) in enumerate(ls):
@@ -124,14 +124,17 @@ def traces(accesses_hook=None, frozen_hook=None):
     return out, public + [None, None, None]
 
 
+PUBLICS = [[], [], [0], [], [], [], []]
+
+
 def prove(trs, public, check=True, debug_check=False):
-    return prove_tables(SYSTEM, trs, None, FAST, public_columns=public, check=check, debug_check=debug_check)
+    return prove_tables(SYSTEM, trs, PUBLICS, FAST, public_columns=public, check=check, debug_check=debug_check)
 
 
 def test_layers_written_frozen_read_and_overwritten_verify():
     trs, public = traces()
     proof = prove(trs, public, debug_check=True)
-    verify_tables(proof, SYSTEM, None, 0, public_columns=public)
+    verify_tables(proof, SYSTEM, PUBLICS, 0, public_columns=public)
 
 
 def _rejected(trs, public, match=None):
@@ -139,7 +142,7 @@ def _rejected(trs, public, match=None):
         prove([t.copy() for t in trs], public, debug_check=True)
     proof = prove(trs, public, check=False)
     with pytest.raises(VerificationError, match=match):
-        verify_tables(proof, SYSTEM, None, 0, public_columns=public)
+        verify_tables(proof, SYSTEM, PUBLICS, 0, public_columns=public)
 
 
 def test_a_write_to_a_frozen_cell_inside_its_epoch_is_rejected():

@@ -8,7 +8,6 @@ enters.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from zkvm.crypto.transcript import Transcript

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from zkvm.field import goldilocks as gl
 from zkvm.stark.air import Air, AirBuilder
 from zkvm.stark.public_columns import PublicColumns
 from zkvm.air.buses import FROZEN, MAC, data_bus
@@ -89,12 +88,13 @@ def _source_air() -> Air:
 
 
 def _data_air(k: int) -> Air:
-    """The program's constant data: row r holds the k words at k r .. k r + k - 1 in public
-    columns (committed program columns: the verifier holds their root in a verifying key) and
-    how often they are read."""
+    """The program's constant data: row r holds the k words at addr0 + k r .. addr0 + k r + k - 1
+    in public columns (committed program columns: the verifier holds their root in a verifying
+    key) and how often they are read. ``addr0`` (a public input) lets a tall table be proven
+    as several pieces."""
     b = AirBuilder(f"data{k}", ["addr", "m"], num_challenges=BUS_CHALLENGES,
-                   public_columns=[f"v{j}" for j in range(k)])
-    b.boundary("addresses start at 0", b.main("addr"), "first")
+                   public=["addr0"], public_columns=[f"v{j}" for j in range(k)])
+    b.boundary("addresses start at addr0", b.main("addr") - b.public("addr0"), "first")
     b.transition("addresses advance by k", b.next("addr") - b.main("addr") - k)
     bus = BusInteractions(b, masked=True)
     bus.receive(data_bus(k), [b.main("addr")] + [b.pubcol(f"v{j}") for j in range(k)], b.main("m"))
@@ -119,9 +119,28 @@ def _frozen_air() -> Air:
     return b.build(bus.finish().build_matrix)
 
 
-def standalone_system(k: int) -> TableSystem:
-    """The dot table with its stand-ins: what the benchmark and the tests prove."""
-    return TableSystem(f"dot-standalone-{k}", (_source_air(), dot_table_air(k), _data_air(k), _frozen_air()))
+def standalone_system(k: int, dot_pieces: int = 1, data_pieces: int = 1) -> TableSystem:
+    """The dot table with its stand-ins: what the benchmark and the tests prove (the dot and
+    data tables possibly as several pieces: :func:`piece_heights`)."""
+    dot, data = dot_table_air(k), _data_air(k)
+    dots = [dot] + [dot.renamed(f"{dot.name} #{i + 1}") for i in range(1, dot_pieces)]
+    datas = [data] + [data.renamed(f"{data.name} #{i + 1}") for i in range(1, data_pieces)]
+    return TableSystem(f"dot-standalone-{k}", (_source_air(), *dots, *datas, _frozen_air()))
+
+
+def piece_heights(rows: int, min_rows: int, max_pieces: int = 4) -> list[int]:
+    """Power-of-two heights, tallest first, whose sum holds ``rows`` rows with little padding:
+    the largest power of two that fits while the rest would be padded by more than an eighth
+    (each piece costs a few commitments more)."""
+    out, rest = [], rows
+    while rest > 0:
+        up = _pow2(rest, min_rows)
+        if len(out) == max_pieces - 1 or up <= rest + rest // 8 or up == min_rows:
+            out.append(up)
+            break
+        out.append(1 << (rest.bit_length() - 1))
+        rest -= out[-1]
+    return out or [min_rows]
 
 
 def _pow2(n: int, at_least: int = 8) -> int:
@@ -141,12 +160,14 @@ def epoch_times(layer: int, macs: int) -> tuple[int, int]:
     return 4 * 1000 * (layer + 1), 4 * (1000 * (layer + 1) + macs)
 
 
-def layer_traces(layers, k: int, min_rows: int = 8):
+def layer_traces(layers, k: int, min_rows: int = 8, split: bool = False):
     """Traces of the standalone system for dense layers ``layers`` = [(W, b, x), ...] (int64
     arrays: W (outputs, L) with L a multiple of k, b (outputs,), x (L,)): one mac per output,
     the weights of all layers stored one after another, layer l's activations frozen for its
     epoch (:func:`epoch_times`) at addresses 0 .. L-1. Returns the four traces, each layer's
-    outputs W x + b and the tables' public columns (the data table's: the weights)."""
+    outputs W x + b, the tables' public columns (the data table's: the weights), the system to
+    prove them with and its public inputs. With ``split``, the dot and data tables come as
+    pieces (:func:`piece_heights`; whole segments per piece)."""
     sources, dots, outs = [], [], []
     w_base = 0
     frozen = []
@@ -213,9 +234,49 @@ def layer_traces(layers, k: int, min_rows: int = 8):
     data = np.zeros((weights.size // k, 2), dtype=np.int64)
     data[:, 1] = 1
     # (every table ends with its two mask columns, left zero: the prover fills them)
-    traces = [padded(sources, 10), padded(dots, 12 + 2 * k), padded([data], 4, data_fill), padded(frozen, 7)]
-    public = [None, None, data_columns(weights, k, traces[2].shape[0]), None]
-    return traces, outs, public
+    if not split:
+        traces = [padded(sources, 10), padded(dots, 12 + 2 * k), padded([data], 4, data_fill), padded(frozen, 7)]
+        public = [None, None, data_columns(weights, k, traces[2].shape[0]), None]
+        return traces, outs, public, standalone_system(k), [[], [], [0], []]
+    dot_rows = np.vstack(dots)
+    total = dot_rows.shape[0]
+    bounds = np.append(np.flatnonzero(dot_rows[:, 1] == 1), total)  # segment starts, and the end
+    dot_parts = []
+    lo = 0
+    heights = piece_heights(total, min_rows)
+    for i, h in enumerate(heights):
+        if lo >= total:
+            break
+        if i == len(heights) - 1:
+            hi = total
+        else:  # whole segments only: the last boundary that fits, or the first one after lo
+            fits = bounds[(bounds > lo) & (bounds <= lo + h)]
+            hi = int(fits[-1]) if fits.size else int(bounds[bounds > lo][0])
+        h = max(h, _pow2(hi - lo, min_rows))
+        part = np.zeros((h, 12 + 2 * k), dtype=np.int64)
+        part[: hi - lo, : 10 + 2 * k] = dot_rows[lo:hi]
+        dot_parts.append(_field(part))
+        lo = hi
+    if lo < total:  # (pieces that grew to hold a segment may leave rows for one more)
+        part = np.zeros((_pow2(total - lo, min_rows), 12 + 2 * k), dtype=np.int64)
+        part[: total - lo, : 10 + 2 * k] = dot_rows[lo:]
+        dot_parts.append(_field(part))
+    data_parts, data_public, addr0 = [], [], []
+    r0 = 0
+    for h in piece_heights(data.shape[0], min_rows):
+        part = np.zeros((h, 4), dtype=np.int64)
+        used = min(h, data.shape[0] - r0)
+        part[:used, :2] = data[r0 : r0 + used]
+        part[:, 0] = (r0 + np.arange(h)) * k
+        data_parts.append(_field(part))
+        data_public.append(data_columns(weights[r0 * k : (r0 + used) * k], k, h))
+        addr0.append(r0 * k)
+        r0 += h
+    traces = [padded(sources, 10), *dot_parts, *data_parts, padded(frozen, 7)]
+    public = [None] + [None] * len(dot_parts) + data_public + [None]
+    system = standalone_system(k, len(dot_parts), len(data_parts))
+    publics = [[]] + [[]] * len(dot_parts) + [[a] for a in addr0] + [[]]
+    return traces, outs, public, system, publics
 
 
 __all__ = ["dot_table_air", "dot_columns", "data_bus", "standalone_system", "layer_traces", "MAC_BUS", "FROZEN_BUS"]

@@ -105,6 +105,13 @@ class Air:
             self._point = PointEvaluator([c.expr for c in self.constraints], self.topological_nodes(), widths)
         return self._point
 
+    def renamed(self, name: str) -> "Air":
+        """The same constraints under another name: one more instance of a table (a tall table
+        proven as several of power-of-two heights pads less than one)."""
+        from dataclasses import replace
+
+        return replace(self, name=name, _digest=None)
+
     def names(self) -> dict[tuple[str, int], str]:
         out: dict[tuple[str, int], str] = {(MAIN, i): n for i, n in enumerate(self.main_columns)}
         out.update({(AUX, i): n for i, n in enumerate(self.aux_columns)})

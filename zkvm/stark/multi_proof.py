@@ -37,7 +37,18 @@ from zkvm.errors import ParameterError, ProofFormatError
 from zkvm.fri.options import FriOptions
 from zkvm.fri.proof import FriProof
 from zkvm.fri.schedule import layer_sizes
-from zkvm.stark.proof import MAX_COLUMNS, MAX_LOG_TRACE, MAX_PUBLIC_INPUTS, SALT_WIDTH, Opening
+from zkvm.stark.proof import (
+    MAX_COLUMNS,
+    MAX_LOG_TRACE,
+    MAX_PUBLIC_INPUTS,
+    SALT_WIDTH,
+    Opening,
+    options_from,
+    read_opening,
+    read_parameters,
+    write_opening,
+    write_parameters,
+)
 
 MAGIC = b"ZKVMTBLS"
 FORMAT_VERSION = 1
@@ -101,9 +112,7 @@ class MultiProof:
         def header(w: Writer) -> None:
             w.raw(MAGIC)
             w.raw(FORMAT_VERSION.to_bytes(2, "little"))
-            for v in (o.log_blowup, o.num_queries, o.grinding_bits, o.folding_factor):
-                w.u8(v)
-            w.raw(o.final_degree.to_bytes(2, "little"))
+            write_parameters(w, o)
             w.u8(self.security_bits)
             w.u8(1 if o.zk else 0)
             w.digest(self.system_digest)
@@ -149,14 +158,8 @@ class MultiProof:
         def openings(w: Writer) -> None:
             for t in self.tables:
                 for op in (t.main_opening, t.aux_opening, t.composition_opening, t.fixed_opening):
-                    if op is None:
-                        continue
-                    w.count(len(op.rows))
-                    for row in op.rows:
-                        w.fields(row)
-                    w.count(len(op.nodes))
-                    for node in op.nodes:
-                        w.digest(node)
+                    if op is not None:
+                        write_opening(w, op)
 
         section("header", header)
         for i, t in enumerate(self.tables):
@@ -172,22 +175,10 @@ class MultiProof:
         """Decode with every length bounded; raises ProofFormatError on anything malformed."""
         r = Reader(data)
         r.header(MAGIC, FORMAT_VERSION, "multi-table STARK proof")
-        log_blowup = r.u8("log blowup")
-        num_queries = r.u8("num queries")
-        grinding = r.u8("grinding bits")
-        folding = r.u8("folding factor")
-        final_degree = int.from_bytes(r.raw(2, "final degree"), "little")
+        parameters = read_parameters(r)
+        log_blowup, num_queries = parameters[0], parameters[1]
         security = r.u8("security bits")
-        zk = r.u8("zk flag")
-        if zk not in (0, 1):
-            raise ProofFormatError("zk flag must be 0 or 1")
-        if log_blowup > 8:
-            raise ProofFormatError("blowup out of range")
-        try:
-            options = FriOptions(blowup=1 << log_blowup, num_queries=num_queries, grinding_bits=grinding,
-                                 folding_factor=folding, final_degree=final_degree, min_security_bits=0, zk=bool(zk))
-        except ParameterError as e:
-            raise ProofFormatError(f"invalid parameters: {e}") from None
+        options = options_from(parameters, r.u8("zk flag"))
         digest = r.digest("system digest")
         count = r.count("table count", MAX_TABLES, 1)
 
@@ -232,10 +223,7 @@ class MultiProof:
             depth = lde.bit_length() - 1
 
             def opening(width: int, what: str) -> Opening:
-                k = r.count(f"table {i} {what} opened rows", min(num_queries, lde), 1)
-                rows = tuple(r.fields(width, f"table {i} {what} rows") for _ in range(k))
-                n_nodes = r.count(f"table {i} {what} merkle nodes", k * depth)
-                return Opening(rows, r.digests(n_nodes, f"table {i} {what} merkle nodes"))
+                return read_opening(r, width, min(num_queries, lde), depth, f"table {i} {what}")
 
             main_open = opening(w + salt, "main")
             aux_open = opening(2 * a + salt, "aux") if aux_root is not None else None

@@ -105,9 +105,7 @@ class StarkProof:
         def header(w: Writer) -> None:
             w.raw(MAGIC)
             w.raw(FORMAT_VERSION.to_bytes(2, "little"))
-            for v in (o.log_blowup, o.num_queries, o.grinding_bits, o.folding_factor):
-                w.u8(v)
-            w.raw(o.final_degree.to_bytes(2, "little"))
+            write_parameters(w, o)
             w.u8(self.trace_length.bit_length() - 1)
             w.u8(self.security_bits)
             w.u8(1 if o.zk else 0)
@@ -139,14 +137,8 @@ class StarkProof:
 
         def queries(w: Writer) -> None:
             for op in (self.main_opening, self.aux_opening, self.composition_opening, self.fixed_opening):
-                if op is None:
-                    continue
-                w.count(len(op.rows))
-                for row in op.rows:
-                    w.fields(row)
-                w.count(len(op.nodes))
-                for node in op.nodes:
-                    w.digest(node)
+                if op is not None:
+                    write_opening(w, op)
 
         section("header", header)
         section("public inputs", publics)
@@ -167,30 +159,13 @@ class StarkProof:
         """Decode with every length bounded; raises ProofFormatError on anything malformed."""
         r = Reader(data)
         r.header(MAGIC, FORMAT_VERSION, "STARK proof")
-        log_blowup = r.u8("log blowup")
-        num_queries = r.u8("num queries")
-        grinding = r.u8("grinding bits")
-        folding = r.u8("folding factor")
-        final_degree = int.from_bytes(r.raw(2, "final degree"), "little")
+        parameters = read_parameters(r)
+        log_blowup, num_queries = parameters[0], parameters[1]
         log_n = r.u8("log trace length")
         security = r.u8("security bits")
-        zk = r.u8("zk flag")
-        if zk not in (0, 1):
-            raise ProofFormatError("zk flag must be 0 or 1")
-        if log_blowup > 8 or log_n > MAX_LOG_TRACE or log_n + log_blowup > 32:
+        options = options_from(parameters, r.u8("zk flag"))
+        if log_n > MAX_LOG_TRACE or log_n + log_blowup > 32:
             raise ProofFormatError("trace length or blowup out of range")
-        try:
-            options = FriOptions(
-                blowup=1 << log_blowup,
-                num_queries=num_queries,
-                grinding_bits=grinding,
-                folding_factor=folding,
-                final_degree=final_degree,
-                min_security_bits=0,
-                zk=bool(zk),
-            )
-        except ParameterError as e:
-            raise ProofFormatError(f"invalid parameters: {e}") from None
         air_digest = r.digest("AIR digest")
         n_pub = r.count("public input count", MAX_PUBLIC_INPUTS)
         publics = r.fields(n_pub, "public inputs")
@@ -227,10 +202,7 @@ class StarkProof:
         depth = lde.bit_length() - 1
 
         def opening(width: int, what: str) -> Opening:
-            count = r.count(f"{what} opened rows", min(num_queries, lde), 1)
-            rows = tuple(r.fields(width, f"{what} rows") for _ in range(count))
-            n_nodes = r.count(f"{what} merkle nodes", count * depth)
-            return Opening(rows, r.digests(n_nodes, f"{what} merkle nodes"))
+            return read_opening(r, width, min(num_queries, lde), depth, what)
 
         salt = SALT_WIDTH if options.zk else 0
         main_open = opening(w + salt, "main")
@@ -261,3 +233,51 @@ class StarkProof:
             ood_fixed=ood_fixed,
             fixed_opening=fixed_open,
         )
+
+
+def write_parameters(w: Writer, o: FriOptions) -> None:
+    """The FRI parameters every proof header starts with: log2 blowup, queries, grinding bits,
+    folding factor (u8 each) and the final degree (u16)."""
+    for v in (o.log_blowup, o.num_queries, o.grinding_bits, o.folding_factor):
+        w.u8(v)
+    w.raw(o.final_degree.to_bytes(2, "little"))
+
+
+def read_parameters(r: Reader) -> tuple[int, int, int, int, int]:
+    """What :func:`write_parameters` wrote: (log2 blowup, queries, grinding, folding, final degree)."""
+    log_blowup = r.u8("log blowup")
+    num_queries = r.u8("num queries")
+    grinding = r.u8("grinding bits")
+    folding = r.u8("folding factor")
+    return log_blowup, num_queries, grinding, folding, int.from_bytes(r.raw(2, "final degree"), "little")
+
+
+def options_from(parameters: tuple[int, int, int, int, int], zk: int) -> FriOptions:
+    """The options a header's parameters and zk flag give (ProofFormatError if invalid)."""
+    log_blowup, num_queries, grinding, folding, final_degree = parameters
+    if zk not in (0, 1):
+        raise ProofFormatError("zk flag must be 0 or 1")
+    if log_blowup > 8:
+        raise ProofFormatError("blowup out of range")
+    try:
+        return FriOptions(blowup=1 << log_blowup, num_queries=num_queries, grinding_bits=grinding,
+                          folding_factor=folding, final_degree=final_degree, min_security_bits=0, zk=bool(zk))
+    except ParameterError as e:
+        raise ProofFormatError(f"invalid parameters: {e}") from None
+
+
+def write_opening(w: Writer, op: Opening) -> None:
+    w.count(len(op.rows))
+    for row in op.rows:
+        w.fields(row)
+    w.count(len(op.nodes))
+    for node in op.nodes:
+        w.digest(node)
+
+
+def read_opening(r: Reader, width: int, max_rows: int, depth: int, what: str) -> Opening:
+    """An opening of rows of ``width`` values, at most ``max_rows`` of them, in a tree of this depth."""
+    count = r.count(f"{what} opened rows", max_rows, 1)
+    rows = tuple(r.fields(width, f"{what} rows") for _ in range(count))
+    n_nodes = r.count(f"{what} merkle nodes", count * depth)
+    return Opening(rows, r.digests(n_nodes, f"{what} merkle nodes"))
