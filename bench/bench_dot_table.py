@@ -57,10 +57,10 @@ macs = sum(l[0].size for l in layers)
 # warm-up on a small instance (kernels compiled and cached)
 small = [(l[0][:4, :16], l[1][:4], l[2][:16]) for l in layers[:2]]
 split = {split}
-t_small, _, p_small, s_small, i_small = layer_traces(small, k, min_rows=256, split=split)
+t_small, _, p_small, s_small, i_small = layer_traces(small, k, min_rows=1024, split=split)
 prove_tables(s_small, t_small, i_small, FriOptions.for_tables([t.shape[0] for t in t_small]), public_columns=p_small)
 
-t = time.perf_counter(); traces, outs, public, system, pubs = layer_traces(layers, k, min_rows=256, split=split); build_s = time.perf_counter() - t
+t = time.perf_counter(); traces, outs, public, system, pubs = layer_traces(layers, k, min_rows=1024, split=split); build_s = time.perf_counter() - t
 for (W, B, x), o in zip(layers, outs):
     assert (o == W @ x + B).all()
 heights = [tr.shape[0] for tr in traces]

@@ -304,10 +304,12 @@ def _masks(system: TableSystem, traces: list, rng: ZkRandomness | None, options:
             v = int(rng.field(b"bus mask %d" % i, (1,))[0])
             t[-1, m_col], t[-1, v_col] = 1, v
             values.append(v)
-    air = system.tables[system.mask_index]
     rows = max(8, 1 << max(0, (len(system.masked) - 1).bit_length()))
     if rng is not None:
-        while air.max_degree * options.zk_randomness >= rows:
+        # as tall as the shortest table (its rate, with the randomness, is then no worse than
+        # theirs, for which the options were chosen) and at least 8 h
+        rows = max(rows, min(t.shape[0] for t in traces))
+        while rows < 8 * options.zk_randomness:
             rows *= 2
     out = np.zeros((rows, 2), dtype=np.uint64)
     for r, v in enumerate(values):
