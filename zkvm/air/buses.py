@@ -27,3 +27,6 @@ FETCH = Bus("fetch", 6, 6)
 def data_bus(k: int) -> Bus:
     """(address, w_0, .., w_{k-1}): a k-word row of the program's constant data."""
     return Bus(f"data{k}", 2, k + 1)
+
+CONST_READ = Bus("constant read", 7, 2)
+"""(address, value): a word of the program's constant data read by the CPU."""
