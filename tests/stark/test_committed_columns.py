@@ -19,7 +19,7 @@ from zkvm.crypto.merkle_verify import LEAF_KEY, NODE_KEY
 from zkvm.errors import DeepMismatch, MerkleError, OodMismatch, StatementMismatch, VerificationError
 from zkvm.field import goldilocks as gl
 from zkvm.fri.options import FriOptions
-from zkvm.stark import prover, verifier
+from zkvm.stark import prover, table_prover, verifier
 from zkvm.stark.proof import Opening, StarkProof
 from zkvm.stark.public_columns import PublicColumns
 
@@ -164,7 +164,7 @@ def test_lying_prover_committing_the_true_columns_is_rejected(case, monkeypatch,
     _, cols, proof = case
     other, trace = _other_weights(cols)
     object.__setattr__(other, "_digest", [cols.digest()])  # claim the true statement
-    real_commit, real_open = prover.commit_public_columns, prover._open
+    real_commit, real_open = table_prover.commit_public_columns, table_prover._open
     true_tree, true_coeffs = real_commit(cols, N, OPTIONS.blowup)
 
     def lying_commit(columns, n, blowup, report=None):
@@ -174,8 +174,8 @@ def test_lying_prover_committing_the_true_columns_is_rejected(case, monkeypatch,
         honest_rows = tree is true_tree and opens == "committed rows"
         return real_open(tree, true_coeffs if honest_rows else coeffs, *args, **kwargs)
 
-    monkeypatch.setattr(prover, "commit_public_columns", lying_commit)
-    monkeypatch.setattr(prover, "_open", lying_open)
+    monkeypatch.setattr(table_prover, "commit_public_columns", lying_commit)
+    monkeypatch.setattr(table_prover, "_open", lying_open)
     lie = prover.prove(_pubcol_air(), trace, [], OPTIONS, public_columns=other, statement=b"demo", check=False)
     assert lie.fixed_root == proof.fixed_root
     if not trusted:

@@ -36,13 +36,13 @@ from zkvm.stark.multi_verifier import bind_system, table_shares
 from zkvm.stark.public_columns import EMPTY as EMPTY_COLUMNS
 from zkvm.stark.public_columns import PublicColumns
 from zkvm.stark.prover import (
-    SINGLE_THREAD_ROWS,
     OwnedTrace,
     ProverError,
     ProverReport,
     _prefer_small_pages,
     default_memory_budget,
     estimate_peak_bytes,
+    single_thread_for_short_traces,
 )
 from zkvm.stark.table_prover import INVALID_TABLE, TableWork
 from zkvm.stark.tables import TableSystem
@@ -55,28 +55,7 @@ class BusImbalance(ProverError):
     """The tables' bus sums do not add up to zero: what some table sends, no table receives."""
 
 
-def _single_thread_when_small(fn):
-    """Run ``fn`` on one Numba thread when every trace has at most
-    :data:`~zkvm.stark.prover.SINGLE_THREAD_ROWS` rows (see there why)."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(system, traces, *args, **kwargs):
-        import numba
-
-        heights = [np.shape(t.array if isinstance(t, OwnedTrace) else t)[:1] for t in traces]
-        previous = numba.get_num_threads()
-        if heights and all(h and h[0] <= SINGLE_THREAD_ROWS for h in heights):
-            numba.set_num_threads(1)
-        try:
-            return fn(system, traces, *args, **kwargs)
-        finally:
-            numba.set_num_threads(previous)
-
-    return wrapper
-
-
-@_single_thread_when_small
+@single_thread_for_short_traces
 def prove_tables(
     system: TableSystem,
     traces: Sequence["np.ndarray | OwnedTrace"],

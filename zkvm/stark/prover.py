@@ -35,10 +35,10 @@ from zkvm.field import goldilocks as gl
 from zkvm.field import arrays as fa
 from zkvm.field import ntt
 from zkvm.field.ext2 import Ext2
-from zkvm.field.poly_kernels import evaluate_columns, ext_powers
+from zkvm.field.poly_kernels import evaluate_columns
 from zkvm.fri import prover as fri_prover
 from zkvm.fri.options import FriOptions
-from zkvm.stark import codegen, debug, extra_coset
+from zkvm.stark import debug, extra_coset
 from zkvm.stark import kernels as sk
 from zkvm.stark.air import Air, resolve_row
 from zkvm.stark.proof import Opening, StarkProof
@@ -137,12 +137,6 @@ def default_memory_budget() -> int:
     except OSError:
         pass
     return 8 << 30
-
-
-def _ext_from_base_pair(p0: tuple[int, int], p1: tuple[int, int]) -> Ext2:
-    """Value of an extension-valued polynomial stored as two base columns (c0 + phi*c1),
-    each evaluated at an extension point: P0(z) + phi * P1(z)."""
-    return Ext2(*p0) + Ext2(0, 1) * Ext2(*p1)
 
 
 def _ood_values(coeffs: np.ndarray, zpow: np.ndarray, ext_columns: bool, high: np.ndarray | None = None,
@@ -266,27 +260,29 @@ second thread to pay, and when another process keeps the second core busy, a par
 waiting for it can run ten times slower than a sequential one."""
 
 
-def _single_thread_for_short_traces(fn):
-    """Run ``fn(air, trace, ...)`` on one Numba thread when the trace has at most
-    :data:`SINGLE_THREAD_ROWS` rows (the thread count is restored afterwards)."""
+def single_thread_for_short_traces(fn):
+    """Run ``fn(first, traces, ...)`` on one Numba thread when its trace (or every trace of the
+    list ``traces``) has at most :data:`SINGLE_THREAD_ROWS` rows (the thread count is restored
+    afterwards)."""
 
     @functools.wraps(fn)
-    def wrapper(air, trace, *args, **kwargs):
+    def wrapper(first, traces, *args, **kwargs):
         import numba
 
-        shape = np.shape(trace.array if isinstance(trace, OwnedTrace) else trace)
+        many = traces if isinstance(traces, (list, tuple)) else [traces]
+        heights = [np.shape(t.array if isinstance(t, OwnedTrace) else t)[:1] for t in many]
         previous = numba.get_num_threads()
-        if shape and shape[0] <= SINGLE_THREAD_ROWS:
+        if heights and all(h and h[0] <= SINGLE_THREAD_ROWS for h in heights):
             numba.set_num_threads(1)
         try:
-            return fn(air, trace, *args, **kwargs)
+            return fn(first, traces, *args, **kwargs)
         finally:
             numba.set_num_threads(previous)
 
     return wrapper
 
 
-@_single_thread_for_short_traces
+@single_thread_for_short_traces
 def prove(
     air: Air,
     trace: "np.ndarray | OwnedTrace",
@@ -362,228 +358,74 @@ def prove(
     if debug_check is None:
         debug_check = os.environ.get("ZKVM_DEBUG", "") not in ("", "0")
 
-    clock = time.perf_counter
-    program = codegen.compile_air(air)
+    from zkvm.stark.table_prover import TableWork  # (it builds on this module's helpers)
 
-    # 1. statement
+    clock = time.perf_counter
+    rng = ZkRandomness(zk_seed) if zk_h else None
+    work = TableWork(0, air, trace, publics, options, rng, report, public_columns=public_columns)
+    del trace  # the table's own reference is dropped once its aux columns are built
+
+    # 1. statement (and the committed public columns)
     transcript = Transcript(b"zkvm stark")
     bind_statement(transcript, air, options, n, security, publics, public_columns.digest(), statement)
-    fixed_tree = None
-    if public_columns.committed_width:
+    fixed_root = work.commit_public_columns()
+    if fixed_root is not None:
         say("committing to the program columns")
-        fixed_tree, fixed_coeffs = commit_public_columns(public_columns, n, options.blowup, report)
-        transcript.absorb_digest(b"fixed root", fixed_tree.root)
-    else:
-        fixed_coeffs = np.zeros((n, 0), dtype=np.uint64)
-    pub_dense = public_columns.dense(n)
+        transcript.absorb_digest(b"fixed root", fixed_root)
 
-    d = composition_pieces(air, options.zk)
-    # constraints are evaluated on the first d_eval LDE blocks (kept from the commitment),
-    # plus, with zk, a small extra coset of k points (see zkvm.stark.extra_coset)
-    d_eval = extra_coset.kept_blocks(air)
-    m = n * d_eval
-    k_extra = extra_coset.extra_coset_size(air, n, zk_h)
-    keep_lde = _keep_constraint_blocks(air, n, d_eval)
-    if d_eval > options.blowup:
-        raise ParameterError("blowup", f"must be at least {d_eval} for this AIR")
-    rng = ZkRandomness(zk_seed) if zk_h else None
-
-    def randomizer(label: bytes, cols: int) -> np.ndarray | None:
-        return rng.field(label, (zk_h, cols)) if rng is not None else None
-
-    def salter(label: bytes):
-        if rng is None:
-            return None, None
-        return (lambda r, rows: rng.salts(label, r, rows)), (lambda ps: rng.salts_at(label, ps))
-
-    # 2. main trace: the LDE is streamed block by block into the Merkle tree; only the first
-    # d_eval blocks (the constraint-evaluation domain) are kept
+    # 2. main trace: the LDE is streamed block by block into the Merkle tree
     say("extending and committing to the main trace")
-    t = clock()
-    main_coeffs = ntt.interpolate_columns(trace)
-    # zk: the committed polynomial is T + (X^n - 1) R = (T - R) + X^n R, equal to T on the trace
-    # domain, with R of zk_h random coefficients; kept as low part (n rows) and high part R
-    main_hi = randomizer(b"main", air.width)
-    if main_hi is not None:
-        main_coeffs[:zk_h] = fa.sub(main_coeffs[:zk_h], main_hi)
-    report.add("lde", clock() - t)
-    main_salt, main_salt_at = salter(b"main")
-    # the constraint-evaluation blocks are kept from the commitment, or (to save their memory,
-    # the largest allocation of a proof) recomputed when the constraints are evaluated
-    keep = d_eval if keep_lde else 0
-    scratch = None if keep_lde else np.empty(n * max(air.width, 2 * air.aux_width, 2 * (d + 1)), dtype=np.uint64)
-    main_tree, main_lde = _commit_streaming(main_coeffs, options.blowup, keep, report, main_hi, main_salt, scratch)
-    transcript.absorb_digest(b"main root", main_tree.root)
+    transcript.absorb_digest(b"main root", work.commit_main())
 
     # 3. auxiliary trace
     challenges = [c.to_pair() for c in transcript.challenge_exts(b"aux challenges", air.num_challenges)]
-    aux_tree = None
-    if air.aux_width:
-        t = clock()
-        aux = np.ascontiguousarray(air.build_aux(trace, challenges, publics, pub_dense), dtype=np.uint64)
-        if aux.shape != (n, 2 * air.aux_width):
-            raise ProverError(f"aux builder returned shape {aux.shape}, expected {(n, 2 * air.aux_width)}")
-        report.add("aux trace", clock() - t)
-        if debug_check:
-            debug.assert_satisfied(air, trace, aux, challenges, publics, describe_row=describe_row, pubcols=pub_dense)
-        del trace  # no longer needed: its memory is returned before the auxiliary commitment
-        t = clock()
-        aux_coeffs = ntt.interpolate_columns(aux, overwrite=True)  # the values are not needed again
-        aux_hi = randomizer(b"aux", 2 * air.aux_width)
-        if aux_hi is not None:
-            aux_coeffs[:zk_h] = fa.sub(aux_coeffs[:zk_h], aux_hi)
-        report.add("lde", clock() - t)
-        del aux
-        aux_salt, aux_salt_at = salter(b"aux")
-        aux_tree, aux_lde = _commit_streaming(aux_coeffs, options.blowup, keep, report, aux_hi, aux_salt, scratch)
-        transcript.absorb_digest(b"aux root", aux_tree.root)
-    else:
-        if debug_check:
-            debug.assert_satisfied(air, trace, None, challenges, publics, describe_row=describe_row, pubcols=pub_dense)
-        aux_coeffs = np.zeros((n, 0), dtype=np.uint64)
-        aux_lde = np.zeros((m if keep_lde else 0, 0), dtype=np.uint64)
-        aux_hi = np.zeros((zk_h, 0), dtype=np.uint64) if zk_h else None
-        aux_salt_at = None
-        del trace
+    t = clock()
+    trace_ref = work.trace
+    aux = work.build_aux(challenges, 0)
+    report.add("aux trace", clock() - t)
+    if debug_check:
+        debug.assert_satisfied(air, trace_ref, aux, work.challenges, publics, describe_row=describe_row,
+                               pubcols=work.pub_dense)
+    del trace_ref
+    aux_root = work.commit_aux(aux)
+    del aux
+    if aux_root is not None:
+        transcript.absorb_digest(b"aux root", aux_root)
 
     # 4. composition polynomial
     say("evaluating constraints")
     alpha = transcript.challenge_ext(b"composition alpha")
-    num_c = len(air.constraints)
-    alphas = np.array([a.to_pair() for a in _powers(alpha, num_c)], dtype=np.uint64).reshape(num_c, 2)
     t = clock()
-    pub_coeffs = ntt.interpolate_columns(pub_dense) if pub_dense.shape[1] else None
-    del pub_dense
-    offsets = ntt.coset_offsets(n, options.blowup, SHIFT)
-    wbr = sk.bitrev_powers(n)
-    g = gl.root_of_unity(n.bit_length() - 1)
-    kinds, points = _group_divisors(program.groups, n, g)
-    inv_zn = np.array([gl.inv(pow(int(o), n, gl.P) - 1) for o in offsets[:d_eval]], dtype=np.uint64)
-    g_last = np.uint64(pow(g, n - 1, gl.P))
-    comp_values = np.empty((m, 2), dtype=np.uint64)
-    # one coset block at a time (a block is closed under x -> g*x, so its next rows are its
-    # own): the group sums and the public columns' extension exist for one block only
-    pub_blk = np.empty((n, pub_coeffs.shape[1]), dtype=np.uint64) if pub_coeffs is not None else None
-    if not keep_lde:
-        main_blk = _scratch_view(scratch, n, air.width)
-        aux_blk = np.empty((n, 2 * air.aux_width), dtype=np.uint64)
-    for r in range(d_eval):
-        rows = slice(r * n, (r + 1) * n)
-        if pub_blk is not None:
-            ntt.lde_block(pub_coeffs, r, options.blowup, pub_blk, SHIFT)
-        if keep_lde:
-            main_blk, aux_blk = main_lde[rows], aux_lde[rows]
-        else:
-            _lde_block(main_coeffs, main_hi, r, options.blowup, main_blk)
-            if air.aux_width:
-                _lde_block(aux_coeffs, aux_hi, r, options.blowup, aux_blk)
-        groups = codegen.evaluate_groups(program, main_blk, aux_blk, n, 1, challenges, publics, alphas, pub_blk)
-        sk.combine_groups(groups, kinds, points, g_last, inv_zn[r : r + 1], offsets[r : r + 1], wbr, n, comp_values[rows])
-        del groups
-    del main_lde, aux_lde, pub_blk, main_blk, aux_blk
-    q_extra = None
-    if k_extra:
-        q_extra = extra_coset.quotient_on_extra_coset(
-            program, [(main_coeffs, main_hi), (aux_coeffs, aux_hi)], pub_coeffs, n, k_extra, g,
-            challenges, publics, alphas, kinds, points)
+    try:
+        transcript.absorb_digest(b"composition root", work.commit_composition(alpha, check))
+    except ProverError:
+        raise ProverError(_INVALID_TRACE) from None
     report.add("constraint evaluation", clock() - t)
-
-    say("building the composition polynomial")
-    t = clock()
-    comp_all = ntt.inverse_from_bitrev(comp_values)  # coefficients of C(shift * y)
-    ntt._scale_rows_parallel(comp_all, np.uint64(gl.inv(SHIFT)), np.uint64(1))  # -> C(y)
-    if check and comp_all[d * n :].any():
-        raise ProverError(_INVALID_TRACE)
-    if q_extra is not None:
-        bound = extra_coset.quotient_coefficients(air, n, zk_h)
-        comp_all, b = extra_coset.combine(comp_all, q_extra, max(m + k_extra, d * n))
-        if check and (b[bound - m :].any() or comp_all[d * n :].any()):
-            raise ProverError(_INVALID_TRACE)
-    elif comp_all.shape[0] < d * n:
-        comp_all = np.vstack([comp_all, np.zeros((d * n - comp_all.shape[0], 2), dtype=np.uint64)])
-    comp_coeffs = np.ascontiguousarray(comp_all[: d * n].reshape(d, n, 2).transpose(1, 0, 2).reshape(n, 2 * d))
-    del comp_all, comp_values
-    comp_hi = None
-    if rng is not None:
-        comp_coeffs, comp_hi = _mask_composition(comp_coeffs, d, zk_h, rng)
-    report.add("composition", clock() - t)
-    comp_salt, comp_salt_at = salter(b"composition")
-    comp_tree, _ = _commit_streaming(comp_coeffs, options.blowup, 0, report, comp_hi, comp_salt, scratch)
-    del scratch
-    transcript.absorb_digest(b"composition root", comp_tree.root)
 
     # 5. out-of-domain point
     t = clock()
     z = draw_ood_point(transcript)
-    zg = z * g
-    zpow = ext_powers(z.to_pair(), n)
-    zgpow = ext_powers(zg.to_pair(), n)
-    z_n, zg_n = z**n, zg**n
-    ood_main = _ood_values(main_coeffs, zpow, False, main_hi, z_n)
-    ood_main_next = _ood_values(main_coeffs, zgpow, False, main_hi, zg_n)
-    ood_aux = _ood_values(aux_coeffs, zpow, True, aux_hi, z_n)
-    ood_aux_next = _ood_values(aux_coeffs, zgpow, True, aux_hi, zg_n)
-    ood_comp = _ood_values(comp_coeffs, zpow, True, comp_hi, z_n)  # (with zk, the batch randomizer last)
-    ood_pub = _ood_values(pub_coeffs, zpow, False) if pub_coeffs is not None else []
-    ood_fixed = _ood_values(fixed_coeffs, zpow, False)
-    del zpow, zgpow
+    ood = work.ood_values(z)
+    d = composition_pieces(air, options.zk)
     if check:
         # the verifier's own out-of-domain check, run here: an invalid trace is reported now
         # instead of producing a proof that cannot verify
         try:
-            check_ood(air, n, g, z, alpha, ood_main, ood_main_next, ood_aux, ood_aux_next, ood_comp[:d],
-                      [Ext2(*c) for c in challenges], publics, ood_pub)
+            check_ood(air, n, work.generator, z, alpha, ood["main"], ood["main next"], ood["aux"], ood["aux next"],
+                      ood["composition"][:d], [Ext2(*c) for c in challenges], publics, ood["public"])
         except OodMismatch:
             raise ProverError(_INVALID_TRACE) from None
-    for label, vals in (
-        (b"ood main", ood_main),
-        (b"ood main next", ood_main_next),
-        (b"ood aux", ood_aux),
-        (b"ood aux next", ood_aux_next),
-        (b"ood composition", ood_comp),
-        (b"ood fixed", ood_fixed),
-    ):
-        transcript.absorb_ext(label, vals)
+    for label in ("main", "main next", "aux", "aux next", "composition", "fixed"):
+        transcript.absorb_ext(b"ood " + label.encode(), ood[label])
     report.add("out-of-domain", clock() - t)
 
     # 6. DEEP composition and FRI
     say("DEEP composition and FRI")
     t = clock()
-    ncomp = comp_coeffs.shape[1] // 2
-    nfixed = fixed_coeffs.shape[1]
-    gammas = _powers(transcript.challenge_ext(b"deep gamma"), air.width + air.aux_width + ncomp + nfixed)
-    w_a, w_c = air.width + air.aux_width, air.width + air.aux_width + ncomp
-
-    def as_array(values: list[Ext2]) -> np.ndarray:
-        return np.array([x.to_pair() for x in values], dtype=np.uint64).reshape(-1, 2)
-
-    gm, ga, gc, gf = (as_array(gammas[: air.width]), as_array(gammas[air.width : w_a]), as_array(gammas[w_a:w_c]),
-                      as_array(gammas[w_c:]))
-    l_trace_z = _dot(gammas[: air.width], ood_main) + _dot(gammas[air.width : w_a], ood_aux)
-    l_trace_zg = _dot(gammas[: air.width], ood_main_next) + _dot(gammas[air.width : w_a], ood_aux_next)
-    l_z = l_trace_z + _dot(gammas[w_a:w_c], ood_comp) + _dot(gammas[w_c:], ood_fixed)
-    # in coefficient form: DEEP = (L - L(z)) / (X - z) + (L_T - L_T(zg)) / (X - zg), by synthetic
-    # division (exact for an honest prover), then one LDE of a single extension column
-    l_trace = np.empty((n, 2), dtype=np.uint64)
-    l_all = np.empty((n, 2), dtype=np.uint64)
-    sk.combine_coefficients(main_coeffs, aux_coeffs, comp_coeffs, fixed_coeffs, gm, ga, gc, gf, l_trace, l_all)
-    deep_high: tuple = ()
+    count = air.width + air.aux_width + work.comp_coeffs.shape[1] // 2 + work.fixed_coeffs.shape[1]
+    codeword = work.deep_codeword(z, _powers(transcript.challenge_ext(b"deep gamma"), count))
     if zk_h:
-        # the polynomials have n + zk_h coefficients: so do L and L_T; the DEEP quotient's
-        # coefficients from X^n up are sent in the clear and FRI proves the rest has degree < n
-        lt_hi = np.empty((zk_h, 2), dtype=np.uint64)
-        la_hi = np.empty((zk_h, 2), dtype=np.uint64)
-        sk.combine_coefficients(main_hi, aux_hi, comp_hi, fixed_coeffs[:zk_h, :0], gm, ga, gc, gf[:0], lt_hi, la_hi)
-        l_trace, l_all = np.vstack([l_trace, lt_hi]), np.vstack([l_all, la_hi])
-    deep = np.zeros((n + zk_h, 2), dtype=np.uint64)
-    sk.divide_by_linear(l_all, np.uint64(z.c0), np.uint64(z.c1), deep)
-    sk.divide_by_linear(l_trace, np.uint64(zg.c0), np.uint64(zg.c1), deep)
-    del l_trace, l_all
-    if zk_h:
-        deep_high = tuple((int(a), int(b)) for a, b in deep[n:])
-        transcript.absorb_ext(b"deep high", [Ext2(*v) for v in deep_high])
-        deep = np.ascontiguousarray(deep[:n])
-    codeword = ntt.lde_from_coefficients(deep, options.blowup, SHIFT)
+        transcript.absorb_ext(b"deep high", [Ext2(*v) for v in work.deep_high])
     report.add("deep", clock() - t)
     t = clock()
     fri_result = fri_prover.prove(codeword, n, options, transcript, SHIFT, check_degree=check)
@@ -592,14 +434,7 @@ def prove(
 
     # 7. query openings
     t = clock()
-    positions = sorted(set(fri_result.positions))
-    def point_of(p: int) -> int:
-        return int(offsets[p // n]) * int(wbr[p % n]) % gl.P
-
-    main_open = _open(main_tree, main_coeffs, point_of, positions, main_hi, main_salt_at)
-    aux_open = _open(aux_tree, aux_coeffs, point_of, positions, aux_hi, aux_salt_at) if aux_tree is not None else None
-    comp_open = _open(comp_tree, comp_coeffs, point_of, positions, comp_hi, comp_salt_at)
-    fixed_open = _open(fixed_tree, fixed_coeffs, point_of, positions) if fixed_tree is not None else None
+    main_open, aux_open, comp_open, fixed_open = work.open(sorted(set(fri_result.positions)))
     report.add("queries", clock() - t)
 
     return StarkProof(
@@ -608,23 +443,27 @@ def prove(
         security_bits=security,
         air_digest=air.digest(),
         public_inputs=tuple(publics),
-        main_root=main_tree.root,
-        aux_root=aux_tree.root if aux_tree is not None else None,
-        composition_root=comp_tree.root,
-        ood_main=tuple(v.to_pair() for v in ood_main),
-        ood_main_next=tuple(v.to_pair() for v in ood_main_next),
-        ood_aux=tuple(v.to_pair() for v in ood_aux),
-        ood_aux_next=tuple(v.to_pair() for v in ood_aux_next),
-        ood_composition=tuple(v.to_pair() for v in ood_comp),
+        main_root=work.main_tree.root,
+        aux_root=work.aux_tree.root if work.aux_tree is not None else None,
+        composition_root=work.comp_tree.root,
+        ood_main=_pairs(ood["main"]),
+        ood_main_next=_pairs(ood["main next"]),
+        ood_aux=_pairs(ood["aux"]),
+        ood_aux_next=_pairs(ood["aux next"]),
+        ood_composition=_pairs(ood["composition"]),
         fri=fri_result.proof,
         main_opening=main_open,
         aux_opening=aux_open,
         composition_opening=comp_open,
-        deep_high=deep_high,
-        fixed_root=fixed_tree.root if fixed_tree is not None else None,
-        ood_fixed=tuple(v.to_pair() for v in ood_fixed),
+        deep_high=work.deep_high,
+        fixed_root=work.fixed_tree.root if work.fixed_tree is not None else None,
+        ood_fixed=_pairs(ood["fixed"]),
         fixed_opening=fixed_open,
     )
+
+
+def _pairs(values: list[Ext2]) -> tuple[tuple[int, int], ...]:
+    return tuple(v.to_pair() for v in values)
 
 
 def commit_public_columns(public_columns: PublicColumns, n: int, blowup: int,
@@ -670,13 +509,6 @@ def _powers(x: Ext2, count: int) -> list[Ext2]:
         out.append(acc)
         acc = acc * x
     return out
-
-
-def _dot(coeffs: list[Ext2], values: list[Ext2]) -> Ext2:
-    acc = Ext2(0)
-    for c, v in zip(coeffs, values):
-        acc = acc + c * v
-    return acc
 
 
 def _group_divisors(groups: list[str], n: int, g: int) -> tuple[np.ndarray, np.ndarray]:

@@ -38,6 +38,7 @@ from zkvm.stark.prover import (
     _mask_composition,
     _ood_values,
     _open,
+    _powers,
     _scratch_view,
     commit_public_columns,
 )
@@ -338,14 +339,6 @@ class _PrefixedRandomness:
 
     def field(self, label: bytes, shape: tuple[int, ...]) -> np.ndarray:
         return self.rng.field(self.prefix + label, shape)
-
-
-def _powers(x: Ext2, count: int) -> list[Ext2]:
-    out, acc = [], Ext2(1)
-    for _ in range(count):
-        out.append(acc)
-        acc = acc * x
-    return out
 
 
 def _as_array(values: list[Ext2]) -> np.ndarray:
