@@ -13,20 +13,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from zkvm.codec import check_fields
-from zkvm.crypto.merkle_verify import verify_rows
 from zkvm.crypto.transcript import Transcript
 from zkvm.errors import (
     DeepMismatch,
     InsufficientSecurity,
     ParameterError,
-    MerkleError,
     OodMismatch,
     ProofFormatError,
     StatementMismatch,
     VerificationError,
 )
 from zkvm.field import goldilocks as gl
-from zkvm.field.ext2 import Ext2, ext_batch_inverse
+from zkvm.field.ext2 import Ext2
 from zkvm.fri import verifier as fri_verifier
 from zkvm.fri.options import DEFAULT_MIN_SECURITY_BITS, FriOptions
 from zkvm.stark.multi_proof import FORMAT_VERSION, MultiProof, TableProof
@@ -35,7 +33,7 @@ from zkvm.stark.public_columns import EMPTY as EMPTY_COLUMNS
 from zkvm.stark.public_columns import PublicColumns
 from zkvm.stark.tables import TableSystem
 from zkvm.stark.transcript_setup import draw_ood_point
-from zkvm.stark.verifier import _bitrev, _combine_base, _combine_ext, _dot, check_ood, composition_pieces
+from zkvm.stark.verifier import _dot, check_ood, composition_pieces, table_deep_values
 
 P = gl.P
 SHIFT = gl.GENERATOR
@@ -229,7 +227,7 @@ def verify_tables(
     for air, tp, terms in zip(tables, proof.tables, deep_terms):
         lde = tp.trace_length * options.blowup
         q = implied[lde]
-        values = _table_deep_values(air, tp, terms, z, sorted(set(q.positions)), lde)
+        values = table_deep_values(air, tp, terms, z, sorted(set(q.positions)), lde, air.name)
         for p, v in values.items():
             expected[lde][p] = expected[lde].get(p, Ext2(0)) + v
     for s in sizes:
@@ -238,50 +236,6 @@ def verify_tables(
             if expected[s][p].to_pair() != v:
                 raise DeepMismatch(f"the committed rows of the tables of {s // options.blowup} rows at position {p} do not "
                                    "match the FRI codeword")
-
-
-def _table_deep_values(air, tp: TableProof, terms, z: Ext2, positions: list[int], lde: int) -> dict[int, Ext2]:
-    """Check one table's openings at these positions (distinct, ascending) and return its DEEP
-    value at each."""
-    gm, ga, gc, gf, l_z, l_zg, deep_high = terms
-    log_lde = lde.bit_length() - 1
-    for name, opening, root in (("main", tp.main_opening, tp.main_root), ("aux", tp.aux_opening, tp.aux_root),
-                                ("composition", tp.composition_opening, tp.composition_root),
-                                ("program columns", tp.fixed_opening, tp.fixed_root)):
-        if opening is None:
-            continue
-        if len(opening.rows) != len(positions):
-            raise ProofFormatError(f"table {air.name!r}: {name} opening has {len(opening.rows)} rows for {len(positions)} positions")
-        try:
-            verify_rows(root, log_lde, positions, opening.rows, opening.nodes)
-        except MerkleError as e:
-            raise MerkleError(f"table {air.name!r}, {name} trace: {e.detail}") from None
-    n = tp.trace_length
-    g = gl.root_of_unity(n.bit_length() - 1)
-    zg = z * g
-    w_lde = gl.root_of_unity(log_lde)
-    xs = [SHIFT * pow(w_lde, _bitrev(p, log_lde), P) % P for p in positions]
-    inverses = ext_batch_inverse([x - z for x in xs] + [x - zg for x in xs])
-    count = len(xs)
-    high_pairs = [(c.c0, c.c1) for c in reversed(deep_high)]
-    out = {}
-    for qi, p in enumerate(positions):
-        l_trace = _combine_base(gm, tp.main_opening.rows[qi])
-        if ga:
-            l_trace = l_trace + _combine_ext(ga, tp.aux_opening.rows[qi])
-        l_comp = _combine_ext(gc, tp.composition_opening.rows[qi])
-        if gf:
-            l_comp = l_comp + _combine_base(gf, tp.fixed_opening.rows[qi])
-        value = (l_trace + l_comp - l_z) * inverses[qi] + (l_trace - l_zg) * inverses[count + qi]
-        if deep_high:
-            x = xs[qi]
-            h0 = h1 = 0
-            for c0, c1 in high_pairs:
-                h0 = (h0 * x + c0) % P
-                h1 = (h1 * x + c1) % P
-            value = value - Ext2(h0, h1) * pow(x, n, P)
-        out[p] = value
-    return out
 
 
 def _check_shapes(tp: TableProof, air, options: FriOptions, bus_sums: int, committed_width: int) -> None:

@@ -103,7 +103,6 @@ def verify(
     options = proof.options
     n = proof.trace_length
     big = proof.lde_size
-    log_big = big.bit_length() - 1
 
     # 0. the statement and the proof's shape
     if proof.air_digest != air.digest():
@@ -189,38 +188,48 @@ def verify(
 
     # 7. openings at the query positions
     positions = sorted(set(queries.positions))
-    for name, opening, root in (
-        ("main", proof.main_opening, proof.main_root),
-        ("aux", proof.aux_opening, proof.aux_root),
-        ("composition", proof.composition_opening, proof.composition_root),
-        ("program columns", proof.fixed_opening, proof.fixed_root),
-    ):
+    terms = (gm, ga, gc, gf, l_z, l_trace_zg, deep_high)
+    values = table_deep_values(air, proof, terms, z, positions, big)
+    for p, fri_value in zip(queries.positions, queries.values):
+        if values[p].to_pair() != fri_value:
+            raise DeepMismatch(f"the committed rows at position {p} do not match the FRI codeword")
+
+
+def table_deep_values(air: Air, tp, terms, z: Ext2, positions: list[int], lde: int, name: str = "") -> dict[int, Ext2]:
+    """Check one table's openings (main, aux, composition, program columns) at these positions
+    of its LDE domain (distinct, ascending) and return its DEEP value at each: what FRI must
+    hold there. ``tp`` is a single-table proof or one table of a multi-table proof; ``terms``
+    its DEEP coefficients (gamma blocks) and the combinations' values at z and z g."""
+    gm, ga, gc, gf, l_z, l_zg, deep_high = terms
+    where = f"table {name!r}, " if name else ""
+    log_lde = lde.bit_length() - 1
+    for what, opening, root in (("main", tp.main_opening, tp.main_root), ("aux", tp.aux_opening, tp.aux_root),
+                                ("composition", tp.composition_opening, tp.composition_root),
+                                ("program columns", tp.fixed_opening, tp.fixed_root)):
         if opening is None:
             continue
         if len(opening.rows) != len(positions):
-            raise ProofFormatError(f"{name} opening has {len(opening.rows)} rows for {len(positions)} positions")
+            raise ProofFormatError(f"{where}{what} opening has {len(opening.rows)} rows for {len(positions)} positions")
         try:
-            verify_rows(root, log_big, positions, opening.rows, opening.nodes)
+            verify_rows(root, log_lde, positions, opening.rows, opening.nodes)
         except MerkleError as e:
-            raise MerkleError(f"{name} trace: {e.detail}") from None
-    main_rows = dict(zip(positions, proof.main_opening.rows))
-    aux_rows = dict(zip(positions, proof.aux_opening.rows)) if proof.aux_opening else {}
-    comp_rows = dict(zip(positions, proof.composition_opening.rows))
-    fixed_rows = dict(zip(positions, proof.fixed_opening.rows)) if proof.fixed_opening else {}
-    w_big = gl.root_of_unity(log_big)
-    zg = z * g
-    xs = [SHIFT * pow(w_big, _bitrev(p, log_big), P) % P for p in queries.positions]
+            raise MerkleError(f"{where}{what} trace: {e.detail}") from None
+    n = tp.trace_length
+    zg = z * gl.root_of_unity(n.bit_length() - 1)
+    w_lde = gl.root_of_unity(log_lde)
+    xs = [SHIFT * pow(w_lde, _bitrev(p, log_lde), P) % P for p in positions]
     inverses = ext_batch_inverse([x - z for x in xs] + [x - zg for x in xs])
     count = len(xs)
     high_pairs = [(c.c0, c.c1) for c in reversed(deep_high)]
-    for qi, (p, fri_value) in enumerate(zip(queries.positions, queries.values)):
-        l_trace = _combine_base(gm, main_rows[p])
+    out = {}
+    for qi, p in enumerate(positions):
+        l_trace = _combine_base(gm, tp.main_opening.rows[qi])
         if ga:
-            l_trace = l_trace + _combine_ext(ga, aux_rows[p])
-        l_comp = _combine_ext(gc, comp_rows[p])
+            l_trace = l_trace + _combine_ext(ga, tp.aux_opening.rows[qi])
+        l_comp = _combine_ext(gc, tp.composition_opening.rows[qi])
         if gf:
-            l_comp = l_comp + _combine_base(gf, fixed_rows[p])
-        value = (l_trace + l_comp - l_z) * inverses[qi] + (l_trace - l_trace_zg) * inverses[count + qi]
+            l_comp = l_comp + _combine_base(gf, tp.fixed_opening.rows[qi])
+        value = (l_trace + l_comp - l_z) * inverses[qi] + (l_trace - l_zg) * inverses[count + qi]
         if deep_high:
             # FRI tests the DEEP polynomial minus its sent high part X^n * high(X)
             x = xs[qi]
@@ -229,8 +238,8 @@ def verify(
                 h0 = (h0 * x + c0) % P
                 h1 = (h1 * x + c1) % P
             value = value - Ext2(h0, h1) * pow(x, n, P)
-        if value.to_pair() != fri_value:
-            raise DeepMismatch(f"the committed rows at position {p} do not match the FRI codeword")
+        out[p] = value
+    return out
 
 
 def _combine_base(coeffs: list[Ext2], row: Sequence[int]) -> Ext2:
