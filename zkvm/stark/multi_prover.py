@@ -26,7 +26,6 @@ import numpy as np
 from zkvm.crypto.transcript import Transcript
 from zkvm.errors import InsufficientMemory, OodMismatch, ParameterError
 from zkvm.field import arrays as fa
-from zkvm.field import goldilocks as gl
 from zkvm.field.ext2 import Ext2
 from zkvm.fri import prover as fri_prover
 from zkvm.fri.options import FriOptions
@@ -40,6 +39,7 @@ from zkvm.stark.prover import (
     ProverError,
     ProverReport,
     _prefer_small_pages,
+    checked_table,
     default_memory_budget,
     estimate_peak_bytes,
     single_thread_for_short_traces,
@@ -110,28 +110,10 @@ def prove_tables(
     public_columns = [pc if pc is not None else EMPTY_COLUMNS for pc in public_columns]
     zk_h = options.zk_randomness
 
-    work: list[TableWork] = []
+    work = []
     for i, (air, trace, pubs, pc) in enumerate(zip(tables, traces, public_inputs, public_columns)):
-        if isinstance(trace, OwnedTrace):
-            trace = trace.take()
-        trace = np.ascontiguousarray(trace, dtype=np.uint64)
-        if trace.ndim != 2 or trace.shape[1] != air.width:
-            raise ParameterError("trace", f"table {air.name!r}: expected shape (n, {air.width}), got {trace.shape}")
-        n = trace.shape[0]
-        if n < 2 or n & (n - 1):
-            raise ParameterError("trace", f"table {air.name!r}: the height must be a power of two >= 2, got {n}")
-        if len(pubs) != len(air.public_inputs):
-            raise ParameterError("public_inputs", f"table {air.name!r}: expected {len(air.public_inputs)} values, got {len(pubs)}")
-        if check and trace.size and int(trace.max()) >= gl.P:
-            raise ParameterError("trace", f"table {air.name!r}: trace values must be canonical field elements")
-        if zk_h and air.max_degree * zk_h >= n:
-            raise ParameterError("trace", f"table {air.name!r}: a zero-knowledge proof of {n} rows needs more rows than "
-                                 f"{air.max_degree} x {zk_h} random coefficients (pad the table)")
-        if pc.count != len(air.public_columns):
-            raise ParameterError("public_columns", f"table {air.name!r}: expected {len(air.public_columns)} public columns, "
-                                 f"got {pc.count}")
-        pc.check_fits(n)
-        work.append(TableWork(i, air, trace, [int(v) % gl.P for v in pubs], options, rng, report, public_columns=pc))
+        trace, pubs = checked_table(air, trace, pubs, pc, options, check, air.name)
+        work.append(TableWork(i, air, trace, pubs, options, rng, report, public_columns=pc))
     del traces, trace  # each trace is now its table's alone: dropped as soon as its aux is built
     big = max(w.lde_size for w in work)
     # the weakest table sets the level: the largest domain for the DEEP (field) term, the

@@ -260,6 +260,34 @@ second thread to pay, and when another process keeps the second core busy, a par
 waiting for it can run ten times slower than a sequential one."""
 
 
+def checked_table(air: Air, trace, public_inputs: Sequence[int], public_columns: PublicColumns, options: FriOptions,
+                  check: bool, name: str = "") -> tuple[np.ndarray, list[int]]:
+    """A table's trace as a canonical (n, width) uint64 matrix and its public inputs reduced,
+    after every check of their shapes (ParameterError naming the table, if ``name``)."""
+    of = f"table {name!r}: " if name else ""
+    if isinstance(trace, OwnedTrace):
+        trace = trace.take()
+    trace = np.ascontiguousarray(trace, dtype=np.uint64)
+    if trace.ndim != 2 or trace.shape[1] != air.width:
+        raise ParameterError("trace", f"{of}expected shape (n, {air.width}), got {trace.shape}")
+    n = trace.shape[0]
+    if n < 2 or n & (n - 1):
+        raise ParameterError("trace", f"{of}the trace length must be a power of two >= 2, got {n}")
+    if len(public_inputs) != len(air.public_inputs):
+        raise ParameterError("public_inputs", f"{of}expected {len(air.public_inputs)} values, got {len(public_inputs)}")
+    if public_columns.count != len(air.public_columns):
+        raise ParameterError("public_columns", f"{of}expected {len(air.public_columns)} public columns, "
+                             f"got {public_columns.count}")
+    public_columns.check_fits(n)
+    if check and trace.size and int(trace.max()) >= gl.P:
+        raise ParameterError("trace", f"{of}trace values must be canonical field elements")
+    zk_h = options.zk_randomness
+    if zk_h and air.max_degree * zk_h >= n:
+        raise ParameterError("trace", f"{of}a zero-knowledge proof of {n} rows needs more rows than {air.max_degree} x "
+                             f"{zk_h} random coefficients (pad the trace, or use fewer queries)")
+    return trace, [int(v) % gl.P for v in public_inputs]
+
+
 def single_thread_for_short_traces(fn):
     """Run ``fn(first, traces, ...)`` on one Numba thread when its trace (or every trace of the
     list ``traces``) has at most :data:`SINGLE_THREAD_ROWS` rows (the thread count is restored
@@ -322,28 +350,11 @@ def prove(
     _prefer_small_pages()
     report = report if report is not None else ProverReport()
     say = progress or (lambda _msg: None)
-    if isinstance(trace, OwnedTrace):
-        trace = trace.take()
-    trace = np.ascontiguousarray(trace, dtype=np.uint64)
-    if trace.ndim != 2 or trace.shape[1] != air.width:
-        raise ParameterError("trace", f"expected shape (n, {air.width}), got {trace.shape}")
-    n = trace.shape[0]
-    if n < 2 or n & (n - 1):
-        raise ParameterError("trace", f"the trace length must be a power of two >= 2, got {n}")
-    if len(public_inputs) != len(air.public_inputs):
-        raise ParameterError("public_inputs", f"expected {len(air.public_inputs)} values, got {len(public_inputs)}")
-    publics = [int(v) % gl.P for v in public_inputs]
     public_columns = public_columns if public_columns is not None else EMPTY_COLUMNS
-    if public_columns.count != len(air.public_columns):
-        raise ParameterError("public_columns", f"expected {len(air.public_columns)} public columns, got {public_columns.count}")
-    public_columns.check_fits(n)
-    if check and trace.size and int(trace.max()) >= gl.P:
-        raise ParameterError("trace", "trace values must be canonical field elements")
+    trace, publics = checked_table(air, trace, public_inputs, public_columns, options, check)
+    n = trace.shape[0]
     big = n * options.blowup
     zk_h = options.zk_randomness
-    if zk_h and air.max_degree * zk_h >= n:
-        raise ParameterError("trace", f"a zero-knowledge proof of {n} rows needs more rows than {air.max_degree} x "
-                             f"{zk_h} random coefficients (pad the trace, or use fewer queries)")
     security = options.check_security(big) if check else options.security_bits(big)
     estimate = estimate_peak_bytes(air, n, options, public_columns.committed_width)
     report.estimated_peak_bytes = estimate
