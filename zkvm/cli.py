@@ -433,8 +433,9 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     print("program columns  " + (f"committed, root {fixed_root.hex()} (check it with a verifying key)"
                                  if fixed_root is not None else "computed by the verifier"))
     print(f"size             {len(data)} bytes")
+    width = max(map(len, sections), default=0)
     for name, size in sections.items():
-        print(f"  {name:<22} {size:>8} bytes")
+        print(f"  {name:<{width}} {size:>8} bytes")
     return EXIT_OK
 
 
