@@ -203,3 +203,20 @@ def test_tall_tables_split_into_pieces_prove_and_verify(k):
     moved[i] = [moved[i][0] + k]
     with pytest.raises(VerificationError):
         verify_tables(proof, system, moved, 0, public_columns=public)
+
+
+def test_flipped_bytes_of_a_dot_table_proof_are_rejected_with_our_errors():
+    """Every section of a proof with masks, committed program columns and several tables."""
+    from zkvm.errors import ProofFormatError
+    from zkvm.stark.multi_verifier import verify_tables_bytes
+
+    k = 2
+    traces, _, public, system, pubs = layer_traces(layers(k), k)
+    data = bytearray(prove_tables(system, traces, pubs, FAST, public_columns=public).to_bytes())
+    verify_tables_bytes(bytes(data), system, pubs, 0, public_columns=public)
+    rng = np.random.default_rng(11)
+    for pos in rng.choice(len(data), 150, replace=False):
+        bad = bytearray(data)
+        bad[pos] ^= 1 << int(rng.integers(8))
+        with pytest.raises((VerificationError, ProofFormatError)):
+            verify_tables_bytes(bytes(bad), system, pubs, 0, public_columns=public)
