@@ -56,11 +56,11 @@ layers = layers_of(pixels)
 macs = sum(l[0].size for l in layers)
 # warm-up on a small instance (kernels compiled and cached)
 small = [(l[0][:4, :16], l[1][:4], l[2][:16]) for l in layers[:2]]
-split = {split}
-t_small, _, p_small, s_small, i_small = layer_traces(small, k, min_rows=1024, split=split)
+split, combine = {split}, {combine}
+t_small, _, p_small, s_small, i_small = layer_traces(small, k, min_rows=1024, split=split, combine=combine)
 prove_tables(s_small, t_small, i_small, FriOptions.for_tables([t.shape[0] for t in t_small]), public_columns=p_small)
 
-t = time.perf_counter(); traces, outs, public, system, pubs = layer_traces(layers, k, min_rows=1024, split=split); build_s = time.perf_counter() - t
+t = time.perf_counter(); traces, outs, public, system, pubs = layer_traces(layers, k, min_rows=1024, split=split, combine=combine); build_s = time.perf_counter() - t
 for (W, B, x), o in zip(layers, outs):
     assert (o == W @ x + B).all()
 heights = [tr.shape[0] for tr in traces]
@@ -88,8 +88,9 @@ print(json.dumps(dict(k=k, macs=macs, heights=heights, widths=[(a.width, a.aux_w
 """
 
 
-def child(k: int, runs: int, split: bool = False) -> dict:
-    code = _CHILD.format(root=str(ROOT), k=k, runs=runs, split=split, npz=str(ROOT / "programs" / "mlp_1m.npz"),
+def child(k: int, runs: int, split: bool = False, combine: bool = False) -> dict:
+    code = _CHILD.format(root=str(ROOT), k=k, runs=runs, split=split, combine=combine,
+                         npz=str(ROOT / "programs" / "mlp_1m.npz"),
                          inputs=str(ROOT / "programs" / "mlp_1m.input.json"))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if out.returncode:
@@ -102,15 +103,18 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="one prove per k")
     ap.add_argument("--k", default="2,4,8", help="MACs per row to measure")
     ap.add_argument("--no-baseline", action="store_true", help="skip today's VM proof of programs/mlp_1m.py")
-    ap.add_argument("--split", default="no,yes", help="tall tables as one table (no) and as pieces (yes)")
+    ap.add_argument("--split", default="no,yes,combined",
+                    help="tall tables as one table (no), as pieces (yes), as pieces with tables of one height combined")
     args = ap.parse_args()
     runs = 1 if args.quick else 3
     rows = []
-    cases = [(int(k), v == "yes") for k in args.k.split(",") for v in args.split.split(",")]
-    for k, split in cases:
-        r = child(k, runs, split)
+    cases = [(int(k), v) for k in args.k.split(",") for v in args.split.split(",")]
+    for k, how in cases:
+        split = how in ("yes", "combined")
+        r = child(k, runs, split, how == "combined")
         rows.append(dict(
-            what=f"dot table, k = {k}" + (", tall tables in pieces" if split else ""),
+            what=f"dot table, k = {k}" + {"no": "", "yes": ", tall tables in pieces",
+                                          "combined": ", pieces, one table per height"}[how],
             heights=" / ".join(f"2^{h.bit_length() - 1}" for h in r["heights"]),
             total_rows=f"{sum(r['heights']):,}",
             prove=fmt_seconds(statistics.median(r["prove_seconds"])),
@@ -120,7 +124,7 @@ def main() -> None:
             cells_per_mac=f"{r['cells'] / r['macs']:.1f}",
             raw=r,
         ))
-        print(f"k={k}{' split' if split else ''}: {rows[-1]['prove']} prove, {rows[-1]['cells_per_mac']} cells/MAC, stages "
+        print(f"k={k} {how}: {rows[-1]['prove']} prove, {rows[-1]['verify']} verify, {rows[-1]['cells_per_mac']} cells/MAC, stages "
               + ", ".join(f"{s} {v:.2f}s" for s, v in r["stages"].items()), flush=True)
     if not args.no_baseline:
         from bench.bench_models import child as model_child

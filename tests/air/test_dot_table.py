@@ -220,3 +220,44 @@ def test_flipped_bytes_of_a_dot_table_proof_are_rejected_with_our_errors():
         bad[pos] ^= 1 << int(rng.integers(8))
         with pytest.raises((VerificationError, ProofFormatError)):
             verify_tables_bytes(bytes(bad), system, pubs, 0, public_columns=public)
+
+
+@pytest.mark.parametrize("k", [2, 8])
+def test_tables_of_one_height_proven_as_one(k):
+    """The pieces of equal height (dot and data pieces, the stand-ins of 2^12 rows) combined:
+    fewer tables, the same results, verified; the parts' claimed sums all sent; lies in a part
+    still caught."""
+    rng = np.random.default_rng(4)
+    x = rng.integers(0, 256, 8 * k)
+    w1, b1 = rng.integers(-128, 128, (37, 8 * k)), rng.integers(-99, 99, 37)
+    separate = layer_traces([(w1, b1, x)], k, split=True)
+    traces, outs, public, system, pubs = layer_traces([(w1, b1, x)], k, split=True, combine=True)
+    assert system.user_tables < separate[3].user_tables
+    proof = prove_tables(system, traces, pubs, FAST, debug_check=True, public_columns=public)
+    verify_tables(proof, system, pubs, 0, public_columns=public)
+    assert sum(len(t.claimed_sums) for t in proof.tables) == sum(
+        system.bus_sums(i) for i in range(len(system.tables)))
+    # a weight changed in a combined table's dot part: caught
+    t0 = next(i for i, a in enumerate(system.tables) if "dot" in a.name and "data" in a.name)
+    col = system.tables[t0].main_columns.index(f"dot{k}.w0")
+    traces[t0][0, col] = (int(traces[t0][0, col]) + 1) % gl.P
+    with pytest.raises((ProverError, ConstraintViolation)):
+        prove_tables(system, [t.copy() for t in traces], pubs, FAST, debug_check=True, public_columns=public)
+    forced = prove_tables(system, traces, pubs, FAST, check=False, public_columns=public)
+    with pytest.raises(VerificationError):
+        verify_tables(forced, system, pubs, 0, public_columns=public)
+
+
+def test_combined_tables_with_zero_knowledge_mask_every_part():
+    k = 2
+    rng = np.random.default_rng(6)
+    x = rng.integers(0, 256, 4 * k)
+    w1, b1 = rng.integers(-128, 128, (300, 4 * k)), rng.integers(-99, 99, 300)
+    traces, _, public, system, pubs = layer_traces([(w1, b1, x)], k, min_rows=256, split=True, combine=True)
+    options = FriOptions(blowup=8, num_queries=12, grinding_bits=0, min_security_bits=0, zk=True)
+    proof = prove_tables(system, traces, pubs, options, public_columns=public, zk_seed=bytes(32))
+    verify_tables(proof, system, pubs, 0, public_columns=public)
+    from zkvm.stark.tables import mask_pairs
+
+    masks = sum(len(mask_pairs(t)) for t in system.tables[: system.user_tables])
+    assert masks >= 4 and proof.tables[-1].trace_length >= 256

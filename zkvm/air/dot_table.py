@@ -160,14 +160,15 @@ def epoch_times(layer: int, macs: int) -> tuple[int, int]:
     return 4 * 1000 * (layer + 1), 4 * (1000 * (layer + 1) + macs)
 
 
-def layer_traces(layers, k: int, min_rows: int = 8, split: bool = False):
+def layer_traces(layers, k: int, min_rows: int = 8, split: bool = False, combine: bool = False):
     """Traces of the standalone system for dense layers ``layers`` = [(W, b, x), ...] (int64
     arrays: W (outputs, L) with L a multiple of k, b (outputs,), x (L,)): one mac per output,
     the weights of all layers stored one after another, layer l's activations frozen for its
     epoch (:func:`epoch_times`) at addresses 0 .. L-1. Returns the four traces, each layer's
     outputs W x + b, the tables' public columns (the data table's: the weights), the system to
     prove them with and its public inputs. With ``split``, the dot and data tables come as
-    pieces (:func:`piece_heights`; whole segments per piece)."""
+    pieces (:func:`piece_heights`; whole segments per piece); with ``combine`` too, tables of
+    one height are proven as one (zkvm/stark/combine.py: fewer commitments to open)."""
     sources, dots, outs = [], [], []
     w_base = 0
     frozen = []
@@ -276,6 +277,12 @@ def layer_traces(layers, k: int, min_rows: int = 8, split: bool = False):
     public = [None] + [None] * len(dot_parts) + data_public + [None]
     system = standalone_system(k, len(dot_parts), len(data_parts))
     publics = [[]] + [[]] * len(dot_parts) + [[a] for a in addr0] + [[]]
+    if combine:
+        from zkvm.stark.combine import combine_same_heights
+
+        tables, traces, publics, public = combine_same_heights(system.tables[: system.user_tables], traces, publics,
+                                                               public)
+        system = TableSystem(f"dot-standalone-{k}-combined", tuple(tables))
     return traces, outs, public, system, publics
 
 

@@ -45,7 +45,7 @@ from zkvm.stark.prover import (
     single_thread_for_short_traces,
 )
 from zkvm.stark.table_prover import INVALID_TABLE, TableWork
-from zkvm.stark.tables import TableSystem
+from zkvm.stark.tables import TableSystem, mask_pairs
 from zkvm.stark.transcript_setup import draw_ood_point
 from zkvm.stark.verifier import check_ood
 from zkvm.stark.zk import ZkRandomness
@@ -254,18 +254,19 @@ def prove_tables(
 
 def _masks(system: TableSystem, traces: list, rng: ZkRandomness | None, options: FriOptions) -> np.ndarray:
     """Fill each masked table's mask columns (zero-knowledge: multiplicity 1 and a random value
-    on its last row; else zero) and return the mask table's trace, which receives them."""
+    on its last row, one per mask pair; else zero) and return the mask table's trace, which
+    receives them."""
     values = []
     for i in system.masked:
         t = traces[i] = np.array(traces[i], dtype=np.uint64, copy=True)
-        m_col, v_col = t.shape[1] - 2, t.shape[1] - 1
-        t[:, m_col] = 0
-        t[:, v_col] = 0
-        if rng is not None:
-            v = int(rng.field(b"bus mask %d" % i, (1,))[0])
-            t[-1, m_col], t[-1, v_col] = 1, v
-            values.append(v)
-    rows = max(8, 1 << max(0, (len(system.masked) - 1).bit_length()))
+        for k, (m_col, v_col) in enumerate(mask_pairs(system.tables[i])):
+            t[:, m_col] = 0
+            t[:, v_col] = 0
+            if rng is not None:
+                v = int(rng.field(b"bus mask %d %d" % (i, k), (1,))[0])
+                t[-1, m_col], t[-1, v_col] = 1, v
+                values.append(v)
+    rows = max(8, 1 << max(0, (len(values) - 1).bit_length()))
     if rng is not None:
         # as tall as the shortest table (its rate, with the randomness, is then no worse than
         # theirs, for which the options were chosen) and at least 8 h

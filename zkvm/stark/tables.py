@@ -66,7 +66,7 @@ class TableSystem:
         if self.tables[-1].name == MASK_TABLE:  # (a system rebuilt from another's tables)
             self.tables = self.tables[:-1]
         self.user_tables = len(self.tables)
-        self.masked = tuple(i for i, t in enumerate(self.tables) if t.main_columns[-2:] == MASK_COLUMNS)
+        self.masked = tuple(i for i, t in enumerate(self.tables) if mask_pairs(t))
         if self.masked:
             self.tables = self.tables + (mask_table_air(),)
 
@@ -151,6 +151,18 @@ class BusInteractions:
 
 
 MASK_TABLE = "bus masks"
+
+
+def mask_pairs(air: Air) -> list[tuple[int, int]]:
+    """The (multiplicity, value) column pairs of a table's masks: one for a masked table, one
+    per masked part of a combined table (zkvm/stark/combine.py)."""
+    cols = air.main_columns
+    out = []
+    for i, c in enumerate(cols):
+        if (c == MASK_COLUMNS[0] or c.endswith("." + MASK_COLUMNS[0])) and i + 1 < len(cols) \
+                and cols[i + 1] == c[: -len(MASK_COLUMNS[0])] + MASK_COLUMNS[1]:
+            out.append((i, i + 1))
+    return out
 
 MASK_BUS = Bus("mask", 0, 1)
 """The mask bus (id 0): masks carry no meaning; their fingerprints' own id keeps them apart from
