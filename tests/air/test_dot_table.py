@@ -235,6 +235,11 @@ def test_tables_of_one_height_proven_as_one(k):
     assert system.user_tables < separate[3].user_tables
     proof = prove_tables(system, traces, pubs, FAST, debug_check=True, public_columns=public)
     verify_tables(proof, system, pubs, 0, public_columns=public)
+    # with verifying-key roots for the combined tables' committed program columns
+    roots = [commit_public_columns(p, t.shape[0], FAST.blowup)[0].root if p is not None and p.committed_width else None
+             for p, t in zip(public, traces)]
+    assert any(r is not None for r in roots)
+    verify_tables(proof, system, pubs, 0, public_columns=public, trusted_roots=roots)
     assert sum(len(t.claimed_sums) for t in proof.tables) == sum(
         system.bus_sums(i) for i in range(len(system.tables)))
     # a weight changed in a combined table's dot part: caught
