@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from zkvm.air.buses import MEMORY, RANGE
-from zkvm.air.dot_table import _data_air, _source_air, dot_table_air, epoch_times, layer_traces
+from zkvm.air.dot_table import data_table_air, mac_source_standin_air, dot_table_air, epoch_times, layer_traces
 from zkvm.air.frozen_table import COLUMNS, frozen_table_air
 from zkvm.errors import VerificationError
 from zkvm.field import arrays as fa
@@ -65,8 +65,8 @@ def range_air():
     return b.build(bus.finish().build_matrix)
 
 
-SYSTEM = TableSystem("frozen-demo", (_source_air(), dot_table_air(K), _data_air(K), frozen_table_air(), access_air(),
-                                     memory_air(), range_air()))
+SYSTEM = TableSystem("frozen-demo", (mac_source_standin_air(), dot_table_air(K), data_table_air(K), frozen_table_air(),
+                                     access_air(), memory_air(), range_air()))
 
 
 def layers():

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from zkvm.air.buses import CONST_READ
-from zkvm.air.dot_table import _data_air, _frozen_air, _source_air, dot_table_air, layer_traces
+from zkvm.air.dot_table import data_table_air, frozen_standin_air, mac_source_standin_air, dot_table_air, layer_traces
 from zkvm.air.word_table import word_columns, word_table_air
 from zkvm.errors import VerificationError
 from zkvm.field import arrays as fa
@@ -36,8 +36,8 @@ def reader_air():
     return b.build(bus.finish().build_matrix)
 
 
-SYSTEM = TableSystem("words-demo", (_source_air(), dot_table_air(K), _data_air(K), _frozen_air(), reader_air(),
-                                    word_table_air(K)))
+SYSTEM = TableSystem("words-demo", (mac_source_standin_air(), dot_table_air(K), data_table_air(K),
+                                    frozen_standin_air(), reader_air(), word_table_air(K)))
 
 
 def case(reads):
@@ -54,7 +54,8 @@ def case(reads):
         reader[r] = [1, a, flat[a]]
     for r, a in enumerate(distinct):
         base = a - a % K
-        row = [1, a, flat[a], base] + [int(j == a % K) for j in range(K)] + list(flat[base : base + K]) + [reads.count(a)]
+        selector = [int(j == a % K) for j in range(K)]
+        row = [1, a, flat[a], base] + selector + list(flat[base : base + K]) + [reads.count(a)]
         words[r, : len(row)] = row
     data = traces[DATA].copy()
     for a in distinct:

@@ -76,7 +76,7 @@ def dot_table_air(k: int) -> Air:
 
 
 # --- stand-ins for the VM's other tables (until they exist): the benchmark's and tests' system
-def _source_air() -> Air:
+def mac_source_standin_air() -> Air:
     """Stands in for the CPU: sends one MAC message per row it marks ``on`` (nothing checks
     what it claims: the dot table must)."""
     b = AirBuilder("mac_source", ["on", "x_addr", "w_addr", "rows", "acc_in", "out", "t_s", "t_e"],
@@ -87,7 +87,7 @@ def _source_air() -> Air:
     return b.build(bus.finish().build_matrix)
 
 
-def _data_air(k: int) -> Air:
+def data_table_air(k: int) -> Air:
     """The program's constant data: row r holds the k words at addr0 + k r .. addr0 + k r + k - 1
     in public columns (committed program columns: the verifier holds their root in a verifying
     key) and how often they are read. ``addr0`` (a public input) lets a tall table be proven
@@ -110,7 +110,7 @@ def data_columns(weights: np.ndarray, k: int, n: int) -> PublicColumns:
     return PublicColumns.combine(k, [(part, range(k), True)])
 
 
-def _frozen_air() -> Air:
+def frozen_standin_air() -> Air:
     """Stands in for the frozen view of memory (zkvm/air/frozen_table.py): (address, value,
     epoch start, epoch end) and how often it is read, without the memory argument."""
     b = AirBuilder("frozen", ["addr", "value", "t_s", "t_e", "m"], num_challenges=BUS_CHALLENGES)
@@ -122,10 +122,10 @@ def _frozen_air() -> Air:
 def standalone_system(k: int, dot_pieces: int = 1, data_pieces: int = 1) -> TableSystem:
     """The dot table with its stand-ins: what the benchmark and the tests prove (the dot and
     data tables possibly as several pieces: :func:`piece_heights`)."""
-    dot, data = dot_table_air(k), _data_air(k)
+    dot, data = dot_table_air(k), data_table_air(k)
     dots = [dot] + [dot.renamed(f"{dot.name} #{i + 1}") for i in range(1, dot_pieces)]
     datas = [data] + [data.renamed(f"{data.name} #{i + 1}") for i in range(1, data_pieces)]
-    return TableSystem(f"dot-standalone-{k}", (_source_air(), *dots, *datas, _frozen_air()))
+    return TableSystem(f"dot-standalone-{k}", (mac_source_standin_air(), *dots, *datas, frozen_standin_air()))
 
 
 def piece_heights(rows: int, min_rows: int, max_pieces: int = 4) -> list[int]:

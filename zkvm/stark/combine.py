@@ -44,7 +44,8 @@ def combined(name: str, parts: Sequence[Air], shared: int = BUS_CHALLENGES) -> A
     for p, offsets, _own in layout:
         memo: dict[int, Expr] = {}
         for c in p.constraints:
-            constraints.append(Constraint(f"{p.name}: {c.name}", _shifted(c.expr, offsets, shared, memo), c.kind, c.row))
+            expr = _shifted(c.expr, offsets, shared, memo)
+            constraints.append(Constraint(f"{p.name}: {c.name}", expr, c.kind, c.row))
 
     def prefixed(attr: str) -> tuple[str, ...]:
         return tuple(f"{p.name}.{col}" for p in parts for col in getattr(p, attr))
@@ -157,7 +158,8 @@ def combine_same_heights(tables: Sequence[Air], traces: Sequence, public_inputs:
         out_tables.append(combined(" + ".join(p.name for p in parts), parts, shared))
         out_traces.append(combine_traces([traces[i] for i in members]))
         out_publics.append([v for i in members for v in public_inputs[i]])
-        out_columns.append(combine_public_columns([(public_columns[i], len(tables[i].public_columns)) for i in members]))
+        columns = [(public_columns[i], len(tables[i].public_columns)) for i in members]
+        out_columns.append(combine_public_columns(columns))
     return out_tables, out_traces, out_publics, out_columns
 
 
