@@ -118,3 +118,23 @@ def test_a_padding_row_cannot_answer_reads():
     words[3] = spare  # answers a read of address 5 with m = 1 and no lookup
     words[0, COL["m"]] = 0
     _rejected(traces, public, pubs)
+
+
+def test_selectors_that_are_not_bits_are_rejected():
+    """The other field solution of 'one selected word': selectors 2 and -1 (summing to 1)
+    make address base + 2j - i and value 2 w_j - w_i, a word the program does not hold at that
+    address; everything else is made consistent (the reader reads that pair). Only the
+    selectors' booleanity stands in the way."""
+    traces, public, pubs, flat = case([5])
+    words, reader = traces[WORDS], traces[READER]
+    base, j, i = 4, 2, 3  # K = 4: the row holding address 5 (4 + 2*2 - 3)
+    assert base + 2 * j - i == 5
+    value = (2 * int(flat[base + j]) - int(flat[base + i])) % gl.P
+    assert value != int(fa.from_signed(np.array([flat[5]]))[0])
+    for s in range(K):
+        words[0, COL[f"s{s}"]] = 0
+    words[0, COL[f"s{j}"]] = 2
+    words[0, COL[f"s{i}"]] = gl.P - 1
+    words[0, COL["value"]] = value
+    reader[0, 2] = value
+    _rejected(traces, public, pubs)

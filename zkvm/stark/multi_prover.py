@@ -226,28 +226,7 @@ def prove_tables(
     for w in work:
         drop = log_big - (w.lde_size.bit_length() - 1)
         positions = sorted({p >> drop for p in fri_result.positions})
-        main_open, aux_open, comp_open, fixed_open = w.open(positions)
-        o = w.ood
-        proofs.append(TableProof(
-            trace_length=w.n,
-            public_inputs=tuple(w.publics),
-            main_root=w.main_tree.root,
-            aux_root=w.aux_tree.root if w.aux_tree is not None else None,
-            claimed_sums=tuple(w.claimed_sums),
-            composition_root=w.comp_tree.root,
-            ood_main=_pairs(o["main"]),
-            ood_main_next=_pairs(o["main next"]),
-            ood_aux=_pairs(o["aux"]),
-            ood_aux_next=_pairs(o["aux next"]),
-            ood_composition=_pairs(o["composition"]),
-            deep_high=w.deep_high,
-            main_opening=main_open,
-            aux_opening=aux_open,
-            composition_opening=comp_open,
-            fixed_root=w.fixed_tree.root if w.fixed_tree is not None else None,
-            ood_fixed=_pairs(o["fixed"]),
-            fixed_opening=fixed_open,
-        ))
+        proofs.append(TableProof(claimed_sums=tuple(w.claimed_sums), **w.proof_fields(positions)))
     report.add("queries", clock() - t)
     return MultiProof(options, security, system.digest(), tuple(proofs), fri_result.proof)
 
@@ -283,10 +262,6 @@ def _pieces(w: TableWork) -> int:
     from zkvm.stark.verifier import composition_pieces
 
     return composition_pieces(w.air, w.options.zk)
-
-
-def _pairs(values: list[Ext2]) -> tuple[tuple[int, int], ...]:
-    return tuple(v.to_pair() for v in values)
 
 
 __all__ = ["prove_tables", "BusImbalance", "table_shares"]

@@ -445,36 +445,9 @@ def prove(
 
     # 7. query openings
     t = clock()
-    main_open, aux_open, comp_open, fixed_open = work.open(sorted(set(fri_result.positions)))
+    fields = work.proof_fields(sorted(set(fri_result.positions)))
     report.add("queries", clock() - t)
-
-    return StarkProof(
-        options=options,
-        trace_length=n,
-        security_bits=security,
-        air_digest=air.digest(),
-        public_inputs=tuple(publics),
-        main_root=work.main_tree.root,
-        aux_root=work.aux_tree.root if work.aux_tree is not None else None,
-        composition_root=work.comp_tree.root,
-        ood_main=_pairs(ood["main"]),
-        ood_main_next=_pairs(ood["main next"]),
-        ood_aux=_pairs(ood["aux"]),
-        ood_aux_next=_pairs(ood["aux next"]),
-        ood_composition=_pairs(ood["composition"]),
-        fri=fri_result.proof,
-        main_opening=main_open,
-        aux_opening=aux_open,
-        composition_opening=comp_open,
-        deep_high=work.deep_high,
-        fixed_root=work.fixed_tree.root if work.fixed_tree is not None else None,
-        ood_fixed=_pairs(ood["fixed"]),
-        fixed_opening=fixed_open,
-    )
-
-
-def _pairs(values: list[Ext2]) -> tuple[tuple[int, int], ...]:
-    return tuple(v.to_pair() for v in values)
+    return StarkProof(options=options, security_bits=security, air_digest=air.digest(), fri=fri_result.proof, **fields)
 
 
 def commit_public_columns(public_columns: PublicColumns, n: int, blowup: int,

@@ -331,6 +331,36 @@ class TableWork:
         return main, aux, comp, fixed
 
 
+    def proof_fields(self, positions: list[int]) -> dict:
+        """What a proof holds of this table (the fields single- and multi-table proofs share),
+        with its rows opened at these positions of its LDE domain."""
+        main_open, aux_open, comp_open, fixed_open = self.open(positions)
+        o = self.ood
+
+        def pairs(values: list[Ext2]) -> tuple[tuple[int, int], ...]:
+            return tuple(v.to_pair() for v in values)
+
+        return dict(
+            trace_length=self.n,
+            public_inputs=tuple(self.publics),
+            main_root=self.main_tree.root,
+            aux_root=self.aux_tree.root if self.aux_tree is not None else None,
+            composition_root=self.comp_tree.root,
+            ood_main=pairs(o["main"]),
+            ood_main_next=pairs(o["main next"]),
+            ood_aux=pairs(o["aux"]),
+            ood_aux_next=pairs(o["aux next"]),
+            ood_composition=pairs(o["composition"]),
+            deep_high=self.deep_high,
+            main_opening=main_open,
+            aux_opening=aux_open,
+            composition_opening=comp_open,
+            fixed_root=self.fixed_tree.root if self.fixed_tree is not None else None,
+            ood_fixed=pairs(o["fixed"]),
+            fixed_opening=fixed_open,
+        )
+
+
 class _PrefixedRandomness:
     """A view of a ZkRandomness whose labels all start with a prefix (one table's streams)."""
 
