@@ -58,7 +58,8 @@ def execution_rate(rows: list) -> None:
     def record():
         trace[:cycles] = 0
         last_t[:] = 0
-        vk.execute(code, mem0.copy(), vr.DEFAULT_MEMORY, p.layout.stack_base, 1 << 27, True, trace, last_t, err)
+        vk.execute(code, mem0.copy(), vr.DEFAULT_MEMORY, vr.const_array(p), p.layout.stack_base, 1 << 27, True, trace, last_t, err,
+                   False, np.zeros((1, 6), np.uint64), np.zeros(1, np.uint64), np.zeros(2, np.int64))
 
     res = harness.interleaved(
         {

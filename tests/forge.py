@@ -29,7 +29,7 @@ import numpy as np
 from zkvm.air import layout as L
 from zkvm.field.goldilocks import P
 from zkvm.isa import opcodes as op
-from zkvm.isa.program import Program
+from zkvm.isa.program import CONST_BASE, CONST_MIN_ROWS, Program, const_space
 
 H = (P - 1) // 2
 TWO16, TWO31, TWO32 = 1 << 16, 1 << 31, 1 << 32
@@ -146,6 +146,7 @@ class Forged:
     output_address: int
     cycles: int
     rows: list[dict] = field(repr=False, default_factory=list)
+    dots: object | None = None  # the dot-product and frozen-memory tables (zkvm.vm.dots.DotTables)
 
 
 class TraceWriter:
@@ -161,7 +162,9 @@ class TraceWriter:
         for i, v in enumerate(inputs):
             self.mem[lay.in_base + i] = v % P
         self.inputs = [v % P for v in inputs]
+        self.consts = [v % P for v in program.consts] + [0] * (const_space(lay.const_size) - lay.const_size)
         self.last_t = [0] * memory_size
+        self.x_values: dict[int, list[int]] = {}  # single-row macs: the activations they read, by row
         self.hook = hook or (lambda cycle, opcode, rows: None)
         self.max_cycles = max_cycles
         self.rows: list[dict] = []
@@ -173,17 +176,32 @@ class TraceWriter:
         row[flag] = 1
         return row
 
-    def _access(self, row: dict, a_addr: int, b_addr: int, c_addr: int, b_new: int | None, c_new: int) -> None:
+    def is_const(self, addr: int) -> bool:
+        return CONST_BASE <= addr < CONST_BASE + len(self.consts)
+
+    def read(self, addr: int) -> int:
+        """A word of memory or of the read-only constants."""
+        return self.consts[addr - CONST_BASE] if self.is_const(addr) else self.mem[addr]
+
+    def _access(self, row: dict, a_addr: int, b_addr: int, c_addr: int, b_new: int | None, c_new: int,
+                a_const: bool = False, b_const: bool = False) -> None:
+        """The row's three accesses; a flagged constant read (ca, cb) stays out of memory, its
+        previous time the one that makes its time limbs 0 (as the VM writes it)."""
         t = 4 * row["clk"]
         mem, last = self.mem, self.last_t
-        for slot, addr, k in (("a", a_addr, 1), ("b", b_addr, 2), ("c", c_addr, 3)):
+        for slot, addr, k, const in (("a", a_addr, 1, a_const), ("b", b_addr, 2, b_const), ("c", c_addr, 3, False)):
             row[f"{slot}_addr"] = addr
+            if const:
+                row[f"c{slot}"] = 1
+                row[f"{slot}_tp"] = t + k - 1
+                row[f"m_{slot}_lo"], row[f"m_{slot}_hi"] = 0, 0
+                continue
             row[f"{slot}_tp"] = last[addr]
             row[f"m_{slot}_lo"], row[f"m_{slot}_hi"] = limbs16(t + k - last[addr] - 1)
             last[addr] = t + k
-        row["a_val"] = mem[a_addr]
-        row["b_old"] = mem[b_addr]
-        row["b_val"] = b_new if b_new is not None else mem[b_addr]
+        row["a_val"] = self.read(a_addr) if a_const else mem[a_addr]
+        row["b_old"] = self.read(b_addr) if b_const else mem[b_addr]
+        row["b_val"] = b_new if b_new is not None else row["b_old"]
         row["c_old"] = b_new if (b_new is not None and b_addr == c_addr) else mem[c_addr]
         row["c_val"] = c_new
 
@@ -225,7 +243,8 @@ class TraceWriter:
                 c_addr = (mem[a_addr] + imm) % P
             elif o == op.STA:
                 c_addr = imm
-            A, B, old_c = mem[a_addr], mem[b_addr], mem[c_addr]
+            b_const = o in (op.LD, op.LDA) and self.is_const(b_addr)
+            A, B, old_c = mem[a_addr], self.read(b_addr) if b_const else mem[b_addr], mem[c_addr]
             row = self._row(pc, fp, L.FLAG_OF_OPCODE[o], ins)
             rows = [row]
             b_new, c_new = None, old_c
@@ -270,14 +289,35 @@ class TraceWriter:
                 c_new = B
             elif o == op.STA:
                 c_new = A
-            self._access(row, a_addr, b_addr, c_addr, b_new, c_new)
+            self._access(row, a_addr, b_addr, c_addr, b_new, c_new, b_const=b_const)
             self._emit(o, rows)
             pc, fp = signed(next_pc), next_fp
         return self._finish(pc, fp)
 
+    def _dot_operands(self, pa: int, pb: int, n: int, c_addr: int) -> tuple[int, int] | None:
+        """(activations, weights) if the mac runs as one row: the VM's rule (zkvm/vm/kernels.py)."""
+        if not self.program.layout.const_size or n <= 0 or n % 8:
+            return None
+        for x, w in ((pa, pb), (pb, pa)):
+            if (self.is_const(w) and (w - CONST_BASE) % 8 == 0 and w - CONST_BASE + n <= len(self.consts)
+                    and x + n <= len(self.mem) and not x <= c_addr < x + n):
+                return x, w
+        return None
+
     def _mac(self, pc, fp, ins, a_addr, b_addr, c_addr) -> None:
         mem = self.mem
         steps = ins.imm
+        dot = self._dot_operands(mem[a_addr], mem[b_addr], steps, c_addr)
+        if dot is not None:  # one row; the dot-product table proves the products
+            x, w = dot
+            values = [mem[x + k] for k in range(steps)]
+            out = (mem[c_addr] + sum(v * self.consts[w - CONST_BASE + k] for k, v in enumerate(values))) % P
+            row = self._row(pc, fp, "f_dot", ins)
+            self._access(row, a_addr, b_addr, c_addr, None, out)
+            row.update(cnt=steps // 8, inv=x)
+            self.x_values[len(self.rows)] = values
+            self._emit(op.MAC, [row])
+            return
         row = self._row(pc, fp, "f_macs", ins)
         self._access(row, a_addr, b_addr, c_addr, None, mem[c_addr])
         self._counter(row, steps)
@@ -286,7 +326,8 @@ class TraceWriter:
         for k in range(steps):
             xa, xb = (pa + k) % P, (pb + k) % P
             step = self._row(pc, fp, "f_mac", ins)
-            self._access(step, xa, xb, c_addr, None, (mem[c_addr] + mem[xa] * mem[xb]) % P)
+            self._access(step, xa, xb, c_addr, None, (mem[c_addr] + self.read(xa) * self.read(xb)) % P,
+                         a_const=self.is_const(xa), b_const=self.is_const(xb))
             self._counter(step, steps - 1 - k)
             self._emit(op.MAC, [step])
 
@@ -304,7 +345,9 @@ class TraceWriter:
 
         prog, mem = self.program, self.mem
         cycles = len(self.rows)
-        used = max(prog.layout.heap_base, 1 + max(max(r.get(f"{s}_addr", 0) for s in "abc") for r in self.rows))
+        used = max(prog.layout.heap_base, 1 + max(max(r.get(f"{s}_addr", 0) for s in "abc"
+                                                      if not r.get(f"c{s}") and r.get(f"{s}_addr", 0) < CONST_BASE)
+                                                  for r in self.rows))
         rows_needed = max(cycles, used, len(prog.code), 1 << L.MIN_TRACE_LOG)
         n = 1 << (rows_needed - 1).bit_length()
         halt = prog.code[pc]
@@ -314,11 +357,15 @@ class TraceWriter:
             c_addr = (fp + enc[3]) % P
             self._access(row, (fp + enc[1]) % P, (fp + enc[2]) % P, c_addr, None, mem[c_addr])
             self.rows.append(row)
-        trace = np.zeros((n, L.width(n)), dtype=np.uint64)
+        masks = 2 if prog.layout.const_size else 0  # (the CPU table with constant reads is masked)
+        trace = np.zeros((n, L.width(n) + masks), dtype=np.uint64)
         for r, row in enumerate(self.rows):
             for name, v in row.items():
                 trace[r, L.COL[name]] = v % P
         lay = prog.layout
+        dots, other_limbs = self._dot_tables(trace, n), []
+        if dots is not None:
+            other_limbs = dots.range_limbs.tolist()
         for j in range(n):
             trace[j, L.COL["fin_v"]] = mem[j]
             trace[j, L.COL["fin_t"]] = self.last_t[j]
@@ -338,9 +385,35 @@ class TraceWriter:
                 trace[v // w, col] += 1
             if trace[r, L.COL["f_wide"]] == 0:
                 trace[int(trace[r, L.COL["pc"]]), L.COL["m_prog"]] += 1
+        for v in other_limbs:  # the frozen rows' limbs
+            if v < L.RANGE_SIZE:
+                trace[v // w, L.COL["m_rc"] if v % w == 0 else extra + v % w - 1] += 1
         mem_arr = np.array(mem, dtype=np.uint64)
         outputs, address = _read_outputs(prog, mem_arr, len(mem))
-        return Forged(trace, outputs, address, cycles, self.rows)
+        return Forged(trace, outputs, address, cycles, self.rows, dots)
+
+    def _dot_tables(self, trace: np.ndarray, n: int):
+        """The single-row macs' epochs, re-stamped accesses and tables, built by the VM's own
+        builder (zkvm/vm/dots.py) from what the (possibly lying) rows claim: pointers, length,
+        accumulator in and out; the activations are those memory held."""
+        from zkvm.air.dot_table import dot_table_air
+        from zkvm.air.frozen_table import frozen_table_air
+        from zkvm.vm.dots import dot_tables
+
+        rows = sorted(self.x_values)
+        if not rows:
+            return None
+        c = L.COL
+        log = np.array([[r, trace[r, c["inv"]], (int(trace[r, c["a_val"]]) + int(trace[r, c["b_val"]])
+                                                  - int(trace[r, c["inv"]])) % P, int(trace[r, c["imm"]]),
+                         trace[r, c["c_old"]], trace[r, c["c_val"]]] for r in rows], dtype=np.uint64)
+        x_log = np.array([v for r in rows for v in self.x_values[r]], dtype=np.uint64)
+        last_t = np.array(self.last_t, dtype=np.int64)
+        consts = np.array(self.consts, dtype=np.uint64)
+        dots = dot_tables(trace, n, last_t, len(self.mem), log, x_log, consts, dot_table_air(8).width,
+                          frozen_table_air().width)
+        self.last_t = last_t.tolist()
+        return dots
 
 
 def forge(program: Program, inputs: Sequence[int] = (), hook: Hook | None = None,
@@ -350,21 +423,53 @@ def forge(program: Program, inputs: Sequence[int] = (), hook: Hook | None = None
 
 # --- proving and verifying forged traces ------------------------------------------------------
 
-def prove_forged(program: Program, forged: Forged, public_inputs: Sequence[int] = (), outputs: Sequence[int] | None = None) -> bytes:
+def forged_tables(program: Program, forged: Forged, public_inputs: Sequence[int] = (),
+                  outputs: Sequence[int] | None = None):
+    """The forged run's tables as the prover takes them: (system, traces, public inputs, public
+    columns, commitment); with read-only constants, the data and word tables answer the CPU
+    trace's flagged reads (honestly: a test may rewrite them before proving)."""
+    from zkvm.air.data_space import const_columns, data_space_traces
+    from zkvm.air.vm_air import COMMIT_CONSTS, DATA, WORDS, default_commitment, public_columns, vm_system
+
+    outs = list(forged.outputs if outputs is None else outputs)
+    n = forged.trace.shape[0]
+    commitment = default_commitment(program)
+    cols = public_columns(program, list(public_inputs), outs, n, forged.output_address,
+                          commitment=commitment & ~COMMIT_CONSTS)
+    consts = program.layout.const_size > 0
+    dots = forged.dots
+    system = vm_system(n, consts, dots is not None)
+    traces, publics, columns = [forged.trace.copy()], [[program.layout.stack_base]], [cols]
+    if consts:
+        data, words = data_space_traces(program, forged.trace, system.tables[DATA], system.tables[WORDS], CONST_MIN_ROWS,
+                                        dots.weight_rows if dots is not None else None)
+        traces += [data, words]
+        publics += [[CONST_BASE], []]
+        columns += [const_columns(program, bool(commitment & COMMIT_CONSTS)), None]
+    if dots is not None:
+        traces += [dots.dot.copy(), dots.frozen.copy()]
+        publics += [[], []]
+        columns += [None, None]
+    return system, traces, publics, columns, commitment
+
+
+def prove_forged(program: Program, forged: Forged, public_inputs: Sequence[int] = (), outputs: Sequence[int] | None = None,
+                 tables: Callable | None = None) -> bytes:
     """A proof file for the forged trace, claiming its outputs (or ``outputs``), made with every
-    prover check off: what a forger would send."""
-    from zkvm.air.vm_air import default_commitment, public_columns, statement_bytes, vm_system
+    prover check off: what a forger would send. ``tables(traces)`` may rewrite the tables'
+    traces (the CPU's first) before they are proven."""
+    from zkvm.air.vm_air import statement_bytes
     from zkvm.fri.options import FriOptions
     from zkvm.proof_file import ProofFile
     from zkvm.stark.multi_prover import prove_tables
 
     outs = list(forged.outputs if outputs is None else outputs)
-    n = forged.trace.shape[0]
-    commitment = default_commitment(program)
-    cols = public_columns(program, list(public_inputs), outs, n, forged.output_address, commitment=commitment)
+    system, traces, publics, columns, commitment = forged_tables(program, forged, public_inputs, outs)
+    if tables is not None:
+        tables(traces)
     stmt = statement_bytes(program.hash(), list(public_inputs), outs, forged.output_address)
-    stark = prove_tables(vm_system(n), [forged.trace.copy()], [[program.layout.stack_base]], FriOptions.for_tables([n]),
-                         public_columns=[cols], statement=stmt, check=False)
+    stark = prove_tables(system, traces, publics, FriOptions.for_tables([t.shape[0] for t in traces]),
+                         public_columns=columns, statement=stmt, check=False)
     pf = ProofFile(program.hash(), tuple(public_inputs), tuple(outs), stark, None, dict(program.signature),
                    forged.output_address, commitment)
     return pf.to_bytes()
@@ -392,8 +497,31 @@ def violations(program: Program, forged: Forged, public_inputs: Sequence[int] = 
 
     trace = forged.trace
     n = trace.shape[0]
-    air = vm_air_for(n)
+    air = vm_air_for(n, program.layout.const_size > 0)  # (with constant reads its bus sum is not 0: tests prove those)
     pub = public_columns(program, list(public_inputs), forged.outputs, n, forged.output_address).dense(n)
     publics = [program.layout.stack_base]
     aux, challenges = vm_aux(air, trace, publics, pub)
     return debug.check_constraints(air, trace, aux, challenges, publics, max_failures=50, pubcols=pub)
+
+
+def recount_ranges(traces) -> None:
+    """Recompute the CPU table's range multiplicities from the limbs of the CPU rows and of the
+    frozen-memory rows (traces as :func:`forged_tables` gives them), after a test changed limbs;
+    a limb outside [0, 2^16) gets no entry (its lookup cannot balance)."""
+    from zkvm.air.frozen_table import COLUMNS as FROZEN_COLUMNS
+    from zkvm.air.vm_air import FROZEN_TABLE
+
+    cpu = traces[0]
+    n = cpu.shape[0]
+    w = L.range_table_width(n)
+    cpu[:, L.COL["m_rc"]] = 0
+    cpu[:, L.WIDTH : L.WIDTH + w - 1] = 0
+    values = [int(v) for name in L.MEM_LIMBS + L.OP_LIMBS for v in cpu[:, L.COL[name]]]
+    if len(traces) > FROZEN_TABLE:
+        frozen = traces[FROZEN_TABLE]
+        on = frozen[:, FROZEN_COLUMNS.index("on")] == 1
+        for name in ("l0", "l1", "l2", "l3"):
+            values += [int(v) for v in frozen[on, FROZEN_COLUMNS.index(name)]]
+    for v in values:
+        if v < L.RANGE_SIZE:
+            cpu[v // w, L.COL["m_rc"] if v % w == 0 else L.WIDTH + v % w - 1] += 1

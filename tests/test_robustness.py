@@ -467,7 +467,9 @@ def test_an_embedded_program_is_bound_even_when_the_caller_gives_the_program(pro
     s = sections(proved.embedded)
     pf = ProofFile.from_bytes(proved.embedded)
     blob = bytearray(s.program)
-    at = blob.index(pf.program.canonical_bytes()[-len(signature_bytes(pf.program.signature)) - 16:])  # the last data word
+    # the last data word: before the read-only constants (a count and its words) and the signature (a length and its bytes)
+    tail = len(signature_bytes(pf.program.signature)) + 8 + 8 * len(pf.program.consts) + 8 + 8
+    at = blob.index(pf.program.canonical_bytes()[-tail:])
     blob[at] ^= 1
     bad = dataclasses.replace(s, program=bytes(blob)).join()
     assert ProofFile.from_bytes(bad).program != pf.program

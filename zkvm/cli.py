@@ -178,11 +178,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_OK
     from zkvm.prover import prove
 
-    def options(rows: int) -> FriOptions:
-        return FriOptions.for_trace(rows, blowup=args.blowup, num_queries=args.queries,
-                                    grinding_bits=args.grinding, zk=not args.no_zk)
+    def options(heights: list[int]) -> FriOptions:
+        return FriOptions.for_tables(heights, blowup=args.blowup, num_queries=args.queries,
+                                     grinding_bits=args.grinding, zk=not args.no_zk)
 
-    options(1 << 20)  # bad --blowup / --queries / --grinding values are reported before the run
+    options([1 << 20])  # bad --blowup / --queries / --grinding values are reported before the run
 
     progress = Progress(args.quiet or args.json)
     result = prove(program, loaded.inputs, loaded.public_inputs, options, progress=progress, embed_program=args.embed_program,
@@ -306,8 +306,9 @@ def _write_key(path: str, key, parameter: str) -> None:
 # --- keygen ------------------------------------------------------------------------------------
 def cmd_keygen(args: argparse.Namespace) -> int:
     from zkvm import programs
-    from zkvm.air.vm_air import COMMIT_CODE, COMMIT_DATA, default_commitment
+    from zkvm.air.vm_air import COMMIT_CODE, COMMIT_CONSTS, COMMIT_DATA, commitment_for
     from zkvm.fri.options import FriOptions
+    from zkvm.isa.program import const_rows
     from zkvm.keygen import verifying_key
 
     if (args.proof is None) == (args.input is None):
@@ -324,21 +325,35 @@ def cmd_keygen(args: argparse.Namespace) -> int:
         verify(pf, program, min_security_bits=args.min_security)
         n, blowup, commitment = pf.trace_length, pf.stark.options.blowup, pf.commitment
     else:
+        from zkvm.air.data_space import constant_reads, word_rows
+        from zkvm.isa.program import CONST_MIN_ROWS, const_rows
         from zkvm.vm.run import run
 
         loaded = programs.load(args.program, programs.read_input_file(args.input))
         program = loaded.program
-        n = run(program, loaded.inputs, loaded.public_inputs).trace_length
-        blowup = FriOptions.for_trace(n, blowup=args.blowup).blowup
-        commitment = COMMIT_CODE | COMMIT_DATA if args.commit_program else default_commitment(program)
+        execution = run(program, loaded.inputs, loaded.public_inputs)
+        n = execution.trace_length
+        heights = [n]
+        if program.layout.const_size:
+            heights += [const_rows(program.layout.const_size),
+                        word_rows(constant_reads(execution.trace)[0].size, CONST_MIN_ROWS)]
+        blowup = FriOptions.for_tables(heights, blowup=args.blowup).blowup
+        commitment = commitment_for(program, True if args.commit_program else None)
     t = time.perf_counter()
     key = verifying_key(program, [(n, blowup)], commitment)
     out = args.out or str(Path(args.program).with_suffix(".vk"))
     _write_key(out, key, "--out")
-    root = key.root_for(n, blowup, commitment)
-    parts = {0: "nothing", COMMIT_CODE: "its code", COMMIT_DATA: "its constants", 3: "its code and constants"}[commitment]
+    cpu_parts = commitment & ~COMMIT_CONSTS
+    root = key.root_for(n, blowup, cpu_parts) if cpu_parts else None
+    data_root = (key.root_for(const_rows(program.layout.const_size), blowup, COMMIT_CONSTS)
+                 if commitment & COMMIT_CONSTS else None)
+    names = [name for bit, name in ((COMMIT_CODE, "its code"), (COMMIT_DATA, "its mutable constants"),
+                                    (COMMIT_CONSTS, "its read-only constants")) if commitment & bit]
+    parts = " and ".join(names) if names else "nothing"
     obj = {"vk": out, "program_hash": program.hex_hash(), "trace_rows": n, "blowup": blowup, "committed": parts,
-           "root": root.hex() if root else None, "seconds": round(time.perf_counter() - t, 3)}
+           "root": root.hex() if root else None, "constants_root": data_root.hex() if data_root else None,
+           "seconds": round(time.perf_counter() - t, 3)}
+    root = root or data_root
     if root is not None:
         text = (f"verifying key for trace length 2^{n.bit_length() - 1}, blowup {blowup} ({parts}) -> {out} "
                 f"(root {root.hex()[:16]}..., {obj['seconds']:.2f} s)")

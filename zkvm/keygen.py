@@ -15,19 +15,28 @@ from zkvm.keys import VerifyingKey
 
 
 def program_root(program: Program, trace_length: int, blowup: int, commitment: int) -> bytes:
-    """The root of the program's committed columns (``commitment``: COMMIT_CODE | COMMIT_DATA)
-    for a trace of ``trace_length`` rows at this blowup."""
+    """The root of the program's committed columns for a trace of ``trace_length`` rows at this
+    blowup: the CPU table's (``commitment``: COMMIT_CODE | COMMIT_DATA) or, for COMMIT_CONSTS,
+    the data table's (``trace_length``: its height)."""
+    from zkvm.air.data_space import const_columns
     from zkvm.air.layout import MIN_TRACE_LOG
-    from zkvm.air.vm_air import committed_program_columns
+    from zkvm.air.vm_air import COMMIT_CONSTS, committed_program_columns
     from zkvm.stark.prover import commit_public_columns
 
+    if blowup < 2 or blowup & (blowup - 1) or blowup > 256:
+        raise ParameterError("blowup", f"must be a power of two in [2, 256], got {blowup}")
+    if commitment == COMMIT_CONSTS:
+        columns = const_columns(program, True)
+        tree, _ = commit_public_columns(columns, int(trace_length), blowup)
+        return tree.root
     n = int(trace_length)
     if n < 1 << MIN_TRACE_LOG or n & (n - 1) or n > 1 << 28:
         raise ParameterError("trace_length", f"must be a power of two in [2^{MIN_TRACE_LOG}, 2^28], got {trace_length}")
     if blowup < 2 or blowup & (blowup - 1) or blowup > 256:
         raise ParameterError("blowup", f"must be a power of two in [2, 256], got {blowup}")
     if commitment not in (1, 2, 3):
-        raise ParameterError("commitment", f"1 (code), 2 (constants) or 3 (both), got {commitment}")
+        raise ParameterError("commitment", f"1 (code), 2 (mutable constants), 3 (both) or 4 (read-only constants), "
+                             f"got {commitment}")
     columns = committed_program_columns(program, commitment)
     columns.check_fits(n)
     tree, _ = commit_public_columns(columns, n, blowup)
@@ -35,16 +44,25 @@ def program_root(program: Program, trace_length: int, blowup: int, commitment: i
 
 
 def verifying_key(program: Program, shapes: Iterable[tuple[int, int]], commitment: int | None = None) -> VerifyingKey:
-    """A key holding the program's roots for each (trace length, blowup) in ``shapes``, for the
-    program parts its proofs commit to (default: :func:`zkvm.air.vm_air.default_commitment`;
-    a program too small to commit anything gets a key with no roots)."""
-    from zkvm.air.vm_air import default_commitment
+    """A key holding the program's roots for each (CPU trace length, blowup) in ``shapes``, for
+    the program parts its proofs commit to (default: :func:`zkvm.air.vm_air.default_commitment`;
+    a program too small to commit anything gets a key with no roots): the CPU table's at each
+    trace length, the data table's (its height fixed by the program) at each blowup."""
+    from zkvm.air.vm_air import COMMIT_CONSTS, default_commitment
+    from zkvm.isa.program import const_rows
 
     commitment = default_commitment(program) if commitment is None else commitment
+    cpu_parts = commitment & ~COMMIT_CONSTS
     roots = {}
-    for n, blowup in shapes if commitment else ():
-        roots[(int(n).bit_length() - 1, int(blowup).bit_length() - 1, commitment)] = program_root(
-            program, n, blowup, commitment)
+    for n, blowup in shapes:
+        log_blowup = int(blowup).bit_length() - 1
+        if cpu_parts:
+            roots[(int(n).bit_length() - 1, log_blowup, cpu_parts)] = program_root(program, n, blowup, cpu_parts)
+        if commitment & COMMIT_CONSTS:
+            height = const_rows(program.layout.const_size)
+            if (height.bit_length() - 1, log_blowup, COMMIT_CONSTS) not in roots:
+                roots[(height.bit_length() - 1, log_blowup, COMMIT_CONSTS)] = program_root(
+                    program, height, blowup, COMMIT_CONSTS)
     return VerifyingKey(program.hash(), roots)
 
 

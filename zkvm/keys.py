@@ -13,8 +13,9 @@ wrong key cannot make a false proof pass unless its root is for other columns th
 program's: treat a key like the program itself, and take it only from a source you trust.
 
 Layout: magic ``ZKVMVK01``, format version (u16), the program hash (32 bytes), an entry
-count (u32), then per entry log2 trace length (u8), log2 blowup (u8), the committed program
-parts (u8: 1 code, 2 constants, 3 both) and the root (32 bytes).
+count (u32), then per entry log2 table height (u8), log2 blowup (u8), the committed program
+parts (u8: 1 code, 2 mutable constants, 3 both: the CPU table's; 4 the read-only constants:
+the data table's, at its own height) and the root (32 bytes).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from zkvm.codec import Reader, Writer
 from zkvm.errors import KeyFormatError, ProofFormatError
 
 MAGIC = b"ZKVMVK01"
-VERSION = 1
+VERSION = 2  # 2: entries for the data table (parts 4)
 MAX_ENTRIES = 1024
 
 
@@ -71,7 +72,7 @@ class VerifyingKey:
             roots = {}
             for _ in range(r.count("entry count", MAX_ENTRIES)):
                 log_n, log_blowup, parts = r.u8("log trace length"), r.u8("log blowup"), r.u8("committed parts")
-                if log_n > 28 or log_blowup > 8 or parts not in (1, 2, 3):
+                if log_n > 28 or log_blowup > 8 or parts not in (1, 2, 3, 4):
                     raise KeyFormatError(f"entry out of range (trace length 2^{log_n}, blowup 2^{log_blowup}, parts {parts})")
                 if (log_n, log_blowup, parts) in roots:
                     raise KeyFormatError(f"two roots for trace length 2^{log_n}, blowup 2^{log_blowup}, parts {parts}")

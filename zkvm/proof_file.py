@@ -26,11 +26,11 @@ from dataclasses import dataclass
 from zkvm.codec import Reader, Writer
 from zkvm.errors import ParameterError, ProofFormatError
 from zkvm.field.goldilocks import P
-from zkvm.isa.program import MAX_SIGNATURE_BYTES, Program, decode_signature, program_from_canonical_bytes, signature_bytes
+from zkvm.isa.program import CONST_ROW, MAX_SIGNATURE_BYTES, Program, decode_signature, program_from_canonical_bytes, signature_bytes
 from zkvm.stark.multi_proof import MultiProof
 
 MAGIC = b"ZKVMPRF1"
-VERSION = 3  # 3: a multi-table STARK proof (zkvm.stark.multi_proof); 2: the single-table STARK
+VERSION = 4  # 4: read-only constants in the data and word tables; 3: the VM as one table of a multi-table proof
 MAX_IO = 1 << 22
 MAX_EMBEDDED = 1 << 28
 MAX_STARK = 1 << 28
@@ -61,7 +61,7 @@ class ProofFile:
         w.raw(MAGIC)
         w.raw(VERSION.to_bytes(2, "little"))
         w.digest(self.program_hash)
-        w.u8((1 if self.program is not None else 0) | (self.commitment & 3) << 1)
+        w.u8((1 if self.program is not None else 0) | (self.commitment & 7) << 1)
         for group in (self.public_inputs, self.outputs):
             w.count(len(group))
             w.fields(v % P for v in group)
@@ -84,7 +84,7 @@ class ProofFile:
         r.header(MAGIC, VERSION, "proof file")
         program_hash = r.digest("program hash")
         flags = r.u8("flags")
-        if flags & ~7:
+        if flags & ~15:
             raise ProofFormatError("unknown proof file flags")
         groups = []
         for what in ("public inputs", "outputs"):
@@ -108,9 +108,10 @@ class ProofFile:
         stark = MultiProof.from_bytes(r.raw(size, "stark proof"))
         r.finish()
         program = None
-        if embedded is not None:  # decoded last: its code and constants must fit the trace (a row each)
+        if embedded is not None:  # decoded last: its code and constants must fit the tables (a row or a word each)
             try:
-                program = program_from_canonical_bytes(embedded, max_words=stark.tables[0].trace_length)
+                words = max(tp.trace_length for tp in stark.tables) * CONST_ROW
+                program = program_from_canonical_bytes(embedded, max_words=words)
             except ParameterError as e:
                 raise ProofFormatError(f"embedded program: {e}") from None
         return cls(program_hash, groups[0], groups[1], stark, program, signature, output_address, flags >> 1)

@@ -35,7 +35,7 @@ def prove(
     program: Program,
     inputs: Sequence[int] = (),
     public_inputs: Sequence[int] = (),
-    options: FriOptions | Callable[[int], FriOptions] | None = None,
+    options: FriOptions | Callable[[list[int]], FriOptions] | None = None,
     *,
     embed_program: bool = False,
     progress: Callable[[str], None] | None = None,
@@ -46,9 +46,9 @@ def prove(
 ) -> ProveResult:
     """Run ``program`` on the flat private ``inputs`` (and public inputs) and prove it.
 
-    ``options``: the proof's parameters, or a function of the trace length returning them;
-    by default :meth:`FriOptions.for_trace` (100 conjectured bits, zero-knowledge, blowup 8, or
-    4 for long traces). Proofs are zero-knowledge unless ``options.zk`` is False; ``zk_seed``
+    ``options``: the proof's parameters, or a function of the tables' heights (the CPU trace's
+    first) returning them; by default :meth:`FriOptions.for_tables` (100 conjectured bits,
+    zero-knowledge, blowup 8, or 4 for long traces). Proofs are zero-knowledge unless ``options.zk`` is False; ``zk_seed``
     fixes the prover's randomness (reproducible tests only). ``commit_program``: True to
     commit to the program's code and constants, False to commit to neither; by default each is
     committed when it is large (:func:`zkvm.air.vm_air.default_commitment`), so verifiers with
@@ -74,10 +74,38 @@ def prove(
                 pass
 
 
+def vm_tables(program: Program, execution, cpu_columns, commitment: int, say: Callable[[str], None] = lambda _m: None):
+    """The tables of a run's proof: (system, traces, public inputs, public columns), the CPU
+    trace first (its slot left None: the caller hands it over), then with read-only constants
+    the data and word tables and, after single-row macs, the dot-product and frozen-memory
+    tables (zkvm/air/vm_air.py, vm_system)."""
+    from zkvm.air.data_space import const_columns, data_space_traces
+    from zkvm.air.vm_air import COMMIT_CONSTS, DATA, WORDS, vm_system
+    from zkvm.isa.program import CONST_BASE, CONST_MIN_ROWS
+
+    n = execution.trace_length
+    consts = program.layout.const_size > 0
+    dots = execution.dots
+    system = vm_system(n, consts, dots is not None)
+    traces, publics, table_columns = [None], [[program.layout.stack_base]], [cpu_columns]
+    if consts:
+        say("building the data and word tables")
+        data_trace, word_trace = data_space_traces(program, execution.trace, system.tables[DATA], system.tables[WORDS],
+                                                   CONST_MIN_ROWS, dots.weight_rows if dots is not None else None)
+        traces += [data_trace, word_trace]
+        publics += [[CONST_BASE], []]
+        table_columns += [const_columns(program, bool(commitment & COMMIT_CONSTS)), None]
+    if dots is not None:
+        traces += [dots.dot, dots.frozen]
+        publics += [[], []]
+        table_columns += [None, None]
+    return system, traces, publics, table_columns
+
+
 def _prove(program, inputs, public_inputs, options, t0, say, embed_program, debug_check, memory_budget,
            zk_seed, commit_program) -> ProveResult:
     """:func:`prove` once its helper (if any) is started; t0 is the start time."""
-    from zkvm.air.vm_air import COMMIT_CODE, COMMIT_DATA, default_commitment, public_columns, statement_bytes, vm_system
+    from zkvm.air.vm_air import COMMIT_CONSTS, commitment_for, public_columns, statement_bytes
     from zkvm.stark import prover as stark_prover
     from zkvm.stark.multi_prover import prove_tables
     from zkvm.vm.run import run
@@ -86,12 +114,10 @@ def _prove(program, inputs, public_inputs, options, t0, say, embed_program, debu
     execution = run(program, inputs, public_inputs)
     t_run = time.perf_counter() - t0
     n = execution.trace_length
-    if commit_program is None:
-        commitment = default_commitment(program)
-    else:
-        commitment = COMMIT_CODE | COMMIT_DATA if commit_program else 0
+    commitment = commitment_for(program, commit_program)
     cols = public_columns(program, execution.public_inputs, execution.outputs, n, execution.output_address,
-                          commitment=commitment)
+                          commitment=commitment & ~COMMIT_CONSTS)
+    system, traces, publics, table_columns = vm_tables(program, execution, cols, commitment, say)
     stmt = statement_bytes(program.hash(), execution.public_inputs, execution.outputs, execution.output_address)
     report = stark_prover.ProverReport()
     report.add("run", t_run)
@@ -106,13 +132,14 @@ def _prove(program, inputs, public_inputs, options, t0, say, embed_program, debu
         trace = execution.trace  # the debugger's messages read it
     else:
         trace, execution.trace = stark_prover.OwnedTrace(execution.trace), None
-    system = vm_system(n)
+    traces[0] = trace
+    heights = [n] + [t.shape[0] for t in traces[1:]]
     stark = prove_tables(
         system,
-        [trace],
-        [[program.layout.stack_base]],
-        options(n) if callable(options) else options or FriOptions.for_tables([n]),
-        public_columns=[cols],
+        traces,
+        publics,
+        options(heights) if callable(options) else options or FriOptions.for_tables(heights),
+        public_columns=table_columns,
         statement=stmt,
         report=report,
         progress=say,

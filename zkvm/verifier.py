@@ -161,7 +161,9 @@ def verify(
         ParameterError: an argument of the wrong type (e.g. a program hash that is not hex).
     """
     from zkvm.air.layout import MIN_TRACE_LOG
-    from zkvm.air.vm_air import public_columns, statement_bytes, vm_system
+    from zkvm.air.data_space import const_columns
+    from zkvm.air.vm_air import COMMIT_CONSTS, DATA, public_columns, statement_bytes, vm_system
+    from zkvm.isa.program import CONST_BASE, const_rows
     from zkvm.stark.multi_verifier import verify_tables
 
     if vk is not None and not isinstance(vk, (VerifyingKey, bytes, bytearray, memoryview)):
@@ -184,16 +186,39 @@ def verify(
         raise StatementMismatch("the proof was made for other public inputs")
     if output is not None and _ints(output, "output") != pf.outputs:
         raise StatementMismatch("the proof attests another output")
+    consts = lay.const_size > 0
+    # with constants, a proof holds the dot-product and frozen-memory tables if its run had single-row macs
+    system = vm_system(n, consts, consts and len(pf.stark.tables) == len(vm_system(n, True, True).tables))
+    if len(pf.stark.tables) != len(system.tables):
+        raise ProofFormatError(f"the proof has {len(pf.stark.tables)} tables, this program's proofs have {len(system.tables)}")
+    if pf.commitment & COMMIT_CONSTS and not consts:
+        raise ProofFormatError("the proof commits to read-only constants the program does not have")
     try:
-        cols = public_columns(prog, pf.public_inputs, pf.outputs, n, pf.output_address, commitment=pf.commitment)
+        cols = public_columns(prog, pf.public_inputs, pf.outputs, n, pf.output_address,
+                              commitment=pf.commitment & ~COMMIT_CONSTS)
     except ParameterError as e:  # a malformed output claim, or regions past the trace
         raise ProofFormatError(f"the proof's statement does not fit this program: {e}") from None
     stmt = statement_bytes(pf.program_hash, pf.public_inputs, pf.outputs, pf.output_address)
-    root = key.root_for(n, pf.stark.options.blowup, pf.commitment) if key is not None and pf.commitment else None
+    blowup = pf.stark.options.blowup
+    cpu_parts = pf.commitment & ~COMMIT_CONSTS
+    roots = [key.root_for(n, blowup, cpu_parts) if key is not None and cpu_parts else None]
+    publics, table_columns = [[lay.stack_base]], [cols]
+    if consts:
+        height = const_rows(lay.const_size)
+        if pf.stark.tables[DATA].trace_length != height:  # (checked before the columns are built)
+            raise ProofFormatError(f"the proof's data table has {pf.stark.tables[DATA].trace_length} rows, the program's "
+                                   f"constants {height}")
+        committed = bool(pf.commitment & COMMIT_CONSTS)
+        roots += [key.root_for(height, blowup, COMMIT_CONSTS) if key is not None and committed else None, None]
+        publics += [[CONST_BASE], []]
+        table_columns += [const_columns(prog, committed), None]
+    extra = system.user_tables - len(publics)  # the dot-product and frozen-memory tables: nothing public
+    publics, table_columns, roots = publics + [[]] * extra, table_columns + [None] * extra, roots + [None] * extra
     verify_tables(
-        pf.stark, vm_system(n), [[lay.stack_base]], min_security_bits, public_columns=[cols], statement=stmt,
-        trusted_roots=[root],
+        pf.stark, system, publics, min_security_bits, public_columns=table_columns, statement=stmt,
+        trusted_roots=roots,
     )
+    by_key = any(root is not None and tp.fixed_root is not None for root, tp in zip(roots, pf.stark.tables))
     return VerifiedClaim(
         program_hash=pf.program_hash.hex(),
         public_inputs=pf.public_inputs,
@@ -202,6 +227,6 @@ def verify(
         security_bits=pf.stark.security_bits,
         trace_length=n,
         zero_knowledge=pf.stark.options.zk,
-        program_columns="key" if root is not None and pf.stark.tables[0].fixed_root is not None else "evaluated",
+        program_columns="key" if by_key else "evaluated",
         arithmetic=arithmetic_contract(prog),
     )

@@ -187,6 +187,8 @@ def _row_where(trace, cycles, column):
         special[f"l{i}"] = first(t[:, c["f_lt"]] == 1)
     for i in range(6, 8):
         special[f"l{i}"] = first(t[:, c["f_div"]] == 1)
+    if column == "f_dot":
+        return 7  # (a program without constants has no single-row mac: set on any row)
     if column.startswith("f_"):
         return first(t[:, c[column]] == 1)
     if column in special and special[column] is not None:

@@ -2130,7 +2130,19 @@ def cpython(source: str, inputs: dict, python: bool = False):
         # UnboundLocalError, or (Python 3.11) a comprehension reading a function variable
         # that is not assigned yet: "cannot access free variable"
         return "error", "UnboundLocalError"
+    if _size(out) > MAX_OUTPUT_WORDS:
+        # (a list doubled in a loop: CPython holds millions of elements, the VM's memory 2^22 words)
+        raise Discard(f"an output of {_size(out)} values, more than the VM's memory holds")
     return "ok", _normalize(out)
+
+
+MAX_OUTPUT_WORDS = 1 << 20
+
+
+def _size(v) -> int:
+    if isinstance(v, (list, tuple)):
+        return len(v) + sum(_size(x) for x in v if isinstance(x, (list, tuple)))
+    return 1
 
 
 def _normalize(v):
@@ -2222,6 +2234,21 @@ def test_random_programs_with_python_constructs(case):
     else clauses (PyBuilder; Flags lists what is held back and why)."""
     source, inputs_list, maybe_unbound = case
     check_program(source, inputs_list, maybe_unbound, python=True)
+
+
+@given(programs(python=True))
+def test_random_programs_with_every_constant_read_only(case):
+    """The same programs with every constant no code writes in the read-only data space (a
+    program normally puts them there only when they are many): a constant the alias analysis
+    missed a write to would stop the run ("store into the program's read-only constants")."""
+    from zkvm.compiler import link
+
+    source, inputs_list, maybe_unbound = case
+    old, link.READ_ONLY_SPACE_MIN = link.READ_ONLY_SPACE_MIN, 0
+    try:
+        check_program(source, inputs_list, maybe_unbound, python=True)
+    finally:
+        link.READ_ONLY_SPACE_MIN = old
 
 
 # --- mismatches the generator found (minimized by hand; Flags and PyBuilder avoid them) -------

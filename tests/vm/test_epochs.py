@@ -46,6 +46,14 @@ def check(cells, accesses, macs):
                       plan.frozen_t_prev.tolist(), plan.frozen_reads.tolist()))
     # every mac read is answered by exactly one frozen row of the mac's epoch
     answered = Counter()
+    first_read = {}  # (cell, epoch) -> the index of its first read over all macs' reads
+    read = 0
+    for m, (clk, start, length) in enumerate(macs):
+        for cell in range(start, start + length):
+            first_read.setdefault((cell, int(plan.mac_t_s[m])), read)
+            read += 1
+    assert [first_read[(a, t)] for a, t in zip(plan.frozen_addr.tolist(), plan.frozen_t_s.tolist())] == \
+        plan.frozen_first_read.tolist()
     for m, (clk, start, length) in enumerate(macs):
         t_s, t_e = int(plan.mac_t_s[m]), int(plan.mac_t_e[m])
         assert t_s <= 4 * (clk + 1) <= t_e and t_s % 4 == 0 and t_e % 4 == 0

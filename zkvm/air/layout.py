@@ -4,8 +4,18 @@ One row per cycle. Every column's index follows from its position in ``MAIN_COLU
 
     | clk pc fp | 21 opcode flags | a b c imm | slot A: addr val tprev |
     | slot B: addr old val tprev | slot C: addr old val tprev | 6 time-difference limbs |
-    | 8 operation limbs | cnt inv isz cont | memory table: init_priv fin_v fin_t |
+    | 8 operation limbs | cnt inv isz cont | ca cb | memory table: init_priv fin_v fin_t |
     | range table: rc m_rc | program multiplicity: m_prog |
+
+A mac over constant weights may run as one row (``f_dot``): it sends (activation pointer,
+weight pointer, rows, accumulator in, out, t_s, t_e) to the dot-product table, with ``cnt``
+holding its rows (length / 8), ``inv`` the activation pointer, ``t_s``/``t_e`` the epoch in which
+the frozen-memory table holds the activations, and l0..l3 the limbs that place the mac's read
+time 4 (clk + 1) in it (docs/tables.md).
+
+``ca`` and ``cb`` mark a slot-A or slot-B read of the program's read-only constants (at
+CONST_BASE, in the data table): such a read is sent on the constant-read bus instead of taking
+part in the memory argument (docs/tables.md, "the data space").
 
 The two-row instructions (lt, div, mod) put the rest of their witness in a continuation row
 (flag ``f_wide``) that makes no memory access: see ``WIDE_LIMBS``.
@@ -20,10 +30,11 @@ from __future__ import annotations
 FLAGS = (
     "f_halt", "f_add", "f_sub", "f_mul", "f_addi", "f_muli", "f_movi", "f_eq", "f_lt", "f_div",
     "f_mod", "f_jmp", "f_bz", "f_call", "f_ret", "f_ld", "f_st", "f_lda", "f_sta", "f_macs", "f_mac",
-    "f_lt32", "f_chk", "f_wide",
+    "f_dot", "f_lt32", "f_chk", "f_wide",
 )
-"""One flag per instruction, with two for mac (its setup row ``f_macs`` and its steps ``f_mac``)
-and ``f_wide`` for the continuation row of the two-row instructions (lt, div, mod)."""
+"""One flag per instruction, with three for mac (its setup row ``f_macs`` and its steps
+``f_mac``, or a single row ``f_dot`` whose products the dot-product table proves) and ``f_wide``
+for the continuation row of the two-row instructions (lt, div, mod)."""
 
 MEM_LIMBS = ("m_a_lo", "m_a_hi", "m_b_lo", "m_b_hi", "m_c_lo", "m_c_hi")
 OP_LIMBS = tuple(f"l{i}" for i in range(8))
@@ -38,6 +49,8 @@ MAIN_COLUMNS = (
     + MEM_LIMBS
     + OP_LIMBS
     + ("cnt", "inv", "isz", "cont")
+    + ("ca", "cb")
+    + ("t_s", "t_e")
     + ("init_priv", "fin_v", "fin_t")
     + ("rc", "m_rc", "m_prog")
 )
@@ -91,6 +104,7 @@ FLAG_OF_OPCODE = {
 }
 OPCODE_OF_FLAG = {flag: code for code, flag in FLAG_OF_OPCODE.items()}
 OPCODE_OF_FLAG["f_mac"] = _op.MAC
+OPCODE_OF_FLAG["f_dot"] = _op.MAC
 OPCODE_OF_FLAG["f_wide"] = 0  # a continuation row fetches no instruction
 
-assert WIDTH <= 72, WIDTH  # one BLAKE3 chunk per row even with 2^11 rows' 31 extra range columns
+assert WIDTH + 31 + 2 <= 128, WIDTH  # one BLAKE3 chunk (128 words) per row with 2^11 rows' 31 extra range columns and the masks

@@ -26,9 +26,9 @@ import numpy as np
 
 from zkvm.air import layout as L
 from zkvm.errors import ParameterError
-from zkvm.isa.program import Program
+from zkvm.isa.program import CONST_ROW, Program
 from zkvm.stark.air import Air, AirBuilder
-from zkvm.air.buses import FETCH, MEMORY, RANGE
+from zkvm.air.buses import CONST_READ, FETCH, MAC, MEMORY, RANGE
 from zkvm.stark.public_columns import PublicColumns
 from zkvm.stark.tables import BUS_CHALLENGES, BusInteractions, TableSystem
 
@@ -38,28 +38,48 @@ TWO32 = 1 << 32
 HALF = (0xFFFF_FFFF_0000_0001 - 1) // 2  # (p - 1) / 2: u = x + HALF maps the value range onto [0, p - 1]
 
 
-def vm_air_for(n: int) -> Air:
-    """The VM AIR for a trace of n rows (the range table's layout depends on n)."""
-    return vm_air(L.range_table_width(n))
+def vm_air_for(n: int, consts: bool = False) -> Air:
+    """The VM AIR for a trace of n rows (the range table's layout depends on n); ``consts``:
+    the program has read-only constants (see :func:`vm_system`)."""
+    return vm_air(L.range_table_width(n), consts)
 
 
-@lru_cache(maxsize=8)
-def vm_system(n: int) -> TableSystem:
-    """The VM's table system for a trace of n rows: for now one table, the wide VM AIR, a
-    participant of the buses like every table (docs/tables.md describes the tables it is being
-    split into)."""
-    return TableSystem("zkvm-vm", (vm_air_for(n),))
+@lru_cache(maxsize=16)
+def vm_system(n: int, consts: bool = False, dots: bool = False) -> TableSystem:
+    """The VM's table system for a CPU trace of n rows: the wide VM AIR (CPU, memory, range and
+    program tables in one), and for a program with read-only constants the data table (its
+    constants, 8 words a row, at CONST_BASE) and the word table (the words the CPU reads);
+    with ``dots`` (a run with single-row macs) the dot-product table and the frozen-memory
+    table too; then the mask table their masks need (docs/tables.md)."""
+    if not consts:
+        return TableSystem("zkvm-vm", (vm_air_for(n),))
+    from zkvm.air.dot_table import data_table_air, dot_table_air
+    from zkvm.air.frozen_table import frozen_table_air
+    from zkvm.air.word_table import word_table_air
+
+    tables = (vm_air_for(n, True), data_table_air(CONST_ROW), word_table_air(CONST_ROW))
+    if dots:
+        tables += (dot_table_air(CONST_ROW), frozen_table_air())
+    return TableSystem("zkvm-vm", tables)
 
 
-@lru_cache(maxsize=8)
-def vm_air(table_width: int = 1) -> Air:
+CPU, DATA, WORDS, DOT, FROZEN_TABLE = 0, 1, 2, 3, 4
+"""The tables' indices in :func:`vm_system` (DATA and WORDS with read-only constants, DOT and
+FROZEN_TABLE with single-row macs)."""
+
+
+@lru_cache(maxsize=16)
+def vm_air(table_width: int = 1, consts: bool = False) -> Air:
     """The (program-independent) AIR of the VM whose range table carries ``table_width``
-    entries per row (1 for traces of 2^16 rows or more; see layout.range_table_width)."""
+    entries per row (1 for traces of 2^16 rows or more; see layout.range_table_width). With
+    ``consts`` the ld, lda and mac-step reads flagged ``ca``/``cb`` go to the read-only
+    constants (the constant-read bus) instead of memory, and the table is masked (its bus sum
+    then depends on which constants were read)."""
     w = table_width
     if w < 1 or w & (w - 1) or w > L.RANGE_SIZE:
         raise ValueError(f"range table width must be a power of two in [1, 2^16], got {w}")
     extra = tuple(f"m_rc{k}" for k in range(1, w))
-    name = "zkvm-vm-v3" if w == 1 else f"zkvm-vm-v3-rt{w}"
+    name = ("zkvm-vm-v4" if w == 1 else f"zkvm-vm-v4-rt{w}") + ("-c" if consts else "")
     b = AirBuilder(name, main=L.MAIN_COLUMNS + extra, public=["fp0"], public_columns=L.PUBLIC_COLUMNS,
                    num_challenges=BUS_CHALLENGES)
     m, nx, pub = b.main, b.next, b.pubcol
@@ -87,7 +107,7 @@ def vm_air(table_width: int = 1) -> Air:
 
     # 2. control flow ----------------------------------------------------------------------
     seq = total(["f_add", "f_sub", "f_mul", "f_addi", "f_muli", "f_movi", "f_eq", "f_lt32", "f_chk",
-                 "f_ld", "f_st", "f_lda", "f_sta", "f_wide"])
+                 "f_ld", "f_st", "f_lda", "f_sta", "f_wide", "f_dot"])
     fm = f["f_macs"] + f["f_mac"]
     fw = f["f_lt"] + f["f_div"] + f["f_mod"]  # the first rows of the two-row instructions
     wide = f["f_wide"]  # their continuation rows: no fetch, no memory access
@@ -175,6 +195,29 @@ def vm_air(table_width: int = 1) -> Air:
     b.transition("private init only in the input region", m("init_priv") * (1 - pub("priv_sel")), **every)
     b.transition("outputs", pub("out_sel") * (m("fin_v") - pub("out_val")), **every)
 
+    # constant reads: flagged slots read the data space instead of memory (only mac steps
+    # through A; ld, lda and mac steps through B). Without constants both flags are 0.
+    ca, cb = m("ca"), m("cb")
+    b.transition("ca is boolean", ca * (ca - 1), **every)
+    b.transition("cb is boolean", cb * (cb - 1), **every)
+    b.transition("ca only on mac steps", ca * (1 - f["f_mac"]), **every)
+    b.transition("cb only on ld, lda and mac steps", cb * (1 - f["f_ld"] - f["f_lda"] - f["f_mac"]), **every)
+    if not consts:
+        b.transition("no constant reads in a program without constants", ca + cb, **every)
+        b.transition("no single-row mac in a program without constants", f["f_dot"], **every)
+    # a single-row mac (f_dot): A and B are its two pointers, the activations' (inv) one of
+    # them and the weights' the other; cnt = length / 8 rows of the dot table; the table
+    # reads the activations frozen through [t_s, t_e], which must hold the read time 4 (clk + 1)
+    fd = f["f_dot"]
+    x_ptr, w_ptr = inv, A + B - inv
+    read_time = 4 * (clk + 1)
+    b.transition("dot activations are one of the pointers", fd * (x_ptr - A) * (x_ptr - B), **every)
+    b.transition("dot rows are the length over 8", fd * (8 * cnt - imm), **every)
+    b.transition("dot read after the epoch starts", fd * (read_time - m("t_s") - lim[0] - TWO16 * lim[1]), **every)
+    b.transition("dot read before the epoch ends", fd * (m("t_e") - read_time - lim[2] - TWO16 * lim[3]), **every)
+    b.transition("no epoch start off a single-row mac", (1 - fd) * m("t_s"), **every)
+    b.transition("no epoch end off a single-row mac", (1 - fd) * m("t_e"), **every)
+
     # 5. range table
     # row j carries the entries rc, rc+1, ..., rc+w-1; rc steps by 0 or w from 0 to 2^16 - w,
     # so the entries cover exactly [0, 2^16)
@@ -185,12 +228,18 @@ def vm_air(table_width: int = 1) -> Air:
 
     # LogUp on the VM's buses (zkvm/air/buses.py): memory multiset, range lookups, instruction
     # fetch. Alone, the VM table's fractions sum to zero (its claimed bus sum is 0).
-    bus = BusInteractions(b)
+    bus = BusInteractions(b, masked=consts)
     access = 1 - wide  # a continuation row makes no memory access
-    bus.receive(MEMORY, [a_addr, A, m("a_tp")], access)
-    bus.send(MEMORY, [a_addr, A, t + 1], access)
-    bus.receive(MEMORY, [b_addr, Bo, m("b_tp")], access)
-    bus.send(MEMORY, [b_addr, B, t + 2], access)
+    a_mem = access - ca if consts else access  # (ca = 1 only on mac steps, where access = 1)
+    b_mem = access - cb if consts else access
+    bus.receive(MEMORY, [a_addr, A, m("a_tp")], a_mem)
+    bus.send(MEMORY, [a_addr, A, t + 1], a_mem)
+    bus.receive(MEMORY, [b_addr, Bo, m("b_tp")], b_mem)
+    bus.send(MEMORY, [b_addr, B, t + 2], b_mem)
+    if consts:
+        bus.send(CONST_READ, [a_addr, A], ca)
+        bus.send(CONST_READ, [b_addr, B], cb)
+        bus.send(MAC, [x_ptr, w_ptr, cnt, Co, Cv, m("t_s"), m("t_e")], fd)
     bus.receive(MEMORY, [c_addr, Co, m("c_tp")], access)
     bus.send(MEMORY, [c_addr, Cv, t + 3], access)
     bus.send(MEMORY, [clk, pub("init_pub") + m("init_priv"), 0])
@@ -295,6 +344,8 @@ def _program_columns(program: Program) -> tuple[PublicColumns, PublicColumns]:
 
 COMMIT_CODE = 1
 COMMIT_DATA = 2
+COMMIT_CONSTS = 4  # the data table's read-only constants
+COMMIT_ALL = COMMIT_CODE | COMMIT_DATA | COMMIT_CONSTS
 COMMIT_ENTRIES = 1 << 14
 """A program's code (five columns) and its constants (one column) are each committed by the
 prover (see :mod:`zkvm.stark.public_columns`) instead of evaluated by the verifier when they
@@ -304,9 +355,21 @@ its rows at the queries (about 2% of a 2^21-row proof for the constants column).
 
 
 def default_commitment(program: Program) -> int:
-    """Which of the program's parts its proofs commit to by default (COMMIT_CODE | COMMIT_DATA)."""
+    """Which of the program's parts its proofs commit to by default (COMMIT_CODE | COMMIT_DATA |
+    COMMIT_CONSTS): each part of at least COMMIT_ENTRIES words."""
     return ((COMMIT_CODE if len(program.code) >= COMMIT_ENTRIES else 0)
-            | (COMMIT_DATA if program.layout.data_size >= COMMIT_ENTRIES else 0))
+            | (COMMIT_DATA if program.layout.data_size >= COMMIT_ENTRIES else 0)
+            | (COMMIT_CONSTS if program.layout.const_size >= COMMIT_ENTRIES else 0))
+
+
+def commitment_for(program: Program, commit_program: bool | None) -> int:
+    """The parts a proof commits to: by default (None) :func:`default_commitment`; True every
+    part the program has; False none."""
+    if commit_program is None:
+        return default_commitment(program)
+    if not commit_program:
+        return 0
+    return COMMIT_CODE | COMMIT_DATA | (COMMIT_CONSTS if program.layout.const_size else 0)
 
 
 def committed_program_columns(program: Program, commitment: int) -> PublicColumns:
@@ -349,7 +412,7 @@ def public_columns(program: Program, public_inputs, outputs, n: int, output_addr
     if lay.data_size and lay.pubin_size and lay.pubin_base < lay.data_base + lay.data_size and lay.data_base < lay.pubin_base + lay.pubin_size:
         raise ParameterError("public columns", "rows must be distinct and non-negative (the data and public-input regions overlap)")
     commitment = default_commitment(program) if commitment is None else int(commitment)
-    if commitment & ~(COMMIT_CODE | COMMIT_DATA):
+    if commitment & ~COMMIT_ALL:
         raise ParameterError("commitment", f"unknown program parts {commitment:#x}")
     cols = PublicColumns.combine(len(L.PUBLIC_COLUMNS), (
         (code_cols, (0, 1, 2, 3, 4), bool(commitment & COMMIT_CODE)),
@@ -373,4 +436,5 @@ def statement_bytes(program_hash: bytes, public_inputs, outputs, output_address:
     return b"".join(parts)
 
 
-__all__ = ["vm_air", "vm_air_for", "public_columns", "default_commitment", "committed_program_columns", "COMMIT_CODE", "COMMIT_DATA", "statement_bytes", "np"]
+__all__ = ["vm_air", "vm_air_for", "vm_system", "public_columns", "default_commitment", "committed_program_columns",
+           "COMMIT_CODE", "COMMIT_DATA", "COMMIT_CONSTS", "statement_bytes", "np"]

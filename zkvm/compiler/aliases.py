@@ -98,13 +98,17 @@ class _Depths:
     """Syntactic list depths of one function's names: 0 = never a list; anything else (1, 2,
     or unknown) may be a list. Only used to leave ints out of the alias classes."""
 
-    def __init__(self, fn: A.FunctionDef, functions, constants) -> None:
+    def __init__(self, fn: A.FunctionDef, functions, constants, param_hints: dict | None = None) -> None:
         self.functions = functions
         self.constants = constants
         self.maybe: dict[str, set] = {}
+        hints = param_hints or {}
         for p in fn.params:
             d = from_annotation(p.annotation) if p.annotation is not None else None
-            self.maybe[p.name] = {d.depth if d is not None and d.is_list else (0 if d is not None else None)}
+            if d is None and len(hints.get((fn.name, p.name), ())) == 1:
+                self.maybe[p.name] = set(hints[(fn.name, p.name)])  # every call passes one depth
+            else:
+                self.maybe[p.name] = {d.depth if d is not None and d.is_list else (0 if d is not None else None)}
         binds = []
         for n in walk_stmts(fn.body):
             if isinstance(n, (A.Assign, A.AnnAssign)) and n.value is not None:
@@ -205,11 +209,16 @@ class AliasAnalysis:
         self.parent: dict = {}
         self.grown_roots: set = set()
         self.fresh: dict[str, set[str]] = {}
+        self.param_hints = _parameter_depths(functions, constants)
         growth = []
+        self._stores: list = []
         for fn in functions.values():
             growth.extend(self._function(fn))
         for node in growth:
             self.grown_roots.add(self.find(node))
+        written_roots = self.grown_roots | {self.find(node) for node in self._stores}
+        self.written_constants: set[str] = {
+            name for (scope, name) in list(self.parent) if scope == CONST and self.find((scope, name)) in written_roots}
         self.unstable: dict[str, set[str]] = {}
         self.unstable_constants: set[str] = set()
         for node in list(self.parent):
@@ -243,7 +252,7 @@ class AliasAnalysis:
 
     # --- one function ---------------------------------------------------------------------------
     def _function(self, fn: A.FunctionDef) -> list:
-        depths = _Depths(fn, self.functions, self.constants)
+        depths = _Depths(fn, self.functions, self.constants, self.param_hints)
         fresh = self.fresh[fn.name] = fresh_lists(fn, self.functions)
         local = depths.locals
         growth = []
@@ -285,7 +294,21 @@ class AliasAnalysis:
             if n is not None:
                 self.union([n] + roots(e))
 
+        def stored(target) -> None:
+            """The lists an assignment target stores into (its subscripted containers)."""
+            if isinstance(target, A.Subscript):
+                self._stores.extend(roots(target.value))
+                stored(target.value)
+            elif isinstance(target, (A.ListLit, A.Tuple)):
+                for x in target.elts:
+                    stored(x)
+            elif isinstance(target, A.Starred):
+                stored(target.value)
+
         for n in walk_stmts(fn.body):
+            if isinstance(n, (A.Assign, A.AnnAssign, A.AugAssign, A.Delete)):
+                for t in _targets(n):
+                    stored(t)
             if isinstance(n, (A.Assign, A.AnnAssign)):
                 if n.value is None:
                     continue
@@ -333,6 +356,38 @@ class AliasAnalysis:
 
     def unstable_names(self, fn_name: str) -> set[str]:
         return self.unstable.get(fn_name, set())
+
+
+def _parameter_depths(functions: dict, constants: dict, rounds: int = 6) -> dict:
+    """The list depths the call sites pass to each unannotated parameter, {(function,
+    parameter): {depth, ...}} (None: unknown), to a fixpoint: a helper ``dense(w, b, x)``
+    called with a matrix, a vector and a vector has a matrix parameter and two vector ones, so
+    that ``acc = b[j]`` is an int and joins no list's alias class."""
+    hints: dict = {}
+    for _ in range(rounds):
+        found: dict = {}
+        for fn in functions.values():
+            depths = _Depths(fn, functions, constants, hints)
+            for n in walk_stmts(fn.body):
+                if isinstance(n, A.Call) and n.receiver is None and n.func in functions:
+                    callee = functions[n.func]
+                    for p, a in zip(callee.params, n.args):
+                        found.setdefault((callee.name, p.name), set()).add(depths.depth(a))
+                    for p in callee.params[len(n.args):]:
+                        found.setdefault((callee.name, p.name), set()).add(None)  # (a keyword or default)
+        if found == hints:
+            break
+        hints = found
+    return hints
+
+
+def _targets(n) -> tuple:
+    """The targets of an assignment, augmented assignment or del statement."""
+    if isinstance(n, A.Assign):
+        return tuple(n.targets)
+    if isinstance(n, A.Delete):
+        return tuple(getattr(n, "targets", ()))
+    return (n.target,)
 
 
 def _min_max_pick(e: A.Call):

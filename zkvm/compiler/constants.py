@@ -299,6 +299,31 @@ def _copy(values: list) -> list:
     return list(values)
 
 
+def constant_words(value: ConstValue) -> int:
+    """How many data words :func:`layout_constant` gives this constant (without laying it out)."""
+    if value.is_ragged:
+        def count(v) -> int:
+            if v and isinstance(v[0], list):
+                return HEADER + len(v) + sum(count(x) for x in v)
+            return HEADER + len(v)
+
+        return count(value.value)
+    shape = np.shape(value.value)
+    if len(shape) == 1:
+        return HEADER + shape[0]
+    rows, cols = shape
+    return HEADER + rows + HEADER * rows + rows * cols
+
+
+def element_offset(value: ConstValue) -> int | None:
+    """Where :func:`layout_constant` puts the first element of a list or matrix constant,
+    relative to its base (None for ragged constants, whose rows are laid out one by one)."""
+    if value.is_ragged:
+        return None
+    shape = np.shape(value.value)
+    return HEADER if len(shape) == 1 else HEADER + shape[0] + HEADER * shape[0]
+
+
 def layout_constant(value: ConstValue, base: int) -> tuple[np.ndarray, int]:
     """The data words of a constant placed at address ``base`` and the address of its header
     (ints are not placed: they become immediates)."""

@@ -15,7 +15,8 @@ from zkvm.compiler.aliases import AliasAnalysis
 from zkvm.compiler.bounds import declared_bounds
 from zkvm.compiler.check import CheckedModule
 from zkvm.compiler.codegen import FunctionCompiler
-from zkvm.compiler.constants import HEADER, ConstError, ConstEvaluator, ConstValue, layout_constant
+from zkvm.compiler.constants import (HEADER, ConstError, ConstEvaluator, ConstValue, constant_words, element_offset,
+                                     layout_constant)
 from zkvm.compiler.intervals import TOP
 from zkvm.compiler.ir import Abs, CodegenError, Compiled, FrameEnd, FuncRef, Label, a_type
 from zkvm.compiler.ranges import RangeAnalysis
@@ -23,10 +24,15 @@ from zkvm.compiler.types import INT, NONE, VType, from_annotation
 from zkvm.errors import Diagnostic, InputError
 from zkvm.isa import opcodes as op
 from zkvm.isa.instruction import Instruction
-from zkvm.isa.program import Layout, Program
+from zkvm.isa.program import CONST_BASE, CONST_ROW, Layout, Program
 from zkvm.source import Span
 
 DATA_BASE = 1  # Layout.build puts the data region right after the reserved address 0
+READ_ONLY_SPACE_MIN = 1 << 14
+"""Read-only constants go to the data space (a table of their own) when there are at least this
+many words of them; fewer stay in memory, where they cost CPU rows only if the program is
+shorter than its memory (a data table, a word table and their masks cost a small program more
+than the rows they save)."""
 MAX_CONSTANT_VARIANTS = 8  # versions of one function compiled for constant int arguments
 CONSTANT_OPERAND_OPS = ("//", "%", "<<", ">>", "**", "&", "|", "^")
 HP_INDEX = 0  # data[0] is the heap pointer cell
@@ -56,6 +62,8 @@ class ProgramCompiler:
         self._grows: dict[str, set[int]] | None = None
         self._aliases: AliasAnalysis | None = None
         self.data_words: list[np.ndarray] = [np.array([0], dtype=object)]  # the heap pointer cell
+        self.const_words: list[np.ndarray] = []  # read-only constants, from CONST_BASE
+        self.use_const_space = False  # (decided by place_constants)
         self.tables: dict[str, int] = {}  # constant tables of the integer routines: name -> address
         # the arithmetic contract (docs/dsl.md): "exact" unless the program imports
         # zkvm.lang.field_arithmetic; with it, operations the interval analysis cannot show
@@ -81,11 +89,28 @@ class ProgramCompiler:
                 self.diags.append(e.diag)
                 continue
             self.constants[target.id] = c
-            if not c.is_int:
-                base = DATA_BASE + self.data_size()
-                words, addr = layout_constant(c, base)
+        # a constant no code can change lives in the read-only data space (the data table:
+        # no memory rows, no CPU rows); one the program may change, in memory
+        written = self.aliases.written_constants
+        read_only = sum(constant_words(c) for name, c in self.constants.items() if not c.is_int and name not in written)
+        self.use_const_space = read_only >= READ_ONLY_SPACE_MIN
+        for name, c in self.constants.items():
+            if c.is_int:
+                continue
+            if name in written or not self.use_const_space:
+                words, addr = layout_constant(c, DATA_BASE + self.data_size())
                 self.data_words.append(words)
-                self.const_address[target.id] = addr
+            else:
+                # rows start on a data-table row (8 words), so that a dot product with a row of
+                # a multiple of 8 elements runs as a single-row mac (zkvm/vm/kernels.py)
+                offset = element_offset(c)
+                if offset is not None:
+                    pad = -(self.const_size() + offset) % CONST_ROW
+                    if pad:
+                        self.const_words.append(np.zeros(pad, dtype=object))
+                words, addr = layout_constant(c, CONST_BASE + self.const_size())
+                self.const_words.append(words)
+            self.const_address[name] = addr
 
     @property
     def aliases(self) -> AliasAnalysis:
@@ -97,12 +122,19 @@ class ProgramCompiler:
     def data_size(self) -> int:
         return sum(len(w) for w in self.data_words)
 
+    def const_size(self) -> int:
+        return sum(len(w) for w in self.const_words)
+
     def table(self, name: str, values: list[int]) -> int:
         """The address of a constant table (powers of two, the digit tables of the bit
         operators), placed in the data region the first time a program uses it."""
         if name not in self.tables:
-            self.tables[name] = DATA_BASE + self.data_size()
-            self.data_words.append(np.array(values, dtype=object))
+            if self.use_const_space:
+                self.tables[name] = CONST_BASE + self.const_size()
+                self.const_words.append(np.array(values, dtype=object))
+            else:
+                self.tables[name] = DATA_BASE + self.data_size()
+                self.data_words.append(np.array(values, dtype=object))
         return self.tables[name]
 
     def routine(self, name: str, build, params: int) -> str:
@@ -393,8 +425,9 @@ class ProgramCompiler:
         need = max(self.stack_need(main.key), self.stack_need(adapter.key) if adapter is not None else 0)
         stack_size = entry.frame_size + 3 + need + 4
         data_size = self.data_size()
-        layout = Layout.build(data_size, 0, in_size, out_size, stack_size)
+        layout = Layout.build(data_size, 0, in_size, out_size, stack_size, self.const_size())
         data = np.concatenate(self.data_words) if self.data_words else np.zeros(0, dtype=object)
+        consts = np.concatenate(self.const_words) if self.const_words else np.zeros(0, dtype=object)
         data[HP_INDEX] = layout.heap_base
         for s, addr in header_slots:
             base = addr - DATA_BASE
@@ -420,7 +453,7 @@ class ProgramCompiler:
             "output": output_sig,
             "arithmetic": "exact" if self.exact_arithmetic else "field",
         }
-        return Program(tuple(code), _int_tuple(data), layout, signature, tuple(debug))
+        return Program(tuple(code), _int_tuple(data), layout, signature, tuple(debug), _int_tuple(consts))
 
     def stack_need(self, root: str) -> int:
         """The words of stack the calls from ``root`` (a compiled function) can occupy: the

@@ -4,12 +4,17 @@ Memory is an array of field elements addressed from 0. The layout reserves, in o
 
 ======================  ===================================================================
 address 0               unused (a null pointer reads 0)
-data                    the program's constants (weights and tables), public
+data                    the program's mutable constants (lists it may change) and cells the
+                        entry code fills (the heap pointer, input list headers), public
 public inputs           values the verifier knows, read with ``lda``
 private inputs          ``main``'s parameters, known only to the prover, read with ``lda``
 outputs                 written with ``sta``; their final values are the public output
 stack                   call frames (``fp`` starts at ``stack_base``)
 heap                    lists, from ``heap_base`` upward
+...
+CONST_BASE = 2^26       read-only constants (weights, tables no code writes): a data space
+                        above every memory address, read through the data table; a store
+                        there stops the run (docs/tables.md, "the data space")
 ======================  ===================================================================
 
 The program hash is blake3 of the canonical encoding (everything above except debug
@@ -32,7 +37,30 @@ from zkvm.field.goldilocks import P
 from zkvm.isa.instruction import Instruction
 
 MAGIC = b"ZKVMPROG"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: read-only constants in the data space at CONST_BASE
+
+CONST_BASE = 1 << 26
+"""Where the read-only constants start: above every memory address (traces have at most 2^26
+rows and row j is memory address j), so a memory access can never reach them."""
+CONST_ROW = 8
+"""Words per row of the data table that holds the read-only constants."""
+CONST_MIN_ROWS = 1 << 10
+"""The data table's least height (shorter tables would need more queries under zero knowledge)."""
+
+
+def const_rows(const_size: int) -> int:
+    """The data table's height for this many read-only constants: their rows of CONST_ROW words,
+    to a power of two, at least CONST_MIN_ROWS (0: no constants, no table)."""
+    if const_size <= 0:
+        return 0
+    rows = -(-const_size // CONST_ROW)
+    return max(CONST_MIN_ROWS, 1 << (rows - 1).bit_length())
+
+
+def const_space(const_size: int) -> int:
+    """How many words of the data space a program may read: its data table's words (the
+    constants, then zeros)."""
+    return CONST_ROW * const_rows(const_size)
 
 
 @dataclass(frozen=True)
@@ -47,11 +75,19 @@ class Layout:
     out_size: int
     stack_base: int
     heap_base: int
+    const_size: int = 0  # read-only constants at CONST_BASE
+
+    @property
+    def const_base(self) -> int:
+        return CONST_BASE
 
     @classmethod
-    def build(cls, data_size: int, pubin_size: int, in_size: int, out_size: int, stack_size: int) -> "Layout":
-        """Consecutive regions after the reserved address 0."""
-        for name, v in (("data", data_size), ("public inputs", pubin_size), ("inputs", in_size), ("outputs", out_size), ("stack", stack_size)):
+    def build(cls, data_size: int, pubin_size: int, in_size: int, out_size: int, stack_size: int,
+              const_size: int = 0) -> "Layout":
+        """Consecutive regions after the reserved address 0, and ``const_size`` read-only
+        constants at CONST_BASE."""
+        for name, v in (("data", data_size), ("public inputs", pubin_size), ("inputs", in_size), ("outputs", out_size),
+                        ("stack", stack_size), ("read-only constants", const_size)):
             if v < 0:
                 raise ParameterError(name, "region sizes must be non-negative")
         data_base = 1
@@ -60,12 +96,15 @@ class Layout:
         out_base = in_base + in_size
         stack_base = out_base + out_size
         heap_base = stack_base + stack_size
-        return cls(data_base, data_size, pubin_base, pubin_size, in_base, in_size, out_base, out_size, stack_base, heap_base)
+        if heap_base >= CONST_BASE:
+            raise ParameterError("layout", f"the memory regions need {heap_base} words, more than 2^26")
+        return cls(data_base, data_size, pubin_base, pubin_size, in_base, in_size, out_base, out_size, stack_base, heap_base,
+                   const_size)
 
     def fields(self) -> tuple[int, ...]:
         return (
             self.data_base, self.data_size, self.pubin_base, self.pubin_size, self.in_base,
-            self.in_size, self.out_base, self.out_size, self.stack_base, self.heap_base,
+            self.in_size, self.out_base, self.out_size, self.stack_base, self.heap_base, self.const_size,
         )
 
 
@@ -75,6 +114,8 @@ class Program:
 
     ``signature`` describes the I/O for people and tools (parameter names and shapes, output
     shape); it is part of the hash. ``debug`` maps pc to a source location and is not.
+    ``consts`` are the read-only constants, at CONST_BASE (``data`` the mutable ones, at
+    ``layout.data_base``).
     """
 
     code: tuple[Instruction, ...]
@@ -82,6 +123,7 @@ class Program:
     layout: Layout
     signature: dict[str, Any] = field(default_factory=dict)
     debug: tuple[str, ...] = ()
+    consts: tuple[int, ...] = ()
     # values derived from the fields above, computed once (a verifier service checks many
     # proofs of one program; for a model with a million constants these take ~0.1 s)
     _memo: dict = field(default_factory=dict, init=False, compare=False, repr=False)
@@ -91,6 +133,8 @@ class Program:
             raise ParameterError("code", "a program needs at least one instruction")
         if len(self.data) != self.layout.data_size:
             raise ParameterError("data", f"{len(self.data)} constants for a data region of {self.layout.data_size}")
+        if len(self.consts) != self.layout.const_size:
+            raise ParameterError("consts", f"{len(self.consts)} read-only constants for a region of {self.layout.const_size}")
 
     def canonical_bytes(self) -> bytes:
         parts = [MAGIC, FORMAT_VERSION.to_bytes(2, "little")]
@@ -102,6 +146,8 @@ class Program:
                 parts.append(w.to_bytes(8, "little"))
         parts.append(len(self.data).to_bytes(8, "little"))
         parts.append(self.data_words().astype("<u8").tobytes())
+        parts.append(len(self.consts).to_bytes(8, "little"))
+        parts.append(self.const_words().astype("<u8").tobytes())
         sig = json.dumps(self.signature, sort_keys=True, separators=(",", ":")).encode()
         parts.append(len(sig).to_bytes(8, "little"))
         parts.append(sig)
@@ -123,6 +169,16 @@ class Program:
             self._memo["data"] = words
         return self._memo["data"]
 
+    def const_words(self):
+        """The read-only constants as canonical field elements (a read-only uint64 array)."""
+        if "consts" not in self._memo:
+            import numpy as np
+
+            words = np.frombuffer(_field_words(self.consts), dtype="<u8").astype(np.uint64)
+            words.setflags(write=False)
+            self._memo["consts"] = words
+        return self._memo["consts"]
+
     def hex_hash(self) -> str:
         return self.hash().hex()
 
@@ -134,6 +190,7 @@ class Program:
             "layout": list(self.layout.fields()),
             "code": [list((ins.op, ins.a, ins.b, ins.c, ins.imm)) for ins in self.code],
             "data": [int(v) for v in self.data],
+            "consts": [int(v) for v in self.consts],
             "signature": self.signature,
             "debug": list(self.debug),
         }
@@ -143,17 +200,24 @@ class Program:
         """The inverse of :meth:`to_json`; every field is type-checked (integers are ints, not
         floats or booleans) and the signature validated, so a malformed file raises
         ParameterError naming what is wrong, never TypeError or RecursionError."""
-        if not isinstance(obj, dict) or obj.get("format") != "zkvm-program" or obj.get("version") != FORMAT_VERSION:
-            raise ParameterError("program", "not a zkvm program file of a supported version")
+        if not isinstance(obj, dict) or obj.get("format") != "zkvm-program":
+            raise ParameterError("program", "not a zkvm program file")
+        if obj.get("version") != FORMAT_VERSION:
+            raise ParameterError("program", f"a program file of format version {obj.get('version')!r}, this zkvm reads "
+                                 f"version {FORMAT_VERSION}: compile the program again")
         try:
-            layout = Layout(*_json_ints(obj["layout"], "layout", 0, 1 << 64))
+            fields = _json_ints(obj["layout"], "layout", 0, 1 << 64)
+            if len(fields) != 11:
+                raise ParameterError("layout", f"11 fields, got {len(fields)}")
+            layout = Layout(*fields)
             code = tuple(Instruction(*_json_ints(ins, "code", -P, P)) for ins in _json_list(obj["code"], "code"))
             data = tuple(_json_ints(obj["data"], "data", -(1 << 64), 1 << 64))
+            consts = tuple(_json_ints(obj.get("consts", []), "consts", -(1 << 64), 1 << 64))
             signature = validate_signature(obj.get("signature", {}))
             debug = tuple(_json_list(obj.get("debug", []), "debug"))
             if not all(isinstance(d, str) for d in debug):
                 raise ParameterError("debug", "debug entries are strings")
-            return cls(code, data, layout, signature, debug)
+            return cls(code, data, layout, signature, debug, consts)
         except KeyError as e:
             raise ParameterError("program", f"malformed program file: no {e}") from None
         except TypeError as e:  # e.g. a layout of the wrong length
@@ -196,7 +260,7 @@ def program_from_canonical_bytes(data: bytes, max_words: int = 1 << 26) -> Progr
         raise ParameterError("program", "not a zkvm program encoding")
     if int.from_bytes(take(2), "little") != FORMAT_VERSION:
         raise ParameterError("program", "unsupported program format version")
-    fields = [u64() for _ in range(10)]
+    fields = [u64() for _ in range(11)]
     layout = Layout(*fields)
     n_code = u64()
     if n_code > max_words or n_code * 40 > len(data):
@@ -207,13 +271,17 @@ def program_from_canonical_bytes(data: bytes, max_words: int = 1 << 26) -> Progr
     if n_data > max_words or n_data * 8 > len(data):
         raise ParameterError("program", "data length out of range")
     data_signed = tuple(_signed(_canonical_words(take(8 * n_data), "data")).tolist())
+    n_consts = u64()
+    if n_consts > max_words or n_consts * 8 > len(data):
+        raise ParameterError("program", "constants length out of range")
+    consts_signed = tuple(_signed(_canonical_words(take(8 * n_consts), "constant")).tolist())
     n_sig = u64()
     if n_sig > min(len(data), MAX_SIGNATURE_BYTES):
         raise ParameterError("program", "signature length out of range")
     signature = decode_signature(take(n_sig))
     if pos != len(data):
         raise ParameterError("program", "trailing bytes after the program")
-    return Program(tuple(code), data_signed, layout, signature)
+    return Program(tuple(code), data_signed, layout, signature, consts=consts_signed)
 
 
 def _canonical_words(raw: bytes, what: str):

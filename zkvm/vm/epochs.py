@@ -36,6 +36,7 @@ class EpochPlan:
     frozen_t_e: np.ndarray
     frozen_t_prev: np.ndarray  # the time of the cell's last tuple before the epoch (0: its initial value)
     frozen_reads: np.ndarray  # how many mac reads the row answers
+    frozen_first_read: np.ndarray  # the index (over all macs' reads, in order) of its first read
     restamp_access: np.ndarray  # accesses whose previous tuple is a frozen emission...
     restamp_time: np.ndarray  # ...and that emission's time (the epoch's end)
     final_addr: np.ndarray  # cells whose last tuple is a frozen emission...
@@ -52,8 +53,9 @@ def plan_epochs(access_time: np.ndarray, access_addr: np.ndarray, mac_clk: np.nd
     mac_len = np.ascontiguousarray(mac_len, dtype=np.int64)
     reads = int(mac_len.sum()) if mac_len.size else 0
     out = _plan(access_time, access_addr, mac_clk, mac_start, mac_len, np.int64(memory_size), np.int64(reads))
-    (mac_t_s, mac_t_e, f_addr, f_t_s, f_t_e, f_prev, f_reads, nf, r_acc, r_time, nr, fin_addr, fin_time, nfin) = out
-    return EpochPlan(mac_t_s, mac_t_e, f_addr[:nf], f_t_s[:nf], f_t_e[:nf], f_prev[:nf], f_reads[:nf],
+    (mac_t_s, mac_t_e, f_addr, f_t_s, f_t_e, f_prev, f_reads, f_first, nf, r_acc, r_time, nr, fin_addr, fin_time,
+     nfin) = out
+    return EpochPlan(mac_t_s, mac_t_e, f_addr[:nf], f_t_s[:nf], f_t_e[:nf], f_prev[:nf], f_reads[:nf], f_first[:nf],
                      r_acc[:nr], r_time[:nr], fin_addr[:nfin], fin_time[:nfin])
 
 
@@ -71,6 +73,8 @@ def _plan(access_time, access_addr, mac_clk, mac_start, mac_len, memory_size, re
     f_t_e = np.empty(reads, dtype=np.int64)
     f_prev = np.empty(reads, dtype=np.int64)
     f_reads = np.zeros(reads, dtype=np.int64)
+    f_first = np.empty(reads, dtype=np.int64)
+    read = 0  # reads so far, over all macs
     r_acc = np.empty(n_acc, dtype=np.int64)
     r_time = np.empty(n_acc, dtype=np.int64)
     nf = 0
@@ -118,8 +122,10 @@ def _plan(access_time, access_addr, mac_clk, mac_start, mac_len, memory_size, re
                 f_addr[r] = cell
                 f_t_s[r] = open_start
                 f_prev[r] = last[cell] if pending[cell] < 0 else pending[cell]
+                f_first[r] = read
                 pending[cell] = -1
             f_reads[r] += 1
+            read += 1
         mac_t_s[m] = open_start
         last_read = t_read
     if open_start >= 0:
@@ -132,7 +138,7 @@ def _plan(access_time, access_addr, mac_clk, mac_start, mac_len, memory_size, re
             fin_addr[nfin] = cell
             fin_time[nfin] = pending[cell]
             nfin += 1
-    return mac_t_s, mac_t_e, f_addr, f_t_s, f_t_e, f_prev, f_reads, nf, r_acc, r_time, nr, fin_addr, fin_time, nfin
+    return mac_t_s, mac_t_e, f_addr, f_t_s, f_t_e, f_prev, f_reads, f_first, nf, r_acc, r_time, nr, fin_addr, fin_time, nfin
 
 
 @njit(cache=True)

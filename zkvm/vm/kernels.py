@@ -28,6 +28,9 @@ DIV_RANGE = 5
 MAC_LENGTH = 6
 OVERFLOW = 7
 CHK_FAILED = 8
+STORE_CONST = 9
+
+CONST_BASE = np.uint64(1 << 26)  # zkvm.isa.program.CONST_BASE: the read-only constants
 
 HALF_P = np.uint64(0x7FFF_FFFF_8000_0000)
 VALUE_MAX = np.int64(0x7FFF_FFFF_8000_0000)  # (p - 1) / 2: the value range is [-VALUE_MAX, VALUE_MAX]
@@ -48,7 +51,10 @@ C_ADDR, C_OLD, C_VAL, C_TP = C["c_addr"], C["c_old"], C["c_val"], C["c_tp"]
 M_LIMB0 = C["m_a_lo"]
 L0 = C["l0"]
 CNT, INV, ISZ, CONT = C["cnt"], C["inv"], C["isz"], C["cont"]
-F_MACS, F_MAC, F_HALT, F_WIDE = C["f_macs"], C["f_mac"], C["f_halt"], C["f_wide"]
+CA, CB = C["ca"], C["cb"]
+T_S, T_E = C["t_s"], C["t_e"]
+F_MACS, F_MAC, F_DOT, F_HALT, F_WIDE = C["f_macs"], C["f_mac"], C["f_dot"], C["f_halt"], C["f_wide"]
+DOT_K = 8  # MACs per dot-table row (zkvm.isa.program.CONST_ROW)
 FIN_V, FIN_T, INIT_PRIV = C["fin_v"], C["fin_t"], C["init_priv"]
 RC, M_RC, M_PROG = C["rc"], C["m_rc"], C["m_prog"]
 
@@ -188,9 +194,17 @@ def _div_witness(trace, r, sa, sb):
 
 
 @njit(cache=True)
-def execute(code, mem, mem_size, stack_base, max_cycles, record, trace, last_t, err):
+def execute(code, mem, mem_size, consts, stack_base, max_cycles, record, trace, last_t, err, dots, dot_log, x_log, info):
     """Run from pc 0. Returns (status, pc, cycle, fp, max_address). With ``record`` every
-    executed row is written to ``trace`` (which must have room for all of them)."""
+    executed row is written to ``trace`` (which must have room for all of them). ``consts``
+    is the read-only data space at CONST_BASE (ld, lda and mac steps read it).
+
+    With ``dots``, a mac over constant weights (see :func:`_dot_operands`) runs as one row whose
+    products the dot-product table proves; ``info`` receives the number of such macs and of
+    their reads, and with ``record`` ``dot_log`` one row per mac (cycle, activation pointer,
+    weight pointer, length, accumulator in, out) and ``x_log`` the activations read."""
+    n_dot = 0
+    n_reads = 0
     pc = np.int64(0)
     fp = np.uint64(stack_base)
     cycle = np.int64(0)
@@ -215,7 +229,8 @@ def execute(code, mem, mem_size, stack_base, max_cycles, record, trace, last_t, 
                 return BAD_ADDRESS, pc, cycle, fp, max_addr
             if record:
                 _write_fetch(trace, cycle, pc, fp, o, a_off, b_off, c_off, imm)
-                _row_access(trace, cycle, mem, mem_size, last_t, a_addr, b_addr, c_addr, False, np.uint64(0), mem[c_addr], record)
+                _row_access(trace, cycle, mem, last_t, a_addr, mem[a_addr], False, b_addr, mem[b_addr], False,
+                            False, np.uint64(0), c_addr, mem[c_addr])
             max_addr = max(max_addr, np.int64(a_addr), np.int64(b_addr), np.int64(c_addr))
             return OK, pc, cycle + 1, fp, max_addr
         if o == op.MAC:
@@ -226,9 +241,57 @@ def execute(code, mem, mem_size, stack_base, max_cycles, record, trace, last_t, 
                 return BAD_ADDRESS, pc, cycle, fp, max_addr
             pa = mem[a_addr]
             pb = mem[b_addr]
+            x_ptr = np.int64(-1)
+            if dots:
+                x_ptr, w_ptr = _dot_operands(pa, pb, n_steps, c_addr, consts, mem_size)
+            if x_ptr >= 0:  # a single row: the dot-product table proves the products
+                acc_in = mem[c_addr]
+                acc = acc_in
+                for k in range(n_steps):
+                    vx = mem[x_ptr + k]
+                    vw = consts[w_ptr - np.int64(CONST_BASE) + k]
+                    va, vb = (vx, vw) if np.uint64(x_ptr) == pa else (vw, vx)
+                    sa = _signed(va)
+                    sb = _signed(vb)
+                    if _product_overflows(sa, sb):
+                        err[0] = sa
+                        err[1] = sb
+                        return OVERFLOW, pc, cycle, fp, max_addr
+                    prod = mul(va, vb)
+                    if _sum_overflows(_signed(acc), _signed(prod)):
+                        err[0] = _signed(acc)
+                        err[1] = _signed(prod)
+                        return OVERFLOW, pc, cycle, fp, max_addr
+                    acc = add(acc, prod)
+                    if record:
+                        x_log[n_reads + k] = vx
+                if record:
+                    _write_fetch(trace, cycle, pc, fp, o, a_off, b_off, c_off, imm)
+                    trace[cycle, F_MACS] = 0
+                    trace[cycle, F_DOT] = 1
+                    _row_access(trace, cycle, mem, last_t, a_addr, pa, False, b_addr, pb, False,
+                                False, np.uint64(0), c_addr, acc)
+                    trace[cycle, CNT] = n_steps // DOT_K
+                    trace[cycle, INV] = x_ptr
+                    dot_log[n_dot, 0] = cycle
+                    dot_log[n_dot, 1] = x_ptr
+                    dot_log[n_dot, 2] = w_ptr
+                    dot_log[n_dot, 3] = n_steps
+                    dot_log[n_dot, 4] = acc_in
+                    dot_log[n_dot, 5] = acc
+                mem[c_addr] = acc
+                n_dot += 1
+                n_reads += n_steps
+                info[0] = n_dot
+                info[1] = n_reads
+                max_addr = max(max_addr, np.int64(a_addr), np.int64(b_addr), np.int64(c_addr), x_ptr + n_steps - 1)
+                cycle += 1
+                pc += 1
+                continue
             if record:
                 _write_fetch(trace, cycle, pc, fp, o, a_off, b_off, c_off, imm)
-                _row_access(trace, cycle, mem, mem_size, last_t, a_addr, b_addr, c_addr, False, np.uint64(0), mem[c_addr], record)
+                _row_access(trace, cycle, mem, last_t, a_addr, pa, False, b_addr, pb, False,
+                            False, np.uint64(0), c_addr, mem[c_addr])
                 _mac_counter(trace, cycle, np.uint64(n_steps))
             max_addr = max(max_addr, np.int64(a_addr), np.int64(b_addr), np.int64(c_addr))
             cycle += 1
@@ -237,10 +300,12 @@ def execute(code, mem, mem_size, stack_base, max_cycles, record, trace, last_t, 
                     return CYCLE_LIMIT, pc, cycle, fp, max_addr
                 xa = add(pa, np.uint64(k))
                 xb = add(pb, np.uint64(k))
-                if xa >= np.uint64(mem_size) or xb >= np.uint64(mem_size):
+                ka = _is_const(xa, consts)
+                kb = _is_const(xb, consts)
+                if (xa >= np.uint64(mem_size) and not ka) or (xb >= np.uint64(mem_size) and not kb):
                     return BAD_ADDRESS, pc, cycle, fp, max_addr
-                va = mem[xa]
-                vb = mem[xb]
+                va = consts[xa - CONST_BASE] if ka else mem[xa]
+                vb = consts[xb - CONST_BASE] if kb else mem[xb]
                 sa = _signed(va)
                 sb = _signed(vb)
                 if _product_overflows(sa, sb):
@@ -257,10 +322,13 @@ def execute(code, mem, mem_size, stack_base, max_cycles, record, trace, last_t, 
                     _write_fetch(trace, cycle, pc, fp, o, a_off, b_off, c_off, imm)
                     trace[cycle, F_MACS] = 0
                     trace[cycle, F_MAC] = 1
-                    _row_access(trace, cycle, mem, mem_size, last_t, xa, xb, c_addr, False, np.uint64(0), acc, record)
+                    _row_access(trace, cycle, mem, last_t, xa, va, ka, xb, vb, kb, False, np.uint64(0), c_addr, acc)
                     _mac_counter(trace, cycle, np.uint64(n_steps - 1 - k))
                 mem[c_addr] = acc
-                max_addr = max(max_addr, np.int64(xa), np.int64(xb))
+                if not ka:
+                    max_addr = max(max_addr, np.int64(xa))
+                if not kb:
+                    max_addr = max(max_addr, np.int64(xb))
                 cycle += 1
             pc += 1
             continue
@@ -282,10 +350,13 @@ def execute(code, mem, mem_size, stack_base, max_cycles, record, trace, last_t, 
             c_addr = add(mem[a_addr], imm)
         elif o == op.STA:
             c_addr = imm
-        if a_addr >= np.uint64(mem_size) or b_addr >= np.uint64(mem_size) or c_addr >= np.uint64(mem_size):
+        kb = (o == op.LD or o == op.LDA) and _is_const(b_addr, consts)
+        if c_addr >= np.uint64(mem_size) and _is_const(c_addr, consts):
+            return STORE_CONST, pc, cycle, fp, max_addr
+        if a_addr >= np.uint64(mem_size) or (b_addr >= np.uint64(mem_size) and not kb) or c_addr >= np.uint64(mem_size):
             return BAD_ADDRESS, pc, cycle, fp, max_addr
         A = mem[a_addr]
-        B = mem[b_addr]
+        B = consts[b_addr - CONST_BASE] if kb else mem[b_addr]
         c_new = mem[c_addr]
         inv = np.uint64(0)
         isz = np.uint64(0)
@@ -385,7 +456,7 @@ def execute(code, mem, mem_size, stack_base, max_cycles, record, trace, last_t, 
             return CYCLE_LIMIT, pc, cycle + 1, fp, max_addr
         if record:
             _write_fetch(trace, cycle, pc, fp, o, a_off, b_off, c_off, imm)
-            _row_access(trace, cycle, mem, mem_size, last_t, a_addr, b_addr, c_addr, write_b, b_new, c_new, record)
+            _row_access(trace, cycle, mem, last_t, a_addr, A, False, b_addr, B, kb, write_b, b_new, c_addr, c_new)
             trace[cycle, INV] = inv
             trace[cycle, ISZ] = isz
             if wide:
@@ -402,7 +473,9 @@ def execute(code, mem, mem_size, stack_base, max_cycles, record, trace, last_t, 
             mem[b_addr] = b_new
         if writes_c:
             mem[c_addr] = c_new
-        max_addr = max(max_addr, np.int64(a_addr), np.int64(b_addr), np.int64(c_addr))
+        max_addr = max(max_addr, np.int64(a_addr), np.int64(c_addr))
+        if not kb:
+            max_addr = max(max_addr, np.int64(b_addr))
         pc = next_pc
         fp = next_fp
         cycle += 2 if wide else 1
@@ -432,22 +505,57 @@ def _mac_counter(trace, r, cnt):
 
 
 @njit(cache=True)
-def _row_access(trace, r, mem, mem_size, last_t, a_addr, b_addr, c_addr, write_b, b_new, c_new, record):
-    """Record the row's three accesses (A read, B read or write, C write) with their times."""
+def _dot_operands(pa, pb, n, c_addr, consts, mem_size):
+    """(activation pointer, weight pointer) if a mac of length n over pointers pa, pb can run as
+    one row: its length a positive multiple of 8, one operand a run of the read-only constants
+    starting on a data-table row (a multiple of 8 from CONST_BASE), the other in memory and
+    apart from the accumulator; else (-1, -1)."""
+    if n <= 0 or n % DOT_K != 0:
+        return np.int64(-1), np.int64(-1)
+    for swap in range(2):
+        x, w = (pa, pb) if swap == 0 else (pb, pa)
+        if not (w >= CONST_BASE and (w - CONST_BASE) % np.uint64(DOT_K) == 0 and _is_const(w, consts)
+                and w - CONST_BASE + np.uint64(n) <= np.uint64(consts.shape[0])):
+            continue
+        if x + np.uint64(n) > np.uint64(mem_size) or (c_addr >= x and c_addr < x + np.uint64(n)):
+            continue
+        return np.int64(x), np.int64(w)
+    return np.int64(-1), np.int64(-1)
+
+
+@njit(cache=True, inline="always")
+def _is_const(addr, consts):
+    """Is addr in the read-only data space (the constants and their zero padding)?"""
+    return addr >= CONST_BASE and addr - CONST_BASE < np.uint64(consts.shape[0])
+
+
+@njit(cache=True)
+def _row_access(trace, r, mem, last_t, a_addr, a_val, a_const, b_addr, b_old, b_const, write_b, b_new, c_addr, c_new):
+    """Record the row's three accesses (A read, B read or write, C write) with their times. A
+    read of the read-only constants (a_const, b_const) is flagged (ca, cb) instead: it takes no
+    part in the memory argument, and its previous time is the one that makes its time limbs 0."""
     t = np.int64(4 * r)  # (the AIR: access times 4 clk + 1, 2, 3)
-    tp = last_t[a_addr]
-    last_t[a_addr] = t + 1
     trace[r, A_ADDR] = a_addr
-    trace[r, A_VAL] = mem[a_addr]
-    trace[r, A_TP] = tp
-    _limbs(trace, r, M_LIMB0, np.uint64(t + 1 - tp - 1))
-    tp = last_t[b_addr]
-    last_t[b_addr] = t + 2
+    trace[r, A_VAL] = a_val
+    if a_const:
+        trace[r, CA] = 1
+        trace[r, A_TP] = t
+    else:
+        tp = last_t[a_addr]
+        last_t[a_addr] = t + 1
+        trace[r, A_TP] = tp
+        _limbs(trace, r, M_LIMB0, np.uint64(t + 1 - tp - 1))
     trace[r, B_ADDR] = b_addr
-    trace[r, B_OLD] = mem[b_addr]
-    trace[r, B_VAL] = b_new if write_b else mem[b_addr]
-    trace[r, B_TP] = tp
-    _limbs(trace, r, M_LIMB0 + 2, np.uint64(t + 2 - tp - 1))
+    trace[r, B_OLD] = b_old
+    trace[r, B_VAL] = b_new if write_b else b_old
+    if b_const:
+        trace[r, CB] = 1
+        trace[r, B_TP] = t + 1
+    else:
+        tp = last_t[b_addr]
+        last_t[b_addr] = t + 2
+        trace[r, B_TP] = tp
+        _limbs(trace, r, M_LIMB0 + 2, np.uint64(t + 2 - tp - 1))
     tp = last_t[c_addr]
     last_t[c_addr] = t + 3
     trace[r, C_ADDR] = c_addr
@@ -461,14 +569,23 @@ def _row_access(trace, r, mem, mem_size, last_t, a_addr, b_addr, c_addr, write_b
 
 
 @njit(cache=True)
-def pad_and_tables(trace, cycles, n, mem, last_t, mem_size, halt_pc, halt_fp, halt_fields, in_base, inputs, code_len):
-    """Fill the rows after the halt (repeated halts), the memory table (final values and
-    times), the range table and its multiplicities, and the program multiplicities."""
+def pad_rows(trace, cycles, n, mem, last_t, halt_pc, halt_fp, halt_fields):
+    """Fill the rows after the halt: the machine stays halted (each row repeats the halt's
+    accesses)."""
     a_off, b_off, c_off, imm = halt_fields[0], halt_fields[1], halt_fields[2], halt_fields[3]
     fp = halt_fp
     for r in range(cycles, n):
         _write_fetch(trace, r, halt_pc, fp, op.HALT, a_off, b_off, c_off, imm)
-        _row_access(trace, r, mem, mem_size, last_t, add(fp, a_off), add(fp, b_off), add(fp, c_off), False, np.uint64(0), mem[add(fp, c_off)], True)
+        a_addr, b_addr, c_addr = add(fp, a_off), add(fp, b_off), add(fp, c_off)
+        _row_access(trace, r, mem, last_t, a_addr, mem[a_addr], False, b_addr, mem[b_addr], False, False, np.uint64(0),
+                    c_addr, mem[c_addr])
+
+
+@njit(cache=True)
+def fill_tables(trace, n, mem, last_t, mem_size, in_base, inputs, other_limbs):
+    """The memory table (final values and times), the range table and its multiplicities (the
+    trace's limbs and ``other_limbs``, looked up by other tables), and the program
+    multiplicities."""
     # memory table: row j is address j
     for j in range(min(n, mem_size)):
         trace[j, FIN_V] = mem[j]
@@ -480,7 +597,7 @@ def pad_and_tables(trace, cycles, n, mem, last_t, mem_size, halt_pc, halt_fp, ha
     # for v % w == 0, else in the extra column base + v % w - 1
     w = L.RANGE_SIZE // n if n < L.RANGE_SIZE else 1
     last = L.RANGE_SIZE // w - 1
-    base = trace.shape[1] - w + 1
+    base = L.WIDTH  # the extra multiplicity columns follow the fixed layout (the mask columns come after them)
     for j in range(n):
         trace[j, RC] = w * min(j, last)
     for r in range(n):
@@ -488,8 +605,35 @@ def pad_and_tables(trace, cycles, n, mem, last_t, mem_size, halt_pc, halt_fp, ha
             v = np.int64(trace[r, M_LIMB0 + k]) if k < 6 else np.int64(trace[r, L0 + k - 6])
             col = M_RC if v % w == 0 else base + v % w - 1
             trace[v // w, col] += 1
+    for i in range(other_limbs.shape[0]):
+        v = other_limbs[i]
+        col = M_RC if v % w == 0 else base + v % w - 1
+        trace[v // w, col] += 1
     # program multiplicities: how often each pc was fetched
     m_prog = M_PROG
     for r in range(n):
         if trace[r, F_WIDE] == 0:  # a continuation row fetches nothing
             trace[np.int64(trace[r, PC]), m_prog] += 1
+
+
+@njit(cache=True)
+def restamp(trace, rows, slots, times):
+    """Accesses whose previous tuple is a frozen row's emission: slot ``slots[i]`` (1 A, 2 B,
+    3 C) of row ``rows[i]`` consumes the tuple emitted at ``times[i]`` (the epoch's end)."""
+    for i in range(rows.shape[0]):
+        r, k, tp = rows[i], slots[i], times[i]
+        tp_col = A_TP if k == 1 else (B_TP if k == 2 else C_TP)
+        trace[r, tp_col] = tp
+        _limbs(trace, r, M_LIMB0 + 2 * (k - 1), np.uint64(4 * r + k - tp - 1))
+
+
+@njit(cache=True)
+def set_epochs(trace, rows, t_s, t_e):
+    """A single-row mac's epoch and the limbs that place its read time 4 (row + 1) in it."""
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        t = 4 * (r + 1)
+        trace[r, T_S] = t_s[i]
+        trace[r, T_E] = t_e[i]
+        _limbs(trace, r, L0, np.uint64(t - t_s[i]))
+        _limbs(trace, r, L0 + 2, np.uint64(t_e[i] - t))

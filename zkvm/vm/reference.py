@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from zkvm.errors import ExecutionError
 from zkvm.field.goldilocks import HALF_P, P
 from zkvm.isa import opcodes as op
-from zkvm.isa.program import Program
+from zkvm.isa.program import CONST_BASE, Program, const_space
 
 DEFAULT_MEMORY = 1 << 22
 DEFAULT_MAX_CYCLES = 1 << 26
@@ -49,6 +49,8 @@ def run_reference(
         mem[lay.pubin_base + i] = v % P
     for i, v in enumerate(inputs):
         mem[lay.in_base + i] = v % P
+    consts = [v % P for v in program.consts]
+    consts += [0] * (const_space(lay.const_size) - len(consts))  # the data table's zero padding
     code = program.code
     pc, fp, cycle = 0, lay.stack_base, 0
 
@@ -65,8 +67,17 @@ def run_reference(
     def addr(x: int) -> int:
         x %= P
         if not 0 <= x < memory_size:
+            if CONST_BASE <= x < CONST_BASE + len(consts):
+                raise fail(f"store into the program's read-only constants (address {x})")
             raise fail(f"invalid memory access at address {_signed(x)}")
         return x
+
+    def load(x: int) -> int:
+        """ld, lda and mac steps read memory or the read-only constants."""
+        x %= P
+        if CONST_BASE <= x < CONST_BASE + len(consts):
+            return consts[x - CONST_BASE]
+        return mem[addr(x)]
 
     while True:
         if cycle >= max_cycles:
@@ -133,14 +144,14 @@ def run_reference(
             pc, fp = _signed(ret_pc), saved_fp
         elif o == op.LD:
             A = mem[addr(a_addr)]
-            mem[addr(c_addr)] = mem[addr(A + ins.imm)]
+            mem[addr(c_addr)] = load(A + ins.imm)
             pc += 1
         elif o == op.ST:
             A, B = mem[addr(a_addr)], mem[addr(b_addr)]
             mem[addr(A + ins.imm)] = B
             pc += 1
         elif o == op.LDA:
-            mem[addr(c_addr)] = mem[addr(ins.imm)]
+            mem[addr(c_addr)] = load(ins.imm)
             pc += 1
         elif o == op.STA:
             mem[addr(ins.imm)] = mem[addr(a_addr)]
@@ -153,7 +164,7 @@ def run_reference(
             ca = addr(c_addr)
             for k in range(n):
                 # the step's order of accesses: A, then B, then the accumulator (as the AIR)
-                prod = checked(_signed(mem[addr(pa + k)]) * _signed(mem[addr(pb + k)]), "mac")
+                prod = checked(_signed(load(pa + k)) * _signed(load(pb + k)), "mac")
                 mem[ca] = checked(_signed(mem[ca]) + _signed(prod), "mac")
             cycle += n
             pc += 1

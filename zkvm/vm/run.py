@@ -14,7 +14,7 @@ import numpy as np
 from zkvm.air import layout as L
 from zkvm.errors import ExecutionError, InputError
 from zkvm.field.goldilocks import HALF_P, P
-from zkvm.isa.program import Program
+from zkvm.isa.program import CONST_ROW, Program, const_space
 from zkvm.vm import kernels as vk
 
 DEFAULT_MEMORY = 1 << 22
@@ -35,6 +35,7 @@ class Execution:
     inputs: tuple[int, ...] = ()
     memory: np.ndarray | None = None  # final memory (canonical field elements)
     output_address: int = 0  # where the output record is (0: a fixed output region)
+    dots: object | None = None  # the dot-product and frozen-memory tables (zkvm.vm.dots.DotTables), if any
 
     @property
     def trace_length(self) -> int:
@@ -77,6 +78,7 @@ _MESSAGES = {
     vk.DIV_RANGE: "divisor {1} outside (-2^32, 2^32)",
     vk.MAC_LENGTH: "mac length outside [0, 2^20]",
     vk.CHK_FAILED: "bounds check failed: {0} is not in [0, {1})",
+    vk.STORE_CONST: "store into the program's read-only constants",
 }
 
 _OVERFLOW_SYMBOL = {"add": "+", "sub": "-", "mul": "*", "addi": "+", "muli": "*", "mac": "+ or *"}
@@ -92,6 +94,18 @@ def _overflow_message(name: str, a: int, b: int) -> str:
 def _signed(v) -> int:
     v = int(v)
     return v - P if v > HALF_P else v
+
+
+def const_array(program: Program) -> np.ndarray:
+    """The read-only data space as the VM reads it: the constants, then zeros to the data
+    table's last word (kept with the program: a model's weights convert once)."""
+    memo = program._memo
+    if "const_space" not in memo:
+        words = np.zeros(const_space(program.layout.const_size), dtype=np.uint64)
+        words[: program.layout.const_size] = program.const_words()
+        words.setflags(write=False)
+        memo["const_space"] = words
+    return memo["const_space"]
 
 
 def _read_outputs(program: Program, mem: np.ndarray, memory_size: int) -> tuple[list[int], int]:
@@ -126,8 +140,11 @@ def run(
     memory_size: int = DEFAULT_MEMORY,
     max_cycles: int = DEFAULT_MAX_CYCLES,
     min_log_rows: int = L.MIN_TRACE_LOG,
+    dots: bool = True,
 ) -> Execution:
-    """Execute ``program`` on flat input lists; with ``record`` also build the trace."""
+    """Execute ``program`` on flat input lists; with ``record`` also build the trace. With
+    ``dots`` (the default) a mac over read-only constant weights runs as a single row whose
+    products the dot-product table proves (see zkvm/vm/dots.py)."""
     lay = program.layout
     if len(inputs) != lay.in_size:
         raise InputError("inputs", f"the program takes {lay.in_size} input values, got {len(inputs)}")
@@ -140,7 +157,12 @@ def run(
     mem = _initial_memory(program, ins_arr, pub_arr, memory_size)
     dummy = np.zeros((1, L.WIDTH), dtype=np.uint64)
     last_t = np.zeros(1, dtype=np.int64)
-    status, pc, cycle, fp, max_addr = vk.execute(code, mem, memory_size, lay.stack_base, max_cycles, False, dummy, last_t, err)
+    consts = const_array(program)
+    dots = bool(dots and lay.const_size)
+    info = np.zeros(2, dtype=np.int64)  # single-row macs and their reads
+    no_log = np.zeros((1, 6), dtype=np.uint64)
+    status, pc, cycle, fp, max_addr = vk.execute(code, mem, memory_size, consts, lay.stack_base, max_cycles, False, dummy,
+                                                 last_t, err, dots, no_log, no_log[0], info)
     if status != vk.OK:
         msg = _MESSAGES.get(status, f"execution failed ({status})").format(int(err[0]), int(err[1]))
         if status == vk.DIV_RANGE and int(err[1]) == 0:
@@ -162,15 +184,26 @@ def run(
         return result
     rows = max(int(cycle), used, len(program.code), 1 << min_log_rows)
     n = 1 << (rows - 1).bit_length()
-    trace = np.zeros((n, L.width(n)), dtype=np.uint64)
+    masks = 2 if lay.const_size else 0  # a CPU table with constant reads is masked (zkvm/air/vm_air.py)
+    trace = np.zeros((n, L.width(n) + masks), dtype=np.uint64)
     mem = _initial_memory(program, ins_arr, pub_arr, memory_size)
     last_t = np.zeros(memory_size, dtype=np.int64)
-    status, pc, cycle, fp, _ = vk.execute(code, mem, memory_size, lay.stack_base, max_cycles, True, trace, last_t, err)
+    dot_log = np.zeros((max(1, int(info[0])), 6), dtype=np.uint64)
+    x_log = np.zeros(max(1, int(info[1])), dtype=np.uint64)
+    status, pc, cycle, fp, _ = vk.execute(code, mem, memory_size, consts, lay.stack_base, max_cycles, True, trace, last_t,
+                                          err, dots, dot_log, x_log, info)
     assert status == vk.OK
     halt = program.code[pc].encode()
-    vk.pad_and_tables(
-        trace, int(cycle), n, mem, last_t, memory_size, np.uint64(pc), np.uint64(fp),
-        np.array(halt[1:], dtype=np.uint64), lay.in_base, ins_arr, len(program.code),
-    )
+    vk.pad_rows(trace, int(cycle), n, mem, last_t, np.uint64(pc), np.uint64(fp), np.array(halt[1:], dtype=np.uint64))
+    limbs = np.zeros(0, dtype=np.int64)
+    if info[0]:
+        from zkvm.air.dot_table import dot_table_air
+        from zkvm.air.frozen_table import frozen_table_air
+        from zkvm.vm.dots import dot_tables
+
+        result.dots = dot_tables(trace, n, last_t, used, dot_log[: int(info[0])], x_log, consts,
+                                 dot_table_air(CONST_ROW).width, frozen_table_air().width)
+        limbs = result.dots.range_limbs
+    vk.fill_tables(trace, n, mem, last_t, memory_size, lay.in_base, ins_arr, limbs)
     result.trace = trace
     return result

@@ -1,0 +1,93 @@
+"""The read-only data space: a program's constants in the data table, read through the word
+table (docs/tables.md, "the data space").
+
+The constants no code writes live at CONST_BASE = 2^26 (zkvm/isa/program.py), above every
+memory address. The data table holds them CONST_ROW = 8 words a row in public columns (its
+height is fixed by the program: :func:`zkvm.isa.program.const_rows`); the CPU's flagged reads
+(``ca``, ``cb``) send (address, value) on the constant-read bus, and a word-table row answers
+each distinct word read by looking up the row holding it.
+
+This module gives the verifier's side (the data table's public columns, the commitment
+choice) and, for the prover, the two tables' traces from the CPU trace. Verifier-safe: numpy,
+no Numba.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zkvm.air import layout as L
+from zkvm.field.goldilocks import P
+from zkvm.isa.program import CONST_BASE, CONST_ROW, Program, const_rows
+from zkvm.stark.air import Air
+from zkvm.stark.public_columns import PublicColumns
+
+
+def const_columns(program: Program, committed: bool) -> PublicColumns:
+    """The data table's public columns (v_j of row r: the constant at CONST_BASE + 8 r + j),
+    committed by the prover or computed by the verifier. Built once per Program object."""
+    key = ("const_columns", bool(committed))
+    memo = program._memo
+    if key not in memo:
+        height = const_rows(program.layout.const_size)
+        flat = np.zeros(CONST_ROW * height, dtype=np.uint64)
+        flat[: program.layout.const_size] = program.const_words()
+        part = PublicColumns.from_dense(flat.reshape(height, CONST_ROW).T)
+        memo[key] = PublicColumns.combine(CONST_ROW, [(part, range(CONST_ROW), bool(committed))])
+    return memo[key]
+
+
+def constant_reads(cpu_trace: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct constant addresses the CPU read (slot A where ``ca``, slot B where ``cb``)
+    and how often each, sorted by address."""
+    col = L.COL
+    a = cpu_trace[cpu_trace[:, col["ca"]] == 1, col["a_addr"]]
+    b = cpu_trace[cpu_trace[:, col["cb"]] == 1, col["b_addr"]]
+    return np.unique(np.concatenate([a, b]), return_counts=True)
+
+
+def _columns(air: Air, height: int, values: dict[str, np.ndarray]) -> np.ndarray:
+    """A (height, width) uint64 trace of ``air`` with the named columns set (others zero, the
+    mask columns included: the prover fills those)."""
+    out = np.zeros((height, air.width), dtype=np.uint64)
+    index = {name: i for i, name in enumerate(air.main_columns)}
+    for name, v in values.items():
+        out[: len(v), index[name]] = v
+    return out
+
+
+def word_rows(reads: int, min_rows: int) -> int:
+    """The word table's height for this many distinct words read."""
+    return max(min_rows, 1 << max(0, (reads - 1).bit_length()))
+
+
+def data_space_traces(program: Program, cpu_trace: np.ndarray, data_air: Air, word_air: Air,
+                      min_rows: int, weight_rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The data table's and the word table's traces for the reads recorded in ``cpu_trace``
+    and the dot-product table's lookups of data rows ``weight_rows`` (one per dot row)."""
+    height = const_rows(program.layout.const_size)
+    words = np.zeros(CONST_ROW * height, dtype=np.uint64)
+    words[: program.layout.const_size] = program.const_words()
+    addrs, counts = constant_reads(cpu_trace)
+    inside = (addrs >= np.uint64(CONST_BASE)) & (addrs < np.uint64(CONST_BASE + words.size))
+    addrs, counts = addrs[inside], counts[inside]  # (an honest run reads nothing else; a forged one gets no answer)
+    offset = (addrs - np.uint64(CONST_BASE)).astype(np.int64)
+    row, j = offset // CONST_ROW, offset % CONST_ROW
+    data = _columns(data_air, height, {
+        "addr": (np.uint64(CONST_BASE) + np.arange(height, dtype=np.uint64) * np.uint64(CONST_ROW)) % np.uint64(P),
+        "m": (np.bincount(row, minlength=height)
+              + (np.bincount(weight_rows, minlength=height) if weight_rows is not None else 0)).astype(np.uint64),
+    })
+    k = addrs.size
+    cols = {
+        "on": np.ones(k, dtype=np.uint64), "addr": addrs, "value": words[offset],
+        "base": addrs - j.astype(np.uint64), "m": counts.astype(np.uint64),
+    }
+    block = words.reshape(height, CONST_ROW)[row]
+    for i in range(CONST_ROW):
+        cols[f"s{i}"] = (j == i).astype(np.uint64)
+        cols[f"w{i}"] = block[:, i]
+    return data, _columns(word_air, word_rows(k, min_rows), cols)
+
+
+__all__ = ["const_columns", "constant_reads", "data_space_traces", "word_rows"]
