@@ -428,28 +428,19 @@ def forged_tables(program: Program, forged: Forged, public_inputs: Sequence[int]
     """The forged run's tables as the prover takes them: (system, traces, public inputs, public
     columns, commitment); with read-only constants, the data and word tables answer the CPU
     trace's flagged reads (honestly: a test may rewrite them before proving)."""
-    from zkvm.air.data_space import const_columns, data_space_traces
-    from zkvm.air.vm_air import COMMIT_CONSTS, DATA, WORDS, default_commitment, public_columns, vm_system
+    from types import SimpleNamespace
+
+    from zkvm.air.vm_air import COMMIT_CONSTS, default_commitment, public_columns
+    from zkvm.prover import vm_tables
 
     outs = list(forged.outputs if outputs is None else outputs)
     n = forged.trace.shape[0]
     commitment = default_commitment(program)
     cols = public_columns(program, list(public_inputs), outs, n, forged.output_address,
                           commitment=commitment & ~COMMIT_CONSTS)
-    consts = program.layout.const_size > 0
-    dots = forged.dots
-    system = vm_system(n, consts, dots is not None)
-    traces, publics, columns = [forged.trace.copy()], [[program.layout.stack_base]], [cols]
-    if consts:
-        data, words = data_space_traces(program, forged.trace, system.tables[DATA], system.tables[WORDS], CONST_MIN_ROWS,
-                                        dots.weight_rows if dots is not None else None)
-        traces += [data, words]
-        publics += [[CONST_BASE], []]
-        columns += [const_columns(program, bool(commitment & COMMIT_CONSTS)), None]
-    if dots is not None:
-        traces += [dots.dot.copy(), dots.frozen.copy()]
-        publics += [[], []]
-        columns += [None, None]
+    run = SimpleNamespace(trace_length=n, trace=forged.trace, dots=forged.dots)
+    system, traces, publics, columns = vm_tables(program, run, cols, commitment)
+    traces = [forged.trace.copy()] + [t.copy() for t in traces[1:]]
     return system, traces, publics, columns, commitment
 
 

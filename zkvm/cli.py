@@ -308,7 +308,7 @@ def cmd_keygen(args: argparse.Namespace) -> int:
     from zkvm import programs
     from zkvm.air.vm_air import COMMIT_CODE, COMMIT_CONSTS, COMMIT_DATA, commitment_for
     from zkvm.fri.options import FriOptions
-    from zkvm.isa.program import const_rows
+    from zkvm.isa.program import const_pieces
     from zkvm.keygen import verifying_key
 
     if (args.proof is None) == (args.input is None):
@@ -325,27 +325,23 @@ def cmd_keygen(args: argparse.Namespace) -> int:
         verify(pf, program, min_security_bits=args.min_security)
         n, blowup, commitment = pf.trace_length, pf.stark.options.blowup, pf.commitment
     else:
-        from zkvm.air.data_space import constant_reads, word_rows
-        from zkvm.isa.program import CONST_MIN_ROWS, const_rows
+        from zkvm.prover import vm_tables
         from zkvm.vm.run import run
 
         loaded = programs.load(args.program, programs.read_input_file(args.input))
         program = loaded.program
         execution = run(program, loaded.inputs, loaded.public_inputs)
         n = execution.trace_length
-        heights = [n]
-        if program.layout.const_size:
-            heights += [const_rows(program.layout.const_size),
-                        word_rows(constant_reads(execution.trace)[0].size, CONST_MIN_ROWS)]
-        blowup = FriOptions.for_tables(heights, blowup=args.blowup).blowup
         commitment = commitment_for(program, True if args.commit_program else None)
+        _, traces, _, _ = vm_tables(program, execution, None, commitment)  # (the proof's tables, for their heights)
+        blowup = FriOptions.for_tables([n] + [t.shape[0] for t in traces[1:]], blowup=args.blowup).blowup
     t = time.perf_counter()
     key = verifying_key(program, [(n, blowup)], commitment)
     out = args.out or str(Path(args.program).with_suffix(".vk"))
     _write_key(out, key, "--out")
     cpu_parts = commitment & ~COMMIT_CONSTS
     root = key.root_for(n, blowup, cpu_parts) if cpu_parts else None
-    data_root = (key.root_for(const_rows(program.layout.const_size), blowup, COMMIT_CONSTS)
+    data_root = (key.root_for(const_pieces(program.layout.const_size)[0], blowup, COMMIT_CONSTS)
                  if commitment & COMMIT_CONSTS else None)
     names = [name for bit, name in ((COMMIT_CODE, "its code"), (COMMIT_DATA, "its mutable constants"),
                                     (COMMIT_CONSTS, "its read-only constants")) if commitment & bit]

@@ -14,10 +14,10 @@ from zkvm.isa.program import Program
 from zkvm.keys import VerifyingKey
 
 
-def program_root(program: Program, trace_length: int, blowup: int, commitment: int) -> bytes:
+def program_root(program: Program, trace_length: int, blowup: int, commitment: int, piece: int = 0) -> bytes:
     """The root of the program's committed columns for a trace of ``trace_length`` rows at this
     blowup: the CPU table's (``commitment``: COMMIT_CODE | COMMIT_DATA) or, for COMMIT_CONSTS,
-    the data table's (``trace_length``: its height)."""
+    the data table's piece ``piece`` (``trace_length``: its height)."""
     from zkvm.air.data_space import const_columns
     from zkvm.air.layout import MIN_TRACE_LOG
     from zkvm.air.vm_air import COMMIT_CONSTS, committed_program_columns
@@ -26,7 +26,7 @@ def program_root(program: Program, trace_length: int, blowup: int, commitment: i
     if blowup < 2 or blowup & (blowup - 1) or blowup > 256:
         raise ParameterError("blowup", f"must be a power of two in [2, 256], got {blowup}")
     if commitment == COMMIT_CONSTS:
-        columns = const_columns(program, True)
+        columns = const_columns(program, True, piece)
         tree, _ = commit_public_columns(columns, int(trace_length), blowup)
         return tree.root
     n = int(trace_length)
@@ -49,7 +49,7 @@ def verifying_key(program: Program, shapes: Iterable[tuple[int, int]], commitmen
     a program too small to commit anything gets a key with no roots): the CPU table's at each
     trace length, the data table's (its height fixed by the program) at each blowup."""
     from zkvm.air.vm_air import COMMIT_CONSTS, default_commitment
-    from zkvm.isa.program import const_rows
+    from zkvm.isa.program import const_pieces
 
     commitment = default_commitment(program) if commitment is None else commitment
     cpu_parts = commitment & ~COMMIT_CONSTS
@@ -58,11 +58,11 @@ def verifying_key(program: Program, shapes: Iterable[tuple[int, int]], commitmen
         log_blowup = int(blowup).bit_length() - 1
         if cpu_parts:
             roots[(int(n).bit_length() - 1, log_blowup, cpu_parts)] = program_root(program, n, blowup, cpu_parts)
-        if commitment & COMMIT_CONSTS:
-            height = const_rows(program.layout.const_size)
+        for piece, height in enumerate(const_pieces(program.layout.const_size) if commitment & COMMIT_CONSTS else ()):
+            # (a data table's pieces have distinct heights: zkvm.isa.program.split_rows)
             if (height.bit_length() - 1, log_blowup, COMMIT_CONSTS) not in roots:
                 roots[(height.bit_length() - 1, log_blowup, COMMIT_CONSTS)] = program_root(
-                    program, height, blowup, COMMIT_CONSTS)
+                    program, height, blowup, COMMIT_CONSTS, piece)
     return VerifyingKey(program.hash(), roots)
 
 

@@ -79,26 +79,40 @@ def vm_tables(program: Program, execution, cpu_columns, commitment: int, say: Ca
     trace first (its slot left None: the caller hands it over), then with read-only constants
     the data and word tables and, after single-row macs, the dot-product and frozen-memory
     tables (zkvm/air/vm_air.py, vm_system)."""
-    from zkvm.air.data_space import const_columns, data_space_traces
+    from zkvm.air.data_space import const_columns, data_space_traces, piece_addresses
     from zkvm.air.vm_air import COMMIT_CONSTS, DATA, WORDS, vm_system
-    from zkvm.isa.program import CONST_BASE, CONST_MIN_ROWS
+    from zkvm.isa.program import CONST_MIN_ROWS
 
     n = execution.trace_length
-    consts = program.layout.const_size > 0
+    const_size = program.layout.const_size
     dots = execution.dots
-    system = vm_system(n, consts, dots is not None)
-    traces, publics, table_columns = [None], [[program.layout.stack_base]], [cpu_columns]
-    if consts:
+    data_pieces = []
+    if const_size:
         say("building the data and word tables")
-        data_trace, word_trace = data_space_traces(program, execution.trace, system.tables[DATA], system.tables[WORDS],
-                                                   CONST_MIN_ROWS, dots.weight_rows if dots is not None else None)
-        traces += [data_trace, word_trace]
-        publics += [[CONST_BASE], []]
-        table_columns += [const_columns(program, bool(commitment & COMMIT_CONSTS)), None]
-    if dots is not None:
-        traces += [dots.dot, dots.frozen]
-        publics += [[], []]
-        table_columns += [None, None]
+        probe = vm_system(n, True)
+        data_pieces, word_trace = data_space_traces(program, execution.trace, probe.tables[DATA], probe.tables[WORDS],
+                                                    CONST_MIN_ROWS, dots.weight_rows if dots is not None else None)
+    system = vm_system(n, const_size > 0, dots is not None, max(1, len(data_pieces)),
+                       len(dots.dot) if dots is not None else 1)
+    traces, publics, table_columns = [None], [[program.layout.stack_base]], [cpu_columns]
+    if const_size:
+        committed = bool(commitment & COMMIT_CONSTS)
+        addr0 = piece_addresses(const_size)
+        traces += [data_pieces[0], word_trace]
+        publics += [[addr0[0]], []]
+        table_columns += [const_columns(program, committed, 0), None]
+        if dots is not None:
+            traces += [dots.dot[0], dots.frozen]
+            publics += [[], []]
+            table_columns += [None, None]
+        for i in range(1, len(data_pieces)):
+            traces.append(data_pieces[i])
+            publics.append([addr0[i]])
+            table_columns.append(const_columns(program, committed, i))
+        if dots is not None:
+            traces += dots.dot[1:]
+            publics += [[]] * (len(dots.dot) - 1)
+            table_columns += [None] * (len(dots.dot) - 1)
     return system, traces, publics, table_columns
 
 

@@ -161,9 +161,9 @@ def verify(
         ParameterError: an argument of the wrong type (e.g. a program hash that is not hex).
     """
     from zkvm.air.layout import MIN_TRACE_LOG
-    from zkvm.air.data_space import const_columns
-    from zkvm.air.vm_air import COMMIT_CONSTS, DATA, public_columns, statement_bytes, vm_system
-    from zkvm.isa.program import CONST_BASE, const_rows
+    from zkvm.air.data_space import const_columns, piece_addresses
+    from zkvm.air.vm_air import COMMIT_CONSTS, data_indices, public_columns, statement_bytes, vm_system
+    from zkvm.isa.program import const_pieces
     from zkvm.stark.multi_verifier import verify_tables
 
     if vk is not None and not isinstance(vk, (VerifyingKey, bytes, bytearray, memoryview)):
@@ -187,8 +187,12 @@ def verify(
     if output is not None and _ints(output, "output") != pf.outputs:
         raise StatementMismatch("the proof attests another output")
     consts = lay.const_size > 0
-    # with constants, a proof holds the dot-product and frozen-memory tables if its run had single-row macs
-    system = vm_system(n, consts, consts and len(pf.stark.tables) == len(vm_system(n, True, True).tables))
+    heights = const_pieces(lay.const_size)
+    # with constants: CPU, data, words, [dot, frozen], data's second piece, [dot's second piece], masks
+    extra = len(pf.stark.tables) - (3 + len(heights) - 1 + 1) if consts else 0
+    if extra not in (0, 2, 3):
+        raise ProofFormatError(f"the proof has {len(pf.stark.tables)} tables, which no run of this program gives")
+    system = vm_system(n, consts, extra > 0, max(1, len(heights)), 2 if extra == 3 else 1)
     if len(pf.stark.tables) != len(system.tables):
         raise ProofFormatError(f"the proof has {len(pf.stark.tables)} tables, this program's proofs have {len(system.tables)}")
     if pf.commitment & COMMIT_CONSTS and not consts:
@@ -201,19 +205,22 @@ def verify(
     stmt = statement_bytes(pf.program_hash, pf.public_inputs, pf.outputs, pf.output_address)
     blowup = pf.stark.options.blowup
     cpu_parts = pf.commitment & ~COMMIT_CONSTS
-    roots = [key.root_for(n, blowup, cpu_parts) if key is not None and cpu_parts else None]
-    publics, table_columns = [[lay.stack_base]], [cols]
+    users = system.user_tables
+    roots: list = [None] * users
+    publics: list = [[]] * users
+    table_columns: list = [None] * users
+    roots[0] = key.root_for(n, blowup, cpu_parts) if key is not None and cpu_parts else None
+    publics[0], table_columns[0] = [lay.stack_base], cols
     if consts:
-        height = const_rows(lay.const_size)
-        if pf.stark.tables[DATA].trace_length != height:  # (checked before the columns are built)
-            raise ProofFormatError(f"the proof's data table has {pf.stark.tables[DATA].trace_length} rows, the program's "
-                                   f"constants {height}")
         committed = bool(pf.commitment & COMMIT_CONSTS)
-        roots += [key.root_for(height, blowup, COMMIT_CONSTS) if key is not None and committed else None, None]
-        publics += [[CONST_BASE], []]
-        table_columns += [const_columns(prog, committed), None]
-    extra = system.user_tables - len(publics)  # the dot-product and frozen-memory tables: nothing public
-    publics, table_columns, roots = publics + [[]] * extra, table_columns + [None] * extra, roots + [None] * extra
+        for piece, (index, height, addr0) in enumerate(zip(data_indices(system), heights,
+                                                           piece_addresses(lay.const_size))):
+            found = pf.stark.tables[index].trace_length
+            if found != height:  # (checked before the columns are built)
+                raise ProofFormatError(f"the proof's data table has a piece of {found} rows where the program's "
+                                       f"constants have {height}")
+            roots[index] = key.root_for(height, blowup, COMMIT_CONSTS) if key is not None and committed else None
+            publics[index], table_columns[index] = [addr0], const_columns(prog, committed, piece)
     verify_tables(
         pf.stark, system, publics, min_security_bits, public_columns=table_columns, statement=stmt,
         trusted_roots=roots,

@@ -214,3 +214,76 @@ def test_activations_read_from_the_weights_pointer_are_rejected(model):
                                                  else row["a_val"]))
     with pytest.raises(VerificationError):
         F.verify_forged(program, F.prove_forged(program, forged))
+
+
+TALL = """
+W = [[(i * 31 + j * 17) % 15 - 7 for j in range(512)] for i in range(33)]
+
+
+def main(x: list[int]) -> list[int]:
+    for v in x:
+        assert -8 <= v <= 8
+    out = []
+    for row in W:
+        acc = 0
+        for i in range(len(x)):
+            acc += row[i] * x[i]
+        out.append(acc)
+    return out
+"""
+
+
+@pytest.fixture(scope="module")
+def tall():
+    from zkvm.compiler import compile_source, input_shapes_of, main_parameters
+
+    inputs = {"x": [(i * 5) % 17 - 8 for i in range(512)]}
+    program = compile_source(TALL, "tall.py", input_shapes_of(main_parameters(TALL, "tall.py"), inputs))
+    return program, flatten_inputs(program, inputs), inputs
+
+
+def test_tall_data_and_dot_tables_come_in_two_pieces(tall):
+    """33 x 512 weights (a data table of 2,129 rows) and 33 macs of 64 rows: each table as
+    2^11 + 2^10 rows instead of 2^12, proven and verified (with a key holding both data pieces'
+    roots)."""
+    from zkvm.air.vm_air import COMMIT_CONSTS, data_indices, dot_indices
+    from zkvm.isa.program import const_pieces
+    from zkvm.keygen import verifying_key
+
+    program, flat, inputs = tall
+    assert program.layout.const_size >= 1 << 14  # (the data space by default)
+    assert const_pieces(program.layout.const_size) == [2048, 1024]
+    execution = run(program, flat)
+    assert [d.shape[0] for d in execution.dots.dot] == [2048, 1024]
+    result = zkvm.prove(program, flat, commit_program=True)
+    assert result.commitment & COMMIT_CONSTS
+    key = verifying_key(program, [(result.trace_length, result.blowup)], result.commitment)
+    claim = zkvm.verify(result.proof, program, vk=key)
+    assert claim.output == as_output(cpython(TALL, inputs)) and claim.program_columns == "key"
+    assert zkvm.verify(result.proof, program).output == claim.output
+    pf = ProofFile.from_bytes(result.proof)
+    from zkvm.air.vm_air import vm_system
+
+    system = vm_system(result.trace_length, True, True, 2, 2)
+    assert [pf.stark.tables[i].trace_length for i in data_indices(system)] == [2048, 1024]
+    assert [pf.stark.tables[i].trace_length for i in dot_indices(system)] == [2048, 1024]
+
+
+def test_a_proof_with_another_table_count_or_data_piece_height_is_refused(tall):
+    import dataclasses
+
+    from zkvm.errors import ProofFormatError
+
+    program, flat, _ = tall
+    pf = ProofFile.from_bytes(zkvm.prove(program, flat).proof)
+    tables = list(pf.stark.tables)
+    fewer = dataclasses.replace(pf, stark=dataclasses.replace(pf.stark, tables=tuple(tables[:-2] + tables[-1:])))
+    with pytest.raises(VerificationError):  # (read as a run with one dot piece: another table system)
+        zkvm.verify(fewer, program)
+    none = dataclasses.replace(pf, stark=dataclasses.replace(pf.stark, tables=tuple(tables[:3] + tables[-1:])))
+    with pytest.raises(ProofFormatError, match="tables"):
+        zkvm.verify(none, program)
+    second = tables[5]  # the data table's second piece (CPU, data, words, dot, frozen, data #2, dot #2, masks)
+    tables[5] = dataclasses.replace(second, trace_length=2 * second.trace_length)
+    with pytest.raises(ProofFormatError, match="data table"):
+        zkvm.verify(dataclasses.replace(pf, stark=dataclasses.replace(pf.stark, tables=tuple(tables))), program)

@@ -18,23 +18,36 @@ import numpy as np
 
 from zkvm.air import layout as L
 from zkvm.field.goldilocks import P
-from zkvm.isa.program import CONST_BASE, CONST_ROW, Program, const_rows
+from zkvm.isa.program import CONST_BASE, CONST_ROW, Program, const_pieces, const_rows
 from zkvm.stark.air import Air
 from zkvm.stark.public_columns import PublicColumns
 
 
-def const_columns(program: Program, committed: bool) -> PublicColumns:
-    """The data table's public columns (v_j of row r: the constant at CONST_BASE + 8 r + j),
-    committed by the prover or computed by the verifier. Built once per Program object."""
-    key = ("const_columns", bool(committed))
+def const_columns(program: Program, committed: bool, piece: int = 0) -> PublicColumns:
+    """A data-table piece's public columns (v_j of its row r: the constant at its addr0 + 8 r +
+    j), committed by the prover or computed by the verifier. Built once per Program object."""
+    key = ("const_columns", bool(committed), piece)
     memo = program._memo
     if key not in memo:
-        height = const_rows(program.layout.const_size)
-        flat = np.zeros(CONST_ROW * height, dtype=np.uint64)
-        flat[: program.layout.const_size] = program.const_words()
-        part = PublicColumns.from_dense(flat.reshape(height, CONST_ROW).T)
+        heights = const_pieces(program.layout.const_size)
+        first = sum(heights[:piece])
+        words = _space_words(program)[CONST_ROW * first : CONST_ROW * (first + heights[piece])]
+        part = PublicColumns.from_dense(words.reshape(heights[piece], CONST_ROW).T)
         memo[key] = PublicColumns.combine(CONST_ROW, [(part, range(CONST_ROW), bool(committed))])
     return memo[key]
+
+
+def piece_addresses(const_size: int) -> list[int]:
+    """Each data-table piece's first address (its public input addr0)."""
+    heights = const_pieces(const_size)
+    return [CONST_BASE + CONST_ROW * sum(heights[:i]) for i in range(len(heights))]
+
+
+def _space_words(program: Program) -> np.ndarray:
+    """The data space's words: the constants, then zeros to the data table's end."""
+    words = np.zeros(CONST_ROW * const_rows(program.layout.const_size), dtype=np.uint64)
+    words[: program.layout.const_size] = program.const_words()
+    return words
 
 
 def constant_reads(cpu_trace: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -62,12 +75,12 @@ def word_rows(reads: int, min_rows: int) -> int:
 
 
 def data_space_traces(program: Program, cpu_trace: np.ndarray, data_air: Air, word_air: Air,
-                      min_rows: int, weight_rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The data table's and the word table's traces for the reads recorded in ``cpu_trace``
-    and the dot-product table's lookups of data rows ``weight_rows`` (one per dot row)."""
+                      min_rows: int, weight_rows: np.ndarray | None = None) -> tuple[list[np.ndarray], np.ndarray]:
+    """The data table's pieces' and the word table's traces for the reads recorded in
+    ``cpu_trace`` and the dot-product table's lookups of data rows ``weight_rows`` (one per
+    dot row)."""
     height = const_rows(program.layout.const_size)
-    words = np.zeros(CONST_ROW * height, dtype=np.uint64)
-    words[: program.layout.const_size] = program.const_words()
+    words = _space_words(program)
     addrs, counts = constant_reads(cpu_trace)
     inside = (addrs >= np.uint64(CONST_BASE)) & (addrs < np.uint64(CONST_BASE + words.size))
     addrs, counts = addrs[inside], counts[inside]  # (an honest run reads nothing else; a forged one gets no answer)
@@ -87,7 +100,11 @@ def data_space_traces(program: Program, cpu_trace: np.ndarray, data_air: Air, wo
     for i in range(CONST_ROW):
         cols[f"s{i}"] = (j == i).astype(np.uint64)
         cols[f"w{i}"] = block[:, i]
-    return data, _columns(word_air, word_rows(k, min_rows), cols)
+    pieces, first = [], 0
+    for h in const_pieces(program.layout.const_size):
+        pieces.append(data[first : first + h].copy() if len(pieces) or h != height else data)
+        first += h
+    return pieces, _columns(word_air, word_rows(k, min_rows), cols)
 
 
-__all__ = ["const_columns", "constant_reads", "data_space_traces", "word_rows"]
+__all__ = ["const_columns", "constant_reads", "data_space_traces", "piece_addresses", "word_rows"]

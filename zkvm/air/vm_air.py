@@ -45,27 +45,44 @@ def vm_air_for(n: int, consts: bool = False) -> Air:
 
 
 @lru_cache(maxsize=16)
-def vm_system(n: int, consts: bool = False, dots: bool = False) -> TableSystem:
+def vm_system(n: int, consts: bool = False, dots: bool = False, data_pieces: int = 1, dot_pieces: int = 1) -> TableSystem:
     """The VM's table system for a CPU trace of n rows: the wide VM AIR (CPU, memory, range and
     program tables in one), and for a program with read-only constants the data table (its
     constants, 8 words a row, at CONST_BASE) and the word table (the words the CPU reads);
     with ``dots`` (a run with single-row macs) the dot-product table and the frozen-memory
-    table too; then the mask table their masks need (docs/tables.md)."""
+    table too; a tall data or dot table comes in two pieces (``data_pieces``, ``dot_pieces``:
+    zkvm.isa.program.split_rows), the second pieces last; then the mask table their masks need
+    (docs/tables.md)."""
     if not consts:
         return TableSystem("zkvm-vm", (vm_air_for(n),))
     from zkvm.air.dot_table import data_table_air, dot_table_air
     from zkvm.air.frozen_table import frozen_table_air
     from zkvm.air.word_table import word_table_air
 
-    tables = (vm_air_for(n, True), data_table_air(CONST_ROW), word_table_air(CONST_ROW))
+    data, dot = data_table_air(CONST_ROW), dot_table_air(CONST_ROW)
+    tables = (vm_air_for(n, True), data, word_table_air(CONST_ROW))
     if dots:
-        tables += (dot_table_air(CONST_ROW), frozen_table_air())
+        tables += (dot, frozen_table_air())
+    tables += tuple(data.renamed(f"{data.name} #{i + 1}") for i in range(1, data_pieces))
+    if dots:
+        tables += tuple(dot.renamed(f"{dot.name} #{i + 1}") for i in range(1, dot_pieces))
     return TableSystem("zkvm-vm", tables)
+
+
+def data_indices(system: TableSystem) -> list[int]:
+    """The data table's pieces' indices in a :func:`vm_system`, in address order."""
+    return [i for i, t in enumerate(system.tables) if t.name == f"data{CONST_ROW}" or t.name.startswith(f"data{CONST_ROW} #")]
+
+
+def dot_indices(system: TableSystem) -> list[int]:
+    """The dot-product table's pieces' indices in a :func:`vm_system`."""
+    return [i for i, t in enumerate(system.tables) if t.name == f"dot{CONST_ROW}" or t.name.startswith(f"dot{CONST_ROW} #")]
 
 
 CPU, DATA, WORDS, DOT, FROZEN_TABLE = 0, 1, 2, 3, 4
 """The tables' indices in :func:`vm_system` (DATA and WORDS with read-only constants, DOT and
-FROZEN_TABLE with single-row macs)."""
+FROZEN_TABLE with single-row macs; the second pieces of the data and dot tables come after
+them: :func:`data_indices`, :func:`dot_indices`)."""
 
 
 @lru_cache(maxsize=16)

@@ -48,13 +48,30 @@ CONST_MIN_ROWS = 1 << 10
 """The data table's least height (shorter tables would need more queries under zero knowledge)."""
 
 
-def const_rows(const_size: int) -> int:
-    """The data table's height for this many read-only constants: their rows of CONST_ROW words,
-    to a power of two, at least CONST_MIN_ROWS (0: no constants, no table)."""
+def split_rows(rows: int, min_rows: int) -> list[int]:
+    """Power-of-two heights for a table of ``rows`` rows: one, or (when that would pad by more
+    than an eighth) the largest power of two below ``rows`` and a shorter one for the rest,
+    each at least ``min_rows``. Two pieces of 2^17 and 2^14 rows hold 141,832 rows where one
+    table would need 2^18."""
+    one = max(min_rows, 1 << max(0, (rows - 1).bit_length()))
+    if rows <= 0 or one <= rows + rows // 8 or one == min_rows:
+        return [one]
+    first = 1 << (rows.bit_length() - 1)
+    second = max(min_rows, 1 << max(0, (rows - first - 1).bit_length()))
+    return [one] if first + second >= one else [first, second]
+
+
+def const_pieces(const_size: int) -> list[int]:
+    """The data table's pieces' heights for this many read-only constants: their rows of
+    CONST_ROW words (:func:`split_rows`; none without constants)."""
     if const_size <= 0:
-        return 0
-    rows = -(-const_size // CONST_ROW)
-    return max(CONST_MIN_ROWS, 1 << (rows - 1).bit_length())
+        return []
+    return split_rows(-(-const_size // CONST_ROW), CONST_MIN_ROWS)
+
+
+def const_rows(const_size: int) -> int:
+    """The data table's rows over all its pieces (0: no constants, no table)."""
+    return sum(const_pieces(const_size))
 
 
 def const_space(const_size: int) -> int:

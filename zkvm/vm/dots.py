@@ -24,7 +24,7 @@ from numba import njit
 
 from zkvm.air import layout as L
 from zkvm.field.kernels import add, mul
-from zkvm.isa.program import CONST_BASE, CONST_MIN_ROWS, CONST_ROW
+from zkvm.isa.program import CONST_BASE, CONST_MIN_ROWS, CONST_ROW, split_rows
 from zkvm.vm import kernels as vk
 from zkvm.vm.epochs import plan_epochs
 
@@ -35,7 +35,7 @@ K = CONST_ROW
 class DotTables:
     """The dot-product and frozen-memory tables of a run (without their mask columns' values)."""
 
-    dot: np.ndarray  # (rows, dot table width) uint64
+    dot: list[np.ndarray]  # the dot table's pieces, each (rows, dot table width) uint64
     frozen: np.ndarray  # (rows, frozen table width) uint64
     weight_rows: np.ndarray  # per dot row, the data-table row it looks up
     range_limbs: np.ndarray  # the frozen rows' limbs (range lookups the CPU's range table answers)
@@ -91,9 +91,29 @@ def dot_tables(trace: np.ndarray, n: int, last_t: np.ndarray, memory_size: int, 
     limbs = np.concatenate([gap & 0xFFFF, gap >> 16, length & 0xFFFF, length >> 16]).astype(np.int64)
     segs = (dot_log[:, 3] // np.uint64(K)).astype(np.int64)
     total = int(segs.sum())
-    dot = np.zeros((_pow2(total, CONST_MIN_ROWS), dot_width), dtype=np.uint64)
+    dot = np.zeros((total, dot_width), dtype=np.uint64)
     weight_rows = _fill_dot(dot, dot_log, segs, x_log, consts, mac_t_s, mac_t_e)
-    return DotTables(dot, frozen, weight_rows, limbs)
+    return DotTables(_pieces(dot, np.cumsum(segs) - segs, dot_width), frozen, weight_rows, limbs)
+
+
+def _pieces(rows: np.ndarray, starts: np.ndarray, width: int) -> list[np.ndarray]:
+    """The dot table's rows as one or two power-of-two pieces (zkvm.isa.program.split_rows),
+    each holding whole segments (a mac's rows are chained), padded with zero rows."""
+    total = rows.shape[0]
+    heights = split_rows(total, CONST_MIN_ROWS)
+    cut = total
+    if len(heights) == 2:  # the last segment start that leaves the first piece whole segments
+        fits = starts[starts <= heights[0]]
+        cut = int(fits[-1]) if fits.size and fits[-1] > 0 else total
+        if cut == total:
+            heights = [_pow2(total, CONST_MIN_ROWS)]
+    out = []
+    for lo, hi, h in ((0, cut, heights[0]), (cut, total, heights[-1])) if len(heights) == 2 else ((0, total, heights[0]),):
+        h = max(h, _pow2(hi - lo, CONST_MIN_ROWS))
+        piece = np.zeros((h, width), dtype=np.uint64)
+        piece[: hi - lo] = rows[lo:hi]
+        out.append(piece)
+    return out
 
 
 @njit(cache=True)
