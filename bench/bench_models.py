@@ -12,7 +12,13 @@ the median reported; the baseline measured in the same run is the 2^16-row Fibon
 proof, to show how loaded the machine was. Writes bench/results/models.json and
 bench/results/models.png (prove time and peak memory against model size).
 
-Usage: python bench/bench_models.py [--quick] [--skip-1m]
+Issue 19 adds the 85 k- and 4.3 M-parameter MLPs (targets: <= 0.5 s; <= 10 s and <= 3 GiB; the
+1.1 M one <= 5 s, <= 1.5 GiB, verify with its key <= 15 ms) and the committed base-field cells
+per MAC of each proof (every table's main and auxiliary columns, extension columns counted
+twice, padding included; target <= 12 for the 1.1 M model), with and without the weights'
+committed program columns.
+
+Usage: python bench/bench_models.py [--quick] [--skip-1m] (--skip-1m leaves out the 1.1 M and 4.3 M models)
 """
 
 from __future__ import annotations
@@ -29,7 +35,8 @@ sys.path.insert(0, str(ROOT))
 from bench import harness  # noqa: E402
 
 PROGRAMS = ROOT / "programs"
-MODELS = ["credit_logistic", "fraud_forest", "digits_mlp", "digits_cnn", "mlp_1m"]
+MODELS = ["credit_logistic", "fraud_forest", "digits_mlp", "digits_cnn", "mlp_85k", "mlp_1m", "mlp_4m"]
+LARGE = ("mlp_1m", "mlp_4m")
 
 # Runs inside a fresh interpreter: compile, prove `runs` times, verify, report JSON.
 _CHILD = r"""
@@ -60,11 +67,26 @@ key_path = proof_path[:-6] + ".vk"
 open(key_path, "wb").write(key.to_bytes())
 with open("/proc/self/status") as f:
     peak = next(int(l.split()[1]) * 1024 for l in f if l.startswith("VmHWM:"))
+# committed base-field cells per MAC: every table's main and auxiliary columns (extension columns
+# counted twice) at its height, padding included; the program columns (the weights) apart
+from zkvm.air import layout as L
+from zkvm.prover import vm_tables
+from zkvm.proof_file import ProofFile
+from zkvm.vm.run import run as _run
+ex = _run(loaded.program, loaded.inputs, loaded.public_inputs)
+system, traces, _, cols = vm_tables(loaded.program, ex, None, r.commitment)
+heights = [tp.trace_length for tp in ProofFile.from_bytes(r.proof).stark.tables]
+cells = sum(h * (air.width + 2 * air.aux_width) for air, h in zip(system.tables, heights))
+program_cells = sum(h * c.committed_width for h, c in zip(heights, cols) if c is not None)
+macs = int((ex.trace[:, L.COL["f_mac"]] == 1).sum())
+if ex.dots is not None:
+    macs += 8 * sum(int((d[:, 0] == 1).sum()) for d in ex.dots.dot)
 print(json.dumps(dict(compile_seconds=compile_s, prove_seconds=proves, verify_seconds=verifies, cycles=r.cycles,
       verify_plain_seconds=plain, keygen_seconds=keygen_s, program_columns=claim.program_columns, commitment=r.commitment,
       proof_path=proof_path, key_path=key_path,
       trace_rows=r.trace_length, proof_bytes=len(r.proof), security_bits=r.security_bits, peak_rss=peak,
-      stages=stages, data_words=len(loaded.program.data), code=len(loaded.program.code))))
+      stages=stages, data_words=len(loaded.program.data), code=len(loaded.program.code), table_rows=heights,
+      cells=cells, program_cells=program_cells, macs=macs)))
 """
 
 
@@ -145,7 +167,7 @@ def plot(rows: list[dict], path: Path) -> None:
 
 def main() -> None:
     quick = "--quick" in sys.argv
-    models = [m for m in MODELS if not ("--skip-1m" in sys.argv and m == "mlp_1m")]
+    models = [m for m in MODELS if not ("--skip-1m" in sys.argv and m in LARGE)]
     base = baseline_seconds()
     print(f"baseline: Fibonacci STARK 2^16 rows proves in {base:.3f} s (same run)")
     mac = dense_cycles_per_mac()
@@ -153,7 +175,7 @@ def main() -> None:
           f"whole program {mac['total_cycles_per_mac']:.3f}")
     rows = []
     for name in models:
-        runs = 1 if quick else 3 if name == "mlp_1m" else 5
+        runs = 1 if quick else 3 if name in LARGE else 5
         r = child(name, runs)
         row = {
             "model": name, "cycles": r["cycles"], "trace_rows": r["trace_rows"], "data_words": r["data_words"],
@@ -164,8 +186,11 @@ def main() -> None:
             "committed_parts": r["commitment"], "keygen_s": round(r["keygen_seconds"], 3),
             "proof_kib": round(r["proof_bytes"] / 1024, 1), "security_bits": r["security_bits"],
             "peak_rss_gib": round(r["peak_rss"] / 2**30, 2), "stages": {k: round(v, 3) for k, v in r["stages"].items()},
+            "table_rows": r["table_rows"], "macs": r["macs"],
+            "cells_per_mac": round(r["cells"] / r["macs"], 1) if r["macs"] else None,
+            "cells_per_mac_with_program": round((r["cells"] + r["program_cells"]) / r["macs"], 1) if r["macs"] else None,
         }
-        if name != "mlp_1m":
+        if name not in LARGE:
             row["cli_prove_s"] = round(cli_seconds("run", f"{name}.py", "--input", f"{name}.input.json", "--prove", "--quiet"), 2)
         proof, key = r["proof_path"], r["key_path"]
         row["cli_verify_s"] = round(statistics.median(cli_seconds("verify", proof, "--program", f"{name}.py") for _ in range(3)), 2)
@@ -176,7 +201,7 @@ def main() -> None:
         rows.append(row)
         print(json.dumps(row), flush=True)
     cols = ["model", "cycles", "trace_rows", "compile_s", "prove_s", "verify_ms", "verify_no_key_ms", "proof_kib",
-            "peak_rss_gib", "cli_prove_s", "cli_verify_s", "cli_verify_key_s"]
+            "peak_rss_gib", "cells_per_mac", "cli_prove_s", "cli_verify_s", "cli_verify_key_s"]
     harness.print_table(rows, cols)
     extra = {"baseline_fibonacci_2e16_s": base, "digits_mlp_mac": mac, "threads": harness.max_threads()}
     path = harness.write_results("models", rows + [extra])

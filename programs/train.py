@@ -189,6 +189,8 @@ MODELS = {
     "fraud_forest": fraud,
     "digits_cnn": cnn,
     "mlp_1m": lambda: mlp_model("mlp_1m", (1024, 1024), 60),
+    "mlp_85k": lambda: mlp_model("mlp_85k", (256, 256), 200),
+    "mlp_4m": lambda: mlp_model("mlp_4m", (2048, 2048), 30),
 }
 
 
@@ -200,7 +202,7 @@ def write_report(results: dict) -> None:
              "| model | float model | quantized program | held-out samples | notes |", "|---|---|---|---|---|"]
     notes = {"credit_logistic": "breast-cancer table as a stand-in for credit data",
              "fraud_forest": "synthetic, 5% positives: compare with always-negative",
-             "mlp_1m": "64-1024-1024-10"}
+             "mlp_1m": "64-1024-1024-10", "mlp_85k": "64-256-256-10", "mlp_4m": "64-2048-2048-10"}
     for name, r in results.items():
         extra = notes.get(name, "")
         if "positives_in_test" in r:

@@ -163,7 +163,7 @@ def verify(
     from zkvm.air.layout import MIN_TRACE_LOG
     from zkvm.air.data_space import const_columns, piece_addresses
     from zkvm.air.vm_air import COMMIT_CONSTS, data_indices, public_columns, statement_bytes, vm_system
-    from zkvm.isa.program import const_pieces
+    from zkvm.isa.program import CONST_BASE, const_pieces
     from zkvm.stark.multi_verifier import verify_tables
 
     if vk is not None and not isinstance(vk, (VerifyingKey, bytes, bytearray, memoryview)):
@@ -177,6 +177,10 @@ def verify(
     n = pf.trace_length
     if n < 1 << MIN_TRACE_LOG or n & (n - 1):
         raise ProofFormatError(f"the proof's trace length {n} is not a power of two of at least 2^{MIN_TRACE_LOG}")
+    if n > CONST_BASE:
+        # row j is memory address j: a taller trace would give the read-only constants' addresses
+        # memory rows (holding zeros), through which a read could bypass the data table
+        raise ProofFormatError(f"the proof's trace length {n} exceeds 2^26, the VM's limit")
     _check_signature(pf, prog, n)
     _check_regions(prog, n)
     lay = prog.layout

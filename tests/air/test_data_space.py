@@ -318,3 +318,15 @@ def test_committed_constants_verify_with_a_key_of_both_tables():
 
     with pytest.raises(VerificationError):  # the other program's data root for this one's hash
         zkvm.verify(result.proof, program, vk=dataclasses.replace(wrong, program_hash=program.hash()))
+
+
+def test_a_cpu_trace_taller_than_the_constants_base_is_refused():
+    """Row j is memory address j: a CPU trace of 2^27 rows would give the constants' addresses
+    memory rows holding zeros, so a constant read through memory would read 0."""
+    import dataclasses
+
+    pf = ProofFile.from_bytes(zkvm.prove(READER, [4]).proof)
+    tables = list(pf.stark.tables)
+    tables[0] = dataclasses.replace(tables[0], trace_length=1 << 27)
+    with pytest.raises(ProofFormatError, match="2\\^26"):
+        zkvm.verify(dataclasses.replace(pf, stark=dataclasses.replace(pf.stark, tables=tuple(tables))), READER)

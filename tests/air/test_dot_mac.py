@@ -235,11 +235,15 @@ def main(x: list[int]) -> list[int]:
 
 @pytest.fixture(scope="module")
 def tall():
+    """(Pieces start at 2^15 rows: SPLIT_MIN_ROWS is lowered so that a small model shows them.)"""
     from zkvm.compiler import compile_source, input_shapes_of, main_parameters
+    from zkvm.isa import program as prog
 
     inputs = {"x": [(i * 5) % 17 - 8 for i in range(512)]}
     program = compile_source(TALL, "tall.py", input_shapes_of(main_parameters(TALL, "tall.py"), inputs))
-    return program, flatten_inputs(program, inputs), inputs
+    old, prog.SPLIT_MIN_ROWS = prog.SPLIT_MIN_ROWS, 2048
+    yield program, flatten_inputs(program, inputs), inputs
+    prog.SPLIT_MIN_ROWS = old
 
 
 def test_tall_data_and_dot_tables_come_in_two_pieces(tall):
