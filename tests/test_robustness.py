@@ -135,7 +135,10 @@ def test_a_false_proof_claiming_a_huge_trace_costs_the_verifier_nothing(proved, 
     pf = ProofFile.from_bytes(proved.proof)
     fake = dataclasses.replace(pf, stark=claiming_trace_length(pf.stark, log_n, vm_system(1 << log_n))).to_bytes()
     cost = cost_of(verify, fake, proved.program, min_security_bits=0)
-    assert isinstance(cost.error, VerificationError) and not isinstance(cost.error, ProofFormatError), repr(cost.error)
+    if log_n > 26:  # past the VM's limit (the read-only constants' base): refused from its header
+        assert isinstance(cost.error, ProofFormatError) and "2^26" in str(cost.error), repr(cost.error)
+    else:
+        assert isinstance(cost.error, VerificationError) and not isinstance(cost.error, ProofFormatError), repr(cost.error)
     assert cost.seconds < 1 and cost.peak_bytes < 32 * MiB, cost
 
 

@@ -251,18 +251,9 @@ def execute(code, mem, mem_size, consts, stack_base, max_cycles, record, trace, 
                     vx = mem[x_ptr + k]
                     vw = consts[w_ptr - np.int64(CONST_BASE) + k]
                     va, vb = (vx, vw) if np.uint64(x_ptr) == pa else (vw, vx)
-                    sa = _signed(va)
-                    sb = _signed(vb)
-                    if _product_overflows(sa, sb):
-                        err[0] = sa
-                        err[1] = sb
+                    ok, acc = _mac_term(acc, va, vb, err)
+                    if not ok:
                         return OVERFLOW, pc, cycle, fp, max_addr
-                    prod = mul(va, vb)
-                    if _sum_overflows(_signed(acc), _signed(prod)):
-                        err[0] = _signed(acc)
-                        err[1] = _signed(prod)
-                        return OVERFLOW, pc, cycle, fp, max_addr
-                    acc = add(acc, prod)
                     if record:
                         x_log[n_reads + k] = vx
                 if record:
@@ -306,18 +297,9 @@ def execute(code, mem, mem_size, consts, stack_base, max_cycles, record, trace, 
                     return BAD_ADDRESS, pc, cycle, fp, max_addr
                 va = consts[xa - CONST_BASE] if ka else mem[xa]
                 vb = consts[xb - CONST_BASE] if kb else mem[xb]
-                sa = _signed(va)
-                sb = _signed(vb)
-                if _product_overflows(sa, sb):
-                    err[0] = sa
-                    err[1] = sb
+                ok, acc = _mac_term(mem[c_addr], va, vb, err)
+                if not ok:
                     return OVERFLOW, pc, cycle, fp, max_addr
-                prod = mul(va, vb)
-                if _sum_overflows(_signed(mem[c_addr]), _signed(prod)):
-                    err[0] = _signed(mem[c_addr])
-                    err[1] = _signed(prod)
-                    return OVERFLOW, pc, cycle, fp, max_addr
-                acc = add(mem[c_addr], prod)
                 if record:
                     _write_fetch(trace, cycle, pc, fp, o, a_off, b_off, c_off, imm)
                     trace[cycle, F_MACS] = 0
@@ -502,6 +484,24 @@ def _mac_counter(trace, r, cnt):
     else:
         trace[r, INV] = _inverse(cnt)
         trace[r, CONT] = 1
+
+
+@njit(cache=True, inline="always")
+def _mac_term(acc, va, vb, err):
+    """acc + va * vb, the exact result (ok), or not ok with the overflowing operands in err
+    (the product's, or the sum's)."""
+    sa = _signed(va)
+    sb = _signed(vb)
+    if _product_overflows(sa, sb):
+        err[0] = sa
+        err[1] = sb
+        return False, acc
+    prod = mul(va, vb)
+    if _sum_overflows(_signed(acc), _signed(prod)):
+        err[0] = _signed(acc)
+        err[1] = _signed(prod)
+        return False, acc
+    return True, add(acc, prod)
 
 
 @njit(cache=True)
