@@ -404,6 +404,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     o = st.options
     sections = {name: len(blob) for name, blob in st.sections()}
     fixed_root = st.tables[0].fixed_root
+    roots = [tp.fixed_root.hex() for tp in st.tables if tp.fixed_root is not None]  # (the data table's pieces too)
     obj = {
         "program_hash": pf.program_hash.hex(),
         "public_inputs": list(pf.public_inputs),
@@ -421,6 +422,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         "zero_knowledge": o.zk,
         "arithmetic": "exact" if isinstance(pf.signature, dict) and pf.signature.get("arithmetic") == "exact" else "field",
         "program_columns_root": fixed_root.hex() if fixed_root is not None else None,
+        "program_columns_roots": roots,
         "proof_bytes": len(data),
         "stark_sections": sections,
     }
@@ -441,8 +443,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
                                  else "NO: proved with --no-zk; the openings may reveal information about the private inputs"))
     print("arithmetic       " + ("exact (the output is CPython's result: no +, -, * can wrap around p)"
                                  if obj["arithmetic"] == "exact" else "field (+, -, * and dot products attested modulo p)"))
-    print("program columns  " + (f"committed, root {fixed_root.hex()} (check it with a verifying key)"
-                                 if fixed_root is not None else "computed by the verifier"))
+    print("program columns  " + (f"committed, root{'s' if len(roots) > 1 else ''} {', '.join(r[:16] + '...' for r in roots)} "
+                                 "(check with a verifying key)" if roots else "computed by the verifier"))
     print(f"size             {len(data)} bytes")
     width = max(map(len, sections), default=0)
     for name, size in sections.items():
