@@ -29,7 +29,7 @@ import numpy as np
 from zkvm.air import layout as L
 from zkvm.field.goldilocks import P
 from zkvm.isa import opcodes as op
-from zkvm.isa.program import CONST_BASE, CONST_MIN_ROWS, Program, const_space
+from zkvm.isa.program import CONST_BASE, Program, const_space
 
 H = (P - 1) // 2
 TWO16, TWO31, TWO32 = 1 << 16, 1 << 31, 1 << 32

@@ -17,7 +17,7 @@ import zkvm
 from zkvm.air import layout as L
 from zkvm.air.vm_air import DATA, WORDS
 from zkvm.air.word_table import word_columns
-from zkvm.compiler import compile_source, flatten_inputs, input_shapes_of, check_source
+from zkvm.compiler import check_source, flatten_inputs, input_shapes_of
 from zkvm.compiler import link
 from zkvm.compiler.constants import ConstEvaluator, constant_words, element_offset, layout_constant
 from zkvm.errors import ExecutionError, ProofFormatError, VerificationError

@@ -19,7 +19,6 @@ from zkvm.air.vm_air import DOT, FROZEN_TABLE
 from zkvm.compiler import flatten_inputs
 from zkvm.errors import VerificationError
 from zkvm.field.goldilocks import P
-from zkvm.isa import opcodes as op
 from zkvm.isa.program import shaped_output
 from zkvm.proof_file import ProofFile
 from zkvm.vm.run import run
