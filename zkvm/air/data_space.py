@@ -31,7 +31,7 @@ def const_columns(program: Program, committed: bool, piece: int = 0) -> PublicCo
     if key not in memo:
         heights = const_pieces(program.layout.const_size)
         first = sum(heights[:piece])
-        words = _space_words(program)[CONST_ROW * first : CONST_ROW * (first + heights[piece])]
+        words = space_words(program)[CONST_ROW * first : CONST_ROW * (first + heights[piece])]
         part = PublicColumns.from_dense(words.reshape(heights[piece], CONST_ROW).T)
         memo[key] = PublicColumns.combine(CONST_ROW, [(part, range(CONST_ROW), bool(committed))])
     return memo[key]
@@ -43,11 +43,17 @@ def piece_addresses(const_size: int) -> list[int]:
     return [CONST_BASE + CONST_ROW * sum(heights[:i]) for i in range(len(heights))]
 
 
-def _space_words(program: Program) -> np.ndarray:
-    """The data space's words: the constants, then zeros to the data table's end."""
-    words = np.zeros(CONST_ROW * const_rows(program.layout.const_size), dtype=np.uint64)
-    words[: program.layout.const_size] = program.const_words()
-    return words
+def space_words(program: Program) -> np.ndarray:
+    """The data space's words as the VM reads them and the data table holds them: the constants,
+    then zeros to the data table's last row (read-only; kept with the program: a model's weights
+    convert once)."""
+    memo = program._memo
+    if "space_words" not in memo:
+        words = np.zeros(CONST_ROW * const_rows(program.layout.const_size), dtype=np.uint64)
+        words[: program.layout.const_size] = program.const_words()
+        words.setflags(write=False)
+        memo["space_words"] = words
+    return memo["space_words"]
 
 
 def constant_reads(cpu_trace: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -80,7 +86,7 @@ def data_space_traces(program: Program, cpu_trace: np.ndarray, data_air: Air, wo
     ``cpu_trace`` and the dot-product table's lookups of data rows ``weight_rows`` (one per
     dot row)."""
     height = const_rows(program.layout.const_size)
-    words = _space_words(program)
+    words = space_words(program)
     addrs, counts = constant_reads(cpu_trace)
     inside = (addrs >= np.uint64(CONST_BASE)) & (addrs < np.uint64(CONST_BASE + words.size))
     addrs, counts = addrs[inside], counts[inside]  # (an honest run reads nothing else; a forged one gets no answer)
@@ -107,4 +113,4 @@ def data_space_traces(program: Program, cpu_trace: np.ndarray, data_air: Air, wo
     return pieces, _columns(word_air, word_rows(k, min_rows), cols)
 
 
-__all__ = ["const_columns", "constant_reads", "data_space_traces", "piece_addresses", "word_rows"]
+__all__ = ["const_columns", "constant_reads", "data_space_traces", "piece_addresses", "space_words", "word_rows"]

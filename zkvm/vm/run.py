@@ -14,7 +14,7 @@ import numpy as np
 from zkvm.air import layout as L
 from zkvm.errors import ExecutionError, InputError
 from zkvm.field.goldilocks import HALF_P, P
-from zkvm.isa.program import CONST_ROW, Program, const_space
+from zkvm.isa.program import CONST_ROW, Program
 from zkvm.vm import kernels as vk
 
 DEFAULT_MEMORY = 1 << 22
@@ -97,15 +97,10 @@ def _signed(v) -> int:
 
 
 def const_array(program: Program) -> np.ndarray:
-    """The read-only data space as the VM reads it: the constants, then zeros to the data
-    table's last word (kept with the program: a model's weights convert once)."""
-    memo = program._memo
-    if "const_space" not in memo:
-        words = np.zeros(const_space(program.layout.const_size), dtype=np.uint64)
-        words[: program.layout.const_size] = program.const_words()
-        words.setflags(write=False)
-        memo["const_space"] = words
-    return memo["const_space"]
+    """The read-only data space as the VM reads it (zkvm.air.data_space.space_words)."""
+    from zkvm.air.data_space import space_words
+
+    return space_words(program)
 
 
 def _read_outputs(program: Program, mem: np.ndarray, memory_size: int) -> tuple[list[int], int]:
