@@ -20,6 +20,7 @@ from zkvm.compiler import intrinsics as intr
 from zkvm.compiler.aliases import fresh_lists
 from zkvm.compiler.intervals import H as H_VALUE
 from zkvm.compiler.ir import MAX_LENGTH, CodegenError, Label, LoopCtx, Var, a_type
+from zkvm.compiler.unroll import unrolled
 from zkvm.compiler.tree import breaks, is_range_call, root_name, walk_all
 from zkvm.compiler.types import INT, VType
 from zkvm.isa import opcodes as op
@@ -197,6 +198,8 @@ class LoopsMixin:
             else:
                 self.emit(cmp_op, c=c2, a=i, b=lim)  # done when i < stop + 1
             self.emit(op.BZ, a=c2, imm=top)
+            if abs(const_step) == 1:
+                self.unroll(top, self.static_range_length(call))
             self.release(c2)
             self.write_back(reserved)
         else:
@@ -291,12 +294,15 @@ class LoopsMixin:
         # the name is an element now, whatever an enclosing loop over a range said about it
         saved = self.bounded.pop(target, None), self.ranges.pop(target, None)
         try:
-            self.for_list_body(target, iterable, body, node, lst, var, comp_list)
+            self.for_list_body(target, iterable, body, node, lst, var, comp_list, lt.length)
         finally:
             _restore(self.bounded, target, saved[0])
             _restore(self.ranges, target, saved[1])
 
-    def for_list_body(self, target: str, iterable: A.Expr, body, node, lst: int, var: Var, comp_list: int | None) -> None:
+    def for_list_body(self, target: str, iterable: A.Expr, body, node, lst: int, var: Var, comp_list: int | None,
+                      length: int | None = None) -> None:
+        """``length``: the list's length when the type analysis knows it (then a short
+        straight-line body is unrolled, see unroll.py)."""
         top, cont, end = Label("for"), Label("next"), Label("endfor")
         if self.stable_iteration(iterable, node):
             # the list cannot grow while the loop runs: walk a pointer over its buffer, with
@@ -327,6 +333,7 @@ class LoopsMixin:
             self.emit(op.ADDI, c=p, a=p, imm=1)
             self.emit(op.EQ, c=c, a=p, b=e)
             self.emit(op.BZ, a=c, imm=top)
+            self.unroll(top, length)
             self.release(c)
             self.write_back(reserved)
             self.label(end)
@@ -485,6 +492,27 @@ class LoopsMixin:
             self.emit(op.ST, a=lst, b=t, imm=0)
             self.release(t, p, q)
             del self.reserved[key]
+
+    def unroll(self, top: Label, trips: int | None) -> None:
+        """Unroll the loop just emitted (from ``top`` to the end of the code) when its trip
+        count is known and its body is short and straight-line (unroll.py)."""
+        if trips is None or self.placed is not None:
+            return
+        start = top.pos
+        for block, placed in self.cold:  # a jump from out-of-line code back into the loop
+            inside = {id(lab) for lab in placed}
+            for ins in block:
+                for v in (ins.a, ins.b, ins.c, ins.imm):
+                    if isinstance(v, Label) and id(v) not in inside and v.pos is not None and v.pos >= start:
+                        return
+        new = unrolled(self.code[start:], top, trips, {id(lab) for lab, _ in self.traps})
+        if new is None:
+            return
+        before, loop = new
+        del self.code[start:]
+        self.code.extend(before)
+        top.pos = len(self.code)
+        self.code.extend(loop)
 
     def append_reserved(self, q: int, value: int) -> None:
         self.emit(op.ST, a=q, b=value, imm=0)
