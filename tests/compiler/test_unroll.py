@@ -4,8 +4,9 @@ Loops of every shape the unroller touches (a list walked by a pointer, a range c
 down, comprehensions, appends, stores, the index used as a value, the loop variable read after
 the loop, a trap inside the body, a nested loop, a recurrence through memory) run with trip
 counts around the unroll factor's multiples (0, 1, a few, 15, 16, 17, 33, ...): the VM's
-result must be CPython's. A loop the unroller must leave alone (a branch in its body) still
-runs, and a model's activation loop takes fewer cycles than with unrolling switched off.
+result must be CPython's. Bodies with branches (an if, an
+else, a continue, a guard) are unrolled with labels of their own per copy, and a model's
+activation loop takes fewer cycles than with unrolling switched off.
 """
 
 from __future__ import annotations
@@ -41,6 +42,15 @@ BODIES = {
                "        out.append(t)\n    return out\n"),
     "branch_in_body": ("    out = []\n    for x in xs:\n        if x > k:\n            out.append(x)\n"
                        "    return out\n"),
+    "argmax": ("    best = 0\n    for i in range(1, len(xs)):\n        if xs[i] > xs[best]:\n            best = i\n"
+               "    return [best]\n"),
+    "if_else_appends": ("    out = []\n    for i in range(len(xs)):\n        if xs[i] % 2 == 0:\n            out.append(xs[i] + i)\n"
+                        "        else:\n            out.append(-i)\n            out.append(xs[i])\n    return out\n"),
+    "continue_in_body": ("    s = 0\n    for i in range(len(xs)):\n        if xs[i] < k:\n            continue\n"
+                         "        s += xs[i] * i\n    return [s]\n"),
+    "filtered_comprehension": "    return [x * 2 for x in xs if x != k]\n",
+    "min_max_in_body": ("    lo = 1000\n    hi = -1000\n    for x in xs:\n        lo = min(lo, x)\n        hi = max(hi, x - k)\n"
+                        "    return [lo, hi]\n"),
     "pairs": "    return [a * b for a, b in zip(xs, xs[1:])]\n",
     "enumerate_sum": "    return [i * x for i, x in enumerate(xs)]\n",
 }

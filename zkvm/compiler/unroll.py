@@ -1,4 +1,4 @@
-"""Unrolling of short straight-line loops whose trip count is known at compile time.
+"""Unrolling of short loops whose trip count is known at compile time.
 
 A rotated loop (loops.py) pays three rows a turn for its control: the counter's increment, an
 ``eq`` against the limit and the ``bz`` back, plus one ``addi`` for every other pointer it walks
@@ -12,8 +12,8 @@ immediate offsets of the loads and stores that use them (copy ``k`` reads ``p + 
 The transformation works on the instructions of one loop, right after codegen emitted it, and
 only where it cannot change what the program computes:
 
-- the body is straight-line: no label inside it is a jump target, its only branches go to
-  traps (which stop the machine) and it makes no call;
+- the body has no call and no loop: its jumps go forward inside it (an ``if``, an overflow
+  guard) or to a trap (which stops the machine); each copy gets its own labels;
 - the loop is ``... ; addi i, i, +-1 ; eq c, i, lim ; bz c, top`` with ``lim`` unchanged by the
   body, and the compiler knows the trip count exactly (a constant range, or a list whose
   length the type analysis fixes, which ``mac`` already relies on);
@@ -23,8 +23,9 @@ only where it cannot change what the program computes:
   whose result is only used as such an address before it is overwritten carries it on: its
   value is then off by the offset only where it is absorbed, never where an overflow or a
   comparison could see it); any
-  other read gets the slot brought up to date first (one ``addi``), and every slot is up to
-  date again at the bottom of each unrolled turn.
+  other read gets the slot brought up to date first (one ``addi``), and so does every slot
+  where control flow joins (before a jump inside the body and at its target: both ways in
+  then agree) and at the bottom of each unrolled turn.
 
 ``T mod U`` copies run before the loop (with offsets folded too), ``T // U`` unrolled turns
 after; a loop of at most ``U`` turns becomes straight-line code.
@@ -58,7 +59,8 @@ def unrolled(loop: list[Ins], top: Label, trips: int, trap_labels: set[int]) -> 
     """The code replacing ``loop`` (the instructions from ``top`` to the loop's closing
     ``bz``): (copies that run before the loop, the unrolled loop, which starts at ``top`` and
     is empty when no turn is left), or None when the loop is not one this module can unroll
-    (see the module docstring)."""
+    (see the module docstring). The labels of the copies get their positions as if the two
+    lists were placed one after the other where ``loop`` was."""
     if trips < 2 or len(loop) < 4:
         return None
     close, test, step = loop[-1], loop[-2], loop[-3]
@@ -66,19 +68,28 @@ def unrolled(loop: list[Ins], top: Label, trips: int, trap_labels: set[int]) -> 
             and step.op == op.ADDI and step.a == step.c == test.a and step.imm in (1, -1) and test.b != test.a):
         return None
     body = loop[:-2]
-    for ins in body:
-        if ins.op not in _READS:
-            return None  # a jump, call, return or halt
-        if ins.op == op.BZ and not (isinstance(ins.imm, Label) and id(ins.imm) in trap_labels):
+    start = top.pos
+    inner: dict[int, list[Label]] = {}  # body index -> the labels placed there that the body jumps to
+    for i, ins in enumerate(body):
+        if ins.op not in _READS and ins.op != op.JMP:
+            return None  # a call, return or halt
+        if any(isinstance(v, Label) for v in (ins.a, ins.b, ins.c)):
             return None
-        if any(isinstance(v, Label) for v in (ins.a, ins.b, ins.c)) or (ins.op != op.BZ and isinstance(ins.imm, Label)):
+        target = ins.imm if ins.op in (op.BZ, op.JMP) else None
+        if ins.op not in (op.BZ, op.JMP) and isinstance(ins.imm, Label):
             return None
+        if target is None or (ins.op == op.BZ and id(target) in trap_labels):
+            continue
+        if not isinstance(target, Label) or target.pos is None or not start + i < target.pos < start + len(body):
+            return None  # only forward jumps inside the body (an if, a guard), to a trap or nowhere else
+        inner.setdefault(target.pos - start, [])
+        if target not in inner[target.pos - start]:
+            inner[target.pos - start].append(target)
     writes: dict[object, list[Ins]] = {}
     for ins in body:
-        if ins.op not in _NO_WRITE and "c" not in _READS[ins.op]:
-            writes.setdefault(ins.c, []).append(ins)
-        elif ins.op == op.MAC:
-            writes.setdefault(ins.c, []).append(ins)
+        if ins.op in (op.JMP,) or ins.op in _NO_WRITE:
+            continue
+        writes.setdefault(ins.c, []).append(ins)
     if test.b in writes:
         return None  # the limit moves
     steps = {s: w[0] for s, w in writes.items()
@@ -89,31 +100,45 @@ def unrolled(loop: list[Ins], top: Label, trips: int, trap_labels: set[int]) -> 
     if copies < 2:
         return None
     if trips <= copies:
-        return _Emitter(body, steps).copies(trips), []
-    turn = _Emitter(body, steps).copies(copies)
+        return _Emitter(body, steps, inner, start).copies(trips), []
     rest = trips % copies
-    before = _Emitter(body, steps).copies(rest) if rest else []
+    before = _Emitter(body, steps, inner, start).copies(rest) if rest else []
+    turn = _Emitter(body, steps, inner, start + len(before)).copies(copies)
     return before, turn + [replace(test), replace(close)]
 
 
 class _Emitter:
-    """Copies of a straight-line body with its induction slots' increments tracked as offsets
-    (``pending``: slot -> what its true value exceeds its stored one by)."""
+    """Copies of a body with its induction slots' increments tracked as offsets (``pending``:
+    slot -> what its true value exceeds its stored one by). Where control flow joins (a jump
+    inside the body, the label it goes to) every slot is brought up to date first, so that
+    both ways in agree; each copy gets labels of its own."""
 
-    def __init__(self, body: list[Ins], steps: dict[object, Ins]) -> None:
+    def __init__(self, body: list[Ins], steps: dict[object, Ins], inner: dict[int, list[Label]], base: int) -> None:
         self.body = body
         self.steps = steps
+        self.inner = inner
+        self.base = base  # the code position of out[0]
         self.pending: dict[object, int] = {}
         self.out: list[Ins] = []
+        self.labels: dict[int, Label] = {}  # id of an inner label -> this copy's
+        self.inner_ids = {id(lab) for labs in inner.values() for lab in labs}
 
     def copies(self, count: int) -> list[Ins]:
         for _ in range(count):
+            self.labels = {id(lab): Label(lab.name) for labs in self.inner.values() for lab in labs}
             for i, ins in enumerate(self.body):
+                if i in self.inner:
+                    self.settle_all(ins.loc)
+                    for lab in self.inner[i]:
+                        self.labels[id(lab)].pos = self.base + len(self.out)
                 self.one(i, ins)
+        self.settle_all(self.body[-1].loc)
+        return self.out
+
+    def settle_all(self, loc: str) -> None:
         for slot, off in list(self.pending.items()):
             if off:
-                self.settle(slot, self.steps[slot].loc if slot in self.steps else self.body[-1].loc)
-        return self.out
+                self.settle(slot, self.steps[slot].loc if slot in self.steps else loc)
 
     def settle(self, slot, loc: str) -> None:
         """Bring ``slot`` up to date (one addi)."""
@@ -128,7 +153,12 @@ class _Emitter:
             pend[ins.c] = pend.get(ins.c, 0) + ins.imm  # the increment itself: tracked, not run
             return
         new = replace(ins)
-        reads = _READS[ins.op]
+        if ins.op in (op.BZ, op.JMP) and id(ins.imm) in self.labels:
+            self.settle_all(ins.loc)  # a join ahead: both ways arrive up to date
+            new.imm = self.labels[id(ins.imm)]
+            self.out.append(new)
+            return
+        reads = _READS.get(ins.op, "")
         carried = None
         if ins.op in (op.LD, op.ST) and isinstance(ins.imm, int):
             if ins.op == op.ST:
@@ -140,7 +170,7 @@ class _Emitter:
             for f in reads:
                 self.settle(getattr(ins, f), ins.loc)
         self.out.append(new)
-        if ins.op not in _NO_WRITE:
+        if ins.op not in _NO_WRITE and ins.op != op.JMP:
             if carried:
                 pend[ins.c] = carried
             else:
@@ -154,6 +184,8 @@ class _Emitter:
             return False
         for j in range(i + 1, len(self.body)):
             ins = self.body[j]
+            if j in self.inner or ins.op in (op.BZ, op.JMP) and id(ins.imm) in self.inner_ids:
+                return False  # (a join: the value would be brought up to date there anyway)
             reads = [getattr(ins, f) for f in _READS[ins.op]]
             if slot in reads:
                 absorbed = ins.op in (op.LD, op.ST) and isinstance(ins.imm, int) and ins.a == slot \
