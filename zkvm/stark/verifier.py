@@ -220,7 +220,7 @@ def table_deep_values(air: Air, tp, terms, z: Ext2, positions: list[int], lde: i
     xs = [SHIFT * pow(w_lde, _bitrev(p, log_lde), P) % P for p in positions]
     inverses = ext_batch_inverse([x - z for x in xs] + [x - zg for x in xs])
     count = len(xs)
-    high_pairs = [(c.c0, c.c1) for c in reversed(deep_high)]
+    high_at = _polynomial_evaluator(deep_high)
     out = {}
     for qi, p in enumerate(positions):
         l_trace = _combine_base(gm, tp.main_opening.rows[qi])
@@ -233,13 +233,34 @@ def table_deep_values(air: Air, tp, terms, z: Ext2, positions: list[int], lde: i
         if deep_high:
             # FRI tests the DEEP polynomial minus its sent high part X^n * high(X)
             x = xs[qi]
-            h0 = h1 = 0
-            for c0, c1 in high_pairs:  # Horner at a base-field point: coordinate by coordinate
-                h0 = (h0 * x + c0) % P
-                h1 = (h1 * x + c1) % P
-            value = value - Ext2(h0, h1) * pow(x, n, P)
+            value = value - Ext2(*high_at(x)) * pow(x, n, P)
         out[p] = value
     return out
+
+
+_BABY_STEPS = 16
+
+
+def _polynomial_evaluator(coeffs: list[Ext2]):
+    """x -> the polynomial sum_i coeffs[i] x^i at a base-field point x, as a pair: baby steps
+    x^0..x^15 and giant steps of x^16, so that most of the work is C-level dot products (the
+    high part of a zero-knowledge DEEP polynomial has some 90 coefficients, evaluated at every
+    query of every table)."""
+    c0, c1 = [c.c0 for c in coeffs], [c.c1 for c in coeffs]
+    blocks = [(c0[j : j + _BABY_STEPS], c1[j : j + _BABY_STEPS]) for j in range(0, len(coeffs), _BABY_STEPS)][::-1]
+
+    def at(x: int) -> tuple[int, int]:
+        powers = [1]
+        for _ in range(_BABY_STEPS - 1):
+            powers.append(powers[-1] * x % P)
+        giant = powers[-1] * x % P
+        h0 = h1 = 0
+        for b0, b1 in blocks:  # Horner in x^16 over blocks of 16 coefficients, highest first
+            h0 = (h0 * giant + sum(map(mul, b0, powers))) % P
+            h1 = (h1 * giant + sum(map(mul, b1, powers))) % P
+        return h0, h1
+
+    return at
 
 
 def _combine_base(coeffs: list[Ext2], row: Sequence[int]) -> Ext2:
