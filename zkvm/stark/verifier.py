@@ -220,21 +220,46 @@ def table_deep_values(air: Air, tp, terms, z: Ext2, positions: list[int], lde: i
     xs = [SHIFT * pow(w_lde, _bitrev(p, log_lde), P) % P for p in positions]
     inverses = ext_batch_inverse([x - z for x in xs] + [x - zg for x in xs])
     count = len(xs)
-    high_at = _polynomial_evaluator(deep_high)
+    high_at = _polynomial_evaluator(deep_high) if deep_high else None
+    # the combinations' coefficients as coordinate lists, once per table (the rows are base
+    # values or pairs; everything below is integer arithmetic reduced once per sum)
+    m0, m1 = _coordinates(gm)
+    a0, a1 = _coordinates(ga)
+    c0, c1 = _coordinates(gc)
+    f0, f1 = _coordinates(gf)
+    lz0, lz1, lg0, lg1 = l_z.c0, l_z.c1, l_zg.c0, l_zg.c1
+    k_aux, k_comp = 2 * len(ga), 2 * len(gc)
     out = {}
     for qi, p in enumerate(positions):
-        l_trace = _combine_base(gm, tp.main_opening.rows[qi])
+        row = tp.main_opening.rows[qi]
+        t0, t1 = sum(map(mul, m0, row)), sum(map(mul, m1, row))
         if ga:
-            l_trace = l_trace + _combine_ext(ga, tp.aux_opening.rows[qi])
-        l_comp = _combine_ext(gc, tp.composition_opening.rows[qi])
+            row = tp.aux_opening.rows[qi]
+            e0, e1 = row[0:k_aux:2], row[1:k_aux:2]
+            t0 += sum(map(mul, a0, e0)) + NONRESIDUE * sum(map(mul, a1, e1))
+            t1 += sum(map(mul, a0, e1)) + sum(map(mul, a1, e0))
+        row = tp.composition_opening.rows[qi]
+        e0, e1 = row[0:k_comp:2], row[1:k_comp:2]
+        u0 = t0 + sum(map(mul, c0, e0)) + NONRESIDUE * sum(map(mul, c1, e1))
+        u1 = t1 + sum(map(mul, c0, e1)) + sum(map(mul, c1, e0))
         if gf:
-            l_comp = l_comp + _combine_base(gf, tp.fixed_opening.rows[qi])
-        value = (l_trace + l_comp - l_z) * inverses[qi] + (l_trace - l_zg) * inverses[count + qi]
-        if deep_high:
+            row = tp.fixed_opening.rows[qi]
+            u0 += sum(map(mul, f0, row))
+            u1 += sum(map(mul, f1, row))
+        # (trace + comp - l_z) / (x - z) + (trace - l_zg) / (x - z g), inverses batched above
+        u0, u1 = (u0 - lz0) % P, (u1 - lz1) % P
+        t0, t1 = (t0 - lg0) % P, (t1 - lg1) % P
+        i, j = inverses[qi], inverses[count + qi]
+        v0 = u0 * i.c0 + NONRESIDUE * u1 * i.c1 + t0 * j.c0 + NONRESIDUE * t1 * j.c1
+        v1 = u0 * i.c1 + u1 * i.c0 + t0 * j.c1 + t1 * j.c0
+        if high_at is not None:
             # FRI tests the DEEP polynomial minus its sent high part X^n * high(X)
             x = xs[qi]
-            value = value - Ext2(*high_at(x)) * pow(x, n, P)
-        out[p] = value
+            h0, h1 = high_at(x)
+            xn = pow(x, n, P)
+            v0 -= h0 * xn
+            v1 -= h1 * xn
+        out[p] = Ext2(v0 % P, v1 % P)
     return out
 
 
@@ -263,20 +288,8 @@ def _polynomial_evaluator(coeffs: list[Ext2]):
     return at
 
 
-def _combine_base(coeffs: list[Ext2], row: Sequence[int]) -> Ext2:
-    """sum_j coeffs[j] * row[j] for base-field values (a row may end with salts, ignored)."""
-    c0 = [c.c0 for c in coeffs]
-    c1 = [c.c1 for c in coeffs]
-    return Ext2(sum(map(mul, c0, row)), sum(map(mul, c1, row)))
-
-
-def _combine_ext(coeffs: list[Ext2], row: Sequence[int]) -> Ext2:
-    """sum_j coeffs[j] * (row[2j] + row[2j+1] phi) for extension values stored as pairs."""
-    k = len(coeffs)
-    a0, a1 = row[0 : 2 * k : 2], row[1 : 2 * k : 2]
-    c0 = [c.c0 for c in coeffs]
-    c1 = [c.c1 for c in coeffs]
-    return Ext2(sum(map(mul, c0, a0)) + NONRESIDUE * sum(map(mul, c1, a1)), sum(map(mul, c0, a1)) + sum(map(mul, c1, a0)))
+def _coordinates(coeffs: list[Ext2]) -> tuple[list[int], list[int]]:
+    return [c.c0 for c in coeffs], [c.c1 for c in coeffs]
 
 
 def _dot(coeffs: list[Ext2], values: list[Ext2]) -> Ext2:
