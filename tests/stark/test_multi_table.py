@@ -223,3 +223,40 @@ def test_a_table_claiming_another_bus_sum_than_its_rows_is_caught():
     proof = prove_tables(forger, trs, pubs, FAST, check=False)
     with pytest.raises(VerificationError, match="table 'squares'"):
         verify_tables(proof, SYSTEM, pubs, 0)
+
+
+def test_the_phase_trees_bind_every_tables_rows():
+    """One mixed-height tree per phase (zkvm/crypto/mixed_merkle.py): a forger who changes a
+    short table's opened row, moves a row between tables of one height, or changes a node of a
+    phase's path is caught; a proof in the older one-tree-per-table format is refused by name."""
+    from dataclasses import replace
+
+    from zkvm.stark.proof import Opening
+
+    trs, pubs = traces(64, 16, 64)
+    proof = prove_tables(SYSTEM, trs, pubs, FAST)
+    verify_tables(proof, SYSTEM, pubs, 0)
+    short = proof.tables[1]
+    rows = list(short.main_opening.rows)
+    rows[0] = (rows[0][0], rows[0][1], (rows[0][2] + 1) % gl.P)  # the multiplicity column
+    lying = replace(proof, tables=(proof.tables[0], replace(short, main_opening=Opening(tuple(rows), ())),
+                                   proof.tables[2]))
+    with pytest.raises(VerificationError):
+        verify_tables(lying, SYSTEM, pubs, 0)
+    first, third = proof.tables[0], proof.tables[2]  # both 64 rows: their rows swapped (widths equal)
+    swapped = replace(proof, tables=(replace(first, main_opening=third.main_opening), short,
+                                     replace(third, main_opening=first.main_opening)))
+    with pytest.raises(VerificationError):
+        verify_tables(swapped, SYSTEM, pubs, 0)
+    for phase in range(3):
+        nodes = list(proof.nodes[phase])
+        if not nodes:
+            continue
+        nodes[len(nodes) // 2] = bytes(32)
+        bad = replace(proof, nodes=tuple(tuple(nodes) if k == phase else proof.nodes[k] for k in range(3)))
+        with pytest.raises(VerificationError):
+            verify_tables(bad, SYSTEM, pubs, 0)
+    old = bytearray(proof.to_bytes())
+    old[8:10] = (1).to_bytes(2, "little")
+    with pytest.raises(ProofFormatError, match="older zkvm"):
+        verify_tables_bytes(bytes(old), SYSTEM, pubs, 0)

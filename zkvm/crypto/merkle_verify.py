@@ -21,12 +21,15 @@ from zkvm.errors import MerkleError
 
 LEAF_KEY = blake3.blake3(b"zkvm merkle leaf v1").digest()
 NODE_KEY = blake3.blake3(b"zkvm merkle node v1").digest()
+INJECT_KEY = blake3.blake3(b"zkvm merkle inject v1").digest()
+"""A mixed tree's injection of a shorter matrix's leaf into a node (:func:`verify_mixed`)."""
 MAX_DEPTH = 40
 _P = 0xFFFF_FFFF_0000_0001
 # keyed hashers set up once: copying one costs less than half of what keying a new one does
 # (the verifier hashes some 15,000 nodes and leaves per proof of a large model)
 _LEAF_HASHER = blake3.blake3(key=LEAF_KEY)
 _NODE_HASHER = blake3.blake3(key=NODE_KEY)
+_INJECT_HASHER = blake3.blake3(key=INJECT_KEY)
 
 
 def leaf_digest(row: Sequence[int] | bytes) -> bytes:
@@ -81,36 +84,102 @@ def verify_batch(
     for (a, _), (b, _) in zip(level, level[1:]):
         if a == b:
             raise MerkleError(f"leaf index {a} opened twice")
-    nodes = list(nodes)
-    for node in nodes:
-        if not isinstance(node, (bytes, bytearray)) or len(node) != 32:
-            raise MerkleError("opening nodes are 32-byte digests")
-    keyed = _NODE_HASHER.copy
+    nodes = _checked_nodes(nodes)
     used = 0
     for _ in range(depth):
-        # known positions in ascending order; a missing sibling is the next node sent
-        parents: list[tuple[int, bytes]] = []
-        i, count = 0, len(level)
-        while i < count:
-            pos, digest = level[i]
-            if pos & 1 == 0 and i + 1 < count and level[i + 1][0] == pos + 1:
-                data = digest + level[i + 1][1]
-                i += 2
-            else:
-                if used == len(nodes):
-                    raise MerkleError("the opening has too few nodes")
-                sibling = nodes[used]
-                used += 1
-                data = digest + sibling if pos & 1 == 0 else sibling + digest
-                i += 1
-            h = keyed()
-            h.update(data)
-            parents.append((pos >> 1, h.digest()))
-        level = parents
+        level, used = _parents(level, nodes, used)
     if used != len(nodes):
         raise MerkleError("the opening has unused extra nodes")
     if level[0][1] != bytes(root):
         raise MerkleError("the opened leaves do not hash to the committed root")
+
+
+def _checked_nodes(nodes: Sequence[bytes]) -> list[bytes]:
+    nodes = list(nodes)
+    for node in nodes:
+        if not isinstance(node, (bytes, bytearray)) or len(node) != 32:
+            raise MerkleError("opening nodes are 32-byte digests")
+    return nodes
+
+
+def _parents(level: list[tuple[int, bytes]], nodes: list[bytes], used: int) -> tuple[list[tuple[int, bytes]], int]:
+    """One level up: the parents of the known nodes (ascending positions), a missing sibling
+    being the next node sent; returns them and how many nodes are used now."""
+    keyed = _NODE_HASHER.copy
+    parents: list[tuple[int, bytes]] = []
+    i, count = 0, len(level)
+    while i < count:
+        pos, digest = level[i]
+        if pos & 1 == 0 and i + 1 < count and level[i + 1][0] == pos + 1:
+            data = digest + level[i + 1][1]
+            i += 2
+        else:
+            if used == len(nodes):
+                raise MerkleError("the opening has too few nodes")
+            sibling = nodes[used]
+            used += 1
+            data = digest + sibling if pos & 1 == 0 else sibling + digest
+            i += 1
+        h = keyed()
+        h.update(data)
+        parents.append((pos >> 1, h.digest()))
+    return parents, used
+
+
+def verify_mixed(root: bytes, parts: Sequence[tuple[int, dict[int, bytes]] | None], nodes: Sequence[bytes]) -> None:
+    """Check a mixed tree's opening (:mod:`zkvm.crypto.mixed_merkle` builds it): ``parts[t]``
+    is (log2 of part t's height, its opened leaf digests by position), or None for a table
+    without this phase. Level 0 starts from the first tallest part's digests; after each
+    level's parents are computed, the parts of that height are injected in table order, and
+    each must be opened exactly at the positions known at its level.
+
+    Raises:
+        MerkleError: naming what is wrong.
+    """
+    present = [p for p in parts if p is not None]
+    if not present:
+        raise MerkleError("no part to open")
+    if not isinstance(root, (bytes, bytearray)) or len(root) != 32:
+        raise MerkleError("the root must be a 32-byte digest")
+    depth = max(log for log, _ in present)
+    if not 0 <= depth <= MAX_DEPTH or any(log < 0 for log, _ in present):
+        raise MerkleError(f"tree depth {depth!r} out of range")
+    by_level: dict[int, list[dict[int, bytes]]] = {}
+    for log, digests in present:
+        for pos, d in digests.items():
+            if not isinstance(pos, int) or not 0 <= pos < 1 << log:
+                raise MerkleError(f"leaf index {pos!r} outside a part of {1 << log} rows")
+            if not isinstance(d, (bytes, bytearray)) or len(d) != 32:
+                raise MerkleError("leaf digests are 32 bytes")
+        by_level.setdefault(depth - log, []).append(digests)
+    first, *rest = by_level[0]
+    if not first:
+        raise MerkleError("no leaf to open")
+    level = sorted((pos, bytes(d)) for pos, d in first.items())
+    level = _injected(level, rest, 0)
+    nodes = _checked_nodes(nodes)
+    used = 0
+    for k in range(1, depth + 1):
+        level, used = _parents(level, nodes, used)
+        level = _injected(level, by_level.get(k, ()), k)
+    if used != len(nodes):
+        raise MerkleError("the opening has unused extra nodes")
+    if level[0][1] != bytes(root):
+        raise MerkleError("the opened rows do not hash to the committed root")
+
+
+def _injected(level: list[tuple[int, bytes]], parts: Sequence[dict[int, bytes]], k: int) -> list[tuple[int, bytes]]:
+    """The known nodes of level k with these parts' leaf digests injected, in order."""
+    for digests in parts:
+        if len(digests) != len(level) or any(pos not in digests for pos, _ in level):
+            raise MerkleError(f"a part's opened rows are not at the positions known at level {k} of the tree")
+        out = []
+        for pos, node in level:
+            h = _INJECT_HASHER.copy()
+            h.update(node + digests[pos])
+            out.append((pos, h.digest()))
+        level = out
+    return level
 
 
 def verify_rows(
@@ -123,9 +192,14 @@ def verify_rows(
     """Hash the rows (canonical field elements) and check them with :func:`verify_batch`."""
     if len(indices) != len(rows):
         raise MerkleError(f"{len(indices)} indices but {len(rows)} rows")
+    verify_batch(root, depth, indices, row_digests(rows), nodes)
+
+
+def row_digests(rows: Sequence[Sequence[int]]) -> list[bytes]:
+    """The leaf digests of opened rows, refusing values that are not canonical field elements."""
     digests = []
     for row in rows:
         digests.append(leaf_digest(row))  # refuses values that are not 64-bit integers
         if row and max(row) >= _P:
             raise MerkleError("leaf values must be canonical field elements")
-    verify_batch(root, depth, indices, digests, nodes)
+    return digests

@@ -8,19 +8,22 @@ format version        u16
 parameters            log2 blowup, queries, grinding bits, folding factor (u8 each),
                       final degree (u16), security bits, zk flag (u8 each)
 system digest         32 bytes (every table's AIR, in order)
+phase roots           main root; aux flag (u8) + aux root; composition root: one mixed-height
+                      tree per phase over every table (:mod:`zkvm.crypto.mixed_merkle`)
 table count           u32, then per table:
   height              log2 of its trace length (u8)
   public inputs       count (u32) + values
-  commitments         main root; aux flag (u8) + aux root; claimed bus sums (count u32 +
-                      extension elements); composition root; program-columns flag (u8) +
-                      root of the committed public columns
+  commitments         aux flag (u8); claimed bus sums (count u32 + extension elements);
+                      program-columns flag (u8) + root of the committed public columns
   out-of-domain       widths W, A, D, K (u32); main(z), main(zg), aux(z), aux(zg),
                       composition(z), committed public columns(z)
   DEEP high part      count (u32) + extension elements (zk only)
 FRI                   one batched proof over every table height (:mod:`zkvm.fri.schedule`)
 openings              per table: main, aux (if any), composition, program columns (if any):
                       row count, rows (with zk each trace row ending with its salt), node
-                      count, nodes
+                      count, nodes (none but the program columns': the phase trees' paths
+                      follow); then per phase (main, aux if any, composition): node count,
+                      nodes of its mixed tree's batch opening
 ====================  ==========================================================
 
 Every count is bounded before anything is allocated; trailing bytes are rejected. Decoding
@@ -51,7 +54,7 @@ from zkvm.stark.proof import (
 )
 
 MAGIC = b"ZKVMTBLS"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: one mixed-height tree per phase instead of a tree per table and phase
 MAX_TABLES = 64
 MAX_BUS_SUMS = 16
 
@@ -64,10 +67,8 @@ class TableProof:
 
     trace_length: int
     public_inputs: tuple[int, ...]
-    main_root: bytes
-    aux_root: bytes | None
+    has_aux: bool
     claimed_sums: tuple[Ext, ...]
-    composition_root: bytes
     ood_main: tuple[Ext, ...]
     ood_main_next: tuple[Ext, ...]
     ood_aux: tuple[Ext, ...]
@@ -82,6 +83,9 @@ class TableProof:
     fixed_opening: Opening | None = None
 
 
+PHASES = ("main", "aux", "composition")
+
+
 @dataclass(frozen=True)
 class MultiProof:
     options: FriOptions
@@ -89,6 +93,8 @@ class MultiProof:
     system_digest: bytes
     tables: tuple[TableProof, ...]
     fri: FriProof
+    roots: tuple[bytes | None, ...]  # per phase (PHASES): its mixed tree's root (aux: None if no table has one)
+    nodes: tuple[tuple[bytes, ...], ...]  # per phase: its tree's batch opening at the query positions
 
     def lde_sizes(self) -> list[int]:
         """The distinct LDE domain sizes of the tables, descending (the FRI inputs)."""
@@ -116,6 +122,12 @@ class MultiProof:
             w.u8(self.security_bits)
             w.u8(1 if o.zk else 0)
             w.digest(self.system_digest)
+            main_root, aux_root, comp_root = self.roots
+            w.digest(main_root)
+            w.u8(0 if aux_root is None else 1)
+            if aux_root is not None:
+                w.digest(aux_root)
+            w.digest(comp_root)
             w.count(len(self.tables))
 
         def exts(w: Writer, values) -> None:
@@ -127,13 +139,9 @@ class MultiProof:
                 w.u8(t.trace_length.bit_length() - 1)
                 w.count(len(t.public_inputs))
                 w.fields(t.public_inputs)
-                w.digest(t.main_root)
-                w.u8(0 if t.aux_root is None else 1)
-                if t.aux_root is not None:
-                    w.digest(t.aux_root)
+                w.u8(1 if t.has_aux else 0)
                 w.count(len(t.claimed_sums))
                 exts(w, t.claimed_sums)
-                w.digest(t.composition_root)
                 w.u8(0 if t.fixed_root is None else 1)
                 if t.fixed_root is not None:
                     w.digest(t.fixed_root)
@@ -160,6 +168,11 @@ class MultiProof:
                 for op in (t.main_opening, t.aux_opening, t.composition_opening, t.fixed_opening):
                     if op is not None:
                         write_opening(w, op)
+            for root, nodes in zip(self.roots, self.nodes):
+                if root is not None:
+                    w.count(len(nodes))
+                    for node in nodes:
+                        w.digest(node)
 
         section("header", header)
         for i, t in enumerate(self.tables):
@@ -171,7 +184,7 @@ class MultiProof:
         return out
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "MultiProof":
+    def from_bytes(cls, data: bytes) -> "MultiProof":  # noqa: C901 (one field after another)
         """Decode with every length bounded; raises ProofFormatError on anything malformed."""
         r = Reader(data)
         r.header(MAGIC, FORMAT_VERSION, "multi-table STARK proof")
@@ -180,6 +193,12 @@ class MultiProof:
         security = r.u8("security bits")
         options = options_from(parameters, r.u8("zk flag"))
         digest = r.digest("system digest")
+        main_root = r.digest("main root")
+        has_aux_root = r.u8("aux root flag")
+        if has_aux_root not in (0, 1):
+            raise ProofFormatError("aux root flag must be 0 or 1")
+        aux_root = r.digest("aux root") if has_aux_root else None
+        comp_root = r.digest("composition root")
         count = r.count("table count", MAX_TABLES, 1)
 
         def exts(k: int, what: str) -> tuple[Ext, ...]:
@@ -192,13 +211,12 @@ class MultiProof:
             if not 1 <= log_n <= MAX_LOG_TRACE or log_n + log_blowup > 32:
                 raise ProofFormatError(f"table {i}: trace length out of range")
             publics = r.fields(r.count(f"table {i} public input count", MAX_PUBLIC_INPUTS), f"table {i} public inputs")
-            main_root = r.digest(f"table {i} main root")
             has_aux = r.u8(f"table {i} aux flag")
             if has_aux not in (0, 1):
                 raise ProofFormatError("aux flag must be 0 or 1")
-            aux_root = r.digest(f"table {i} aux root") if has_aux else None
+            if has_aux and aux_root is None:
+                raise ProofFormatError(f"table {i} has auxiliary columns but the proof no aux root")
             sums = exts(r.count(f"table {i} bus sum count", MAX_BUS_SUMS), f"table {i} bus sums")
-            comp_root = r.digest(f"table {i} composition root")
             has_fixed = r.u8(f"table {i} program columns flag")
             if has_fixed not in (0, 1):
                 raise ProofFormatError("program columns flag must be 0 or 1")
@@ -209,7 +227,7 @@ class MultiProof:
             f = r.count(f"table {i} program columns width", MAX_COLUMNS if has_fixed else 0, 1 if has_fixed else 0)
             ood = [exts(k, f"table {i} out-of-domain values") for k in (w, w, a, a, d, f)]
             high = exts(r.count(f"table {i} DEEP high part", options.zk_randomness), f"table {i} DEEP high part")
-            heads.append((1 << log_n, publics, main_root, aux_root, sums, comp_root, ood, high, (w, a, d, f), fixed_root))
+            heads.append((1 << log_n, publics, bool(has_aux), sums, ood, high, (w, a, d, f), fixed_root))
         lde_sizes = sorted({h[0] << log_blowup for h in heads}, reverse=True)
         try:
             sizes = layer_sizes(lde_sizes, options)
@@ -218,18 +236,31 @@ class MultiProof:
         fri = FriProof.decode_layers(r, options, sizes)
         salt = SALT_WIDTH if options.zk else 0
         tables = []
-        for i, (n, publics, main_root, aux_root, sums, comp_root, ood, high, (w, a, d, f), fixed_root) in enumerate(heads):
+        if aux_root is not None and not any(h[2] for h in heads):
+            raise ProofFormatError("the proof has an aux root but no table has auxiliary columns")
+        for i, (n, publics, has_aux, sums, ood, high, (w, a, d, f), fixed_root) in enumerate(heads):
             lde = n << log_blowup
             depth = lde.bit_length() - 1
 
-            def opening(width: int, what: str) -> Opening:
-                return read_opening(r, width, min(num_queries, lde), depth, f"table {i} {what}")
+            def opening(width: int, what: str, paths: bool = False) -> Opening:
+                op = read_opening(r, width, min(num_queries, lde), depth, f"table {i} {what}")
+                if op.nodes and not paths:
+                    raise ProofFormatError(f"table {i} {what}: nodes where the phase's tree holds the paths")
+                return op
 
             main_open = opening(w + salt, "main")
-            aux_open = opening(2 * a + salt, "aux") if aux_root is not None else None
+            aux_open = opening(2 * a + salt, "aux") if has_aux else None
             comp_open = opening(2 * d + salt, "composition")
-            fixed_open = opening(f, "program columns") if fixed_root is not None else None
-            tables.append(TableProof(n, tuple(publics), main_root, aux_root, sums, comp_root, *ood[:5], high,
+            fixed_open = opening(f, "program columns", paths=True) if fixed_root is not None else None
+            tables.append(TableProof(n, tuple(publics), has_aux, sums, *ood[:5], high,
                                      main_open, aux_open, comp_open, fixed_root, ood[5], fixed_open))
+        depth = max(lde_sizes).bit_length() - 1
+        nodes = []
+        for phase, root in zip(PHASES, (main_root, aux_root, comp_root)):
+            if root is None:
+                nodes.append(())
+                continue
+            k = r.count(f"{phase} tree nodes", min(num_queries, max(lde_sizes)) * (depth + len(tables)))
+            nodes.append(r.digests(k, f"{phase} tree nodes"))
         r.finish()
-        return cls(options, security, digest, tuple(tables), fri)
+        return cls(options, security, digest, tuple(tables), fri, (main_root, aux_root, comp_root), tuple(nodes))

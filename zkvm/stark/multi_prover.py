@@ -4,15 +4,18 @@ Protocol (the verifier, :mod:`zkvm.stark.multi_verifier`, replays the same trans
 
 1. Bind the statement: protocol version, options, claimed security, the system's digest and
    every table's height and public inputs, and the caller's statement bytes.
-2. Commit to every table's main trace (its own LDE of its own height), in table order.
-3. Draw the shared bus challenges; build, commit every table's auxiliary trace and bind its
-   claimed bus sums. The sums of all tables must add up to zero (checked by the verifier).
+2. Commit to every table's main trace (its own LDE of its own height), all in one mixed-height
+   tree (:mod:`zkvm.crypto.mixed_merkle`).
+3. Draw the shared bus challenges; build and commit every table's auxiliary trace (one tree),
+   then bind every table's claimed bus sums. The sums of all tables must add up to zero
+   (checked by the verifier).
 4. Draw alpha; commit to every table's composition polynomial (its constraints divided by its
-   own vanishing polynomials).
+   own vanishing polynomials), one tree.
 5. Draw the out-of-domain point z; send every table's values at z and z * g_t.
 6. Draw gamma; every table's DEEP quotient on its LDE domain; tables of equal height are
    added; one batched FRI proof over the heights (:mod:`zkvm.fri.schedule`).
-7. Open every table's rows at the query positions folded down to its domain.
+7. Open every table's rows at the query positions folded down to its domain, and each phase's
+   tree along the paths of the query positions.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from zkvm.crypto.mixed_merkle import MixedTree
 from zkvm.crypto.transcript import Transcript
 from zkvm.errors import InsufficientMemory, OodMismatch, ParameterError
 from zkvm.field import arrays as fa
@@ -30,7 +34,7 @@ from zkvm.field.ext2 import Ext2
 from zkvm.fri import prover as fri_prover
 from zkvm.fri.options import FriOptions
 from zkvm.stark import debug
-from zkvm.stark.multi_proof import MultiProof, TableProof
+from zkvm.stark.multi_proof import PHASES, MultiProof, TableProof
 from zkvm.stark.multi_verifier import bind_system, table_shares
 from zkvm.stark.public_columns import EMPTY as EMPTY_COLUMNS
 from zkvm.stark.public_columns import PublicColumns
@@ -113,7 +117,7 @@ def prove_tables(
     work = []
     for i, (air, trace, pubs, pc) in enumerate(zip(tables, traces, public_inputs, public_columns)):
         trace, pubs = checked_table(air, trace, pubs, pc, options, check, air.name)
-        work.append(TableWork(i, air, trace, pubs, options, rng, report, public_columns=pc))
+        work.append(TableWork(i, air, trace, pubs, options, rng, report, public_columns=pc, shared_trees=True))
     del traces, trace  # each trace is now its table's alone: dropped as soon as its aux is built
     big = max(w.lde_size for w in work)
     # the weakest table sets the level: the largest domain for the DEEP (field) term, the
@@ -143,7 +147,9 @@ def prove_tables(
     # 2. main traces
     say("committing to the tables' main traces")
     for w in work:
-        transcript.absorb_digest(b"main root", w.commit_main())
+        w.commit_main()
+    trees = {"main": _phase_tree(work, "main", report)}
+    transcript.absorb_digest(b"main root", trees["main"].root)
 
     # 3. bus challenges, auxiliary traces and bus sums
     say("building the bus and lookup columns")
@@ -158,10 +164,12 @@ def prove_tables(
             debug.assert_satisfied(w.air, trace, aux, w.challenges, w.publics, describe_row=rows, pubcols=w.pub_dense,
                                    table=w.air.name)
         del trace
-        root = w.commit_aux(aux)
+        w.commit_aux(aux)
         del aux
-        if root is not None:
-            transcript.absorb_digest(b"aux root", root)
+    trees["aux"] = _phase_tree(work, "aux", report)
+    if trees["aux"] is not None:
+        transcript.absorb_digest(b"aux root", trees["aux"].root)
+    for w in work:
         transcript.absorb_ext(b"bus sums", [Ext2(*c) for c in w.claimed_sums])
     total = Ext2(0)
     for w in work:
@@ -177,8 +185,10 @@ def prove_tables(
     alpha = transcript.challenge_ext(b"composition alpha")
     t = clock()
     for w in work:
-        transcript.absorb_digest(b"composition root", w.commit_composition(alpha, check))
+        w.commit_composition(alpha, check)
     report.add("constraint evaluation", clock() - t)
+    trees["composition"] = _phase_tree(work, "composition", report)
+    transcript.absorb_digest(b"composition root", trees["composition"].root)
 
     # 5. out-of-domain values
     t = clock()
@@ -222,13 +232,50 @@ def prove_tables(
     # 7. openings
     t = clock()
     log_big = big.bit_length() - 1
+
+    def at(size: int) -> list[int]:  # the query positions folded down to a domain of this size
+        return sorted({p >> (log_big - (size.bit_length() - 1)) for p in fri_result.positions})
+
+    rows: list[dict] = [{} for _ in work]
+    roots, nodes = [], []
+    for phase in PHASES:
+        tree = trees[phase]
+        if tree is None:
+            roots.append(None)
+            nodes.append(())
+            continue
+        level0 = at(tree.num_leaves)
+        leaf_rows = None
+        for k, w in enumerate(work):
+            if tree.heights[k] is None:
+                continue
+            tallest_alone = tree.single_tallest and tree.heights[k] == tree.num_leaves
+            siblings = tree.siblings_needed(level0) if tallest_alone else ()
+            rows[k][phase], sibling_rows = w.open_rows(phase, at(w.lde_size), siblings)
+            if tallest_alone:
+                leaf_rows = sibling_rows
+        roots.append(tree.root)
+        nodes.append(tuple(tree.open(level0, leaf_rows)))
     proofs = []
-    for w in work:
-        drop = log_big - (w.lde_size.bit_length() - 1)
-        positions = sorted({p >> drop for p in fri_result.positions})
-        proofs.append(TableProof(claimed_sums=tuple(w.claimed_sums), **w.proof_fields(positions)))
+    for k, w in enumerate(work):
+        fields = w.proof_fields(at(w.lde_size), rows[k])
+        for own_root in ("main_root", "aux_root", "composition_root"):
+            del fields[own_root]
+        proofs.append(TableProof(has_aux="aux" in rows[k], claimed_sums=tuple(w.claimed_sums), **fields))
     report.add("queries", clock() - t)
-    return MultiProof(options, security, system.digest(), tuple(proofs), fri_result.proof)
+    return MultiProof(options, security, system.digest(), tuple(proofs), fri_result.proof, tuple(roots), tuple(nodes))
+
+
+def _phase_tree(work: list[TableWork], phase: str, report: ProverReport) -> MixedTree | None:
+    """One phase's commitment over every table that has it (None if none has), the tables'
+    leaf digests dropped once it is built."""
+    parts = [w.digests.pop(phase, None) for w in work]
+    if all(d is None for d in parts):
+        return None
+    t = time.perf_counter()
+    tree = MixedTree(parts)
+    report.add("commit", time.perf_counter() - t)
+    return tree
 
 
 def _masks(system: TableSystem, traces: list, rng: ZkRandomness | None, options: FriOptions) -> np.ndarray:

@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from zkvm.codec import check_fields
+from zkvm.crypto.merkle_verify import row_digests, verify_mixed
 from zkvm.crypto.transcript import Transcript
 from zkvm.errors import (
     DeepMismatch,
     InsufficientSecurity,
+    MerkleError,
     ParameterError,
     OodMismatch,
     ProofFormatError,
@@ -27,7 +29,7 @@ from zkvm.field import goldilocks as gl
 from zkvm.field.ext2 import Ext2
 from zkvm.fri import verifier as fri_verifier
 from zkvm.fri.options import DEFAULT_MIN_SECURITY_BITS, FriOptions
-from zkvm.stark.multi_proof import FORMAT_VERSION, MultiProof, TableProof
+from zkvm.stark.multi_proof import FORMAT_VERSION, PHASES, MultiProof, TableProof
 from zkvm.stark.proof import SALT_WIDTH
 from zkvm.stark.public_columns import EMPTY as EMPTY_COLUMNS
 from zkvm.stark.public_columns import PublicColumns
@@ -79,8 +81,7 @@ def bus_challenges(proof: MultiProof, system: TableSystem, public_inputs: Sequen
     for tp in proof.tables:
         if tp.fixed_root is not None:
             t.absorb_digest(b"fixed root", tp.fixed_root)
-    for tp in proof.tables:
-        t.absorb_digest(b"main root", tp.main_root)
+    t.absorb_digest(b"main root", proof.roots[0])
     return t.challenge_exts(b"bus challenges", system.shared_challenges)
 
 
@@ -158,13 +159,15 @@ def verify_tables(
     for tp in proof.tables:
         if tp.fixed_root is not None:
             t.absorb_digest(b"fixed root", tp.fixed_root)
-    for tp in proof.tables:
-        t.absorb_digest(b"main root", tp.main_root)
+    main_root, aux_root, comp_root = proof.roots
+    t.absorb_digest(b"main root", main_root)
     shared = t.challenge_exts(b"bus challenges", system.shared_challenges)
+    if (aux_root is not None) != any(tp.has_aux for tp in proof.tables):
+        raise ProofFormatError("the proof's aux root does not match its tables' auxiliary columns")
+    if aux_root is not None:
+        t.absorb_digest(b"aux root", aux_root)
     total = Ext2(0)
     for tp in proof.tables:
-        if tp.aux_root is not None:
-            t.absorb_digest(b"aux root", tp.aux_root)
         sums = [Ext2(*c) for c in tp.claimed_sums]
         t.absorb_ext(b"bus sums", sums)
         for s in sums:
@@ -172,8 +175,7 @@ def verify_tables(
     if total != Ext2(0):
         raise BusMismatch("the tables' bus sums do not cancel: what one table sends, the others do not receive")
     alpha = t.challenge_ext(b"composition alpha")
-    for tp in proof.tables:
-        t.absorb_digest(b"composition root", tp.composition_root)
+    t.absorb_digest(b"composition root", comp_root)
 
     # 5. out-of-domain values, per table
     z = draw_ood_point(t)
@@ -221,13 +223,15 @@ def verify_tables(
     queries = fri_verifier.verify_batched(proof.fri, options, t, sizes, SHIFT)
     implied = dict(zip(sizes, queries))
 
-    # 7. openings: each table's rows at the positions of its own domain; the DEEP values of the
-    # tables of one height, added, must be what FRI implies there
+    # 7. openings: each table's rows at the positions of its own domain, under each phase's
+    # tree; the DEEP values of the tables of one height, added, must be what FRI implies there
+    _check_phase_openings(proof, [sorted(set(implied[tp.trace_length * options.blowup].positions))
+                                  for tp in proof.tables])
     expected: dict[int, dict[int, Ext2]] = {s: {} for s in sizes}
     for air, tp, terms in zip(tables, proof.tables, deep_terms):
         lde = tp.trace_length * options.blowup
         q = implied[lde]
-        values = table_deep_values(air, tp, terms, z, sorted(set(q.positions)), lde, air.name)
+        values = table_deep_values(air, tp, terms, z, sorted(set(q.positions)), lde, air.name, own_trees=False)
         for p, v in values.items():
             expected[lde][p] = expected[lde].get(p, Ext2(0)) + v
     for s in sizes:
@@ -236,6 +240,33 @@ def verify_tables(
             if expected[s][p].to_pair() != v:
                 raise DeepMismatch(f"the committed rows of the tables of {s // options.blowup} rows at position {p} do not "
                                    "match the FRI codeword")
+
+
+def _check_phase_openings(proof: MultiProof, positions: list[list[int]]) -> None:
+    """Every phase's tree opened at the query positions: each table's opened rows (at its own
+    positions, ``positions[i]``) hashed and injected where its height joins the tree."""
+    for phase, root, nodes in zip(PHASES, proof.roots, proof.nodes):
+        if root is None:
+            continue
+        parts = []
+        for i, tp in enumerate(proof.tables):
+            opening = {"main": tp.main_opening, "aux": tp.aux_opening, "composition": tp.composition_opening}[phase]
+            if opening is None:
+                parts.append(None)
+                continue
+            if len(opening.rows) != len(positions[i]):
+                raise ProofFormatError(f"table {i} {phase} opening has {len(opening.rows)} rows for "
+                                       f"{len(positions[i])} positions")
+            try:
+                digests = row_digests(opening.rows)
+            except MerkleError as e:
+                raise MerkleError(f"table {i} {phase} trace: {e.detail}") from None
+            lde = tp.trace_length * proof.options.blowup
+            parts.append((lde.bit_length() - 1, dict(zip(positions[i], digests))))
+        try:
+            verify_mixed(root, parts, nodes)
+        except MerkleError as e:
+            raise MerkleError(f"{phase} commitment: {e.detail}") from None
 
 
 def _check_shapes(tp: TableProof, air, options: FriOptions, bus_sums: int, committed_width: int) -> None:
@@ -250,7 +281,7 @@ def _check_shapes(tp: TableProof, air, options: FriOptions, bus_sums: int, commi
         raise ProofFormatError(f"table {name!r}: the proof has {len(tp.ood_main)} main columns, the AIR {air.width}")
     if len(tp.ood_aux) != air.aux_width or len(tp.ood_aux_next) != air.aux_width:
         raise ProofFormatError(f"table {name!r}: the proof has {len(tp.ood_aux)} aux columns, the AIR {air.aux_width}")
-    if (tp.aux_root is None) != (air.aux_width == 0) or (tp.aux_opening is None) != (air.aux_width == 0):
+    if tp.has_aux != (air.aux_width > 0) or (tp.aux_opening is None) != (air.aux_width == 0):
         raise ProofFormatError(f"table {name!r}: aux commitment present/absent contrary to the AIR")
     if len(tp.claimed_sums) != bus_sums:
         raise ProofFormatError(f"table {name!r}: {len(tp.claimed_sums)} bus sums, the AIR has {bus_sums}")

@@ -160,12 +160,20 @@ def _open(tree: MerkleTree, coeffs: np.ndarray, point_of: Callable[[int], int], 
     """The committed rows at the query positions, recomputed from the coefficients (the LDE
     itself was never kept whole), with their batch Merkle opening; the sibling leaves the
     opening needs are recomputed the same way (the trees keep no leaf level). With zk, the
-    rows are of coeffs + X^n * high and end with their leaf salts.
+    rows are of coeffs + X^n * high and end with their leaf salts."""
+    rows, leaf_rows = _open_rows(coeffs, point_of, positions, high, salts, tree.siblings_needed(positions))
+    return Opening(rows, tuple(tree.open(positions, leaf_rows)))
+
+
+def _open_rows(coeffs: np.ndarray, point_of: Callable[[int], int], positions: list[int],
+               high: np.ndarray | None = None, salts: Callable[[list[int]], np.ndarray] | None = None,
+               siblings: Sequence[int] = ()) -> tuple[tuple[tuple[int, ...], ...], dict[int, bytes]]:
+    """The committed rows at ``positions`` (as the verifier receives them) and, for the
+    ``siblings`` positions, their leaf bytes (little-endian words, salt included).
 
     The rows needed come in sibling pairs (2j, 2j + 1), whose points are x and -x: both are
     computed in one pass from the polynomials' even and odd parts."""
-    siblings = tree.siblings_needed(positions)
-    wanted = list(positions) + siblings
+    wanted = list(positions) + list(siblings)
     evens = sorted({p & ~1 for p in wanted})
     points = np.array([point_of(p) for p in evens], dtype=np.uint64)
     if any(point_of(e + 1) != (gl.P - int(x)) % gl.P for e, x in zip(evens, points.tolist())):
@@ -182,7 +190,7 @@ def _open(tree: MerkleTree, coeffs: np.ndarray, point_of: Callable[[int], int], 
         values = np.hstack([values, salts(wanted)])
     rows = tuple(tuple(int(v) for v in values[i]) for i in range(len(positions)))
     leaf_rows = {p: values[len(positions) + k].astype("<u8").tobytes() for k, p in enumerate(siblings)}
-    return Opening(rows, tuple(tree.open(positions, leaf_rows)))
+    return rows, leaf_rows
 
 
 def _lde_block(coeffs: np.ndarray, high: np.ndarray | None, r: int, blowup: int, out: np.ndarray) -> None:
@@ -211,7 +219,7 @@ def _scratch_view(scratch: np.ndarray, n: int, cols: int) -> np.ndarray:
 
 def _commit_streaming(coeffs: np.ndarray, blowup: int, keep_blocks: int, report: ProverReport,
                       high: np.ndarray | None = None, salts: Callable[[int, int], np.ndarray] | None = None,
-                      scratch: np.ndarray | None = None) -> tuple[MerkleTree, np.ndarray]:
+                      scratch: np.ndarray | None = None, build_tree: bool = True) -> tuple[MerkleTree | np.ndarray, np.ndarray]:
     """Commit to the LDE of ``coeffs`` one coset block at a time (rows ``r*n .. r*n + n - 1``
     of the bit-reversed LDE), hashing each block's rows and dropping the block, except the first
     ``keep_blocks`` (returned): the whole LDE (the largest array of a proof) never exists.
@@ -219,7 +227,8 @@ def _commit_streaming(coeffs: np.ndarray, blowup: int, keep_blocks: int, report:
     With zk the committed polynomials are coeffs + X^n * high (``high``: a few rows of random
     coefficients), and each row is hashed with its salt ``salts(r, n)`` appended (the kept
     blocks hold the values without salts). ``scratch``: a flat buffer of at least n * cols
-    words to compute the blocks that are not kept in."""
+    words to compute the blocks that are not kept in. ``build_tree=False`` returns the leaf
+    digests instead of a tree (a multi-table proof commits a phase's tables in one tree)."""
     n, cols = coeffs.shape
     digests = np.empty((n * blowup, 8), dtype=np.uint32)
     kept = np.empty((keep_blocks * n, cols), dtype=np.uint64)
@@ -233,6 +242,8 @@ def _commit_streaming(coeffs: np.ndarray, blowup: int, keep_blocks: int, report:
         MerkleTree.hash_leaves(target, None if salts is None else salts(r, n), out=digests[r * n : (r + 1) * n])
         report.add("lde", t2 - t)
         report.add("commit", time.perf_counter() - t2)
+    if not build_tree:
+        return digests, kept
     t = time.perf_counter()
     tree = MerkleTree.from_leaf_digests(digests, keep_leaf_digests=False)
     del digests

@@ -38,6 +38,7 @@ from zkvm.stark.prover import (
     _mask_composition,
     _ood_values,
     _open,
+    _open_rows,
     _powers,
     _scratch_view,
     commit_public_columns,
@@ -86,6 +87,10 @@ class TableWork:
     pub_coeffs: np.ndarray | None = None
     fixed_tree: MerkleTree | None = None
     fixed_coeffs: np.ndarray | None = None
+    # a multi-table proof commits each phase of all tables in one tree (zkvm/crypto/mixed_merkle.py):
+    # then each commit_* keeps its leaf digests here (phase -> digests) for the caller, not a tree
+    shared_trees: bool = False
+    digests: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.n = self.trace.shape[0]
@@ -152,9 +157,18 @@ class TableWork:
             d = composition_pieces(air, self.options.zk)
             self.scratch = np.empty(n * max(air.width, 2 * air.aux_width, 2 * (d + 1)), dtype=np.uint64)
         self.main_coeffs, self.main_hi = self._interpolate(self.trace, b"main")
-        self.main_tree, self.main_lde = _commit_streaming(self.main_coeffs, self.options.blowup, keep, self.report,
-                                                          self.main_hi, self._salts(b"main"), self.scratch)
-        return self.main_tree.root
+        committed, self.main_lde = _commit_streaming(self.main_coeffs, self.options.blowup, keep, self.report,
+                                                     self.main_hi, self._salts(b"main"), self.scratch,
+                                                     build_tree=not self.shared_trees)
+        return self._committed("main", committed)
+
+    def _committed(self, phase: str, committed) -> bytes | None:
+        """Keep a phase's tree (its root returned) or, with shared trees, its leaf digests."""
+        if self.shared_trees:
+            self.digests[phase] = committed
+            return None
+        setattr(self, {"main": "main_tree", "aux": "aux_tree", "composition": "comp_tree"}[phase], committed)
+        return committed.root
 
     # --- 3. auxiliary trace --------------------------------------------------------------------
     def build_aux(self, shared: Sequence[tuple[int, int]], own_sums: int) -> np.ndarray | None:
@@ -191,9 +205,10 @@ class TableWork:
             return None
         self.aux_coeffs, self.aux_hi = self._interpolate(aux, b"aux", overwrite=True)
         keep = self.d_eval if self.keep_lde else 0
-        self.aux_tree, self.aux_lde = _commit_streaming(self.aux_coeffs, self.options.blowup, keep, self.report,
-                                                        self.aux_hi, self._salts(b"aux"), self.scratch)
-        return self.aux_tree.root
+        committed, self.aux_lde = _commit_streaming(self.aux_coeffs, self.options.blowup, keep, self.report,
+                                                    self.aux_hi, self._salts(b"aux"), self.scratch,
+                                                    build_tree=not self.shared_trees)
+        return self._committed("aux", committed)
 
     # --- 4. composition polynomial -------------------------------------------------------------
     def commit_composition(self, alpha: Ext2, check: bool) -> bytes:
@@ -260,10 +275,10 @@ class TableWork:
             label_rng = _PrefixedRandomness(self.rng, self._label(b""))
             comp, self.comp_hi = _mask_composition(comp, d, zk_h, label_rng)
         self.comp_coeffs = comp
-        self.comp_tree, _ = _commit_streaming(comp, options.blowup, 0, self.report, self.comp_hi,
-                                              self._salts(b"composition"), self.scratch)
+        committed, _ = _commit_streaming(comp, options.blowup, 0, self.report, self.comp_hi,
+                                         self._salts(b"composition"), self.scratch, build_tree=not self.shared_trees)
         self.scratch = None
-        return self.comp_tree.root
+        return self._committed("composition", committed)
 
     # --- 5. out-of-domain values ----------------------------------------------------------------
     def ood_values(self, z: Ext2) -> dict[str, list[Ext2]]:
@@ -314,8 +329,7 @@ class TableWork:
         return ntt.lde_from_coefficients(deep, self.options.blowup, SHIFT)
 
     # --- 7. openings -----------------------------------------------------------------------------
-    def open(self, positions: list[int]) -> tuple[Opening, Opening | None, Opening, Opening | None]:
-        """The table's rows at these positions of its LDE domain (distinct, ascending)."""
+    def _point_of(self) -> Callable[[int], int]:
         n = self.n
         offsets = ntt.coset_offsets(n, self.options.blowup, SHIFT)
         wbr = sk.bitrev_powers(n)
@@ -323,18 +337,41 @@ class TableWork:
         def point_of(p: int) -> int:
             return int(offsets[p // n]) * int(wbr[p % n]) % gl.P
 
+        return point_of
+
+    def open(self, positions: list[int]) -> tuple[Opening, Opening | None, Opening, Opening | None]:
+        """The table's rows at these positions of its LDE domain (distinct, ascending), with
+        the Merkle openings of its own trees."""
+        point_of = self._point_of()
         main = _open(self.main_tree, self.main_coeffs, point_of, positions, self.main_hi, self._salts_at(b"main"))
         aux = (_open(self.aux_tree, self.aux_coeffs, point_of, positions, self.aux_hi, self._salts_at(b"aux"))
                if self.aux_tree is not None else None)
         comp = _open(self.comp_tree, self.comp_coeffs, point_of, positions, self.comp_hi, self._salts_at(b"composition"))
-        fixed = _open(self.fixed_tree, self.fixed_coeffs, point_of, positions) if self.fixed_tree is not None else None
+        fixed = self._fixed_opening(point_of, positions)
         return main, aux, comp, fixed
 
+    def _fixed_opening(self, point_of, positions: list[int]) -> Opening | None:
+        return _open(self.fixed_tree, self.fixed_coeffs, point_of, positions) if self.fixed_tree is not None else None
 
-    def proof_fields(self, positions: list[int]) -> dict:
+    def open_rows(self, phase: str, positions: list[int], siblings: Sequence[int] = ()):
+        """With shared trees: the rows of one phase ("main", "aux", "composition") at these
+        positions, and the leaf bytes of the ``siblings`` positions (see _open_rows)."""
+        coeffs, high, label = {"main": (self.main_coeffs, self.main_hi, b"main"),
+                               "aux": (self.aux_coeffs, self.aux_hi, b"aux"),
+                               "composition": (self.comp_coeffs, self.comp_hi, b"composition")}[phase]
+        return _open_rows(coeffs, self._point_of(), positions, high, self._salts_at(label), siblings)
+
+    def proof_fields(self, positions: list[int], rows: dict | None = None) -> dict:
         """What a proof holds of this table (the fields single- and multi-table proofs share),
-        with its rows opened at these positions of its LDE domain."""
-        main_open, aux_open, comp_open, fixed_open = self.open(positions)
+        with its rows opened at these positions of its LDE domain. With shared trees, ``rows``
+        holds the phases' rows (open_rows), whose paths the caller's trees open: the openings
+        carry no nodes and there are no roots of the table's own."""
+        if rows is None:
+            main_open, aux_open, comp_open, fixed_open = self.open(positions)
+        else:
+            main_open, comp_open = Opening(rows["main"], ()), Opening(rows["composition"], ())
+            aux_open = Opening(rows["aux"], ()) if "aux" in rows else None
+            fixed_open = self._fixed_opening(self._point_of(), positions)
         o = self.ood
 
         def pairs(values: list[Ext2]) -> tuple[tuple[int, int], ...]:
@@ -343,9 +380,9 @@ class TableWork:
         return dict(
             trace_length=self.n,
             public_inputs=tuple(self.publics),
-            main_root=self.main_tree.root,
+            main_root=self.main_tree.root if self.main_tree is not None else None,
             aux_root=self.aux_tree.root if self.aux_tree is not None else None,
-            composition_root=self.comp_tree.root,
+            composition_root=self.comp_tree.root if self.comp_tree is not None else None,
             ood_main=pairs(o["main"]),
             ood_main_next=pairs(o["main next"]),
             ood_aux=pairs(o["aux"]),

@@ -195,17 +195,20 @@ def verify(
             raise DeepMismatch(f"the committed rows at position {p} do not match the FRI codeword")
 
 
-def table_deep_values(air: Air, tp, terms, z: Ext2, positions: list[int], lde: int, name: str = "") -> dict[int, Ext2]:
+def table_deep_values(air: Air, tp, terms, z: Ext2, positions: list[int], lde: int, name: str = "",
+                      own_trees: bool = True) -> dict[int, Ext2]:
     """Check one table's openings (main, aux, composition, program columns) at these positions
     of its LDE domain (distinct, ascending) and return its DEEP value at each: what FRI must
     hold there. ``tp`` is a single-table proof or one table of a multi-table proof; ``terms``
-    its DEEP coefficients (gamma blocks) and the combinations' values at z and z g."""
+    its DEEP coefficients (gamma blocks) and the combinations' values at z and z g. A table of
+    a multi-table proof (``own_trees=False``) has only its program columns in a tree of its
+    own: the caller checks its other openings against the proof's phase trees."""
     gm, ga, gc, gf, l_z, l_zg, deep_high = terms
     where = f"table {name!r}, " if name else ""
     log_lde = lde.bit_length() - 1
-    for what, opening, root in (("main", tp.main_opening, tp.main_root), ("aux", tp.aux_opening, tp.aux_root),
-                                ("composition", tp.composition_opening, tp.composition_root),
-                                ("program columns", tp.fixed_opening, tp.fixed_root)):
+    phases = ((("main", tp.main_opening, tp.main_root), ("aux", tp.aux_opening, tp.aux_root),
+               ("composition", tp.composition_opening, tp.composition_root)) if own_trees else ())
+    for what, opening, root in phases + (("program columns", tp.fixed_opening, tp.fixed_root),):
         if opening is None:
             continue
         if len(opening.rows) != len(positions):
