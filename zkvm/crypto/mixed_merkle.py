@@ -34,11 +34,11 @@ _INJECT_WORDS = bk.key_words(INJECT_KEY)
 
 
 def inject(nodes: np.ndarray, digests: np.ndarray) -> np.ndarray:
-    """``H_inject(nodes[j] || digests[j])`` for every j ((m, 8) uint32 each)."""
-    pairs = np.empty((2 * nodes.shape[0], 8), dtype=np.uint32)
-    pairs[0::2] = nodes
-    pairs[1::2] = digests
-    return bk.hash_pairs(pairs, _INJECT_WORDS)
+    """``H_inject(nodes[j] || digests[j])`` for every j ((m, 8) uint32 each), written over
+    ``nodes`` (each block of rows is read before it is written): the leaf-hashing kernel
+    with the digests as each row's tail, no joined copy."""
+    nodes = np.ascontiguousarray(nodes)
+    return bk.hash_rows(nodes.view(np.uint64), _INJECT_WORDS, np.ascontiguousarray(digests).view(np.uint64), out=nodes)
 
 
 class MixedTree:
