@@ -78,6 +78,13 @@ class Reader:
     def u8(self, what: str) -> int:
         return self._take(1, what)[0]
 
+    def flag(self, what: str) -> bool:
+        """A u8 that must be 0 or 1."""
+        v = self.u8(what)
+        if v not in (0, 1):
+            raise ProofFormatError(f"{what} must be 0 or 1")
+        return bool(v)
+
     def u32(self, what: str) -> int:
         return _U32.unpack(self._take(4, what))[0]
 

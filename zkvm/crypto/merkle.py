@@ -10,7 +10,7 @@ Hashing conventions and the batch-opening order are those of
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -92,19 +92,26 @@ class MerkleTree:
         """Batch opening of a set of leaf indices (duplicates ignored), canonical order.
         ``leaf_rows`` maps sibling positions to their row bytes (little-endian uint64) for a
         tree that keeps no leaf digests."""
-        known = sorted(set(int(i) for i in indices))
-        if not known:
-            raise ParameterError("indices", "nothing to open")
-        if known[0] < 0 or known[-1] >= self.num_leaves:
-            raise ParameterError("indices", f"leaf indices must be in [0, {self.num_leaves})")
-        nodes: list[bytes] = []
-        for level in range(self.depth):
-            present = set(known)
-            for pos in known:
-                if pos ^ 1 not in present and (pos & 1 == 0 or pos - 1 not in present):
-                    nodes.append(self._digest(level, pos ^ 1, leaf_rows))
-            known = sorted({p >> 1 for p in known})
-        return nodes
+        return batch_opening(self.num_leaves, self.depth, indices, lambda level, pos: self._digest(level, pos, leaf_rows))
+
+
+def batch_opening(num_leaves: int, depth: int, indices: Iterable[int], node: Callable[[int, int], bytes]) -> list[bytes]:
+    """The nodes a batch opening of these leaf positions sends, in the canonical order of
+    :mod:`zkvm.crypto.merkle_verify`: level by level from the leaves up, ascending, the sibling
+    of every known node whose sibling is not known; ``node(level, pos)`` gives a node."""
+    known = sorted(set(int(i) for i in indices))
+    if not known:
+        raise ParameterError("indices", "nothing to open")
+    if known[0] < 0 or known[-1] >= num_leaves:
+        raise ParameterError("indices", f"leaf indices must be in [0, {num_leaves})")
+    nodes: list[bytes] = []
+    for level in range(depth):
+        present = set(known)
+        for pos in known:
+            if pos ^ 1 not in present and (pos & 1 == 0 or pos - 1 not in present):
+                nodes.append(node(level, pos ^ 1))
+        known = sorted({p >> 1 for p in known})
+    return nodes
 
 
 def commit(leaves: np.ndarray) -> MerkleTree:

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from zkvm.crypto import blake3_kernels as bk
+from zkvm.crypto.merkle import batch_opening
 from zkvm.crypto.merkle_verify import INJECT_KEY, NODE_KEY, leaf_digest
 from zkvm.errors import ParameterError
 
@@ -91,23 +92,10 @@ class MixedTree:
         return leaf_digest(leaf_rows[pos])
 
     def open(self, indices: Iterable[int], leaf_rows: dict[int, bytes] | None = None) -> list[bytes]:
-        """Batch opening of level-0 positions (the canonical order of merkle_verify): the
-        sibling of every known node whose sibling is not known, level by level, ascending.
+        """Batch opening of level-0 positions (the canonical order of merkle_verify).
         ``leaf_rows``: the tallest part's sibling rows (row bytes, salts included) when it is
         the only part of its height."""
-        known = sorted(set(int(i) for i in indices))
-        if not known:
-            raise ParameterError("indices", "nothing to open")
-        if known[0] < 0 or known[-1] >= self.num_leaves:
-            raise ParameterError("indices", f"positions must be in [0, {self.num_leaves})")
-        nodes: list[bytes] = []
-        for level in range(self.depth):
-            present = set(known)
-            for pos in known:
-                if pos ^ 1 not in present and (pos & 1 == 0 or pos - 1 not in present):
-                    nodes.append(self._node(level, pos ^ 1, leaf_rows))
-            known = sorted({p >> 1 for p in known})
-        return nodes
+        return batch_opening(self.num_leaves, self.depth, indices, lambda level, pos: self._node(level, pos, leaf_rows))
 
 
 __all__ = ["MixedTree", "inject"]

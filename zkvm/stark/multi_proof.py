@@ -194,10 +194,7 @@ class MultiProof:
         options = options_from(parameters, r.u8("zk flag"))
         digest = r.digest("system digest")
         main_root = r.digest("main root")
-        has_aux_root = r.u8("aux root flag")
-        if has_aux_root not in (0, 1):
-            raise ProofFormatError("aux root flag must be 0 or 1")
-        aux_root = r.digest("aux root") if has_aux_root else None
+        aux_root = r.digest("aux root") if r.flag("aux root flag") else None
         comp_root = r.digest("composition root")
         count = r.count("table count", MAX_TABLES, 1)
 
@@ -211,15 +208,11 @@ class MultiProof:
             if not 1 <= log_n <= MAX_LOG_TRACE or log_n + log_blowup > 32:
                 raise ProofFormatError(f"table {i}: trace length out of range")
             publics = r.fields(r.count(f"table {i} public input count", MAX_PUBLIC_INPUTS), f"table {i} public inputs")
-            has_aux = r.u8(f"table {i} aux flag")
-            if has_aux not in (0, 1):
-                raise ProofFormatError("aux flag must be 0 or 1")
+            has_aux = r.flag(f"table {i} aux flag")
             if has_aux and aux_root is None:
                 raise ProofFormatError(f"table {i} has auxiliary columns but the proof no aux root")
             sums = exts(r.count(f"table {i} bus sum count", MAX_BUS_SUMS), f"table {i} bus sums")
-            has_fixed = r.u8(f"table {i} program columns flag")
-            if has_fixed not in (0, 1):
-                raise ProofFormatError("program columns flag must be 0 or 1")
+            has_fixed = r.flag(f"table {i} program columns flag")
             fixed_root = r.digest(f"table {i} program columns root") if has_fixed else None
             w = r.count(f"table {i} main width", MAX_COLUMNS, 1)
             a = r.count(f"table {i} aux width", MAX_COLUMNS if has_aux else 0, 1 if has_aux else 0)

@@ -170,14 +170,10 @@ class StarkProof:
         n_pub = r.count("public input count", MAX_PUBLIC_INPUTS)
         publics = r.fields(n_pub, "public inputs")
         main_root = r.digest("main trace root")
-        has_aux = r.u8("aux flag")
-        if has_aux not in (0, 1):
-            raise ProofFormatError("aux flag must be 0 or 1")
+        has_aux = r.flag("aux flag")
         aux_root = r.digest("aux trace root") if has_aux else None
         comp_root = r.digest("composition root")
-        has_fixed = r.u8("program columns flag")
-        if has_fixed not in (0, 1):
-            raise ProofFormatError("program columns flag must be 0 or 1")
+        has_fixed = r.flag("program columns flag")
         fixed_root = r.digest("program columns root") if has_fixed else None
         w = r.count("main width", MAX_COLUMNS, 1)
         a = r.count("aux width", MAX_COLUMNS if has_aux else 0, 1 if has_aux else 0)
