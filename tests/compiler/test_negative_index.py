@@ -180,13 +180,15 @@ def main(xs: list[int], k: int) -> int:
 
 
 def test_cost_of_an_index_that_may_be_negative():
-    """A non-negative index costs what it always did; one in a small interval that may be
-    negative costs 3 more cycles (lt32, mul, add) and a zero constant (set once per call
-    inside loops); an unbounded one uses lt (two rows)."""
+    """A non-negative index costs what it always did, and nothing for its bounds check when
+    its bounds lie below the list's known length (here [0, 2] for 3 elements); one in a small
+    interval that may be negative costs 3 more cycles (lt32, mul, add), a zero constant (set
+    once per call inside loops) and the check; an unbounded one uses lt (two rows)."""
     inputs = {"xs": [4, 5, 6], "k": 1}
     plain = assert_same(BOUNDED.format(lo=0), inputs)
     signed = assert_same(BOUNDED.format(lo=-3), inputs)
-    assert signed - plain == 1 + 1 + 3  # (the assert's shift by -lo, the zero, the sign test)
+    # (the assert's shift by -lo, the zero, the sign test, the length load and chk)
+    assert signed - plain == 1 + 1 + 3 + 2
     assert opcodes(BOUNDED.format(lo=0), inputs) == {}
     assert opcodes(BOUNDED.format(lo=-3), inputs) == {"lt32": 1, "mul": 1}
     assert opcodes("def main(xs: list[int], k: int) -> int:\n    return xs[k]\n", inputs) == {"lt": 1, "mul": 1}

@@ -103,6 +103,7 @@ class FunctionCompiler(LoopsMixin, MacMixin, ExpressionsMixin, ListsMixin, Calls
         # lists whose appends in the running loop have reserved room: name -> write pointer slot
         self.reserved: dict = {}
         self._fresh: set[str] | None = None
+        self._bindings: dict[str, int] | None = None  # see bound_once
         for p, t in zip(fn.params, param_types):
             self.vars[p.name] = Var(self.alloc_var(), t)
         # a recursive function takes one more argument, after its parameters: its depth among
@@ -407,8 +408,34 @@ class FunctionCompiler(LoopsMixin, MacMixin, ExpressionsMixin, ListsMixin, Calls
         if target.id in self.prog.constants and target.id not in self.vars and target.id not in self.lengths.types:
             pass  # a local shadowing a constant: Python makes it local to the function
         v = self.var_for(target, vt)
+        bounds = self.interval(value) if vt.kind == "int" and self.bound_once(target.id) else None
         self.expr(value, dest=v.slot)
         self.mark_assigned(target.id)
+        if bounds is not None:
+            # the name's only binding: every value it ever holds is one this statement stored,
+            # whose bounds hold where it was computed (base = (r + dr) * 8 + c in a loop over
+            # r, dr and c lies in [0, 61]; indexing with base + 2 then needs no bounds check)
+            self.ranges[target.id] = bounds
+
+    def bound_once(self, name: str) -> bool:
+        """Is ``name`` bound by exactly one plain assignment statement of this function (no
+        other assignment, augmented assignment, loop or comprehension variable of that name,
+        and not a parameter)?"""
+        if self._bindings is None:
+            counts: dict[str, int] = {p: 2 for p in self.param_names}
+            for st in self.fn.body:
+                for n in walk_all(st):
+                    names: list[str] = []
+                    if isinstance(n, A.Assign):
+                        names = [t.id for t in n.targets if isinstance(t, A.Name)]
+                    elif isinstance(n, (A.AugAssign, A.AnnAssign)) and isinstance(n.target, A.Name):
+                        names = [n.target.id]
+                    elif isinstance(n, (A.For, A.ListComp)):
+                        names = [n.target, n.target]
+                    for x in names:
+                        counts[x] = counts.get(x, 0) + 1
+            self._bindings = counts
+        return self._bindings.get(name, 0) == 1
 
     def check_subscript(self, e: A.Subscript, stored: A.Expr | None = None) -> None:
         lt = self.need_list(e.value, "indexing")

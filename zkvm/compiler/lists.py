@@ -125,7 +125,12 @@ class ListsMixin:
             return idx, self.element_address(lst, idx, e, in_bounds=True)
         iv = self.index_interval(e.index)
         if iv is not None and iv[0] >= 0:
-            return idx, self.element_address(lst, idx, e)
+            lt = self.type_of(e.value)
+            known = lt.length if lt.is_list else None
+            # an index whose bounds lie below the list's compile-time length (in a program that
+            # never shrinks a list) needs no check: img[base + 2] with base in [0, 61], 64 pixels
+            inside = known is not None and iv[1] < known and not self.prog.shrinks_lists
+            return idx, self.element_address(lst, idx, e, in_bounds=inside)
         n, start = self.temp(), self.temp()
         self.emit(op.LD, c=n, a=lst, imm=0)
         if iv is not None and iv[1] < 0:
