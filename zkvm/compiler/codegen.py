@@ -349,7 +349,8 @@ class FunctionCompiler(LoopsMixin, MacMixin, ExpressionsMixin, ListsMixin, Calls
 
     def assert_range(self, s: A.Assert, reason: str) -> bool:
         """``assert lo <= x <= hi`` (< or <= on either side, constant ends less than 2^32
-        apart): one chk of x - lo against the width, 2 or 3 cycles (the usual way to declare
+        apart): one chk of x - lo against the width, 1 or 2 cycles in a loop (the width is a
+        constant slot set once per call), 2 or 3 elsewhere (the usual way to declare
         an input's bounds). x - lo is computed modulo p without a guard: it lies in
         [0, width) exactly when x does lie in [lo, hi], whatever x is, so the check is exact;
         the instruction carries the assert's reason, which its overflow would also mean."""
@@ -366,8 +367,7 @@ class FunctionCompiler(LoopsMixin, MacMixin, ExpressionsMixin, ListsMixin, Calls
         if not 0 < width <= (1 << 32):
             return False
         v = self.expr(x)
-        w = self.temp()
-        self.emit(op.MOVI, c=w, imm=width)
+        w = self.const_slot(width)  # (inside a loop: set once per call, not every turn)
         where = f"{s.span.file}:{s.span.line}{TRAP_SEPARATOR}{reason}"
         if lo:
             shifted = self.temp()
