@@ -96,8 +96,7 @@ def _beyond_constant(fc, x: int, limit: int, trap, x_iv: Interval, above: bool) 
     the interval already rules it out."""
     if (x_iv.hi <= limit) if above else (x_iv.lo >= limit):
         return
-    t, c = fc.temp(), fc.temp()
-    fc.emit(op.MOVI, c=t, imm=limit)
+    t, c = fc.const_slot(limit), fc.temp()  # (constants in loops are set once per call)
     _less(fc, c, t, x) if above else _less(fc, c, x, t)
     _stop_if(fc, c, trap)
     fc.release(t, c)
@@ -126,16 +125,16 @@ def _add(fc, a: int, b: int, trap, a_iv: Interval, b_iv: Interval) -> None:
         return
     if not (b_iv.lo >= 0 or b_iv.hi <= 0) and (a_iv.lo >= 0 or a_iv.hi <= 0):
         a, b, a_iv, b_iv = b, a, b_iv, a_iv
-    t, c, zero = fc.temp(), fc.temp(), fc.temp()
-    if (b_iv.lo < 0 < b_iv.hi):
-        fc.emit(op.MOVI, c=zero, imm=0)
+    t, c = fc.temp(), fc.temp()
+    zero = fc.const_slot(0) if b_iv.lo < 0 < b_iv.hi else None
     if a_iv.hi + b_iv.hi > H and b_iv.hi > 0:
         skip = Label("guard_add_high")
         if b_iv.lo < 0:  # only where b > 0
             _less(fc, c, zero, b)
             fc.emit(op.BZ, a=c, imm=skip)
-        fc.emit(op.MOVI, c=t, imm=H)
-        fc.emit(op.SUB, c=t, a=t, b=b)
+        high = fc.const_slot(H)
+        fc.emit(op.SUB, c=t, a=high, b=b)
+        fc.release(high)
         _less(fc, c, t, a)
         _stop_if(fc, c, trap)
         fc.label(skip)
@@ -144,12 +143,15 @@ def _add(fc, a: int, b: int, trap, a_iv: Interval, b_iv: Interval) -> None:
         if b_iv.hi > 0:  # only where b < 0
             _less(fc, c, b, zero)
             fc.emit(op.BZ, a=c, imm=skip)
-        fc.emit(op.MOVI, c=t, imm=-H)
-        fc.emit(op.SUB, c=t, a=t, b=b)
+        low = fc.const_slot(-H)
+        fc.emit(op.SUB, c=t, a=low, b=b)
+        fc.release(low)
         _less(fc, c, a, t)
         _stop_if(fc, c, trap)
         fc.label(skip)
-    fc.release(t, c, zero)
+    fc.release(t, c)
+    if zero is not None:
+        fc.release(zero)
 
 
 def _magnitude(fc, x: int, x_iv: Interval) -> int:
@@ -160,8 +162,7 @@ def _magnitude(fc, x: int, x_iv: Interval) -> int:
     elif x_iv.hi <= 0:
         fc.emit(op.MULI, c=m, a=x, imm=-1)
     else:
-        c, zero = fc.temp(), fc.temp()
-        fc.emit(op.MOVI, c=zero, imm=0)
+        c, zero = fc.temp(), fc.const_slot(0)
         _less(fc, c, x, zero)
         fc.emit(op.MULI, c=c, a=c, imm=-2)
         fc.emit(op.ADDI, c=c, a=c, imm=1)  # 1 - 2 [x < 0]
@@ -172,9 +173,9 @@ def _magnitude(fc, x: int, x_iv: Interval) -> int:
 
 def _at_most_quotient(fc, n: int, m: int, trap) -> None:
     """Stop unless n <= H // m, for 0 < m < 2^32 (so the division is one instruction)."""
-    lim, c = fc.temp(), fc.temp()
-    fc.emit(op.MOVI, c=lim, imm=H)
-    fc.emit(op.DIV, c=lim, a=lim, b=m)
+    lim, c, high = fc.temp(), fc.temp(), fc.const_slot(H)
+    fc.emit(op.DIV, c=lim, a=high, b=m)
+    fc.release(high)
     _less(fc, c, lim, n)
     _stop_if(fc, c, trap)
     fc.release(lim, c)
@@ -195,8 +196,7 @@ def _mul(fc, a: int, b: int, trap, a_iv: Interval, b_iv: Interval) -> None:
     if b_iv.magnitude <= SMALL:
         _at_most_quotient(fc, n, m, trap)
     else:
-        small, c, t = Label("guard_mul_small"), fc.temp(), fc.temp()
-        fc.emit(op.MOVI, c=t, imm=SMALL)
+        small, c, t = Label("guard_mul_small"), fc.temp(), fc.const_slot(SMALL)
         _less(fc, c, t, m)  # |b| >= 2^32?
         fc.emit(op.BZ, a=c, imm=small)
         fc.emit(op.BZ, a=n, imm=done)  # a = 0
