@@ -301,8 +301,8 @@ class LoopsMixin:
 
     def for_list_body(self, target: str, iterable: A.Expr, body, node, lst: int, var: Var, comp_list: int | None,
                       length: int | None = None) -> None:
-        """``length``: the list's length when the type analysis knows it (then a short
-        straight-line body is unrolled, see unroll.py)."""
+        """``length``: the list's length when the type analysis knows it (then a short body
+        is unrolled, see unroll.py)."""
         top, cont, end = Label("for"), Label("next"), Label("endfor")
         if self.stable_iteration(iterable, node):
             # the list cannot grow while the loop runs: walk a pointer over its buffer, with
@@ -495,7 +495,8 @@ class LoopsMixin:
 
     def unroll(self, top: Label, trips: int | None) -> None:
         """Unroll the loop just emitted (from ``top`` to the end of the code) when its trip
-        count is known and its body is short and straight-line (unroll.py)."""
+        count is known and its body is short, calls nothing and jumps only forward within
+        itself or to traps (unroll.py)."""
         if trips is None or self.placed is not None:
             return
         start = top.pos
