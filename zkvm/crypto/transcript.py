@@ -11,6 +11,7 @@ masked words. Verifier-safe: only the ``blake3`` package and the pure-Python fie
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Sequence
 
 import blake3
@@ -34,7 +35,11 @@ def _frame(kind: bytes, label: bytes, data: bytes) -> bytes:
 
 def field_bytes(values: Sequence[int]) -> bytes:
     """Canonical little-endian encoding of base-field elements."""
-    return b"".join(int(v).to_bytes(8, "little") for v in values)
+    values = [int(v) for v in values]
+    try:
+        return struct.pack(f"<{len(values)}Q", *values)
+    except struct.error:
+        raise ParameterError("values", "field elements absorbed must fit in 64 bits") from None
 
 
 class Transcript:
@@ -61,6 +66,11 @@ class Transcript:
             flat.append(v.c0)
             flat.append(v.c1)
         self.absorb_bytes(label, field_bytes(flat))
+
+    def absorb_pairs(self, label: bytes, values: Sequence[tuple[int, int]]) -> None:
+        """Extension elements given as canonical coordinate pairs: the same bytes as
+        :meth:`absorb_ext` of the same elements."""
+        self.absorb_bytes(label, field_bytes([c for pair in values for c in pair]))
 
     def absorb_digest(self, label: bytes, digest: bytes) -> None:
         if len(digest) != 32:

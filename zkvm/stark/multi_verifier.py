@@ -35,7 +35,8 @@ from zkvm.stark.public_columns import EMPTY as EMPTY_COLUMNS
 from zkvm.stark.public_columns import PublicColumns
 from zkvm.stark.tables import TableSystem
 from zkvm.stark.transcript_setup import draw_ood_point
-from zkvm.stark.verifier import _dot, check_ood, composition_pieces, table_deep_values
+from zkvm.stark import deep
+from zkvm.stark.verifier import check_ood, check_table_openings, composition_pieces, ood_pairs, opened_rows
 
 P = gl.P
 SHIFT = gl.GENERATOR
@@ -179,65 +180,56 @@ def verify_tables(
 
     # 5. out-of-domain values, per table
     z = draw_ood_point(t)
-    ood = []
     for air, tp, pubs, pc, root in zip(tables, proof.tables, publics, public_columns, trusted_roots):
-        labels = ("main", "main next", "aux", "aux next", "composition", "fixed")
-        vals = {k: [Ext2(*v) for v in getattr(tp, "ood_" + k.replace(" ", "_"))] for k in labels}
-        for label in labels:
-            t.absorb_ext(b"ood " + label.encode(), vals[label])
+        vals = ood_pairs(tp)  # canonical pairs (checked above)
+        for label, pairs in vals.items():
+            t.absorb_pairs(b"ood " + label.encode(), pairs)
         n = tp.trace_length
         g = gl.root_of_unity(n.bit_length() - 1)
-        if vals["fixed"] and root is None and pc.evaluate_committed(n, z) != vals["fixed"]:
+        fixed = [Ext2(*v) for v in vals["fixed"]]
+        if fixed and root is None and pc.evaluate_committed(n, z) != fixed:
             # the root was bound before z was drawn: committed polynomials agreeing with the
             # public columns at z are those columns (up to a chance of n / |F_p^2|)
             raise OodMismatch(f"table {air.name!r}: the committed program columns' values at the out-of-domain point "
                               "differ from the program's")
-        pub_at_z = pc.evaluate(n, z, vals["fixed"] if vals["fixed"] else None) if pc.count else []
+        pub_at_z = pc.evaluate(n, z, fixed if fixed else None) if pc.count else []
         challenges = table_shares(shared, tp.claimed_sums, n)[: air.num_challenges]
+        composition = [Ext2(*v) for v in vals["composition"][: composition_pieces(air, options.zk)]]
         try:
             check_ood(air, n, g, z, alpha, vals["main"], vals["main next"], vals["aux"], vals["aux next"],
-                      vals["composition"][: composition_pieces(air, options.zk)], challenges, pubs, pub_at_z)
+                      composition, challenges, pubs, pub_at_z)
         except OodMismatch:
             raise OodMismatch(f"table {air.name!r}: the constraints at the out-of-domain point do not match its "
                               "composition polynomial") from None
-        ood.append(vals)
 
     # 6. DEEP coefficients and the batched FRI
-    gamma = t.challenge_ext(b"deep gamma")
-    acc = Ext2(1)
+    gamma = t.challenge_ext(b"deep gamma").to_pair()
+    acc = (1, 0)
     deep_terms = []
-    for air, tp, vals in zip(tables, proof.tables, ood):
-        w, a, c, f = air.width, air.aux_width, len(vals["composition"]), len(vals["fixed"])
-        gammas = []
-        for _ in range(w + a + c + f):
-            gammas.append(acc)
-            acc = acc * gamma
-        gm, ga, gc, gf = gammas[:w], gammas[w : w + a], gammas[w + a : w + a + c], gammas[w + a + c :]
-        l_z = _dot(gm, vals["main"]) + _dot(ga, vals["aux"]) + _dot(gc, vals["composition"]) + _dot(gf, vals["fixed"])
-        l_zg = _dot(gm, vals["main next"]) + _dot(ga, vals["aux next"])
-        deep_high = [Ext2(*v) for v in tp.deep_high]
+    for air, tp in zip(tables, proof.tables):
+        widths = (air.width, air.aux_width, len(tp.ood_composition), len(tp.ood_fixed))
+        gammas, acc = deep.powers(gamma, acc, sum(widths))
+        deep_terms.append(deep.TableDeep.build(gammas, widths, ood_pairs(tp), tp.deep_high))
         if options.zk:
-            t.absorb_ext(b"deep high", deep_high)
-        deep_terms.append((gm, ga, gc, gf, l_z, l_zg, deep_high))
+            t.absorb_pairs(b"deep high", tp.deep_high)
     sizes = proof.lde_sizes()
     queries = fri_verifier.verify_batched(proof.fri, options, t, sizes, SHIFT)
     implied = dict(zip(sizes, queries))
 
     # 7. openings: each table's rows at the positions of its own domain, under each phase's
     # tree; the DEEP values of the tables of one height, added, must be what FRI implies there
-    _check_phase_openings(proof, [sorted(set(implied[tp.trace_length * options.blowup].positions))
-                                  for tp in proof.tables])
-    expected: dict[int, dict[int, Ext2]] = {s: {} for s in sizes}
+    positions = {s: sorted(set(q.positions)) for s, q in implied.items()}
+    _check_phase_openings(proof, [positions[tp.trace_length * options.blowup] for tp in proof.tables])
+    by_height: dict[int, list] = {s: [] for s in sizes}
     for air, tp, terms in zip(tables, proof.tables, deep_terms):
         lde = tp.trace_length * options.blowup
-        q = implied[lde]
-        values = table_deep_values(air, tp, terms, z, sorted(set(q.positions)), lde, air.name, own_trees=False)
-        for p, v in values.items():
-            expected[lde][p] = expected[lde].get(p, Ext2(0)) + v
+        check_table_openings(tp, positions[lde], lde, air.name, own_trees=False)
+        by_height[lde].append((terms, *terms.row_sums(*opened_rows(tp))))
+    z_pair = z.to_pair()
     for s in sizes:
-        q = implied[s]
-        for p, v in zip(q.positions, q.values):
-            if expected[s][p].to_pair() != v:
+        expected = dict(zip(positions[s], deep.height_values(by_height[s], positions[s], z_pair, s // options.blowup, s)))
+        for p, v in zip(implied[s].positions, implied[s].values):
+            if expected[p] != tuple(v):
                 raise DeepMismatch(f"the committed rows of the tables of {s // options.blowup} rows at position {p} do not "
                                    "match the FRI codeword")
 

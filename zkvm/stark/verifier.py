@@ -7,7 +7,6 @@ Each step matches the numbered steps of :mod:`zkvm.stark.prover` and raises a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from operator import mul
 
 from zkvm.codec import check_fields
 from zkvm.crypto.merkle_verify import verify_rows
@@ -23,9 +22,10 @@ from zkvm.errors import (
     VerificationError,
 )
 from zkvm.field import goldilocks as gl
-from zkvm.field.ext2 import NONRESIDUE, Ext2, ext_batch_inverse
+from zkvm.field.ext2 import NONRESIDUE, Ext2
 from zkvm.fri import verifier as fri_verifier
 from zkvm.fri.options import DEFAULT_MIN_SECURITY_BITS
+from zkvm.stark import deep
 from zkvm.stark.air import Air, resolve_row
 from zkvm.stark.proof import SALT_WIDTH, StarkProof
 from zkvm.stark.public_columns import EMPTY as EMPTY_COLUMNS
@@ -34,11 +34,6 @@ from zkvm.stark.transcript_setup import bind_statement, draw_ood_point
 
 P = gl.P
 SHIFT = gl.GENERATOR
-PHI = Ext2(0, 1)
-
-
-def _bitrev(x: int, bits: int) -> int:
-    return int(format(x, f"0{bits}b")[::-1], 2) if bits else 0
 
 
 def composition_pieces(air: Air, zk: bool) -> int:
@@ -167,43 +162,41 @@ def verify(
     check_ood(air, n, g, z, alpha, ood_main, ood_main_next, ood_aux, ood_aux_next, ood_comp[:pieces], challenges, publics, pub_at_z)
 
     # 6. DEEP and FRI
-    num_gammas = air.width + air.aux_width + len(ood_comp) + len(ood_fixed)
+    widths = (air.width, air.aux_width, len(ood_comp), len(ood_fixed))
     gamma = t.challenge_ext(b"deep gamma")
-    gammas = []
-    acc = Ext2(1)
-    for _ in range(num_gammas):
-        gammas.append(acc)
-        acc = acc * gamma
-    gm = gammas[: air.width]
-    ga = gammas[air.width : air.width + air.aux_width]
-    gc = gammas[air.width + air.aux_width : air.width + air.aux_width + len(ood_comp)]
-    gf = gammas[air.width + air.aux_width + len(ood_comp) :]
-    l_trace_z = _dot(gm, ood_main) + _dot(ga, ood_aux)
-    l_trace_zg = _dot(gm, ood_main_next) + _dot(ga, ood_aux_next)
-    l_z = l_trace_z + _dot(gc, ood_comp) + _dot(gf, ood_fixed)
-    deep_high = [Ext2(*v) for v in proof.deep_high]
+    gammas, _ = deep.powers(gamma.to_pair(), (1, 0), sum(widths))
+    terms = deep.TableDeep.build(gammas, widths, ood_pairs(proof), proof.deep_high)
     if options.zk:
-        t.absorb_ext(b"deep high", deep_high)
+        t.absorb_ext(b"deep high", [Ext2(*v) for v in proof.deep_high])
     queries = fri_verifier.verify(proof.fri, options, t, big, n, SHIFT)
 
     # 7. openings at the query positions
     positions = sorted(set(queries.positions))
-    terms = (gm, ga, gc, gf, l_z, l_trace_zg, deep_high)
-    values = table_deep_values(air, proof, terms, z, positions, big)
+    check_table_openings(proof, positions, big)
+    sums = terms.row_sums(*opened_rows(proof))
+    values = dict(zip(positions, deep.height_values([(terms, *sums)], positions, z.to_pair(), n, big)))
     for p, fri_value in zip(queries.positions, queries.values):
-        if values[p].to_pair() != fri_value:
+        if values[p] != tuple(fri_value):
             raise DeepMismatch(f"the committed rows at position {p} do not match the FRI codeword")
 
 
-def table_deep_values(air: Air, tp, terms, z: Ext2, positions: list[int], lde: int, name: str = "",
-                      own_trees: bool = True) -> dict[int, Ext2]:
+def ood_pairs(tp) -> dict[str, list[tuple[int, int]]]:
+    """A (table) proof's claimed out-of-domain values by kind, as pairs."""
+    return {"main": tp.ood_main, "main next": tp.ood_main_next, "aux": tp.ood_aux, "aux next": tp.ood_aux_next,
+            "composition": tp.ood_composition, "fixed": tp.ood_fixed}
+
+
+def opened_rows(tp) -> tuple:
+    """A (table) proof's opened rows: main, aux, composition and program columns (None where absent)."""
+    return (tp.main_opening.rows, tp.aux_opening.rows if tp.aux_opening is not None else None,
+            tp.composition_opening.rows, tp.fixed_opening.rows if tp.fixed_opening is not None else None)
+
+
+def check_table_openings(tp, positions: list[int], lde: int, name: str = "", own_trees: bool = True) -> None:
     """Check one table's openings (main, aux, composition, program columns) at these positions
-    of its LDE domain (distinct, ascending) and return its DEEP value at each: what FRI must
-    hold there. ``tp`` is a single-table proof or one table of a multi-table proof; ``terms``
-    its DEEP coefficients (gamma blocks) and the combinations' values at z and z g. A table of
-    a multi-table proof (``own_trees=False``) has only its program columns in a tree of its
-    own: the caller checks its other openings against the proof's phase trees."""
-    gm, ga, gc, gf, l_z, l_zg, deep_high = terms
+    of its LDE domain (distinct, ascending) against their roots. A table of a multi-table proof
+    (``own_trees=False``) has only its program columns in a tree of its own: the caller checks
+    its other openings against the proof's phase trees."""
     where = f"table {name!r}, " if name else ""
     log_lde = lde.bit_length() - 1
     phases = ((("main", tp.main_opening, tp.main_root), ("aux", tp.aux_opening, tp.aux_root),
@@ -217,82 +210,6 @@ def table_deep_values(air: Air, tp, terms, z: Ext2, positions: list[int], lde: i
             verify_rows(root, log_lde, positions, opening.rows, opening.nodes)
         except MerkleError as e:
             raise MerkleError(f"{where}{what} trace: {e.detail}") from None
-    n = tp.trace_length
-    zg = z * gl.root_of_unity(n.bit_length() - 1)
-    w_lde = gl.root_of_unity(log_lde)
-    xs = [SHIFT * pow(w_lde, _bitrev(p, log_lde), P) % P for p in positions]
-    inverses = ext_batch_inverse([x - z for x in xs] + [x - zg for x in xs])
-    count = len(xs)
-    high_at = _polynomial_evaluator(deep_high) if deep_high else None
-    # the combinations' coefficients as coordinate lists, once per table (the rows are base
-    # values or pairs; everything below is integer arithmetic reduced once per sum)
-    m0, m1 = _coordinates(gm)
-    a0, a1 = _coordinates(ga)
-    c0, c1 = _coordinates(gc)
-    f0, f1 = _coordinates(gf)
-    lz0, lz1, lg0, lg1 = l_z.c0, l_z.c1, l_zg.c0, l_zg.c1
-    k_aux, k_comp = 2 * len(ga), 2 * len(gc)
-    out = {}
-    for qi, p in enumerate(positions):
-        row = tp.main_opening.rows[qi]
-        t0, t1 = sum(map(mul, m0, row)), sum(map(mul, m1, row))
-        if ga:
-            row = tp.aux_opening.rows[qi]
-            e0, e1 = row[0:k_aux:2], row[1:k_aux:2]
-            t0 += sum(map(mul, a0, e0)) + NONRESIDUE * sum(map(mul, a1, e1))
-            t1 += sum(map(mul, a0, e1)) + sum(map(mul, a1, e0))
-        row = tp.composition_opening.rows[qi]
-        e0, e1 = row[0:k_comp:2], row[1:k_comp:2]
-        u0 = t0 + sum(map(mul, c0, e0)) + NONRESIDUE * sum(map(mul, c1, e1))
-        u1 = t1 + sum(map(mul, c0, e1)) + sum(map(mul, c1, e0))
-        if gf:
-            row = tp.fixed_opening.rows[qi]
-            u0 += sum(map(mul, f0, row))
-            u1 += sum(map(mul, f1, row))
-        # (trace + comp - l_z) / (x - z) + (trace - l_zg) / (x - z g), inverses batched above
-        u0, u1 = (u0 - lz0) % P, (u1 - lz1) % P
-        t0, t1 = (t0 - lg0) % P, (t1 - lg1) % P
-        i, j = inverses[qi], inverses[count + qi]
-        v0 = u0 * i.c0 + NONRESIDUE * u1 * i.c1 + t0 * j.c0 + NONRESIDUE * t1 * j.c1
-        v1 = u0 * i.c1 + u1 * i.c0 + t0 * j.c1 + t1 * j.c0
-        if high_at is not None:
-            # FRI tests the DEEP polynomial minus its sent high part X^n * high(X)
-            x = xs[qi]
-            h0, h1 = high_at(x)
-            xn = pow(x, n, P)
-            v0 -= h0 * xn
-            v1 -= h1 * xn
-        out[p] = Ext2(v0 % P, v1 % P)
-    return out
-
-
-_BABY_STEPS = 16
-
-
-def _polynomial_evaluator(coeffs: list[Ext2]):
-    """x -> the polynomial sum_i coeffs[i] x^i at a base-field point x, as a pair: baby steps
-    x^0..x^15 and giant steps of x^16, so that most of the work is C-level dot products (the
-    high part of a zero-knowledge DEEP polynomial has some 90 coefficients, evaluated at every
-    query of every table)."""
-    c0, c1 = [c.c0 for c in coeffs], [c.c1 for c in coeffs]
-    blocks = [(c0[j : j + _BABY_STEPS], c1[j : j + _BABY_STEPS]) for j in range(0, len(coeffs), _BABY_STEPS)][::-1]
-
-    def at(x: int) -> tuple[int, int]:
-        powers = [1]
-        for _ in range(_BABY_STEPS - 1):
-            powers.append(powers[-1] * x % P)
-        giant = powers[-1] * x % P
-        h0 = h1 = 0
-        for b0, b1 in blocks:  # Horner in x^16 over blocks of 16 coefficients, highest first
-            h0 = (h0 * giant + sum(map(mul, b0, powers))) % P
-            h1 = (h1 * giant + sum(map(mul, b1, powers))) % P
-        return h0, h1
-
-    return at
-
-
-def _coordinates(coeffs: list[Ext2]) -> tuple[list[int], list[int]]:
-    return [c.c0 for c in coeffs], [c.c1 for c in coeffs]
 
 
 def _dot(coeffs: list[Ext2], values: list[Ext2]) -> Ext2:
@@ -302,10 +219,18 @@ def _dot(coeffs: list[Ext2], values: list[Ext2]) -> Ext2:
     return acc
 
 
+def _as_pair(v: "Ext2 | int | tuple[int, int]") -> tuple[int, int]:
+    if isinstance(v, Ext2):
+        return v.to_pair()
+    if isinstance(v, int):
+        return (v % P, 0)
+    return (v[0], v[1])
+
+
 def check_ood(air, n, g, z, alpha, main, main_next, aux, aux_next, comp, challenges, publics, pubcols=()) -> None:
-    leaves = [Ext2.lift(v).to_pair() for group in (main, main_next, aux, aux_next, challenges) for v in group]
+    leaves = [_as_pair(v) for group in (main, main_next, aux, aux_next, challenges) for v in group]
     leaves += [(int(v) % P, 0) for v in publics]
-    leaves += [Ext2.lift(v).to_pair() for v in pubcols]
+    leaves += [_as_pair(v) for v in pubcols]
     values = air.point_evaluator()(leaves)
     sums: dict[str, list[int]] = {}
     group_point: dict[str, int | None] = {}
