@@ -130,6 +130,11 @@ class Reader:
             raise ProofFormatError(f"{what}: non-canonical field element")
         return vals
 
+    def field_rows(self, count: int, width: int, what: str) -> tuple[tuple[int, ...], ...]:
+        """``count`` rows of ``width`` canonical field elements, read in one piece."""
+        vals = self.fields(count * width, what)
+        return tuple([vals[i : i + width] for i in range(0, count * width, width)]) if width else ((),) * count
+
     def finish(self) -> None:
         if self.remaining:
             raise ProofFormatError(f"{self.remaining} trailing bytes after the proof")

@@ -159,3 +159,15 @@ def test_verifier_imports_no_numba():
     code = "import sys, zkvm.crypto.merkle_verify, zkvm.crypto.pow, zkvm.crypto.transcript, zkvm.fri.verifier, zkvm.stark.verifier; print('numba' in sys.modules or 'llvmlite' in sys.modules or 'lark' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False", out.stdout + out.stderr
+
+
+def test_row_digests_are_the_package_leaf_hashes_and_refuse_bad_values():
+    from zkvm.crypto.merkle_verify import row_digests
+
+    rows = [list(map(int, r)) for r in _matrix(7, 6, 5)] + [[0, 1, P - 1, 2**63, 7]]
+    assert row_digests(rows) == [blake3.blake3(np.array(r, dtype=np.uint64).tobytes(), key=LEAF_KEY).digest()
+                                 for r in rows]
+    assert row_digests([]) == []
+    for bad in (P, P + 5, 2**64, -1, 1.5, "7"):
+        with pytest.raises(MerkleError):
+            row_digests(rows[:2] + [[1, 2, bad, 4, 5]])

@@ -260,3 +260,31 @@ def test_the_phase_trees_bind_every_tables_rows():
     old[8:10] = (1).to_bytes(2, "little")
     with pytest.raises(ProofFormatError, match="older zkvm"):
         verify_tables_bytes(bytes(old), SYSTEM, pubs, 0)
+
+
+def test_non_canonical_opened_values_are_refused():
+    """An in-memory proof whose opened row holds v + p (equal to v modulo p, so every
+    arithmetic check would pass) is refused where the rows are hashed; so is a FRI leaf."""
+    from dataclasses import replace
+
+    from zkvm.fri.proof import FriLayerProof
+    from zkvm.stark.proof import Opening
+
+    trs, pubs = traces(64, 16, 64)
+    proof = prove_tables(SYSTEM, trs, pubs, FAST)
+    for t in range(3):
+        tp = proof.tables[t]
+        for field in ("main_opening", "composition_opening"):
+            opening = getattr(tp, field)
+            rows = [list(r) for r in opening.rows]
+            rows[0][0] += gl.P  # below 2^64 or not: either way not a canonical element
+            tables = list(proof.tables)
+            tables[t] = replace(tp, **{field: Opening(tuple(map(tuple, rows)), opening.nodes)})
+            with pytest.raises(VerificationError, match="field elements"):
+                verify_tables(replace(proof, tables=tuple(tables)), SYSTEM, pubs, 0)
+    layer = proof.fri.layers[0]
+    leaves = [list(leaf) for leaf in layer.leaves]
+    leaves[0][0] += gl.P
+    fri = replace(proof.fri, layers=(FriLayerProof(tuple(map(tuple, leaves)), layer.nodes),) + proof.fri.layers[1:])
+    with pytest.raises(VerificationError, match="field elements"):
+        verify_tables(replace(proof, fri=fri), SYSTEM, pubs, 0)

@@ -67,7 +67,7 @@ class FriProof:
             depth = num_leaves.bit_length() - 1
             max_open = min(options.num_queries, num_leaves)
             n_leaves = r.count(f"fri layer {i} leaf count", max_open, 1)
-            leaves = tuple(r.fields(2 * k, f"fri layer {i} leaf values") for _ in range(n_leaves))
+            leaves = r.field_rows(n_leaves, 2 * k, f"fri layer {i} leaf values")
             n_nodes = r.count(f"fri layer {i} node count", n_leaves * depth)
             nodes = r.digests(n_nodes, f"fri layer {i} merkle nodes")
             layers.append(FriLayerProof(leaves, nodes))

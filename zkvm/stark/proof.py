@@ -274,6 +274,6 @@ def write_opening(w: Writer, op: Opening) -> None:
 def read_opening(r: Reader, width: int, max_rows: int, depth: int, what: str) -> Opening:
     """An opening of rows of ``width`` values, at most ``max_rows`` of them, in a tree of this depth."""
     count = r.count(f"{what} opened rows", max_rows, 1)
-    rows = tuple(r.fields(width, f"{what} rows") for _ in range(count))
+    rows = r.field_rows(count, width, f"{what} rows")
     n_nodes = r.count(f"{what} merkle nodes", count * depth)
     return Opening(rows, r.digests(n_nodes, f"{what} merkle nodes"))
