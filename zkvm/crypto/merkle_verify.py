@@ -97,10 +97,12 @@ def verify_batch(
 
 def _checked_nodes(nodes: Sequence[bytes]) -> list[bytes]:
     nodes = list(nodes)
-    for node in nodes:
-        if not isinstance(node, (bytes, bytearray)) or len(node) != 32:
-            raise MerkleError("opening nodes are 32-byte digests")
+    if not set(map(type, nodes)) <= _DIGEST_TYPES or not set(map(len, nodes)) <= {32}:
+        raise MerkleError("opening nodes are 32-byte digests")
     return nodes
+
+
+_DIGEST_TYPES = {bytes, bytearray}
 
 
 def _parents(level: list[tuple[int, bytes]], nodes: list[bytes], used: int) -> tuple[list[tuple[int, bytes]], int]:

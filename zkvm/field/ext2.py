@@ -75,7 +75,7 @@ class Ext2:
         norm = (self.c0 * self.c0 - NONRESIDUE * self.c1 * self.c1) % P
         if norm == 0:
             raise FieldError("zero has no multiplicative inverse")
-        n_inv = pow(norm, P - 2, P)
+        n_inv = pow(norm, -1, P)
         return Ext2(self.c0 * n_inv, -self.c1 * n_inv)
 
     def __truediv__(self, o: "Ext2 | int") -> "Ext2":

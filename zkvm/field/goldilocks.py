@@ -55,7 +55,7 @@ def inv(a: int) -> int:
     a %= P
     if a == 0:
         raise FieldError("zero has no multiplicative inverse")
-    return pow(a, P - 2, P)
+    return pow(a, -1, P)  # extended Euclid: a few times faster than a^(p-2)
 
 
 def batch_inverse(values: Sequence[int]) -> list[int]:
@@ -67,7 +67,7 @@ def batch_inverse(values: Sequence[int]) -> list[int]:
             raise FieldError("zero has no multiplicative inverse")
         prefix.append(acc)
         acc = acc * v % P
-    acc_inv = pow(acc, P - 2, P)
+    acc_inv = pow(acc, -1, P)
     out = [0] * len(values)
     for i in range(len(values) - 1, -1, -1):
         out[i] = acc_inv * prefix[i] % P
@@ -90,7 +90,7 @@ def root_of_unity(log_n: int) -> int:
     """A primitive 2^log_n-th root of unity (the same one every part of zkvm uses)."""
     if not 0 <= log_n <= TWO_ADICITY:
         raise ParameterError("log_n", f"must be in [0, {TWO_ADICITY}], got {log_n}")
-    return pow(GENERATOR, (P - 1) >> log_n, P)
+    return _ROOTS[log_n]
 
 
 def powers(base: int, count: int, start: int = 1) -> list[int]:
@@ -108,3 +108,6 @@ def check_canonical(values: Iterable[int], what: str) -> None:
     for v in values:
         if not (isinstance(v, int) and 0 <= v < P):
             raise FieldError(f"{what}: {v!r} is not a canonical Goldilocks element")
+
+
+_ROOTS = [pow(GENERATOR, (P - 1) >> k, P) for k in range(TWO_ADICITY + 1)]

@@ -47,6 +47,7 @@ class Air:
     _digest: bytes | None = field(default=None, repr=False)
     _topo: list | None = field(default=None, repr=False)
     _point: object | None = field(default=None, repr=False)
+    _groups: list | None = field(default=None, repr=False, compare=False)
 
     @property
     def width(self) -> int:
@@ -104,6 +105,18 @@ class Air:
                       len(self.public_inputs), len(self.public_columns))
             self._point = PointEvaluator([c.expr for c in self.constraints], self.topological_nodes(), widths)
         return self._point
+
+    def constraint_groups(self) -> list[tuple[str, object, list[int]]]:
+        """The constraints' indices by vanishing polynomial, in first-appearance order: the
+        transitions, the cyclic ones, and the boundary constraints of each row (key "row:R"),
+        as (key, row, indices); built once."""
+        if self._groups is None:
+            by_key: dict[str, tuple[str, object, list[int]]] = {}
+            for i, c in enumerate(self.constraints):
+                key = c.kind if c.kind in ("transition", "cyclic") else f"row:{c.row}"
+                by_key.setdefault(key, (key, c.row, []))[2].append(i)
+            self._groups = list(by_key.values())
+        return self._groups
 
     def renamed(self, name: str) -> "Air":
         """The same constraints under another name: one more instance of a table (a tall table

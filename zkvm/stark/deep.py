@@ -145,7 +145,7 @@ def _inverse_distances(xs: Sequence[int], z: Pair) -> list[Pair]:
             raise FieldError("the out-of-domain point lies on the evaluation domain")
         prefix.append(acc)
         acc = acc * v % P
-    inv = pow(acc, P - 2, P)
+    inv = pow(acc, -1, P)
     inverses = [0] * len(norms)
     for i in range(len(norms) - 1, -1, -1):
         inverses[i] = inv * prefix[i] % P

@@ -303,7 +303,7 @@ class PublicColumns:
         if acc == 0:
             raise FieldError("the out-of-domain point lies on the trace domain")
         inv = [0] * len(norms)
-        inv_acc = pow(acc, P - 2, P)
+        inv_acc = pow(acc, -1, P)
         for i in range(len(norms) - 1, -1, -1):
             inv[i] = inv_acc * prefix[i] % P
             inv_acc = inv_acc * norms[i] % P

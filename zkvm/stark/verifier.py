@@ -7,6 +7,7 @@ Each step matches the numbered steps of :mod:`zkvm.stark.prover` and raises a
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from zkvm.codec import check_fields
 from zkvm.crypto.merkle_verify import verify_rows
@@ -228,32 +229,29 @@ def _as_pair(v: "Ext2 | int | tuple[int, int]") -> tuple[int, int]:
 
 
 def check_ood(air, n, g, z, alpha, main, main_next, aux, aux_next, comp, challenges, publics, pubcols=()) -> None:
+    """The constraints at z (from the claimed values at z and z g), each group divided by its
+    vanishing polynomial and combined with powers of alpha, against the composition pieces'
+    claimed values at z."""
     leaves = [_as_pair(v) for group in (main, main_next, aux, aux_next, challenges) for v in group]
     leaves += [(int(v) % P, 0) for v in publics]
     leaves += [_as_pair(v) for v in pubcols]
     values = air.point_evaluator()(leaves)
-    sums: dict[str, list[int]] = {}
-    group_point: dict[str, int | None] = {}
-    a0, a1 = 1, 0
-    al0, al1 = alpha.c0, alpha.c1
-    for c, (v0, v1) in zip(air.constraints, values):
-        key = c.kind if c.kind in ("transition", "cyclic") else f"row:{c.row}"
-        acc = sums.setdefault(key, [0, 0])
-        acc[0] += a0 * v0 + NONRESIDUE * a1 * v1
-        acc[1] += a0 * v1 + a1 * v0
-        group_point[key] = None if c.kind != "boundary" else pow(g, resolve_row(c.row, n), P)
-        a0, a1 = (a0 * al0 + NONRESIDUE * a1 * al1) % P, (a0 * al1 + a1 * al0) % P
-    group_sums = {key: Ext2(s0, s1) for key, (s0, s1) in sums.items()}
-    z_n = z**n
+    alphas = _alpha_powers(alpha.to_pair(), len(values))
+    z_n = _z_power(z, n)
     total = Ext2(0)
-    for key, s in group_sums.items():
-        point = group_point[key]
+    for key, row, members in air.constraint_groups():
+        acc = 0
+        for i in members:
+            v0, v1 = values[i]
+            a, b = alphas[i]
+            acc += a * v0 + b * v1
+        s = Ext2(*deep.unpack(acc))
         if key == "transition":
             total = total + s * (z - pow(g, n - 1, P)) / (z_n - 1)
         elif key == "cyclic":
             total = total + s / (z_n - 1)
         else:
-            total = total + s / (z - point)
+            total = total + s / (z - pow(g, resolve_row(row, n), P))
     claimed = Ext2(0)
     zpow = Ext2(1)
     for piece in comp:
@@ -261,6 +259,25 @@ def check_ood(air, n, g, z, alpha, main, main_next, aux, aux_next, comp, challen
         zpow = zpow * z_n
     if total != claimed:
         raise OodMismatch("the constraints evaluated at the out-of-domain point do not match the composition polynomial")
+
+
+_ALPHAS: dict[tuple[int, int], list[tuple[int, int]]] = {}
+
+
+def _alpha_powers(alpha: tuple[int, int], count: int) -> list[tuple[int, int]]:
+    """alpha^i (i < count) as packed coefficient pairs (:func:`zkvm.stark.deep.pack_ext`):
+    every table of a proof combines its constraints with the same powers."""
+    have = _ALPHAS.get(alpha)
+    if have is None or len(have) < count:
+        _ALPHAS.clear()
+        packed = deep.pack_ext(deep.powers(alpha, (1, 0), count)[0])
+        have = _ALPHAS[alpha] = list(zip(packed[0::2], packed[1::2]))
+    return have
+
+
+@lru_cache(maxsize=64)
+def _z_power(z: Ext2, n: int) -> Ext2:
+    return z**n
 
 
 def verify_bytes(
