@@ -17,6 +17,12 @@ from zkvm.fri.options import FriOptions
 from zkvm.fri.proof import FriProof
 from zkvm.fri.schedule import layer_sizes
 from tests.fri.test_fri import codeword_of, random_coeffs
+from tests.oracles import gf
+from zkvm.field import goldilocks as gl
+
+
+def _bitrev(x: int, bits: int) -> int:
+    return int(format(x, f"0{bits}b")[::-1], 2) if bits else 0
 
 
 def options(k: int = 8, final: int = 7) -> FriOptions:
@@ -40,6 +46,9 @@ def test_low_degree_codewords_verify_and_each_gets_its_own_values(k, sizes):
         shift = (sizes[0].bit_length() - size.bit_length())
         assert q.positions == [p >> shift for p in result.positions]
         assert q.values == [tuple(int(v) for v in word[p]) for p in q.positions]
+        # each codeword's own domain GENERATOR * <w_size>, bit-reversed: galois computes the point
+        w = gf()(gl.root_of_unity(size.bit_length() - 1))
+        assert q.points == [int(gf()(gl.GENERATOR) * w ** _bitrev(p, size.bit_length() - 1)) for p in q.positions]
 
 
 def test_every_input_domain_is_a_layer_and_folding_stops_at_the_last():

@@ -297,5 +297,5 @@ def test_written_out_fold_of_eight_equals_the_loop(log_size, beta, values, base_
     against the prover's folding by every FRI proof in this file)."""
     from zkvm.fri.verifier import _LayerFolder
 
-    folder = _LayerFolder(8, 1 << log_size, 7, Ext2(*beta))
+    folder = _LayerFolder(8, Ext2(*beta))
     assert folder._fold8(tuple(values), base_inv) == folder._fold_any(tuple(values), base_inv)

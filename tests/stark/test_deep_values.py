@@ -87,7 +87,7 @@ def _run(seed: int, widths_list, value=None, log_n=6, log_blowup=3, queries=9):
         tables.append(tab)
         gammas_per_table.append(gammas)
         parts.append((terms, *sums))
-    got = deep.height_values(parts, positions, z, n, lde)
+    got = deep.height_values(parts, positions, deep.domain_points(positions, lde), z, n, lde)
     assert got == _reference(tables, gammas_per_table, positions, z, n, lde)
 
 

@@ -28,11 +28,13 @@ INV2 = (P + 1) // 2
 
 @dataclass
 class FriQueries:
-    """What the caller needs to tie layer 0 to its own data: the queried positions (in the
-    order drawn) and the layer-0 value at each of them."""
+    """What the caller needs to tie a codeword to its own data: the queried positions in its
+    domain (in the order drawn), the value the proof implies for it at each, and the domain
+    point there (shift * w^bitrev(position), w generating the codeword's domain)."""
 
     positions: list[int]
     values: list[tuple[int, int]]
+    points: list[int]
 
 
 def _bitrev(x: int, bits: int) -> int:
@@ -58,34 +60,44 @@ def _check_shapes(proof: FriProof, sizes: list[int], final_count: int) -> None:
 
 
 class _LayerFolder:
-    """Folds the leaves of one layer. Everything that does not depend on the leaf (inverse
-    roots, the inverse shift, the small roots of unity of a leaf's coset) is computed once
-    per layer, so a leaf costs one exponentiation; later binary steps inside the leaf reuse
-    squares of the previous step's inverse points."""
+    """Folds the leaves of one layer. Everything that does not depend on the leaf (the small
+    roots of unity of a leaf's coset, 1/k) is computed once per layer; later binary steps
+    inside the leaf reuse squares of the previous step's inverse points."""
 
-    def __init__(self, k: int, size: int, shift: int, beta: Ext2) -> None:
+    def __init__(self, k: int, beta: Ext2) -> None:
         self.k = k
         self.log_k = k.bit_length() - 1
         self.beta = (beta.c0, beta.c1)
-        self.outer_bits = (size // k).bit_length() - 1
-        self.w_inv = gl.inv(gl.root_of_unity(size.bit_length() - 1))
-        self.s_inv = gl.inv(shift)
         # inverse of w_k^bitrev(u) for the k/2 pairs of the first binary step
         wk_inv = gl.inv(gl.root_of_unity(self.log_k))
         r = self.log_k - 1
         self.pair_roots = [pow(wk_inv, _bitrev(u, r), P) for u in range(k // 2)]
+        # a point at offset j of its leaf is the leaf's first point times w_k^bitrev(j)
+        wk = gl.root_of_unity(self.log_k)
+        self.offset_roots = [pow(wk, _bitrev(j, self.log_k), P) for j in range(k)]
         self.inv_k = gl.inv(k)
 
-    def fold(self, values: tuple[int, ...], t: int) -> tuple[int, int]:
-        """Fold the k values of leaf t (positions k*t .. k*t + k - 1) into one value.
+    def base_inverse(self, position: int, point_inv: int) -> int:
+        """1 / (the first point of the leaf holding ``position``), from 1 / (its point)."""
+        return point_inv * self.offset_roots[position & (self.k - 1)] % P
+
+    def fold(self, values: tuple[int, ...], base_inv: int) -> tuple[int, int]:
+        """Fold the k values of a leaf whose first point is 1 / ``base_inv`` into one value.
 
         Each binary step maps a pair (a, c) at points (x, -x) to (a + c)/2 + beta (a - c)/(2x);
         the step is linear in the values, so the halvings are left out and the result is
         divided by k once at the end."""
-        base_inv = self.s_inv * pow(self.w_inv, _bitrev(t, self.outer_bits), P) % P
         if self.k == 8:
             return self._fold8(values, base_inv)
+        if self.k == 2:
+            return self._fold2(values, base_inv)
         return self._fold_any(values, base_inv)
+
+    def _fold2(self, v: tuple[int, ...], x_inv: int) -> tuple[int, int]:
+        b0, b1 = self.beta
+        d0, d1 = (v[0] - v[2]) * x_inv % P, (v[1] - v[3]) * x_inv % P
+        return ((v[0] + v[2] + b0 * d0 + 7 * b1 * d1) * self.inv_k % P,
+                (v[1] + v[3] + b0 * d1 + b1 * d0) * self.inv_k % P)
 
     def _fold_any(self, values: tuple[int, ...], base_inv: int) -> tuple[int, int]:
         v0, v1 = values[0::2], values[1::2]
@@ -201,6 +213,12 @@ def verify_batched(
     implied: dict[int, FriQueries] = {}
     s = shift % P
     pos = list(positions)
+    # every queried position's point and its inverse, kept from layer to layer: a layer's
+    # point at position p // k is the k-th power of the previous layer's point at p
+    log_size = sizes[0].bit_length() - 1
+    w, w_inv, s_inv = gl.root_of_unity(log_size), gl.inv(gl.root_of_unity(log_size)), gl.inv(s)
+    points = {p: (s * pow(w, _bitrev(p, log_size), P) % P, s_inv * pow(w_inv, _bitrev(p, log_size), P) % P)
+              for p in pos}
     expected: dict[int, tuple[int, int]] | None = None  # folded values from the previous layer
     for i, size in enumerate(sizes):
         if i < len(factors):
@@ -218,17 +236,17 @@ def verify_batched(
             leaf_of = dict(zip(leaf_ids, layer.leaves))
             values = [(leaf_of[p >> log_k][2 * (p & (k - 1))], leaf_of[p >> log_k][2 * (p & (k - 1)) + 1]) for p in pos]
         else:  # the final layer: the sent polynomial's values
-            log_size = size.bit_length() - 1
-            w = gl.root_of_unity(log_size)
-            values = [_horner(final, s * pow(w, _bitrev(p, log_size), P) % P) for p in pos]
+            values = [_horner(final, points[p][0]) for p in pos]
         if i == 0:
-            implied[size] = FriQueries(list(pos), values)
+            implied[size] = FriQueries(list(pos), values, [points[p][0] for p in pos])
         elif size in entering:
-            # the layer holds fold + beta^f * input: the input's value is the difference
+            # the layer holds fold + beta^f * input: the input's value is the difference; its
+            # domain is shift * <w>, the layer's s * <w>: points differ by the factor shift / s
             f = factors[i - 1]
             inv = (betas[i - 1] ** f).inverse()
             got = [((Ext2(*v) - Ext2(*expected[p])) * inv).to_pair() for p, v in zip(pos, values)]
-            implied[size] = FriQueries(list(pos), got)
+            to_input = shift % P * gl.inv(s) % P
+            implied[size] = FriQueries(list(pos), got, [points[p][0] * to_input % P for p in pos])
         else:
             for p, v in zip(pos, values):
                 if expected[p] != v:
@@ -236,11 +254,20 @@ def verify_batched(
                     raise FriError(f"{where}: value at position {p} does not match the folding of layer {i - 1}")
         if i == len(factors):
             break
-        folder = _LayerFolder(k, size, s, betas[i])
-        expected = {t: folder.fold(leaf_of[t], t) for t in leaf_ids}
+        folder = _LayerFolder(k, betas[i])
+        first = {p >> log_k: p for p in pos}
+        expected = {t: folder.fold(leaf_of[t], folder.base_inverse(first[t], points[first[t]][1])) for t in leaf_ids}
+        points = {t: (_power_of_two(points[p][0], log_k), _power_of_two(points[p][1], log_k)) for t, p in first.items()}
         pos = [p >> log_k for p in pos]
         s = pow(s, k, P)
     return [implied[size] for size in domain_sizes]
+
+
+def _power_of_two(x: int, log_k: int) -> int:
+    """x^(2^log_k) by squaring."""
+    for _ in range(log_k):
+        x = x * x % P
+    return x
 
 
 def _horner(coeffs: list[Ext2], x: int) -> tuple[int, int]:

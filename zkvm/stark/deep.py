@@ -174,14 +174,14 @@ def _high_evaluator(coeffs: Sequence[Pair]):
     return at
 
 
-def height_values(tables: Sequence[tuple[TableDeep, list[int], list[int]]], positions: Sequence[int], z: Pair,
-                  n: int, lde: int) -> list[Pair]:
+def height_values(tables: Sequence[tuple[TableDeep, list[int], list[int]]], positions: Sequence[int],
+                  xs: Sequence[int], z: Pair, n: int, lde: int) -> list[Pair]:
     """The DEEP values at these positions of the tables of height n (LDE size ``lde``), summed:
-    ``tables`` holds each table's coefficients and its row sums at the positions."""
+    ``tables`` holds each table's coefficients and its row sums at the positions, ``xs`` the
+    LDE domain's points there (:func:`domain_points`; the FRI verifier has them)."""
     g = gl.root_of_unity(n.bit_length() - 1)
     z0, z1 = z
     zg = (z0 * g % P, z1 * g % P)
-    xs = domain_points(positions, lde)
     inv_z = _inverse_distances(xs, z)
     inv_zg = _inverse_distances(xs, zg)
     count = len(positions)

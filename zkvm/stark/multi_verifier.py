@@ -226,7 +226,9 @@ def verify_tables(
         by_height[lde].append((terms, *terms.row_sums(*opened_rows(tp))))
     z_pair = z.to_pair()
     for s in sizes:
-        expected = dict(zip(positions[s], deep.height_values(by_height[s], positions[s], z_pair, s // options.blowup, s)))
+        point = dict(zip(implied[s].positions, implied[s].points))
+        xs = [point[p] for p in positions[s]]
+        expected = dict(zip(positions[s], deep.height_values(by_height[s], positions[s], xs, z_pair, s // options.blowup, s)))
         for p, v in zip(implied[s].positions, implied[s].values):
             if expected[p] != tuple(v):
                 raise DeepMismatch(f"the committed rows of the tables of {s // options.blowup} rows at position {p} do not "

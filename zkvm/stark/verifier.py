@@ -175,7 +175,9 @@ def verify(
     positions = sorted(set(queries.positions))
     check_table_openings(proof, positions, big)
     sums = terms.row_sums(*opened_rows(proof))
-    values = dict(zip(positions, deep.height_values([(terms, *sums)], positions, z.to_pair(), n, big)))
+    point = dict(zip(queries.positions, queries.points))
+    xs = [point[p] for p in positions]
+    values = dict(zip(positions, deep.height_values([(terms, *sums)], positions, xs, z.to_pair(), n, big)))
     for p, fri_value in zip(queries.positions, queries.values):
         if values[p] != tuple(fri_value):
             raise DeepMismatch(f"the committed rows at position {p} do not match the FRI codeword")
