@@ -83,6 +83,25 @@ def test_single_row_macs_prove_and_verify(model):
     assert len(ProofFile.from_bytes(result.proof).stark.tables) == 6  # CPU, data, words, dot, frozen, masks
 
 
+def test_word_and_frozen_tables_raised_to_a_shared_height_still_prove(model, monkeypatch):
+    """The prover pads the word and frozen-memory tables with zero rows up to 1/spread of the
+    tallest table (zkvm.prover.SMALL_TABLE_SPREAD, 8 by default): the padded tables satisfy
+    their AIRs (the prover's own check runs) and the proof verifies with the raised heights."""
+    import zkvm.prover as zp
+
+    program, flat = model
+    natural = [t.trace_length for t in ProofFile.from_bytes(zkvm.prove(program, flat).proof).stark.tables]
+    spread = 1  # this model's tables are all within 1/8 of the tallest: raise them all the way
+    monkeypatch.setattr(zp, "SMALL_TABLE_SPREAD", spread)
+    result = zkvm.prove(program, flat, debug_check=True)
+    assert zkvm.verify(result.proof, program).output == as_output(cpython(MODEL, INPUT))
+    heights = [t.trace_length for t in ProofFile.from_bytes(result.proof).stark.tables]
+    floor = max(natural) // spread
+    assert heights[2] == max(natural[2], floor) and heights[4] == max(natural[4], floor)  # words, frozen
+    assert heights[:2] == natural[:2] and heights[3] == natural[3]  # CPU, data and dot tables as they were
+    assert heights[2] > natural[2] and heights[4] > natural[4]
+
+
 def test_the_forged_honest_run_matches_the_vm_and_verifies(model):
     """The harness writes the same single-row macs, epochs and tables as the VM."""
     program, flat = model
