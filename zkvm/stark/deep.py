@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import zip_longest
 from operator import mul
 
 from zkvm.errors import FieldError
@@ -153,10 +154,9 @@ def _inverse_distances(xs: Sequence[int], z: Pair) -> list[Pair]:
     return [(d * v % P, z1 * v % P) for d, v in zip(diffs, inverses)]
 
 
-def _high_evaluator(coeffs: Sequence[Pair]):
-    """x -> sum_i coeffs[i] x^i at base-field points (packed, baby steps of 16 powers and
-    giant steps of x^16)."""
-    packed = pack_base(coeffs)
+def _high_evaluator(packed: Sequence[int]):
+    """x -> sum_i c_i x^i at base-field points, for packed coefficients c_i (lanes below
+    2^96): baby steps of 16 powers and giant steps of x^16."""
     blocks = [packed[j : j + _BABY_STEPS] for j in range(0, len(packed), _BABY_STEPS)][::-1]
 
     def at(x: int) -> Pair:
@@ -187,18 +187,16 @@ def height_values(tables: Sequence[tuple[TableDeep, list[int], list[int]]], posi
     count = len(positions)
     trace, full = [0] * count, [0] * count
     l_z = l_zg = 0
-    high = {}
     for deep, t_sums, f_sums in tables:
         trace = list(map(int.__add__, trace, t_sums))
         full = list(map(int.__add__, full, f_sums))
         l_z += deep.l_z
         l_zg += deep.l_zg
-        for i, (h0, h1) in enumerate(deep.high):
-            c0, c1 = high.get(i, (0, 0))
-            high[i] = ((c0 + h0) % P, (c1 + h1) % P)
     lz0, lz1 = unpack(l_z)
     lg0, lg1 = unpack(l_zg)
-    high_at = _high_evaluator([high[i] for i in range(len(high))]) if high else None
+    # the tables' high parts added coefficient by coefficient, packed (lanes stay below 2^70)
+    highs = [pack_base(deep.high) for deep, _, _ in tables if deep.high]
+    high_at = _high_evaluator(list(map(sum, zip_longest(*highs, fillvalue=0)))) if highs else None
     # x^n = shift^n * w_lde^(n * bitrev(p)): w_lde^n has order lde / n, so x^n takes lde / n values
     blowup = lde // n
     w_b = gl.root_of_unity(blowup.bit_length() - 1)

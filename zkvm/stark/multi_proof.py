@@ -200,7 +200,7 @@ class MultiProof:
 
         def exts(k: int, what: str) -> tuple[Ext, ...]:
             flat = r.fields(2 * k, what)
-            return tuple((flat[2 * i], flat[2 * i + 1]) for i in range(k))
+            return tuple(zip(flat[0::2], flat[1::2]))
 
         heads = []
         for i in range(count):
@@ -218,7 +218,11 @@ class MultiProof:
             a = r.count(f"table {i} aux width", MAX_COLUMNS if has_aux else 0, 1 if has_aux else 0)
             d = r.count(f"table {i} composition width", MAX_COLUMNS, 1)
             f = r.count(f"table {i} program columns width", MAX_COLUMNS if has_fixed else 0, 1 if has_fixed else 0)
-            ood = [exts(k, f"table {i} out-of-domain values") for k in (w, w, a, a, d, f)]
+            values = exts(2 * w + 2 * a + d + f, f"table {i} out-of-domain values")  # the six groups in a row
+            ood, start = [], 0
+            for k in (w, w, a, a, d, f):
+                ood.append(values[start : start + k])
+                start += k
             high = exts(r.count(f"table {i} DEEP high part", options.zk_randomness), f"table {i} DEEP high part")
             heads.append((1 << log_n, publics, bool(has_aux), sums, ood, high, (w, a, d, f), fixed_root))
         lde_sizes = sorted({h[0] << log_blowup for h in heads}, reverse=True)
