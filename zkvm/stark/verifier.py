@@ -234,7 +234,8 @@ def check_ood(air, n, g, z, alpha, main, main_next, aux, aux_next, comp, challen
     """The constraints at z (from the claimed values at z and z g), each group divided by its
     vanishing polynomial and combined with powers of alpha, against the composition pieces'
     claimed values at z."""
-    leaves = [_as_pair(v) for group in (main, main_next, aux, aux_next, challenges) for v in group]
+    leaves = [v if type(v) is tuple else _as_pair(v) for group in (main, main_next, aux, aux_next, challenges)
+              for v in group]
     leaves += [(int(v) % P, 0) for v in publics]
     leaves += [_as_pair(v) for v in pubcols]
     values = air.point_evaluator()(leaves)
