@@ -212,6 +212,10 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
             return []
         if isinstance(s, RejectedStmt) and s.construct == "import math":
             return []  # its integer functions are builtins (desugar_calls.py)
+        if isinstance(s, A.ImportFrom) and s.module in ANNOTATION_ONLY_MODULES:
+            return []  # typing's names appear in annotations only (types.from_annotation reads them)
+        if isinstance(s, RejectedStmt) and s.construct in ("import typing", "import __future__"):
+            return []
         if isinstance(s, A.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], A.Name) and \
                 s.targets[0].id in self.instances and isinstance(s.value, A.Call) and s.value.func in self.classes:
             return self.construction(s.targets[0], s.value, module_level=True)
@@ -285,7 +289,8 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
     def function(self, fn: A.FunctionDef) -> A.FunctionDef:
         outer = self.fn
         # (defaults stay for the checker's arity message; call sites pass every argument)
-        params = tuple(A.Param(p.span, p.name, p.annotation, self.expr(p.default)) for p in fn.params)
+        params = tuple(A.Param(p.span, p.name, p.annotation if fn.name == "main" else _annotation(p.annotation),
+                               self.expr(p.default)) for p in fn.params)
         self.fn = _Fn(fn.name, {p.name for p in fn.params} | assigned_names(fn.body))
         self.fn.aliases = self.function_aliases(fn)
         self.fn.optional = optional_names(fn)
@@ -300,7 +305,7 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
         body = self.stmts(source)
         self.fn = outer
         self._current_body, self._current_params = saved
-        return A.FunctionDef(fn.span, fn.name, params, fn.returns, tuple(body))
+        return A.FunctionDef(fn.span, fn.name, params, _annotation(fn.returns), tuple(body))
 
     # --- statements ------------------------------------------------------------------------
     def stmts(self, stmts) -> list[A.Stmt]:
@@ -721,6 +726,19 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
             v = A.Name(it.span, self.fn.fresh("v"))
             return self.comprehension(A.Comprehension(it.span, "list", tuple_of_target(v, it), (A.CompFor(it.span, target_for(v, it), it),)))
         return self.expr(it)
+
+
+BARE_CONTAINERS = frozenset({"list", "tuple", "List", "Tuple", "Sequence"})
+ANNOTATION_ONLY_MODULES = frozenset({"typing", "__future__", "collections.abc"})
+"""Modules whose imports only serve annotations (``from typing import List``, ``from __future__
+import annotations``): the imports are dropped."""
+
+
+def _annotation(ann: A.Expr | None) -> A.Expr | None:
+    """A bare ``list`` or ``tuple`` annotation (no element type) says no more than none: like
+    CPython, which does not enforce annotations, the types come from the values (main's
+    parameters keep theirs: they fix the input's layout)."""
+    return None if isinstance(ann, A.Name) and ann.id in BARE_CONTAINERS else ann
 
 
 def desugar(module: A.Module) -> A.Module:

@@ -350,7 +350,10 @@ class ProgramCompiler:
         for p in main.params:
             declared = from_annotation(p.annotation) if p.annotation is not None else None
             if p.annotation is not None and declared is None:
-                raise CodegenError(p.annotation.span, f"unsupported type for main's parameter {p.name!r}", "use int, list[int] or list[list[int]]")
+                bare = isinstance(p.annotation, A.Name) and p.annotation.id in ("list", "tuple", "List", "Tuple", "Sequence")
+                raise CodegenError(p.annotation.span, f"unsupported type for main's parameter {p.name!r}",
+                                   "a bare list does not say how deep the input is: write list[int] or list[list[int]]"
+                                   if bare else "use int, list[int] or list[list[int]]")
             shape = shapes.get(p.name)
             if declared is None:
                 if shape is None:

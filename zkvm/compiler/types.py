@@ -114,7 +114,7 @@ def from_annotation(ann: A.Expr | None) -> VType | None:
         return INT
     if isinstance(ann, A.NoneLit):
         return NONE
-    if isinstance(ann, A.Subscript) and isinstance(ann.value, A.Name) and ann.value.id in ("list", "List", "tuple", "Tuple"):
+    if isinstance(ann, A.Subscript) and isinstance(ann.value, A.Name) and ann.value.id in ("list", "List", "tuple", "Tuple", "Sequence"):
         inner = from_annotation(ann.index)
         if inner == INT:
             return LIST1
