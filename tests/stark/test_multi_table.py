@@ -288,3 +288,22 @@ def test_non_canonical_opened_values_are_refused():
     fri = replace(proof.fri, layers=(FriLayerProof(tuple(map(tuple, leaves)), layer.nodes),) + proof.fri.layers[1:])
     with pytest.raises(VerificationError, match="field elements"):
         verify_tables(replace(proof, fri=fri), SYSTEM, pubs, 0)
+
+
+def test_tables_worked_on_two_at_a_time_give_the_same_proof(monkeypatch):
+    """Small proofs work on two tables at once (multi_prover.CONCURRENT_TABLES_ROWS): the proof
+    is byte for byte the one made a table at a time, and a failing table is still named."""
+    import zkvm.stark.multi_prover as mp
+
+    trs, pubs = traces(256, 128, 512)
+    monkeypatch.setattr(mp, "_usable_cpus", lambda: 2)
+    together = prove_tables(SYSTEM, trs, pubs, ZK, zk_seed=bytes(32)).to_bytes()
+    monkeypatch.setattr(mp, "CONCURRENT_TABLES_ROWS", 0)
+    alone = prove_tables(SYSTEM, trs, pubs, ZK, zk_seed=bytes(32)).to_bytes()
+    assert together == alone
+    verify_tables_bytes(together, SYSTEM, pubs, 0)
+    monkeypatch.setattr(mp, "CONCURRENT_TABLES_ROWS", 1 << 20)
+    bad = [t.copy() for t in trs]
+    bad[1][3, 1] = (int(bad[1][3, 1]) + 1) % gl.P  # a table row t, t^2 that is not a square
+    with pytest.raises(ConstraintViolation, match="table"):
+        prove_tables(SYSTEM, bad, pubs, FAST, debug_check=True)

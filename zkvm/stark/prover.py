@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -69,7 +70,11 @@ class ProverReport:
     lde_size: int = 0
 
     def add(self, stage: str, seconds: float) -> None:
-        self.stages[stage] = self.stages.get(stage, 0.0) + seconds
+        with _REPORT_LOCK:  # (tables of a small proof are worked on by two threads)
+            self.stages[stage] = self.stages.get(stage, 0.0) + seconds
+
+
+_REPORT_LOCK = threading.Lock()
 
 
 class OwnedTrace:
