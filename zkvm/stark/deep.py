@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from itertools import zip_longest
 from operator import mul
 
-from zkvm.errors import FieldError
 from zkvm.field import goldilocks as gl
 from zkvm.field.ext2 import NONRESIDUE
 
@@ -139,18 +138,7 @@ def _inverse_distances(xs: Sequence[int], z: Pair) -> list[Pair]:
     z0, z1 = z
     w_z1 = NONRESIDUE * z1 * z1
     diffs = [(x - z0) % P for x in xs]
-    norms = [(d * d - w_z1) % P for d in diffs]
-    prefix, acc = [], 1
-    for v in norms:
-        if v == 0:
-            raise FieldError("the out-of-domain point lies on the evaluation domain")
-        prefix.append(acc)
-        acc = acc * v % P
-    inv = pow(acc, -1, P)
-    inverses = [0] * len(norms)
-    for i in range(len(norms) - 1, -1, -1):
-        inverses[i] = inv * prefix[i] % P
-        inv = inv * norms[i] % P
+    inverses = gl.batch_inverse([(d * d - w_z1) % P for d in diffs])  # FieldError if x = z (z on the domain)
     return [(d * v % P, z1 * v % P) for d, v in zip(diffs, inverses)]
 
 
