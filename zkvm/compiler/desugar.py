@@ -289,7 +289,7 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
     def function(self, fn: A.FunctionDef) -> A.FunctionDef:
         outer = self.fn
         # (defaults stay for the checker's arity message; call sites pass every argument)
-        params = tuple(A.Param(p.span, p.name, p.annotation if fn.name == "main" else _annotation(p.annotation),
+        params = tuple(A.Param(p.span, p.name, _typing_names(p.annotation) if fn.name == "main" else _annotation(p.annotation),
                                self.expr(p.default)) for p in fn.params)
         self.fn = _Fn(fn.name, {p.name for p in fn.params} | assigned_names(fn.body))
         self.fn.aliases = self.function_aliases(fn)
@@ -738,7 +738,23 @@ def _annotation(ann: A.Expr | None) -> A.Expr | None:
     """A bare ``list`` or ``tuple`` annotation (no element type) says no more than none: like
     CPython, which does not enforce annotations, the types come from the values (main's
     parameters keep theirs: they fix the input's layout)."""
+    ann = _typing_names(ann)
     return None if isinstance(ann, A.Name) and ann.id in BARE_CONTAINERS else ann
+
+
+def _typing_names(ann: A.Expr | None) -> A.Expr | None:
+    """``typing.List[int]`` read as ``List[int]`` (an attribute of typing or collections.abc,
+    anywhere in an annotation)."""
+    if isinstance(ann, Rejected) and ann.construct.startswith("attribute .") and len(ann.parts) == 1 \
+            and isinstance(ann.parts[0], A.Name) and ann.parts[0].id in ("typing", "abc", "t"):
+        return A.Name(ann.span, ann.construct[len("attribute ."):])
+    if isinstance(ann, A.Subscript):
+        return replace(ann, value=_typing_names(ann.value), index=_typing_names(ann.index))
+    if isinstance(ann, A.Tuple):
+        return replace(ann, elts=tuple(_typing_names(e) for e in ann.elts))
+    if isinstance(ann, Rejected) and ann.construct == "tuple":  # Tuple[int, int]: see types._tuple_annotation
+        return replace(ann, parts=tuple(_typing_names(e) for e in ann.parts))
+    return ann
 
 
 def desugar(module: A.Module) -> A.Module:

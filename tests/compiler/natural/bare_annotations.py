@@ -3,6 +3,7 @@ typing's names, postponed annotations."""
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Sequence
 from typing import List, Optional, Tuple
 
@@ -12,7 +13,7 @@ def normalize(values: list, scale: int) -> list:
     return [v * scale // top for v in values]
 
 
-def stats(values: List) -> Tuple:
+def stats(values: List) -> typing.Tuple[int, int, int]:
     return min(values), max(values), sum(values) // len(values)
 
 
@@ -20,7 +21,7 @@ def pairs(a: Sequence[int], b: tuple) -> list:
     return [x * y for x, y in zip(a, b)]
 
 
-def main(readings: list[int], weights: list[int]) -> tuple:
+def main(readings: typing.List[int], weights: list[int]) -> tuple:
     scaled = normalize(readings, 100)
     low, high, mean = stats(scaled)
     score = sum(pairs(tuple(scaled), tuple(weights)))
