@@ -6,6 +6,7 @@
     zkvm compile PROGRAM.py [--input INPUT.json] [--asm] [--out PROGRAM.json] [--json]
     zkvm inspect PROOF [--json]
     zkvm check PROGRAM.py --input INPUT.json [--json]
+    zkvm import MODEL.onnx -o PROGRAM.py [--calibrate SAMPLES] [--bits N] [--input-range LO HI] [--json]
     zkvm warmup [--json]
     zkvm demo
 
@@ -30,6 +31,7 @@ from typing import Any
 from zkvm.errors import (
     CompileError,
     ExecutionError,
+    ImportRefused,
     InputError,
     KeyFormatError,
     ParameterError,
@@ -123,6 +125,8 @@ def error_object(e: BaseException, args: argparse.Namespace | None, code: int) -
         obj.update(kind="input", file=file, line=e.line, column=e.column, message=str(e), parameter=e.parameter)
     elif isinstance(e, ParameterError):
         obj.update(kind="usage", parameter=e.parameter)
+    elif isinstance(e, ImportRefused):
+        obj.update(kind="import", file=get("model"), message=e.detail, node=e.node, op=e.op)
     elif isinstance(e, UsageError):
         obj.update(kind="usage", message=f"{e.parser.prog}: {e}")
     elif isinstance(e, KeyboardInterrupt):
@@ -491,6 +495,30 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from zkvm.importer import import_model
+
+    progress = Progress(args.quiet or args.json)
+    result = import_model(args.model, args.out, calibrate=args.calibrate, bits=args.bits,
+                          input_range=tuple(args.input_range) if args.input_range else None, progress=progress)
+    progress.done()
+    obj = {"ok": True, **result.summary()}
+    p, a = result.program, result.agreement
+    lines = [f"wrote {result.program_path} (the program), {result.weights_path.name} ({len(p.arrays)} integer arrays) "
+             f"and {result.input_path.name} (one sample)",
+             f"input {p.input.name!r}: {p.input.length} values at scale 2^{p.input.frac_bits}, domain "
+             f"[{p.input.lo_float:g}, {p.input.hi_float:g}] ({p.input.domain_source})"]
+    if a is not None:
+        lines += a.lines() + [f"reference: {result.reference_source}"]
+        for i, got, want in a.disagreements[:10]:
+            lines.append(f"  sample {i}: program {got}, float model {want}")
+    else:
+        lines.append("agreement not measured: give calibration samples with --calibrate")
+    lines.append(f"next: zkvm run {result.program_path} --input {result.input_path} --prove")
+    _emit(args, obj, "\n".join(lines))
+    return EXIT_OK
+
+
 # --- demo ----------------------------------------------------------------------------------------
 def cmd_warmup(args: argparse.Namespace) -> int:
     from zkvm.warmup import warm
@@ -619,6 +647,24 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--json", action="store_true", help="print one JSON object")
     chk.set_defaults(func=cmd_check)
 
+    imp = sub.add_parser("import", help="turn an ONNX model (PyTorch, scikit-learn via skl2onnx) into a program",
+                         description="Write MODEL.onnx as a DSL program (-o model.py), its integer weights "
+                         "(model.npz) and an input file for one sample (model.input.json). Weights and activations "
+                         "are quantized to --bits-bit integers at power-of-two scales chosen from the calibration "
+                         "samples; the quantization is shown overflow-free for every input in the declared domain "
+                         "(--input-range, else the calibration samples' range, else the input type's), and the "
+                         "program checks its input against that domain. With --calibrate, the written program is "
+                         "run on the samples and compared with the float model. Needs pip install 'zkvm[import]'.")
+    imp.add_argument("model", help="the ONNX model (.onnx)")
+    imp.add_argument("--out", "-o", required=True, help="the program to write (.py); weights and input go beside it")
+    imp.add_argument("--calibrate", metavar="SAMPLES", help="calibration samples (.npy, .npz or .json), one per row")
+    imp.add_argument("--bits", type=int, default=None, help="precision of weights and activations (default 16)")
+    imp.add_argument("--input-range", nargs=2, type=float, metavar=("LO", "HI"),
+                     help="the domain of every input value (default: the calibration samples' range)")
+    imp.add_argument("--json", action="store_true", help="print one JSON object")
+    imp.add_argument("--quiet", "-q", action="store_true", help="no progress output")
+    imp.set_defaults(func=cmd_import)
+
     warmup = sub.add_parser("warmup", help="compile and cache the prover's kernels now (else the first proof does)",
                             description="Compile the prover's Numba kernels into the on-disk cache (about a minute, "
                                         "once per installation; the first proof otherwise does it, using both cores).")
@@ -663,7 +709,7 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(args, e, EXIT_USAGE, f"error: {e}")
     except ZkvmError as e:
         kind = type(e).__name__
-        code = EXIT_USAGE if kind in ("CompileError", "AssemblyError") else EXIT_REJECTED
+        code = EXIT_USAGE if kind in ("CompileError", "AssemblyError", "ImportRefused") else EXIT_REJECTED
         return _fail(args, e, code, f"error: {e}")
     except KeyboardInterrupt as e:
         return _fail(args, e, 130, "interrupted")

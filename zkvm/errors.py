@@ -123,6 +123,17 @@ class InputError(ZkvmError, ValueError):
         self.file, self.line, self.column = file, line, column
 
 
+class ImportRefused(ZkvmError):
+    """A model ``zkvm import`` cannot turn into a program: an unsupported operator or attribute,
+    or a quantization that would leave the VM's integer range. ``node`` and ``op`` name the
+    ONNX node (None when the refusal is about the whole model); nothing has been written."""
+
+    def __init__(self, message: str, node: str | None = None, op: str | None = None) -> None:
+        where = f"node {node!r} ({op}): " if node is not None else (f"{op}: " if op else "")
+        super().__init__(where + message)
+        self.node, self.op, self.detail = node, op, message
+
+
 class CompileError(ZkvmError):
     """A DSL program the compiler refuses. Holds every diagnostic found, each starting with
     ``file:line:col:``, naming the construct and saying what to write instead."""
