@@ -130,7 +130,17 @@ def case_shapes(b):
     return b.op("Flatten", [x], axis=1), [2, 3, 4], [120]
 
 
-CASES = [case_mlp, case_matmul_add, case_elementwise_constants, case_residual, case_conv_maxpool,
+def case_view_flatten(b):
+    """x.view(x.size(0), -1) after a conv, as torch exports it: Shape -> Gather -> Unsqueeze -> Concat -> Reshape."""
+    x = b.op("Relu", [b.op("Conv", ["input", b.weight("conv.weight", (3, 2, 3, 3))], kernel_shape=[3, 3])])
+    n = b.op("Unsqueeze", [b.op("Gather", [b.op("Shape", [x]), b.const("zero", np.array(0, dtype=np.int64))], axis=0),
+                           b.const("axes", np.array([0], dtype=np.int64))])
+    shape = b.op("Concat", [n, b.const("minus1", np.array([-1], dtype=np.int64))], axis=0)
+    x = b.op("Reshape", [x, shape])
+    return b.gemm(x, 3 * 4 * 4, 4), [2, 6, 6], [4]
+
+
+CASES = [case_view_flatten, case_mlp, case_matmul_add, case_elementwise_constants, case_residual, case_conv_maxpool,
          case_conv_strided_dilated, case_maxpool_padded, case_avgpool, case_global_pool, case_batchnorm, case_shapes]
 
 

@@ -53,6 +53,7 @@ class Graph:
     has_batch: bool  # the model's input has a leading batch dimension
     outputs: list[str]
     output_shapes: dict[str, tuple] = field(default_factory=dict)
+    batch_sensitive: bool = False  # folded constants assume a batch of one (a Shape was folded)
 
     @property
     def is_ml(self) -> bool:
@@ -125,11 +126,13 @@ def load_graph(path: str | Path) -> Graph:
 
 
 def _fold_constants(graph: Graph) -> None:
-    """Evaluate nodes whose inputs are all constants (and Shape of the input) ahead of time."""
+    """Evaluate nodes whose inputs are all constants ahead of time, and ``Shape`` of any tensor
+    (from a probe run on one all-zero sample: the shapes do not depend on the values)."""
     from zkvm.importer import reference
 
     kept = []
-    shapes = {graph.input_name: ((1,) if graph.has_batch else ()) + graph.input_shape}
+    probe: dict[str, np.ndarray] | None = {
+        graph.input_name: np.zeros(((1,) if graph.has_batch else ()) + graph.input_shape)}
     for node in graph.nodes:
         if node.op == "Constant":
             value = node.attr("value")
@@ -141,8 +144,11 @@ def _fold_constants(graph: Graph) -> None:
                 raise node.refuse("a Constant without a tensor value")
             graph.constants[node.outputs[0]] = np.asarray(value)
             continue
-        if node.op == "Shape" and node.inputs[0] in shapes:
-            graph.constants[node.outputs[0]] = np.array(shapes[node.inputs[0]], dtype=np.int64)
+        if node.op == "Shape" and probe is not None and node.inputs[0] in probe:
+            shape = np.array(np.shape(probe[node.inputs[0]]), dtype=np.int64)
+            start, end = node.attr("start", 0), node.attr("end", None)
+            graph.constants[node.outputs[0]] = shape[start:end]
+            graph.batch_sensitive = graph.batch_sensitive or graph.has_batch
             continue
         ins = [i for i in node.inputs if i]
         if node.domain != ML_DOMAIN and ins and all(i in graph.constants for i in ins) and reference.can_evaluate(node):
@@ -151,4 +157,11 @@ def _fold_constants(graph: Graph) -> None:
                 graph.constants[name] = v
             continue
         kept.append(node)
+        if probe is not None:
+            try:
+                args = [(probe[i] if i in probe else graph.constants.get(i)) if i else None for i in node.inputs]
+                for name, v in zip(node.outputs, reference.evaluate_node(node, args)):
+                    probe[name] = np.asarray(v)
+            except Exception:  # an operator the importers handle themselves (or refuse): stop probing
+                probe = None
     graph.nodes = kept

@@ -174,10 +174,11 @@ def can_evaluate(node) -> bool:
 
 def run_graph(graph, samples: np.ndarray, keep: bool = False):
     """The graph on float samples (n, *input shape): its outputs, or with ``keep`` every tensor."""
-    if not graph.has_batch:
-        runs = [run_graph_single(graph, s) for s in samples]
+    if not graph.has_batch or graph.batch_sensitive:
+        runs = [run_graph_single(graph, s[None] if graph.has_batch else s) for s in samples]
         names = runs[0].keys()
-        values = {k: np.stack([r[k] for r in runs]) for k in names}
+        join = np.concatenate if graph.has_batch else np.stack
+        values = {k: join([r[k] for r in runs]) for k in names}
     else:
         values = run_graph_single(graph, samples)
     return values if keep else [values[o] for o in graph.outputs]
