@@ -280,3 +280,25 @@ def test_bad_calibration_file_names_the_parameter(tmp_path):
     assert e.value.parameter == "--input-range"
     with pytest.raises(InputError):
         import_model(tmp_path / "c.npy", tmp_path / "m.py", input_range=(0, 1))  # not ONNX
+
+
+def test_integer_input_type_gives_the_domain_and_is_passed_as_is(tmp_path):
+    from onnx import TensorProto
+
+    b = Builder(9)
+    x = b.op("Cast", ["input"], to=TensorProto.FLOAT)
+    x = b.op("Div", [x, b.const("scale", np.float32(255.0))])
+    x = b.gemm(b.op("Relu", [b.gemm(x, 16, 8)]), 8, 3)
+    path = b.save(tmp_path / "m.onnx", x, [16], [3], elem=TensorProto.UINT8)
+    pixels = np.random.default_rng(2).integers(0, 256, (40, 16)).astype(np.uint8)
+    np.save(tmp_path / "c.npy", pixels)
+    res = import_model(path, tmp_path / "m.py", calibrate=tmp_path / "c.npy", input_range=None)
+    spec = res.program.input
+    assert spec.frac_bits == 0 and spec.lo_float == pixels.min() and spec.hi_float == pixels.max()
+    res = import_model(path, tmp_path / "m2.py")  # no samples: the input type's range
+    assert (res.program.input.lo, res.program.input.hi) == (0, 255)
+    main = runpy.run_path(str(tmp_path / "m2.py"))["main"]
+    want = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"input": pixels})[0]
+    f = res.program.output_frac_bits
+    got = np.array([main(list(map(int, p))) for p in pixels]) / 2.0 ** f
+    assert np.max(np.abs(got - want)) <= 0.01 * np.ptp(want)

@@ -24,6 +24,7 @@ import numpy as np
 from zkvm.errors import ImportRefused
 from zkvm.importer import reference
 from zkvm.importer.graph import Graph, Node
+from zkvm.importer.samples import INTEGER_INPUT_RANGES
 from zkvm.importer.program import ARGMAX, LABEL, VALUES, GeneratedProgram, InputSpec, identifier
 from zkvm.importer.windows import max_pool_taps
 
@@ -92,6 +93,8 @@ class Lowering:
         self.calib = reference.run_graph(graph, samples, keep=True) if samples is not None else None
         lo, hi, source = domain
         f_in = frac_bits(max(abs(lo), abs(hi)), bits)
+        if graph.input_elem_type in INTEGER_INPUT_RANGES:
+            f_in = 0  # an integer input is passed as it is
         name = identifier(graph.input_name, "x")
         self.spec = InputSpec(name, graph.input_shape, f_in, lo, hi, source)
         size = self.spec.length
