@@ -500,7 +500,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     progress = Progress(args.quiet or args.json)
     result = import_model(args.model, args.out, calibrate=args.calibrate, bits=args.bits,
-                          input_range=tuple(args.input_range) if args.input_range else None, progress=progress)
+                          input_range=tuple(args.input_range) if args.input_range else None,
+                          agreement_samples=args.agreement_samples, progress=progress)
     progress.done()
     obj = {"ok": True, **result.summary()}
     p, a = result.program, result.agreement
@@ -661,6 +662,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--bits", type=int, default=None, help="precision of weights and activations (default 16)")
     imp.add_argument("--input-range", nargs=2, type=float, metavar=("LO", "HI"),
                      help="the domain of every input value (default: the calibration samples' range)")
+    imp.add_argument("--agreement-samples", type=int, metavar="N",
+                     help="run the written program on the first N calibration samples to measure agreement "
+                          "(default: all, up to about 15 s of CPython)")
     imp.add_argument("--json", action="store_true", help="print one JSON object")
     imp.add_argument("--quiet", "-q", action="store_true", help="no progress output")
     imp.set_defaults(func=cmd_import)

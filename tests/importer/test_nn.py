@@ -302,3 +302,14 @@ def test_integer_input_type_gives_the_domain_and_is_passed_as_is(tmp_path):
     f = res.program.output_frac_bits
     got = np.array([main(list(map(int, p))) for p in pixels]) / 2.0 ** f
     assert np.max(np.abs(got - want)) <= 0.01 * np.ptp(want)
+
+
+def test_agreement_sample_count(tmp_path):
+    path = mlp(tmp_path / "m.onnx", [5, 4, 3])
+    np.save(tmp_path / "c.npy", np.random.default_rng(0).uniform(0, 1, (30, 5)))
+    res = import_model(path, tmp_path / "m.py", calibrate=tmp_path / "c.npy", agreement_samples=7)
+    assert (res.agreement.samples, res.agreement.available) == (7, 30)
+    assert "the first 7 of 30" in (tmp_path / "m.py").read_text()
+    with pytest.raises(InputError) as e:
+        import_model(path, tmp_path / "m.py", calibrate=tmp_path / "c.npy", agreement_samples=0)
+    assert e.value.parameter == "--agreement-samples"

@@ -28,6 +28,11 @@ DEFAULT_BITS = 16
 power-of-two scale chosen per tensor); products and sums are exact 64-bit VM integers."""
 
 
+AGREEMENT_WORK = 600_000_000
+"""Weights-times-samples budget of the default agreement run (about 15 s on two cores)."""
+AGREEMENT_MIN_SAMPLES = 100
+
+
 @dataclass
 class ImportResult:
     """What an import wrote and measured."""
@@ -47,7 +52,7 @@ class ImportResult:
             "input_domain": [self.program.input.lo_float, self.program.input.hi_float],
             "output": self.program.output_kind,
             "agreement": None if a is None else {
-                "samples": a.samples, "agreeing": a.agreeing, "rate": a.rate, "max_error": a.max_error,
+                "samples": a.samples, "calibration_samples": a.available, "agreeing": a.agreeing, "rate": a.rate, "max_error": a.max_error,
                 "argmax_agreeing": a.argmax_agreeing,
                 "reference": self.reference_source,
                 "disagreements": [list(d) for d in a.disagreements[:20]],
@@ -89,11 +94,14 @@ def _reference(graph, samples: np.ndarray) -> tuple[list[np.ndarray], str]:
 
 def import_model(model: str | Path, out: str | Path, *, calibrate: str | Path | None = None,
                  bits: int | None = None, input_range: tuple[float, float] | None = None,
+                 agreement_samples: int | None = None,
                  progress: Callable[[str], None] | None = None) -> ImportResult:
     """Import ``model`` (.onnx) as the program ``out`` (.py), writing ``out``'s ``.npz`` weights
     and ``.input.json`` beside it. Raises InputError for bad arguments or files (naming the
     parameter) and ImportRefused for unsupported operators or a quantization that would overflow
-    (naming the node); nothing is written in either case."""
+    (naming the node); nothing is written in either case. The agreement is measured on the first
+    ``agreement_samples`` calibration samples (default: all of them, up to what takes about 15 s
+    to run under CPython, and at least AGREEMENT_MIN_SAMPLES)."""
     from zkvm.importer.graph import load_graph
     from zkvm.importer.samples import input_domain, read_samples
 
@@ -101,6 +109,8 @@ def import_model(model: str | Path, out: str | Path, *, calibrate: str | Path | 
     out = Path(out)
     if out.suffix != ".py":
         raise InputError("-o", f"the program must be a .py file, not {out.name!r}")
+    if agreement_samples is not None and agreement_samples < 1:
+        raise InputError("--agreement-samples", f"must be at least 1, not {agreement_samples}")
     if bits is not None and not 4 <= bits <= 31:
         raise InputError("--bits", f"must be between 4 and 31, not {bits}")
     say("reading the model")
@@ -121,12 +131,17 @@ def import_model(model: str | Path, out: str | Path, *, calibrate: str | Path | 
 
     agreement, ref_source = None, "none (no calibration samples)"
     if samples is not None:
-        say(f"running the program on {len(samples)} calibration samples")
         work = int(sum(a.size for a in prog.arrays.values()))
-        outputs = run_program(out, prog.input.quantize(samples), work)
+        n = len(samples) if agreement_samples is None else agreement_samples
+        if agreement_samples is None:  # about 15 s of CPython on two cores at most
+            n = min(n, max(AGREEMENT_MIN_SAMPLES, AGREEMENT_WORK // max(work, 1)))
+        checked = samples[:n]
+        say(f"running the program on {len(checked)} of {len(samples)} calibration samples")
+        outputs = run_program(out, prog.input.quantize(checked), work)
         say("comparing with the float model")
-        refs, ref_source = _reference(graph, samples)
+        refs, ref_source = _reference(graph, checked)
         agreement = compare(prog.output_kind, outputs, refs[prog.reference_output], prog.output_frac_bits)
+        agreement.available = len(samples)
         lines = agreement.lines() + [f"reference: {ref_source}"]
         out.write_text(render(prog, npz_name=weights_path.name, source_lines=graph.source_lines(), agreement_lines=lines))
     return ImportResult(out, weights_path, input_path, prog, agreement, ref_source)

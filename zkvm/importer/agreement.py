@@ -75,6 +75,7 @@ class Agreement:
     failures: list[tuple[int, str]] = field(default_factory=list)  # sample index, the program's error
     disagreements: list[tuple[int, object, object]] = field(default_factory=list)  # index, program, float
     argmax_agreeing: int | None = None  # VALUES with vector outputs: samples whose argmax is the float model's
+    available: int | None = None  # calibration samples given (the first ``samples`` were run)
 
     @property
     def rate(self) -> float:
@@ -82,7 +83,8 @@ class Agreement:
 
     def lines(self) -> list[str]:
         what = {LABEL: "predicted label", ARGMAX: "predicted class (argmax)", VALUES: "outputs within tolerance"}[self.kind]
-        out = [f"{what} equal on {self.agreeing} of {self.samples} calibration samples ({100 * self.rate:.2f}%)"
+        of = f" (the first {self.samples} of {self.available})" if self.available and self.available > self.samples else ""
+        out = [f"{what} equal on {self.agreeing} of {self.samples} calibration samples{of} ({100 * self.rate:.2f}%)"
                + (", measured by running this program under CPython" if self.samples else "")]
         if self.argmax_agreeing is not None:
             out.append(f"predicted class (argmax of the outputs) equal on {self.argmax_agreeing} of {self.samples} "
