@@ -27,8 +27,13 @@ from zkvm.importer.graph import load_graph  # noqa: E402
 
 
 def ort_run(path, x):
+    """onnxruntime on a batch (one sample at a time for models written for a batch of one)."""
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    return sess.run(None, {sess.get_inputs()[0].name: x.astype(np.float32)})[0]
+    name = sess.get_inputs()[0].name
+    try:
+        return sess.run(None, {name: x.astype(np.float32)})[0]
+    except Exception:
+        return np.concatenate([sess.run(None, {name: s[None].astype(np.float32)})[0] for s in x])
 
 
 def _conv_relu_pool(b, pool="MaxPool", pads=(1, 1, 1, 1), strides=(1, 1), dilations=(1, 1), **pool_attrs):
@@ -140,7 +145,15 @@ def case_view_flatten(b):
     return b.gemm(x, 3 * 4 * 4, 4), [2, 6, 6], [4]
 
 
-CASES = [case_view_flatten, case_mlp, case_matmul_add, case_elementwise_constants, case_residual, case_conv_maxpool,
+def case_reshape_all(b):
+    """A batch-of-one model flattened with reshape(-1), Gemm with a (1, N) bias."""
+    x = b.op("Reshape", ["input", b.const("flat", np.array([-1], dtype=np.int64))])
+    x = b.op("Unsqueeze", [x, b.const("ax", np.array([0], dtype=np.int64))])
+    x = b.op("Gemm", [x, b.weight("w", (18, 5)), b.weight("bias", (1, 5), 0.1)])
+    return x, [2, 3, 3], [5]
+
+
+CASES = [case_view_flatten, case_reshape_all, case_mlp, case_matmul_add, case_elementwise_constants, case_residual, case_conv_maxpool,
          case_conv_strided_dilated, case_maxpool_padded, case_avgpool, case_global_pool, case_batchnorm, case_shapes]
 
 

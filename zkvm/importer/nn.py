@@ -89,7 +89,7 @@ class Lowering:
                                   f"supported: {', '.join(SUPPORTED)}")
         probe = np.zeros((1, *graph.input_shape))
         full = reference.run_graph(graph, probe, keep=True)
-        self.full_shapes = {k: v.shape for k, v in full.items()}
+        self.full_shapes = {k: v.shape[1:] for k, v in full.items()}  # (the stacking axis dropped)
         self.calib = reference.run_graph(graph, samples, keep=True) if samples is not None else None
         lo, hi, source = domain
         f_in = frac_bits(max(abs(lo), abs(hi)), bits)
@@ -114,8 +114,10 @@ class Lowering:
         return v.reshape(v.shape[0], -1).astype(np.float64)
 
     def shape(self, tensor: str) -> tuple[int, ...]:
+        """A tensor's shape without the batch dimension (a leading 1 in the probe run; a
+        reshape that merged the batch of one into other dimensions keeps them all)."""
         s = self.full_shapes[tensor]
-        return tuple(s[1:]) if self.g.has_batch else tuple(s)
+        return tuple(s[1:]) if self.g.has_batch and len(s) >= 1 and s[0] == 1 else tuple(s)
 
     def var(self, node: Node) -> str:
         base = identifier(node.name.strip("/").replace("/", "_").lower(), "t")
@@ -262,7 +264,9 @@ class Lowering:
         c = self.const(node, 2)
         bias = None
         if c is not None:
-            bias = np.broadcast_to(node.attr("beta", 1.0) * np.asarray(c, dtype=np.float64), (wmat.shape[1],))
+            c = np.asarray(c, dtype=np.float64)
+            c = c.reshape(-1) if c.size == wmat.shape[1] else c  # (N,), (1, N) or a scalar
+            bias = np.broadcast_to(node.attr("beta", 1.0) * c, (wmat.shape[1],))
         self.dense(node, x, node.attr("alpha", 1.0) * np.asarray(wmat, dtype=np.float64).T, bias, "out x in")
 
     def op_MatMul(self, node: Node) -> None:

@@ -173,15 +173,15 @@ def can_evaluate(node) -> bool:
 
 
 def run_graph(graph, samples: np.ndarray, keep: bool = False):
-    """The graph on float samples (n, *input shape): its outputs, or with ``keep`` every tensor."""
-    if not graph.has_batch or graph.batch_sensitive:
-        runs = [run_graph_single(graph, s[None] if graph.has_batch else s) for s in samples]
-        names = runs[0].keys()
-        join = np.concatenate if graph.has_batch else np.stack
-        values = {k: join([r[k] for r in runs]) for k in names}
-    else:
-        values = run_graph_single(graph, samples)
-    return values if keep else [values[o] for o in graph.outputs]
+    """The graph on float samples (n, *input shape), one sample at a time (batch 1, so that
+    reshapes written for a batch of one hold): its outputs as onnxruntime gives them for the
+    whole batch, or with ``keep`` every tensor, each stacked to (n, *its shape at batch 1)."""
+    runs = [run_graph_single(graph, s[None] if graph.has_batch else s) for s in samples]
+    if keep:
+        return {k: np.stack([r[k] for r in runs]) for k in runs[0]}
+    batched = graph.has_batch and all(np.ndim(r[o]) and np.shape(r[o])[0] == 1 for r in runs[:1] for o in graph.outputs)
+    join = np.concatenate if batched else np.stack
+    return [join([r[o] for r in runs]) for o in graph.outputs]
 
 
 def run_graph_single(graph, x: np.ndarray) -> dict[str, np.ndarray]:
