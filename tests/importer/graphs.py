@@ -62,8 +62,8 @@ def mlp(path: Path, sizes: list[int], seed: int = 0, final: str | None = None) -
         x = b.gemm(x, sizes[k], sizes[k + 1])
         if k < len(sizes) - 2:
             x = b.op("Relu", [x])
-    if final == "Softmax":
-        x = b.op("Softmax", [x], axis=1)
+    if final in ("Softmax", "LogSoftmax"):
+        x = b.op(final, [x], axis=1)
     elif final == "ArgMax":
         x = b.op("ArgMax", [x], axis=1, keepdims=0)
         return b.save(path, x, [sizes[0]], "int")

@@ -199,20 +199,41 @@ def check_vm_equals_cpython(path, name, x, main):
     assert ex.outputs[-len(flat):] == flat
 
 
-@pytest.mark.parametrize("final", ["Softmax", "ArgMax"])
+@pytest.mark.parametrize("final", ["Softmax", "ArgMax", "LogSoftmax"])
 def test_classifier_outputs(tmp_path, final):
     path = mlp(tmp_path / "m.onnx", [10, 12, 4], seed=2, final=final)
     rng = np.random.default_rng(3)
     calib = rng.uniform(0, 1, (200, 10)).astype(np.float32)
     np.save(tmp_path / "c.npy", calib)
     res = import_model(path, tmp_path / "m.py", calibrate=tmp_path / "c.npy")
-    assert res.program.returns == "int"
     main = runpy.run_path(str(tmp_path / "m.py"))["main"]
     want = ort_run(path, calib)
-    want = want.argmax(axis=1) if final == "Softmax" else want.reshape(-1)
     got = [main(list(map(int, x))) for x in res.program.input.quantize(calib)]
-    assert np.mean(np.array(got) == want) >= 0.99
+    if final == "Softmax":  # the probabilities themselves
+        probs = np.array(got) / 2.0 ** res.program.output_frac_bits
+        assert np.max(np.abs(probs - want)) <= 2e-3
+        assert np.all(probs.sum(axis=1) <= 1.0)
+        assert np.mean(probs.argmax(axis=1) == want.argmax(axis=1)) >= 0.99
+    else:  # the class
+        assert res.program.returns == "int"
+        want = want.argmax(axis=1) if final == "LogSoftmax" else want.reshape(-1)
+        assert np.mean(np.array(got) == want) >= 0.99
     assert res.agreement.rate >= 0.99
+
+
+def test_softmax_at_extreme_scores(tmp_path):
+    """Scores far apart (a power of two shifted out entirely) and all equal."""
+    b = Builder()
+    x = b.op("Softmax", [b.op("Mul", ["input", b.const("k", np.float32(40.0))])], axis=1)
+    path = b.save(tmp_path / "m.onnx", x, [5], [5])
+    res = import_model(path, tmp_path / "m.py", input_range=(-1, 1))
+    main = runpy.run_path(str(tmp_path / "m.py"))["main"]
+    spec = res.program.input
+    for row in ([-1, 1, 0, 0.5, -0.5], [0.3] * 5, [-1] * 4 + [1]):
+        q = spec.quantize(np.array([row]))[0]
+        probs = np.array(main(list(map(int, q)))) / 2.0 ** res.program.output_frac_bits
+        assert np.max(np.abs(probs - ort_run(path, np.array([row]))[0])) <= 2e-3
+        check_vm_equals_cpython(tmp_path / "m.py", spec.name, list(map(int, q)), main)
 
 
 def test_input_outside_the_domain_stops_the_program(tmp_path):

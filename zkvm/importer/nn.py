@@ -32,9 +32,12 @@ LIMIT = 2.0 ** 62
 """Largest magnitude any intermediate may reach (the VM's value range is about 2**63)."""
 
 SUPPORTED = ("Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Clip", "Sigmoid", "Tanh",
-             "Softmax/LogSoftmax/ArgMax (at the output)", "Conv", "MaxPool", "AveragePool", "GlobalAveragePool",
+             "Softmax", "LogSoftmax/ArgMax (at the output)", "Conv", "MaxPool", "AveragePool", "GlobalAveragePool",
              "BatchNormalization", "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose", "Concat",
              "Identity", "Dropout", "Cast")
+
+LOG2E_Q = round(math.log2(math.e) * 2 ** 16)
+"""log2(e) at scale 2^16, for Softmax's exponentials."""
 
 PIECES = 64
 """Linear pieces of the Sigmoid and Tanh approximations (over [-8, 8] and [-4, 4])."""
@@ -192,7 +195,7 @@ class Lowering:
         final = producers.get(outs[0])
         for node in self.g.nodes:
             at_output = node is final
-            if node.op in ("Softmax", "LogSoftmax", "ArgMax") and not at_output:
+            if node.op in ("LogSoftmax", "ArgMax") and not at_output:
                 raise node.refuse(f"{node.op} is supported only as the model's last operator")
             getattr(self, f"op_{node.op}")(node)
         self.finish(final, outs[0])
@@ -205,7 +208,7 @@ class Lowering:
 
     def finish(self, final: Node | None, out: str) -> None:
         p = self.prog
-        if final is not None and final.op in ("Softmax", "LogSoftmax"):
+        if final is not None and final.op == "LogSoftmax":
             t = self.tensor(final)
             self._argmax_function()
             p.body.append(f"return argmax({t.var})  # {final.op} {final.name!r}: the most probable class")
@@ -428,9 +431,44 @@ class Lowering:
         self._curve(node, np.tanh, 4.0, "Tanh")
 
     def op_Softmax(self, node: Node) -> None:
-        pass  # only at the output, where finish() writes the argmax
+        """Probabilities 2**((v - max) * log2(e)) / sum: the integer part of each exponent is a
+        shift, its fraction a table of linear pieces of 2**r on [0, 1)."""
+        x = self.tensor(node)
+        if sum(d != 1 for d in x.shape) > 1:
+            raise node.refuse(f"Softmax is supported over a vector, not a tensor of shape {x.shape}")
+        t = x if x.f >= 6 else self._scaled_up(node, x, 6)
+        f_out = self.bits - 1
+        piece_bits = t.f - 6  # 64 pieces over [0, 1)
+        knots = np.arange(65) / 64.0
+        ys = 2.0 ** knots
+        base = quantize(ys[:-1], f_out)
+        slope = quantize((ys[1:] - ys[:-1]) * 64.0, f_out)
+        spread = float(np.max(t.hi) - np.min(t.lo))  # the largest max - v
+        self.check(node, np.array([spread * LOG2E_Q]), np.array([float(np.max(slope)) * 2.0 ** t.f]),
+                   np.array([2.0 ** (f_out + 1) * 2.0 ** f_out * t.size]))
+        bn = self.array(node, "EXP2_BASE", base, f"2**r at each piece's start (r in [0, 1)), scale 2^{f_out}")
+        sn = self.array(node, "EXP2_SLOPE", slope, f"slope of each piece, scale 2^{f_out}")
+        self.prog.add_function(_SOFTMAX)
+        if not any(c[0] == "LOG2_E" for c in self.prog.constants):
+            self.prog.constants.append(("LOG2_E", LOG2E_Q, "log2(e) at scale 2**16"))
+        self.emit(node, f"softmax({t.var}, {bn}, {sn}, {t.f}, {piece_bits}, {f_out})", x.shape, f_out,
+                  np.zeros(x.size), np.full(x.size, 2.0 ** f_out), f"probabilities, scale 2^{f_out}")
+        self.prog.notes.append(f"Softmax ({node.name!r}): exponentials as powers of two, the fraction's 2**r by 64 "
+                               f"linear pieces (relative error below 1e-4 at scale 2^{f_out}), probabilities "
+                               "rounded down; they sum to at most 1")
+        self.prog.graph_summary.append(f"Softmax {node.name!r}: probabilities at scale 2^{f_out}")
 
-    op_LogSoftmax = op_Softmax
+    def _scaled_up(self, node: Node, x: QTensor, f: int) -> QTensor:
+        s = f - x.f
+        name = f"{x.var}_x{s}"
+        self.names.add(name)
+        self.prog.body.append(f"{name} = [v << {s} for v in {x.var}]  # finer scale 2^{f} for {node.name!r}")
+        lo, hi = x.lo * 2.0 ** s, x.hi * 2.0 ** s
+        self.check(node, lo, hi)
+        return QTensor(name, x.shape, f, lo, hi, x.calib)
+
+    def op_LogSoftmax(self, node: Node) -> None:
+        pass  # only at the output, where finish() writes the argmax
 
     def op_ArgMax(self, node: Node) -> None:
         x = self.tensor(node)
@@ -747,6 +785,24 @@ def argmax(v: list[int]) -> int:
         if v[i] > v[best]:
             best = i
     return best
+'''
+
+_SOFTMAX = '''
+def softmax(x: list[int], base: list[int], slope: list[int], in_bits: int, piece_bits: int, out_bits: int) -> list[int]:
+    """Probabilities at scale 2**out_bits: e**(v - max) = 2**((v - max) * log2(e)), whose integer
+    part is a right shift and whose fraction r in [0, 1) is read from linear pieces of 2**r;
+    each power divided by their sum (rounded down)."""
+    top = max(x)
+    powers = []
+    for v in x:
+        y = ((v - top) * LOG2_E) >> 16
+        k = -(y >> in_bits)
+        r = y + (k << in_bits)
+        i = r >> piece_bits
+        p = base[i] + ((slope[i] * (r - (i << piece_bits))) >> in_bits)
+        powers.append(p >> min(k, 62))
+    total = sum(powers)
+    return [(p << out_bits) // total for p in powers]
 '''
 
 _CURVE = '''
