@@ -342,11 +342,16 @@ DENSE_FORMS = {
     "loop over zip": "    out = []\n    for row in W:\n        acc = 0\n        for w, v in zip(row, x):\n"
                      "            acc += w * v\n        out.append(acc)\n    return out\n",
     "helper with a, b": None,
+    # rows and biases walked together, or a row picked by index: w[j] is read in place, so its
+    # length is still known and the dot product still one mac
+    "rows zipped with biases": "    return [sum(w * v for w, v in zip(row, x)) + b for row, b in zip(W, B)]\n",
+    "row by index": "    return [sum(w * v for w, v in zip(W[j], x)) + B[j] for j in range(len(W))]\n",
+    "shifted, in parentheses": "    return [(sum(w * v for w, v in zip(row, x)) + b) >> 3 for row, b in zip(W, B)]\n",
 }
 
 
 def dense_source(body: str | None, weights) -> str:
-    head = f"W = {weights}\n\n\n"
+    head = f"W = {weights}\nB = {[7 * k - 50 for k in range(len(weights))]}\n\n\n"
     if body is None:
         head += "def dense(w, x):\n    return [sum(a * b for a, b in zip(r, x)) for r in w]\n\n\n"
         body = "    return dense(W, x)\n"

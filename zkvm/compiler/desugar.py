@@ -162,6 +162,7 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
         self._fparams: dict[str, set[str]] = {}
         self.method_owner: dict[str, tuple] = {}
         self.rebound: set[str] = set()  # names the loop being rewritten assigns (see for_loop)
+        self.hold_cheap = False  # view(): read cheap operands (w[j]) in place (see inline_comprehension)
         self.table_only = table_only_functions(module)
         self.writing_back = False  # a method's function -> (its self name, its class)
         self._current_body: tuple = ()
@@ -663,7 +664,8 @@ class Desugarer(ExpressionsMixin, CallsMixin, ClassesMixin):
 
         def hold(e: A.Expr) -> A.Expr:
             core = self.iterable(e)
-            if simple(core) and not (isinstance(core, A.Name) and core.id in self.rebound):
+            if (simple(core) or (self.hold_cheap and cheap(core))) and not (
+                    isinstance(core, A.Name) and core.id in self.rebound):
                 return core
             tmp = A.Name(e.span, self.fn.fresh("seq"))
             pre.append(A.Assign(e.span, (tmp,), core))

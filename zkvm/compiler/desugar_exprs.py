@@ -13,6 +13,7 @@ from zkvm.compiler.desugar_tree import (
     cheap,
     is_string,
     match,
+    may_mutate,
     simple,
     substitute,
 )
@@ -220,7 +221,12 @@ class ExpressionsMixin:
     def inline_comprehension(self, target, it, elt, cond, span):
         it = self.table_view(it) or it
         pre: list[A.Stmt] = []
+        # an element read such as w[j] in zip(w[j], x) is read where it is used instead of once
+        # before: the same value, since nothing in the comprehension can change w or j, and its
+        # length stays known (so sum(a * b for a, b in zip(w[j], x)) is still a mac)
+        self.hold_cheap = not may_mutate(tuple(x for x in (elt, cond) if x is not None), self.functions)
         view = self.view(it, pre, span)
+        self.hold_cheap = False
         if view is None:
             if not isinstance(target, A.Name):
                 return None

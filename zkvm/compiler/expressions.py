@@ -123,10 +123,25 @@ class ExpressionsMixin:
                 return None  # asked while the length analysis itself runs
             if any(isinstance(n, A.Name) and (n.span.line, n.span.col) in self.unbound_reads for n in walk_all(e.args[0])):
                 return None  # the read must happen: the variable may be unassigned (definite.py)
-            if not _reads_only(e.args[0]):
+            if not _reads_only(e.args[0]) and not self._reads_in_range(e.args[0]):
                 return None  # len([10 // a]): the elements are evaluated (and may stop the run) first
             return self.type_of(e.args[0]).length
         return None
+
+    def _reads_in_range(self, e) -> bool:
+        """Indexes into a name that cannot fail: each index a name or constant whose interval
+        lies inside the (known) length of what it indexes (``w[j]`` in a loop over
+        ``range(len(w))``), so that ``len(w[j])`` may be known without reading ``w[j]``."""
+        while isinstance(e, A.Subscript):
+            if not isinstance(e.index, (A.Name, A.IntLit)):
+                return False
+            n = self.type_of(e.value).length
+            iv = self.interval(e.index)
+            inside = iv is not None and n is not None and (0 <= iv[0] and iv[1] < n or -n <= iv[0] and iv[1] < 0)
+            if not (inside or self.index_in_bounds(e.value, e.index)):
+                return False
+            e = e.value
+        return isinstance(e, A.Name)
 
     def static_range_length(self, call: A.Call) -> int | None:
         vals = [self.const_value(a) for a in call.args]
