@@ -4,19 +4,21 @@ DSL program.
 Supported: ``TreeEnsembleClassifier`` and ``TreeEnsembleRegressor`` (decision trees, random
 forests, extra trees, gradient boosting), ``LinearClassifier`` and ``LinearRegressor``
 (logistic and linear regression, ridge, linear SVMs), preceded by ``Scaler`` (a
-``StandardScaler`` in a pipeline), ``Cast`` or ``Identity`` and followed by ``Identity`` or
+``StandardScaler`` in a pipeline), ``Add``/``Sub``/``Mul``/``Div`` by constants
+(``MinMaxScaler`` and the like), ``Cast`` or ``Identity``, and followed by ``Identity`` or
 ``Cast``. Nodes that only compute other outputs (the probabilities, a ``ZipMap`` or
 ``Normalizer`` of them) are not part of the program: a classifier's program returns the label,
 a regressor's the predicted values.
 
 Trees. Every branch is rewritten as "go left if x[feature] <= T, else right" on the program's
-integer input ``x_q = round(x * 2**f)``, with T computed exactly from the float32 threshold
-(and a preceding Scaler) as a rational number: ``x <= t`` is ``x_q <= floor(t * 2**f)``,
-``x < t`` is ``x_q <= ceil(t * 2**f) - 1``, and ``>=``, ``>`` are their negations with the
-children swapped. A decision is therefore exactly the float model's for every input on the
-grid. Leaves point to themselves, and every tree is walked for the depth of the deepest tree,
-so the number of cycles does not depend on the private input. Leaf values are integers at one
-power-of-two scale chosen so that every sum stays below 2**61.
+integer input ``x_q = round(x * 2**f)`` (an integer input is passed as it is, f = 0), with T
+computed exactly, as a rational number, from the float32 threshold and the scaling folded in
+from before the model: ``x <= t`` is ``x_q <= floor(t * 2**f)``, ``x < t`` is
+``x_q <= ceil(t * 2**f) - 1``, and ``>=``, ``>`` are their negations with the children
+swapped. A decision is therefore exactly the float model's for every input on the grid. Leaves
+point to themselves, and every tree is walked for the depth of the deepest tree, so the number
+of cycles does not depend on the private input. Leaf values are integers at one power-of-two
+scale chosen so that every sum stays below 2**61.
 
 The label rules are onnxruntime's (tree_ensemble_aggregator.h, linearclassifier.cc): with more
 than two classes, the first class of largest raw score (the post transform is monotone and
@@ -45,12 +47,13 @@ from zkvm.importer.program import LABEL, VALUES, GeneratedProgram, InputSpec, id
 MODELS = ("TreeEnsembleClassifier", "TreeEnsembleRegressor", "LinearClassifier", "LinearRegressor")
 SUPPORTED = ("supported: TreeEnsembleClassifier, TreeEnsembleRegressor, LinearClassifier and LinearRegressor "
              "(scikit-learn's trees, forests, gradient boosting and linear models converted by skl2onnx), "
-             "preceded by Scaler, Cast or Identity and followed by Identity, Cast or ZipMap")
+             "preceded by Scaler, Cast, Identity or Add/Sub/Mul/Div by constants (scikit-learn's scalers) and "
+             "followed by Identity, Cast or ZipMap")
 TREE_INPUT_BITS = 40  # trees: the largest input magnitude maps below 2**40 (no products, so be generous)
 VALUE_LIMIT_BITS = 61  # leaf sums stay below 2**61
 RANGE_BITS = 62  # every intermediate value of a linear model stays below 2**62
 FLOAT_TYPES = {1, 10, 11, 16}  # float, float16, double, bfloat16
-INT_TYPES = {6, 7}  # int32, int64
+INTEGER_TYPES = {2, 3, 4, 5, 6, 7, 9, 12, 13}  # uint8, int8, uint16, int16, int32, int64, bool, uint32, uint64
 
 
 def lower(graph: Graph, domain: tuple[float, float, str], samples: np.ndarray | None, bits: int) -> GeneratedProgram:
@@ -61,7 +64,7 @@ def lower(graph: Graph, domain: tuple[float, float, str], samples: np.ndarray | 
     if affine is None:
         affine = Affine.identity(features)
     if affine.size not in (1, features):
-        raise ImportRefused(f"the Scaler before the model has {affine.size} values for {features} input features")
+        raise ImportRefused(f"the scaling before the model has {affine.size} values for {features} input features")
     affine = affine.broadcast(features)
     if model.op.startswith("TreeEnsemble"):
         prog = _lower_trees(graph, model, affine, domain, features)
@@ -69,8 +72,8 @@ def lower(graph: Graph, domain: tuple[float, float, str], samples: np.ndarray | 
         prog = _lower_linear(graph, model, affine, domain, features, bits)
     prog.reference_output = out_index
     for node in before:
-        prog.graph_summary.insert(0, f"{node.op} {node.name!r}" + (": folded into the model's thresholds/weights"
-                                                                    if node.op == "Scaler" else ": no-op on the input"))
+        prog.graph_summary.insert(0, f"{node.op} {node.name!r}" + (": no-op on the input" if _is_passthrough(node)
+                                                                    else ": folded into the model's thresholds/weights"))
     skipped = [n for n in graph.nodes if n is not model and n not in before and n not in after]
     if skipped:
         prog.graph_summary.append("not computed (they only feed other outputs): "
@@ -116,19 +119,23 @@ def _find_model(graph: Graph) -> tuple[Node, int, list[Node]]:
         if node.op in MODELS and node.domain == ML_DOMAIN:
             raise node.refuse(f"output {graph.outputs[k]!r} is the model's output {i} (its scores); the program "
                               "computes the label (output 0), which the graph does not output")
-    for _, node, _, _ in ends:
-        if node.domain == ML_DOMAIN:
-            raise node.refuse(f"{node.op} is not supported; " + SUPPORTED)
-    for node in graph.nodes:
-        if node.domain == ML_DOMAIN and node.op not in MODELS:
-            raise node.refuse(f"{node.op} is not supported; " + SUPPORTED)
-    node = ends[0][1] if ends else graph.nodes[-1]
-    raise node.refuse(f"{node.op} computes the output; " + SUPPORTED)
+    # the nodes the first output depends on, in graph order: an unsupported ONNX-ML operator first
+    needed, todo = set(), [graph.outputs[0]] if graph.outputs else []
+    while todo:
+        name = todo.pop()
+        if name in producers and id(producers[name][0]) not in needed:
+            needed.add(id(producers[name][0]))
+            todo.extend(i for i in producers[name][0].inputs if i)
+    path = [n for n in graph.nodes if id(n) in needed] or graph.nodes
+    ml = [n for n in path if n.domain == ML_DOMAIN and n.op not in MODELS and n.op != "Scaler"]
+    other = [n for n in path if not _is_passthrough(n) and n.op not in MODELS and n.op != "Scaler"]
+    node = (ml or other or path)[0]
+    raise node.refuse(f"{node.op} is not supported; " + SUPPORTED)
 
 
 @dataclass
 class Affine:
-    """A per-feature map y = scale * x + offset (exact rationals), from Scaler nodes."""
+    """A per-feature map y = scale * x + offset (exact rationals): the scaling before the model."""
 
     scale: list[Fraction]
     offset: list[Fraction]
@@ -149,43 +156,81 @@ class Affine:
         return all(s == 1 for s in self.scale) and all(o == 0 for o in self.offset)
 
 
+ARITHMETIC = ("Add", "Sub", "Mul", "Div")
+
+
+def _constant_operand(graph: Graph, node: Node) -> tuple[int, list[Fraction]] | None:
+    """For Add/Sub/Mul/Div with one constant operand of one value or one per feature: (the
+    position of the other operand, the constant's values); None otherwise."""
+    if node.op not in ARITHMETIC or node.domain not in ("", "ai.onnx") or len(node.inputs) != 2:
+        return None
+    const = [i for i, name in enumerate(node.inputs) if name in graph.constants]
+    if len(const) != 1:
+        return None
+    value = np.asarray(graph.constants[node.inputs[const[0]]])
+    if value.dtype.kind not in "fiu" or (value.ndim > 1 and int(np.prod(value.shape[:-1])) != 1):
+        return None
+    return 1 - const[0], [Fraction(float(v)) for v in value.reshape(-1)]
+
+
+def _step(graph: Graph, node: Node) -> Affine:
+    """The per-feature affine map of one node of the input chain."""
+    if node.op == "Scaler":
+        scale = [Fraction(float(v)) for v in (_attr_list(node, "scale") or [1.0])]
+        offset = [Fraction(float(v)) for v in (_attr_list(node, "offset") or [0.0])]
+        n = max(len(scale), len(offset))
+        if len(scale) not in (1, n) or len(offset) not in (1, n):
+            raise node.refuse(f"scale ({len(scale)} values) and offset ({len(offset)}) do not match")
+        scale, offset = (scale * n if len(scale) == 1 else scale), (offset * n if len(offset) == 1 else offset)
+        return Affine(scale, [-o * s for o, s in zip(offset, scale)])  # ONNX Scaler: (x - offset) * scale
+    other, c = _constant_operand(graph, node)
+    if node.op == "Add":
+        return Affine([Fraction(1)] * len(c), c)
+    if node.op == "Sub":  # x - c, or c - x
+        return Affine([Fraction(1)] * len(c), [-v for v in c]) if other == 0 else Affine([Fraction(-1)] * len(c), c)
+    if node.op == "Mul":
+        return Affine(c, [Fraction(0)] * len(c))
+    if other != 0 or any(v == 0 for v in c):  # Div: x / c only
+        raise node.refuse("only a division of the input by nonzero constants is supported before the model")
+    return Affine([1 / v for v in c], [Fraction(0)] * len(c))
+
+
 def _input_chain(graph: Graph, model: Node) -> tuple[Affine | None, list[Node]]:
-    """The Scaler/Cast/Identity nodes between the graph's input and the model, composed."""
+    """The nodes between the graph's input and the model (Scaler, Cast, Identity, and Add, Sub,
+    Mul or Div by constants: what scikit-learn's scalers become), composed into one affine map
+    per feature."""
     producers = _producers(graph)
     chain, cur = [], model.inputs[0]
     while cur != graph.input_name:
         if cur not in producers:
             raise model.refuse(f"the model's input {cur!r} is not computed from the graph's input")
         node = producers[cur][0]
-        if not (_is_passthrough(node) or (node.op == "Scaler" and node.domain == ML_DOMAIN)):
-            raise node.refuse(f"{node.op} before the model is not supported; " + SUPPORTED)
         if node.op == "Cast" and node.attr("to") not in FLOAT_TYPES:
             raise node.refuse(f"a Cast of the input to ONNX type {node.attr('to')} (rounding it) is not supported; "
                               + SUPPORTED)
+        if _is_passthrough(node) or (node.op == "Scaler" and node.domain == ML_DOMAIN):
+            cur = node.inputs[0]
+        elif _constant_operand(graph, node) is not None:
+            cur = node.inputs[_constant_operand(graph, node)[0]]
+        else:
+            raise node.refuse(f"{node.op} before the model is not supported; " + SUPPORTED)
         chain.append(node)
-        cur = node.inputs[0]
     chain.reverse()  # input first
     affine = None
     for node in chain:
-        if node.op != "Scaler":
+        if _is_passthrough(node):
             continue
-        scale = [Fraction(float(v)) for v in (node.attr("scale") or [1.0])]
-        offset = [Fraction(float(v)) for v in (node.attr("offset") or [0.0])]
-        n = max(len(scale), len(offset))
-        if len(scale) not in (1, n) or len(offset) not in (1, n):
-            raise node.refuse(f"scale ({len(scale)} values) and offset ({len(offset)}) do not match")
-        scale, offset = (scale * n if len(scale) == 1 else scale), (offset * n if len(offset) == 1 else offset)
-        # ONNX Scaler: y = (x - offset) * scale
-        step = Affine(scale, [-o * s for o, s in zip(offset, scale)])
+        step = _step(graph, node)
         if affine is None:
             affine = step
-        else:
-            m = max(affine.size, step.size)
-            a, s = affine.broadcast(m) if affine.size == 1 else affine, step.broadcast(m) if step.size == 1 else step
-            if a.size != s.size:
-                raise node.refuse(f"Scalers of {affine.size} and {step.size} values do not compose")
-            affine = Affine([s1 * a1 for s1, a1 in zip(s.scale, a.scale)],
-                            [s1 * b1 + o1 for s1, b1, o1 in zip(s.scale, a.offset, s.offset)])
+            continue
+        m = max(affine.size, step.size)
+        a = affine.broadcast(m) if affine.size == 1 else affine
+        b = step.broadcast(m) if step.size == 1 else step
+        if a.size != b.size:
+            raise node.refuse(f"maps of {affine.size} and {step.size} values do not compose")
+        affine = Affine([s2 * s1 for s1, s2 in zip(a.scale, b.scale)],
+                        [s2 * o1 + o2 for o1, s2, o2 in zip(a.offset, b.scale, b.offset)])
     return affine, chain
 
 
@@ -208,6 +253,13 @@ def _scaled(v: float, f: int) -> int:
     return round(Fraction(float(v)) * Fraction(2) ** f)
 
 
+def _input_bits(graph: Graph, domain: tuple[float, float, str], limit_bits: int, cap: int) -> int:
+    """The input's scale: the largest magnitude of the domain below 2**limit_bits; an integer
+    input is passed as it is (scale 1) unless it is too large for that."""
+    f = _frac_bits(max(abs(domain[0]), abs(domain[1])), limit_bits, cap)
+    return min(f, 0) if graph.input_elem_type in INTEGER_TYPES else f
+
+
 def _input_spec(graph: Graph, domain: tuple[float, float, str], f: int) -> InputSpec:
     lo, hi, source = domain
     return InputSpec(identifier(graph.input_name, "x"), tuple(graph.input_shape), f, float(lo), float(hi), source)
@@ -227,9 +279,10 @@ _MODES = {"BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE", "BRANCH_GT", "LEAF"}
 
 @dataclass
 class Tree:
-    """One tree, renumbered from its root (node 0) in depth-first order: branch i goes to
-    left[i] when the value of feature[i] satisfies the test, which is kept as (mode, rational
-    threshold on the *model's* feature value) until the input scale is known."""
+    """One tree, renumbered from its root (node 0) in depth-first order. Branch i's test is
+    kept as (feature, mode, exact threshold on the model's feature value) until the input
+    scale is known; it goes to true[i] when the test holds, else to false[i]. A leaf's test is
+    None and it points to itself."""
 
     tests: list[tuple[int, str, Fraction] | None] = field(default_factory=list)  # None at a leaf
     true: list[int] = field(default_factory=list)
@@ -311,9 +364,9 @@ def _parse_trees(node: Node, prefix: str, columns: int) -> tuple[list[Tree], lis
                 tree.true.append(order[nid])
                 tree.false.append(order[nid])
             else:
-                t = Fraction(float(values[i])) if values else Fraction(0)
-                if not math.isfinite(float(values[i] if values else 0.0)):
+                if values and not math.isfinite(float(values[i])):
                     raise node.refuse(f"tree {tid}: node {nids[i]} has threshold {values[i]}")
+                t = Fraction(float(values[i])) if values else Fraction(0)
                 tree.tests.append((int(feats[i]), str(modes[i]), t))
                 tree.true.append(-1)
                 tree.false.append(-1)
@@ -504,8 +557,7 @@ def _lower_trees(graph: Graph, node: Node, affine: Affine, domain, features: int
     base = [Fraction(float(v)) for v in _attr_list(node, "base_values")]
     used = sorted({int(c) for c in _attr_list(node, f"{prefix}_ids")})
 
-    lo, hi, _ = domain
-    f = _frac_bits(max(abs(lo), abs(hi)), TREE_INPUT_BITS, cap=56)
+    f = _input_bits(graph, domain, TREE_INPUT_BITS, cap=56)
     spec = _input_spec(graph, domain, f)
     lo_q, hi_q = spec.lo, spec.hi
     n = len(trees)
@@ -541,7 +593,7 @@ def _lower_trees(graph: Graph, node: Node, affine: Affine, domain, features: int
     vb = ens.value_bits
     base_q = [round(b * Fraction(2) ** vb) for b in base]
 
-    flavour = _ensemble_flavour(node, trees, columns, post, classifier, binary_one_column)
+    flavour = _ensemble_flavour(len(trees), columns, classifier)
     title = f"{graph.path.stem}: {flavour} imported from ONNX"
     if classifier:
         prog = GeneratedProgram(title=title, input=spec, output_kind=LABEL, output_doc="", returns="int")
@@ -565,11 +617,15 @@ def _lower_trees(graph: Graph, node: Node, affine: Affine, domain, features: int
                + (f", post_transform {post}" if post != "NONE" else "")
                + (f", aggregate {aggregate}" if aggregate != "SUM" else ""))
     prog.graph_summary.append(summary)
-    prog.notes.append(f"input at scale 2**{f} (the largest |value| of the domain below 2**{TREE_INPUT_BITS}); every "
-                      "branch's threshold was computed exactly from the float32 threshold"
-                      + ("" if affine.is_identity else " and the Scaler's float32 scale and offset")
-                      + ", so each decision is the float model's for every input on this grid (x = integer / "
-                      f"2**{f}); thresholds beyond the domain are clamped to {lo_q - 1}..{hi_q}")
+    scale_note = ("the integer input is passed as it is" if graph.input_elem_type in INTEGER_TYPES and f == 0 else
+                  f"input at scale 2**{f} (the largest |value| of the domain below 2**{TREE_INPUT_BITS})")
+    exact = (", so each decision is the float model's for every input on this grid (x = integer / 2**{f})"
+             if affine.is_identity else
+             " and the scaling's float32 constants before the model, so each decision is exact for the scaling "
+             "computed in exact arithmetic (onnxruntime computes it in float32: an input within rounding of a "
+             "threshold may go the other way there)").format(f=f)
+    prog.notes.append(f"{scale_note}; every branch's threshold was computed exactly from the float32 threshold"
+                      f"{exact}; thresholds beyond the domain are clamped to {lo_q - 1}..{hi_q}")
     prog.notes.append(f"leaf values (and base values) rounded to integers at scale 2**{vb}, chosen so that any sum "
                       f"of one leaf per tree stays below 2**{VALUE_LIMIT_BITS}" + _exactness_note(leaf_values, base, vb))
 
@@ -628,9 +684,8 @@ def _exactness_note(leaf_values, base, vb) -> str:
     return f"; each value is within 2**-{vb + 1} of its float32 value"
 
 
-def _ensemble_flavour(node: Node, trees, columns, post, classifier, binary) -> str:
-    n = len(trees)
-    what = "tree" if n == 1 else ("tree ensemble" if post == "NONE" else "boosted tree ensemble")
+def _ensemble_flavour(n: int, columns: int, classifier: bool) -> str:
+    what = "decision tree" if n == 1 else "tree ensemble"
     if classifier:
         return f"{what} classifier ({n} tree{'s' if n > 1 else ''}, {columns} classes)"
     return f"{what} regressor ({n} tree{'s' if n > 1 else ''})"
@@ -662,13 +717,12 @@ def _lower_linear(graph: Graph, node: Node, affine: Affine, domain, features: in
         raise node.refuse(f"{coef.size} coefficients and {len(intercepts)} intercepts do not fit {rows} rows of "
                           f"{features} input features")
     w = coef.reshape(rows, features)
-    # fold the Scaler: w . (a x + b) + c = (w a) . x + (w . b + c)
+    # fold the scaling: w . (a x + b) + c = (w a) . x + (w . b + c)
     a = np.array([float(s) for s in affine.scale])
     b = np.array([float(o) for o in affine.offset])
     w_eff = w * a
     c_eff = intercepts + w @ b
-    lo, hi, _ = domain
-    fx = _frac_bits(max(abs(lo), abs(hi)), bits - 1)
+    fx = _input_bits(graph, domain, bits - 1, cap=60)
     spec = _input_spec(graph, domain, fx)
     fw = _frac_bits(float(np.max(np.abs(w_eff))) if w_eff.size else 0.0, bits - 1)
     w_q = np.array([[_scaled(v, fw) for v in row] for row in w_eff], dtype=object)
@@ -698,7 +752,7 @@ def _lower_linear(graph: Graph, node: Node, affine: Affine, domain, features: in
                               f"{'s' if rows > 1 else ''}" + (f", post_transform {post}" if post != "NONE" else ""))
     prog.notes.append(f"input at scale 2**{fx} and weights at scale 2**{fw} ({bits}-bit integers); intercepts and "
                       f"scores at scale 2**{ob}" + ("" if affine.is_identity else
-                                                    "; the Scaler is folded into the weights and intercepts"))
+                                                    "; the scaling before the model is folded into the weights and intercepts"))
     prog.notes.append(f"interval analysis over the whole input domain: every score (and partial sum) stays below "
                       f"2^{math.log2(max(biggest, 1)):.1f}, within the VM's exact range (2^{RANGE_BITS} checked)")
     if classifier:
