@@ -25,7 +25,7 @@ from zkvm.errors import ImportRefused
 from zkvm.importer import reference
 from zkvm.importer.graph import Graph, Node
 from zkvm.importer.samples import INTEGER_INPUT_RANGES
-from zkvm.importer.program import ARGMAX, LABEL, VALUES, GeneratedProgram, InputSpec, identifier
+from zkvm.importer.program import ARGMAX, ARGMAX_FUNCTION, LABEL, VALUES, GeneratedProgram, InputSpec, identifier
 from zkvm.importer.windows import max_pool_taps
 
 LIMIT = 2.0 ** 62
@@ -231,7 +231,7 @@ class Lowering:
                         f"divide by {2 ** t.f} for the float value.")
 
     def _argmax_function(self) -> None:
-        self.prog.add_function(_ARGMAX)
+        self.prog.add_function(ARGMAX_FUNCTION)
 
     # --- operators ----------------------------------------------------------------------------
     def dense(self, node: Node, x: QTensor, w: np.ndarray, b: np.ndarray | None, what: str) -> None:
@@ -775,16 +775,6 @@ _GATHER = '''
 def gather(x: list[int], order: list[int]) -> list[int]:
     """The values of x in a new order (a transpose or concatenation of the flattened tensors)."""
     return [x[i] for i in order]
-'''
-
-_ARGMAX = '''
-def argmax(v: list[int]) -> int:
-    """The index of the largest value (the first one on ties, as numpy and ONNX do)."""
-    best = 0
-    for i in range(1, len(v)):
-        if v[i] > v[best]:
-            best = i
-    return best
 '''
 
 _SOFTMAX = '''

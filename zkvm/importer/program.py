@@ -154,3 +154,15 @@ def render(prog: GeneratedProgram, *, npz_name: str, source_lines: list[str], ag
                f'[{spec.lo_float:g}, {spec.hi_float:g}] (integers {spec.lo}..{spec.hi})"')
     out += [f"    {line}" for line in prog.body]
     return "\n".join(out) + "\n"
+
+
+#: The generated programs' argmax helper: the first index of the largest value, as numpy and ONNX break ties.
+ARGMAX_FUNCTION = '''
+def argmax(v: list[int]) -> int:
+    """The index of the largest value (the first one on ties, as numpy and ONNX do)."""
+    best = 0
+    for i in range(1, len(v)):
+        if v[i] > v[best]:
+            best = i
+    return best
+'''

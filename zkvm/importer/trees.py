@@ -42,7 +42,7 @@ import numpy as np
 
 from zkvm.errors import ImportRefused
 from zkvm.importer.graph import ML_DOMAIN, Graph, Node
-from zkvm.importer.program import LABEL, VALUES, GeneratedProgram, InputSpec, identifier
+from zkvm.importer.program import ARGMAX_FUNCTION, LABEL, VALUES, GeneratedProgram, InputSpec, identifier
 
 MODELS = ("TreeEnsembleClassifier", "TreeEnsembleRegressor", "LinearClassifier", "LinearRegressor")
 SUPPORTED = ("supported: TreeEnsembleClassifier, TreeEnsembleRegressor, LinearClassifier and LinearRegressor "
@@ -524,17 +524,6 @@ def scores(x: list[int]) -> list[int]:
     return [s // len(FEATURE) + b for s, b in zip(total, BASE)]
 '''
 
-_ARGMAX = '''
-def argmax(v: list[int]) -> int:
-    """The index of the first largest value."""
-    best = 0
-    for i in range(1, len(v)):
-        if v[i] > v[best]:
-            best = i
-    return best
-'''
-
-
 def _lower_trees(graph: Graph, node: Node, affine: Affine, domain, features: int) -> GeneratedProgram:
     classifier = node.op == "TreeEnsembleClassifier"
     post = str(node.attr("post_transform", "NONE"))
@@ -653,7 +642,7 @@ def _lower_trees(graph: Graph, node: Node, affine: Affine, domain, features: int
         prog.constants.append(("BASE", base_q, "base values at the leaf values' scale"))
         prog.constants.append(("LABELS", labels, "class labels"))
         prog.add_function(_SCORES)
-        prog.add_function(_ARGMAX)
+        prog.add_function(ARGMAX_FUNCTION)
         prog.body.append(f"return LABELS[argmax(scores({spec.name}))]")
         prog.output_doc = (f"the predicted class label, one of {labels}: the label of the first class of "
                            "largest score (the sum of its leaf values over the trees plus its base value).")
@@ -769,7 +758,7 @@ def _lower_linear(graph: Graph, node: Node, affine: Affine, domain, features: in
             if len(labels) < rows:
                 raise node.refuse(f"{rows} score rows but {len(labels)} class labels")
             prog.constants.append(("LABELS", labels[:rows], "class labels"))
-            prog.add_function(_ARGMAX)
+            prog.add_function(ARGMAX_FUNCTION)
             prog.body.append(f"return LABELS[argmax(linear({spec.name}))]")
             prog.output_doc = (f"the predicted class label, one of {labels[:rows]}: the label of the first class of "
                                "largest score.")
