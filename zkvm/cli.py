@@ -1,7 +1,8 @@
 """The ``zkvm`` command line.
 
     zkvm run PROGRAM.py --input INPUT.json [--prove] [--proof OUT] [--json]
-    zkvm verify PROOF --program PROGRAM.py [--vk PROGRAM.vk] [--json]
+    zkvm verify PROOF --program PROGRAM.py [--vk PROGRAM.vk] [--commitment FILE|HEX] [--json]
+    zkvm commit PROGRAM.py [--salt FILE] [--new-salt] [--json]
     zkvm keygen PROGRAM.py (--proof PROOF | --input INPUT.json) [--out PROGRAM.vk]
     zkvm compile PROGRAM.py [--input INPUT.json] [--asm] [--out PROGRAM.json] [--json]
     zkvm inspect PROOF [--json]
@@ -93,6 +94,7 @@ class _Parser(argparse.ArgumentParser):
 
 # flags naming the file an error is about: InputError.parameter -> the argument holding the path
 _FILE_OF = {"program": "program", "proof": "proof", "--proof": "proof", "--vk": "vk", "--out": "out",
+            "--salt": "salt", "--commitment": "commitment",
             "--input": "input", "input file": "input"}
 
 
@@ -170,11 +172,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     input_obj = programs.read_input_file(args.input) if args.input else ({} if not programs.is_assembly(args.program) else [])
     loaded = programs.load(args.program, input_obj)
     program = loaded.program
+    private_words = _private_region(program, args.program)
     if not args.prove:
         from zkvm.vm.run import run
 
         t = time.perf_counter()
-        ex = run(program, loaded.inputs, loaded.public_inputs, record=False)
+        ex = run(program, loaded.inputs, loaded.public_inputs, record=False, private_words=private_words)
         secs = time.perf_counter() - t
         output = shaped_output(program, ex.outputs)
         _emit(args, {"output": output, "cycles": ex.cycles, "run_seconds": round(secs, 4)},
@@ -187,11 +190,28 @@ def cmd_run(args: argparse.Namespace) -> int:
                                      grinding_bits=args.grinding, zk=not args.no_zk)
 
     options([1 << 20])  # bad --blowup / --queries / --grinding values are reported before the run
+    salt, published = None, None
+    if private_words is not None:
+        from zkvm.private import Commitment, load_salt
+
+        salt_path = Path(args.salt) if args.salt else Path(args.program).with_suffix(".salt")
+        if not salt_path.exists():
+            raise InputError("--salt", f"{salt_path} does not exist: the program loads private weights; make their "
+                             f"commitment and salt first (zkvm commit {args.program}), or give the salt with --salt FILE")
+        salt = load_salt(salt_path)
+        published_path = Path(args.program).with_suffix(".commitment")
+        published = Commitment.load(published_path) if published_path.is_file() else None
+    elif args.salt:
+        raise InputError("--salt", f"{args.program} loads no private weights (load_private): there is nothing to salt")
 
     progress = Progress(args.quiet or args.json)
     result = prove(program, loaded.inputs, loaded.public_inputs, options, progress=progress, embed_program=args.embed_program,
-                   commit_program=True if args.commit_program else None)
+                   commit_program=True if args.commit_program else None, private_words=private_words, salt=salt)
     progress.done()
+    if published is not None and tuple(published.digest) != tuple(result.model_commitment):
+        raise InputError("--salt", f"the private weights and salt hash to another commitment than "
+                         f"{Path(args.program).with_suffix('.commitment')} holds: the weights or the salt changed since "
+                         "zkvm commit (commit again, and publish the new commitment)")
     out_path = Path(args.proof) if args.proof else Path(args.program).with_suffix(".proof")
     try:
         out_path.write_bytes(result.proof)
@@ -217,6 +237,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         "program_hash": program.hex_hash(),
         "program_columns": "committed" if result.program_root is not None else "computed by the verifier",
     }
+    if result.model_commitment is not None:
+        from zkvm.private import Commitment
+
+        obj["model_commitment"] = Commitment(result.model_commitment).hex()
     if args.vk:
         obj["vk"] = args.vk
     _emit(args, obj, f"{_fmt_output(output)}\n{result.cycles} cycles, proved in {result.seconds:.2f} s, "
@@ -235,7 +259,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         key = _read_key(args.vk, "--vk") if args.vk else None
         pf = ProofFile.from_bytes(data)
         program = _program_for_proof(args.program, pf)
-        claim = verify(pf, program, min_security_bits=args.min_security, vk=key)
+        commitment = _read_commitment(args.commitment) if args.commitment else None
+        claim = verify(pf, program, min_security_bits=args.min_security, vk=key, commitment=commitment)
         if args.expect_output is not None and claim.output != _expected_output(args.expect_output):
             raise StatementMismatch(f"the proof attests the output {_fmt_output(claim.output)}, not {args.expect_output}")
     except VerificationError as e:
@@ -252,10 +277,71 @@ def cmd_verify(args: argparse.Namespace) -> int:
         "arithmetic": claim.arithmetic,
         "verify_seconds": round(secs, 4),
     }
+    if claim.model_commitment is not None:
+        obj["model_commitment"] = claim.model_commitment
     zk_note = "" if claim.zero_knowledge else "; NOT zero-knowledge (proved with --no-zk)"
     field_note = "" if claim.arithmetic == "exact" else "; + - * attested modulo p (field arithmetic)"
-    _emit(args, obj, f"valid: program {claim.program_hash[:16]}... produced {_fmt_output(claim.output)} "
+    model_note = f" with the private weights of commitment {claim.model_commitment[:16]}..." if claim.model_commitment else ""
+    _emit(args, obj, f"valid: program {claim.program_hash[:16]}...{model_note} produced {_fmt_output(claim.output)} "
           f"({claim.security_bits} bits conjectured security{zk_note}{field_note}, verified in {secs * 1e3:.0f} ms)")
+    return EXIT_OK
+
+
+def _read_commitment(where: str):
+    """--commitment: a .commitment file or 64 hex digits (a usage error otherwise, exit 2)."""
+    from zkvm.private import Commitment
+
+    try:
+        return Commitment.load(where)
+    except ParameterError as e:
+        raise InputError("--commitment", str(e).removeprefix("commitment: ")) from None
+
+
+def _private_region(program, program_path: str):
+    """A program's private weights, read from the files beside it (None without load_private)."""
+    from zkvm.isa.program import private_size
+
+    if not private_size(program):
+        return None
+    from zkvm.private import load_region
+
+    return load_region(program, Path(program_path).resolve().parent)
+
+
+# --- commit ------------------------------------------------------------------------------------
+def cmd_commit(args: argparse.Namespace) -> int:
+    """Commit to a program's private weights: PROGRAM.commitment (publish it) and PROGRAM.salt
+    (keep it secret; zkvm run --prove needs it)."""
+    from zkvm import programs
+    from zkvm.private import Commitment, commit, load_salt, new_salt, private_arrays, save_salt
+
+    default_input = Path(args.program).with_suffix(".input.json")
+    input_path = args.input or (str(default_input) if default_input.is_file() else None)
+    input_obj = programs.read_input_file(input_path) if input_path else None
+    program = programs.load(args.program, input_obj).program  # (the private arrays do not depend on the input)
+    region = _private_region(program, args.program)
+    if region is None:
+        raise InputError("program", f"{args.program} loads no private weights: use load_private(\"file.npz\", \"W1\") "
+                         "for the weights to keep secret", args.program)
+    salt_path = Path(args.salt) if args.salt else Path(args.program).with_suffix(".salt")
+    reused = salt_path.exists() and not args.new_salt
+    salt = load_salt(salt_path) if reused else new_salt()
+    t = time.perf_counter()
+    digest = commit(region, salt)
+    secs = time.perf_counter() - t
+    c = Commitment(digest, tuple(private_arrays(program)))
+    out = Path(args.out) if args.out else Path(args.program).with_suffix(".commitment")
+    try:
+        if not reused:
+            save_salt(salt, salt_path)
+        out.write_text(json.dumps(c.to_json(), indent=1) + "\n")
+    except OSError as e:
+        raise InputError("--out", f"cannot write {e.filename}: {e.strerror}") from None
+    words = sum(a["shape"][0] * (a["shape"][1] if len(a["shape"]) == 2 else 1) for a in c.arrays)
+    obj = {"commitment": c.hex(), "commitment_file": str(out), "salt_file": str(salt_path), "salt_reused": reused,
+           "private_weights": words, "arrays": list(c.arrays), "commit_seconds": round(secs, 3)}
+    _emit(args, obj, f"commitment {c.hex()}\n{words} private weights in {len(c.arrays)} array(s), hashed in {secs:.2f} s\n"
+          f"  publish {out}\n  keep secret {salt_path}" + (" (reused)" if reused else " (new)"))
     return EXIT_OK
 
 
@@ -429,6 +515,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         "program_columns_roots": roots,
         "proof_bytes": len(data),
         "stark_sections": sections,
+        "model_commitment": b"".join(int(v).to_bytes(8, "little") for v in pf.model_commitment).hex()
+        if pf.model_commitment is not None else None,
     }
     if args.json:
         print(json.dumps(obj))
@@ -449,6 +537,9 @@ def cmd_inspect(args: argparse.Namespace) -> int:
                                  if obj["arithmetic"] == "exact" else "field (+, -, * and dot products attested modulo p)"))
     print("program columns  " + (f"committed, root{'s' if len(roots) > 1 else ''} {', '.join(r[:16] + '...' for r in roots)} "
                                  "(check with a verifying key)" if roots else "computed by the verifier"))
+    if obj["model_commitment"]:
+        print(f"model commitment {obj['model_commitment']} (private weights: verify with --commitment, "
+              "the value the model's owner published)")
     print(f"size             {len(data)} bytes")
     width = max(map(len, sections), default=0)
     for name, size in sections.items():
@@ -600,6 +691,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--commit-program", action="store_true",
                      help="commit to the program's code and constants even if it is small (large programs always do)")
     run.add_argument("--vk", metavar="FILE", help="also write (or add to) the program's verifying key (see zkvm keygen)")
+    run.add_argument("--salt", metavar="FILE", help="the salt of the private weights' commitment (default: PROGRAM.salt, "
+                     "written by zkvm commit)")
     run.set_defaults(func=cmd_run)
 
     ver = sub.add_parser("verify", help="verify a proof against a program", description="Verify PROOF for PROGRAM and print the attested output.")
@@ -609,8 +702,23 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("--min-security", type=int, default=100, help="refuse proofs below this many bits (default 100)")
     ver.add_argument("--vk", metavar="FILE", help="the program's verifying key (zkvm keygen): a large program's "
                      "constants are then checked by one root instead of being evaluated")
+    ver.add_argument("--commitment", metavar="FILE|HEX", help="the model commitment the owner published (a .commitment "
+                     "file or 64 hex digits): required for programs with private weights")
     ver.add_argument("--expect-output", metavar="JSON", help="the output you were told (e.g. 7 or [1, 2]); reject (exit 1) if the proof attests another")
     ver.set_defaults(func=cmd_verify)
+
+    com = sub.add_parser("commit", help="commit to a program's private weights (load_private)",
+                         description="Hash the private weights PROGRAM loads (load_private) with a secret salt: writes "
+                                     "PROGRAM.commitment (publish it: verifiers check proofs against it) and PROGRAM.salt "
+                                     "(keep it secret: zkvm run --prove needs it). An existing salt file is reused.")
+    com.add_argument("program", help="the program (.py DSL)")
+    com.add_argument("--input", "-i", help="an input file fixing main's list lengths, if the program needs one to "
+                     "compile (default: PROGRAM.input.json when it exists)")
+    com.add_argument("--salt", metavar="FILE", help="the salt file to use or create (default: PROGRAM.salt)")
+    com.add_argument("--new-salt", action="store_true", help="draw a new salt even if the salt file exists")
+    com.add_argument("--out", "-o", help="the commitment file (default: PROGRAM.commitment)")
+    com.add_argument("--json", action="store_true", help="print one JSON object")
+    com.set_defaults(func=cmd_commit)
 
     key = sub.add_parser("keygen", help="compute a program's verifying key (fast verification of large models)",
                          description="Compute the root of PROGRAM's committed code and constants for the trace length "

@@ -52,3 +52,13 @@ def load(filename: str, name: str):
     caller = sys._getframe(1).f_globals.get("__file__")
     base = Path(caller).resolve().parent if caller else Path.cwd()
     return load_array(base / filename, name).tolist()
+
+
+def load_private(filename: str, name: str):
+    """Like :func:`load`, for weights that stay private: the compiler places only their shape
+    in the program (not their values, which are not part of its hash); a proof hides them and
+    binds them to the model commitment that ``zkvm commit`` makes (docs/private-weights.md).
+    Under CPython it reads the file like :func:`load`."""
+    caller = sys._getframe(1).f_globals.get("__file__")
+    base = Path(caller).resolve().parent if caller else Path.cwd()
+    return load_array(base / filename, name).tolist()

@@ -98,6 +98,18 @@ def assembly_inputs(obj: Any) -> tuple[list[int], list[int]]:
     return _flat_ints(obj.get("inputs", []), "inputs"), _flat_ints(obj.get("public_inputs", []), "public_inputs")
 
 
+def _private_shapes(signature: dict | None) -> dict | None:
+    """The shapes of the private weights a proof's signature states, for compiling the program
+    where their files are not (a verifier's machine); the program hash then binds them."""
+    arrays = (signature or {}).get("private", {}).get("arrays", []) if isinstance(signature, dict) else []
+    out = {}
+    for a in arrays if isinstance(arrays, list) else []:
+        if isinstance(a, dict) and isinstance(a.get("file"), str) and isinstance(a.get("name"), str) \
+                and isinstance(a.get("shape"), list):
+            out[(a["file"], a["name"])] = a["shape"]
+    return out or None
+
+
 def load(program_path: str | Path, input_obj: Any | None = None, signature: dict | None = None) -> LoadedProgram:
     """Compile or assemble a program for an input object (shapes come from the inputs, or from
     a proof's ``signature`` when verifying: then a signature that cannot be this program's,
@@ -118,13 +130,14 @@ def load(program_path: str | Path, input_obj: Any | None = None, signature: dict
     # a proof's signature is checked before the program is parsed (a malformed proof is named
     # as such even if the program has errors too)
     shapes = _proof_shapes(signature) if input_obj is None and signature is not None else None
+    private_shapes = _private_shapes(signature)
     # parsed and checked once for everything below (newlines read as Path.read_text reads them)
     source = compiler.check_source(text.replace("\r\n", "\n").replace("\r", "\n"), str(path))
     if input_obj is not None:
         program = source.compile(compiler.input_shapes_of(source.main_parameters(), input_obj))
         return LoadedProgram(program, compiler.flatten_inputs(program, input_obj), [])
     if shapes is None:
-        return LoadedProgram(source.compile(), [], [])
+        return LoadedProgram(source.compile(None, private_shapes), [], [])
     ours = [name for name, _ in source.main_parameters()]
     if sorted(ours) != sorted(shapes):
         # the proof was made for a program whose main takes other inputs: not this one
@@ -132,7 +145,7 @@ def load(program_path: str | Path, input_obj: Any | None = None, signature: dict
             f"the proof is about a program whose main takes ({', '.join(shapes)}); "
             f"{path.name}'s main takes ({', '.join(ours)})")
     try:
-        program = source.compile(shapes)
+        program = source.compile(shapes, private_shapes)
     except InputError as e:  # names match, shapes do not fit main's annotations: the proof's doing
         raise StatementMismatch(f"the proof's signature does not fit {path.name}'s main: {e}") from None
     return LoadedProgram(program, [], [])

@@ -1,9 +1,11 @@
 """The proof file: a STARK proof plus the statement it proves (verifier-safe).
 
 Layout: magic ``ZKVMPRF1``, format version (u16), the program hash (32 bytes), flags (u8; bit
-0: the program is embedded; bits 1 and 2: the proof commits to the program's code, to its
-constants), public inputs and outputs (each a u32 count and field elements), the output record's address
-(u64; 0 for a fixed output region),
+0: the program is embedded; bits 1 to 3: the proof commits to the program's code, data and
+constants; bit 4: a model commitment follows the output address), public inputs and outputs
+(each a u32 count and field elements), the output record's address (u64; 0 for a fixed output
+region), the model commitment (4 field elements, for a program with private weights: the
+verifier checks the proof against the commitment *it* is given, never this copy),
 the program's signature (u32 length + JSON: parameter names and shapes, so a verifier can
 recompile the source for exactly these shapes), the embedded program's
 canonical bytes if any (u64 length), then the STARK proof (u64 length; a multi-table proof, see
@@ -50,6 +52,7 @@ class ProofFile:
     signature: dict | None = None  # the program's I/O signature (names and shapes)
     output_address: int = 0  # the output record's address (0: a fixed output region)
     commitment: int = 0  # the program parts the proof commits to (zkvm.air.vm_air.COMMIT_*)
+    model_commitment: tuple[int, ...] | None = None  # the private weights' commitment (4 elements), if any
 
     @property
     def trace_length(self) -> int:
@@ -61,11 +64,14 @@ class ProofFile:
         w.raw(MAGIC)
         w.raw(VERSION.to_bytes(2, "little"))
         w.digest(self.program_hash)
-        w.u8((1 if self.program is not None else 0) | (self.commitment & 7) << 1)
+        w.u8((1 if self.program is not None else 0) | (self.commitment & 7) << 1
+             | (16 if self.model_commitment is not None else 0))
         for group in (self.public_inputs, self.outputs):
             w.count(len(group))
             w.fields(v % P for v in group)
         w.u64(self.output_address)
+        if self.model_commitment is not None:
+            w.fields(v % P for v in self.model_commitment)
         sig = signature_bytes(self.signature or {})
         w.count(len(sig))
         w.raw(sig)
@@ -84,13 +90,14 @@ class ProofFile:
         r.header(MAGIC, VERSION, "proof file")
         program_hash = r.digest("program hash")
         flags = r.u8("flags")
-        if flags & ~15:
+        if flags & ~31:
             raise ProofFormatError("unknown proof file flags")
         groups = []
         for what in ("public inputs", "outputs"):
             count = r.count(f"{what} count", MAX_IO)
             groups.append(tuple(_signed(v) for v in r.fields(count, what)))
         output_address = r.u64("output address")
+        model_commitment = tuple(r.fields(4, "model commitment")) if flags & 16 else None
         sig_len = r.count("signature length", MAX_SIGNATURE_BYTES)
         try:
             signature = decode_signature(r.raw(sig_len, "signature"))
@@ -114,4 +121,5 @@ class ProofFile:
                 program = program_from_canonical_bytes(embedded, max_words=words)
             except ParameterError as e:
                 raise ProofFormatError(f"embedded program: {e}") from None
-        return cls(program_hash, groups[0], groups[1], stark, program, signature, output_address, flags >> 1)
+        return cls(program_hash, groups[0], groups[1], stark, program, signature, output_address, (flags >> 1) & 7,
+                   model_commitment)

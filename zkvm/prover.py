@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from zkvm.errors import ParameterError
 from zkvm.fri.options import FriOptions
 from zkvm.isa.program import Program
 from zkvm.proof_file import ProofFile
@@ -31,6 +32,7 @@ class ProveResult:
     program_root: bytes | None = None  # the committed program columns' root (large programs)
     blowup: int = 0
     commitment: int = 0  # which program parts were committed (zkvm.air.vm_air.COMMIT_*)
+    model_commitment: tuple[int, ...] | None = None  # the private weights' commitment, if any
 
 
 def prove(
@@ -45,6 +47,8 @@ def prove(
     memory_budget: int | None = None,
     zk_seed: bytes | None = None,
     commit_program: bool | None = None,
+    private_words=None,
+    salt: Sequence[int] | None = None,
 ) -> ProveResult:
     """Run ``program`` on the flat private ``inputs`` (and public inputs) and prove it.
 
@@ -66,7 +70,7 @@ def prove(
     helper = start_background_warmup()  # first proof after installation: compile on both cores
     try:
         return _prove(program, inputs, public_inputs, options, t0, say, embed_program, debug_check, memory_budget, zk_seed,
-                      commit_program)
+                      commit_program, private_words, salt)
     finally:
         if helper is not None and helper.poll() is None:
             helper.terminate()  # what it has not compiled yet, this process already has
@@ -76,30 +80,34 @@ def prove(
                 pass
 
 
-def vm_tables(program: Program, execution, cpu_columns, commitment: int, say: Callable[[str], None] = lambda _m: None):
+def vm_tables(program: Program, execution, cpu_columns, commitment: int, say: Callable[[str], None] = lambda _m: None,
+              salt: Sequence[int] | None = None):
     """The tables of a run's proof: (system, traces, public inputs, public columns), the CPU
     trace first (its slot left None: the caller hands it over), then with read-only constants
     the data and word tables and, after single-row macs, the dot-product and frozen-memory
-    tables (zkvm/air/vm_air.py, vm_system)."""
+    tables (zkvm/air/vm_air.py, vm_system), and with private weights the private-data table
+    last (its public inputs hold the model commitment)."""
     from zkvm.air.data_space import const_columns, data_space_traces, piece_addresses
     from zkvm.air.vm_air import COMMIT_CONSTS, DATA, WORDS, vm_system
-    from zkvm.isa.program import CONST_MIN_ROWS
+    from zkvm.isa.program import CONST_BASE, CONST_MIN_ROWS, const_base
 
     n = execution.trace_length
     const_size = program.layout.const_size
     dots = execution.dots
+    private = execution.private_words if execution.private_words is not None and execution.private_words.size else None
     data_pieces = []
     if const_size:
         say("building the data and word tables")
         probe = vm_system(n, True)
-        data_pieces, word_trace = data_space_traces(program, execution.trace, probe.tables[DATA], probe.tables[WORDS],
-                                                    CONST_MIN_ROWS, dots.weight_rows if dots is not None else None)
+        data_pieces, word_trace, private_lookups = data_space_traces(
+            program, execution.trace, probe.tables[DATA], probe.tables[WORDS], CONST_MIN_ROWS,
+            dots.weight_rows if dots is not None else None, private)
     system = vm_system(n, const_size > 0, dots is not None, max(1, len(data_pieces)),
-                       len(dots.dot) if dots is not None else 1)
+                       len(dots.dot) if dots is not None else 1, private is not None)
     traces, publics, table_columns = [None], [[program.layout.stack_base]], [cpu_columns]
     if const_size:
         committed = bool(commitment & COMMIT_CONSTS)
-        addr0 = piece_addresses(const_size)
+        addr0 = piece_addresses(const_size, const_base(program))
         traces += [data_pieces[0], word_trace]
         publics += [[addr0[0]], []]
         table_columns += [const_columns(program, committed, 0), None]
@@ -117,6 +125,20 @@ def vm_tables(program: Program, execution, cpu_columns, commitment: int, say: Ca
             publics += [[]] * (len(dots.dot) - 1)
             table_columns += [None] * (len(dots.dot) - 1)
         _raise_small_tables(traces, small, max([n] + [t.shape[0] for t in traces[1:]]))
+    if private is not None:
+        from zkvm.air.private_table import private_table_air, private_trace
+
+        if salt is None:
+            raise ParameterError("salt", "a program with private weights is proven with the salt of its commitment "
+                                 "(zkvm commit writes PROGRAM.salt)")
+        say("hashing the private weights into their commitment")
+        rows = private.size // 8 + 1
+        trace, pub = private_trace(private_table_air(), private, list(salt), CONST_BASE, private_lookups,
+                                   max(CONST_MIN_ROWS, 1 << (rows - 1).bit_length()))
+        traces.append(trace)
+        publics.append(pub)
+        table_columns.append(None)
+    assert const_base(program) == CONST_BASE + (private.size if private is not None else 0)
     return system, traces, publics, table_columns
 
 
@@ -138,7 +160,7 @@ def _raise_small_tables(traces: list, indices: list[int], tallest: int) -> None:
 
 
 def _prove(program, inputs, public_inputs, options, t0, say, embed_program, debug_check, memory_budget,
-           zk_seed, commit_program) -> ProveResult:
+           zk_seed, commit_program, private_words=None, salt=None) -> ProveResult:
     """:func:`prove` once its helper (if any) is started; t0 is the start time."""
     from zkvm.air.vm_air import COMMIT_CONSTS, commitment_for, public_columns, statement_bytes
     from zkvm.stark import prover as stark_prover
@@ -146,13 +168,14 @@ def _prove(program, inputs, public_inputs, options, t0, say, embed_program, debu
     from zkvm.vm.run import run
 
     say("running the program")
-    execution = run(program, inputs, public_inputs)
+    execution = run(program, inputs, public_inputs, private_words=private_words)
     t_run = time.perf_counter() - t0
     n = execution.trace_length
     commitment = commitment_for(program, commit_program)
     cols = public_columns(program, execution.public_inputs, execution.outputs, n, execution.output_address,
                           commitment=commitment & ~COMMIT_CONSTS)
-    system, traces, publics, table_columns = vm_tables(program, execution, cols, commitment, say)
+    system, traces, publics, table_columns = vm_tables(program, execution, cols, commitment, say, salt)
+    model_commitment = tuple(publics[-1][2:]) if execution.private_words is not None else None
     stmt = statement_bytes(program.hash(), execution.public_inputs, execution.outputs, execution.output_address)
     report = stark_prover.ProverReport()
     report.add("run", t_run)
@@ -186,6 +209,7 @@ def _prove(program, inputs, public_inputs, options, t0, say, embed_program, debu
     pf = ProofFile(
         program.hash(), execution.public_inputs, tuple(execution.outputs), stark,
         program if embed_program else None, dict(program.signature), execution.output_address, commitment,
+        model_commitment,
     )
     data = pf.to_bytes()
     return ProveResult(
@@ -199,4 +223,5 @@ def _prove(program, inputs, public_inputs, options, t0, say, embed_program, debu
         program_root=stark.tables[0].fixed_root,
         blowup=stark.options.blowup,
         commitment=commitment,
+        model_commitment=model_commitment,
     )

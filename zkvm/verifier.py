@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from zkvm.errors import ParameterError, ProofFormatError, StatementMismatch, VerificationError
+from zkvm.field.goldilocks import P
 from zkvm.fri.options import DEFAULT_MIN_SECURITY_BITS
 from zkvm.isa.program import Program, arithmetic_contract, shaped_output, signature_bytes, validate_signature
 from zkvm.keys import VerifyingKey
@@ -55,6 +56,9 @@ class VerifiedClaim:
     CPython's result of the program (every +, -, * proven not to wrap: compiled programs), or
     "field" when + - * and dot products are attested modulo p (programs that import
     zkvm.lang.field_arithmetic, and assembly)."""
+    model_commitment: str | None = None
+    """For a program with private weights: the model commitment (64 hex digits) the weights
+    that ran hash to (the one the caller gave)."""
 
 
 def _other_program(claimed: bytes, expected: bytes) -> StatementMismatch:
@@ -126,6 +130,29 @@ def _check_regions(prog: Program, n: int) -> None:
                                    f"{n}-row trace")
 
 
+def _model_commitment(commitment, private: int) -> tuple[int, ...] | None:
+    """The commitment argument as 4 field elements (ParameterError when it is missing for a
+    program with private weights, given for one without, or malformed)."""
+    if not private:
+        if commitment is not None:
+            raise ParameterError("commitment", "the program has no private weights: a model commitment does not apply")
+        return None
+    if commitment is None:
+        raise ParameterError("commitment", "the program loads private weights: verify its proofs against the model "
+                             "commitment its owner published (zkvm verify --commitment FILE|HEX; verify(..., "
+                             "commitment=...)): without one a proof says nothing about which weights ran")
+    from zkvm.private import Commitment
+
+    if isinstance(commitment, Commitment):
+        return tuple(commitment.digest)
+    if isinstance(commitment, str):
+        return tuple(Commitment.load(commitment).digest)
+    digest = _ints(commitment, "commitment")
+    if len(digest) != 4 or not all(0 <= v < P for v in digest):
+        raise ParameterError("commitment", "4 canonical field elements, 64 hex digits or a .commitment file")
+    return digest
+
+
 def _ints(values: Sequence[int], what: str) -> tuple[int, ...]:
     try:
         return tuple(int(v) for v in values)
@@ -140,6 +167,7 @@ def verify(
     output: Sequence[int] | None = None,
     min_security_bits: int = DEFAULT_MIN_SECURITY_BITS,
     vk: VerifyingKey | bytes | None = None,
+    commitment: "Commitment | str | Sequence[int] | None" = None,
 ) -> VerifiedClaim:
     """Verify a zkvm proof and return the claim it proves.
 
@@ -154,16 +182,22 @@ def verify(
         vk: the program's verifying key (or its bytes), from a source you trust: when it has
             a root for the proof's trace length and blowup, the program's committed columns
             are checked against it instead of being evaluated (same result, less work).
+        commitment: for a program with private weights (``load_private``), the model
+            commitment the owner published (a :class:`zkvm.private.Commitment`, its 64 hex
+            digits, or its 4 field elements): the proof must be for weights that hash to it.
+            Required for such a program (a proof without it would say nothing about which
+            model ran); refused for any other.
 
     Raises:
         VerificationError: the proof is malformed (ProofFormatError), about another
         statement (StatementMismatch), or fails a check (the subclass names it).
-        ParameterError: an argument of the wrong type (e.g. a program hash that is not hex).
+        ParameterError: an argument of the wrong type (e.g. a program hash that is not hex),
+        or a program with private weights verified without a commitment.
     """
     from zkvm.air.layout import MIN_TRACE_LOG
     from zkvm.air.data_space import const_columns, piece_addresses
     from zkvm.air.vm_air import COMMIT_CONSTS, data_indices, public_columns, statement_bytes, vm_system
-    from zkvm.isa.program import CONST_BASE, const_pieces
+    from zkvm.isa.program import CONST_BASE, const_base, const_pieces, private_space
     from zkvm.stark.multi_verifier import verify_tables
 
     if vk is not None and not isinstance(vk, (VerifyingKey, bytes, bytearray, memoryview)):
@@ -192,11 +226,14 @@ def verify(
         raise StatementMismatch("the proof attests another output")
     consts = lay.const_size > 0
     heights = const_pieces(lay.const_size)
-    # with constants: CPU, data, words, [dot, frozen], data's second piece, [dot's second piece], masks
-    extra = len(pf.stark.tables) - (3 + len(heights) - 1 + 1) if consts else 0
+    private = private_space(prog)
+    digest = _model_commitment(commitment, private)
+    # with constants: CPU, data, words, [dot, frozen], data's second piece, [dot's second piece],
+    # [private data], masks
+    extra = len(pf.stark.tables) - (3 + len(heights) - 1 + 1) - (1 if private else 0) if consts else 0
     if extra not in (0, 2, 3):
         raise ProofFormatError(f"the proof has {len(pf.stark.tables)} tables, which no run of this program gives")
-    system = vm_system(n, consts, extra > 0, max(1, len(heights)), 2 if extra == 3 else 1)
+    system = vm_system(n, consts, extra > 0, max(1, len(heights)), 2 if extra == 3 else 1, private > 0)
     if len(pf.stark.tables) != len(system.tables):
         raise ProofFormatError(f"the proof has {len(pf.stark.tables)} tables, this program's proofs have {len(system.tables)}")
     if pf.commitment & COMMIT_CONSTS and not consts:
@@ -218,13 +255,17 @@ def verify(
     if consts:
         committed = bool(pf.commitment & COMMIT_CONSTS)
         for piece, (index, height, addr0) in enumerate(zip(data_indices(system), heights,
-                                                           piece_addresses(lay.const_size))):
+                                                           piece_addresses(lay.const_size, const_base(prog)))):
             found = pf.stark.tables[index].trace_length
             if found != height:  # (checked before the columns are built)
                 raise ProofFormatError(f"the proof's data table has a piece of {found} rows where the program's "
                                        f"constants have {height}")
             roots[index] = key.root_for(height, blowup, COMMIT_CONSTS) if key is not None and committed else None
             publics[index], table_columns[index] = [addr0], const_columns(prog, committed, piece)
+    if private:
+        if pf.model_commitment is not None and tuple(pf.model_commitment) != tuple(digest):
+            raise StatementMismatch("the proof is for private weights with another model commitment than the one given")
+        publics[users - 1] = [CONST_BASE, private // 8 + 1, *digest]
     verify_tables(
         pf.stark, system, publics, min_security_bits, public_columns=table_columns, statement=stmt,
         trusted_roots=roots,
@@ -240,4 +281,5 @@ def verify(
         zero_knowledge=pf.stark.options.zk,
         program_columns="key" if by_key else "evaluated",
         arithmetic=arithmetic_contract(prog),
+        model_commitment=b"".join(int(v).to_bytes(8, "little") for v in digest).hex() if digest else None,
     )

@@ -25,14 +25,37 @@ from zkvm.stark.prover import ProverError
 from zkvm.stark.tables import TableSystem
 
 FAST = FriOptions(blowup=8, num_queries=12, grinding_bits=0, min_security_bits=0, zk=False)
-SOURCE, DOT, PRIVATE, FROZEN = range(4)
+SOURCE, DOT, PRIVATE, FROZEN, RANGES = range(5)
 K = 8
 SALT = [11, 22, 33, 44, 55, 66, 77, 88]
 
 
 def system() -> TableSystem:
     return TableSystem("private-standalone", (mac_source_standin_air(), dot_table_air(K), private_table_air(),
-                                              frozen_standin_air()))
+                                              frozen_standin_air(), range_standin_air()))
+
+
+def range_standin_air():
+    """Stands in for the CPU's 16-bit range table: answers (value) m times on the range bus
+    (nothing checks its values: the private table's lookups must match them)."""
+    from zkvm.air.buses import RANGE
+    from zkvm.stark.air import AirBuilder
+    from zkvm.stark.tables import BUS_CHALLENGES, BusInteractions
+
+    b = AirBuilder("ranges", ["v", "m"], num_challenges=BUS_CHALLENGES)
+    bus = BusInteractions(b)
+    bus.send(RANGE, [b.main("v")], b.main("m"))
+    return b.build(bus.finish().build_matrix)
+
+
+def range_trace(priv: np.ndarray) -> np.ndarray:
+    """The range stand-in's rows for the private table's lookups (its weight rows' words + 2^15)."""
+    on, first = priv[:, 0] == 1, priv[:, 1] == 1
+    vals = ((priv[on & ~first, 5 : 5 + K].astype(object) + (1 << 15)) % p2.P).reshape(-1)
+    distinct, counts = np.unique(vals.astype(np.uint64), return_counts=True)
+    out = np.zeros((max(8, 1 << int(distinct.size - 1).bit_length()), 2), dtype=np.uint64)
+    out[: distinct.size, 0], out[: distinct.size, 1] = distinct, counts
+    return out
 
 
 def layers(seed: int = 0):
@@ -58,9 +81,10 @@ def honest(ls=None, salt=SALT, height=None):
     priv, pub = private_trace(air, fa.from_signed(weights), salt, 0, data[:rows, 1],
                               height or max(8, 1 << rows.bit_length()))
     traces[2] = priv
+    traces.append(range_trace(priv))
     blocks = [salt] + [[int(v) % p2.P for v in weights[i : i + K]] for i in range(0, weights.size, K)]
     assert pub[2:] == p2.sponge(blocks)  # the table's digest is the reference sponge's
-    return traces, [[], [], pub, []], pub[2:]
+    return traces, [[], [], pub, [], []], pub[2:]
 
 
 @pytest.mark.parametrize("height", [None, 32])
@@ -125,7 +149,7 @@ def test_a_changed_salt_is_rejected():
 def test_a_weight_changed_in_the_private_table_only_is_rejected():
     traces, pubs, _ = honest()
     row = int(np.flatnonzero(traces[PRIVATE][:, 1])[0]) + 1  # the first weight row
-    traces[PRIVATE][row, 4] = (int(traces[PRIVATE][row, 4]) + 1) % p2.P
+    traces[PRIVATE][row, 5] = (int(traces[PRIVATE][row, 5]) + 1) % p2.P
     forge(traces, pubs)
 
 
@@ -153,7 +177,8 @@ def test_the_salt_row_cannot_answer_a_lookup():
     first = int(np.flatnonzero(priv[:, 1])[0])
     priv[first, 3] = m[0]
     traces[2] = priv
-    forge(traces, [[], [], pub, []])
+    traces.append(range_trace(priv))
+    forge(traces, [[], [], pub, [], []])
 
 
 def test_a_weight_changed_everywhere_but_the_hash_chain_is_rejected():
@@ -183,7 +208,8 @@ def test_a_proof_is_bound_to_the_table_system():
     proof = prove_tables(system(), traces, pubs, FAST)
     bad = replace(proof, tables=proof.tables)  # same proof, verified against another AIR digest
     other = TableSystem("private-standalone", (mac_source_standin_air(), dot_table_air(K),
-                                               private_table_air().renamed("private data #2"), frozen_standin_air()))
+                                               private_table_air().renamed("private data #2"), frozen_standin_air(),
+                                               range_standin_air()))
     with pytest.raises(VerificationError):
         verify_tables(bad, other, pubs, 0)
 
@@ -217,14 +243,44 @@ def test_rows_read_at_each_others_addresses_are_rejected():
     for i, src in enumerate(order):
         reads[i, 0], reads[i, 1], reads[i, 2 : 2 + K] = 1, addr0 + K * i, rows[src]
     priv[first + 1, 2], priv[first + 2, 2] = priv[first + 2, 2], priv[first + 1, 2]
-    sysm = TableSystem("reader-private", (reader_air(), air))
+    sysm = TableSystem("reader-private", (reader_air(), air, range_standin_air()))
+    ranges = range_trace(priv)  # (column 2 is addr: the rows swapped their addresses above)
     with pytest.raises((ProverError, ConstraintViolation)):
-        prove_tables(sysm, [reads.copy(), priv.copy()], [[], pub], FAST, debug_check=True)
-    proof = prove_tables(sysm, [reads, priv], [[], pub], FAST, check=False)
+        prove_tables(sysm, [reads.copy(), priv.copy(), ranges], [[], pub, []], FAST, debug_check=True)
+    proof = prove_tables(sysm, [reads, priv, ranges], [[], pub, []], FAST, check=False)
     with pytest.raises(VerificationError):
-        verify_tables(proof, sysm, [[], pub], 0)
+        verify_tables(proof, sysm, [[], pub, []], 0)
     # the honest reads of the same table verify
     honest_priv, _ = private_trace(air, words, SALT, addr0, np.ones(4, dtype=np.uint64), 8)
     for i in range(4):
         reads[i, 2 : 2 + K] = rows[i]
-    verify_tables(prove_tables(sysm, [reads, honest_priv], [[], pub], FAST, debug_check=True), sysm, [[], pub], 0)
+    verify_tables(prove_tables(sysm, [reads, honest_priv, ranges], [[], pub, []], FAST, debug_check=True), sysm,
+                  [[], pub, []], 0)
+
+
+def test_a_table_longer_than_its_declared_blocks_is_rejected():
+    """Whoever commits hashes one row more than the initial state declares (a digest like any
+    other), so that the extra row answers a lookup past the private region, where public
+    constants live: the row count must end at the declared number of blocks."""
+    from zkvm.crypto.poseidon2_kernels import absorb_into
+
+    rng = np.random.default_rng(9)
+    words = rng.integers(0, 1000, 4 * K).astype(np.uint64)  # 3 rows declared + 1 extra
+    addr0 = 64
+    air = private_table_air()
+    priv, pub = private_trace(air, words, SALT, addr0, np.ones(4, dtype=np.uint64), 8)
+    cols = {c: i for i, c in enumerate(air.main_columns)}
+    pad = int(np.flatnonzero(priv[:, 1])[0])
+    blocks = np.vstack([np.array(SALT, dtype=np.uint64), words.reshape(4, K)])
+    final = absorb_into(priv, pad, blocks, p2.initial_state(4), cols["v0"], cols["s0"], cols["r0_0_x3"])
+    pub = [addr0, 4, *final[: p2.DIGEST]]  # declares 4 blocks (salt + 3 rows), absorbs 5
+    reads = np.zeros((8, 2 + K), dtype=np.uint64)
+    for i in range(4):
+        reads[i, 0], reads[i, 1], reads[i, 2:] = 1, addr0 + K * i, words[K * i : K * (i + 1)]
+    sysm = TableSystem("reader-private", (reader_air(), air, range_standin_air()))
+    ranges = range_trace(priv)
+    with pytest.raises((ProverError, ConstraintViolation)):
+        prove_tables(sysm, [reads.copy(), priv.copy(), ranges], [[], pub, []], FAST, debug_check=True)
+    proof = prove_tables(sysm, [reads, priv, ranges], [[], pub, []], FAST, check=False)
+    with pytest.raises(VerificationError):
+        verify_tables(proof, sysm, [[], pub, []], 0)

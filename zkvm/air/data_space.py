@@ -18,7 +18,7 @@ import numpy as np
 
 from zkvm.air import layout as L
 from zkvm.field.goldilocks import P
-from zkvm.isa.program import CONST_BASE, CONST_ROW, Program, const_pieces, const_rows
+from zkvm.isa.program import CONST_BASE, CONST_ROW, Program, const_base, const_pieces, const_rows, private_space
 from zkvm.stark.air import Air
 from zkvm.stark.public_columns import PublicColumns
 
@@ -37,10 +37,11 @@ def const_columns(program: Program, committed: bool, piece: int = 0) -> PublicCo
     return memo[key]
 
 
-def piece_addresses(const_size: int) -> list[int]:
-    """Each data-table piece's first address (its public input addr0)."""
+def piece_addresses(const_size: int, base: int = CONST_BASE) -> list[int]:
+    """Each data-table piece's first address (its public input addr0), the constants starting
+    at ``base`` (zkvm.isa.program.const_base: after a private region)."""
     heights = const_pieces(const_size)
-    return [CONST_BASE + CONST_ROW * sum(heights[:i]) for i in range(len(heights))]
+    return [base + CONST_ROW * sum(heights[:i]) for i in range(len(heights))]
 
 
 def space_words(program: Program) -> np.ndarray:
@@ -81,28 +82,36 @@ def word_rows(reads: int, min_rows: int) -> int:
 
 
 def data_space_traces(program: Program, cpu_trace: np.ndarray, data_air: Air, word_air: Air,
-                      min_rows: int, weight_rows: np.ndarray | None = None) -> tuple[list[np.ndarray], np.ndarray]:
+                      min_rows: int, weight_rows: np.ndarray | None = None, private_words: np.ndarray | None = None
+                      ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
     """The data table's pieces' and the word table's traces for the reads recorded in
     ``cpu_trace`` and the dot-product table's lookups of data rows ``weight_rows`` (one per
-    dot row)."""
+    dot row, counted from CONST_BASE), and how often each row of the private region
+    (``private_words``, at CONST_BASE, before the public constants) is looked up."""
     height = const_rows(program.layout.const_size)
-    words = space_words(program)
+    private = np.zeros(0, dtype=np.uint64) if private_words is None else private_words
+    priv_rows = private.size // CONST_ROW
+    if private.size != private_space(program):
+        raise ValueError(f"{private.size} private words for a region of {private_space(program)}")
+    words = np.concatenate([private, space_words(program)]) if private.size else space_words(program)
     addrs, counts = constant_reads(cpu_trace)
     inside = (addrs >= np.uint64(CONST_BASE)) & (addrs < np.uint64(CONST_BASE + words.size))
     addrs, counts = addrs[inside], counts[inside]  # (an honest run reads nothing else; a forged one gets no answer)
     offset = (addrs - np.uint64(CONST_BASE)).astype(np.int64)
     row, j = offset // CONST_ROW, offset % CONST_ROW
+    lookups = np.bincount(row, minlength=priv_rows + height)
+    if weight_rows is not None:
+        lookups = lookups + np.bincount(weight_rows, minlength=priv_rows + height)
     data = _columns(data_air, height, {
-        "addr": (np.uint64(CONST_BASE) + np.arange(height, dtype=np.uint64) * np.uint64(CONST_ROW)) % np.uint64(P),
-        "m": (np.bincount(row, minlength=height)
-              + (np.bincount(weight_rows, minlength=height) if weight_rows is not None else 0)).astype(np.uint64),
+        "addr": (np.uint64(const_base(program)) + np.arange(height, dtype=np.uint64) * np.uint64(CONST_ROW)) % np.uint64(P),
+        "m": lookups[priv_rows:].astype(np.uint64),
     })
     k = addrs.size
     cols = {
         "on": np.ones(k, dtype=np.uint64), "addr": addrs, "value": words[offset],
         "base": addrs - j.astype(np.uint64), "m": counts.astype(np.uint64),
     }
-    block = words.reshape(height, CONST_ROW)[row]
+    block = words.reshape(-1, CONST_ROW)[row]
     for i in range(CONST_ROW):
         cols[f"s{i}"] = (j == i).astype(np.uint64)
         cols[f"w{i}"] = block[:, i]
@@ -110,7 +119,7 @@ def data_space_traces(program: Program, cpu_trace: np.ndarray, data_air: Air, wo
     for h in const_pieces(program.layout.const_size):
         pieces.append(data[first : first + h].copy() if len(pieces) or h != height else data)
         first += h
-    return pieces, _columns(word_air, word_rows(k, min_rows), cols)
+    return pieces, _columns(word_air, word_rows(k, min_rows), cols), lookups[:priv_rows].astype(np.uint64)
 
 
 __all__ = ["const_columns", "constant_reads", "data_space_traces", "piece_addresses", "space_words", "word_rows"]

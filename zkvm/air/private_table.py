@@ -15,11 +15,18 @@ What the constraints say, and why a lookup answered here is a committed weight:
 - ``on`` is boolean and never drops back to 0: padding rows come first, the last row is real;
   ``first`` marks exactly the first real row (``first' = on' - on``, ``first = on`` on row 0);
 - addresses: the salt row's is ``addr0 - 8``, each next real row's the previous plus 8, so real
-  row i >= 1 holds the words at ``addr0 + 8 (i - 1)``;
+  row i >= 1 holds the words at ``addr0 + 8 (i - 1)``; ``idx`` counts the real rows from 0 and
+  ends at ``blocks - 1``: the table answers exactly the private region's addresses, never a
+  public constant's (a digest of more blocks than the initial state declares would otherwise
+  let whoever commits add rows for other addresses);
 - the salt row and padding rows answer no lookup (``m = 0``);
 - the chain: each real row's ``s`` is its block plus the previous output, the salt row's its
   block plus the initial state; the permutation's rounds hold (x^3, x^7 per S-box);
-- the last row's digest equals the public commitment.
+- the last row's digest equals the public commitment;
+- every weight row's words lie in [-2^15, 2^15) (w + 2^15 is looked up in the CPU's 16-bit
+  range table): the compiler's interval analysis assumed that range for private weights
+  (zkvm.isa.program.PRIVATE_BITS), so a commitment to wider values cannot make an exact-
+  arithmetic program wrap around.
 
 So the sequence of blocks (salt, row 1, row 2, ...) is one whose sponge digest is the
 commitment; finding another such sequence is finding a Poseidon2 sponge collision (the
@@ -35,13 +42,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from zkvm.air.buses import data_bus
+from zkvm.air.buses import RANGE, data_bus
 from zkvm.crypto import poseidon2 as p2
 from zkvm.stark.air import Air, AirBuilder
 from zkvm.stark.expr import Expr
 from zkvm.stark.tables import BUS_CHALLENGES, BusInteractions
 
 K = p2.RATE  # words per row: the sponge's rate, and the data table's row
+HALF_RANGE = 1 << 15  # a weight w is looked up as w + 2^15 in the 16-bit range table
 NAME = "private data"
 
 
@@ -56,7 +64,7 @@ def sbox_columns() -> list[str]:
 
 
 def private_columns() -> list[str]:
-    return (["on", "first", "addr", "m"] + [f"v{j}" for j in range(K)] + [f"s{i}" for i in range(p2.WIDTH)]
+    return (["on", "first", "addr", "m", "idx"] + [f"v{j}" for j in range(K)] + [f"s{i}" for i in range(p2.WIDTH)]
             + sbox_columns())
 
 
@@ -144,6 +152,9 @@ def private_table_air() -> Air:
     b.transition("the salt row sits below addr0", first * (m("addr") - b.public("addr0") + K), cyclic=True)
     cont = b.next("on") - b.next("first")  # the next row continues the chain
     b.transition("addresses advance by 8", cont * (b.next("addr") - m("addr") - K))
+    b.transition("the salt row is block 0", first * m("idx"), cyclic=True)
+    b.transition("blocks count up", cont * (b.next("idx") - m("idx") - 1))
+    b.boundary("the last row is the last block", m("idx") - b.public("blocks") + 1, "last")
     block = [m(f"v{j}") for j in range(K)] + [0] * p2.CAPACITY
     state = [m(f"s{i}") for i in range(p2.WIDTH)]
     initial = [0] * p2.RATE + [b.public("blocks"), p2.DOMAIN_TAG, 0, 0]
@@ -157,6 +168,8 @@ def private_table_air() -> Air:
         b.boundary(f"the digest is the commitment ({i})", out[i] - b.public(f"c{i}"), "last")
     bus = BusInteractions(b, masked=True)
     bus.receive(data_bus(K), [m("addr")] + [m(f"v{j}") for j in range(K)], m("m"))
+    for j in range(K):  # every weight is a signed 16-bit integer (the salt row's words are not)
+        bus.receive(RANGE, [m(f"v{j}") + HALF_RANGE], on - first)
     return b.build(bus.finish().build_matrix)
 
 
@@ -185,6 +198,7 @@ def private_trace(air: Air, words: np.ndarray, salt: list[int], addr0: int, look
     addr = np.uint64(addr0 % p2.P) + np.uint64(K) * np.arange(rows + 1, dtype=np.uint64)  # then minus 8, mod p
     trace[pad:, cols["addr"]] = np.where(addr >= K, addr - np.uint64(K), addr + np.uint64(p2.P - K))
     trace[pad + 1 :, cols["m"]] = np.asarray(lookups, dtype=np.uint64)[:rows]
+    trace[pad:, cols["idx"]] = np.arange(rows + 1, dtype=np.uint64)
     return trace, [addr0, rows + 1, *final[: p2.DIGEST]]
 
 

@@ -45,14 +45,16 @@ def vm_air_for(n: int, consts: bool = False) -> Air:
 
 
 @lru_cache(maxsize=16)
-def vm_system(n: int, consts: bool = False, dots: bool = False, data_pieces: int = 1, dot_pieces: int = 1) -> TableSystem:
+def vm_system(n: int, consts: bool = False, dots: bool = False, data_pieces: int = 1, dot_pieces: int = 1,
+              private: bool = False) -> TableSystem:
     """The VM's table system for a CPU trace of n rows: the wide VM AIR (CPU, memory, range and
     program tables in one), and for a program with read-only constants the data table (its
     constants, 8 words a row, at CONST_BASE) and the word table (the words the CPU reads);
     with ``dots`` (a run with single-row macs) the dot-product table and the frozen-memory
     table too; a tall data or dot table comes in two pieces (``data_pieces``, ``dot_pieces``:
-    zkvm.isa.program.split_rows), the second pieces last; then the mask table their masks need
-    (docs/tables.md)."""
+    zkvm.isa.program.split_rows), the second pieces last; with ``private`` (a program with
+    private weights) the private-data table after them (zkvm/air/private_table.py); then the
+    mask table their masks need (docs/tables.md)."""
     if not consts:
         return TableSystem("zkvm-vm", (vm_air_for(n),))
     from zkvm.air.dot_table import data_table_air, dot_table_air
@@ -66,6 +68,10 @@ def vm_system(n: int, consts: bool = False, dots: bool = False, data_pieces: int
     tables += tuple(data.renamed(f"{data.name} #{i + 1}") for i in range(1, data_pieces))
     if dots:
         tables += tuple(dot.renamed(f"{dot.name} #{i + 1}") for i in range(1, dot_pieces))
+    if private:
+        from zkvm.air.private_table import private_table_air
+
+        tables += (private_table_air(),)
     return TableSystem("zkvm-vm", tables)
 
 

@@ -50,7 +50,7 @@ class CheckedSource:
             out.append((p.name, "bool" if is_bool else t.describe() if t is not None else None))
         return out
 
-    def compile(self, input_shapes: dict[str, list[int]] | None = None) -> Program:
+    def compile(self, input_shapes: dict[str, list[int]] | None = None, private_shapes: dict | None = None) -> Program:
         """The program for these shapes of main's list parameters (from an input file).
         Raises CompileError (every diagnostic, rendered with its source line) or InputError."""
         from zkvm.compiler.codegen import CodegenError
@@ -59,7 +59,7 @@ class CheckedSource:
 
         try:
             with without_gc():  # the analyses allocate many small objects and no garbage cycles
-                return ProgramCompiler(self.checked, self.path, input_shapes).build()
+                return ProgramCompiler(self.checked, self.path, input_shapes, private_shapes).build()
         except CodegenError as e:
             raise _rendered(CompileError([e.diag]), self.text, self.path) from None
         except CompileError as e:
@@ -115,14 +115,18 @@ def main_parameters(text: str, path: str = "<string>") -> list[tuple[str, str | 
     return check_source(text, path).main_parameters()
 
 
-def compile_source(text: str, path: str = "<string>", input_shapes: dict[str, list[int]] | None = None) -> Program:
+def compile_source(text: str, path: str = "<string>", input_shapes: dict[str, list[int]] | None = None,
+                   private_shapes: dict | None = None) -> Program:
     """Compile DSL source. ``input_shapes`` fixes the length of main's list parameters (from an
-    input file). Raises CompileError (every diagnostic, file:line:col) or InputError."""
-    return check_source(text, path).compile(input_shapes)
+    input file); ``private_shapes`` ({(file, array): shape}) the shapes of private weights whose
+    file is not here (a verifier's). Raises CompileError (every diagnostic, file:line:col) or
+    InputError."""
+    return check_source(text, path).compile(input_shapes, private_shapes)
 
 
-def compile_file(path: str | Path, input_shapes: dict[str, list[int]] | None = None) -> Program:
-    return check_file(path).compile(input_shapes)
+def compile_file(path: str | Path, input_shapes: dict[str, list[int]] | None = None,
+                 private_shapes: dict | None = None) -> Program:
+    return check_file(path).compile(input_shapes, private_shapes)
 
 
 def _shape_of(name: str, value: Any) -> list[int]:

@@ -26,7 +26,7 @@ LIST_METHODS = {"append": "append(v)", "extend": "extend(ys)", "insert": "insert
                 "remove": "remove(v)", "clear": "clear()", "index": "index(v)", "count": "count(v)",
                 "sort": "sort(key=..., reverse=...)", "reverse": "reverse()", "copy": "copy()"}
 BUILTINS = {"len": (1, 1), "range": (1, 3), "min": (1, None), "max": (1, None), "abs": (1, 1), "sum": (1, 1), "print": (0, None)}
-LANG_HELPERS = {"load", "field_arithmetic"}
+LANG_HELPERS = {"load", "load_private", "field_arithmetic"}
 AUG_OPS = {"+", "-", "*", "//", "%", "**", "<<", ">>", "&", "|", "^"}
 STMT_NAMES = {"ExprStmt": "expression", "AugAssign": "augmented assignment", "AnnAssign": "annotated assignment"}
 BIN_OPS = {"+", "-", "*", "//", "%", "**", "<<", ">>", "&", "|", "^"}
@@ -464,7 +464,8 @@ class Checker:
         # a Python builtin the DSL lacks (sorted, zip, ...) is reported; its range() arguments are not
         iterables = e.receiver is None and e.func not in BUILTINS and e.func in PYTHON_BUILTINS
         for a in e.args:
-            if e.func == "load" and e.receiver is None and isinstance(a, A.Unsupported) and a.construct == "string":
+            if e.func in ("load", "load_private") and e.receiver is None and isinstance(a, A.Unsupported) \
+                    and a.construct == "string":
                 continue  # load("file.npz", "name") takes string literals
             self.expr(a, scope, out, module_level, iterable=iterables)
         if e.receiver is not None:
@@ -479,11 +480,11 @@ class Checker:
             elif arity and len(e.args) != 1:
                 self.error(e, "append takes exactly one argument")
             return
-        if e.func == "load":
+        if e.func in ("load", "load_private"):
             if not module_level:
-                self.error(e, "load() is only allowed at module level", "load constants into module-level names")
+                self.error(e, f"{e.func}() is only allowed at module level", "load constants into module-level names")
             elif arity and len(e.args) != 2:
-                self.error(e, "load() takes a file name and an array name", 'write load("weights.npz", "W1")')
+                self.error(e, f"{e.func}() takes a file name and an array name", f'write {e.func}("weights.npz", "W1")')
             return
         if e.func in BUILTINS:
             lo, hi = BUILTINS[e.func]

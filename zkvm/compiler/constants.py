@@ -86,6 +86,7 @@ class ConstValue:
     depth: int = 0  # of a nested value
     boxed: frozenset = frozenset()
     item_boxed: frozenset = frozenset()
+    private: tuple[str, str] | None = None  # load_private's (file, array): ``value`` is zeros of its shape
 
     @property
     def is_int(self) -> bool:
@@ -172,14 +173,17 @@ def _copy_nested(v):
 class ConstEvaluator:
     """Evaluates module-level constant expressions with Python's semantics."""
 
-    def __init__(self, source_path: str, imported: set[str]) -> None:
+    def __init__(self, source_path: str, imported: set[str], private_shapes: dict | None = None) -> None:
         self.source_path = source_path
         self.imported = imported
         self.values: dict[str, ConstValue] = {}
+        self.private_shapes = private_shapes or {}  # (file, array) -> shape, when the file is not here
 
     def define(self, name: str, expr: A.Expr) -> ConstValue:
         if isinstance(expr, A.Call) and expr.func == "load" and expr.receiver is None:
             value = self.load(expr)
+        elif isinstance(expr, A.Call) and expr.func == "load_private" and expr.receiver is None:
+            value = self.load_private(expr)
         else:
             value = to_const(self.eval(expr, {}), expr)
         self.values[name] = value
@@ -204,6 +208,33 @@ class ConstEvaluator:
             raise ConstError(call, f"load() gave a {arr.ndim}-dimensional array", "store 1-D, 2-D or 3-D integer arrays")
         return ConstValue(arr)
 
+    def load_private(self, call: A.Call) -> ConstValue:
+        """Private weights: their shape only (from the file, or, when the file is not here, from
+        the shapes a proof or commitment file states); their values never enter the program."""
+        if "load_private" not in self.imported:
+            raise ConstError(call, "load_private() must be imported", "add: from zkvm.lang import load_private")
+        if len(call.args) != 2 or not all(isinstance(a, A.Unsupported) and a.construct == "string" for a in call.args):
+            raise ConstError(call, "load_private() takes two string literals", 'write load_private("weights.npz", "W1")')
+        fname, key = (self._string(a) for a in call.args)
+        base = Path(self.source_path).resolve().parent if self.source_path not in ("<string>", "") else Path.cwd()
+        path = base / fname
+        if path.exists():
+            from zkvm.lang import load_array
+
+            try:
+                shape = load_array(path, key).shape
+            except (OSError, KeyError, ValueError) as e:
+                raise ConstError(call, f"load_private({fname!r}, {key!r}) failed: {e}") from None
+        elif (fname, key) in self.private_shapes:
+            shape = tuple(self.private_shapes[(fname, key)])
+        else:
+            raise ConstError(call, f"load_private({fname!r}, {key!r}): {fname} is not here and no shape was given",
+                             "a verifier takes the private arrays' shapes from the proof (zkvm verify does)")
+        if len(shape) not in (1, 2) or 0 in shape:
+            raise ConstError(call, f"load_private() gave an array of shape {tuple(shape)}",
+                             "private weights are non-empty 1-D or 2-D integer arrays")
+        return ConstValue(np.zeros(shape, dtype=np.int64), private=(fname, key))
+
     def _string(self, node: A.Unsupported) -> str:
         return node.text
 
@@ -216,6 +247,9 @@ class ConstEvaluator:
             if e.id in env:
                 return env[e.id]
             if e.id in self.values:
+                if self.values[e.id].private is not None:
+                    raise ConstError(e, f"{e.id} holds private weights: a module-level constant computed from them "
+                                     "would be public", "use private weights inside functions only")
                 return as_python(self.values[e.id])
             raise ConstError(e, f"unknown name {e.id!r} in a constant expression", "module-level constants may only use earlier constants")
         if isinstance(e, LiteralData):  # the parser's fast path: the values, without a tree
@@ -260,7 +294,7 @@ class ConstEvaluator:
                     out.append(self.eval(e.elt, inner))
             return out
         if isinstance(e, A.Call) and e.receiver is None:
-            args = [self.eval(a, env) for a in e.args] if e.func not in ("range", "load") else None
+            args = [self.eval(a, env) for a in e.args] if e.func not in ("range", "load", "load_private") else None
             if e.func == "len":
                 return len(args[0])
             if e.func in ("min", "max", "sum", "abs"):
@@ -269,6 +303,8 @@ class ConstEvaluator:
                 return list(self._iter(e, env))
             if e.func == "load":  # inside a larger expression, e.g. load("w.npz", "B")[0]
                 return as_python(self.load(e))
+            if e.func == "load_private":
+                raise ConstError(e, "load_private() must be assigned to a name directly", 'write W1 = load_private("weights.npz", "W1")')
         if isinstance(e, A.Compare):
             left = self.eval(e.left, env)
             for op, comp in zip(e.ops, e.comparators):

@@ -79,7 +79,7 @@ class CallsMixin:
         if f == "print":  # nothing is printed in the VM: strings and f-strings are left out
             return A.Call(e.span, f, tuple(self.expr(a) for a in e.args if not isinstance(a, A.Keyword)
                                            and not (isinstance(a, A.Unsupported) and a.construct in ("string", "f-string"))))
-        if f == "load":  # its string arguments stay strings (the file and the array's name)
+        if f in ("load", "load_private"):  # its string arguments stay strings (the file and the array's name)
             return A.Call(e.span, f, tuple(a if isinstance(a, A.Unsupported) and a.construct == "string" else self.expr(a)
                                            for a in e.args))
         if f in self.math_names and f not in self.fn.locals and f not in self.functions:

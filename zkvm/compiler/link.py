@@ -49,8 +49,10 @@ def _type_key(t: VType) -> str:
 
 
 class ProgramCompiler:
-    def __init__(self, checked: CheckedModule, source_path: str, input_shapes: dict[str, list[int]] | None) -> None:
+    def __init__(self, checked: CheckedModule, source_path: str, input_shapes: dict[str, list[int]] | None,
+                 private_shapes: dict | None = None) -> None:
         self.checked = checked
+        self.private_shapes = private_shapes
         self.path = source_path
         self.functions = checked.functions
         self.input_shapes = input_shapes
@@ -62,7 +64,10 @@ class ProgramCompiler:
         self._grows: dict[str, set[int]] | None = None
         self._aliases: AliasAnalysis | None = None
         self.data_words: list[np.ndarray] = [np.array([0], dtype=object)]  # the heap pointer cell
-        self.const_words: list[np.ndarray] = []  # read-only constants, from CONST_BASE
+        self.const_words: list[np.ndarray] = []  # read-only constants, from const_base
+        self.const_base = CONST_BASE  # after the private region (place_constants)
+        self.private: list[dict] = []  # the private arrays: file, name, shape, offset from CONST_BASE
+        self.private_words = 0
         self.use_const_space = False  # (decided by place_constants)
         self.tables: dict[str, int] = {}  # constant tables of the integer routines: name -> address
         # the arithmetic contract (docs/dsl.md): "exact" unless the program imports
@@ -79,7 +84,7 @@ class ProgramCompiler:
 
     # --- constants -----------------------------------------------------------------------
     def place_constants(self) -> None:
-        ev = ConstEvaluator(self.path, self.checked.imported)
+        ev = ConstEvaluator(self.path, self.checked.imported, self.private_shapes)
         for stmt in self.checked.constants:
             target = stmt.targets[0] if isinstance(stmt, A.Assign) else stmt.target
             value = stmt.value
@@ -93,9 +98,10 @@ class ProgramCompiler:
         # no memory rows, no CPU rows); one the program may change, in memory
         written = self.aliases.written_constants
         read_only = sum(constant_words(c) for name, c in self.constants.items() if not c.is_int and name not in written)
-        self.use_const_space = read_only >= READ_ONLY_SPACE_MIN
+        self.use_const_space = read_only >= READ_ONLY_SPACE_MIN or any(c.private for c in self.constants.values())
+        self.place_private(written)
         for name, c in self.constants.items():
-            if c.is_int:
+            if c.is_int or c.private:
                 continue
             if name in written or not self.use_const_space:
                 words, addr = layout_constant(c, DATA_BASE + self.data_size())
@@ -108,9 +114,48 @@ class ProgramCompiler:
                     pad = -(self.const_size() + offset) % CONST_ROW
                     if pad:
                         self.const_words.append(np.zeros(pad, dtype=object))
-                words, addr = layout_constant(c, CONST_BASE + self.const_size())
+                words, addr = layout_constant(c, self.const_base + self.const_size())
                 self.const_words.append(words)
             self.const_address[name] = addr
+
+    def place_private(self, written: set[str]) -> None:
+        """Private weights (load_private): their elements in the private region at CONST_BASE
+        (each array on a data-table row, so a row of a multiple of 8 weights runs as a single-row
+        mac), their list headers among the public constants, which start after the region."""
+        spans = {}
+        for name, c in self.constants.items():
+            if not c.private:
+                continue
+            if name in written:
+                self.diags.append(Diagnostic(self._constant_span(name), f"{name} holds private weights, which are read-only",
+                                             "copy them into a new list before changing it"))
+                continue
+            self.private_words += -self.private_words % CONST_ROW
+            shape = list(np.shape(c.value))
+            spans[name] = self.private_words
+            self.private.append({"file": c.private[0], "name": c.private[1], "shape": shape, "offset": self.private_words})
+            self.private_words += int(np.prod(shape))
+        self.const_base = CONST_BASE + CONST_ROW * -(-self.private_words // CONST_ROW)
+        for name, offset in spans.items():
+            shape = np.shape(self.constants[name].value)
+            at = self.const_base + self.const_size()
+            elems = CONST_BASE + offset
+            if len(shape) == 1:
+                words = [shape[0], shape[0], elems]
+            else:
+                rows, cols = shape
+                words = [rows, rows, at + HEADER] + [at + HEADER + rows + HEADER * r for r in range(rows)]
+                for r in range(rows):
+                    words += [cols, cols, elems + r * cols]
+            self.const_words.append(np.array(words, dtype=object))
+            self.const_address[name] = at
+
+    def _constant_span(self, name: str):
+        for stmt in self.checked.constants:
+            target = stmt.targets[0] if isinstance(stmt, A.Assign) else stmt.target
+            if isinstance(target, A.Name) and target.id == name:
+                return stmt.span
+        return self.checked.constants[0].span
 
     @property
     def aliases(self) -> AliasAnalysis:
@@ -130,7 +175,7 @@ class ProgramCompiler:
         operators), placed in the data region the first time a program uses it."""
         if name not in self.tables:
             if self.use_const_space:
-                self.tables[name] = CONST_BASE + self.const_size()
+                self.tables[name] = self.const_base + self.const_size()
                 self.const_words.append(np.array(values, dtype=object))
             else:
                 self.tables[name] = DATA_BASE + self.data_size()
@@ -456,6 +501,10 @@ class ProgramCompiler:
             "output": output_sig,
             "arithmetic": "exact" if self.exact_arithmetic else "field",
         }
+        if self.private:
+            from zkvm.isa.program import PRIVATE_BITS
+
+            signature["private"] = {"words": self.private_words, "bits": PRIVATE_BITS, "arrays": self.private}
         return Program(tuple(code), _int_tuple(data), layout, signature, tuple(debug), _int_tuple(consts))
 
     def stack_need(self, root: str) -> int:

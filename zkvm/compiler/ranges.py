@@ -276,6 +276,14 @@ class RangeAnalysis:
 
             return level([v], c.depth, ("const", name))
         arr = np.asarray(v)
+        if getattr(c, "private", None):  # private weights: any value of their declared width
+            from zkvm.isa.program import PRIVATE_BITS
+
+            span = Interval(-(1 << (PRIVATE_BITS - 1)), (1 << (PRIVATE_BITS - 1)) - 1)
+            if arr.ndim == 1:
+                return self._site(("const", name), span, point(arr.shape[0]))
+            rows = self._site(("const rows", name), span, point(arr.shape[1]))
+            return self._site(("const", name), rows, point(arr.shape[0]))
         if arr.ndim == 1:
             elem = Interval(int(arr.min()), int(arr.max())) if arr.size else None
             return self._site(("const", name), elem, point(arr.shape[0]))

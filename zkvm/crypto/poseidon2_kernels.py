@@ -85,6 +85,45 @@ def sponge_trace(trace, first_row, blocks, initial, v_col, s_col, round_col, rc,
     return state
 
 
+@njit(cache=True)
+def _sponge(blocks, initial, rc, diag):
+    state = initial.copy()
+    s = np.zeros(12, dtype=np.uint64)
+    tmp = np.zeros(12, dtype=np.uint64)
+    for r in range(blocks.shape[0]):
+        for i in range(8):
+            state[i] = add(state[i], blocks[r, i])
+        _external(state, s)
+        for rnd in range(30):
+            partial = 4 <= rnd < 26
+            for i in range(12):
+                s[i] = add(s[i], rc[rnd, i])
+            for i in range(1 if partial else 12):
+                x = s[i]
+                x3 = mul(mul(x, x), x)
+                s[i] = mul(mul(x3, x3), x)
+            if partial:
+                total = np.uint64(0)
+                for i in range(12):
+                    total = add(total, s[i])
+                for i in range(12):
+                    s[i] = add(mul(s[i], diag[i]), total)
+            else:
+                for i in range(12):
+                    tmp[i] = s[i]
+                _external(tmp, s)
+        for i in range(12):
+            state[i] = s[i]
+    return state
+
+
+def sponge(blocks: np.ndarray) -> list[int]:
+    """zkvm.crypto.poseidon2.sponge over a (k, 8) uint64 array, in Numba."""
+    out = _sponge(np.ascontiguousarray(blocks, dtype=np.uint64), np.array(p2.initial_state(blocks.shape[0]), dtype=np.uint64),
+                  _RC, _DIAG)
+    return [int(v) for v in out[: p2.DIGEST]]
+
+
 def absorb_into(trace: np.ndarray, first_row: int, blocks: np.ndarray, initial: list[int], v_col: int, s_col: int,
                 round_col: int) -> list[int]:
     """:func:`sponge_trace` with the instance's constants; returns the final state as ints."""
@@ -93,4 +132,4 @@ def absorb_into(trace: np.ndarray, first_row: int, blocks: np.ndarray, initial: 
     return [int(v) for v in out]
 
 
-__all__ = ["absorb_into", "sponge_trace"]
+__all__ = ["absorb_into", "sponge", "sponge_trace"]

@@ -66,6 +66,27 @@ def split_rows(rows: int, min_rows: int) -> list[int]:
     return [one] if first + second >= one else [first, second]
 
 
+PRIVATE_BITS = 16
+"""Private weights are signed integers of at most this many bits (the private-data table
+range-checks each one against the 16-bit table: zkvm/air/private_table.py)."""
+MAX_PRIVATE_WORDS = 1 << 25
+
+
+def private_size(program: "Program") -> int:
+    """The words of the private region (the private weights, at CONST_BASE; 0 without)."""
+    return int(program.signature.get("private", {}).get("words", 0))
+
+
+def private_space(program: "Program") -> int:
+    """The private region's words rounded up to whole data rows."""
+    return CONST_ROW * -(-private_size(program) // CONST_ROW)
+
+
+def const_base(program: "Program") -> int:
+    """Where the public read-only constants start: after the private region."""
+    return CONST_BASE + private_space(program)
+
+
 def const_pieces(const_size: int) -> list[int]:
     """The data table's pieces' heights for this many read-only constants: their rows of
     CONST_ROW words (:func:`split_rows`; none without constants)."""
@@ -408,9 +429,39 @@ def validate_signature(signature: Any, max_words: int = MAX_SIGNATURE_WORDS) -> 
             or (parts and (depth != 2 or boxed)):
         raise ParameterError("signature", "the output's parts must be 'int', 'list' or 'table' of a depth-2 output")
     out_words = _shape_words(output.get("shape", []), "the output")
+    if "private" in signature:
+        _check_private(signature["private"])
     if words > max_words or out_words > max_words:
         raise ParameterError("signature", f"the shapes need {max(words, out_words)} memory words, more than {max_words}")
     return signature
+
+
+def _check_private(private: Any) -> None:
+    """The private weights' description: {"words": N, "bits": 16, "arrays": [{"file", "name",
+    "shape", "offset"}]}, each array's elements inside the region, none overlapping."""
+    if not isinstance(private, dict):
+        raise ParameterError("signature", "private must be an object")
+    words, arrays = private.get("words"), private.get("arrays")
+    if type(words) is not int or not 1 <= words <= MAX_PRIVATE_WORDS:
+        raise ParameterError("signature", f"the private region's words must be an integer in [1, {MAX_PRIVATE_WORDS}]")
+    if private.get("bits") != PRIVATE_BITS:
+        raise ParameterError("signature", f"private weights of {private.get('bits')!r} bits (this zkvm proves {PRIVATE_BITS})")
+    if not isinstance(arrays, list) or not arrays:
+        raise ParameterError("signature", "private arrays must be a non-empty list")
+    spans = []
+    for a in arrays:
+        if not isinstance(a, dict) or not isinstance(a.get("file"), str) or not isinstance(a.get("name"), str):
+            raise ParameterError("signature", "each private array names its file and array")
+        shape, offset = a.get("shape"), a.get("offset")
+        if not isinstance(shape, list) or not 1 <= len(shape) <= 2 or any(type(d) is not int or d < 1 for d in shape):
+            raise ParameterError("signature", "a private array's shape is 1 or 2 positive ints")
+        size = shape[0] * (shape[1] if len(shape) == 2 else 1)
+        if type(offset) is not int or offset < 0 or offset + size > words:
+            raise ParameterError("signature", "a private array lies outside the private region")
+        spans.append((offset, offset + size))
+    spans.sort()
+    if any(a[1] > b[0] for a, b in zip(spans, spans[1:])):
+        raise ParameterError("signature", "private arrays overlap")
 
 
 def _shape_words(shape: Any, what: str) -> int:

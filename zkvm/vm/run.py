@@ -36,10 +36,17 @@ class Execution:
     memory: np.ndarray | None = None  # final memory (canonical field elements)
     output_address: int = 0  # where the output record is (0: a fixed output region)
     dots: object | None = None  # the dot-product and frozen-memory tables (zkvm.vm.dots.DotTables), if any
+    private_words: np.ndarray | None = None  # the private region the run read (zkvm/private.py), if any
 
     @property
     def trace_length(self) -> int:
         return 0 if self.trace is None else self.trace.shape[0]
+
+
+def _signed_array(words: np.ndarray) -> np.ndarray:
+    """Canonical field elements as signed int64 (p - v -> -v)."""
+    w = words.astype(np.uint64)
+    return np.where(w > np.uint64(HALF_P), -(np.uint64(P) - w).astype(np.int64), w.astype(np.int64))
 
 
 def _code_matrix(program: Program) -> np.ndarray:
@@ -96,11 +103,21 @@ def _signed(v) -> int:
     return v - P if v > HALF_P else v
 
 
-def const_array(program: Program) -> np.ndarray:
-    """The read-only data space as the VM reads it (zkvm.air.data_space.space_words)."""
+def const_array(program: Program, private_words: np.ndarray | None = None) -> np.ndarray:
+    """The read-only data space as the VM reads it: the private region (``private_words``,
+    zkvm/private.py), then the public constants (zkvm.air.data_space.space_words)."""
     from zkvm.air.data_space import space_words
+    from zkvm.isa.program import private_space
 
-    return space_words(program)
+    need = private_space(program)
+    if not need:
+        return space_words(program)
+    if private_words is None:
+        raise InputError("private weights", "the program loads private weights (load_private): give them "
+                         "(zkvm run reads them from the files beside the program)")
+    if private_words.shape != (need,):
+        raise InputError("private weights", f"{private_words.size} private words for a region of {need}")
+    return np.concatenate([private_words, space_words(program)])
 
 
 def _read_outputs(program: Program, mem: np.ndarray, memory_size: int) -> tuple[list[int], int]:
@@ -136,10 +153,12 @@ def run(
     max_cycles: int = DEFAULT_MAX_CYCLES,
     min_log_rows: int = L.MIN_TRACE_LOG,
     dots: bool = True,
+    private_words: np.ndarray | None = None,
 ) -> Execution:
     """Execute ``program`` on flat input lists; with ``record`` also build the trace. With
     ``dots`` (the default) a mac over read-only constant weights runs as a single row whose
-    products the dot-product table proves (see zkvm/vm/dots.py)."""
+    products the dot-product table proves (see zkvm/vm/dots.py). ``private_words``: the private
+    region of a program with private weights (zkvm/private.py)."""
     lay = program.layout
     if len(inputs) != lay.in_size:
         raise InputError("inputs", f"the program takes {lay.in_size} input values, got {len(inputs)}")
@@ -152,7 +171,7 @@ def run(
     mem = _initial_memory(program, ins_arr, pub_arr, memory_size)
     dummy = np.zeros((1, L.WIDTH), dtype=np.uint64)
     last_t = np.zeros(1, dtype=np.int64)
-    consts = const_array(program)
+    consts = const_array(program, private_words)
     dots = bool(dots and lay.const_size)
     info = np.zeros(2, dtype=np.int64)  # single-row macs and their reads
     no_log = np.zeros((1, 6), dtype=np.uint64)
@@ -199,6 +218,14 @@ def run(
         result.dots = dot_tables(trace, n, last_t, used, dot_log[: int(info[0])], x_log, consts,
                                  dot_table_air(CONST_ROW).width, frozen_table_air().width)
         limbs = result.dots.range_limbs
+    if private_words is not None and private_words.size:
+        # the private-data table range-checks every private word: w + 2^15 in the 16-bit table
+        from zkvm.isa.program import PRIVATE_BITS
+
+        shifted = (private_words.astype(np.int64) if private_words.dtype != np.uint64 else _signed_array(private_words)) \
+            + (1 << (PRIVATE_BITS - 1))
+        limbs = np.concatenate([limbs, shifted.astype(np.int64)])
+    result.private_words = private_words
     vk.fill_tables(trace, n, mem, last_t, memory_size, lay.in_base, ins_arr, limbs)
     result.trace = trace
     return result
