@@ -3,9 +3,9 @@
 A program's ``load_private("model.npz", "W1")`` arrays are laid out, at prove time, in the
 *private region* of the data space (at CONST_BASE, before the public constants: the compiler
 records each array's file, name, shape and offset in the program's signature). The region's
-rows of 8 words are absorbed, after a secret salt block, by the Poseidon2 sponge
-(zkvm/crypto/poseidon2.py); its 4-element digest is the **model commitment**, which the owner
-publishes and every proof of the program is checked against.
+weights, packed three to a field element, are absorbed after a secret salt block by the
+Poseidon2 sponge (zkvm/crypto/poseidon2.py); its 4-element digest is the **model
+commitment**, which the owner publishes and every proof of the program is checked against.
 
 Files: ``PROGRAM.commitment`` (public, JSON: the digest, the program's private arrays) and
 ``PROGRAM.salt`` (secret, JSON: 8 random field elements). Verifier-safe (Numba only in :func:`commit`, which the owner runs).
@@ -23,7 +23,7 @@ import numpy as np
 from zkvm.crypto import poseidon2
 from zkvm.errors import InputError, ParameterError
 from zkvm.field.goldilocks import P
-from zkvm.isa.program import CONST_ROW, PRIVATE_BITS, Program, private_space
+from zkvm.isa.program import PRIVATE_BITS, Program, private_space
 
 COMMITMENT_FORMAT = "zkvm-commitment"
 SALT_FORMAT = "zkvm-salt"
@@ -136,14 +136,20 @@ def _to_field(a: np.ndarray) -> np.ndarray:
     return np.where(a < 0, np.uint64(P) - (-a).astype(np.uint64), a.astype(np.uint64))
 
 
+def blocks(region: np.ndarray, salt: list[int]) -> np.ndarray:
+    """The sponge's blocks for a private region: the salt, then each 24 weights packed three to
+    an element (w + 2^15 in 16 bits each: zkvm.air.private_table.packed_block)."""
+    from zkvm.air.private_table import pack_rows
+
+    return np.concatenate([np.asarray(salt, dtype=np.uint64).reshape(1, SALT_WORDS), pack_rows(region.astype(np.uint64))])
+
+
 def commit(region: np.ndarray, salt: list[int]) -> tuple[int, ...]:
-    """The commitment to a private region: the sponge over the salt block and the region's rows
-    (in Numba: a million weights take a fraction of a second, not a minute)."""
+    """The commitment to a private region: the Poseidon2 sponge over :func:`blocks` (in Numba:
+    a million weights take a fraction of a second, not a minute)."""
     from zkvm.crypto.poseidon2_kernels import sponge
 
-    blocks = np.concatenate([np.asarray(salt, dtype=np.uint64).reshape(1, CONST_ROW),
-                             region.astype(np.uint64).reshape(-1, CONST_ROW)])
-    return tuple(sponge(blocks))
+    return tuple(sponge(blocks(region, salt)))
 
 
 __all__ = ["Commitment", "commit", "load_region", "load_salt", "new_salt", "save_salt", "private_arrays"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from zkvm.errors import ParameterError
+from zkvm.errors import InputError, ParameterError
 from zkvm.fri.options import FriOptions
 from zkvm.isa.program import Program
 from zkvm.proof_file import ProofFile
@@ -89,7 +89,7 @@ def vm_tables(program: Program, execution, cpu_columns, commitment: int, say: Ca
     last (its public inputs hold the model commitment)."""
     from zkvm.air.data_space import const_columns, data_space_traces, piece_addresses
     from zkvm.air.vm_air import COMMIT_CONSTS, DATA, WORDS, vm_system
-    from zkvm.isa.program import CONST_BASE, CONST_MIN_ROWS, const_base
+    from zkvm.isa.program import CONST_BASE, CONST_MIN_ROWS, PRIVATE_ROW, const_base
 
     n = execution.trace_length
     const_size = program.layout.const_size
@@ -132,7 +132,7 @@ def vm_tables(program: Program, execution, cpu_columns, commitment: int, say: Ca
             raise ParameterError("salt", "a program with private weights is proven with the salt of its commitment "
                                  "(zkvm commit writes PROGRAM.salt)")
         say("hashing the private weights into their commitment")
-        rows = private.size // 8 + 1
+        rows = private.size // PRIVATE_ROW + 1
         trace, pub = private_trace(private_table_air(), private, list(salt), CONST_BASE, private_lookups,
                                    max(CONST_MIN_ROWS, 1 << (rows - 1).bit_length()))
         traces.append(trace)
@@ -167,6 +167,14 @@ def _prove(program, inputs, public_inputs, options, t0, say, embed_program, debu
     from zkvm.stark.multi_prover import prove_tables
     from zkvm.vm.run import run
 
+    if private_words is not None:
+        from zkvm.isa.program import PRIVATE_BITS
+        from zkvm.vm.run import _signed_array
+
+        signed = _signed_array(np.asarray(private_words, dtype=np.uint64))
+        if signed.size and (int(signed.min()) < -(1 << (PRIVATE_BITS - 1)) or int(signed.max()) >= 1 << (PRIVATE_BITS - 1)):
+            raise InputError("private weights", f"private weights are signed {PRIVATE_BITS}-bit integers "
+                             f"(found {int(signed.min())}..{int(signed.max())})")
     say("running the program")
     execution = run(program, inputs, public_inputs, private_words=private_words)
     t_run = time.perf_counter() - t0

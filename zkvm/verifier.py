@@ -197,7 +197,7 @@ def verify(
     from zkvm.air.layout import MIN_TRACE_LOG
     from zkvm.air.data_space import const_columns, piece_addresses
     from zkvm.air.vm_air import COMMIT_CONSTS, data_indices, public_columns, statement_bytes, vm_system
-    from zkvm.isa.program import CONST_BASE, const_base, const_pieces, private_space
+    from zkvm.isa.program import CONST_BASE, PRIVATE_ROW, const_base, const_pieces, private_space
     from zkvm.stark.multi_verifier import verify_tables
 
     if vk is not None and not isinstance(vk, (VerifyingKey, bytes, bytearray, memoryview)):
@@ -265,7 +265,7 @@ def verify(
     if private:
         if pf.model_commitment is not None and tuple(pf.model_commitment) != tuple(digest):
             raise StatementMismatch("the proof is for private weights with another model commitment than the one given")
-        publics[users - 1] = [CONST_BASE, private // 8 + 1, *digest]
+        publics[users - 1] = [CONST_BASE, private // PRIVATE_ROW + 1, *digest]
     verify_tables(
         pf.stark, system, publics, min_security_bits, public_columns=table_columns, statement=stmt,
         trusted_roots=roots,

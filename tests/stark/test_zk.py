@@ -176,3 +176,69 @@ def test_tampered_salt_is_rejected(program):
     with pytest.raises(VerificationError):
         verify(_tampered(proof, "query openings", offset), program)
     assert len(blob) > offset
+
+
+# --- private weights (issue 21): the weights are hidden like private inputs ------------------
+PRIVATE_MODEL = '''
+from zkvm.lang import load_private
+
+W = load_private("w.npz", "W")
+
+
+def main(x: list[int]) -> int:
+    return sum(w * v for w, v in zip(W, x)) > 100
+'''
+PRIVATE_COLUMNS = ("w0", "w5", "w13", "s0", "s9", "r0_3_x7", "r10_0_x3")
+
+
+@pytest.fixture(scope="module")
+def private_model(tmp_path_factory):
+    import numpy as np
+
+    from zkvm import programs
+
+    folder = tmp_path_factory.mktemp("zk_private")
+    rng = np.random.default_rng(21)
+    weights = [rng.integers(1, 3000, 24), rng.integers(1, 3000, 24)]  # two models, both positive
+    np.savez(folder / "w.npz", W=weights[0])
+    (folder / "model.py").write_text(PRIVATE_MODEL)
+    program = programs.load(folder / "model.py", {"x": [1] * 24}).program
+    return program, weights
+
+
+def _private_samples(private_model, which: int, zk: bool) -> dict[str, list[float]]:
+    import numpy as np
+
+    from zkvm.air.private_table import private_columns
+    from zkvm.field import arrays as fa
+
+    program, weights = private_model
+    region = np.zeros(24, dtype=np.uint64)
+    region[:] = fa.from_signed(np.asarray(weights[which], dtype=np.int64))
+    salt = [7, 1, 2, 3, 4, 5, 6, 8]  # (one salt for both models: only the weights differ)
+    cols = {c: i for i, c in enumerate(private_columns())}
+    out: dict[str, list[float]] = {}
+    for k in range(PROOFS_PER_BIT // 2):
+        seed = bytes([which, k, 7 if zk else 0]) + bytes(29)
+        result = zkvm.prove(program, [3] * 24, options=FriOptions(zk=zk), zk_seed=seed, private_words=region, salt=salt)
+        assert result.outputs == [1]
+        st = ProofFile.from_bytes(result.proof).stark.tables[-2]  # the private-data table (then the mask table)
+        row = st.main_opening.rows[0]
+        for name in PRIVATE_COLUMNS:
+            c = cols[name]
+            out.setdefault(f"{name} opened", []).append(row[c] / P)
+            out.setdefault(f"{name} at z", []).append(st.ood_main[c][0] / P)
+    return out
+
+
+@pytest.mark.parametrize("zk", [True, False])
+def test_opened_values_do_not_depend_on_the_private_weights(private_model, zk):
+    """Two models of one shape, the same input and output: the private-data table's opened
+    values (weights, sponge state, S-box witnesses) are indistinguishable with zk, and tell the
+    models apart without it."""
+    a, b = _private_samples(private_model, 0, zk), _private_samples(private_model, 1, zk)
+    pvalues = {key: ks_pvalue(a[key], b[key]) for key in a}
+    if zk:
+        assert min(pvalues.values()) > 1e-3 / len(pvalues), pvalues
+    else:  # (12 samples a side: complete separation gives p = 2.3e-6)
+        assert sum(p < 1e-5 for p in pvalues.values()) >= len(pvalues) / 2, pvalues

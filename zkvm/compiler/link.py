@@ -24,7 +24,7 @@ from zkvm.compiler.types import INT, NONE, VType, from_annotation
 from zkvm.errors import Diagnostic, InputError
 from zkvm.isa import opcodes as op
 from zkvm.isa.instruction import Instruction
-from zkvm.isa.program import CONST_BASE, CONST_ROW, Layout, Program
+from zkvm.isa.program import CONST_BASE, CONST_ROW, Layout, Program, private_words_space
 from zkvm.source import Span
 
 DATA_BASE = 1  # Layout.build puts the data region right after the reserved address 0
@@ -135,7 +135,7 @@ class ProgramCompiler:
             spans[name] = self.private_words
             self.private.append({"file": c.private[0], "name": c.private[1], "shape": shape, "offset": self.private_words})
             self.private_words += int(np.prod(shape))
-        self.const_base = CONST_BASE + CONST_ROW * -(-self.private_words // CONST_ROW)
+        self.const_base = CONST_BASE + private_words_space(self.private_words)
         for name, offset in spans.items():
             shape = np.shape(self.constants[name].value)
             at = self.const_base + self.const_size()

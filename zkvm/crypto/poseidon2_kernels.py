@@ -40,8 +40,8 @@ def _external(s, out):
 @njit(cache=True)
 def sponge_trace(trace, first_row, blocks, initial, v_col, s_col, round_col, rc, diag):
     """Absorb ``blocks`` (k, 8) into rows first_row .. first_row + k - 1 of ``trace``: each row's
-    block at v_col.., its permutation input (block + previous output, or + ``initial`` on the
-    first) at s_col.., and the witnesses from round_col: for each full round x^3 and x^7 of the
+    block at v_col.. (unless v_col < 0), its permutation input (block + previous output, or
+    + ``initial`` on the first) at s_col.., and the witnesses from round_col: for each full round x^3 and x^7 of the
     12 elements (24 columns), for each partial round x^3 and x^7 of element 0 (2 columns).
     Returns the final state (12,)."""
     k = blocks.shape[0]
@@ -52,7 +52,7 @@ def sponge_trace(trace, first_row, blocks, initial, v_col, s_col, round_col, rc,
         row = first_row + r
         for i in range(12):
             b = blocks[r, i] if i < 8 else np.uint64(0)
-            if i < 8:
+            if i < 8 and v_col >= 0:
                 trace[row, v_col + i] = b
             state[i] = add(state[i], b)
             trace[row, s_col + i] = state[i]

@@ -77,9 +77,20 @@ def private_size(program: "Program") -> int:
     return int(program.signature.get("private", {}).get("words", 0))
 
 
+PRIVATE_ROW = 24
+"""The private region comes in rows of 24 words (three data rows): the private-data table
+absorbs 24 packed weights per permutation (zkvm/air/private_table.py)."""
+
+
+def private_words_space(words: int) -> int:
+    """A private region of ``words`` words, rounded up to whole private-table rows."""
+    return PRIVATE_ROW * -(-words // PRIVATE_ROW)
+
+
 def private_space(program: "Program") -> int:
-    """The private region's words rounded up to whole data rows."""
-    return CONST_ROW * -(-private_size(program) // CONST_ROW)
+    """The private region's words rounded up to whole private-table rows (zeros after the
+    weights: the region ends on a row, so no row of the table lies past it)."""
+    return private_words_space(private_size(program))
 
 
 def const_base(program: "Program") -> int:

@@ -224,6 +224,8 @@ def run(
 
         shifted = (private_words.astype(np.int64) if private_words.dtype != np.uint64 else _signed_array(private_words)) \
             + (1 << (PRIVATE_BITS - 1))
+        # (zkvm.private.load_region refuses wider weights; a forger's have no table entry)
+        shifted = shifted[(shifted >= 0) & (shifted < 1 << PRIVATE_BITS)]
         limbs = np.concatenate([limbs, shifted.astype(np.int64)])
     result.private_words = private_words
     vk.fill_tables(trace, n, mem, last_t, memory_size, lay.in_base, ins_arr, limbs)
