@@ -41,9 +41,10 @@ def _external(s, out):
 def sponge_trace(trace, first_row, blocks, initial, v_col, s_col, round_col, rc, diag):
     """Absorb ``blocks`` (k, 8) into rows first_row .. first_row + k - 1 of ``trace``: each row's
     block at v_col.. (unless v_col < 0), its permutation input (block + previous output, or
-    + ``initial`` on the first) at s_col.., and the witnesses from round_col: for each full round x^3 and x^7 of the
-    12 elements (24 columns), for each partial round x^3 and x^7 of element 0 (2 columns).
-    Returns the final state (12,)."""
+    + ``initial`` on the first) at s_col.., and the witnesses from round_col: for each full
+    round x^3 and x^7 of the 12 elements (24 columns), for each partial round x^3 and x^7 of
+    element 0 (2 columns); a negative column writes nothing (the bare sponge). Returns the
+    final state (12,)."""
     k = blocks.shape[0]
     state = initial.copy()
     s = np.zeros(12, dtype=np.uint64)
@@ -55,7 +56,8 @@ def sponge_trace(trace, first_row, blocks, initial, v_col, s_col, round_col, rc,
             if i < 8 and v_col >= 0:
                 trace[row, v_col + i] = b
             state[i] = add(state[i], b)
-            trace[row, s_col + i] = state[i]
+            if s_col >= 0:
+                trace[row, s_col + i] = state[i]
         _external(state, s)
         col = round_col
         for rnd in range(30):
@@ -66,8 +68,9 @@ def sponge_trace(trace, first_row, blocks, initial, v_col, s_col, round_col, rc,
                 x = s[i]
                 x3 = mul(mul(x, x), x)
                 x7 = mul(mul(x3, x3), x)
-                trace[row, col] = x3
-                trace[row, col + 1] = x7
+                if round_col >= 0:
+                    trace[row, col] = x3
+                    trace[row, col + 1] = x7
                 col += 2
                 s[i] = x7
             if partial:
@@ -85,42 +88,10 @@ def sponge_trace(trace, first_row, blocks, initial, v_col, s_col, round_col, rc,
     return state
 
 
-@njit(cache=True)
-def _sponge(blocks, initial, rc, diag):
-    state = initial.copy()
-    s = np.zeros(12, dtype=np.uint64)
-    tmp = np.zeros(12, dtype=np.uint64)
-    for r in range(blocks.shape[0]):
-        for i in range(8):
-            state[i] = add(state[i], blocks[r, i])
-        _external(state, s)
-        for rnd in range(30):
-            partial = 4 <= rnd < 26
-            for i in range(12):
-                s[i] = add(s[i], rc[rnd, i])
-            for i in range(1 if partial else 12):
-                x = s[i]
-                x3 = mul(mul(x, x), x)
-                s[i] = mul(mul(x3, x3), x)
-            if partial:
-                total = np.uint64(0)
-                for i in range(12):
-                    total = add(total, s[i])
-                for i in range(12):
-                    s[i] = add(mul(s[i], diag[i]), total)
-            else:
-                for i in range(12):
-                    tmp[i] = s[i]
-                _external(tmp, s)
-        for i in range(12):
-            state[i] = s[i]
-    return state
-
-
 def sponge(blocks: np.ndarray) -> list[int]:
     """zkvm.crypto.poseidon2.sponge over a (k, 8) uint64 array, in Numba."""
-    out = _sponge(np.ascontiguousarray(blocks, dtype=np.uint64), np.array(p2.initial_state(blocks.shape[0]), dtype=np.uint64),
-                  _RC, _DIAG)
+    out = sponge_trace(np.zeros((1, 1), dtype=np.uint64), 0, np.ascontiguousarray(blocks, dtype=np.uint64),
+                       np.array(p2.initial_state(blocks.shape[0]), dtype=np.uint64), -1, -1, -1, _RC, _DIAG)
     return [int(v) for v in out[: p2.DIGEST]]
 
 
