@@ -94,7 +94,8 @@ def vm_tables(program: Program, execution, cpu_columns, commitment: int, say: Ca
     n = execution.trace_length
     const_size = program.layout.const_size
     dots = execution.dots
-    private = execution.private_words if execution.private_words is not None and execution.private_words.size else None
+    private = getattr(execution, "private_words", None)  # (a forger's execution may have none)
+    private = private if private is not None and private.size else None
     data_pieces = []
     if const_size:
         say("building the data and word tables")
@@ -183,7 +184,7 @@ def _prove(program, inputs, public_inputs, options, t0, say, embed_program, debu
     cols = public_columns(program, execution.public_inputs, execution.outputs, n, execution.output_address,
                           commitment=commitment & ~COMMIT_CONSTS)
     system, traces, publics, table_columns = vm_tables(program, execution, cols, commitment, say, salt)
-    model_commitment = tuple(publics[-1][2:]) if execution.private_words is not None else None
+    model_commitment = tuple(publics[-1][2:]) if execution.private_words is not None and execution.private_words.size else None
     stmt = statement_bytes(program.hash(), execution.public_inputs, execution.outputs, execution.output_address)
     report = stark_prover.ProverReport()
     report.add("run", t_run)
