@@ -2,14 +2,17 @@
 
 Layout: magic ``ZKVMPRF1``, format version (u16), the program hash (32 bytes), flags (u8; bit
 0: the program is embedded; bits 1 to 3: the proof commits to the program's code, data and
-constants; bit 4: a model commitment follows the output address), public inputs and outputs
+constants; bit 4: a model commitment follows the output address; bit 5: a segmented run, whose
+further segments' proofs follow the first), public inputs and outputs
 (each a u32 count and field elements), the output record's address (u64; 0 for a fixed output
 region), the model commitment (4 field elements, for a program with private weights: the
 verifier checks the proof against the commitment *it* is given, never this copy),
 the program's signature (u32 length + JSON: parameter names and shapes, so a verifier can
 recompile the source for exactly these shapes), the embedded program's
 canonical bytes if any (u64 length), then the STARK proof (u64 length; a multi-table proof, see
-:mod:`zkvm.stark.multi_proof`). Every length is bounded before use; trailing bytes are refused.
+:mod:`zkvm.stark.multi_proof`; for a segmented run the first segment's), then for a segmented
+run the count of further segments (u32) and each one's proof (u64 length). Every length is
+bounded before use; trailing bytes are refused.
 
 The signature copy is bound through the program hash: it must be in canonical form (sorted
 keys, no spaces: :func:`zkvm.isa.program.decode_signature`), and the verifier requires it to
@@ -36,6 +39,7 @@ VERSION = 4  # 4: read-only constants in the data and word tables; 3: the VM as 
 MAX_IO = 1 << 22
 MAX_EMBEDDED = 1 << 28
 MAX_STARK = 1 << 28
+MAX_SEGMENTS = 1 << 16
 
 
 def _signed(v: int) -> int:
@@ -53,6 +57,7 @@ class ProofFile:
     output_address: int = 0  # the output record's address (0: a fixed output region)
     commitment: int = 0  # the program parts the proof commits to (zkvm.air.vm_air.COMMIT_*)
     model_commitment: tuple[int, ...] | None = None  # the private weights' commitment (4 elements), if any
+    segments: tuple[MultiProof, ...] = ()  # a segmented run: the proofs of its segments after the first (``stark``)
 
     @property
     def trace_length(self) -> int:
@@ -65,7 +70,7 @@ class ProofFile:
         w.raw(VERSION.to_bytes(2, "little"))
         w.digest(self.program_hash)
         w.u8((1 if self.program is not None else 0) | (self.commitment & 7) << 1
-             | (16 if self.model_commitment is not None else 0))
+             | (16 if self.model_commitment is not None else 0) | (32 if self.segments else 0))
         for group in (self.public_inputs, self.outputs):
             w.count(len(group))
             w.fields(v % P for v in group)
@@ -82,6 +87,12 @@ class ProofFile:
         stark = self.stark.to_bytes()
         w.u64(len(stark))
         w.raw(stark)
+        if self.segments:
+            w.count(len(self.segments))
+            for segment in self.segments:
+                blob = segment.to_bytes()
+                w.u64(len(blob))
+                w.raw(blob)
         return w.getvalue()
 
     @classmethod
@@ -90,7 +101,7 @@ class ProofFile:
         r.header(MAGIC, VERSION, "proof file")
         program_hash = r.digest("program hash")
         flags = r.u8("flags")
-        if flags & ~31:
+        if flags & ~63:
             raise ProofFormatError("unknown proof file flags")
         groups = []
         for what in ("public inputs", "outputs"):
@@ -113,6 +124,13 @@ class ProofFile:
         if size > MAX_STARK:
             raise ProofFormatError("stark proof too large")
         stark = MultiProof.from_bytes(r.raw(size, "stark proof"))
+        segments = []
+        if flags & 32:
+            for k in range(r.count("segment count", MAX_SEGMENTS - 1, 1)):
+                size = r.u64(f"segment {k + 1} proof length")
+                if size > MAX_STARK:
+                    raise ProofFormatError(f"segment {k + 1} proof too large")
+                segments.append(MultiProof.from_bytes(r.raw(size, f"segment {k + 1} proof")))
         r.finish()
         program = None
         if embedded is not None:  # decoded last: its code and constants must fit the tables (a row or a word each)
@@ -122,4 +140,4 @@ class ProofFile:
             except ParameterError as e:
                 raise ProofFormatError(f"embedded program: {e}") from None
         return cls(program_hash, groups[0], groups[1], stark, program, signature, output_address, (flags >> 1) & 7,
-                   model_commitment)
+                   model_commitment, tuple(segments))

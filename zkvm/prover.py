@@ -33,6 +33,7 @@ class ProveResult:
     blowup: int = 0
     commitment: int = 0  # which program parts were committed (zkvm.air.vm_air.COMMIT_*)
     model_commitment: tuple[int, ...] | None = None  # the private weights' commitment, if any
+    segments: int = 1  # how many segments the run was proven in
 
 
 def prove(
@@ -49,6 +50,8 @@ def prove(
     commit_program: bool | None = None,
     private_words=None,
     salt: Sequence[int] | None = None,
+    segment_rows: int | None = None,
+    segment_runner: Callable | None = None,
 ) -> ProveResult:
     """Run ``program`` on the flat private ``inputs`` (and public inputs) and prove it.
 
@@ -60,6 +63,11 @@ def prove(
     committed when it is large (:func:`zkvm.air.vm_air.default_commitment`), so verifiers with
     a key check a root instead of evaluating it.
 
+    ``segment_rows`` (a power of two): a run needing more rows is split into segments of that
+    many rows, each proven on its own (docs/air.md, "Segments"); one that fits is proven as a
+    whole. ``segment_runner(tasks, progress)`` proves the segments' tasks and returns their
+    proofs' bytes in order (default: here, one after another; zkvm/cluster.py: on Ray).
+
     Raises ExecutionError if the program fails, InputError for bad inputs, and the STARK
     prover's errors (InsufficientMemory, ...).
     """
@@ -69,6 +77,11 @@ def prove(
     say = progress or (lambda _m: None)
     helper = start_background_warmup()  # first proof after installation: compile on both cores
     try:
+        if segment_rows is not None:
+            result = _prove_segmented(program, inputs, public_inputs, options, t0, say, embed_program, zk_seed,
+                                      commit_program, private_words, segment_rows, segment_runner)
+            if result is not None:
+                return result
         return _prove(program, inputs, public_inputs, options, t0, say, embed_program, debug_check, memory_budget, zk_seed,
                       commit_program, private_words, salt)
     finally:
@@ -88,7 +101,7 @@ def vm_tables(program: Program, execution, cpu_columns, commitment: int, say: Ca
     tables (zkvm/air/vm_air.py, vm_system), and with private weights the private-data table
     last (its public inputs hold the model commitment)."""
     from zkvm.air.data_space import const_columns, data_space_traces, piece_addresses
-    from zkvm.air.vm_air import COMMIT_CONSTS, DATA, WORDS, vm_system
+    from zkvm.air.vm_air import COMMIT_CONSTS, DATA, WORDS, image_indices, vm_system
     from zkvm.isa.program import CONST_BASE, CONST_MIN_ROWS, PRIVATE_ROW, const_base
 
     n = execution.trace_length
@@ -103,9 +116,11 @@ def vm_tables(program: Program, execution, cpu_columns, commitment: int, say: Ca
         data_pieces, word_trace, private_lookups = data_space_traces(
             program, execution.trace, probe.tables[DATA], probe.tables[WORDS], CONST_MIN_ROWS,
             dots.weight_rows if dots is not None else None, private)
+    segment = getattr(execution, "role", "")
     system = vm_system(n, const_size > 0, dots is not None, max(1, len(data_pieces)),
-                       len(dots.dot) if dots is not None else 1, private is not None)
-    traces, publics, table_columns = [None], [[program.layout.stack_base]], [cpu_columns]
+                       len(dots.dot) if dots is not None else 1, private is not None, segment)
+    cpu_publics = execution.publics if segment else [program.layout.stack_base]
+    traces, publics, table_columns = [None], [cpu_publics], [cpu_columns]
     if const_size:
         committed = bool(commitment & COMMIT_CONSTS)
         addr0 = piece_addresses(const_size, const_base(program))
@@ -140,7 +155,54 @@ def vm_tables(program: Program, execution, cpu_columns, commitment: int, say: Ca
         publics.append(pub)
         table_columns.append(None)
     assert const_base(program) == CONST_BASE + (private.size if private is not None else 0)
+    if segment:
+        from zkvm.air import layout as L
+
+        image_in, image_out = (system.tables[i] if i is not None else None for i in image_indices(system))
+        cpu = execution.trace
+        for air, column in ((image_in, "init_priv"), (image_out, "fin_v")):
+            if air is None:
+                continue
+            image = np.zeros((n, air.width), dtype=np.uint64)
+            image[:, 0] = np.arange(n, dtype=np.uint64)
+            image[:, 1] = cpu[:, L.COL[column]]
+            traces.append(image)
+            publics.append([])
+            table_columns.append(None)
     return system, traces, publics, table_columns
+
+
+def _prove_segmented(program, inputs, public_inputs, options, t0, say, embed_program, zk_seed, commit_program,
+                     private_words, segment_rows, runner) -> ProveResult | None:
+    """The segmented proof of a run longer than ``segment_rows`` rows (None if it fits one)."""
+    from zkvm import segmented
+    from zkvm.air.vm_air import commitment_for
+    from zkvm.stark.multi_proof import MultiProof
+    from zkvm.vm import segments
+
+    segmented.check_segment_rows(segment_rows)
+    say("running the program")
+    plan = segments.plan(program, inputs, public_inputs, rows=segment_rows, private_words=private_words)
+    whole_rows = max(plan.execution.cycles, plan.execution.memory_used, len(program.code))
+    if plan.count == 1 or whole_rows <= segment_rows:
+        return None
+    if callable(options):
+        options = options([segment_rows])
+    options = segmented.segment_options(segment_rows, options)
+    commitment = commitment_for(program, commit_program)
+    jobs = segmented.tasks(program, plan, options, commitment, zk_seed)
+    say(f"proving {plan.count} segments of {segment_rows} rows")
+    t_run = time.perf_counter() - t0
+    blobs = (runner or segmented.prove_tasks_locally)(jobs, say)
+    proofs = [MultiProof.from_bytes(b) for b in blobs]
+    ex = plan.execution
+    pf = ProofFile(program.hash(), ex.public_inputs, tuple(ex.outputs), proofs[0], program if embed_program else None,
+                   dict(program.signature), ex.output_address, commitment, None, tuple(proofs[1:]))
+    return ProveResult(
+        proof=pf.to_bytes(), outputs=list(ex.outputs), cycles=ex.cycles, trace_length=segment_rows,
+        security_bits=min(p.security_bits for p in proofs), seconds=time.perf_counter() - t0,
+        stages={"run": t_run, "segments": time.perf_counter() - t0 - t_run}, blowup=options.blowup,
+        commitment=commitment, segments=plan.count)
 
 
 SMALL_TABLE_SPREAD = 8

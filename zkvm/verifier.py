@@ -59,6 +59,8 @@ class VerifiedClaim:
     model_commitment: str | None = None
     """For a program with private weights: the model commitment (64 hex digits) the weights
     that ran hash to (the one the caller gave)."""
+    segments: int = 1
+    """How many segments the run was proven in (docs/air.md, "Segments"; public)."""
 
 
 def _other_program(claimed: bytes, expected: bytes) -> StatementMismatch:
@@ -195,10 +197,8 @@ def verify(
         or a program with private weights verified without a commitment.
     """
     from zkvm.air.layout import MIN_TRACE_LOG
-    from zkvm.air.data_space import const_columns, piece_addresses
-    from zkvm.air.vm_air import COMMIT_CONSTS, data_indices, public_columns, statement_bytes, vm_system
-    from zkvm.isa.program import CONST_BASE, PRIVATE_ROW, const_base, const_pieces, private_space
-    from zkvm.stark.multi_verifier import verify_tables
+    from zkvm.air.vm_air import statement_bytes
+    from zkvm.isa.program import CONST_BASE, private_space
 
     if vk is not None and not isinstance(vk, (VerifyingKey, bytes, bytearray, memoryview)):
         raise ParameterError("vk", f"a VerifyingKey or its bytes, not {type(vk).__name__}")
@@ -224,62 +224,125 @@ def verify(
         raise StatementMismatch("the proof was made for other public inputs")
     if output is not None and _ints(output, "output") != pf.outputs:
         raise StatementMismatch("the proof attests another output")
+    private = private_space(prog)
+    digest = _model_commitment(commitment, private)
+    stmt = statement_bytes(pf.program_hash, pf.public_inputs, pf.outputs, pf.output_address)
+    if private and pf.model_commitment is not None and tuple(pf.model_commitment) != tuple(digest):
+        raise StatementMismatch("the proof is for private weights with another model commitment than the one given")
+    if not pf.segments:
+        by_key = _verify_tables(pf, pf.stark, prog, n, "", [lay.stack_base], key, min_security_bits, stmt, digest)
+    else:
+        by_key = _verify_segments(pf, prog, n, key, min_security_bits, stmt, digest)
+    return VerifiedClaim(
+        program_hash=pf.program_hash.hex(),
+        public_inputs=pf.public_inputs,
+        output=shaped_output(prog, list(pf.outputs)),
+        output_values=pf.outputs,
+        security_bits=min(st.security_bits for st in (pf.stark, *pf.segments)),
+        trace_length=n,
+        zero_knowledge=pf.stark.options.zk,
+        program_columns="key" if by_key else "evaluated",
+        arithmetic=arithmetic_contract(prog),
+        model_commitment=b"".join(int(v).to_bytes(8, "little") for v in digest).hex() if digest else None,
+        segments=1 + len(pf.segments),
+    )
+
+
+def _verify_tables(pf: ProofFile, stark, prog: Program, n: int, role: str, cpu_publics: list[int], key, min_security_bits: int,
+                   statement: bytes, digest) -> bool:
+    """Verify one multi-table proof of the run (the whole run, or one segment of it, ``role``)
+    against the program: its table system, public inputs and columns. Returns whether a key's
+    root replaced evaluating committed program columns."""
+    from zkvm.air.data_space import const_columns, piece_addresses
+    from zkvm.air.vm_air import COMMIT_CODE, COMMIT_CONSTS, data_indices, public_columns, vm_system
+    from zkvm.isa.program import CONST_BASE, PRIVATE_ROW, const_base, const_pieces, private_space
+    from zkvm.stark.multi_verifier import verify_tables
+
+    lay = prog.layout
     consts = lay.const_size > 0
     heights = const_pieces(lay.const_size)
     private = private_space(prog)
-    digest = _model_commitment(commitment, private)
+    images = {"": 0, "first": 1, "last": 1, "middle": 2}[role]
     # with constants: CPU, data, words, [dot, frozen], data's second piece, [dot's second piece],
-    # [private data], masks
-    extra = len(pf.stark.tables) - (3 + len(heights) - 1 + 1) - (1 if private else 0) if consts else 0
+    # [private data], [memory images], masks
+    extra = len(stark.tables) - (3 + len(heights) - 1 + 1) - (1 if private else 0) - images if consts else 0
     if extra not in (0, 2, 3):
-        raise ProofFormatError(f"the proof has {len(pf.stark.tables)} tables, which no run of this program gives")
-    system = vm_system(n, consts, extra > 0, max(1, len(heights)), 2 if extra == 3 else 1, private > 0)
-    if len(pf.stark.tables) != len(system.tables):
-        raise ProofFormatError(f"the proof has {len(pf.stark.tables)} tables, this program's proofs have {len(system.tables)}")
+        raise ProofFormatError(f"the proof has {len(stark.tables)} tables, which no run of this program gives")
+    system = vm_system(n, consts, extra > 0, max(1, len(heights)), 2 if extra == 3 else 1, private > 0, role)
+    if len(stark.tables) != len(system.tables):
+        raise ProofFormatError(f"the proof has {len(stark.tables)} tables, this program's proofs have {len(system.tables)}")
+    if stark.tables[0].trace_length != n:
+        raise ProofFormatError("the segments' CPU tables differ in height")
     if pf.commitment & COMMIT_CONSTS and not consts:
         raise ProofFormatError("the proof commits to read-only constants the program does not have")
+    parts = pf.commitment if role in ("", "first") else pf.commitment & (COMMIT_CODE | COMMIT_CONSTS)
     try:
         cols = public_columns(prog, pf.public_inputs, pf.outputs, n, pf.output_address,
-                              commitment=pf.commitment & ~COMMIT_CONSTS)
+                              commitment=parts & ~COMMIT_CONSTS, segment=role)
     except ParameterError as e:  # a malformed output claim, or regions past the trace
         raise ProofFormatError(f"the proof's statement does not fit this program: {e}") from None
-    stmt = statement_bytes(pf.program_hash, pf.public_inputs, pf.outputs, pf.output_address)
-    blowup = pf.stark.options.blowup
-    cpu_parts = pf.commitment & ~COMMIT_CONSTS
+    blowup = stark.options.blowup
+    cpu_parts = parts & ~COMMIT_CONSTS
     users = system.user_tables
     roots: list = [None] * users
     publics: list = [[]] * users
     table_columns: list = [None] * users
     roots[0] = key.root_for(n, blowup, cpu_parts) if key is not None and cpu_parts else None
-    publics[0], table_columns[0] = [lay.stack_base], cols
+    publics[0], table_columns[0] = list(cpu_publics), cols
     if consts:
         committed = bool(pf.commitment & COMMIT_CONSTS)
         for piece, (index, height, addr0) in enumerate(zip(data_indices(system), heights,
                                                            piece_addresses(lay.const_size, const_base(prog)))):
-            found = pf.stark.tables[index].trace_length
+            found = stark.tables[index].trace_length
             if found != height:  # (checked before the columns are built)
                 raise ProofFormatError(f"the proof's data table has a piece of {found} rows where the program's "
                                        f"constants have {height}")
             roots[index] = key.root_for(height, blowup, COMMIT_CONSTS) if key is not None and committed else None
             publics[index], table_columns[index] = [addr0], const_columns(prog, committed, piece)
     if private:
-        if pf.model_commitment is not None and tuple(pf.model_commitment) != tuple(digest):
-            raise StatementMismatch("the proof is for private weights with another model commitment than the one given")
-        publics[users - 1] = [CONST_BASE, private // PRIVATE_ROW + 1, *digest]
-    verify_tables(
-        pf.stark, system, publics, min_security_bits, public_columns=table_columns, statement=stmt,
-        trusted_roots=roots,
-    )
-    by_key = any(root is not None and tp.fixed_root is not None for root, tp in zip(roots, pf.stark.tables))
-    return VerifiedClaim(
-        program_hash=pf.program_hash.hex(),
-        public_inputs=pf.public_inputs,
-        output=shaped_output(prog, list(pf.outputs)),
-        output_values=pf.outputs,
-        security_bits=pf.stark.security_bits,
-        trace_length=n,
-        zero_knowledge=pf.stark.options.zk,
-        program_columns="key" if by_key else "evaluated",
-        arithmetic=arithmetic_contract(prog),
-        model_commitment=b"".join(int(v).to_bytes(8, "little") for v in digest).hex() if digest else None,
-    )
+        publics[users - 1 - images] = [CONST_BASE, private // PRIVATE_ROW + 1, *digest]
+    verify_tables(stark, system, publics, min_security_bits, public_columns=table_columns, statement=statement,
+                  trusted_roots=roots)
+    return any(root is not None and tp.fixed_root is not None for root, tp in zip(roots, stark.tables))
+
+
+def _verify_segments(pf: ProofFile, prog: Program, n: int, key, min_security_bits: int, statement: bytes, digest) -> bool:
+    """A segmented run: every segment's proof, in order, and the chain between them: the first
+    starts at pc 0 with fp at the stack base; each starts in the state the previous one handed
+    over (its public pc_end, fp_end); each image-out root is the next segment's image-in root
+    (one memory image, committed once, in both proofs: docs/air.md "Segments")."""
+    from zkvm.air.vm_air import SEGMENT_PUBLICS, image_indices
+    from zkvm.segmented import segment_statement
+
+    if digest is not None:
+        raise ProofFormatError("segmented proofs of programs with private weights are not supported")
+    proofs = (pf.stark, *pf.segments)
+    count = len(proofs)
+    state = (0, prog.layout.stack_base)  # (pc, fp) the next segment must start in
+    image_root = None
+    by_key = False
+    for k, stark in enumerate(proofs):
+        role = "first" if k == 0 else ("last" if k == count - 1 else "middle")
+        cpu = stark.tables[0]
+        if len(cpu.public_inputs) != 1 + len(SEGMENT_PUBLICS):
+            raise ProofFormatError(f"segment {k}: its CPU table has {len(cpu.public_inputs)} public inputs")
+        fp0, pc0, pc_end, fp_end = cpu.public_inputs
+        if (pc0, fp0) != state:
+            raise StatementMismatch(f"segment {k} starts at pc {pc0}, fp {fp0}, not where segment {k - 1} stopped"
+                                    if k else f"the first segment starts at pc {pc0}, fp {fp0}, not at the program's start")
+        by_key |= _verify_tables(pf, stark, prog, n, role, [fp0, pc0, pc_end, fp_end], key, min_security_bits,
+                                 segment_statement(statement, k, count), digest)
+        image_in, image_out = _image_roots(stark, role)
+        if k and image_in != image_root:
+            raise StatementMismatch(f"segment {k} starts from another memory image than segment {k - 1} ended with")
+        image_root, state = image_out, (pc_end, fp_end)
+    return by_key
+
+
+def _image_roots(stark, role: str) -> tuple[bytes | None, bytes | None]:
+    """The shared roots of a verified segment proof's image-in and image-out tables (its
+    system's only tables with shared columns, image-in first)."""
+    shared = [tp.shared_root for tp in stark.tables if tp.shared_root is not None]
+    if role == "first":
+        return None, shared[0]
+    return shared[0], (shared[1] if role == "middle" else None)

@@ -28,7 +28,7 @@ from zkvm.air import layout as L
 from zkvm.errors import ParameterError
 from zkvm.isa.program import CONST_ROW, Program
 from zkvm.stark.air import Air, AirBuilder
-from zkvm.air.buses import CONST_READ, FETCH, MAC, MEMORY, RANGE
+from zkvm.air.buses import CONST_READ, FETCH, IMAGE_IN, IMAGE_OUT, MAC, MEMORY, RANGE
 from zkvm.stark.public_columns import PublicColumns
 from zkvm.stark.tables import BUS_CHALLENGES, BusInteractions, TableSystem
 
@@ -38,15 +38,26 @@ TWO32 = 1 << 32
 HALF = (0xFFFF_FFFF_0000_0001 - 1) // 2  # (p - 1) / 2: u = x + HALF maps the value range onto [0, p - 1]
 
 
-def vm_air_for(n: int, consts: bool = False) -> Air:
+SEGMENT_ROLES = ("first", "middle", "last")
+"""A segment's place in a segmented run (docs/air.md, "Segments"): the first starts at pc 0 with
+the program's initial memory, the others from the previous segment's final state and memory
+image; all but the last end parked (their last rows hand the state over), the last halts."""
+
+SEGMENT_PUBLICS = ("pc0", "pc_end", "fp_end")
+"""The public inputs a segment's CPU table has after fp0: the state it starts in (pc0, fp0)
+and the state it hands over (pc_end, fp_end)."""
+
+
+def vm_air_for(n: int, consts: bool = False, segment: str = "") -> Air:
     """The VM AIR for a trace of n rows (the range table's layout depends on n); ``consts``:
-    the program has read-only constants (see :func:`vm_system`)."""
-    return vm_air(L.range_table_width(n), consts)
+    the program has read-only constants (see :func:`vm_system`); ``segment``: a segment's role
+    (SEGMENT_ROLES) in a segmented run, "" for a whole run."""
+    return vm_air(L.range_table_width(n), consts, segment)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=32)
 def vm_system(n: int, consts: bool = False, dots: bool = False, data_pieces: int = 1, dot_pieces: int = 1,
-              private: bool = False) -> TableSystem:
+              private: bool = False, segment: str = "") -> TableSystem:
     """The VM's table system for a CPU trace of n rows: the wide VM AIR (CPU, memory, range and
     program tables in one), and for a program with read-only constants the data table (its
     constants, 8 words a row, at CONST_BASE) and the word table (the words the CPU reads);
@@ -54,15 +65,21 @@ def vm_system(n: int, consts: bool = False, dots: bool = False, data_pieces: int
     table too; a tall data or dot table comes in two pieces (``data_pieces``, ``dot_pieces``:
     zkvm.isa.program.split_rows), the second pieces last; with ``private`` (a program with
     private weights) the private-data table after them (zkvm/air/private_table.py); then the
-    mask table their masks need (docs/tables.md)."""
+    mask table their masks need (docs/tables.md).
+
+    A segment of a segmented run (``segment``, SEGMENT_ROLES) has the segment's CPU AIR and,
+    last of the caller's tables, its memory images (zkvm/air/image_table.py): the image it
+    starts from (all but the first) and the one it ends with (all but the last), whose two
+    columns are shared with the neighbouring segment's proof."""
+    images = _image_tables(segment)
     if not consts:
-        return TableSystem("zkvm-vm", (vm_air_for(n),))
+        return _system((vm_air_for(n, False, segment),) + images)
     from zkvm.air.dot_table import data_table_air, dot_table_air
     from zkvm.air.frozen_table import frozen_table_air
     from zkvm.air.word_table import word_table_air
 
     data, dot = data_table_air(CONST_ROW), dot_table_air(CONST_ROW)
-    tables = (vm_air_for(n, True), data, word_table_air(CONST_ROW))
+    tables = (vm_air_for(n, True, segment), data, word_table_air(CONST_ROW))
     if dots:
         tables += (dot, frozen_table_air())
     tables += tuple(data.renamed(f"{data.name} #{i + 1}") for i in range(1, data_pieces))
@@ -72,7 +89,34 @@ def vm_system(n: int, consts: bool = False, dots: bool = False, data_pieces: int
         from zkvm.air.private_table import private_table_air
 
         tables += (private_table_air(),)
-    return TableSystem("zkvm-vm", tables)
+    return _system(tables + images)
+
+
+def _image_tables(segment: str) -> tuple[Air, ...]:
+    if not segment:
+        return ()
+    if segment not in SEGMENT_ROLES:
+        raise ParameterError("segment", f"a segment is one of {SEGMENT_ROLES}, got {segment!r}")
+    from zkvm.air.image_table import IMAGE_IN_TABLE, IMAGE_OUT_TABLE, image_table_air
+
+    return ((image_table_air(IMAGE_IN_TABLE),) if segment != "first" else ()) + \
+        ((image_table_air(IMAGE_OUT_TABLE),) if segment != "last" else ())
+
+
+def _system(tables: tuple[Air, ...]) -> TableSystem:
+    from zkvm.air.image_table import IMAGE_IN_TABLE, IMAGE_OUT_TABLE, SHARED_COLUMNS
+
+    names = {t.name for t in tables}
+    shared = tuple((name, SHARED_COLUMNS) for name in (IMAGE_IN_TABLE, IMAGE_OUT_TABLE) if name in names)
+    return TableSystem("zkvm-vm", tables, shared=shared)
+
+
+def image_indices(system: TableSystem) -> tuple[int | None, int | None]:
+    """The indices of a segment's image-in and image-out tables in its system (None if absent)."""
+    from zkvm.air.image_table import IMAGE_IN_TABLE, IMAGE_OUT_TABLE
+
+    names = [t.name for t in system.tables]
+    return tuple(names.index(x) if x in names else None for x in (IMAGE_IN_TABLE, IMAGE_OUT_TABLE))
 
 
 def data_indices(system: TableSystem) -> list[int]:
@@ -91,19 +135,29 @@ FROZEN_TABLE with single-row macs; the second pieces of the data and dot tables 
 them: :func:`data_indices`, :func:`dot_indices`)."""
 
 
-@lru_cache(maxsize=16)
-def vm_air(table_width: int = 1, consts: bool = False) -> Air:
+@lru_cache(maxsize=32)
+def vm_air(table_width: int = 1, consts: bool = False, segment: str = "") -> Air:
     """The (program-independent) AIR of the VM whose range table carries ``table_width``
     entries per row (1 for traces of 2^16 rows or more; see layout.range_table_width). With
     ``consts`` the ld, lda and mac-step reads flagged ``ca``/``cb`` go to the read-only
     constants (the constant-read bus) instead of memory, and the table is masked (its bus sum
-    then depends on which constants were read)."""
+    then depends on which constants were read).
+
+    ``segment`` (SEGMENT_ROLES) gives a segment's AIR (docs/air.md, "Segments"): one more
+    column, ``park``, set on the rows after the segment's last instruction (halt rows that
+    fetch nothing and access no memory, holding the state handed over); public inputs fp0,
+    pc0 (where the segment starts) and pc_end, fp_end (the parked state); all but the first
+    take their initial memory from the image-in bus, all but the last send their final memory
+    on the image-out bus; only the last may not park."""
     w = table_width
     if w < 1 or w & (w - 1) or w > L.RANGE_SIZE:
         raise ValueError(f"range table width must be a power of two in [1, 2^16], got {w}")
+    if segment and segment not in SEGMENT_ROLES:
+        raise ParameterError("segment", f"a segment is one of {SEGMENT_ROLES}, got {segment!r}")
     extra = tuple(f"m_rc{k}" for k in range(1, w))
-    name = ("zkvm-vm-v4" if w == 1 else f"zkvm-vm-v4-rt{w}") + ("-c" if consts else "")
-    b = AirBuilder(name, main=L.MAIN_COLUMNS + extra, public=["fp0"], public_columns=L.PUBLIC_COLUMNS,
+    name = ("zkvm-vm-v4" if w == 1 else f"zkvm-vm-v4-rt{w}") + ("-c" if consts else "") + (f"-seg-{segment}" if segment else "")
+    b = AirBuilder(name, main=L.MAIN_COLUMNS + extra + (("park",) if segment else ()),
+                   public=["fp0"] + (list(SEGMENT_PUBLICS) if segment else []), public_columns=L.PUBLIC_COLUMNS,
                    num_challenges=BUS_CHALLENGES)
     m, nx, pub = b.main, b.next, b.pubcol
     f = {name: m(name) for name in L.FLAGS}
@@ -136,13 +190,27 @@ def vm_air(table_width: int = 1, consts: bool = False) -> Air:
     wide = f["f_wide"]  # their continuation rows: no fetch, no memory access
     b.boundary("clk starts at 0", clk, "first")
     b.transition("clk increments", nx("clk") - clk - 1)
-    b.boundary("pc starts at 0", pc, "first")
+    if segment:
+        b.boundary("pc starts at pc0", pc - b.public("pc0"), "first")
+    else:
+        b.boundary("pc starts at 0", pc, "first")
     b.boundary("fp starts at the stack base", fp - b.public("fp0"), "first")
     b.boundary("no mac step on the first row", f["f_mac"], "first")
     b.boundary("no continuation row first", wide, "first")
     b.transition("continuation rows follow the two-row instructions", nx("f_wide") - fw)
     b.transition("two-row instructions keep pc", fw * (nx("pc") - pc))
     b.boundary("the machine has halted", f["f_halt"] - 1, "last")
+    park = m("park") if segment else 0
+    if segment:
+        # parked rows: halts that fetch nothing and access nothing (their multiplicities below
+        # are 1 - f_wide - park), from some row to the last; their pc and fp (kept by halt's
+        # transitions) are the state the segment hands over
+        b.transition("park is boolean", park * (park - 1), cyclic=True)
+        b.transition("parked rows are halts", park * (1 - f["f_halt"]), cyclic=True)
+        b.transition("parked to the end", park * (1 - nx("park")))
+        b.boundary("parked at the end" if segment != "last" else "the last segment halts", park - int(segment != "last"), "last")
+        b.boundary("pc handed over", pc - b.public("pc_end"), "last")
+        b.boundary("fp handed over", fp - b.public("fp_end"), "last")
     b.transition("sequential pc", seq * (nx("pc") - pc - 1))
     b.transition("jmp target", f["f_jmp"] * (nx("pc") - imm))
     b.transition("bz target", f["f_bz"] * (nx("pc") - pc - 1 - isz * (imm - pc - 1)))
@@ -215,7 +283,8 @@ def vm_air(table_width: int = 1, consts: bool = False) -> Air:
             (1 - wide) * (t + k - m(f"{slot}_tp") - 1 - m(f"m_{slot}_lo") - TWO16 * m(f"m_{slot}_hi")),
             **every,
         )
-    b.transition("private init only in the input region", m("init_priv") * (1 - pub("priv_sel")), **every)
+    if segment in ("", "first"):
+        b.transition("private init only in the input region", m("init_priv") * (1 - pub("priv_sel")), **every)
     b.transition("outputs", pub("out_sel") * (m("fin_v") - pub("out_val")), **every)
 
     # constant reads: flagged slots read the data space instead of memory (only mac steps
@@ -251,8 +320,8 @@ def vm_air(table_width: int = 1, consts: bool = False) -> Air:
 
     # LogUp on the VM's buses (zkvm/air/buses.py): memory multiset, range lookups, instruction
     # fetch. Alone, the VM table's fractions sum to zero (its claimed bus sum is 0).
-    bus = BusInteractions(b, masked=consts)
-    access = 1 - wide  # a continuation row makes no memory access
+    bus = BusInteractions(b, masked=consts or bool(segment))
+    access = 1 - wide - park  # a continuation row (or a parked one) makes no memory access
     a_mem = access - ca if consts else access  # (ca = 1 only on mac steps, where access = 1)
     b_mem = access - cb if consts else access
     bus.receive(MEMORY, [a_addr, A, m("a_tp")], a_mem)
@@ -267,6 +336,10 @@ def vm_air(table_width: int = 1, consts: bool = False) -> Air:
     bus.send(MEMORY, [c_addr, Cv, t + 3], access)
     bus.send(MEMORY, [clk, pub("init_pub") + m("init_priv"), 0])
     bus.receive(MEMORY, [clk, m("fin_v"), m("fin_t")])
+    if segment in ("middle", "last"):
+        bus.receive(IMAGE_IN, [clk, m("init_priv")])
+    if segment in ("first", "middle"):
+        bus.send(IMAGE_OUT, [clk, m("fin_v")])
     for name in L.MEM_LIMBS + L.OP_LIMBS:
         bus.receive(RANGE, [m(name)])
     bus.send(RANGE, [rc], m("m_rc"))
@@ -409,7 +482,7 @@ def committed_program_columns(program: Program, commitment: int) -> PublicColumn
 
 
 def public_columns(program: Program, public_inputs, outputs, n: int, output_address: int = 0,
-                   commitment: int | None = None) -> PublicColumns:
+                   commitment: int | None = None, segment: str = "") -> PublicColumns:
     """The program's code and data, the input/output regions and the claimed outputs, as the
     sparse public columns of the VM AIR for a trace of n rows: code (5 columns), initial
     memory (the constants, then the public inputs), the input selector, the output selector
@@ -418,17 +491,25 @@ def public_columns(program: Program, public_inputs, outputs, n: int, output_addr
     Combined from parts: the program's code and constants (kept between proofs with their
     precomputed arrays) and the per-proof inputs and outputs. ``commitment`` (COMMIT_CODE |
     COMMIT_DATA; default: :func:`default_commitment`) names the program's parts the prover
-    commits to, so a verifier holding their root need not evaluate them."""
+    commits to, so a verifier holding their root need not evaluate them.
+
+    A segment (``segment``, SEGMENT_ROLES) has the code; only the first has the initial memory
+    (constant data, public inputs, the input selector) and only the last the outputs: the
+    others' memory comes and goes through their images."""
     from zkvm.field.goldilocks import P
     from zkvm.isa.program import output_cells
 
     lay = program.layout
     code_cols, data_col = _program_columns(program)
-    pubin = np.asarray([int(v) % P for v in public_inputs], dtype=np.uint64)
-    pubin_col = PublicColumns.from_entries([(np.arange(lay.pubin_base, lay.pubin_base + lay.pubin_size, dtype=np.int64), pubin)])
-    out_rows, out_vals = output_cells(program, list(outputs), output_address)
+    initial, final = segment in ("", "first"), segment in ("", "last")
+    if not initial:
+        data_col = PublicColumns.from_entries([([], [])])
+    pubin = np.asarray([int(v) % P for v in public_inputs], dtype=np.uint64) if initial else np.zeros(0, np.uint64)
+    pubin_col = PublicColumns.from_entries([(np.arange(lay.pubin_base, lay.pubin_base + pubin.size, dtype=np.int64), pubin)])
+    out_rows, out_vals = output_cells(program, list(outputs), output_address) if final else ([], [])
+    in_size = lay.in_size if initial else 0
     per_proof = PublicColumns.from_entries([
-        (list(range(lay.in_base, lay.in_base + lay.in_size)), [1] * lay.in_size),
+        (list(range(lay.in_base, lay.in_base + in_size)), [1] * in_size),
         (out_rows, [1] * len(out_rows)),
         (out_rows, out_vals),
     ])

@@ -75,6 +75,7 @@ def prove_tables(
     statement: bytes = b"",
     zk_seed: bytes | None = None,
     public_columns: Sequence[PublicColumns | None] | None = None,
+    shared_seeds: dict[int, bytes] | None = None,
 ) -> MultiProof:
     """Prove that each trace satisfies its table's AIR and that the buses balance.
 
@@ -84,6 +85,9 @@ def prove_tables(
     names the failing table, constraint and row; ``describe_rows`` maps a table's name to a
     function describing its rows in those messages). ``public_columns[i]``: table i's public
     columns (None for none), some of them possibly committed (program columns).
+    ``shared_seeds[i]``: for a table with shared columns (``system.shared``), the 32-byte seed
+    their zero-knowledge randomness comes from; every proof sharing those columns must get the
+    same seed (and keep it secret like its own randomness).
 
     Raises:
         ParameterError, InsufficientMemory, ConstraintViolation, ProverError (BusImbalance when
@@ -114,10 +118,16 @@ def prove_tables(
     public_columns = [pc if pc is not None else EMPTY_COLUMNS for pc in public_columns]
     zk_h = options.zk_randomness
 
+    shared_seeds = dict(shared_seeds or {})
     work = []
     for i, (air, trace, pubs, pc) in enumerate(zip(tables, traces, public_inputs, public_columns)):
         trace, pubs = checked_table(air, trace, pubs, pc, options, check, air.name)
-        work.append(TableWork(i, air, trace, pubs, options, rng, report, public_columns=pc, shared_trees=True))
+        k = system.shared_width(i)
+        seed = shared_seeds.get(i)
+        if k and options.zk and seed is None:
+            raise ParameterError("shared_seeds", f"table {air.name!r} has shared columns: give the seed of their randomness")
+        work.append(TableWork(i, air, trace, pubs, options, rng, report, public_columns=pc, shared_trees=True,
+                              shared_width=k, shared_rng=ZkRandomness(seed) if k and options.zk else None))
     del traces, trace  # each trace is now its table's alone: dropped as soon as its aux is built
     big = max(w.lde_size for w in work)
     # the weakest table sets the level: the largest domain for the DEEP (field) term, the
@@ -149,6 +159,9 @@ def prove_tables(
     _each_table(work, lambda w: w.commit_main())
     trees = {"main": _phase_tree(work, "main", report)}
     transcript.absorb_digest(b"main root", trees["main"].root)
+    for w in work:
+        if w.shared_width:
+            transcript.absorb_digest(b"shared root", w.commit_shared())
 
     # 3. bus challenges, auxiliary traces and bus sums
     say("building the bus and lookup columns")

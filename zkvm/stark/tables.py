@@ -47,11 +47,20 @@ class TableSystem:
     zero knowledge each masked table sends a random value on the mask bus, so that its claimed
     bus sum is uniformly random instead of a function of its private tuples (docs/tables.md).
     Provers and verifiers take the lists of traces, public inputs and columns of the caller's
-    tables (``user_tables``); the mask table's trace is the prover's own."""
+    tables (``user_tables``); the mask table's trace is the prover's own.
+
+    ``shared``: (table name, k) pairs: the first k main columns of that table are *shared*
+    columns, committed again in a tree of their own with randomness from a seed the caller
+    gives, so that two proofs given the same columns and seed commit to the same polynomials
+    under the same root (a segmented run hands memory from one segment's proof to the next
+    this way: docs/air.md, "Segments"). No constraint may read a shared column on the next
+    row: each proof then reveals at most q + 4 evaluations of it, and two proofs together at
+    most the 2q + 8 that its zero-knowledge randomizer hides (docs/zk.md)."""
 
     name: str
     tables: tuple[Air, ...]
     shared_challenges: int = BUS_CHALLENGES
+    shared: tuple[tuple[str, int], ...] = ()
     _digest: bytes | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -69,6 +78,21 @@ class TableSystem:
         self.masked = tuple(i for i, t in enumerate(self.tables) if mask_pairs(t))
         if self.masked:
             self.tables = self.tables + (mask_table_air(),)
+        self.shared = tuple((str(name), int(k)) for name, k in self.shared)
+        self._shared_widths = {}
+        for name, k in self.shared:
+            i = self.index(name)
+            if i >= self.user_tables or not 1 <= k <= self.tables[i].width or i in self._shared_widths:
+                raise ParameterError("shared", f"table {name!r}: 1 to {self.tables[i].width} shared columns, once")
+            for c in self.tables[i].constraints:
+                if _reads_next(c.expr, k):
+                    raise ParameterError("shared", f"table {name!r}: constraint {c.name!r} reads a shared column on "
+                                         "the next row")
+            self._shared_widths[i] = k
+
+    def shared_width(self, i: int) -> int:
+        """How many leading main columns of table i are shared (0: none)."""
+        return self._shared_widths.get(i, 0)
 
     @property
     def mask_index(self) -> int | None:
@@ -89,6 +113,8 @@ class TableSystem:
         lines = [f"table system {self.name}", f"shared challenges {self.shared_challenges}"]
         for t in self.tables:
             lines.append(f"table {t.name} {t.digest().hex()}")
+        for name, k in self.shared:
+            lines.append(f"shared {name} {k}")
         return "\n".join(lines)
 
     def digest(self) -> bytes:
@@ -151,6 +177,19 @@ class BusInteractions:
 
 
 MASK_TABLE = "bus masks"
+
+
+def _reads_next(e: Expr, k: int) -> bool:
+    """Does the expression read one of the first k main columns on the next row?"""
+    from zkvm.stark.expr import MAIN
+
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        if node.kind == MAIN and node.offset and node.value < k:
+            return True
+        stack.extend(node.args)
+    return False
 
 
 def mask_pairs(air: Air) -> list[tuple[int, int]]:

@@ -45,15 +45,18 @@ def _pow2(rows: int, at_least: int) -> int:
     return max(at_least, 1 << max(0, (rows - 1).bit_length()))
 
 
-def memory_accesses(trace: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def memory_accesses(trace: np.ndarray, n: int, park_col: int = -1) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The CPU's memory accesses in time order: (time, address, row, slot). Continuation rows
-    make none, and a flagged constant read is not a memory access."""
+    (and a segment's parked rows, column ``park_col``) make none, and a flagged constant read
+    is not a memory access."""
     col = L.COL
     rows = np.repeat(np.arange(n, dtype=np.int64), 3)
     slots = np.tile(np.arange(1, 4, dtype=np.int64), n)
     addrs = trace[:n][:, [col["a_addr"], col["b_addr"], col["c_addr"]]].astype(np.int64).ravel()
     keep = np.ones((n, 3), dtype=bool)
     keep[trace[:n, col["f_wide"]] == 1, :] = False
+    if park_col >= 0:
+        keep[trace[:n, park_col] == 1, :] = False
     keep[trace[:n, col["ca"]] == 1, 0] = False
     keep[trace[:n, col["cb"]] == 1, 1] = False
     keep = keep.ravel()
@@ -61,10 +64,10 @@ def memory_accesses(trace: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, 
 
 
 def dot_tables(trace: np.ndarray, n: int, last_t: np.ndarray, memory_size: int, dot_log: np.ndarray,
-               x_log: np.ndarray, consts: np.ndarray, dot_width: int, frozen_width: int) -> DotTables:
+               x_log: np.ndarray, consts: np.ndarray, dot_width: int, frozen_width: int, park_col: int = -1) -> DotTables:
     """Steps 1-3 of the module docstring, on the recorded trace (changed in place) and the
     last-access times the memory table's final times come from (changed in place)."""
-    times, addrs, rows, slots = memory_accesses(trace, n)
+    times, addrs, rows, slots = memory_accesses(trace, n, park_col)
     inside = addrs < memory_size  # (a forged trace may claim others: they take no part in epochs)
     times, addrs, rows, slots = times[inside], addrs[inside], rows[inside], slots[inside]
     # (a forged log may name activations outside memory: those macs get no epoch)

@@ -29,6 +29,7 @@ MAC_LENGTH = 6
 OVERFLOW = 7
 CHK_FAILED = 8
 STORE_CONST = 9
+PAUSED = 10  # a segment's rows are used up: the next instruction does not fit (zkvm/vm/segments.py)
 
 CONST_BASE = np.uint64(1 << 26)  # zkvm.isa.program.CONST_BASE: the read-only constants
 
@@ -194,10 +195,15 @@ def _div_witness(trace, r, sa, sb):
 
 
 @njit(cache=True)
-def execute(code, mem, mem_size, consts, stack_base, max_cycles, record, trace, last_t, err, dots, dot_log, x_log, info):
-    """Run from pc 0. Returns (status, pc, cycle, fp, max_address). With ``record`` every
-    executed row is written to ``trace`` (which must have room for all of them). ``consts``
-    is the read-only data space at CONST_BASE (ld, lda and mac steps read it).
+def execute(code, mem, mem_size, consts, stack_base, max_cycles, record, trace, last_t, err, dots, dot_log, x_log, info,
+            pc0=0, row_limit=-1):
+    """Run from pc ``pc0`` with fp ``stack_base``. Returns (status, pc, cycle, fp, max_address).
+    With ``record`` every executed row is written to ``trace`` (which must have room for all
+    of them). ``consts`` is the read-only data space at CONST_BASE (ld, lda and mac steps read
+    it). With ``row_limit`` >= 0, the run stops (status PAUSED, before any effect of the
+    instruction at pc) as soon as the next instruction's rows would pass that many rows: a
+    segment of a long run (zkvm/vm/segments.py) ends there and the next one resumes from the
+    returned pc and fp with the same memory.
 
     With ``dots``, a mac over constant weights (see :func:`_dot_operands`) runs as one row whose
     products the dot-product table proves; ``info`` receives the number of such macs and of
@@ -205,17 +211,20 @@ def execute(code, mem, mem_size, consts, stack_base, max_cycles, record, trace, 
     weight pointer, length, accumulator in, out) and ``x_log`` the activations read."""
     n_dot = 0
     n_reads = 0
-    pc = np.int64(0)
+    pc = np.int64(pc0)
     fp = np.uint64(stack_base)
     cycle = np.int64(0)
     max_addr = np.int64(0)
     ncode = code.shape[0]
+    limit = np.int64(row_limit) if row_limit >= 0 else np.int64(1) << 62
     while True:
         if cycle >= max_cycles:
             return CYCLE_LIMIT, pc, cycle, fp, max_addr
         if pc < 0 or pc >= ncode:
             return BAD_PC, pc, cycle, fp, max_addr
         o = np.int64(code[pc, 0])
+        if cycle + (2 if (o == op.LT or o == op.DIV or o == op.MOD) else 1) > limit:
+            return PAUSED, pc, cycle, fp, max_addr
         a_off = code[pc, 1]
         b_off = code[pc, 2]
         c_off = code[pc, 3]
@@ -244,6 +253,8 @@ def execute(code, mem, mem_size, consts, stack_base, max_cycles, record, trace, 
             x_ptr = np.int64(-1)
             if dots:
                 x_ptr, w_ptr = _dot_operands(pa, pb, n_steps, c_addr, consts, mem_size)
+            if x_ptr < 0 and cycle + n_steps + 1 > limit:
+                return PAUSED, pc, cycle, fp, max_addr
             if x_ptr >= 0:  # a single row: the dot-product table proves the products
                 acc_in = mem[c_addr]
                 acc = acc_in
@@ -582,7 +593,26 @@ def pad_rows(trace, cycles, n, mem, last_t, halt_pc, halt_fp, halt_fields):
 
 
 @njit(cache=True)
-def fill_tables(trace, n, mem, last_t, mem_size, in_base, inputs, other_limbs):
+def park_rows(trace, cycles, n, pc, fp, park_col):
+    """A segment's rows after its last instruction: parked halts at the state handed over (pc,
+    fp), which fetch nothing and access nothing (the AIR's multiplicities are 0 there): their
+    slots read address fp with value 0 and previous times that make the time limbs 0."""
+    for r in range(cycles, n):
+        trace[r, CLK] = r
+        trace[r, PC] = pc
+        trace[r, FP] = fp
+        trace[r, F_HALT] = 1
+        trace[r, A_ADDR] = fp
+        trace[r, B_ADDR] = fp
+        trace[r, C_ADDR] = fp
+        trace[r, A_TP] = 4 * r
+        trace[r, B_TP] = 4 * r + 1
+        trace[r, C_TP] = 4 * r + 2
+        trace[r, park_col] = 1
+
+
+@njit(cache=True)
+def fill_tables(trace, n, mem, last_t, mem_size, in_base, inputs, other_limbs, park_col=-1):
     """The memory table (final values and times), the range table and its multiplicities (the
     trace's limbs and ``other_limbs``, looked up by other tables), and the program
     multiplicities."""
@@ -612,7 +642,8 @@ def fill_tables(trace, n, mem, last_t, mem_size, in_base, inputs, other_limbs):
     # program multiplicities: how often each pc was fetched
     m_prog = M_PROG
     for r in range(n):
-        if trace[r, F_WIDE] == 0:  # a continuation row fetches nothing
+        # a continuation row fetches nothing, nor does a segment's parked row
+        if trace[r, F_WIDE] == 0 and (park_col < 0 or trace[r, park_col] == 0):
             trace[np.int64(trace[r, PC]), m_prog] += 1
 
 

@@ -1,0 +1,276 @@
+"""Segmented runs: a long run proven as several segment proofs chained by their boundary
+states and shared memory images (docs/air.md, "Segments").
+
+Honest segmented proofs verify and state CPython's result; every way of recombining segments
+(dropped, duplicated, reordered, spliced from another run of the same program or from another
+program) is rejected, and so are forgers who prove a segment from another boundary state or
+from a changed memory image, or who hand over an image that is not the memory their segment
+ended with.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from zkvm.air.vm_air import commitment_for, image_indices
+from zkvm.compiler import compile_source
+from zkvm.errors import ParameterError, VerificationError
+from zkvm.proof_file import ProofFile
+from zkvm.prover import prove, vm_tables
+from zkvm.stark.multi_proof import MultiProof
+from zkvm.verifier import verify
+from zkvm.vm import segments
+
+SOURCE = '''
+def main(xs: list[int]) -> int:
+    acc = 0
+    hist = [0, 0, 0, 0]
+    for i in range(ROUNDS):
+        acc = acc + xs[i % 4] * i
+        hist[acc % 4] += 1
+        if acc > 10000:
+            acc = acc - 9999
+    return acc * 1000 + hist[0] * 100 + hist[1] * 10 + hist[3]
+'''
+ROWS = 1 << 11
+SEED = bytes(32)
+
+
+def program(rounds: int = 190):
+    return compile_source(SOURCE.replace("ROUNDS", str(rounds)), input_shapes={"xs": [4]})
+
+
+def cpython(xs: list[int], rounds: int = 190) -> int:
+    scope: dict = {}
+    exec(SOURCE.replace("ROUNDS", str(rounds)), scope)
+    return scope["main"](xs)
+
+
+@pytest.fixture(scope="module")
+def run():
+    prog = program()
+    result = prove(prog, [3, 1, 4, 1], segment_rows=ROWS, zk_seed=SEED)
+    return prog, result
+
+
+@pytest.fixture(scope="module")
+def other_run(run):
+    prog = run[0]
+    return prove(prog, [2, 7, 1, 8], segment_rows=ROWS, zk_seed=bytes([5] * 32))
+
+
+def _file(result) -> ProofFile:
+    return ProofFile.from_bytes(result.proof)
+
+
+def _with(pf: ProofFile, proofs: list[MultiProof]) -> bytes:
+    return dataclasses.replace(pf, stark=proofs[0], segments=tuple(proofs[1:])).to_bytes()
+
+
+def _proofs(pf: ProofFile) -> list[MultiProof]:
+    return [pf.stark, *pf.segments]
+
+
+def test_segmented_run_verifies_with_cpython_result(run):
+    prog, result = run
+    assert result.segments >= 4
+    claim = verify(result.proof, prog)
+    assert claim.output == cpython([3, 1, 4, 1])
+    assert claim.segments == result.segments
+    assert len(_file(result).segments) == result.segments - 1
+
+
+def test_run_that_fits_one_segment_is_proven_whole():
+    prog = program(20)
+    result = prove(prog, [1, 2, 3, 4], segment_rows=1 << 14)
+    assert result.segments == 1 and _file(result).segments == ()
+    assert verify(result.proof, prog).output == cpython([1, 2, 3, 4], 20)
+
+
+def test_segment_rows_must_be_a_power_of_two():
+    with pytest.raises(ParameterError):
+        prove(program(20), [1, 2, 3, 4], segment_rows=3000)
+
+
+@pytest.mark.parametrize("change", ["drop", "duplicate", "reorder", "drop last", "drop first"])
+def test_recombined_segments_are_rejected(run, change):
+    prog, result = run
+    pf = _file(result)
+    proofs = _proofs(pf)
+    if change == "drop":
+        proofs = proofs[:1] + proofs[2:]
+    elif change == "duplicate":
+        proofs = proofs[:2] + proofs[1:]
+    elif change == "reorder":
+        proofs[1], proofs[2] = proofs[2], proofs[1]
+    elif change == "drop last":
+        proofs = proofs[:-1]
+    else:
+        proofs = proofs[1:]
+    with pytest.raises(VerificationError):
+        verify(_with(pf, proofs), prog)
+
+
+@pytest.mark.parametrize("k", [0, 1, -1])
+def test_segment_from_another_run_of_the_program_is_rejected(run, other_run, k):
+    prog, result = run
+    pf, other = _file(result), _proofs(_file(other_run))
+    proofs = _proofs(pf)
+    assert len(other) == len(proofs)
+    proofs[k] = other[k]
+    with pytest.raises(VerificationError):
+        verify(_with(pf, proofs), prog)
+
+
+def test_segment_from_another_program_is_rejected(run):
+    prog, result = run
+    other_prog = program(191)
+    other = _proofs(_file(prove(other_prog, [3, 1, 4, 1], segment_rows=ROWS, zk_seed=SEED)))
+    proofs = _proofs(_file(result))
+    proofs[1] = other[1]
+    with pytest.raises(VerificationError):
+        verify(_with(_file(result), proofs), prog)
+
+
+def test_wrong_output_claim_is_rejected(run):
+    prog, result = run
+    pf = _file(result)
+    forged = dataclasses.replace(pf, outputs=(pf.outputs[0] + 1,)).to_bytes()
+    with pytest.raises(VerificationError):
+        verify(forged, prog)
+
+
+# --- forgers who prove segments themselves (they know every seed) ---------------------------
+
+def _tasks(prog, xs):
+    from zkvm import segmented
+
+    plan = segments.plan(prog, xs, rows=ROWS)
+    options = segmented.segment_options(ROWS)
+    return plan, segmented.tasks(prog, plan, options, commitment_for(prog, None), SEED)
+
+
+def _honest(prog, xs) -> tuple[list, list[bytes]]:
+    from zkvm import segmented
+
+    plan, jobs = _tasks(prog, xs)
+    return jobs, [segmented.prove_task(j) for j in jobs]
+
+
+@pytest.fixture(scope="module")
+def honest(run):
+    prog = run[0]
+    jobs, blobs = _honest(prog, [3, 1, 4, 1])
+    pf = _file(run[1])
+    return prog, pf, jobs, blobs
+
+
+def _assemble(pf: ProofFile, blobs: list[bytes]) -> bytes:
+    return _with(pf, [MultiProof.from_bytes(b) for b in blobs])
+
+
+def test_forger_harness_reproduces_an_accepted_proof(honest):
+    prog, pf, jobs, blobs = honest
+    assert verify(_assemble(pf, blobs), prog).output == cpython([3, 1, 4, 1])
+
+
+def test_segment_started_from_another_state_is_rejected(honest):
+    """Segment 2 proven (honestly, with the right seeds and image) from another pc: it verifies
+    on its own terms, but not where segment 1 stopped."""
+    from zkvm import segmented
+
+    prog, pf, jobs, blobs = honest
+    start = jobs[2].start
+    other_pc = next(pc for pc in range(len(prog.code)) if pc != start.pc and prog.code[pc].name not in ("halt",))
+    moved = dataclasses.replace(jobs[2], start=dataclasses.replace(start, pc=other_pc))
+    try:
+        forged = segmented.prove_task(moved)
+    except Exception:  # the program may fault from there: then try the fp instead
+        moved = dataclasses.replace(jobs[2], start=dataclasses.replace(start, fp=start.fp + 1))
+        forged = segmented.prove_task(moved)
+    with pytest.raises(VerificationError, match="starts at"):
+        verify(_assemble(pf, blobs[:2] + [forged] + blobs[3:]), prog)
+
+
+def test_segment_started_from_a_changed_memory_image_is_rejected(honest):
+    """Segment 2 proven from its true state but one memory word changed (the accumulator's
+    history): its image-in root is not segment 1's image-out root."""
+    from zkvm import segmented
+
+    prog, pf, jobs, blobs = honest
+    start = jobs[2].start
+    memory = start.memory.copy()
+    word = prog.layout.stack_base + 1
+    memory[word] = (int(memory[word]) + 1) % (2**64 - 2**32 + 1)
+    forged = segmented.prove_task(dataclasses.replace(jobs[2], start=dataclasses.replace(start, memory=memory)))
+    with pytest.raises(VerificationError, match="memory image"):
+        verify(_assemble(pf, blobs[:2] + [forged] + blobs[3:]), prog)
+
+
+def test_lying_prover_handing_over_another_image_is_rejected(honest):
+    """Segment 1's prover puts a changed word into its image-out table (so that segment 2 can
+    start from it) without the self-check: its CPU's final memory does not match the image, so
+    the image bus does not balance and segment 1's proof fails."""
+    from zkvm import segmented
+    from zkvm.air.vm_air import COMMIT_CODE, public_columns, statement_bytes
+    from zkvm.stark.multi_prover import prove_tables
+    from zkvm.vm.segments import record_task
+
+    prog, pf, jobs, blobs = honest
+    task = jobs[1]
+    seg = record_task(task)
+    cols = public_columns(prog, task.public_inputs, task.outputs, seg.trace_length, task.output_address,
+                          commitment=task.commitment & COMMIT_CODE, segment=task.role)
+    system, traces, publics, table_columns = vm_tables(prog, seg, cols, task.commitment & COMMIT_CODE)
+    traces[0] = seg.trace
+    image_in, image_out = image_indices(system)
+    word = prog.layout.stack_base + 1
+    traces[image_out] = traces[image_out].copy()
+    traces[image_out][word, 1] = (int(traces[image_out][word, 1]) + 1) % (2**64 - 2**32 + 1)
+    stmt = segmented.segment_statement(statement_bytes(prog.hash(), (), task.outputs, task.output_address), 1, task.count)
+    lying = prove_tables(system, traces, publics, task.options, public_columns=table_columns, statement=stmt,
+                         shared_seeds={image_in: task.seed_in, image_out: task.seed_out}, check=False,
+                         zk_seed=task.zk_seed).to_bytes()
+    with pytest.raises(VerificationError):
+        verify(_assemble(pf, blobs[:1] + [lying] + blobs[2:]), prog)
+
+
+def test_segment_proofs_do_not_reveal_the_images_seed_free():
+    """Two proofs of the same run with different randomness have different image roots (the
+    roots are hiding commitments, not hashes of the memory)."""
+    prog = program()
+    a = _file(prove(prog, [3, 1, 4, 1], segment_rows=ROWS, zk_seed=bytes([1] * 32)))
+    b = _file(prove(prog, [3, 1, 4, 1], segment_rows=ROWS, zk_seed=bytes([2] * 32)))
+    roots = lambda pf: [tp.shared_root for p in _proofs(pf) for tp in p.tables if tp.shared_root]  # noqa: E731
+    assert set(roots(a)).isdisjoint(roots(b))
+    chain = roots(a)  # out_0, in_1 (= out_0), out_1, in_2 (= out_1), ...
+    assert len(chain) == 2 * (len(_proofs(a)) - 1)
+    assert all(x == y for x, y in zip(chain[0::2], chain[1::2]))
+
+
+def test_lying_prover_claiming_another_hand_over_state_is_rejected(honest):
+    """Segment 1's prover claims to stop at another pc than its parked rows hold (public
+    pc_end), without the self-check: the boundary constraint fails."""
+    from zkvm import segmented
+    from zkvm.air.vm_air import COMMIT_CODE, public_columns, statement_bytes
+    from zkvm.stark.multi_prover import prove_tables
+    from zkvm.vm.segments import record_task
+
+    prog, pf, jobs, blobs = honest
+    task = jobs[1]
+    seg = record_task(task)
+    cols = public_columns(prog, task.public_inputs, task.outputs, seg.trace_length, task.output_address,
+                          commitment=task.commitment & COMMIT_CODE, segment=task.role)
+    system, traces, publics, table_columns = vm_tables(prog, seg, cols, task.commitment & COMMIT_CODE)
+    traces[0] = seg.trace
+    publics[0] = list(publics[0])
+    publics[0][2] += 1  # pc_end
+    image_in, image_out = image_indices(system)
+    stmt = segmented.segment_statement(statement_bytes(prog.hash(), (), task.outputs, task.output_address), 1, task.count)
+    lying = prove_tables(system, traces, publics, task.options, public_columns=table_columns, statement=stmt,
+                         shared_seeds={image_in: task.seed_in, image_out: task.seed_out}, check=False,
+                         zk_seed=task.zk_seed).to_bytes()
+    with pytest.raises(VerificationError):
+        verify(_assemble(pf, blobs[:1] + [lying] + blobs[2:]), prog)

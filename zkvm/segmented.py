@@ -1,0 +1,143 @@
+"""Proving a long run as segments (prover side; docs/air.md "Segments", docs/scale.md).
+
+A run longer than one segment (``segment_rows``, a power of two) is split by
+:mod:`zkvm.vm.segments`; each segment is proven on its own, as one multi-table proof of the
+segment's CPU table, its tables and its memory images; neighbouring segments share their image
+(the same polynomials, committed with the same seed, under the same root). The proof file holds
+every segment's proof in order; its statement is the run's (program, public inputs, output).
+
+Each segment's proof is a pure function of a :class:`SegmentTask` (picklable: the program, the
+segment's start, the seeds), so the segments can be proven here one after another in bounded
+memory (:func:`prove_tasks_locally`) or anywhere else (zkvm/cluster.py runs them as Ray tasks).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import blake3
+
+from zkvm.errors import ParameterError
+from zkvm.fri.options import FriOptions
+from zkvm.isa.program import CONST_MIN_ROWS, Program
+
+SEGMENT_STATEMENT = b"zkvm segment v1"
+
+
+@dataclass(frozen=True)
+class SegmentTask:
+    """Everything one segment's proof needs (and nothing of the other segments)."""
+
+    program: Program
+    start: object  # zkvm.vm.segments.SegmentStart
+    rows: int
+    count: int
+    inputs: tuple[int, ...]  # the run's private inputs (only the first segment uses them)
+    public_inputs: tuple[int, ...]
+    outputs: tuple[int, ...]
+    output_address: int
+    memory_used: int
+    options: FriOptions
+    commitment: int
+    seed_in: bytes | None  # the image shared with the previous segment's proof
+    seed_out: bytes | None  # the image shared with the next one's
+    zk_seed: bytes | None = None
+
+    @property
+    def index(self) -> int:
+        return self.start.index
+
+    @property
+    def role(self) -> str:
+        k = self.start.index
+        return "first" if k == 0 else ("last" if k == self.count - 1 else "middle")
+
+
+def segment_statement(statement: bytes, index: int, count: int) -> bytes:
+    """A segment proof's statement: the run's, then which segment of how many it is."""
+    return statement + SEGMENT_STATEMENT + index.to_bytes(4, "little") + count.to_bytes(4, "little")
+
+
+def segment_options(rows: int, options: FriOptions | None = None) -> FriOptions:
+    """One set of parameters for every segment of a run (their shared images need one blowup):
+    by default :meth:`FriOptions.for_tables` for a segment's CPU table and image, and for its
+    smallest possible table."""
+    if options is not None:
+        return options
+    return FriOptions.for_tables([rows, rows, min(rows, CONST_MIN_ROWS)])
+
+
+def boundary_seeds(count: int, zk_seed: bytes | None) -> list[bytes]:
+    """The secret seeds of the count - 1 images between segments (from zk_seed when given:
+    reproducible tests only)."""
+    if zk_seed is None:
+        return [secrets.token_bytes(32) for _ in range(count - 1)]
+    return [blake3.blake3(b"zkvm segment boundary %d" % k, key=zk_seed).digest() for k in range(count - 1)]
+
+
+def tasks(program: Program, plan, options: FriOptions, commitment: int, zk_seed: bytes | None = None) -> list[SegmentTask]:
+    """One task per segment of a plan (zkvm.vm.segments.plan)."""
+    seeds = boundary_seeds(plan.count, zk_seed)
+    ex = plan.execution
+    out = []
+    for k, start in enumerate(plan.starts):
+        own = blake3.blake3(b"zkvm segment %d" % k, key=zk_seed).digest() if zk_seed is not None else None
+        out.append(SegmentTask(program, start, plan.rows, plan.count, tuple(int(v) for v in plan.inputs),
+                               tuple(int(v) for v in ex.public_inputs), tuple(ex.outputs), ex.output_address,
+                               ex.memory_used, options, commitment, seeds[k - 1] if k else None,
+                               seeds[k] if k < plan.count - 1 else None, own))
+    return out
+
+
+def prove_task(task: SegmentTask, progress: Callable[[str], None] | None = None) -> bytes:
+    """Record one segment from its start and prove it: the segment's multi-table proof (bytes)."""
+    from zkvm.air.vm_air import COMMIT_CODE, COMMIT_CONSTS, image_indices, public_columns, statement_bytes
+    from zkvm.prover import vm_tables
+    from zkvm.stark.multi_prover import prove_tables
+    from zkvm.vm.segments import record_task
+
+    say = progress or (lambda _m: None)
+    segment = record_task(task)
+    n = segment.trace_length
+    program = task.program
+    commitment = task.commitment if task.role == "first" else task.commitment & (COMMIT_CODE | COMMIT_CONSTS)
+    cols = public_columns(program, task.public_inputs, task.outputs, n, task.output_address,
+                          commitment=commitment & ~COMMIT_CONSTS, segment=task.role)
+    system, traces, publics, table_columns = vm_tables(program, segment, cols, commitment, say)
+    traces[0] = segment.trace
+    segment.trace = None
+    image_in, image_out = image_indices(system)
+    seeds = {}
+    if image_in is not None:
+        seeds[image_in] = task.seed_in
+    if image_out is not None:
+        seeds[image_out] = task.seed_out
+    stmt = statement_bytes(program.hash(), task.public_inputs, task.outputs, task.output_address)
+    proof = prove_tables(system, traces, publics, task.options, public_columns=table_columns,
+                         statement=segment_statement(stmt, task.index, task.count), shared_seeds=seeds,
+                         zk_seed=task.zk_seed, progress=say)
+    return proof.to_bytes()
+
+
+def prove_tasks_locally(jobs: Sequence[SegmentTask], progress: Callable[[str], None] | None = None) -> list[bytes]:
+    """Prove the segments here, one after another (each segment's arrays are freed before the
+    next is recorded: memory is that of one segment)."""
+    say = progress or (lambda _m: None)
+    out = []
+    t0 = time.perf_counter()
+    for k, job in enumerate(jobs):
+        out.append(prove_task(job))
+        say(f"segments proven: {k + 1}/{len(jobs)} ({time.perf_counter() - t0:.1f} s)")
+    return out
+
+
+def check_segment_rows(rows: int) -> int:
+    if not isinstance(rows, int) or rows < 2 or rows & (rows - 1):
+        raise ParameterError("segment_rows", f"a power of two, got {rows!r}")
+    return rows
+
+
+__all__ = ["SegmentTask", "tasks", "prove_task", "prove_tasks_locally", "segment_statement", "segment_options"]
