@@ -12,8 +12,11 @@ setup, gen_witness, prove, verify. Wall time per stage and peak RSS.
 
 zkvm's figures for the same model come from bench/bench_private.py (bench/results/private.json).
 
-Usage: python bench/bench_ezkl_private.py [--model mlp_85k] [--skip-install]
-Writes bench/results/ezkl_private.json.
+Usage: python bench/bench_ezkl_private.py [--model mlp_85k] [--skip-install] [--modes fixed,hashed]
+                                         [--timeout SECONDS]
+Writes bench/results/ezkl_private.json (bench/results/ezkl_private_<model>.json for other models);
+each run's whole stderr goes to bench/_build/ezkl/<mode>.log, and a failed or timed-out run records
+the last stage it reached.
 """
 
 from __future__ import annotations
@@ -43,11 +46,14 @@ p = lambda name: f"{work}/{visibility}.{name}"
 times = {}
 
 def step(name, fn, *args, **kwargs):
+    print(f"[stage] {name} ...", file=sys.stderr, flush=True)
     t = time.perf_counter()
     out = fn(*args, **kwargs)
     if inspect.isawaitable(out):
         out = asyncio.run(_wait(out))
     times[name] = time.perf_counter() - t
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    print(f"[stage] {name} done in {times[name]:.1f} s (peak {rss:.2f} GiB)", file=sys.stderr, flush=True)
     return out
 
 async def _wait(aw):
@@ -110,15 +116,31 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default="mlp_85k")
     ap.add_argument("--skip-install", action="store_true")
+    ap.add_argument("--modes", default="fixed,hashed", help="comma-separated param_visibility values")
+    ap.add_argument("--timeout", type=float, default=3600.0, help="seconds allowed per mode")
     args = ap.parse_args()
     py = VENV / "bin" / "python" if args.skip_install else install()
     write_model(args.model)
     results = {"machine": harness.machine_info(), "ezkl": EZKL_VERSION, "model": args.model, "runs": {}}
-    for visibility in ("fixed", "hashed"):
-        out = subprocess.run([str(py), "-c", _CHILD, str(WORK), visibility], capture_output=True, text=True)
-        if out.returncode != 0:
-            results["runs"][visibility] = {"error": out.stderr[-2000:]}
-            print(f"{visibility}: failed\n{out.stderr[-2000:]}", flush=True)
+    for visibility in args.modes.split(","):
+        log = WORK / f"{visibility}.log"
+        with open(log, "w") as err:
+            try:
+                out = subprocess.run([str(py), "-c", _CHILD, str(WORK), visibility], stdout=subprocess.PIPE,
+                                     stderr=err, text=True, timeout=args.timeout)
+                failed = f"exit code {out.returncode}" if out.returncode != 0 else None
+            except subprocess.TimeoutExpired:
+                failed = f"not finished after {args.timeout:.0f} s"
+        if failed:
+            text = log.read_text()
+            stages = [line for line in text.splitlines() if line.startswith("[stage]")]
+            if "-9" in failed:
+                failed += " (SIGKILL: on this machine, the kernel's out-of-memory killer)"
+            settings = WORK / f"{visibility}.settings.json"
+            logrows = json.loads(settings.read_text())["run_args"].get("logrows") if settings.exists() else None
+            results["runs"][visibility] = {"error": failed, "logrows": logrows, "stages": stages,
+                                           "stderr_tail": text[-3000:]}
+            print(f"{visibility}: {failed}; stages reached: {stages[-1:] or 'none'} (log {log})", flush=True)
             continue
         r = json.loads(out.stdout.strip().splitlines()[-1])
         r["to_first_proof_s"] = sum(r["times"][k] for k in r["times"] if k != "verify")
@@ -126,7 +148,12 @@ def main() -> None:
         print(f"{visibility}: logrows {r['logrows']}, prove {r['times']['prove']:.1f} s, verify {r['times']['verify']:.2f} s, "
               f"setup {r['times']['setup']:.1f} s, first proof after {r['to_first_proof_s']:.1f} s, "
               f"peak {r['peak_rss'] / 2**30:.2f} GiB, proof {r['proof_bytes'] / 1024:.0f} KiB", flush=True)
-    (ROOT / "bench" / "results" / "ezkl_private.json").write_text(json.dumps(results, indent=1) + "\n")
+    name = "ezkl_private.json" if args.model == "mlp_85k" else f"ezkl_private_{args.model}.json"
+    out = ROOT / "bench" / "results" / name
+    if out.exists():  # a run of some modes keeps the other modes' last results
+        earlier = json.loads(out.read_text()).get("runs", {})
+        results["runs"] = {**{k: v for k, v in earlier.items() if k not in results["runs"]}, **results["runs"]}
+    out.write_text(json.dumps(results, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -65,8 +65,10 @@ def prove(
 
     ``segment_rows`` (a power of two): a run needing more rows is split into segments of that
     many rows, each proven on its own (docs/air.md, "Segments"); one that fits is proven as a
-    whole. ``segment_runner(tasks, progress)`` proves the segments' tasks and returns their
-    proofs' bytes in order (default: here, one after another; zkvm/cluster.py: on Ray).
+    whole. By default (None) a run is proven whole unless its proof would pass the memory
+    budget; then in segments of :func:`zkvm.segmented.default_segment_rows`; 0 never splits.
+    ``segment_runner(tasks, progress)`` proves the segments' tasks and returns their proofs'
+    bytes in order (default: here, one after another; zkvm/cluster.py: on Ray).
 
     Raises ExecutionError if the program fails, InputError for bad inputs, and the STARK
     prover's errors (InsufficientMemory, ...).
@@ -77,7 +79,9 @@ def prove(
     say = progress or (lambda _m: None)
     helper = start_background_warmup()  # first proof after installation: compile on both cores
     try:
-        if segment_rows is not None:
+        if segment_rows is None:
+            segment_rows = _auto_segment_rows(program, inputs, public_inputs, private_words, memory_budget, options)
+        if segment_rows:
             result = _prove_segmented(program, inputs, public_inputs, options, t0, say, embed_program, zk_seed,
                                       commit_program, private_words, segment_rows, segment_runner)
             if result is not None:
@@ -170,6 +174,29 @@ def vm_tables(program: Program, execution, cpu_columns, commitment: int, say: Ca
             publics.append([])
             table_columns.append(None)
     return system, traces, publics, table_columns
+
+
+def _auto_segment_rows(program, inputs, public_inputs, private_words, budget, options) -> int:
+    """0 when the run's whole proof fits the memory budget (or the run cannot be split: a
+    program with private weights), else the default segment size. Runs the program once
+    without recording (fast), so a run too long for one proof never records its whole trace."""
+    from zkvm import segmented
+    from zkvm.air.layout import MIN_TRACE_LOG
+    from zkvm.isa.program import private_space
+    from zkvm.stark.prover import default_memory_budget
+    from zkvm.vm.run import run
+
+    if private_space(program):
+        return 0
+    ex = run(program, inputs, public_inputs, record=False)
+    rows = max(ex.cycles, ex.memory_used, len(program.code), 1 << MIN_TRACE_LOG)
+    n = 1 << (rows - 1).bit_length()
+    budget = budget if budget is not None else default_memory_budget()
+    consts = program.layout.const_size > 0
+    fixed = options if isinstance(options, FriOptions) else None
+    if n <= 1 << 20 or segmented.estimate_rows_bytes(n, consts, fixed) <= budget:
+        return 0
+    return segmented.default_segment_rows(budget, consts)
 
 
 def _prove_segmented(program, inputs, public_inputs, options, t0, say, embed_program, zk_seed, commit_program,

@@ -134,6 +134,37 @@ def prove_tasks_locally(jobs: Sequence[SegmentTask], progress: Callable[[str], N
     return out
 
 
+SEGMENT_BUDGET = 4 << 30
+"""The default segment size keeps one segment's proof within this many bytes (estimated, or the
+memory budget if lower): a run whose whole proof would pass the budget is proven in segments of
+the largest such size. Memory is then about one segment's, whatever the run's length."""
+
+
+def estimate_rows_bytes(rows: int, consts: bool, options: FriOptions | None = None) -> int:
+    """An upper estimate of proving a segment of this many rows (its CPU table with both images;
+    the data, dot and mask tables add about a quarter for a model's constants)."""
+    from zkvm.air.image_table import IMAGE_IN_TABLE, image_table_air
+    from zkvm.air.vm_air import vm_air_for
+    from zkvm.stark.prover import estimate_peak_bytes
+
+    options = options or segment_options(rows)
+    cpu = estimate_peak_bytes(vm_air_for(rows, consts, "middle"), rows, options)
+    images = 2 * estimate_peak_bytes(image_table_air(IMAGE_IN_TABLE), rows, options)
+    return (cpu + images) * (5 if consts else 4) // 4
+
+
+def default_segment_rows(budget: int | None = None, consts: bool = True) -> int:
+    """The largest power of two of segment rows whose proof fits min(SEGMENT_BUDGET, budget)."""
+    from zkvm.stark.prover import default_memory_budget
+    from zkvm.vm.segments import MIN_SEGMENT_LOG
+
+    limit = min(SEGMENT_BUDGET, budget if budget is not None else default_memory_budget())
+    rows = 1 << MIN_SEGMENT_LOG
+    while rows < 1 << 26 and estimate_rows_bytes(rows * 2, consts) <= limit:
+        rows *= 2
+    return rows
+
+
 def check_segment_rows(rows: int) -> int:
     if not isinstance(rows, int) or rows < 2 or rows & (rows - 1):
         raise ParameterError("segment_rows", f"a power of two, got {rows!r}")

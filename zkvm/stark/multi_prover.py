@@ -330,10 +330,15 @@ def _each_table(work: list[TableWork], task: Callable[[TableWork], None]) -> Non
 
 
 def _usable_cpus() -> int:
+    """The CPUs this process may use, and no more threads than Numba was told to use (a
+    cluster's worker that was given one CPU proves on one thread: zkvm/cluster.py)."""
+    import numba
+
     try:
-        return len(os.sched_getaffinity(0))
+        cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
-        return os.cpu_count() or 1
+        cpus = os.cpu_count() or 1
+    return min(cpus, numba.get_num_threads())
 
 
 def _phase_tree(work: list[TableWork], phase: str, report: ProverReport) -> MixedTree | None:
