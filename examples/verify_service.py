@@ -25,7 +25,9 @@ from pathlib import Path
 from zkvm.isa.program import Program
 from zkvm.verifier import VerificationError, verify
 
-MAX_PROOF_BYTES = 4 << 20  # a zkvm proof is ~100-150 KiB; refuse anything absurd up front
+MAX_PROOF_BYTES = 64 << 20
+"""A zkvm proof is ~100-600 KiB, a segmented run's about that per segment; refuse anything
+absurd up front."""
 
 
 def make_handler(program: Program, min_security_bits: int = 100) -> type[BaseHTTPRequestHandler]:
@@ -49,7 +51,7 @@ def make_handler(program: Program, min_security_bits: int = 100) -> type[BaseHTT
                 length = -1
             if not 0 < length <= MAX_PROOF_BYTES:
                 status = 413 if length > MAX_PROOF_BYTES else 400
-                return self._reply(status, {"valid": False, "error": "send one proof file (at most 4 MiB) as the body"})
+                return self._reply(status, {"valid": False, "error": f"send one proof file (at most {MAX_PROOF_BYTES >> 20} MiB) as the body"})
             proof = self.rfile.read(length)
             try:
                 claim = verify(proof, program, min_security_bits=min_security_bits)
@@ -59,7 +61,8 @@ def make_handler(program: Program, min_security_bits: int = 100) -> type[BaseHTT
                 self.log_error("internal error verifying a proof: %s: %s", type(e).__name__, e)
                 return self._reply(500, {"valid": False, "error": "internal error"})
             self._reply(200, {"valid": True, "output": claim.output, "program_hash": claim.program_hash,
-                              "public_inputs": list(claim.public_inputs), "security_bits": claim.security_bits})
+                              "public_inputs": list(claim.public_inputs), "security_bits": claim.security_bits,
+                              "segments": claim.segments})
 
         def log_message(self, fmt: str, *args) -> None:  # one quiet line per request
             sys.stderr.write("verify-service: " + (fmt % args) + "\n")

@@ -204,9 +204,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     elif args.salt:
         raise InputError("--salt", f"{args.program} loads no private weights (load_private): there is nothing to salt")
 
+    segment_rows = _segment_rows(args.segment_cycles)
+    runner = None
+    address = _cluster_address(args.ray)
+    if address is not None:
+        from zkvm import cluster
+
+        runner = cluster.runner(address)
     progress = Progress(args.quiet or args.json)
     result = prove(program, loaded.inputs, loaded.public_inputs, options, progress=progress, embed_program=args.embed_program,
-                   commit_program=True if args.commit_program else None, private_words=private_words, salt=salt)
+                   commit_program=True if args.commit_program else None, private_words=private_words, salt=salt,
+                   segment_rows=segment_rows, segment_runner=runner)
     progress.done()
     if published is not None and tuple(published.digest) != tuple(result.model_commitment):
         raise InputError("--salt", f"the private weights and salt hash to another commitment than "
@@ -236,6 +244,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         "security_bits": result.security_bits,
         "program_hash": program.hex_hash(),
         "program_columns": "committed" if result.program_root is not None else "computed by the verifier",
+        "segments": result.segments,
     }
     if result.model_commitment is not None:
         from zkvm.private import Commitment
@@ -243,9 +252,35 @@ def cmd_run(args: argparse.Namespace) -> int:
         obj["model_commitment"] = Commitment(result.model_commitment).hex()
     if args.vk:
         obj["vk"] = args.vk
-    _emit(args, obj, f"{_fmt_output(output)}\n{result.cycles} cycles, proved in {result.seconds:.2f} s, "
+    split = f" in {result.segments} segments of {result.trace_length} rows" if result.segments > 1 else ""
+    _emit(args, obj, f"{_fmt_output(output)}\n{result.cycles} cycles, proved{split} in {result.seconds:.2f} s, "
           f"proof {len(result.proof) / 1024:.1f} KiB -> {out_path}, {result.security_bits} bits conjectured security")
     return EXIT_OK
+
+
+def _segment_rows(value: str | None) -> int | None:
+    """--segment-cycles: None (by default: from the memory budget), 0 (never split) or a power
+    of two of at least 2^11 (a usage error otherwise)."""
+    from zkvm.vm.segments import MIN_SEGMENT_LOG
+
+    if value is None or value == "auto":
+        return None
+    try:
+        rows = int(value, 0)
+    except ValueError:
+        rows = -1
+    if rows == 0:
+        return 0
+    if rows < 1 << MIN_SEGMENT_LOG or rows & (rows - 1):
+        raise InputError("--segment-cycles", f"a power of two of at least {1 << MIN_SEGMENT_LOG} (2^{MIN_SEGMENT_LOG}), "
+                         f"0 (never split) or auto, not {value!r}")
+    return rows
+
+
+def _cluster_address(value: str | None) -> str | None:
+    from zkvm.cluster import ray_address
+
+    return ray_address(value)
 
 
 # --- verify ------------------------------------------------------------------------------------
@@ -279,11 +314,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
     }
     if claim.model_commitment is not None:
         obj["model_commitment"] = claim.model_commitment
+    obj["segments"] = claim.segments
     zk_note = "" if claim.zero_knowledge else "; NOT zero-knowledge (proved with --no-zk)"
     field_note = "" if claim.arithmetic == "exact" else "; + - * attested modulo p (field arithmetic)"
     model_note = f" with the private weights of commitment {claim.model_commitment[:16]}..." if claim.model_commitment else ""
+    seg_note = f", {claim.segments} segments" if claim.segments > 1 else ""
     _emit(args, obj, f"valid: program {claim.program_hash[:16]}...{model_note} produced {_fmt_output(claim.output)} "
-          f"({claim.security_bits} bits conjectured security{zk_note}{field_note}, verified in {secs * 1e3:.0f} ms)")
+          f"({claim.security_bits} bits conjectured security{zk_note}{field_note}{seg_note}, verified in "
+          f"{secs * 1e3:.0f} ms)")
     return EXIT_OK
 
 
@@ -493,6 +531,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     st = pf.stark
     o = st.options
     sections = {name: len(blob) for name, blob in st.sections()}
+    if pf.segments:  # (the sections above are the first segment's)
+        sections[f"segments 2..{1 + len(pf.segments)}"] = sum(len(seg.to_bytes()) for seg in pf.segments)
     fixed_root = st.tables[0].fixed_root
     roots = [tp.fixed_root.hex() for tp in st.tables if tp.fixed_root is not None]  # (the data table's pieces too)
     obj = {
@@ -517,6 +557,9 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         "stark_sections": sections,
         "model_commitment": b"".join(int(v).to_bytes(8, "little") for v in pf.model_commitment).hex()
         if pf.model_commitment is not None else None,
+        "segments": 1 + len(pf.segments),
+        "segment_table_rows": [[t.trace_length for t in seg.tables] for seg in (st, *pf.segments)] if pf.segments else None,
+        "segment_states": [list(seg.tables[0].public_inputs) for seg in (st, *pf.segments)] if pf.segments else None,
     }
     if args.json:
         print(json.dumps(obj))
@@ -528,6 +571,11 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     print(f"output           {obj['output']}" + ("" if plain else f"  (claimed memory cells {obj['output_cells']})"))
     print(f"trace rows       {pf.trace_length} (2^{pf.trace_length.bit_length() - 1})"
           + (f"; tables of {', '.join(str(t.trace_length) for t in st.tables)} rows" if len(st.tables) > 1 else ""))
+    if pf.segments:
+        print(f"segments         {obj['segments']} of {pf.trace_length} rows (each proven on its own, chained by its "
+              "start state and shared memory images)")
+        for k, (fp0, pc0, pc_end, fp_end) in enumerate(obj["segment_states"]):
+            print(f"  segment {k:<5} starts at pc {pc0}, fp {fp0}; hands over pc {pc_end}, fp {fp_end}")
     print(f"parameters       blowup {o.blowup}, {o.num_queries} queries, {o.grinding_bits} grinding bits, "
           f"FRI folding {o.folding_factor}, final degree {o.final_degree}")
     print(f"security         {st.security_bits} bits (conjectured)")
@@ -691,6 +739,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--commit-program", action="store_true",
                      help="commit to the program's code and constants even if it is small (large programs always do)")
     run.add_argument("--vk", metavar="FILE", help="also write (or add to) the program's verifying key (see zkvm keygen)")
+    run.add_argument("--segment-cycles", metavar="N", default=None,
+                     help="split a longer run into segments of N rows (a power of two; each holds up to N - 1 cycles), "
+                          "each proven on its own: memory is one segment's (default auto: only runs whose whole proof "
+                          "would pass the memory budget; 0 never splits)")
+    run.add_argument("--ray", metavar="ADDRESS", default=None,
+                     help="prove the segments as tasks on the Ray cluster at ADDRESS (auto, host:port, ray://host:port, "
+                          "or local to start one here; default: $ZKVM_RAY_ADDRESS, else in this process); "
+                          'needs pip install -e ".[cluster]"')
     run.add_argument("--salt", metavar="FILE", help="the salt of the private weights' commitment (default: PROGRAM.salt, "
                      "written by zkvm commit)")
     run.set_defaults(func=cmd_run)
