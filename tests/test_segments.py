@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 from zkvm.air.vm_air import commitment_for, image_indices
@@ -176,63 +177,144 @@ def test_forger_harness_reproduces_an_accepted_proof(honest):
     assert verify(_assemble(pf, blobs), prog).output == cpython([3, 1, 4, 1])
 
 
-def test_segment_started_from_another_state_is_rejected(honest):
-    """Segment 2 proven (honestly, with the right seeds and image) from another pc: it verifies
-    on its own terms, but not where segment 1 stopped."""
-    from zkvm import segmented
-
-    prog, pf, jobs, blobs = honest
-    start = jobs[2].start
-    other_pc = next(pc for pc in range(len(prog.code)) if pc != start.pc and prog.code[pc].name not in ("halt",))
-    moved = dataclasses.replace(jobs[2], start=dataclasses.replace(start, pc=other_pc))
-    try:
-        forged = segmented.prove_task(moved)
-    except Exception:  # the program may fault from there: then try the fp instead
-        moved = dataclasses.replace(jobs[2], start=dataclasses.replace(start, fp=start.fp + 1))
-        forged = segmented.prove_task(moved)
-    with pytest.raises(VerificationError, match="starts at"):
-        verify(_assemble(pf, blobs[:2] + [forged] + blobs[3:]), prog)
-
-
-def test_segment_started_from_a_changed_memory_image_is_rejected(honest):
-    """Segment 2 proven from its true state but one memory word changed (the accumulator's
-    history): its image-in root is not segment 1's image-out root."""
-    from zkvm import segmented
-
-    prog, pf, jobs, blobs = honest
-    start = jobs[2].start
-    memory = start.memory.copy()
-    word = prog.layout.stack_base + 1
-    memory[word] = (int(memory[word]) + 1) % (2**64 - 2**32 + 1)
-    forged = segmented.prove_task(dataclasses.replace(jobs[2], start=dataclasses.replace(start, memory=memory)))
-    with pytest.raises(VerificationError, match="memory image"):
-        verify(_assemble(pf, blobs[:2] + [forged] + blobs[3:]), prog)
-
-
-def test_lying_prover_handing_over_another_image_is_rejected(honest):
-    """Segment 1's prover puts a changed word into its image-out table (so that segment 2 can
-    start from it) without the self-check: its CPU's final memory does not match the image, so
-    the image bus does not balance and segment 1's proof fails."""
+def _lying_segment(prog, task, edit) -> bytes:
+    """Segment ``task`` proven by a prover that skips its checks, after ``edit(system, traces)``
+    changed its tables."""
     from zkvm import segmented
     from zkvm.air.vm_air import COMMIT_CODE, public_columns, statement_bytes
     from zkvm.stark.multi_prover import prove_tables
     from zkvm.vm.segments import record_task
 
-    prog, pf, jobs, blobs = honest
-    task = jobs[1]
     seg = record_task(task)
     cols = public_columns(prog, task.public_inputs, task.outputs, seg.trace_length, task.output_address,
                           commitment=task.commitment & COMMIT_CODE, segment=task.role)
     system, traces, publics, table_columns = vm_tables(prog, seg, cols, task.commitment & COMMIT_CODE)
     traces[0] = seg.trace
+    edit(system, traces)
     image_in, image_out = image_indices(system)
-    word = prog.layout.stack_base + 1
-    traces[image_out] = traces[image_out].copy()
-    traces[image_out][word, 1] = (int(traces[image_out][word, 1]) + 1) % (2**64 - 2**32 + 1)
-    stmt = segmented.segment_statement(statement_bytes(prog.hash(), (), task.outputs, task.output_address), 1, task.count)
-    lying = prove_tables(system, traces, publics, task.options, public_columns=table_columns, statement=stmt,
-                         shared_seeds={image_in: task.seed_in, image_out: task.seed_out}, check=False,
-                         zk_seed=task.zk_seed).to_bytes()
+    seeds = {i: sd for i, sd in ((image_in, task.seed_in), (image_out, task.seed_out)) if i is not None}
+    stmt = segmented.segment_statement(statement_bytes(prog.hash(), (), task.outputs, task.output_address), task.index,
+                                       task.count)
+    return prove_tables(system, traces, publics, task.options, public_columns=table_columns, statement=stmt,
+                        shared_seeds=seeds, check=False, zk_seed=task.zk_seed).to_bytes()
+
+
+def _other_pc(prog, start) -> int:
+    return next(pc for pc in range(len(prog.code)) if pc != start.pc and prog.code[pc].name != "halt")
+
+
+def test_segment_started_from_another_state_and_its_image_is_rejected(honest):
+    """Segment 2 proven honestly from another pc, its image's state word saying so: its image
+    is not the one segment 1 handed over."""
+    from zkvm import segmented
+
+    prog, pf, jobs, blobs = honest
+    start = jobs[2].start
+    pc = _other_pc(prog, start)
+    memory = start.memory.copy()
+    memory[-1] = segments.pack_state(pc, start.fp)
+    moved = dataclasses.replace(jobs[2], start=dataclasses.replace(start, pc=pc, memory=memory))
+    try:
+        forged = segmented.prove_task(moved)
+    except Exception:  # the program may fault from there: the same state with another fp
+        memory[-1] = segments.pack_state(start.pc, start.fp + 1)
+        moved = dataclasses.replace(jobs[2], start=dataclasses.replace(start, fp=start.fp + 1, memory=memory))
+        forged = segmented.prove_task(moved)
+    with pytest.raises(VerificationError, match="memory image and state"):
+        verify(_assemble(pf, blobs[:2] + [forged] + blobs[3:]), prog)
+
+
+def _moved_start(prog, task, image_state: bool):
+    """Segment ``task``'s start moved to another state the program runs on from (another pc,
+    else another fp), with its image's state word saying so (``image_state``) or not."""
+    from zkvm import segmented
+
+    start = task.start
+    for pc, fp in ((_other_pc(prog, start), start.fp), (start.pc, start.fp + 1)):
+        memory = start.memory.copy()
+        if image_state:
+            memory[-1] = segments.pack_state(pc, fp)
+        moved = dataclasses.replace(task, start=dataclasses.replace(start, pc=pc, fp=fp, memory=memory))
+        try:
+            segments.record_task(moved)
+        except Exception:  # the program faults from there: try the next
+            continue
+        return moved
+    raise AssertionError("no other state to start from")
+
+
+def _forged_chain(prog, pf, jobs, k: int, lie: str) -> bytes:
+    """A whole consistent lying proof: the run is honest up to segment k, which starts from
+    another state S' than the one segment k - 1 parked in (S), and from there on the program
+    honestly runs from S' to its (so forged) output; every segment is proven for that output.
+    ``lie``: "take-over" (segment k - 1 hands over S; segment k starts from S' anyway, proven
+    without the self-check) or "hand-over" (segment k - 1 hands over S' while parked in S,
+    proven without the self-check; segment k honestly starts from S')."""
+    from zkvm import segmented
+    from zkvm.air import layout as L
+    from zkvm.vm.run import DEFAULT_MEMORY, _read_outputs
+
+    moved = _moved_start(prog, jobs[k], image_state=True).start
+    mem = np.zeros(DEFAULT_MEMORY, dtype=np.uint64)
+    mem[:ROWS] = moved.memory
+    mem[ROWS - 1] = 0  # (the state word is no memory)
+    starts = segments.continue_from(prog, mem, moved.pc, moved.fp, ROWS, index=k, done=moved.cycles_before)
+    outputs, out_addr = _read_outputs(prog, mem, DEFAULT_MEMORY)
+    count = k + len(starts)
+    true_state = jobs[k].start.memory[-1]
+    if lie == "take-over":
+        starts[0] = dataclasses.replace(starts[0], memory=np.concatenate([starts[0].memory[:-1], [true_state]]))
+    seeds = [jobs[i].seed_out for i in range(k)] + [bytes([40 + i]) * 32 for i in range(k, count - 1)]
+    tasks = []
+    for i in range(count):
+        start = jobs[i].start if i < k else starts[i - k]
+        tasks.append(dataclasses.replace(jobs[min(i, len(jobs) - 1)], start=start, count=count, outputs=tuple(outputs),
+                                         output_address=out_addr, seed_in=seeds[i - 1] if i else None,
+                                         seed_out=seeds[i] if i < count - 1 else None))
+    other = int(starts[0].memory[-1]) if lie == "hand-over" else None
+
+    def hand_over_other(system, traces):
+        _, image_out = image_indices(system)
+        n = traces[0].shape[0]
+        traces[0][n - 1, L.COL["fin_v"]] = other
+        traces[image_out] = traces[image_out].copy()
+        traces[image_out][n - 1, 1] = other
+
+    blobs = []
+    for i, task in enumerate(tasks):
+        if lie == "take-over" and i == k:
+            blobs.append(_lying_segment(prog, task, lambda system, traces: None))
+        elif lie == "hand-over" and i == k - 1:
+            blobs.append(_lying_segment(prog, task, hand_over_other))
+        else:
+            blobs.append(segmented.prove_task(task))
+    forged = dataclasses.replace(pf, outputs=tuple(outputs), output_address=out_addr)
+    return _assemble(forged, blobs)
+
+
+@pytest.mark.parametrize("lie", ["take-over", "hand-over"])
+def test_whole_lying_chain_with_a_moved_boundary_state_is_rejected(honest, lie):
+    """The forger's best try at moving a boundary state (the rest of the chain consistent with
+    it): only the take-over or the hand-over constraint stands in the way, and it holds."""
+    prog, pf, jobs, blobs = honest
+    with pytest.raises(VerificationError):
+        verify(_forged_chain(prog, pf, jobs, 2, lie), prog)
+
+
+@pytest.mark.parametrize("cell", ["memory", "state"])
+def test_lying_prover_handing_over_another_image_is_rejected(honest, cell):
+    """Segment 1's prover puts a changed word into its image-out table (a memory word, or the
+    state word: so that segment 2 can start from it) without the self-check: its CPU's final
+    memory or parked state does not match, and segment 1's proof fails."""
+    prog, pf, jobs, blobs = honest
+
+    def edit(system, traces):
+        _, image_out = image_indices(system)
+        word = prog.layout.stack_base + 1 if cell == "memory" else traces[image_out].shape[0] - 1
+        traces[image_out] = traces[image_out].copy()
+        traces[image_out][word, 1] = (int(traces[image_out][word, 1]) + 1) % (2**64 - 2**32 + 1)
+
+    lying = _lying_segment(prog, jobs[1], edit)
     with pytest.raises(VerificationError):
         verify(_assemble(pf, blobs[:1] + [lying] + blobs[2:]), prog)
 
@@ -248,29 +330,3 @@ def test_segment_proofs_do_not_reveal_the_images_seed_free():
     chain = roots(a)  # out_0, in_1 (= out_0), out_1, in_2 (= out_1), ...
     assert len(chain) == 2 * (len(_proofs(a)) - 1)
     assert all(x == y for x, y in zip(chain[0::2], chain[1::2]))
-
-
-def test_lying_prover_claiming_another_hand_over_state_is_rejected(honest):
-    """Segment 1's prover claims to stop at another pc than its parked rows hold (public
-    pc_end), without the self-check: the boundary constraint fails."""
-    from zkvm import segmented
-    from zkvm.air.vm_air import COMMIT_CODE, public_columns, statement_bytes
-    from zkvm.stark.multi_prover import prove_tables
-    from zkvm.vm.segments import record_task
-
-    prog, pf, jobs, blobs = honest
-    task = jobs[1]
-    seg = record_task(task)
-    cols = public_columns(prog, task.public_inputs, task.outputs, seg.trace_length, task.output_address,
-                          commitment=task.commitment & COMMIT_CODE, segment=task.role)
-    system, traces, publics, table_columns = vm_tables(prog, seg, cols, task.commitment & COMMIT_CODE)
-    traces[0] = seg.trace
-    publics[0] = list(publics[0])
-    publics[0][2] += 1  # pc_end
-    image_in, image_out = image_indices(system)
-    stmt = segmented.segment_statement(statement_bytes(prog.hash(), (), task.outputs, task.output_address), 1, task.count)
-    lying = prove_tables(system, traces, publics, task.options, public_columns=table_columns, statement=stmt,
-                         shared_seeds={image_in: task.seed_in, image_out: task.seed_out}, check=False,
-                         zk_seed=task.zk_seed).to_bytes()
-    with pytest.raises(VerificationError):
-        verify(_assemble(pf, blobs[:1] + [lying] + blobs[2:]), prog)

@@ -559,7 +559,6 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         if pf.model_commitment is not None else None,
         "segments": 1 + len(pf.segments),
         "segment_table_rows": [[t.trace_length for t in seg.tables] for seg in (st, *pf.segments)] if pf.segments else None,
-        "segment_states": [list(seg.tables[0].public_inputs) for seg in (st, *pf.segments)] if pf.segments else None,
     }
     if args.json:
         print(json.dumps(obj))
@@ -572,10 +571,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     print(f"trace rows       {pf.trace_length} (2^{pf.trace_length.bit_length() - 1})"
           + (f"; tables of {', '.join(str(t.trace_length) for t in st.tables)} rows" if len(st.tables) > 1 else ""))
     if pf.segments:
-        print(f"segments         {obj['segments']} of {pf.trace_length} rows (each proven on its own, chained by its "
-              "start state and shared memory images)")
-        for k, (fp0, pc0, pc_end, fp_end) in enumerate(obj["segment_states"]):
-            print(f"  segment {k:<5} starts at pc {pc0}, fp {fp0}; hands over pc {pc_end}, fp {fp_end}")
+        print(f"segments         {obj['segments']} of {pf.trace_length} rows (each proven on its own; each hands its "
+              "memory and state to the next in a shared, hidden image)")
     print(f"parameters       blowup {o.blowup}, {o.num_queries} queries, {o.grinding_bits} grinding bits, "
           f"FRI folding {o.folding_factor}, final degree {o.final_degree}")
     print(f"security         {st.security_bits} bits (conjectured)")

@@ -308,34 +308,32 @@ def _verify_tables(pf: ProofFile, stark, prog: Program, n: int, role: str, cpu_p
 
 def _verify_segments(pf: ProofFile, prog: Program, n: int, key, min_security_bits: int, statement: bytes, digest) -> bool:
     """A segmented run: every segment's proof, in order, and the chain between them: the first
-    starts at pc 0 with fp at the stack base; each starts in the state the previous one handed
-    over (its public pc_end, fp_end); each image-out root is the next segment's image-in root
-    (one memory image, committed once, in both proofs: docs/air.md "Segments")."""
-    from zkvm.air.vm_air import SEGMENT_PUBLICS, image_indices
+    starts at pc 0 with fp at the stack base and the program's initial memory, the last halts
+    and holds the output, and each image-out root is the next segment's image-in root (one
+    memory image, with the state handed over in its last word, committed once for both proofs:
+    docs/air.md "Segments")."""
     from zkvm.segmented import segment_statement
 
     if digest is not None:
         raise ProofFormatError("segmented proofs of programs with private weights are not supported")
+    lay = prog.layout
+    for base, size in ((lay.data_base, lay.data_size), (lay.pubin_base, lay.pubin_size), (lay.in_base, lay.in_size),
+                       (lay.out_base, lay.out_size), (lay.heap_base, 0), (0, len(prog.code))):
+        if base + size > n - 1:  # (a segment's last row holds the state handed over: no memory cell)
+            raise ProofFormatError(f"the program does not fit segments of {n} rows")
     proofs = (pf.stark, *pf.segments)
     count = len(proofs)
-    state = (0, prog.layout.stack_base)  # (pc, fp) the next segment must start in
     image_root = None
     by_key = False
     for k, stark in enumerate(proofs):
         role = "first" if k == 0 else ("last" if k == count - 1 else "middle")
-        cpu = stark.tables[0]
-        if len(cpu.public_inputs) != 1 + len(SEGMENT_PUBLICS):
-            raise ProofFormatError(f"segment {k}: its CPU table has {len(cpu.public_inputs)} public inputs")
-        fp0, pc0, pc_end, fp_end = cpu.public_inputs
-        if (pc0, fp0) != state:
-            raise StatementMismatch(f"segment {k} starts at pc {pc0}, fp {fp0}, not where segment {k - 1} stopped"
-                                    if k else f"the first segment starts at pc {pc0}, fp {fp0}, not at the program's start")
-        by_key |= _verify_tables(pf, stark, prog, n, role, [fp0, pc0, pc_end, fp_end], key, min_security_bits,
+        by_key |= _verify_tables(pf, stark, prog, n, role, [lay.stack_base], key, min_security_bits,
                                  segment_statement(statement, k, count), digest)
         image_in, image_out = _image_roots(stark, role)
         if k and image_in != image_root:
-            raise StatementMismatch(f"segment {k} starts from another memory image than segment {k - 1} ended with")
-        image_root, state = image_out, (pc_end, fp_end)
+            raise StatementMismatch(f"segment {k} starts from another memory image and state than segment {k - 1} "
+                                    "ended with")
+        image_root = image_out
     return by_key
 
 

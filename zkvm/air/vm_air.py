@@ -43,9 +43,9 @@ SEGMENT_ROLES = ("first", "middle", "last")
 the program's initial memory, the others from the previous segment's final state and memory
 image; all but the last end parked (their last rows hand the state over), the last halts."""
 
-SEGMENT_PUBLICS = ("pc0", "pc_end", "fp_end")
-"""The public inputs a segment's CPU table has after fp0: the state it starts in (pc0, fp0)
-and the state it hands over (pc_end, fp_end)."""
+STATE_LIMB_BOUND = 1 << 14
+"""A handed-over fp is below 2^16 * STATE_LIMB_BOUND = 2^30 (its high limb is range-checked
+below this bound): what makes the packed state pc + 2^32 fp unique (docs/air.md, "Segments")."""
 
 
 def vm_air_for(n: int, consts: bool = False, segment: str = "") -> Air:
@@ -145,10 +145,11 @@ def vm_air(table_width: int = 1, consts: bool = False, segment: str = "") -> Air
 
     ``segment`` (SEGMENT_ROLES) gives a segment's AIR (docs/air.md, "Segments"): one more
     column, ``park``, set on the rows after the segment's last instruction (halt rows that
-    fetch nothing and access no memory, holding the state handed over); public inputs fp0,
-    pc0 (where the segment starts) and pc_end, fp_end (the parked state); all but the first
-    take their initial memory from the image-in bus, all but the last send their final memory
-    on the image-out bus; only the last may not park."""
+    fetch nothing and access no memory, holding the state handed over), and one more public
+    column, ``seg_last`` (1 on the last row). The last row's memory cell is no memory: it holds
+    the state, pc + 2^32 fp. All but the first segment take their initial memory (and state)
+    from the image-in bus, all but the last send their final memory (and parked state) on the
+    image-out bus; only the last may not park."""
     w = table_width
     if w < 1 or w & (w - 1) or w > L.RANGE_SIZE:
         raise ValueError(f"range table width must be a power of two in [1, 2^16], got {w}")
@@ -156,9 +157,8 @@ def vm_air(table_width: int = 1, consts: bool = False, segment: str = "") -> Air
         raise ParameterError("segment", f"a segment is one of {SEGMENT_ROLES}, got {segment!r}")
     extra = tuple(f"m_rc{k}" for k in range(1, w))
     name = ("zkvm-vm-v4" if w == 1 else f"zkvm-vm-v4-rt{w}") + ("-c" if consts else "") + (f"-seg-{segment}" if segment else "")
-    b = AirBuilder(name, main=L.MAIN_COLUMNS + extra + (("park",) if segment else ()),
-                   public=["fp0"] + (list(SEGMENT_PUBLICS) if segment else []), public_columns=L.PUBLIC_COLUMNS,
-                   num_challenges=BUS_CHALLENGES)
+    b = AirBuilder(name, main=L.MAIN_COLUMNS + extra + (("park",) if segment else ()), public=["fp0"],
+                   public_columns=L.PUBLIC_COLUMNS + (("seg_last",) if segment else ()), num_challenges=BUS_CHALLENGES)
     m, nx, pub = b.main, b.next, b.pubcol
     f = {name: m(name) for name in L.FLAGS}
     clk, pc, fp = m("clk"), m("pc"), m("fp")
@@ -190,11 +190,9 @@ def vm_air(table_width: int = 1, consts: bool = False, segment: str = "") -> Air
     wide = f["f_wide"]  # their continuation rows: no fetch, no memory access
     b.boundary("clk starts at 0", clk, "first")
     b.transition("clk increments", nx("clk") - clk - 1)
-    if segment:
-        b.boundary("pc starts at pc0", pc - b.public("pc0"), "first")
-    else:
+    if segment in ("", "first"):
         b.boundary("pc starts at 0", pc, "first")
-    b.boundary("fp starts at the stack base", fp - b.public("fp0"), "first")
+        b.boundary("fp starts at the stack base", fp - b.public("fp0"), "first")
     b.boundary("no mac step on the first row", f["f_mac"], "first")
     b.boundary("no continuation row first", wide, "first")
     b.transition("continuation rows follow the two-row instructions", nx("f_wide") - fw)
@@ -209,8 +207,20 @@ def vm_air(table_width: int = 1, consts: bool = False, segment: str = "") -> Air
         b.transition("parked rows are halts", park * (1 - f["f_halt"]), cyclic=True)
         b.transition("parked to the end", park * (1 - nx("park")))
         b.boundary("parked at the end" if segment != "last" else "the last segment halts", park - int(segment != "last"), "last")
-        b.boundary("pc handed over", pc - b.public("pc_end"), "last")
-        b.boundary("fp handed over", fp - b.public("fp_end"), "last")
+        b.boundary("the first row runs an instruction", park, "first")
+        if segment != "last":
+            # the state handed over, in the last row's memory cell (the image's last word): pc
+            # and fp of the parked last row, each below 2^32 (fp below 2^30) by its free limbs
+            hi = m("l3")
+            b.boundary("state handed over", m("fin_v") - pc - TWO32 * fp, "last")
+            b.boundary("handed-over pc in range", pc - m("l0") - TWO16 * m("l1"), "last")
+            b.boundary("handed-over fp in range", fp - m("l2") - TWO16 * hi, "last")
+            b.boundary("handed-over fp below 2^30", m("l4") - (STATE_LIMB_BOUND - 1 - hi), "last")
+        if segment != "first":
+            # the state taken over: the first row's pc and fp are the image's last word
+            # (from the last row, cyclically; unique: docs/air.md, "Segments")
+            b.transition("state taken over", pub("seg_last") * (nx("pc") + TWO32 * nx("fp") - m("init_priv")),
+                         cyclic=True)
     b.transition("sequential pc", seq * (nx("pc") - pc - 1))
     b.transition("jmp target", f["f_jmp"] * (nx("pc") - imm))
     b.transition("bz target", f["f_bz"] * (nx("pc") - pc - 1 - isz * (imm - pc - 1)))
@@ -334,8 +344,9 @@ def vm_air(table_width: int = 1, consts: bool = False, segment: str = "") -> Air
         bus.send(MAC, [x_ptr, w_ptr, cnt, Co, Cv, m("t_s"), m("t_e")], fd)
     bus.receive(MEMORY, [c_addr, Co, m("c_tp")], access)
     bus.send(MEMORY, [c_addr, Cv, t + 3], access)
-    bus.send(MEMORY, [clk, pub("init_pub") + m("init_priv"), 0])
-    bus.receive(MEMORY, [clk, m("fin_v"), m("fin_t")])
+    cell = 1 - pub("seg_last") if segment else 1  # (a segment's last row holds the state: no memory cell)
+    bus.send(MEMORY, [clk, pub("init_pub") + m("init_priv"), 0], cell)
+    bus.receive(MEMORY, [clk, m("fin_v"), m("fin_t")], cell)
     if segment in ("middle", "last"):
         bus.receive(IMAGE_IN, [clk, m("init_priv")])
     if segment in ("first", "middle"):
@@ -518,12 +529,15 @@ def public_columns(program: Program, public_inputs, outputs, n: int, output_addr
     commitment = default_commitment(program) if commitment is None else int(commitment)
     if commitment & ~COMMIT_ALL:
         raise ParameterError("commitment", f"unknown program parts {commitment:#x}")
-    cols = PublicColumns.combine(len(L.PUBLIC_COLUMNS), (
+    parts = [
         (code_cols, (0, 1, 2, 3, 4), bool(commitment & COMMIT_CODE)),
         (data_col, (5,), bool(commitment & COMMIT_DATA)),
         (pubin_col, (5,), False),
         (per_proof, (6, 7, 8), False),
-    ))
+    ]
+    if segment:
+        parts.append((PublicColumns.from_entries([([n - 1], [1])]), (len(L.PUBLIC_COLUMNS),), False))
+    cols = PublicColumns.combine(len(L.PUBLIC_COLUMNS) + bool(segment), parts)
     cols.check_fits(n)
     return cols
 

@@ -68,8 +68,11 @@ class Segment:
 
     @property
     def publics(self) -> list[int]:
-        """The CPU table's public inputs: fp0, then pc0, pc_end, fp_end (vm_air.SEGMENT_PUBLICS)."""
-        return [self.fp0, self.pc0, self.pc_end, self.fp_end]
+        """The CPU table's public inputs: fp0 (the stack base: only the first segment's start
+        is public; the others' start and every end state are in the memory images)."""
+        return [self.stack_base]
+
+    stack_base: int = 0
 
 
 @dataclass
@@ -89,6 +92,11 @@ class SegmentPlan:
 
     def role(self, k: int) -> str:
         return "first" if k == 0 else ("last" if k == self.count - 1 else "middle")
+
+
+def pack_state(pc: int, fp: int) -> int:
+    """The state a segment hands over, as the last word of its memory image: pc + 2^32 fp."""
+    return (int(pc) + (int(fp) << 32)) % P
 
 
 def park_column(n: int) -> int:
@@ -112,40 +120,50 @@ def plan(program: Program, inputs: Sequence[int] = (), public_inputs: Sequence[i
         raise ParameterError("segments", "a program with private weights is proven in one segment (segmented "
                              "proofs of private weights are not supported yet)")
     whole = run(program, inputs, public_inputs, record=False, memory_size=memory_size, max_cycles=max_cycles, dots=dots)
-    if whole.memory_used > rows:
-        raise ParameterError("segment rows", f"the run uses {whole.memory_used} memory words: a segment needs at least "
-                             f"that many rows (2^{(whole.memory_used - 1).bit_length()})")
+    if whole.memory_used > rows - 1:
+        raise ParameterError("segment rows", f"the run uses {whole.memory_used} memory words: a segment needs more rows "
+                             f"(2^{whole.memory_used.bit_length()}: one per word, and one for the state it hands over)")
     if len(program.code) > rows:
         raise ParameterError("segment rows", f"the program has {len(program.code)} instructions: a segment needs at "
                              "least that many rows")
     lay = program.layout
     ins_arr = _field_values(inputs, "inputs")
     pub_arr = _field_values(public_inputs, "public inputs")
+    mem = _initial_memory(program, ins_arr, pub_arr, memory_size)
+    starts = continue_from(program, mem, 0, lay.stack_base, rows, memory_size=memory_size, max_cycles=max_cycles,
+                           dots=dots, private_words=private_words)
+    return SegmentPlan(whole, rows, starts, ins_arr, pub_arr)
+
+
+def continue_from(program: Program, mem: np.ndarray, pc: int, fp: int, rows: int, *, index: int = 0, done: int = 0,
+                  memory_size: int = DEFAULT_MEMORY, max_cycles: int = DEFAULT_MAX_CYCLES, dots: bool = True,
+                  private_words: np.ndarray | None = None) -> list[SegmentStart]:
+    """The starts of the segments of a run from (pc, fp) with memory ``mem`` (changed in place:
+    it ends as the run leaves it), the first numbered ``index`` after ``done`` cycles."""
     code = _code_matrix(program)
     consts = const_array(program, private_words)
-    use_dots = bool(dots and lay.const_size)
-    mem = _initial_memory(program, ins_arr, pub_arr, memory_size)
+    use_dots = bool(dots and program.layout.const_size)
     err = np.zeros(2, dtype=np.int64)
     dummy = np.zeros((1, L.WIDTH), dtype=np.uint64)
     last_t = np.zeros(1, dtype=np.int64)
     no_log = np.zeros((1, 6), dtype=np.uint64)
     info = np.zeros(2, dtype=np.int64)
-    pc, fp, done = 0, lay.stack_base, 0
     starts = []
     while True:
-        starts.append(SegmentStart(len(starts), pc, fp, done, mem[:rows].copy()))
+        image = mem[:rows].copy()
+        image[rows - 1] = pack_state(pc, fp) if index + len(starts) else 0
+        starts.append(SegmentStart(index + len(starts), pc, fp, done, image))
         status, pc_next, cycle, fp_next, _ = vk.execute(code, mem, memory_size, consts, np.uint64(fp), max_cycles - done,
                                                         False, dummy, last_t, err, use_dots, no_log, no_log[0], info,
                                                         pc, rows - 1)
         if status == vk.OK:
-            break
-        if status != vk.PAUSED:  # (the whole run succeeded: only limits differ)
+            return starts
+        if status != vk.PAUSED:
             raise ExecutionError(f"segmented execution failed ({status})", int(pc_next), done + int(cycle))
         if cycle == 0:
             raise ParameterError("segment rows", f"the instruction at pc {pc_next} needs more than {rows - 1} rows (a "
                                  "long mac): use larger segments")
         pc, fp, done = int(pc_next), int(fp_next), done + int(cycle)
-    return SegmentPlan(whole, rows, starts, ins_arr, pub_arr)
 
 
 def record(program: Program, segment_plan: SegmentPlan, k: int, *, dots: bool = True,
@@ -202,6 +220,17 @@ def _record(program: Program, start: SegmentStart, n: int, role: str, count: int
                     np.array(halt[1:], dtype=np.uint64))
     else:
         vk.park_rows(trace, int(cycle), n, np.uint64(pc_end), np.uint64(fp_end), park)
+        # the state handed over: the last row's cell (no memory: vm_air) and its range limbs
+        from zkvm.air.vm_air import STATE_LIMB_BOUND
+
+        pc_i, fp_i = int(pc_end), int(fp_end)
+        if not (pc_i < 1 << 32 and fp_i < (STATE_LIMB_BOUND << 16)):
+            raise ExecutionError("the state to hand over is out of range", pc_i, start.cycles_before + int(cycle))
+        col = L.COL
+        trace[n - 1, col["l0"]], trace[n - 1, col["l1"]] = pc_i & 0xFFFF, pc_i >> 16
+        trace[n - 1, col["l2"]], trace[n - 1, col["l3"]] = fp_i & 0xFFFF, fp_i >> 16
+        trace[n - 1, col["l4"]] = STATE_LIMB_BOUND - 1 - (fp_i >> 16)
+        mem[n - 1] = pack_state(pc_i, fp_i)
     limbs = np.zeros(0, dtype=np.int64)
     dot_tables = None
     if info[0]:
@@ -217,7 +246,8 @@ def _record(program: Program, start: SegmentStart, n: int, role: str, count: int
     if role != "first":
         trace[:, L.COL["init_priv"]] = start.memory  # the whole initial image comes from the previous segment
     # (halt rows the last segment pads with are real, fetched halts: the run's pc, fp there)
-    return Segment(k, role, trace, int(cycle), start.pc, start.fp, int(pc_end), int(fp_end), dot_tables)
+    return Segment(k, role, trace, int(cycle), start.pc, start.fp, int(pc_end), int(fp_end), dot_tables,
+                   stack_base=lay.stack_base)
 
 
-__all__ = ["plan", "record", "record_task", "Segment", "SegmentPlan", "SegmentStart", "park_column"]
+__all__ = ["plan", "continue_from", "record", "record_task", "Segment", "SegmentPlan", "SegmentStart", "park_column"]
