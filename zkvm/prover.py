@@ -105,7 +105,7 @@ def vm_tables(program: Program, execution, cpu_columns, commitment: int, say: Ca
     tables (zkvm/air/vm_air.py, vm_system), and with private weights the private-data table
     last (its public inputs hold the model commitment)."""
     from zkvm.air.data_space import const_columns, data_space_traces, piece_addresses
-    from zkvm.air.vm_air import COMMIT_CONSTS, DATA, WORDS, image_indices, vm_system
+    from zkvm.air.vm_air import COMMIT_CONSTS, DATA, WORDS, vm_system
     from zkvm.isa.program import CONST_BASE, CONST_MIN_ROWS, PRIVATE_ROW, const_base
 
     n = execution.trace_length
@@ -159,20 +159,6 @@ def vm_tables(program: Program, execution, cpu_columns, commitment: int, say: Ca
         publics.append(pub)
         table_columns.append(None)
     assert const_base(program) == CONST_BASE + (private.size if private is not None else 0)
-    if segment:
-        from zkvm.air import layout as L
-
-        image_in, image_out = (system.tables[i] if i is not None else None for i in image_indices(system))
-        cpu = execution.trace
-        for air, column in ((image_in, "init_priv"), (image_out, "fin_v")):
-            if air is None:
-                continue
-            image = np.zeros((n, air.width), dtype=np.uint64)
-            image[:, 0] = np.arange(n, dtype=np.uint64)
-            image[:, 1] = cpu[:, L.COL[column]]
-            traces.append(image)
-            publics.append([])
-            table_columns.append(None)
     return system, traces, publics, table_columns
 
 
@@ -215,7 +201,7 @@ def _prove_segmented(program, inputs, public_inputs, options, t0, say, embed_pro
         return None
     if callable(options):
         options = options([segment_rows])
-    options = segmented.segment_options(segment_rows, options)
+    options = segmented.segment_options(segment_rows, options, program.layout.const_size > 0)
     commitment = commitment_for(program, commit_program)
     jobs = segmented.tasks(program, plan, options, commitment, zk_seed)
     say(f"proving {plan.count} segments of {segment_rows} rows")

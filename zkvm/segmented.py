@@ -2,8 +2,9 @@
 
 A run longer than one segment (``segment_rows``, a power of two) is split by
 :mod:`zkvm.vm.segments`; each segment is proven on its own, as one multi-table proof of the
-segment's CPU table, its tables and its memory images; neighbouring segments share their image
-(the same polynomials, committed with the same seed, under the same root). The proof file holds
+segment's CPU table and its other tables; neighbouring segments share a memory image (the
+first's final memory column, the second's initial one: the same polynomial, committed with the
+same seed, under the same root). The proof file holds
 every segment's proof in order; its statement is the run's (program, public inputs, output).
 
 Each segment's proof is a pure function of a :class:`SegmentTask` (picklable: the program, the
@@ -61,13 +62,13 @@ def segment_statement(statement: bytes, index: int, count: int) -> bytes:
     return statement + SEGMENT_STATEMENT + index.to_bytes(4, "little") + count.to_bytes(4, "little")
 
 
-def segment_options(rows: int, options: FriOptions | None = None) -> FriOptions:
+def segment_options(rows: int, options: FriOptions | None = None, consts: bool = True) -> FriOptions:
     """One set of parameters for every segment of a run (their shared images need one blowup):
-    by default :meth:`FriOptions.for_tables` for a segment's CPU table and image, and for its
-    smallest possible table."""
+    by default :meth:`FriOptions.for_tables` for a segment's CPU table and, for a program with
+    constants, its smallest possible other table."""
     if options is not None:
         return options
-    return FriOptions.for_tables([rows, rows, min(rows, CONST_MIN_ROWS)])
+    return FriOptions.for_tables([rows, min(rows, CONST_MIN_ROWS)] if consts else [rows])
 
 
 def boundary_seeds(count: int, zk_seed: bytes | None) -> list[bytes]:
@@ -94,7 +95,7 @@ def tasks(program: Program, plan, options: FriOptions, commitment: int, zk_seed:
 
 def prove_task(task: SegmentTask, progress: Callable[[str], None] | None = None) -> bytes:
     """Record one segment from its start and prove it: the segment's multi-table proof (bytes)."""
-    from zkvm.air.vm_air import COMMIT_CODE, COMMIT_CONSTS, image_indices, public_columns, statement_bytes
+    from zkvm.air.vm_air import COMMIT_CODE, COMMIT_CONSTS, image_groups, public_columns, statement_bytes
     from zkvm.prover import vm_tables
     from zkvm.stark.multi_prover import prove_tables
     from zkvm.vm.segments import record_task
@@ -109,12 +110,12 @@ def prove_task(task: SegmentTask, progress: Callable[[str], None] | None = None)
     system, traces, publics, table_columns = vm_tables(program, segment, cols, commitment, say)
     traces[0] = segment.trace
     segment.trace = None
-    image_in, image_out = image_indices(system)
+    image_in, image_out = image_groups(task.role)
     seeds = {}
     if image_in is not None:
-        seeds[image_in] = task.seed_in
+        seeds[(0, image_in)] = task.seed_in
     if image_out is not None:
-        seeds[image_out] = task.seed_out
+        seeds[(0, image_out)] = task.seed_out
     stmt = statement_bytes(program.hash(), task.public_inputs, task.outputs, task.output_address)
     proof = prove_tables(system, traces, publics, task.options, public_columns=table_columns,
                          statement=segment_statement(stmt, task.index, task.count), shared_seeds=seeds,
@@ -134,22 +135,21 @@ def prove_tasks_locally(jobs: Sequence[SegmentTask], progress: Callable[[str], N
     return out
 
 
-SEGMENT_BUDGET = 4 << 30
+SEGMENT_BUDGET = 6 << 30
 """The default segment size keeps one segment's proof within this many bytes (estimated, or the
 memory budget if lower): a run whose whole proof would pass the budget is proven in segments of
 the largest such size. Memory is then about one segment's, whatever the run's length."""
 
 
 def estimate_rows_bytes(rows: int, consts: bool, options: FriOptions | None = None) -> int:
-    """An upper estimate of proving a segment of this many rows (its CPU table with both images;
-    the data, dot and mask tables add about a quarter for a model's constants)."""
-    from zkvm.air.image_table import IMAGE_IN_TABLE, image_table_air
+    """An upper estimate of proving a segment of this many rows (its CPU table with its two
+    image trees; the data, dot and mask tables add about a quarter for a model's constants)."""
     from zkvm.air.vm_air import vm_air_for
     from zkvm.stark.prover import estimate_peak_bytes
 
-    options = options or segment_options(rows)
+    options = options or segment_options(rows, consts=consts)
     cpu = estimate_peak_bytes(vm_air_for(rows, consts, "middle"), rows, options)
-    images = 2 * estimate_peak_bytes(image_table_air(IMAGE_IN_TABLE), rows, options)
+    images = 2 * rows * options.blowup * 32  # (their trees' parents)
     return (cpu + images) * (5 if consts else 4) // 4
 
 

@@ -338,9 +338,9 @@ def _verify_segments(pf: ProofFile, prog: Program, n: int, key, min_security_bit
 
 
 def _image_roots(stark, role: str) -> tuple[bytes | None, bytes | None]:
-    """The shared roots of a verified segment proof's image-in and image-out tables (its
-    system's only tables with shared columns, image-in first)."""
-    shared = [tp.shared_root for tp in stark.tables if tp.shared_root is not None]
-    if role == "first":
-        return None, shared[0]
-    return shared[0], (shared[1] if role == "middle" else None)
+    """The roots of a verified segment proof's image in and image out (its CPU table's shared
+    column groups: zkvm.air.vm_air.image_groups)."""
+    from zkvm.air.vm_air import image_groups
+
+    roots = stark.tables[0].shared_roots
+    return tuple(roots[g] if g is not None else None for g in image_groups(role))

@@ -64,8 +64,8 @@ def consumer_air(masked: bool):
 
 
 def systems(zk: bool):
-    writer = TableSystem("writer", (producer_air(zk), image_air("image out", False, zk)), shared=(("image out", 2),))
-    reader = TableSystem("reader", (image_air("image in", True, zk), consumer_air(zk)), shared=(("image in", 0 + 2),))
+    writer = TableSystem("writer", (producer_air(zk), image_air("image out", False, zk)), shared=(("image out", ("idx", "v")),))
+    reader = TableSystem("reader", (image_air("image in", True, zk), consumer_air(zk)), shared=(("image in", ("idx", "v")),))
     return writer, reader
 
 
@@ -94,10 +94,10 @@ def prove_pair(options: FriOptions, x0: int = 5, reader_values: list[int] | None
     p_trace[:, 0], p_trace[:, 1] = np.arange(N, dtype=np.uint64), np.array(xs, dtype=np.uint64)
     c_trace = np.zeros((N, reader.tables[1].width), dtype=np.uint64)
     c_trace[:, 0], c_trace[:, 1] = np.arange(N, dtype=np.uint64), np.array(ys, dtype=np.uint64)
-    w_proof = prove_tables(writer, [p_trace, image_trace(xs, w_width)], [[x0], []], options, shared_seeds={1: seed},
+    w_proof = prove_tables(writer, [p_trace, image_trace(xs, w_width)], [[x0], []], options, shared_seeds={(1, 0): seed},
                            zk_seed=bytes(32))
     r_proof = prove_tables(reader, [image_trace(ys, r_width), c_trace], [[], [ys[-1]]], options,
-                           shared_seeds={0: reader_seed or seed}, zk_seed=bytes([1] * 32))
+                           shared_seeds={(0, 0): reader_seed or seed}, zk_seed=bytes([1] * 32))
     return (writer, w_proof, [[x0], []]), (reader, r_proof, [[], [ys[-1]]])
 
 
@@ -138,10 +138,8 @@ def test_honest_pair_verifies_and_shares_one_root(zk_pair):
     w, r = zk_pair
     _verify(w)
     _verify(r)
-    assert w[1].tables[1].shared_root is not None
-    assert w[1].tables[1].shared_root == r[1].tables[0].shared_root
-    # the same polynomials: equal rows wherever both proofs opened the same position
-    assert w[1].tables[0].shared_root is None and r[1].tables[1].shared_root is None
+    assert w[1].tables[1].shared_roots[0] == r[1].tables[0].shared_roots[0]
+    assert w[1].tables[0].shared_roots == () and r[1].tables[1].shared_roots == ()
 
 
 def test_root_without_zk_is_the_columns_low_degree_extension():
@@ -149,13 +147,13 @@ def test_root_without_zk_is_the_columns_low_degree_extension():
     _verify(w)
     _verify(r)
     expected = _reference_root(image_trace(sequence(5), 2), FAST.blowup)
-    assert w[1].tables[1].shared_root == expected == r[1].tables[0].shared_root
+    assert w[1].tables[1].shared_roots[0] == expected == r[1].tables[0].shared_roots[0]
 
 
 def test_other_seed_gives_other_root(zk_pair):
     w, r = prove_pair(ZK, reader_seed=bytes([9] * 32))
     _verify(r)
-    assert r[1].tables[0].shared_root != zk_pair[0][1].tables[1].shared_root
+    assert r[1].tables[0].shared_roots[0] != zk_pair[0][1].tables[1].shared_roots[0]
 
 
 def test_reader_about_another_image_has_another_root(zk_pair):
@@ -167,13 +165,13 @@ def test_reader_about_another_image_has_another_root(zk_pair):
     w, r = prove_pair(ZK, reader_values=forged)
     _verify(r)
     assert r[2][1] == [forged[-1]]
-    assert r[1].tables[0].shared_root != w[1].tables[1].shared_root
+    assert r[1].tables[0].shared_roots[0] != w[1].tables[1].shared_roots[0]
 
 
 def test_shared_root_replaced_is_rejected(zk_pair):
     _, (system, proof, publics) = zk_pair
     other = prove_pair(ZK, x0=6)[1][1]
-    t0 = dataclasses.replace(proof.tables[0], shared_root=other.tables[0].shared_root)
+    t0 = dataclasses.replace(proof.tables[0], shared_roots=other.tables[0].shared_roots)
     forged = dataclasses.replace(proof, tables=(t0,) + proof.tables[1:])
     with pytest.raises(VerificationError):
         verify_tables(forged, system, publics, min_security_bits=0)
@@ -182,7 +180,7 @@ def test_shared_root_replaced_is_rejected(zk_pair):
 @pytest.mark.parametrize("where", ["value", "salt", "node"])
 def test_tampered_shared_opening_is_rejected(zk_pair, where):
     _, (system, proof, publics) = zk_pair
-    op = proof.tables[0].shared_opening
+    op = proof.tables[0].shared_openings[0]
     rows, nodes = [list(r) for r in op.rows], list(op.nodes)
     if where == "value":
         rows[0][1] = (rows[0][1] + 1) % P
@@ -190,7 +188,7 @@ def test_tampered_shared_opening_is_rejected(zk_pair, where):
         rows[0][-1] = (rows[0][-1] + 1) % P
     else:
         nodes[0] = bytes(32)
-    t0 = dataclasses.replace(proof.tables[0], shared_opening=Opening(tuple(tuple(r) for r in rows), tuple(nodes)))
+    t0 = dataclasses.replace(proof.tables[0], shared_openings=(Opening(tuple(tuple(r) for r in rows), tuple(nodes)),))
     with pytest.raises(VerificationError):
         verify_tables(dataclasses.replace(proof, tables=(t0,) + proof.tables[1:]), system, publics, min_security_bits=0)
 
@@ -200,10 +198,10 @@ def test_shared_opening_must_agree_with_the_main_rows(zk_pair):
     phase's tree, or the DEEP values at that row)."""
     _, (system, proof, publics) = zk_pair
     t = proof.tables[0]
-    srows = [list(r) for r in t.shared_opening.rows]
+    srows = [list(r) for r in t.shared_openings[0].rows]
     mrows = [list(r) for r in t.main_opening.rows]
     srows[0][1] = mrows[0][1] = (mrows[0][1] + 1) % P
-    t0 = dataclasses.replace(t, shared_opening=Opening(tuple(map(tuple, srows)), t.shared_opening.nodes),
+    t0 = dataclasses.replace(t, shared_openings=(Opening(tuple(map(tuple, srows)), t.shared_openings[0].nodes),),
                              main_opening=Opening(tuple(map(tuple, mrows)), t.main_opening.nodes))
     with pytest.raises(VerificationError):
         verify_tables(dataclasses.replace(proof, tables=(t0,) + proof.tables[1:]), system, publics, min_security_bits=0)
@@ -211,7 +209,7 @@ def test_shared_opening_must_agree_with_the_main_rows(zk_pair):
 
 def test_shared_commitment_dropped_is_rejected(zk_pair):
     _, (system, proof, publics) = zk_pair
-    t0 = dataclasses.replace(proof.tables[0], shared_root=None, shared_opening=None)
+    t0 = dataclasses.replace(proof.tables[0], shared_roots=(), shared_openings=())
     with pytest.raises(VerificationError):
         verify_tables(dataclasses.replace(proof, tables=(t0,) + proof.tables[1:]), system, publics, min_security_bits=0)
 
@@ -226,7 +224,7 @@ def test_truncated_or_flagged_bytes_raise_format_errors(zk_pair):
     sections = proof.sections()
     name, table0 = next((n, b) for n, b in sections if n == "table 0")
     flags_at = 1 + 4 + 0 + 1 + 4 + 16 * len(proof.tables[0].claimed_sums)
-    assert table0[flags_at] == 2  # shared columns only
+    assert table0[flags_at] == 2  # shared column groups only
     bad = table0[:flags_at] + bytes([4]) + table0[flags_at + 1:]
     with pytest.raises(ProofFormatError):
         MultiProof.from_bytes(b"".join(bad if n == "table 0" else b for n, b in sections))
@@ -248,11 +246,13 @@ def test_shared_columns_read_on_the_next_row_are_refused():
     bus.receive(HANDOFF, [b.main("idx"), b.main("v")])
     air = b.build(bus.finish().build_matrix)
     with pytest.raises(ParameterError, match="next row"):
-        TableSystem("bad", (air,), shared=(("stepping", 2),))
-    TableSystem("fine", (air,), shared=(("stepping", 1),))  # idx is never read on the next row
+        TableSystem("bad", (air,), shared=(("stepping", ("idx", "v")),))
+    TableSystem("fine", (air,), shared=(("stepping", ("idx",)),))  # idx is never read on the next row
+    with pytest.raises(ParameterError, match="disjoint"):
+        TableSystem("overlap", (air,), shared=(("stepping", ("idx",)), ("stepping", ("idx",))))
 
 
 def test_shared_columns_change_the_system_digest():
     a = TableSystem("s", (image_air("image", True, False),))
-    b = TableSystem("s", (image_air("image", True, False),), shared=(("image", 2),))
+    b = TableSystem("s", (image_air("image", True, False),), shared=(("image", ("idx", "v")),))
     assert a.digest() != b.digest()

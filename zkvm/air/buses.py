@@ -30,11 +30,3 @@ def data_bus(k: int) -> Bus:
 
 CONST_READ = Bus("constant read", 7, 2)
 """(address, value): a word of the program's constant data read by the CPU."""
-
-IMAGE_IN = Bus("memory image in", 8, 2)
-"""(address, value): a segment's initial memory, from the image it shares with the previous
-segment's proof (zkvm/air/image_table.py)."""
-
-IMAGE_OUT = Bus("memory image out", 9, 2)
-"""(address, value): a segment's final memory, into the image it shares with the next
-segment's proof."""

@@ -28,7 +28,7 @@ from zkvm.air import layout as L
 from zkvm.errors import ParameterError
 from zkvm.isa.program import CONST_ROW, Program
 from zkvm.stark.air import Air, AirBuilder
-from zkvm.air.buses import CONST_READ, FETCH, IMAGE_IN, IMAGE_OUT, MAC, MEMORY, RANGE
+from zkvm.air.buses import CONST_READ, FETCH, MAC, MEMORY, RANGE
 from zkvm.stark.public_columns import PublicColumns
 from zkvm.stark.tables import BUS_CHALLENGES, BusInteractions, TableSystem
 
@@ -67,13 +67,12 @@ def vm_system(n: int, consts: bool = False, dots: bool = False, data_pieces: int
     private weights) the private-data table after them (zkvm/air/private_table.py); then the
     mask table their masks need (docs/tables.md).
 
-    A segment of a segmented run (``segment``, SEGMENT_ROLES) has the segment's CPU AIR and,
-    last of the caller's tables, its memory images (zkvm/air/image_table.py): the image it
-    starts from (all but the first) and the one it ends with (all but the last), whose two
-    columns are shared with the neighbouring segment's proof."""
-    images = _image_tables(segment)
+    A segment of a segmented run (``segment``, SEGMENT_ROLES) has the segment's CPU AIR, whose
+    memory table's initial values (``init_priv``, all but the first segment) and final values
+    (``fin_v``, all but the last) are shared column groups: the memory images it shares with
+    the previous and the next segment's proofs (:func:`image_groups`)."""
     if not consts:
-        return _system((vm_air_for(n, False, segment),) + images)
+        return _system((vm_air_for(n, False, segment),), segment)
     from zkvm.air.dot_table import data_table_air, dot_table_air
     from zkvm.air.frozen_table import frozen_table_air
     from zkvm.air.word_table import word_table_air
@@ -89,34 +88,32 @@ def vm_system(n: int, consts: bool = False, dots: bool = False, data_pieces: int
         from zkvm.air.private_table import private_table_air
 
         tables += (private_table_air(),)
-    return _system(tables + images)
+    return _system(tables, segment)
 
 
-def _image_tables(segment: str) -> tuple[Air, ...]:
-    if not segment:
-        return ()
+IMAGE_IN_COLUMN, IMAGE_OUT_COLUMN = "init_priv", "fin_v"
+"""A segment's memory images: its memory table's initial and final values (row j: address j;
+the last row: the state taken over and handed over, pc + 2^32 fp)."""
+
+
+def image_groups(segment: str) -> tuple[int | None, int | None]:
+    """The shared column groups of a segment's CPU table that are its image in and its image
+    out (None where the segment has none: the first takes no image, the last hands none)."""
     if segment not in SEGMENT_ROLES:
         raise ParameterError("segment", f"a segment is one of {SEGMENT_ROLES}, got {segment!r}")
-    from zkvm.air.image_table import IMAGE_IN_TABLE, IMAGE_OUT_TABLE, image_table_air
+    image_in = 0 if segment != "first" else None
+    image_out = None if segment == "last" else (0 if image_in is None else 1)
+    return image_in, image_out
 
-    return ((image_table_air(IMAGE_IN_TABLE),) if segment != "first" else ()) + \
-        ((image_table_air(IMAGE_OUT_TABLE),) if segment != "last" else ())
 
-
-def _system(tables: tuple[Air, ...]) -> TableSystem:
-    from zkvm.air.image_table import IMAGE_IN_TABLE, IMAGE_OUT_TABLE, SHARED_COLUMNS
-
-    names = {t.name for t in tables}
-    shared = tuple((name, SHARED_COLUMNS) for name in (IMAGE_IN_TABLE, IMAGE_OUT_TABLE) if name in names)
+def _system(tables: tuple[Air, ...], segment: str) -> TableSystem:
+    if not segment:
+        return TableSystem("zkvm-vm", tables)
+    image_in, image_out = image_groups(segment)
+    cpu = tables[0].name
+    shared = ((cpu, (IMAGE_IN_COLUMN,)),) if image_in is not None else ()
+    shared += ((cpu, (IMAGE_OUT_COLUMN,)),) if image_out is not None else ()
     return TableSystem("zkvm-vm", tables, shared=shared)
-
-
-def image_indices(system: TableSystem) -> tuple[int | None, int | None]:
-    """The indices of a segment's image-in and image-out tables in its system (None if absent)."""
-    from zkvm.air.image_table import IMAGE_IN_TABLE, IMAGE_OUT_TABLE
-
-    names = [t.name for t in system.tables]
-    return tuple(names.index(x) if x in names else None for x in (IMAGE_IN_TABLE, IMAGE_OUT_TABLE))
 
 
 def data_indices(system: TableSystem) -> list[int]:
@@ -147,9 +144,9 @@ def vm_air(table_width: int = 1, consts: bool = False, segment: str = "") -> Air
     column, ``park``, set on the rows after the segment's last instruction (halt rows that
     fetch nothing and access no memory, holding the state handed over), and one more public
     column, ``seg_last`` (1 on the last row). The last row's memory cell is no memory: it holds
-    the state, pc + 2^32 fp. All but the first segment take their initial memory (and state)
-    from the image-in bus, all but the last send their final memory (and parked state) on the
-    image-out bus; only the last may not park."""
+    the state, pc + 2^32 fp. The memory table's initial values (all but the first segment) and
+    final values (all but the last) are the images shared with the neighbouring segments'
+    proofs (vm_system); only the last segment may not park."""
     w = table_width
     if w < 1 or w & (w - 1) or w > L.RANGE_SIZE:
         raise ValueError(f"range table width must be a power of two in [1, 2^16], got {w}")
@@ -330,7 +327,7 @@ def vm_air(table_width: int = 1, consts: bool = False, segment: str = "") -> Air
 
     # LogUp on the VM's buses (zkvm/air/buses.py): memory multiset, range lookups, instruction
     # fetch. Alone, the VM table's fractions sum to zero (its claimed bus sum is 0).
-    bus = BusInteractions(b, masked=consts or bool(segment))
+    bus = BusInteractions(b, masked=consts)
     access = 1 - wide - park  # a continuation row (or a parked one) makes no memory access
     a_mem = access - ca if consts else access  # (ca = 1 only on mac steps, where access = 1)
     b_mem = access - cb if consts else access
@@ -347,10 +344,6 @@ def vm_air(table_width: int = 1, consts: bool = False, segment: str = "") -> Air
     cell = 1 - pub("seg_last") if segment else 1  # (a segment's last row holds the state: no memory cell)
     bus.send(MEMORY, [clk, pub("init_pub") + m("init_priv"), 0], cell)
     bus.receive(MEMORY, [clk, m("fin_v"), m("fin_t")], cell)
-    if segment in ("middle", "last"):
-        bus.receive(IMAGE_IN, [clk, m("init_priv")])
-    if segment in ("first", "middle"):
-        bus.send(IMAGE_OUT, [clk, m("fin_v")])
     for name in L.MEM_LIMBS + L.OP_LIMBS:
         bus.receive(RANGE, [m(name)])
     bus.send(RANGE, [rc], m("m_rc"))

@@ -14,15 +14,15 @@ table count           u32, then per table:
   height              log2 of its trace length (u8)
   public inputs       count (u32) + values
   commitments         aux flag (u8); claimed bus sums (count u32 + extension elements);
-                      own-tree flags (u8: 1 committed public columns, 2 shared columns), then
-                      the root of each (program columns first; the shared columns' with their
-                      count, u32)
+                      own-tree flags (u8: 1 committed public columns, 2 shared column groups),
+                      then the program columns' root, then the count of shared groups (u32)
+                      and each group's root and column count (u32)
   out-of-domain       widths W, A, D, K (u32); main(z), main(zg), aux(z), aux(zg),
                       composition(z), committed public columns(z)
   DEEP high part      count (u32) + extension elements (zk only)
 FRI                   one batched proof over every table height (:mod:`zkvm.fri.schedule`)
 openings              per table: main, aux (if any), composition, program columns (if any),
-                      shared columns (if any):
+                      each shared column group's:
                       row count, rows (with zk each trace row ending with its salt), node
                       count, nodes (none but the program columns': the phase trees' paths
                       follow); then per phase (main, aux if any, composition): node count,
@@ -84,8 +84,8 @@ class TableProof:
     fixed_root: bytes | None = None  # the committed public (program) columns' root, if any
     ood_fixed: tuple[Ext, ...] = ()
     fixed_opening: Opening | None = None
-    shared_root: bytes | None = None  # the shared main columns' own root, if the table has any
-    shared_opening: Opening | None = None
+    shared_roots: tuple[bytes, ...] = ()  # each shared column group's own root (TableSystem.shared)
+    shared_openings: tuple[Opening, ...] = ()
 
 
 PHASES = ("main", "aux", "composition")
@@ -147,12 +147,14 @@ class MultiProof:
                 w.u8(1 if t.has_aux else 0)
                 w.count(len(t.claimed_sums))
                 exts(w, t.claimed_sums)
-                w.u8((0 if t.fixed_root is None else 1) | (0 if t.shared_root is None else 2))
+                w.u8((0 if t.fixed_root is None else 1) | (2 if t.shared_roots else 0))
                 if t.fixed_root is not None:
                     w.digest(t.fixed_root)
-                if t.shared_root is not None:
-                    w.digest(t.shared_root)
-                    w.count(len(t.shared_opening.rows[0]) - (SALT_WIDTH if o.zk else 0) if t.shared_opening.rows else 0)
+                if t.shared_roots:
+                    w.count(len(t.shared_roots))
+                    for root, op in zip(t.shared_roots, t.shared_openings):
+                        w.digest(root)
+                        w.count(len(op.rows[0]) - (SALT_WIDTH if o.zk else 0) if op.rows else 0)
             return fill
 
         def table_ood(t: TableProof):
@@ -173,7 +175,7 @@ class MultiProof:
 
         def openings(w: Writer) -> None:
             for t in self.tables:
-                for op in (t.main_opening, t.aux_opening, t.composition_opening, t.fixed_opening, t.shared_opening):
+                for op in (t.main_opening, t.aux_opening, t.composition_opening, t.fixed_opening, *t.shared_openings):
                     if op is not None:
                         write_opening(w, op)
             for root, nodes in zip(self.roots, self.nodes):
@@ -225,8 +227,10 @@ class MultiProof:
                 raise ProofFormatError(f"table {i}: unknown own-tree flags {own_trees}")
             has_fixed, has_shared = own_trees & 1, own_trees & 2
             fixed_root = r.digest(f"table {i} program columns root") if has_fixed else None
-            shared_root = r.digest(f"table {i} shared columns root") if has_shared else None
-            shared_k = r.count(f"table {i} shared columns", MAX_COLUMNS, 1) if has_shared else 0
+            shared = []
+            for g in range(r.count(f"table {i} shared column groups", MAX_COLUMNS, 1) if has_shared else 0):
+                shared.append((r.digest(f"table {i} shared group {g} root"),
+                               r.count(f"table {i} shared group {g} columns", MAX_COLUMNS, 1)))
             w = r.count(f"table {i} main width", MAX_COLUMNS, 1)
             a = r.count(f"table {i} aux width", MAX_COLUMNS if has_aux else 0, 1 if has_aux else 0)
             d = r.count(f"table {i} composition width", MAX_COLUMNS, 1)
@@ -237,7 +241,7 @@ class MultiProof:
                 ood.append(values[start : start + width])
                 start += width
             high = exts(r.count(f"table {i} DEEP high part", options.zk_randomness), f"table {i} DEEP high part")
-            heads.append((1 << log_n, publics, bool(has_aux), sums, ood, high, (w, a, d, f, shared_k), fixed_root, shared_root))
+            heads.append((1 << log_n, publics, bool(has_aux), sums, ood, high, (w, a, d, f), fixed_root, shared))
         lde_sizes = sorted({h[0] << log_blowup for h in heads}, reverse=True)
         try:
             sizes = layer_sizes(lde_sizes, options)
@@ -248,7 +252,7 @@ class MultiProof:
         tables = []
         if aux_root is not None and not any(h[2] for h in heads):
             raise ProofFormatError("the proof has an aux root but no table has auxiliary columns")
-        for i, (n, publics, has_aux, sums, ood, high, (w, a, d, f, shared_k), fixed_root, shared_root) in enumerate(heads):
+        for i, (n, publics, has_aux, sums, ood, high, (w, a, d, f), fixed_root, shared) in enumerate(heads):
             lde = n << log_blowup
             depth = lde.bit_length() - 1
 
@@ -262,10 +266,10 @@ class MultiProof:
             aux_open = opening(2 * a + salt, "aux") if has_aux else None
             comp_open = opening(2 * d + salt, "composition")
             fixed_open = opening(f, "program columns", paths=True) if fixed_root is not None else None
-            shared_open = opening(shared_k + salt, "shared columns", paths=True) if shared_root is not None else None
+            shared_open = tuple(opening(k + salt, f"shared group {g}", paths=True) for g, (_, k) in enumerate(shared))
             tables.append(TableProof(n, tuple(publics), has_aux, sums, *ood[:5], high,
                                      main_open, aux_open, comp_open, fixed_root, ood[5], fixed_open,
-                                     shared_root, shared_open))
+                                     tuple(root for root, _ in shared), shared_open))
         depth = max(lde_sizes).bit_length() - 1
         nodes = []
         for phase, root in zip(PHASES, (main_root, aux_root, comp_root)):

@@ -75,7 +75,7 @@ def prove_tables(
     statement: bytes = b"",
     zk_seed: bytes | None = None,
     public_columns: Sequence[PublicColumns | None] | None = None,
-    shared_seeds: dict[int, bytes] | None = None,
+    shared_seeds: dict[tuple[int, int], bytes] | None = None,
 ) -> MultiProof:
     """Prove that each trace satisfies its table's AIR and that the buses balance.
 
@@ -85,9 +85,9 @@ def prove_tables(
     names the failing table, constraint and row; ``describe_rows`` maps a table's name to a
     function describing its rows in those messages). ``public_columns[i]``: table i's public
     columns (None for none), some of them possibly committed (program columns).
-    ``shared_seeds[i]``: for a table with shared columns (``system.shared``), the 32-byte seed
-    their zero-knowledge randomness comes from; every proof sharing those columns must get the
-    same seed (and keep it secret like its own randomness).
+    ``shared_seeds[(i, g)]``: for table i's shared column group g (``system.shared_groups(i)``),
+    the 32-byte seed their zero-knowledge randomness comes from; every proof sharing those
+    columns must get the same seed (and keep it secret like its own randomness).
 
     Raises:
         ParameterError, InsufficientMemory, ConstraintViolation, ProverError (BusImbalance when
@@ -122,12 +122,15 @@ def prove_tables(
     work = []
     for i, (air, trace, pubs, pc) in enumerate(zip(tables, traces, public_inputs, public_columns)):
         trace, pubs = checked_table(air, trace, pubs, pc, options, check, air.name)
-        k = system.shared_width(i)
-        seed = shared_seeds.get(i)
-        if k and options.zk and seed is None:
-            raise ParameterError("shared_seeds", f"table {air.name!r} has shared columns: give the seed of their randomness")
+        groups = []
+        for g, cols in enumerate(system.shared_groups(i)):
+            seed = shared_seeds.get((i, g))
+            if options.zk and seed is None:
+                raise ParameterError("shared_seeds", f"table {air.name!r} has shared columns: give the seed of their "
+                                     "randomness")
+            groups.append((cols, ZkRandomness(seed) if options.zk else None))
         work.append(TableWork(i, air, trace, pubs, options, rng, report, public_columns=pc, shared_trees=True,
-                              shared_width=k, shared_rng=ZkRandomness(seed) if k and options.zk else None))
+                              shared_groups=groups))
     del traces, trace  # each trace is now its table's alone: dropped as soon as its aux is built
     big = max(w.lde_size for w in work)
     # the weakest table sets the level: the largest domain for the DEEP (field) term, the
@@ -160,8 +163,8 @@ def prove_tables(
     trees = {"main": _phase_tree(work, "main", report)}
     transcript.absorb_digest(b"main root", trees["main"].root)
     for w in work:
-        if w.shared_width:
-            transcript.absorb_digest(b"shared root", w.commit_shared())
+        for root in w.commit_shared():
+            transcript.absorb_digest(b"shared root", root)
 
     # 3. bus challenges, auxiliary traces and bus sums
     say("building the bus and lookup columns")

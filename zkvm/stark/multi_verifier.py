@@ -83,8 +83,8 @@ def bus_challenges(proof: MultiProof, system: TableSystem, public_inputs: Sequen
             t.absorb_digest(b"fixed root", tp.fixed_root)
     t.absorb_digest(b"main root", proof.roots[0])
     for tp in proof.tables:
-        if tp.shared_root is not None:
-            t.absorb_digest(b"shared root", tp.shared_root)
+        for root in tp.shared_roots:
+            t.absorb_digest(b"shared root", root)
     return t.challenge_exts(b"bus challenges", system.shared_challenges)
 
 
@@ -151,7 +151,7 @@ def verify_tables(
             pc.check_fits(tp.trace_length)
         except ParameterError as e:
             raise StatementMismatch(f"table {air.name!r}: {e}") from None
-        _check_shapes(tp, air, options, system.bus_sums(i), pc.committed_width, system.shared_width(i))
+        _check_shapes(tp, air, options, system.bus_sums(i), pc.committed_width, system.shared_groups(i))
         if root is not None and tp.fixed_root is not None and tp.fixed_root != root:
             raise StatementMismatch(f"table {air.name!r}: the proof commits to other program columns than the verifying key's root")
 
@@ -165,8 +165,8 @@ def verify_tables(
     main_root, aux_root, comp_root = proof.roots
     t.absorb_digest(b"main root", main_root)
     for tp in proof.tables:
-        if tp.shared_root is not None:
-            t.absorb_digest(b"shared root", tp.shared_root)
+        for root in tp.shared_roots:
+            t.absorb_digest(b"shared root", root)
     shared = t.challenge_exts(b"bus challenges", system.shared_challenges)
     if (aux_root is not None) != any(tp.has_aux for tp in proof.tables):
         raise ProofFormatError("the proof's aux root does not match its tables' auxiliary columns")
@@ -229,7 +229,7 @@ def verify_tables(
     for i, (air, tp, terms) in enumerate(zip(tables, proof.tables, deep_terms)):
         lde = tp.trace_length * options.blowup
         check_table_openings(tp, positions[lde], lde, air.name, own_trees=False)
-        _check_shared_opening(tp, positions[lde], lde, air.name, system.shared_width(i), options.zk)
+        _check_shared_openings(tp, positions[lde], lde, air.name, system.shared_groups(i))
         by_height[lde].append((terms, *terms.row_sums(*opened_rows(tp))))
     z_pair = z.to_pair()
     for s in sizes:
@@ -242,22 +242,20 @@ def verify_tables(
                                    "match the FRI codeword")
 
 
-def _check_shared_opening(tp: TableProof, positions: list[int], lde: int, name: str, k: int, zk: bool) -> None:
-    """The shared columns' rows under their own root, and equal to the same columns of the
+def _check_shared_openings(tp: TableProof, positions: list[int], lde: int, name: str, groups: list[list[int]]) -> None:
+    """Each shared column group's rows under its own root, and equal to the same columns of the
     table's main rows (which the DEEP check then ties to the polynomials at z)."""
-    if not k:
-        return
-    opening = tp.shared_opening
-    if len(opening.rows) != len(positions):
-        raise ProofFormatError(f"table {name!r}: shared columns opening has {len(opening.rows)} rows for "
-                               f"{len(positions)} positions")
-    try:
-        verify_rows(tp.shared_root, lde.bit_length() - 1, positions, opening.rows, opening.nodes)
-    except MerkleError as e:
-        raise MerkleError(f"table {name!r}, shared columns: {e.detail}") from None
-    for shared_row, main_row in zip(opening.rows, tp.main_opening.rows):
-        if tuple(shared_row[:k]) != tuple(main_row[:k]):
-            raise DeepMismatch(f"table {name!r}: the shared columns' opened rows differ from the table's main rows")
+    for g, (cols, root, opening) in enumerate(zip(groups, tp.shared_roots, tp.shared_openings)):
+        if len(opening.rows) != len(positions):
+            raise ProofFormatError(f"table {name!r}: shared group {g} opening has {len(opening.rows)} rows for "
+                                   f"{len(positions)} positions")
+        try:
+            verify_rows(root, lde.bit_length() - 1, positions, opening.rows, opening.nodes)
+        except MerkleError as e:
+            raise MerkleError(f"table {name!r}, shared group {g}: {e.detail}") from None
+        for shared_row, main_row in zip(opening.rows, tp.main_opening.rows):
+            if tuple(shared_row[: len(cols)]) != tuple(main_row[c] for c in cols):
+                raise DeepMismatch(f"table {name!r}: shared group {g}'s opened rows differ from the table's main rows")
 
 
 def _check_phase_openings(proof: MultiProof, positions: list[list[int]]) -> None:
@@ -288,10 +286,11 @@ def _check_phase_openings(proof: MultiProof, positions: list[list[int]]) -> None
 
 
 def _check_shapes(tp: TableProof, air, options: FriOptions, bus_sums: int, committed_width: int,
-                  shared_width: int = 0) -> None:
+                  shared_groups: list[list[int]] = ()) -> None:
     name = air.name
-    if (tp.shared_root is None) != (shared_width == 0) or (tp.shared_opening is None) != (shared_width == 0):
-        raise ProofFormatError(f"table {name!r}: shared columns' commitment present/absent contrary to the system")
+    if len(tp.shared_roots) != len(shared_groups) or len(tp.shared_openings) != len(shared_groups):
+        raise ProofFormatError(f"table {name!r}: {len(tp.shared_roots)} shared column groups, the system has "
+                               f"{len(shared_groups)}")
     if (tp.fixed_root is None) != (committed_width == 0) or (tp.fixed_opening is None) != (committed_width == 0):
         raise StatementMismatch(f"table {name!r}: the proof commits to public columns contrary to the statement"
                                 if tp.fixed_root is not None else
@@ -320,8 +319,8 @@ def _check_shapes(tp: TableProof, air, options: FriOptions, bus_sums: int, commi
         widths.append((tp.aux_opening, 2 * air.aux_width + salt, "aux"))
     if tp.fixed_opening is not None:
         widths.append((tp.fixed_opening, committed_width, "program columns"))
-    if tp.shared_opening is not None:
-        widths.append((tp.shared_opening, shared_width + salt, "shared columns"))
+    for g, (cols, opening) in enumerate(zip(shared_groups, tp.shared_openings)):
+        widths.append((opening, len(cols) + salt, f"shared group {g}"))
     for opening, width, what in widths:  # the values are checked where they are hashed (row_digests)
         for row in opening.rows:
             if len(row) != width:

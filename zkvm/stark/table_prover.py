@@ -91,14 +91,11 @@ class TableWork:
     # then each commit_* keeps its leaf digests here (phase -> digests) for the caller, not a tree
     shared_trees: bool = False
     digests: dict = field(default_factory=dict)
-    # shared columns (TableSystem.shared): the first shared_width main columns, committed again
-    # in a tree of their own with randomness from shared_rng (the same in every proof that
-    # shares them), so that their root is the same in those proofs
-    shared_width: int = 0
-    shared_rng: ZkRandomness | None = None
-    shared_tree: MerkleTree | None = None
-    shared_coeffs: np.ndarray | None = None
-    shared_hi: np.ndarray | None = None
+    # shared column groups (TableSystem.shared): each group's main columns are committed again
+    # in a tree of their own with randomness from the group's own generator (the same in every
+    # proof that shares them), so that their root is the same in those proofs
+    shared_groups: list = field(default_factory=list)  # [(column indices, ZkRandomness | None)]
+    shared_commits: list = field(default_factory=list)  # [(tree, coefficients, high part)]
 
     def __post_init__(self) -> None:
         self.n = self.trace.shape[0]
@@ -140,8 +137,9 @@ class TableWork:
         low part (n rows) and the high part R (for shared main columns, R from the shared seed)."""
         coeffs = ntt.interpolate_columns(values, overwrite=overwrite)
         hi = self._randomizer(what, values.shape[1])
-        if hi is not None and what == b"main" and self.shared_width:
-            hi[:, : self.shared_width] = self._shared_randomness().field(b"shared main", (hi.shape[0], self.shared_width))
+        if hi is not None and what == b"main":
+            for g, (cols, _) in enumerate(self.shared_groups):
+                hi[:, cols] = self._shared_randomness(g).field(b"shared main", (hi.shape[0], len(cols)))
         if hi is not None:
             h = hi.shape[0]
             coeffs[:h] = fa.sub(coeffs[:h], hi)
@@ -159,34 +157,38 @@ class TableWork:
         self.fixed_tree, self.fixed_coeffs = commit_public_columns(pc, self.n, self.options.blowup, self.report)
         return self.fixed_tree.root
 
-    def _shared_randomness(self) -> ZkRandomness:
-        if self.shared_rng is None:
+    def _shared_randomness(self, g: int) -> ZkRandomness:
+        rng = self.shared_groups[g][1]
+        if rng is None:
             raise ParameterError("shared_seeds", f"table {self.air.name!r} has shared columns: a zero-knowledge proof "
                                  "needs the seed their randomness comes from")
-        return self.shared_rng
+        return rng
 
-    def commit_shared(self) -> bytes:
-        """The shared columns' own tree (after commit_main): a function of their values, the
-        shared seed, the height and the blowup only."""
-        k, h = self.shared_width, self.main_hi
-        self.shared_coeffs = np.ascontiguousarray(self.main_coeffs[:, :k])
-        self.shared_hi = np.ascontiguousarray(h[:, :k]) if h is not None else None
-        salts = None
-        if self.rng is not None:
-            rng = self._shared_randomness()
-            salts = lambda r, rows: rng.salts(b"shared main", r, rows)  # noqa: E731
-        self.shared_tree, _ = _commit_streaming(self.shared_coeffs, self.options.blowup, 0, self.report, self.shared_hi,
-                                                salts)
-        return self.shared_tree.root
+    def commit_shared(self) -> list[bytes]:
+        """Each shared column group's own tree (after commit_main): a function of its columns'
+        values, its seed, the height and the blowup only. Returns their roots."""
+        h = self.main_hi
+        self.shared_commits = []
+        for g, (cols, _) in enumerate(self.shared_groups):
+            coeffs = np.ascontiguousarray(self.main_coeffs[:, cols])
+            high = np.ascontiguousarray(h[:, cols]) if h is not None else None
+            salts = None
+            if self.rng is not None:
+                rng = self._shared_randomness(g)
+                salts = lambda r, rows, rng=rng: rng.salts(b"shared main", r, rows)  # noqa: E731
+            tree, _ = _commit_streaming(coeffs, self.options.blowup, 0, self.report, high, salts)
+            self.shared_commits.append((tree, coeffs, high))
+        return [tree.root for tree, _, _ in self.shared_commits]
 
-    def _shared_opening(self, point_of, positions: list[int]) -> Opening | None:
-        if self.shared_tree is None:
-            return None
-        salts = None
-        if self.rng is not None:
-            rng = self._shared_randomness()
-            salts = lambda ps: rng.salts_at(b"shared main", ps)  # noqa: E731
-        return _open(self.shared_tree, self.shared_coeffs, point_of, positions, self.shared_hi, salts)
+    def _shared_openings(self, point_of, positions: list[int]) -> tuple[Opening, ...]:
+        out = []
+        for g, (tree, coeffs, high) in enumerate(self.shared_commits):
+            salts = None
+            if self.rng is not None:
+                rng = self._shared_randomness(g)
+                salts = lambda ps, rng=rng: rng.salts_at(b"shared main", ps)  # noqa: E731
+            out.append(_open(tree, coeffs, point_of, positions, high, salts))
+        return tuple(out)
 
     # --- 2. main trace -------------------------------------------------------------------------
     def commit_main(self) -> bytes:
@@ -435,8 +437,9 @@ class TableWork:
             ood_fixed=pairs(o["fixed"]),
             fixed_opening=fixed_open,
         )
-        if self.shared_width:
-            fields.update(shared_root=self.shared_tree.root, shared_opening=self._shared_opening(self._point_of(), positions))
+        if self.shared_groups:
+            fields.update(shared_roots=tuple(tree.root for tree, _, _ in self.shared_commits),
+                          shared_openings=self._shared_openings(self._point_of(), positions))
         return fields
 
 

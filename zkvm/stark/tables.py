@@ -49,18 +49,19 @@ class TableSystem:
     Provers and verifiers take the lists of traces, public inputs and columns of the caller's
     tables (``user_tables``); the mask table's trace is the prover's own.
 
-    ``shared``: (table name, k) pairs: the first k main columns of that table are *shared*
-    columns, committed again in a tree of their own with randomness from a seed the caller
-    gives, so that two proofs given the same columns and seed commit to the same polynomials
-    under the same root (a segmented run hands memory from one segment's proof to the next
-    this way: docs/air.md, "Segments"). No constraint may read a shared column on the next
-    row: each proof then reveals at most q + 4 evaluations of it, and two proofs together at
-    most the 2q + 8 that its zero-knowledge randomizer hides (docs/zk.md)."""
+    ``shared``: (table name, column names) pairs, each a *shared column group*: those main
+    columns of that table are committed again in a tree of their own with randomness from a
+    seed the caller gives, so that two proofs given the same columns and seed commit to the same
+    polynomials under the same root (a segmented run hands its memory from one segment's proof
+    to the next this way: docs/air.md, "Segments"). A table may have several groups (disjoint);
+    no constraint may read a shared column on the next row: each proof then reveals at most
+    q + 4 evaluations of it, and two proofs together at most the 2q + 8 that its
+    zero-knowledge randomizer hides (docs/zk.md)."""
 
     name: str
     tables: tuple[Air, ...]
     shared_challenges: int = BUS_CHALLENGES
-    shared: tuple[tuple[str, int], ...] = ()
+    shared: tuple[tuple[str, tuple[str, ...]], ...] = ()
     _digest: bytes | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -78,21 +79,26 @@ class TableSystem:
         self.masked = tuple(i for i, t in enumerate(self.tables) if mask_pairs(t))
         if self.masked:
             self.tables = self.tables + (mask_table_air(),)
-        self.shared = tuple((str(name), int(k)) for name, k in self.shared)
-        self._shared_widths = {}
-        for name, k in self.shared:
+        self.shared = tuple((str(name), tuple(str(c) for c in cols)) for name, cols in self.shared)
+        self._shared_groups: dict[int, list[list[int]]] = {}
+        for name, cols in self.shared:
             i = self.index(name)
-            if i >= self.user_tables or not 1 <= k <= self.tables[i].width or i in self._shared_widths:
-                raise ParameterError("shared", f"table {name!r}: 1 to {self.tables[i].width} shared columns, once")
-            for c in self.tables[i].constraints:
-                if _reads_next(c.expr, k):
+            air = self.tables[i]
+            if i >= self.user_tables or not cols or any(c not in air.main_columns for c in cols):
+                raise ParameterError("shared", f"table {name!r}: shared columns must be main columns of the table, got {cols}")
+            idx = [air.main_columns.index(c) for c in cols]
+            taken = {j for group in self._shared_groups.get(i, []) for j in group}
+            if len(set(idx)) != len(idx) or taken & set(idx):
+                raise ParameterError("shared", f"table {name!r}: shared column groups must be disjoint")
+            for c in air.constraints:
+                if _reads_next(c.expr, set(idx)):
                     raise ParameterError("shared", f"table {name!r}: constraint {c.name!r} reads a shared column on "
                                          "the next row")
-            self._shared_widths[i] = k
+            self._shared_groups.setdefault(i, []).append(idx)
 
-    def shared_width(self, i: int) -> int:
-        """How many leading main columns of table i are shared (0: none)."""
-        return self._shared_widths.get(i, 0)
+    def shared_groups(self, i: int) -> list[list[int]]:
+        """Table i's shared column groups (main column indices), in declaration order."""
+        return self._shared_groups.get(i, [])
 
     @property
     def mask_index(self) -> int | None:
@@ -113,8 +119,8 @@ class TableSystem:
         lines = [f"table system {self.name}", f"shared challenges {self.shared_challenges}"]
         for t in self.tables:
             lines.append(f"table {t.name} {t.digest().hex()}")
-        for name, k in self.shared:
-            lines.append(f"shared {name} {k}")
+        for name, cols in self.shared:
+            lines.append(f"shared {name} {' '.join(cols)}")
         return "\n".join(lines)
 
     def digest(self) -> bytes:
@@ -179,14 +185,14 @@ class BusInteractions:
 MASK_TABLE = "bus masks"
 
 
-def _reads_next(e: Expr, k: int) -> bool:
-    """Does the expression read one of the first k main columns on the next row?"""
+def _reads_next(e: Expr, columns: set[int]) -> bool:
+    """Does the expression read one of these main columns on the next row?"""
     from zkvm.stark.expr import MAIN
 
     stack = [e]
     while stack:
         node = stack.pop()
-        if node.kind == MAIN and node.offset and node.value < k:
+        if node.kind == MAIN and node.offset and node.value in columns:
             return True
         stack.extend(node.args)
     return False

@@ -188,7 +188,7 @@ def _record(program: Program, start: SegmentStart, n: int, role: str, count: int
     code = _code_matrix(program)
     consts = const_array(program)
     use_dots = bool(dots and lay.const_size)
-    masks = 2  # a segment's CPU table is masked (its image buses carry private memory)
+    masks = 2 if lay.const_size else 0  # (as a whole run's: zkvm/vm/run.py)
     park = park_column(n)
     err = np.zeros(2, dtype=np.int64)
     mem = np.zeros(memory_size, dtype=np.uint64)
