@@ -347,3 +347,27 @@ def test_long_example_program_runs_as_cpython():
     data = json.loads((root / "sgd_train.input.json").read_text())
     assert shaped_output(loaded.program, ex.outputs) == scope["main"](data["xs"], data["ys"])
     assert ex.cycles > 1 << 23
+
+
+def test_model_with_constants_and_single_row_macs_in_segments():
+    """programs/mlp_85k.py (read-only constant weights, single-row macs: data, word, dot-product
+    and frozen-memory tables in every segment) in segments of 2^12 rows: each segment's
+    dot-product table stays within its height, and the proof verifies with the run's output."""
+    from pathlib import Path
+
+    from zkvm.programs import load, read_input_file
+    from zkvm.vm.run import run
+
+    root = Path(__file__).resolve().parent.parent / "programs"
+    loaded = load(root / "mlp_85k.py", read_input_file(root / "mlp_85k.input.json"))
+    rows = 1 << 12
+    plan = segments.plan(loaded.program, loaded.inputs, rows=rows)
+    assert plan.count >= 3
+    for k in range(plan.count):
+        seg = segments.record(loaded.program, plan, k)
+        assert seg.dots is not None
+        assert sum(int((d[:, 0] != 0).sum()) for d in seg.dots.dot) <= rows
+    result = prove(loaded.program, loaded.inputs, segment_rows=rows)
+    assert result.segments == plan.count
+    claim = verify(result.proof, loaded.program)
+    assert list(claim.output_values) == run(loaded.program, loaded.inputs, record=False).outputs

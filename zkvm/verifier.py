@@ -262,10 +262,9 @@ def _verify_tables(pf: ProofFile, stark, prog: Program, n: int, role: str, cpu_p
     consts = lay.const_size > 0
     heights = const_pieces(lay.const_size)
     private = private_space(prog)
-    images = {"": 0, "first": 1, "last": 1, "middle": 2}[role]
     # with constants: CPU, data, words, [dot, frozen], data's second piece, [dot's second piece],
-    # [private data], [memory images], masks
-    extra = len(stark.tables) - (3 + len(heights) - 1 + 1) - (1 if private else 0) - images if consts else 0
+    # [private data], masks
+    extra = len(stark.tables) - (3 + len(heights) - 1 + 1) - (1 if private else 0) if consts else 0
     if extra not in (0, 2, 3):
         raise ProofFormatError(f"the proof has {len(stark.tables)} tables, which no run of this program gives")
     system = vm_system(n, consts, extra > 0, max(1, len(heights)), 2 if extra == 3 else 1, private > 0, role)
@@ -300,7 +299,7 @@ def _verify_tables(pf: ProofFile, stark, prog: Program, n: int, role: str, cpu_p
             roots[index] = key.root_for(height, blowup, COMMIT_CONSTS) if key is not None and committed else None
             publics[index], table_columns[index] = [addr0], const_columns(prog, committed, piece)
     if private:
-        publics[users - 1 - images] = [CONST_BASE, private // PRIVATE_ROW + 1, *digest]
+        publics[users - 1] = [CONST_BASE, private // PRIVATE_ROW + 1, *digest]
     verify_tables(stark, system, publics, min_security_bits, public_columns=table_columns, statement=statement,
                   trusted_roots=roots)
     return any(root is not None and tp.fixed_root is not None for root, tp in zip(roots, stark.tables))

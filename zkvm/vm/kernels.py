@@ -196,14 +196,17 @@ def _div_witness(trace, r, sa, sb):
 
 @njit(cache=True)
 def execute(code, mem, mem_size, consts, stack_base, max_cycles, record, trace, last_t, err, dots, dot_log, x_log, info,
-            pc0=0, row_limit=-1):
+            pc0=0, row_limit=-1, dot_row_limit=-1):
     """Run from pc ``pc0`` with fp ``stack_base``. Returns (status, pc, cycle, fp, max_address).
     With ``record`` every executed row is written to ``trace`` (which must have room for all
     of them). ``consts`` is the read-only data space at CONST_BASE (ld, lda and mac steps read
     it). With ``row_limit`` >= 0, the run stops (status PAUSED, before any effect of the
     instruction at pc) as soon as the next instruction's rows would pass that many rows: a
     segment of a long run (zkvm/vm/segments.py) ends there and the next one resumes from the
-    returned pc and fp with the same memory.
+    returned pc and fp with the same memory. With ``dot_row_limit`` >= 0 it also pauses before
+    a single-row mac whose products would take the dot-product table past that many rows
+    (unless it is the segment's first instruction), so that a segment's tables stay about as
+    tall as its CPU table.
 
     With ``dots``, a mac over constant weights (see :func:`_dot_operands`) runs as one row whose
     products the dot-product table proves; ``info`` receives the number of such macs and of
@@ -211,6 +214,7 @@ def execute(code, mem, mem_size, consts, stack_base, max_cycles, record, trace, 
     weight pointer, length, accumulator in, out) and ``x_log`` the activations read."""
     n_dot = 0
     n_reads = 0
+    dot_rows = np.int64(0)
     pc = np.int64(pc0)
     fp = np.uint64(stack_base)
     cycle = np.int64(0)
@@ -255,6 +259,10 @@ def execute(code, mem, mem_size, consts, stack_base, max_cycles, record, trace, 
                 x_ptr, w_ptr = _dot_operands(pa, pb, n_steps, c_addr, consts, mem_size)
             if x_ptr < 0 and cycle + n_steps + 1 > limit:
                 return PAUSED, pc, cycle, fp, max_addr
+            if x_ptr >= 0 and dot_row_limit >= 0 and cycle > 0 and dot_rows + n_steps // DOT_K > dot_row_limit:
+                return PAUSED, pc, cycle, fp, max_addr
+            if x_ptr >= 0:
+                dot_rows += n_steps // DOT_K
             if x_ptr >= 0:  # a single row: the dot-product table proves the products
                 acc_in = mem[c_addr]
                 acc = acc_in

@@ -2,7 +2,7 @@
 
 A segment of S rows executes whole instructions from a start state (pc, fp and the memory's
 first S words) until the next instruction would not fit in S - 1 rows (kernels.execute's
-``row_limit``), then *parks*: its remaining rows are halts that fetch and access nothing and
+``row_limit``; nor its single-row macs' products in S dot-table rows), then *parks*: its remaining rows are halts that fetch and access nothing and
 hold the state handed over (docs/air.md, "Segments"). The next segment starts from that state
 and from the memory as the previous one left it. The last segment halts as a whole run does.
 
@@ -155,7 +155,7 @@ def continue_from(program: Program, mem: np.ndarray, pc: int, fp: int, rows: int
         starts.append(SegmentStart(index + len(starts), pc, fp, done, image))
         status, pc_next, cycle, fp_next, _ = vk.execute(code, mem, memory_size, consts, np.uint64(fp), max_cycles - done,
                                                         False, dummy, last_t, err, use_dots, no_log, no_log[0], info,
-                                                        pc, rows - 1)
+                                                        pc, rows - 1, rows)
         if status == vk.OK:
             return starts
         if status != vk.PAUSED:
@@ -200,7 +200,7 @@ def _record(program: Program, start: SegmentStart, n: int, role: str, count: int
     status, pc_end, cycle, fp_end, _ = vk.execute(code, probe, memory_size, consts, np.uint64(start.fp), cycles_left,
                                                   False, np.zeros((1, L.WIDTH), dtype=np.uint64),
                                                   np.zeros(1, dtype=np.int64), err, use_dots, no_log, no_log[0], info,
-                                                  start.pc, n - 1)
+                                                  start.pc, n - 1, n)
     del probe
     trace = np.zeros((n, park + 1 + masks), dtype=np.uint64)
     last_t = np.zeros(memory_size, dtype=np.int64)
@@ -209,7 +209,7 @@ def _record(program: Program, start: SegmentStart, n: int, role: str, count: int
     info[:] = 0
     status2, pc_end, cycle, fp_end, _ = vk.execute(code, mem, memory_size, consts, np.uint64(start.fp), cycles_left,
                                                    True, trace, last_t, err, use_dots, dot_log, x_log, info,
-                                                   start.pc, n - 1)
+                                                   start.pc, n - 1, n)
     assert status2 == status and status in (vk.OK, vk.PAUSED)
     if (status == vk.OK) != (role == "last"):
         raise ExecutionError(f"segment {k} of {count} {'halted' if status == vk.OK else 'did not halt'}",
