@@ -98,6 +98,7 @@ def prove_task(task: SegmentTask, progress: Callable[[str], None] | None = None)
     from zkvm.air.vm_air import COMMIT_CODE, COMMIT_CONSTS, image_groups, public_columns, statement_bytes
     from zkvm.prover import vm_tables
     from zkvm.stark.multi_prover import prove_tables
+    from zkvm.stark.prover import OwnedTrace
     from zkvm.vm.segments import record_task
 
     say = progress or (lambda _m: None)
@@ -108,7 +109,7 @@ def prove_task(task: SegmentTask, progress: Callable[[str], None] | None = None)
     cols = public_columns(program, task.public_inputs, task.outputs, n, task.output_address,
                           commitment=commitment & ~COMMIT_CONSTS, segment=task.role)
     system, traces, publics, table_columns = vm_tables(program, segment, cols, commitment, say)
-    traces[0] = segment.trace
+    traces[0] = OwnedTrace(segment.trace)  # (dropped by the prover once its aux columns are built)
     segment.trace = None
     image_in, image_out = image_groups(task.role)
     seeds = {}
