@@ -179,8 +179,8 @@ def _auto_segment_rows(program, inputs, public_inputs, private_words, budget, op
     n = 1 << (rows - 1).bit_length()
     budget = budget if budget is not None else default_memory_budget()
     consts = program.layout.const_size > 0
-    fixed = options if isinstance(options, FriOptions) else None
-    if n <= 1 << 20 or segmented.estimate_rows_bytes(n, consts, fixed) <= budget:
+    whole = options if isinstance(options, FriOptions) else FriOptions.for_tables([n])  # (the unsplit proof's)
+    if n <= 1 << 20 or segmented.estimate_rows_bytes(n, consts, whole) <= budget:
         return 0
     return segmented.default_segment_rows(budget, consts)
 

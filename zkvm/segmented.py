@@ -62,13 +62,21 @@ def segment_statement(statement: bytes, index: int, count: int) -> bytes:
     return statement + SEGMENT_STATEMENT + index.to_bytes(4, "little") + count.to_bytes(4, "little")
 
 
+SEGMENT_BLOWUP = 8
+"""Segments use blowup 8 (28 queries) even when tall, where a whole run's proof takes 4 (41
+queries): a segmented proof's verification is one proof's per segment, and fewer queries make
+each about a quarter cheaper (2^24 cycles in 8 segments of 2^21 rows: 110 ms at blowup 4). It
+costs about a quarter more proving time per segment, and a 2^21-row segment still peaks below
+6 GiB (bench/RESULTS.md "Segments")."""
+
+
 def segment_options(rows: int, options: FriOptions | None = None, consts: bool = True) -> FriOptions:
     """One set of parameters for every segment of a run (their shared images need one blowup):
     by default :meth:`FriOptions.for_tables` for a segment's CPU table and, for a program with
     constants, its smallest possible other table."""
     if options is not None:
         return options
-    return FriOptions.for_tables([rows, min(rows, CONST_MIN_ROWS)] if consts else [rows])
+    return FriOptions.for_tables([rows, min(rows, CONST_MIN_ROWS)] if consts else [rows], blowup=SEGMENT_BLOWUP)
 
 
 def boundary_seeds(count: int, zk_seed: bytes | None) -> list[bytes]:
@@ -142,16 +150,24 @@ memory budget if lower): a run whose whole proof would pass the budget is proven
 the largest such size. Memory is then about one segment's, whatever the run's length."""
 
 
+PEAK_OVER_SUM = 0.6
+"""A segment's measured peak over the sum of its prover's arrays (which do not all live at
+once: the trace is dropped once its aux columns are built, trees keep only parents): a middle
+2^21-row segment of programs/sgd_train.py at blowup 8 peaked at 5.34 GiB (whole process)
+against 9.62 GiB summed, 0.555 (bench/results/segments.json has the default run's peak)."""
+
+
 def estimate_rows_bytes(rows: int, consts: bool, options: FriOptions | None = None) -> int:
-    """An upper estimate of proving a segment of this many rows (its CPU table with its two
-    image trees; the data, dot and mask tables add about a quarter for a model's constants)."""
+    """An estimate, from measurement, of the peak memory of proving a segment of this many
+    rows (its CPU table with its two image trees; the data, dot and mask tables add about a
+    quarter for a model's constants)."""
     from zkvm.air.vm_air import vm_air_for
     from zkvm.stark.prover import estimate_peak_bytes
 
     options = options or segment_options(rows, consts=consts)
     cpu = estimate_peak_bytes(vm_air_for(rows, consts, "middle"), rows, options)
-    images = 2 * rows * options.blowup * 32  # (their trees' parents)
-    return (cpu + images) * (5 if consts else 4) // 4
+    images = 2 * rows * options.blowup * 32 * 5 // 8  # (their trees' parents, two levels dropped)
+    return int((cpu + images) * (5 if consts else 4) // 4 * PEAK_OVER_SUM)
 
 
 def default_segment_rows(budget: int | None = None, consts: bool = True) -> int:

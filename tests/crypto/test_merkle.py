@@ -171,3 +171,30 @@ def test_row_digests_are_the_package_leaf_hashes_and_refuse_bad_values():
     for bad in (P, P + 5, 2**64, -1, 1.5, "7"):
         with pytest.raises(MerkleError):
             row_digests(rows[:2] + [[1, 2, bad, 4, 5]])
+
+
+@given(st.integers(0, 9), st.integers(0, 4), st.data())
+def test_tree_with_dropped_levels_opens_like_a_whole_tree(log_n, dropped, data):
+    """A tree that keeps no leaf digests and no parents in the lowest levels (a segment's
+    image trees) has the package tree's root and sends the same opening, rehashed from the
+    rows it asks for; without those rows it refuses instead of sending a wrong node."""
+    n = 1 << log_n
+    rows = _matrix(100 + log_n, n, 2)
+    digests = MerkleTree.hash_leaves(rows)
+    tree = MerkleTree.from_leaf_digests(digests, keep_leaf_digests=False, dropped_levels=dropped)
+    assert tree.root == _reference_root(rows)
+    idx = sorted(set(data.draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=12))))
+    needed = tree.siblings_needed(idx)
+    assert not set(needed) & set(idx)
+    nodes = tree.open(idx, {p: rows[p].astype("<u8").tobytes() for p in needed})
+    assert nodes == MerkleTree(rows).open(idx)
+    verify_rows(tree.root, log_n, idx, [list(map(int, rows[i])) for i in idx], nodes)
+    if needed:
+        with pytest.raises(ParameterError):
+            tree.open(idx, {p: rows[p].astype("<u8").tobytes() for p in needed[1:]})
+
+
+def test_dropped_levels_need_a_tree_without_leaf_digests():
+    digests = MerkleTree.hash_leaves(_matrix(7, 16, 2))
+    with pytest.raises(ParameterError):
+        MerkleTree.from_leaf_digests(digests, keep_leaf_digests=True, dropped_levels=1)

@@ -224,7 +224,8 @@ def _scratch_view(scratch: np.ndarray, n: int, cols: int) -> np.ndarray:
 
 def _commit_streaming(coeffs: np.ndarray, blowup: int, keep_blocks: int, report: ProverReport,
                       high: np.ndarray | None = None, salts: Callable[[int, int], np.ndarray] | None = None,
-                      scratch: np.ndarray | None = None, build_tree: bool = True) -> tuple[MerkleTree | np.ndarray, np.ndarray]:
+                      scratch: np.ndarray | None = None, build_tree: bool = True,
+                      dropped_levels: int = 0) -> tuple[MerkleTree | np.ndarray, np.ndarray]:
     """Commit to the LDE of ``coeffs`` one coset block at a time (rows ``r*n .. r*n + n - 1``
     of the bit-reversed LDE), hashing each block's rows and dropping the block, except the first
     ``keep_blocks`` (returned): the whole LDE (the largest array of a proof) never exists.
@@ -233,7 +234,9 @@ def _commit_streaming(coeffs: np.ndarray, blowup: int, keep_blocks: int, report:
     coefficients), and each row is hashed with its salt ``salts(r, n)`` appended (the kept
     blocks hold the values without salts). ``scratch``: a flat buffer of at least n * cols
     words to compute the blocks that are not kept in. ``build_tree=False`` returns the leaf
-    digests instead of a tree (a multi-table proof commits a phase's tables in one tree)."""
+    digests instead of a tree (a multi-table proof commits a phase's tables in one tree).
+    ``dropped_levels``: the tree keeps no parents of that many levels above the leaves
+    (:meth:`MerkleTree.from_leaf_digests`; for narrow matrices, rehashed when opened)."""
     n, cols = coeffs.shape
     digests = np.empty((n * blowup, 8), dtype=np.uint32)
     kept = np.empty((keep_blocks * n, cols), dtype=np.uint64)
@@ -250,7 +253,7 @@ def _commit_streaming(coeffs: np.ndarray, blowup: int, keep_blocks: int, report:
     if not build_tree:
         return digests, kept
     t = time.perf_counter()
-    tree = MerkleTree.from_leaf_digests(digests, keep_leaf_digests=False)
+    tree = MerkleTree.from_leaf_digests(digests, keep_leaf_digests=False, dropped_levels=dropped_levels)
     del digests
     report.add("commit", time.perf_counter() - t)
     return tree, kept

@@ -51,6 +51,13 @@ INVALID_TABLE = (
     "(or ZKVM_DEBUG=1) to see which constraint fails and where"
 )
 
+SHARED_NARROW_COLUMNS = 4
+SHARED_DROPPED_LEVELS = 2
+"""A shared column group of at most SHARED_NARROW_COLUMNS columns (a segment's memory image:
+one column) keeps no parents in the two levels above its tree's leaves: 3/8 of a tree that
+stays alive for the whole proof (384 MiB for a 2^21-row segment at blowup 8), rehashed for an
+opening from the rows of 8 leaves around each query (recomputed from one polynomial: cheap)."""
+
 
 @dataclass
 class TableWork:
@@ -176,7 +183,8 @@ class TableWork:
             if self.rng is not None:
                 rng = self._shared_randomness(g)
                 salts = lambda r, rows, rng=rng: rng.salts(b"shared main", r, rows)  # noqa: E731
-            tree, _ = _commit_streaming(coeffs, self.options.blowup, 0, self.report, high, salts)
+            dropped = SHARED_DROPPED_LEVELS if len(cols) <= SHARED_NARROW_COLUMNS else 0
+            tree, _ = _commit_streaming(coeffs, self.options.blowup, 0, self.report, high, salts, dropped_levels=dropped)
             self.shared_commits.append((tree, coeffs, high))
         return [tree.root for tree, _, _ in self.shared_commits]
 
