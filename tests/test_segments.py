@@ -371,3 +371,33 @@ def test_model_with_constants_and_single_row_macs_in_segments():
     assert result.segments == plan.count
     claim = verify(result.proof, loaded.program)
     assert list(claim.output_values) == run(loaded.program, loaded.inputs, record=False).outputs
+
+
+def test_verifying_key_holds_every_segment_role_s_code_root():
+    """With committed program columns, the first segment commits code and initial data, the
+    later ones the code only: a segmented key holds both roots (computed from the program, not
+    the proof), verify checks each segment against them, and a key with a wrong code-only root
+    rejects the proof instead of falling back to evaluating."""
+    from zkvm.air.vm_air import COMMIT_CODE, COMMIT_CONSTS
+    from zkvm.keygen import verifying_key
+    from zkvm.keys import VerifyingKey
+
+    prog = program(120)
+    result = prove(prog, [3, 1, 4, 1], segment_rows=ROWS, zk_seed=SEED, commit_program=True)
+    assert result.segments >= 3 and result.commitment & COMMIT_CODE
+    key = verifying_key(prog, [(ROWS, result.blowup)], result.commitment, segmented=True)
+    first, later = result.commitment & ~COMMIT_CONSTS, result.commitment & COMMIT_CODE
+    assert first != later
+    assert key.root_for(ROWS, result.blowup, first) == result.program_root
+    assert key.root_for(ROWS, result.blowup, later) == result.segment_root
+    pf = _file(result)
+    assert all(p.tables[0].fixed_root == result.segment_root for p in pf.segments)
+    claim = verify(result.proof, prog, vk=key)
+    assert claim.program_columns == "key" and claim.output == cpython([3, 1, 4, 1], 120)
+    # an unsegmented key lacks the later segments' root
+    plain = verifying_key(prog, [(ROWS, result.blowup)], result.commitment)
+    assert plain.root_for(ROWS, result.blowup, later) is None
+    lying = dict(key.roots)
+    lying[(ROWS.bit_length() - 1, result.blowup.bit_length() - 1, later)] = bytes(32)
+    with pytest.raises(VerificationError):
+        verify(result.proof, prog, vk=VerifyingKey(prog.hash(), lying))

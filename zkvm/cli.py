@@ -228,10 +228,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.vk:
         from zkvm.keys import VerifyingKey
 
+        from zkvm.air.vm_air import COMMIT_CODE, COMMIT_CONSTS
+
         roots = {}
+        shape = (result.trace_length.bit_length() - 1, result.blowup.bit_length() - 1)
         if result.program_root is not None:
-            entry = (result.trace_length.bit_length() - 1, result.blowup.bit_length() - 1, result.commitment)
-            roots[entry] = result.program_root
+            roots[(*shape, result.commitment & ~COMMIT_CONSTS)] = result.program_root
+        if result.segment_root is not None:  # (the segments after the first commit to the code only)
+            roots[(*shape, result.commitment & COMMIT_CODE)] = result.segment_root
         _write_key(args.vk, VerifyingKey(program.hash(), roots), "--vk")
     output = shaped_output(program, result.outputs)
     obj = {
@@ -452,19 +456,28 @@ def cmd_keygen(args: argparse.Namespace) -> int:
         program = _program_for_proof(args.program, pf)
         verify(pf, program, min_security_bits=args.min_security)
         n, blowup, commitment = pf.trace_length, pf.stark.options.blowup, pf.commitment
+        segmented_run = bool(pf.segments)
     else:
-        from zkvm.prover import vm_tables
+        from zkvm.prover import _auto_segment_rows, vm_tables
         from zkvm.vm.run import run
 
         loaded = programs.load(args.program, programs.read_input_file(args.input))
         program = loaded.program
-        execution = run(program, loaded.inputs, loaded.public_inputs)
-        n = execution.trace_length
         commitment = commitment_for(program, True if args.commit_program else None)
-        _, traces, _, _ = vm_tables(program, execution, None, commitment)  # (the proof's tables, for their heights)
-        blowup = FriOptions.for_tables([n] + [t.shape[0] for t in traces[1:]], blowup=args.blowup).blowup
+        segment_rows = _auto_segment_rows(program, loaded.inputs, loaded.public_inputs, None, None, None)
+        segmented_run = segment_rows > 0
+        if segmented_run:  # (a run this long is proven in segments by default: the key is for their shape)
+            from zkvm.segmented import segment_options
+
+            n = segment_rows
+            blowup = args.blowup or segment_options(n, consts=program.layout.const_size > 0).blowup
+        else:
+            execution = run(program, loaded.inputs, loaded.public_inputs)
+            n = execution.trace_length
+            _, traces, _, _ = vm_tables(program, execution, None, commitment)  # (the proof's tables, for their heights)
+            blowup = FriOptions.for_tables([n] + [t.shape[0] for t in traces[1:]], blowup=args.blowup).blowup
     t = time.perf_counter()
-    key = verifying_key(program, [(n, blowup)], commitment)
+    key = verifying_key(program, [(n, blowup)], commitment, segmented=segmented_run)
     out = args.out or str(Path(args.program).with_suffix(".vk"))
     _write_key(out, key, "--out")
     cpu_parts = commitment & ~COMMIT_CONSTS
@@ -474,7 +487,8 @@ def cmd_keygen(args: argparse.Namespace) -> int:
     names = [name for bit, name in ((COMMIT_CODE, "its code"), (COMMIT_DATA, "its mutable constants"),
                                     (COMMIT_CONSTS, "its read-only constants")) if commitment & bit]
     parts = " and ".join(names) if names else "nothing"
-    obj = {"vk": out, "program_hash": program.hex_hash(), "trace_rows": n, "blowup": blowup, "committed": parts,
+    obj = {"vk": out, "program_hash": program.hex_hash(), "trace_rows": n, "blowup": blowup, "segmented": segmented_run,
+           "committed": parts,
            "root": root.hex() if root else None, "constants_root": data_root.hex() if data_root else None,
            "seconds": round(time.perf_counter() - t, 3)}
     root = root or data_root

@@ -43,12 +43,17 @@ def program_root(program: Program, trace_length: int, blowup: int, commitment: i
     return tree.root
 
 
-def verifying_key(program: Program, shapes: Iterable[tuple[int, int]], commitment: int | None = None) -> VerifyingKey:
+def verifying_key(program: Program, shapes: Iterable[tuple[int, int]], commitment: int | None = None,
+                  segmented: bool = False) -> VerifyingKey:
     """A key holding the program's roots for each (CPU trace length, blowup) in ``shapes``, for
     the program parts its proofs commit to (default: :func:`zkvm.air.vm_air.default_commitment`;
     a program too small to commit anything gets a key with no roots): the CPU table's at each
-    trace length, the data table's (its height fixed by the program) at each blowup."""
-    from zkvm.air.vm_air import COMMIT_CONSTS, default_commitment
+    trace length, the data table's (its height fixed by the program) at each blowup.
+
+    ``segmented``: the shapes are segments' (zkvm/segmented.py): the key also holds the root of
+    the CPU columns the segments after the first commit to (the code only: only the first has
+    the program's initial memory)."""
+    from zkvm.air.vm_air import COMMIT_CODE, COMMIT_CONSTS, default_commitment
     from zkvm.isa.program import const_pieces
 
     commitment = default_commitment(program) if commitment is None else commitment
@@ -56,8 +61,9 @@ def verifying_key(program: Program, shapes: Iterable[tuple[int, int]], commitmen
     roots = {}
     for n, blowup in shapes:
         log_blowup = int(blowup).bit_length() - 1
-        if cpu_parts:
-            roots[(int(n).bit_length() - 1, log_blowup, cpu_parts)] = program_root(program, n, blowup, cpu_parts)
+        later = commitment & COMMIT_CODE if segmented else cpu_parts
+        for parts in sorted({cpu_parts, later} - {0}):
+            roots[(int(n).bit_length() - 1, log_blowup, parts)] = program_root(program, n, blowup, parts)
         for piece, height in enumerate(const_pieces(program.layout.const_size) if commitment & COMMIT_CONSTS else ()):
             # (a data table's pieces have distinct heights: zkvm.isa.program.split_rows)
             if (height.bit_length() - 1, log_blowup, COMMIT_CONSTS) not in roots:

@@ -34,6 +34,7 @@ class ProveResult:
     commitment: int = 0  # which program parts were committed (zkvm.air.vm_air.COMMIT_*)
     model_commitment: tuple[int, ...] | None = None  # the private weights' commitment, if any
     segments: int = 1  # how many segments the run was proven in
+    segment_root: bytes | None = None  # with segments: the later segments' committed code root
 
 
 def prove(
@@ -215,7 +216,8 @@ def _prove_segmented(program, inputs, public_inputs, options, t0, say, embed_pro
         proof=pf.to_bytes(), outputs=list(ex.outputs), cycles=ex.cycles, trace_length=segment_rows,
         security_bits=min(p.security_bits for p in proofs), seconds=time.perf_counter() - t0,
         stages={"run": t_run, "segments": time.perf_counter() - t0 - t_run}, blowup=options.blowup,
-        commitment=commitment, segments=plan.count)
+        commitment=commitment, segments=plan.count, program_root=proofs[0].tables[0].fixed_root,
+        segment_root=proofs[1].tables[0].fixed_root)
 
 
 SMALL_TABLE_SPREAD = 8
