@@ -424,11 +424,12 @@ def _json_ok(value) -> bool:
 def key_bytes(draw, valid: bytes) -> bytes:
     kind = draw(st.sampled_from(["mutated", "mutated", "structured", "random"]))
     if kind == "mutated":
-        return draw(mutated(valid, [10, 42, 46, 47, 48], valid))
+        return draw(mutated(valid, [10, 42, 46, 47, 48, 49, 52], valid))
     if kind == "random":
         return valid[: draw(st.sampled_from([0, 8, 10, 42]))] + _random_bytes(draw, 5000)
     key = VerifyingKey.from_bytes(valid)
-    entries = st.tuples(st.integers(0, 30) | st.sampled_from([255]), st.integers(0, 9), st.integers(0, 4))
+    entries = st.tuples(st.integers(0, 30) | st.sampled_from([255]), st.integers(0, 9), st.integers(0, 4),
+                        st.sampled_from([0, 0, 1 << 16, 1 << 31]) | st.integers(0, 1 << 32 - 1))
     entries = entries | st.sampled_from(list(key.roots))
     roots = draw(st.dictionaries(entries,
                                  st.binary(min_size=32, max_size=32) | st.sampled_from(list(key.roots.values())), max_size=6))

@@ -398,6 +398,6 @@ def test_verifying_key_holds_every_segment_role_s_code_root():
     plain = verifying_key(prog, [(ROWS, result.blowup)], result.commitment)
     assert plain.root_for(ROWS, result.blowup, later) is None
     lying = dict(key.roots)
-    lying[(ROWS.bit_length() - 1, result.blowup.bit_length() - 1, later)] = bytes(32)
+    lying[(ROWS.bit_length() - 1, result.blowup.bit_length() - 1, later, 0)] = bytes(32)
     with pytest.raises(VerificationError):
         verify(result.proof, prog, vk=VerifyingKey(prog.hash(), lying))

@@ -214,7 +214,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     progress = Progress(args.quiet or args.json)
     result = prove(program, loaded.inputs, loaded.public_inputs, options, progress=progress, embed_program=args.embed_program,
                    commit_program=True if args.commit_program else None, private_words=private_words, salt=salt,
-                   segment_rows=segment_rows, segment_runner=runner)
+                   segment_rows=segment_rows, segment_runner=runner, segment_constants=args.segment_constants)
     progress.done()
     if published is not None and tuple(published.digest) != tuple(result.model_commitment):
         raise InputError("--salt", f"the private weights and salt hash to another commitment than "
@@ -233,9 +233,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         roots = {}
         shape = (result.trace_length.bit_length() - 1, result.blowup.bit_length() - 1)
         if result.program_root is not None:
-            roots[(*shape, result.commitment & ~COMMIT_CONSTS)] = result.program_root
+            roots[(*shape, result.commitment & ~COMMIT_CONSTS, 0)] = result.program_root
         if result.segment_root is not None:  # (the segments after the first commit to the code only)
-            roots[(*shape, result.commitment & COMMIT_CODE)] = result.segment_root
+            roots[(*shape, result.commitment & COMMIT_CODE, 0)] = result.segment_root
         _write_key(args.vk, VerifyingKey(program.hash(), roots), "--vk")
     output = shaped_output(program, result.outputs)
     obj = {
@@ -754,6 +754,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="split a longer run into segments of N rows (a power of two; each holds up to N - 1 cycles), "
                           "each proven on its own: memory is one segment's (default auto: only runs whose whole proof "
                           "would pass the memory budget; 0 never splits)")
+    run.add_argument("--segment-constants", choices=("read", "all"), default="read",
+                     help="which of a large program's constants each segment carries: read (default: the 2^16-row "
+                          "pieces it reads; which pieces is public) or all (every segment all of them: use it when "
+                          "the program indexes a constant table of over 2^19 words by private values; docs/zk.md)")
     run.add_argument("--ray", metavar="ADDRESS", default=None,
                      help="prove the segments as tasks on the Ray cluster at ADDRESS (auto, host:port, ray://host:port, "
                           "or local to start one here; default: $ZKVM_RAY_ADDRESS, else in this process); "

@@ -14,10 +14,10 @@ from zkvm.isa.program import Program
 from zkvm.keys import VerifyingKey
 
 
-def program_root(program: Program, trace_length: int, blowup: int, commitment: int, piece: int = 0) -> bytes:
+def program_root(program: Program, trace_length: int, blowup: int, commitment: int, first_row: int = 0) -> bytes:
     """The root of the program's committed columns for a trace of ``trace_length`` rows at this
     blowup: the CPU table's (``commitment``: COMMIT_CODE | COMMIT_DATA) or, for COMMIT_CONSTS,
-    the data table's piece ``piece`` (``trace_length``: its height)."""
+    the data table's piece of ``trace_length`` rows from row ``first_row``."""
     from zkvm.air.data_space import const_columns
     from zkvm.air.layout import MIN_TRACE_LOG
     from zkvm.air.vm_air import COMMIT_CONSTS, committed_program_columns
@@ -26,7 +26,10 @@ def program_root(program: Program, trace_length: int, blowup: int, commitment: i
     if blowup < 2 or blowup & (blowup - 1) or blowup > 256:
         raise ParameterError("blowup", f"must be a power of two in [2, 256], got {blowup}")
     if commitment == COMMIT_CONSTS:
-        columns = const_columns(program, True, piece)
+        try:
+            columns = const_columns(program, True, int(first_row), int(trace_length))
+        except ValueError as e:
+            raise ParameterError("first_row", str(e)) from None
         tree, _ = commit_public_columns(columns, int(trace_length), blowup)
         return tree.root
     n = int(trace_length)
@@ -52,9 +55,10 @@ def verifying_key(program: Program, shapes: Iterable[tuple[int, int]], commitmen
 
     ``segmented``: the shapes are segments' (zkvm/segmented.py): the key also holds the root of
     the CPU columns the segments after the first commit to (the code only: only the first has
-    the program's initial memory)."""
+    the program's initial memory) and the root of every piece a segment may carry the
+    constants in (``const_layout(..., read_piece_rows(n))``): each once, whichever segments read it."""
     from zkvm.air.vm_air import COMMIT_CODE, COMMIT_CONSTS, default_commitment
-    from zkvm.isa.program import const_pieces
+    from zkvm.isa.program import const_layout, read_piece_rows
 
     commitment = default_commitment(program) if commitment is None else commitment
     cpu_parts = commitment & ~COMMIT_CONSTS
@@ -63,12 +67,14 @@ def verifying_key(program: Program, shapes: Iterable[tuple[int, int]], commitmen
         log_blowup = int(blowup).bit_length() - 1
         later = commitment & COMMIT_CODE if segmented else cpu_parts
         for parts in sorted({cpu_parts, later} - {0}):
-            roots[(int(n).bit_length() - 1, log_blowup, parts)] = program_root(program, n, blowup, parts)
-        for piece, height in enumerate(const_pieces(program.layout.const_size) if commitment & COMMIT_CONSTS else ()):
-            # (a data table's pieces have distinct heights: zkvm.isa.program.split_rows)
-            if (height.bit_length() - 1, log_blowup, COMMIT_CONSTS) not in roots:
-                roots[(height.bit_length() - 1, log_blowup, COMMIT_CONSTS)] = program_root(
-                    program, height, blowup, COMMIT_CONSTS, piece)
+            roots[(int(n).bit_length() - 1, log_blowup, parts, 0)] = program_root(program, n, blowup, parts)
+        pieces = set(const_layout(program.layout.const_size)) if commitment & COMMIT_CONSTS else set()
+        if segmented and pieces:
+            pieces |= set(const_layout(program.layout.const_size, read_piece_rows(n)))
+        for first, height in sorted(pieces):
+            entry = (height.bit_length() - 1, log_blowup, COMMIT_CONSTS, first)
+            if entry not in roots:
+                roots[entry] = program_root(program, height, blowup, COMMIT_CONSTS, first)
     return VerifyingKey(program.hash(), roots)
 
 

@@ -15,7 +15,8 @@ program's: treat a key like the program itself, and take it only from a source y
 Layout: magic ``ZKVMVK01``, format version (u16), the program hash (32 bytes), an entry
 count (u32), then per entry log2 table height (u8), log2 blowup (u8), the committed program
 parts (u8: 1 code, 2 mutable constants, 3 both: the CPU table's; 4 the read-only constants:
-the data table's, at its own height) and the root (32 bytes).
+a data-table piece's, at its own height), the piece's first row in the data table (u32; 0 for
+the CPU table's entries) and the root (32 bytes).
 """
 
 from __future__ import annotations
@@ -26,20 +27,22 @@ from zkvm.codec import Reader, Writer
 from zkvm.errors import KeyFormatError, ProofFormatError
 
 MAGIC = b"ZKVMVK01"
-VERSION = 2  # 2: entries for the data table (parts 4)
-MAX_ENTRIES = 1024
+VERSION = 3  # 3: each entry names its data-table piece's first row; 2: entries for the data table (parts 4)
+MAX_ENTRIES = 1 << 16
+MAX_FIRST_ROW = 1 << 31
 
 
 @dataclass(frozen=True)
 class VerifyingKey:
-    """The program hash and, per (log2 trace length, log2 blowup, committed parts), the root of
-    the program's committed columns."""
+    """The program hash and, per (log2 trace length, log2 blowup, committed parts, first row),
+    the root of the program's committed columns (first row: a data-table piece's, 0 for the
+    CPU table)."""
 
     program_hash: bytes
-    roots: dict[tuple[int, int, int], bytes] = field(default_factory=dict)
+    roots: dict[tuple[int, int, int, int], bytes] = field(default_factory=dict)
 
-    def root_for(self, trace_length: int, blowup: int, commitment: int) -> bytes | None:
-        return self.roots.get((trace_length.bit_length() - 1, blowup.bit_length() - 1, commitment))
+    def root_for(self, trace_length: int, blowup: int, commitment: int, first_row: int = 0) -> bytes | None:
+        return self.roots.get((trace_length.bit_length() - 1, blowup.bit_length() - 1, commitment, first_row))
 
     def merged(self, other: "VerifyingKey") -> "VerifyingKey":
         """This key with the other's entries added (both for the same program)."""
@@ -53,10 +56,11 @@ class VerifyingKey:
         w.raw(VERSION.to_bytes(2, "little"))
         w.digest(self.program_hash)
         w.count(len(self.roots))
-        for (log_n, log_blowup, parts), root in sorted(self.roots.items()):
+        for (log_n, log_blowup, parts, first), root in sorted(self.roots.items()):
             w.u8(log_n)
             w.u8(log_blowup)
             w.u8(parts)
+            w.u32(first)
             w.digest(root)
         return w.getvalue()
 
@@ -72,11 +76,14 @@ class VerifyingKey:
             roots = {}
             for _ in range(r.count("entry count", MAX_ENTRIES)):
                 log_n, log_blowup, parts = r.u8("log trace length"), r.u8("log blowup"), r.u8("committed parts")
-                if log_n > 28 or log_blowup > 8 or parts not in (1, 2, 3, 4):
-                    raise KeyFormatError(f"entry out of range (trace length 2^{log_n}, blowup 2^{log_blowup}, parts {parts})")
-                if (log_n, log_blowup, parts) in roots:
-                    raise KeyFormatError(f"two roots for trace length 2^{log_n}, blowup 2^{log_blowup}, parts {parts}")
-                roots[(log_n, log_blowup, parts)] = r.digest("root")
+                first = r.u32("first row")
+                if log_n > 28 or log_blowup > 8 or parts not in (1, 2, 3, 4) or first >= MAX_FIRST_ROW or (first and parts != 4):
+                    raise KeyFormatError(f"entry out of range (trace length 2^{log_n}, blowup 2^{log_blowup}, parts {parts}, "
+                                         f"first row {first})")
+                if (log_n, log_blowup, parts, first) in roots:
+                    raise KeyFormatError(f"two roots for trace length 2^{log_n}, blowup 2^{log_blowup}, parts {parts}, "
+                                         f"first row {first}")
+                roots[(log_n, log_blowup, parts, first)] = r.digest("root")
             r.finish()
         except ProofFormatError as e:
             raise KeyFormatError(e.detail) from None

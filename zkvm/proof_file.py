@@ -136,7 +136,8 @@ class ProofFile:
         if embedded is not None:  # decoded last: its code and constants must fit the tables (a row or a word each)
             try:
                 words = max(tp.trace_length for tp in stark.tables) * CONST_ROW
-                program = program_from_canonical_bytes(embedded, max_words=words)
+                # (a segment may carry only some pieces of the constants: bounded by the bytes present)
+                program = program_from_canonical_bytes(embedded, max_words=max(words, 1 << 26) if segments else words)
             except ParameterError as e:
                 raise ProofFormatError(f"embedded program: {e}") from None
         return cls(program_hash, groups[0], groups[1], stark, program, signature, output_address, (flags >> 1) & 7,

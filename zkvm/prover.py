@@ -53,6 +53,7 @@ def prove(
     salt: Sequence[int] | None = None,
     segment_rows: int | None = None,
     segment_runner: Callable | None = None,
+    segment_constants: str = "read",
 ) -> ProveResult:
     """Run ``program`` on the flat private ``inputs`` (and public inputs) and prove it.
 
@@ -70,6 +71,9 @@ def prove(
     budget; then in segments of :func:`zkvm.segmented.default_segment_rows`; 0 never splits.
     ``segment_runner(tasks, progress)`` proves the segments' tasks and returns their proofs'
     bytes in order (default: here, one after another; zkvm/cluster.py: on Ray).
+    ``segment_constants``: "read" (each segment carries the pieces of the program's constants it
+    reads: their positions are public) or "all" (every segment carries every constant: for a
+    program that indexes a large constant table by private values; docs/zk.md).
 
     Raises ExecutionError if the program fails, InputError for bad inputs, and the STARK
     prover's errors (InsufficientMemory, ...).
@@ -77,6 +81,8 @@ def prove(
     from zkvm.warmup import start_background_warmup
 
     t0 = time.perf_counter()
+    if segment_constants not in ("read", "all"):
+        raise ParameterError("segment_constants", f'"read" or "all", got {segment_constants!r}')
     say = progress or (lambda _m: None)
     helper = start_background_warmup()  # first proof after installation: compile on both cores
     try:
@@ -84,7 +90,7 @@ def prove(
             segment_rows = _auto_segment_rows(program, inputs, public_inputs, private_words, memory_budget, options)
         if segment_rows:
             result = _prove_segmented(program, inputs, public_inputs, options, t0, say, embed_program, zk_seed,
-                                      commit_program, private_words, segment_rows, segment_runner)
+                                      commit_program, private_words, segment_rows, segment_runner, segment_constants)
             if result is not None:
                 return result
         return _prove(program, inputs, public_inputs, options, t0, say, embed_program, debug_check, memory_budget, zk_seed,
@@ -99,17 +105,20 @@ def prove(
 
 
 def vm_tables(program: Program, execution, cpu_columns, commitment: int, say: Callable[[str], None] = lambda _m: None,
-              salt: Sequence[int] | None = None):
+              salt: Sequence[int] | None = None, read_pieces: bool = False):
     """The tables of a run's proof: (system, traces, public inputs, public columns), the CPU
     trace first (its slot left None: the caller hands it over), then with read-only constants
     the data and word tables and, after single-row macs, the dot-product and frozen-memory
     tables (zkvm/air/vm_air.py, vm_system), and with private weights the private-data table
-    last (its public inputs hold the model commitment)."""
-    from zkvm.air.data_space import const_columns, data_space_traces, piece_addresses
+    last (its public inputs hold the model commitment). ``read_pieces``: the data table in
+    pieces of ``read_piece_rows(n)`` rows, only those the run reads (a segment's choice:
+    docs/air.md "Segments")."""
+    from zkvm.air.data_space import const_columns, data_space_traces, piece_address
     from zkvm.air.vm_air import COMMIT_CONSTS, DATA, WORDS, vm_system
-    from zkvm.isa.program import CONST_BASE, CONST_MIN_ROWS, PRIVATE_ROW, const_base
+    from zkvm.isa.program import CONST_BASE, CONST_MIN_ROWS, PRIVATE_ROW, const_base, const_layout, read_piece_rows
 
     n = execution.trace_length
+    piece_rows = read_piece_rows(n) if read_pieces else 0
     const_size = program.layout.const_size
     dots = execution.dots
     private = getattr(execution, "private_words", None)  # (a forger's execution may have none)
@@ -120,7 +129,7 @@ def vm_tables(program: Program, execution, cpu_columns, commitment: int, say: Ca
         probe = vm_system(n, True)
         data_pieces, word_trace, private_lookups = data_space_traces(
             program, execution.trace, probe.tables[DATA], probe.tables[WORDS], CONST_MIN_ROWS,
-            dots.weight_rows if dots is not None else None, private)
+            dots.weight_rows if dots is not None else None, private, piece_rows)
     segment = getattr(execution, "role", "")
     system = vm_system(n, const_size > 0, dots is not None, max(1, len(data_pieces)),
                        len(dots.dot) if dots is not None else 1, private is not None, segment)
@@ -128,19 +137,25 @@ def vm_tables(program: Program, execution, cpu_columns, commitment: int, say: Ca
     traces, publics, table_columns = [None], [cpu_publics], [cpu_columns]
     if const_size:
         committed = bool(commitment & COMMIT_CONSTS)
-        addr0 = piece_addresses(const_size, const_base(program))
-        traces += [data_pieces[0], word_trace]
-        publics += [[addr0[0]], []]
-        table_columns += [const_columns(program, committed, 0), None]
+        layout = const_layout(const_size, piece_rows)
+
+        def add_piece(index, trace):
+            first, height = layout[index]
+            traces.append(trace)
+            publics.append([piece_address(program, first)])
+            table_columns.append(const_columns(program, committed, first, height))
+
+        add_piece(*data_pieces[0])
+        traces.append(word_trace)
+        publics.append([])
+        table_columns.append(None)
         if dots is not None:
             traces += [dots.dot[0], dots.frozen]
             publics += [[], []]
             table_columns += [None, None]
         small = [2, 4] if dots is not None else [2]  # the word and frozen-memory tables
-        for i in range(1, len(data_pieces)):
-            traces.append(data_pieces[i])
-            publics.append([addr0[i]])
-            table_columns.append(const_columns(program, committed, i))
+        for piece in data_pieces[1:]:
+            add_piece(*piece)
         if dots is not None:
             traces += dots.dot[1:]
             publics += [[]] * (len(dots.dot) - 1)
@@ -187,7 +202,7 @@ def _auto_segment_rows(program, inputs, public_inputs, private_words, budget, op
 
 
 def _prove_segmented(program, inputs, public_inputs, options, t0, say, embed_program, zk_seed, commit_program,
-                     private_words, segment_rows, runner) -> ProveResult | None:
+                     private_words, segment_rows, runner, constants="read") -> ProveResult | None:
     """The segmented proof of a run longer than ``segment_rows`` rows (None if it fits one)."""
     from zkvm import segmented
     from zkvm.air.vm_air import commitment_for
@@ -204,7 +219,7 @@ def _prove_segmented(program, inputs, public_inputs, options, t0, say, embed_pro
         options = options([segment_rows])
     options = segmented.segment_options(segment_rows, options, program.layout.const_size > 0)
     commitment = commitment_for(program, commit_program)
-    jobs = segmented.tasks(program, plan, options, commitment, zk_seed)
+    jobs = segmented.tasks(program, plan, options, commitment, zk_seed, read_pieces=constants == "read")
     say(f"proving {plan.count} segments of {segment_rows} rows")
     t_run = time.perf_counter() - t0
     blobs = (runner or segmented.prove_tasks_locally)(jobs, say)

@@ -46,6 +46,7 @@ class SegmentTask:
     seed_in: bytes | None  # the image shared with the previous segment's proof
     seed_out: bytes | None  # the image shared with the next one's
     zk_seed: bytes | None = None
+    read_pieces: bool = True  # carry only the pieces of the constants this segment reads (public)
 
     @property
     def index(self) -> int:
@@ -87,8 +88,10 @@ def boundary_seeds(count: int, zk_seed: bytes | None) -> list[bytes]:
     return [blake3.blake3(b"zkvm segment boundary %d" % k, key=zk_seed).digest() for k in range(count - 1)]
 
 
-def tasks(program: Program, plan, options: FriOptions, commitment: int, zk_seed: bytes | None = None) -> list[SegmentTask]:
-    """One task per segment of a plan (zkvm.vm.segments.plan)."""
+def tasks(program: Program, plan, options: FriOptions, commitment: int, zk_seed: bytes | None = None,
+          read_pieces: bool = True) -> list[SegmentTask]:
+    """One task per segment of a plan (zkvm.vm.segments.plan); ``read_pieces``: each segment
+    carries only the pieces of the constants it reads (else all of them)."""
     seeds = boundary_seeds(plan.count, zk_seed)
     ex = plan.execution
     out = []
@@ -97,7 +100,7 @@ def tasks(program: Program, plan, options: FriOptions, commitment: int, zk_seed:
         out.append(SegmentTask(program, start, plan.rows, plan.count, tuple(int(v) for v in plan.inputs),
                                tuple(int(v) for v in ex.public_inputs), tuple(ex.outputs), ex.output_address,
                                ex.memory_used, options, commitment, seeds[k - 1] if k else None,
-                               seeds[k] if k < plan.count - 1 else None, own))
+                               seeds[k] if k < plan.count - 1 else None, own, read_pieces))
     return out
 
 
@@ -116,7 +119,8 @@ def prove_task(task: SegmentTask, progress: Callable[[str], None] | None = None)
     commitment = task.commitment if task.role == "first" else task.commitment & (COMMIT_CODE | COMMIT_CONSTS)
     cols = public_columns(program, task.public_inputs, task.outputs, n, task.output_address,
                           commitment=commitment & ~COMMIT_CONSTS, segment=task.role)
-    system, traces, publics, table_columns = vm_tables(program, segment, cols, commitment, say)
+    system, traces, publics, table_columns = vm_tables(program, segment, cols, commitment, say,
+                                                       read_pieces=task.read_pieces)
     traces[0] = OwnedTrace(segment.trace)  # (dropped by the prover once its aux columns are built)
     segment.trace = None
     image_in, image_out = image_groups(task.role)

@@ -253,22 +253,27 @@ def _verify_tables(pf: ProofFile, stark, prog: Program, n: int, role: str, cpu_p
     """Verify one multi-table proof of the run (the whole run, or one segment of it, ``role``)
     against the program: its table system, public inputs and columns. Returns whether a key's
     root replaced evaluating committed program columns."""
-    from zkvm.air.data_space import const_columns, piece_addresses
+    from zkvm.air.data_space import const_columns, piece_address
     from zkvm.air.vm_air import COMMIT_CODE, COMMIT_CONSTS, data_indices, public_columns, vm_system
-    from zkvm.isa.program import CONST_BASE, PRIVATE_ROW, const_base, const_pieces, private_space
+    from zkvm.isa.program import CONST_BASE, PRIVATE_ROW, private_space
     from zkvm.stark.multi_verifier import verify_tables
 
     lay = prog.layout
     consts = lay.const_size > 0
-    heights = const_pieces(lay.const_size)
     private = private_space(prog)
-    # with constants: CPU, data, words, [dot, frozen], data's second piece, [dot's second piece],
-    # [private data], masks
-    extra = len(stark.tables) - (3 + len(heights) - 1 + 1) - (1 if private else 0) if consts else 0
-    if extra not in (0, 2, 3):
-        raise ProofFormatError(f"the proof has {len(stark.tables)} tables, which no run of this program gives")
-    system = vm_system(n, consts, extra > 0, max(1, len(heights)), 2 if extra == 3 else 1, private > 0, role)
-    if len(stark.tables) != len(system.tables):
+    pieces: list[tuple[int, int]] = []
+    extra = 0
+    if consts:
+        # with constants: CPU, data, words, [dot, frozen], the data table's further pieces,
+        # [dot's second piece], [private data], masks; the data pieces are the tables after the
+        # CPU's with one public input (their addr0)
+        data_at = [i for i, tp in enumerate(stark.tables) if i and len(tp.public_inputs) == 1]
+        pieces = _data_pieces(prog, [stark.tables[i] for i in data_at], role, n)
+        extra = len(stark.tables) - (3 + len(pieces)) - (1 if private else 0)
+        if extra not in (0, 2, 3):
+            raise ProofFormatError(f"the proof has {len(stark.tables)} tables, which no run of this program gives")
+    system = vm_system(n, consts, extra > 0, max(1, len(pieces)), 2 if extra == 3 else 1, private > 0, role)
+    if len(stark.tables) != len(system.tables) or (consts and data_indices(system) != data_at):
         raise ProofFormatError(f"the proof has {len(stark.tables)} tables, this program's proofs have {len(system.tables)}")
     if stark.tables[0].trace_length != n:
         raise ProofFormatError("the segments' CPU tables differ in height")
@@ -290,19 +295,43 @@ def _verify_tables(pf: ProofFile, stark, prog: Program, n: int, role: str, cpu_p
     publics[0], table_columns[0] = list(cpu_publics), cols
     if consts:
         committed = bool(pf.commitment & COMMIT_CONSTS)
-        for piece, (index, height, addr0) in enumerate(zip(data_indices(system), heights,
-                                                           piece_addresses(lay.const_size, const_base(prog)))):
-            found = stark.tables[index].trace_length
-            if found != height:  # (checked before the columns are built)
-                raise ProofFormatError(f"the proof's data table has a piece of {found} rows where the program's "
-                                       f"constants have {height}")
-            roots[index] = key.root_for(height, blowup, COMMIT_CONSTS) if key is not None and committed else None
-            publics[index], table_columns[index] = [addr0], const_columns(prog, committed, piece)
+        for index, (first, height) in zip(data_at, pieces):
+            roots[index] = key.root_for(height, blowup, COMMIT_CONSTS, first) if key is not None and committed else None
+            publics[index] = [piece_address(prog, first)]
+            table_columns[index] = const_columns(prog, committed, first, height)
     if private:
         publics[users - 1] = [CONST_BASE, private // PRIVATE_ROW + 1, *digest]
     verify_tables(stark, system, publics, min_security_bits, public_columns=table_columns, statement=statement,
                   trusted_roots=roots)
     return any(root is not None and tp.fixed_root is not None for root, tp in zip(roots, stark.tables))
+
+
+def _data_pieces(prog: Program, tables, role: str, n: int) -> list[tuple[int, int]]:
+    """The data-table pieces (first row, height) a proof's data tables claim (their addr0 and
+    height): the program's whole data table (:func:`zkvm.isa.program.const_layout`), or for a
+    segment of n rows any of its pieces of ``read_piece_rows(n)`` rows, in increasing order, at
+    least one. Checked before any piece's columns are built."""
+    from zkvm.air.data_space import piece_address
+    from zkvm.isa.program import const_layout, read_piece_rows
+
+    size = prog.layout.const_size
+    claimed = [(int(tp.public_inputs[0]), tp.trace_length) for tp in tables]
+    whole = const_layout(size)
+    if claimed == [(piece_address(prog, first), h) for first, h in whole]:
+        return whole
+    if role:
+        by_address = {piece_address(prog, first): (first, h) for first, h in const_layout(size, read_piece_rows(n))}
+        out = []
+        for address, height in claimed:
+            piece = by_address.get(address)
+            if piece is None or piece[1] != height or (out and piece[0] <= out[-1][0]):
+                break
+            out.append(piece)
+        else:
+            if out:
+                return out
+    raise ProofFormatError("the proof's data table pieces are not the program's constants "
+                           f"({len(claimed)} pieces at addresses and heights {claimed[:4]}...)")
 
 
 def _verify_segments(pf: ProofFile, prog: Program, n: int, key, min_security_bits: int, statement: bytes, digest) -> bool:

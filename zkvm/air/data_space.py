@@ -18,30 +18,30 @@ import numpy as np
 
 from zkvm.air import layout as L
 from zkvm.field.goldilocks import P
-from zkvm.isa.program import CONST_BASE, CONST_ROW, Program, const_base, const_pieces, const_rows, private_space
+from zkvm.isa.program import CONST_BASE, CONST_ROW, Program, const_base, const_layout, const_rows, private_space
 from zkvm.stark.air import Air
 from zkvm.stark.public_columns import PublicColumns
 
 
-def const_columns(program: Program, committed: bool, piece: int = 0) -> PublicColumns:
-    """A data-table piece's public columns (v_j of its row r: the constant at its addr0 + 8 r +
-    j), committed by the prover or computed by the verifier. Built once per Program object."""
-    key = ("const_columns", bool(committed), piece)
+def const_columns(program: Program, committed: bool, first: int, height: int) -> PublicColumns:
+    """The public columns of the data-table piece of ``height`` rows from row ``first`` (v_j of
+    its row r: the constant at addr0 + 8 r + j), committed by the prover or computed by the
+    verifier. Built once per Program object and piece."""
+    key = ("const_columns", bool(committed), int(first), int(height))
     memo = program._memo
     if key not in memo:
-        heights = const_pieces(program.layout.const_size)
-        first = sum(heights[:piece])
-        words = space_words(program)[CONST_ROW * first : CONST_ROW * (first + heights[piece])]
-        part = PublicColumns.from_dense(words.reshape(heights[piece], CONST_ROW).T)
+        words = space_words(program)[CONST_ROW * first : CONST_ROW * (first + height)]
+        if words.size != CONST_ROW * height:
+            raise ValueError(f"rows {first}..{first + height} are not in the data table")
+        part = PublicColumns.from_dense(words.reshape(height, CONST_ROW).T)
         memo[key] = PublicColumns.combine(CONST_ROW, [(part, range(CONST_ROW), bool(committed))])
     return memo[key]
 
 
-def piece_addresses(const_size: int, base: int = CONST_BASE) -> list[int]:
-    """Each data-table piece's first address (its public input addr0), the constants starting
-    at ``base`` (zkvm.isa.program.const_base: after a private region)."""
-    heights = const_pieces(const_size)
-    return [base + CONST_ROW * sum(heights[:i]) for i in range(len(heights))]
+def piece_address(program: Program, first: int) -> int:
+    """The first address of the data-table piece starting at row ``first`` (its public input
+    addr0; the constants start at zkvm.isa.program.const_base: after a private region)."""
+    return const_base(program) + CONST_ROW * int(first)
 
 
 def space_words(program: Program) -> np.ndarray:
@@ -82,12 +82,15 @@ def word_rows(reads: int, min_rows: int) -> int:
 
 
 def data_space_traces(program: Program, cpu_trace: np.ndarray, data_air: Air, word_air: Air,
-                      min_rows: int, weight_rows: np.ndarray | None = None, private_words: np.ndarray | None = None
-                      ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+                      min_rows: int, weight_rows: np.ndarray | None = None, private_words: np.ndarray | None = None,
+                      piece_rows: int = 0) -> tuple[list[tuple[int, np.ndarray]], np.ndarray, np.ndarray]:
     """The data table's pieces' and the word table's traces for the reads recorded in
     ``cpu_trace`` and the dot-product table's lookups of data rows ``weight_rows`` (one per
     dot row, counted from CONST_BASE), and how often each row of the private region
-    (``private_words``, at CONST_BASE, before the public constants) is looked up."""
+    (``private_words``, at CONST_BASE, before the public constants) is looked up.
+
+    The pieces are (index in :func:`zkvm.isa.program.const_layout`, trace): every piece, or
+    with ``piece_rows`` the pieces of that height which some read looks up (at least one)."""
     height = const_rows(program.layout.const_size)
     private = np.zeros(0, dtype=np.uint64) if private_words is None else private_words
     priv_rows = private.size // CONST_ROW
@@ -102,10 +105,22 @@ def data_space_traces(program: Program, cpu_trace: np.ndarray, data_air: Air, wo
     lookups = np.bincount(row, minlength=priv_rows + height)
     if weight_rows is not None:
         lookups = lookups + np.bincount(weight_rows, minlength=priv_rows + height)
-    data = _columns(data_air, height, {
-        "addr": (np.uint64(const_base(program)) + np.arange(height, dtype=np.uint64) * np.uint64(CONST_ROW)) % np.uint64(P),
-        "m": lookups[priv_rows:].astype(np.uint64),
-    })
+    public_lookups = lookups[priv_rows:]
+    pieces = []
+    layout = const_layout(program.layout.const_size, piece_rows)
+    for index, (first, h) in enumerate(layout):
+        m = public_lookups[first : first + h]
+        if piece_rows and not m.any():
+            continue
+        pieces.append((index, _columns(data_air, h, {
+            "addr": (np.uint64(piece_address(program, first)) + np.arange(h, dtype=np.uint64) * np.uint64(CONST_ROW))
+            % np.uint64(P),
+            "m": m.astype(np.uint64),
+        })))
+    if not pieces:  # (a segment that reads no constant still has a data table)
+        first, h = layout[0]
+        pieces.append((0, _columns(data_air, h, {
+            "addr": np.uint64(piece_address(program, first)) + np.arange(h, dtype=np.uint64) * np.uint64(CONST_ROW)})))
     k = addrs.size
     cols = {
         "on": np.ones(k, dtype=np.uint64), "addr": addrs, "value": words[offset],
@@ -115,11 +130,7 @@ def data_space_traces(program: Program, cpu_trace: np.ndarray, data_air: Air, wo
     for i in range(CONST_ROW):
         cols[f"s{i}"] = (j == i).astype(np.uint64)
         cols[f"w{i}"] = block[:, i]
-    pieces, first = [], 0
-    for h in const_pieces(program.layout.const_size):
-        pieces.append(data[first : first + h].copy() if len(pieces) or h != height else data)
-        first += h
     return pieces, _columns(word_air, word_rows(k, min_rows), cols), lookups[:priv_rows].astype(np.uint64)
 
 
-__all__ = ["const_columns", "constant_reads", "data_space_traces", "piece_addresses", "space_words", "word_rows"]
+__all__ = ["const_columns", "constant_reads", "data_space_traces", "piece_address", "space_words", "word_rows"]

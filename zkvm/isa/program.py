@@ -106,6 +106,32 @@ def const_pieces(const_size: int) -> list[int]:
     return split_rows(-(-const_size // CONST_ROW), CONST_MIN_ROWS)
 
 
+READ_PIECE_ROWS = 1 << 16
+"""A segment that carries only the constants it reads (``segment_constants="read"``) carries
+them in pieces of this many rows (2^19 words), or of half its own height if less
+(:func:`read_piece_rows`); shorter data tables stay whole."""
+
+
+def read_piece_rows(segment_rows: int) -> int:
+    """The height of the pieces a segment of ``segment_rows`` rows may carry the constants in:
+    READ_PIECE_ROWS, or half the segment (no shorter than CONST_MIN_ROWS), so a piece is never
+    a segment's tallest table."""
+    return max(CONST_MIN_ROWS, min(READ_PIECE_ROWS, int(segment_rows) // 2))
+
+
+def const_layout(const_size: int, piece_rows: int = 0) -> list[tuple[int, int]]:
+    """The data table's pieces as (first row, height): :func:`const_pieces`, or with
+    ``piece_rows`` (a power of two) those cut further into pieces of at most that many rows
+    (each a table of its own, which a segment may carry or leave out)."""
+    out, first = [], 0
+    for h in const_pieces(const_size):
+        step = min(h, piece_rows) if piece_rows else h
+        for start in range(first, first + h, step):
+            out.append((start, step))
+        first += h
+    return out
+
+
 def const_rows(const_size: int) -> int:
     """The data table's rows over all its pieces (0: no constants, no table)."""
     return sum(const_pieces(const_size))
