@@ -463,8 +463,9 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 
         loaded = programs.load(args.program, programs.read_input_file(args.input))
         program = loaded.program
+        private_words = _private_region(program, args.program)
         commitment = commitment_for(program, True if args.commit_program else None)
-        segment_rows = _auto_segment_rows(program, loaded.inputs, loaded.public_inputs, None, None, None)
+        segment_rows = _auto_segment_rows(program, loaded.inputs, loaded.public_inputs, private_words, None, None)
         segmented_run = segment_rows > 0
         if segmented_run:  # (a run this long is proven in segments by default: the key is for their shape)
             from zkvm.segmented import segment_options
@@ -472,9 +473,12 @@ def cmd_keygen(args: argparse.Namespace) -> int:
             n = segment_rows
             blowup = args.blowup or segment_options(n, consts=program.layout.const_size > 0).blowup
         else:
-            execution = run(program, loaded.inputs, loaded.public_inputs)
+            from zkvm.private import SALT_WORDS
+
+            execution = run(program, loaded.inputs, loaded.public_inputs, private_words=private_words)
             n = execution.trace_length
-            _, traces, _, _ = vm_tables(program, execution, None, commitment)  # (the proof's tables, for their heights)
+            # (the proof's tables, for their heights: no salt changes those)
+            _, traces, _, _ = vm_tables(program, execution, None, commitment, salt=[0] * SALT_WORDS)
             blowup = FriOptions.for_tables([n] + [t.shape[0] for t in traces[1:]], blowup=args.blowup).blowup
     t = time.perf_counter()
     key = verifying_key(program, [(n, blowup)], commitment, segmented=segmented_run)

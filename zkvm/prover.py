@@ -86,11 +86,12 @@ def prove(
     say = progress or (lambda _m: None)
     helper = start_background_warmup()  # first proof after installation: compile on both cores
     try:
+        _check_private_words(private_words)
         if segment_rows is None:
             segment_rows = _auto_segment_rows(program, inputs, public_inputs, private_words, memory_budget, options)
         if segment_rows:
             result = _prove_segmented(program, inputs, public_inputs, options, t0, say, embed_program, zk_seed,
-                                      commit_program, private_words, segment_rows, segment_runner, segment_constants)
+                                      commit_program, private_words, salt, segment_rows, segment_runner, segment_constants)
             if result is not None:
                 return result
         return _prove(program, inputs, public_inputs, options, t0, say, embed_program, debug_check, memory_budget, zk_seed,
@@ -178,19 +179,29 @@ def vm_tables(program: Program, execution, cpu_columns, commitment: int, say: Ca
     return system, traces, publics, table_columns
 
 
+def _check_private_words(private_words) -> None:
+    """Private weights are signed PRIVATE_BITS-bit integers (InputError otherwise)."""
+    if private_words is None:
+        return
+    from zkvm.isa.program import PRIVATE_BITS
+    from zkvm.vm.run import _signed_array
+
+    signed = _signed_array(np.asarray(private_words, dtype=np.uint64))
+    if signed.size and (int(signed.min()) < -(1 << (PRIVATE_BITS - 1)) or int(signed.max()) >= 1 << (PRIVATE_BITS - 1)):
+        raise InputError("private weights", f"private weights are signed {PRIVATE_BITS}-bit integers "
+                         f"(found {int(signed.min())}..{int(signed.max())})")
+
+
 def _auto_segment_rows(program, inputs, public_inputs, private_words, budget, options) -> int:
-    """0 when the run's whole proof fits the memory budget (or the run cannot be split: a
-    program with private weights), else the default segment size. Runs the program once
-    without recording (fast), so a run too long for one proof never records its whole trace."""
+    """0 when the run's whole proof fits the memory budget, else the default segment size. Runs
+    the program once without recording (fast), so a run too long for one proof never records
+    its whole trace."""
     from zkvm import segmented
     from zkvm.air.layout import MIN_TRACE_LOG
-    from zkvm.isa.program import private_space
     from zkvm.stark.prover import default_memory_budget
     from zkvm.vm.run import run
 
-    if private_space(program):
-        return 0
-    ex = run(program, inputs, public_inputs, record=False)
+    ex = run(program, inputs, public_inputs, record=False, private_words=private_words)
     rows = max(ex.cycles, ex.memory_used, len(program.code), 1 << MIN_TRACE_LOG)
     n = 1 << (rows - 1).bit_length()
     budget = budget if budget is not None else default_memory_budget()
@@ -202,7 +213,7 @@ def _auto_segment_rows(program, inputs, public_inputs, private_words, budget, op
 
 
 def _prove_segmented(program, inputs, public_inputs, options, t0, say, embed_program, zk_seed, commit_program,
-                     private_words, segment_rows, runner, constants="read") -> ProveResult | None:
+                     private_words, salt, segment_rows, runner, constants="read") -> ProveResult | None:
     """The segmented proof of a run longer than ``segment_rows`` rows (None if it fits one)."""
     from zkvm import segmented
     from zkvm.air.vm_air import commitment_for
@@ -219,19 +230,27 @@ def _prove_segmented(program, inputs, public_inputs, options, t0, say, embed_pro
         options = options([segment_rows])
     options = segmented.segment_options(segment_rows, options, program.layout.const_size > 0)
     commitment = commitment_for(program, commit_program)
-    jobs = segmented.tasks(program, plan, options, commitment, zk_seed, read_pieces=constants == "read")
+    if private_words is not None and np.asarray(private_words).size and salt is None:
+        raise ParameterError("salt", "a program with private weights is proven with the salt of its commitment "
+                             "(zkvm commit writes PROGRAM.salt)")
+    jobs = segmented.tasks(program, plan, options, commitment, zk_seed, read_pieces=constants == "read",
+                           private_words=private_words, salt=salt)
     say(f"proving {plan.count} segments of {segment_rows} rows")
     t_run = time.perf_counter() - t0
     blobs = (runner or segmented.prove_tasks_locally)(jobs, say)
     proofs = [MultiProof.from_bytes(b) for b in blobs]
     ex = plan.execution
+    model_commitment = None
+    if jobs[0].private_words is not None:  # (the private-data table, last before the masks, publishes it)
+        model_commitment = tuple(int(v) for v in proofs[0].tables[-2].public_inputs[2:])
     pf = ProofFile(program.hash(), ex.public_inputs, tuple(ex.outputs), proofs[0], program if embed_program else None,
-                   dict(program.signature), ex.output_address, commitment, None, tuple(proofs[1:]))
+                   dict(program.signature), ex.output_address, commitment, model_commitment, tuple(proofs[1:]))
     return ProveResult(
         proof=pf.to_bytes(), outputs=list(ex.outputs), cycles=ex.cycles, trace_length=segment_rows,
         security_bits=min(p.security_bits for p in proofs), seconds=time.perf_counter() - t0,
         stages={"run": t_run, "segments": time.perf_counter() - t0 - t_run}, blowup=options.blowup,
         commitment=commitment, segments=plan.count, program_root=proofs[0].tables[0].fixed_root,
+        model_commitment=model_commitment,
         segment_root=proofs[1].tables[0].fixed_root)
 
 
@@ -260,14 +279,6 @@ def _prove(program, inputs, public_inputs, options, t0, say, embed_program, debu
     from zkvm.stark.multi_prover import prove_tables
     from zkvm.vm.run import run
 
-    if private_words is not None:
-        from zkvm.isa.program import PRIVATE_BITS
-        from zkvm.vm.run import _signed_array
-
-        signed = _signed_array(np.asarray(private_words, dtype=np.uint64))
-        if signed.size and (int(signed.min()) < -(1 << (PRIVATE_BITS - 1)) or int(signed.max()) >= 1 << (PRIVATE_BITS - 1)):
-            raise InputError("private weights", f"private weights are signed {PRIVATE_BITS}-bit integers "
-                             f"(found {int(signed.min())}..{int(signed.max())})")
     say("running the program")
     execution = run(program, inputs, public_inputs, private_words=private_words)
     t_run = time.perf_counter() - t0

@@ -47,6 +47,8 @@ class SegmentTask:
     seed_out: bytes | None  # the image shared with the next one's
     zk_seed: bytes | None = None
     read_pieces: bool = True  # carry only the pieces of the constants this segment reads (public)
+    private_words: object = None  # the private weights (np.ndarray; None without), and their commitment's salt
+    salt: tuple[int, ...] | None = None
 
     @property
     def index(self) -> int:
@@ -89,9 +91,16 @@ def boundary_seeds(count: int, zk_seed: bytes | None) -> list[bytes]:
 
 
 def tasks(program: Program, plan, options: FriOptions, commitment: int, zk_seed: bytes | None = None,
-          read_pieces: bool = True) -> list[SegmentTask]:
+          read_pieces: bool = True, private_words=None, salt: Sequence[int] | None = None) -> list[SegmentTask]:
     """One task per segment of a plan (zkvm.vm.segments.plan); ``read_pieces``: each segment
-    carries only the pieces of the constants it reads (else all of them)."""
+    carries only the pieces of the constants it reads (else all of them); a program with
+    private weights: every segment carries them and proves their commitment (with ``salt``)."""
+    import numpy as np
+
+    if private_words is not None:
+        private_words = np.asarray(private_words, dtype=np.uint64)
+        private_words = private_words if private_words.size else None
+    salt = tuple(int(v) for v in salt) if salt is not None and private_words is not None else None
     seeds = boundary_seeds(plan.count, zk_seed)
     ex = plan.execution
     out = []
@@ -100,7 +109,7 @@ def tasks(program: Program, plan, options: FriOptions, commitment: int, zk_seed:
         out.append(SegmentTask(program, start, plan.rows, plan.count, tuple(int(v) for v in plan.inputs),
                                tuple(int(v) for v in ex.public_inputs), tuple(ex.outputs), ex.output_address,
                                ex.memory_used, options, commitment, seeds[k - 1] if k else None,
-                               seeds[k] if k < plan.count - 1 else None, own, read_pieces))
+                               seeds[k] if k < plan.count - 1 else None, own, read_pieces, private_words, salt))
     return out
 
 
@@ -119,7 +128,7 @@ def prove_task(task: SegmentTask, progress: Callable[[str], None] | None = None)
     commitment = task.commitment if task.role == "first" else task.commitment & (COMMIT_CODE | COMMIT_CONSTS)
     cols = public_columns(program, task.public_inputs, task.outputs, n, task.output_address,
                           commitment=commitment & ~COMMIT_CONSTS, segment=task.role)
-    system, traces, publics, table_columns = vm_tables(program, segment, cols, commitment, say,
+    system, traces, publics, table_columns = vm_tables(program, segment, cols, commitment, say, task.salt,
                                                        read_pieces=task.read_pieces)
     traces[0] = OwnedTrace(segment.trace)  # (dropped by the prover once its aux columns are built)
     segment.trace = None

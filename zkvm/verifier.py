@@ -342,8 +342,6 @@ def _verify_segments(pf: ProofFile, prog: Program, n: int, key, min_security_bit
     docs/air.md "Segments")."""
     from zkvm.segmented import segment_statement
 
-    if digest is not None:
-        raise ProofFormatError("segmented proofs of programs with private weights are not supported")
     lay = prog.layout
     for base, size in ((lay.data_base, lay.data_size), (lay.pubin_base, lay.pubin_size), (lay.in_base, lay.in_size),
                        (lay.out_base, lay.out_size), (lay.heap_base, 0), (0, len(prog.code))):

@@ -270,3 +270,29 @@ def test_a_weight_outside_16_bits_in_a_forged_run_is_rejected(proven):
                    ex.output_address, 0, digest)
     with pytest.raises(VerificationError):
         verify(pf.to_bytes(), program, commitment=list(digest))
+
+
+def test_private_weights_in_segments_verify_against_the_commitment(tmp_path):
+    """zkvm run --segment-cycles: every segment proves the private weights' commitment (the
+    private-data table in each); the file verifies against the published commitment with
+    CPython's output, and not against another model's."""
+    long = PROGRAM.replace("    return scores + [W1[2][5] * 3 - B1[1]]", """    acc = 0
+    for r in range(400):
+        acc = (acc * 7 + scores[r % 3] + W2[r % 3][r % 12]) % 100003
+    return scores + [W1[2][5] * 3 - B1[1], acc]""")
+    prog = make_model(tmp_path / "long", program=long)
+    code, commit = cli("commit", str(prog))
+    assert code == 0, commit
+    proof = tmp_path / "segmented.proof"
+    code, seg = cli("run", str(prog), "--input", str(prog.with_suffix(".input.json")), "--prove", "--segment-cycles",
+                    "2048", "--proof", str(proof), "--quiet")
+    assert code == 0, seg
+    assert seg["segments"] >= 3 and seg["output"] == cpython_output(prog)
+    assert seg["model_commitment"] == commit["commitment"]
+    code, ok = cli("verify", str(proof), "--program", str(prog), "--commitment", commit["commitment"])
+    assert code == 0 and ok["valid"] and ok["segments"] == seg["segments"] and ok["output"] == seg["output"], ok
+    other = make_model(tmp_path / "other", seed=3, program=long)
+    code, _ = cli("commit", str(other))
+    assert code == 0
+    code, bad = cli("verify", str(proof), "--program", str(prog), "--commitment", str(other.with_suffix(".commitment")))
+    assert code == 1 and not bad.get("valid"), bad

@@ -103,6 +103,19 @@ def _signed(v) -> int:
     return v - P if v > HALF_P else v
 
 
+def private_range_limbs(private_words: np.ndarray | None) -> np.ndarray:
+    """The 16-bit range table's lookups of the private-data table (every proof carrying it:
+    w + 2^15 for each private word w; none without private weights)."""
+    if private_words is None or not private_words.size:
+        return np.zeros(0, dtype=np.int64)
+    from zkvm.isa.program import PRIVATE_BITS
+
+    shifted = (private_words.astype(np.int64) if private_words.dtype != np.uint64 else _signed_array(private_words)) \
+        + (1 << (PRIVATE_BITS - 1))
+    # (zkvm.private.load_region refuses wider weights; a forger's have no table entry)
+    return shifted[(shifted >= 0) & (shifted < 1 << PRIVATE_BITS)].astype(np.int64)
+
+
 def const_array(program: Program, private_words: np.ndarray | None = None) -> np.ndarray:
     """The read-only data space as the VM reads it: the private region (``private_words``,
     zkvm/private.py), then the public constants (zkvm.air.data_space.space_words)."""
@@ -218,15 +231,7 @@ def run(
         result.dots = dot_tables(trace, n, last_t, used, dot_log[: int(info[0])], x_log, consts,
                                  dot_table_air(CONST_ROW).width, frozen_table_air().width)
         limbs = result.dots.range_limbs
-    if private_words is not None and private_words.size:
-        # the private-data table range-checks every private word: w + 2^15 in the 16-bit table
-        from zkvm.isa.program import PRIVATE_BITS
-
-        shifted = (private_words.astype(np.int64) if private_words.dtype != np.uint64 else _signed_array(private_words)) \
-            + (1 << (PRIVATE_BITS - 1))
-        # (zkvm.private.load_region refuses wider weights; a forger's have no table entry)
-        shifted = shifted[(shifted >= 0) & (shifted < 1 << PRIVATE_BITS)]
-        limbs = np.concatenate([limbs, shifted.astype(np.int64)])
+    limbs = np.concatenate([limbs, private_range_limbs(private_words)])
     result.private_words = private_words
     vk.fill_tables(trace, n, mem, last_t, memory_size, lay.in_base, ins_arr, limbs)
     result.trace = trace

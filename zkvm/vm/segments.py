@@ -29,7 +29,7 @@ from zkvm.field.goldilocks import P
 from zkvm.isa.program import CONST_ROW, Program
 from zkvm.vm import kernels as vk
 from zkvm.vm.run import DEFAULT_MAX_CYCLES, DEFAULT_MEMORY, Execution, _code_matrix, _field_values, _initial_memory, \
-    const_array, run
+    const_array, private_range_limbs, run
 
 MIN_SEGMENT_LOG = L.MIN_TRACE_LOG
 
@@ -60,7 +60,7 @@ class Segment:
     pc_end: int
     fp_end: int
     dots: object | None = None
-    private_words: None = None  # (segments do not support private weights yet)
+    private_words: np.ndarray | None = None  # a program's private weights (its private-data table's)
 
     @property
     def trace_length(self) -> int:
@@ -116,10 +116,8 @@ def plan(program: Program, inputs: Sequence[int] = (), public_inputs: Sequence[i
     ``rows`` rows: every segment's start, the run's outputs. Raises ParameterError when the run
     cannot be split into segments that small (memory, code or one instruction too large)."""
     check_rows(rows)
-    if private_words is not None and np.asarray(private_words).size:
-        raise ParameterError("segments", "a program with private weights is proven in one segment (segmented "
-                             "proofs of private weights are not supported yet)")
-    whole = run(program, inputs, public_inputs, record=False, memory_size=memory_size, max_cycles=max_cycles, dots=dots)
+    whole = run(program, inputs, public_inputs, record=False, memory_size=memory_size, max_cycles=max_cycles, dots=dots,
+                private_words=private_words)
     if whole.memory_used > rows - 1:
         raise ParameterError("segment rows", f"the run uses {whole.memory_used} memory words: a segment needs more rows "
                              f"(2^{whole.memory_used.bit_length()}: one per word, and one for the state it hands over)")
@@ -178,15 +176,16 @@ def record(program: Program, segment_plan: SegmentPlan, k: int, *, dots: bool = 
 def record_task(task) -> Segment:
     """:func:`record` for one :class:`zkvm.segmented.SegmentTask` (all it needs is in the task)."""
     return _record(task.program, task.start, task.rows, task.role, task.count,
-                   np.array([int(v) % P for v in task.inputs], dtype=np.uint64), task.memory_used)
+                   np.array([int(v) % P for v in task.inputs], dtype=np.uint64), task.memory_used,
+                   private_words=getattr(task, "private_words", None))
 
 
 def _record(program: Program, start: SegmentStart, n: int, role: str, count: int, inputs: np.ndarray, memory_used: int,
-            dots: bool = True, memory_size: int = DEFAULT_MEMORY) -> Segment:
+            dots: bool = True, memory_size: int = DEFAULT_MEMORY, private_words: np.ndarray | None = None) -> Segment:
     k = start.index
     lay = program.layout
     code = _code_matrix(program)
-    consts = const_array(program)
+    consts = const_array(program, private_words)
     use_dots = bool(dots and lay.const_size)
     masks = 2 if lay.const_size else 0  # (as a whole run's: zkvm/vm/run.py)
     park = park_column(n)
@@ -241,13 +240,14 @@ def _record(program: Program, start: SegmentStart, n: int, role: str, count: int
         dot_tables = build_dots(trace, n, last_t, memory_used, dot_log[: int(info[0])], x_log,
                                 consts, dot_table_air(CONST_ROW).width, frozen_table_air().width, park)
         limbs = dot_tables.range_limbs
+    limbs = np.concatenate([limbs, private_range_limbs(private_words)])  # (each segment proves the weights' table)
     first_inputs = inputs if role == "first" else np.zeros(0, dtype=np.uint64)
     vk.fill_tables(trace, n, mem, last_t, memory_size, lay.in_base, first_inputs, limbs, park)
     if role != "first":
         trace[:, L.COL["init_priv"]] = start.memory  # the whole initial image comes from the previous segment
     # (halt rows the last segment pads with are real, fetched halts: the run's pc, fp there)
     return Segment(k, role, trace, int(cycle), start.pc, start.fp, int(pc_end), int(fp_end), dot_tables,
-                   stack_base=lay.stack_base)
+                   private_words, stack_base=lay.stack_base)
 
 
 __all__ = ["plan", "continue_from", "record", "record_task", "Segment", "SegmentPlan", "SegmentStart", "park_column"]
